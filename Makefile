@@ -1,0 +1,53 @@
+# splicewatch: see README.md
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man/man8
+
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH       := x86
+OUT        := build
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
+              -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
+              -Wno-unused-parameter -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+SRCS       := $(wildcard src/*.c)
+OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
+HDRS       := $(wildcard include/*.h src/*.h bpf/*.h)
+
+.PHONY: all clean install test check
+all: splicewatch
+
+$(OUT):
+	mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/%.o: src/%.c $(HDRS) $(SKELS) | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+splicewatch: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+install: splicewatch
+	install -D -m 0755 splicewatch $(DESTDIR)$(BINDIR)/splicewatch
+	install -D -m 0644 man/splicewatch.8 $(DESTDIR)$(MANDIR)/splicewatch.8
+
+clean:
+	rm -rf $(OUT) splicewatch tests/build
+
+include tests/tests.mk

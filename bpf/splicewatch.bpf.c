@@ -1,0 +1,1066 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * splicewatch: index the page-cache pages that pipe buffers reference and report
+ * (or stop) writes that modify held bytes before the pipe is drained.
+ *
+ * Holds are learnt by re-syncing a pipe's ring after every syscall that can add
+ * or consume its buffers; writes are checked at syscall entry, before any byte
+ * lands. Every report is validated against the live pipe ring, so a stale index
+ * entry can cost time but never produce a false report.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "splicewatch.h"
+#include "sw_syscalls.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define S_IFMT		00170000
+#define S_IFIFO		0010000
+#define O_APPEND	02000
+#define RWF_APPEND	0x10
+#define FALLOC_FL_PUNCH_HOLE	0x02
+#define FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FALLOC_FL_ZERO_RANGE	0x10
+#define FALLOC_FL_INSERT_RANGE	0x20
+#define F_SETPIPE_SZ	1031
+#define MAPPING_FLAGS	3UL	/* anon / movable / KSM tag bits of page->mapping */
+#define LEN_TO_EOF	(~0ULL >> 1)
+#define MAX_RING	(1U << 16)
+#define MAX_WRITE_PAGES	(1U << 20)
+#define MAX_IOV		1024
+#define SIGKILL		9
+
+/* Set by the frontend before load. */
+const volatile u32 self_tgid;
+const volatile u32 sw_mode = SW_MODE_TRACE;
+const volatile u32 kill_signal = SIGKILL;
+const volatile bool signal_thread;
+const volatile bool dry_run;
+const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
+
+u64 counters[SW_CNT__COUNT];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct sw_slot_key);
+	__type(value, struct sw_slot);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct sw_page_key);
+	__type(value, struct sw_page_hold);
+} pages SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct sw_pipe_state);
+} pipes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct sw_mapping_state);
+} mappings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u8);
+} scope_pids SEC(".maps");
+
+/* Writers enforce leaves alone (key: tgid / cgroup id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u8);
+} allow_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u64);
+	__type(value, u8);
+} allow_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[SW_TASK_COMM_LEN]);
+	__type(value, u8);
+} allow_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct event_scratch {
+	char ev[sizeof(struct sw_event) + SW_PATH_MAX];	/* header, then path[] */
+	char tmp[SW_PATH_MAX + 256];	/* slack: masked offset + a name always fits */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct event_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(enum sw_counter c, s64 n)
+{
+	__sync_fetch_and_add(&counters[c], n);
+}
+
+/* ---- kernel object access ---------------------------------------------- */
+
+static __always_inline struct file *fd_to_file(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline struct pipe_inode_info *inode_pipe(struct inode *inode)
+{
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+		return NULL;
+	return BPF_CORE_READ(inode, i_pipe);
+}
+
+/* The folio a page belongs to: pages of a large folio point at their head. */
+static __always_inline struct folio *page_folio_of(struct page *page)
+{
+	unsigned long head = BPF_CORE_READ(page, compound_head);
+
+	if (head & 1)
+		return (struct folio *)(head - 1);
+	return (struct folio *)page;
+}
+
+static __always_inline u64 folio_file_mapping(struct folio *folio)
+{
+	u64 mapping = (u64)BPF_CORE_READ(folio, mapping);
+
+	if (mapping & MAPPING_FLAGS)
+		return 0;
+	return mapping;
+}
+
+struct pipe_ring {
+	struct pipe_buffer *bufs;
+	u32 head;
+	u32 tail;
+	u32 mask;
+};
+
+static __always_inline int read_ring(struct pipe_inode_info *pipe, struct pipe_ring *r)
+{
+	u32 size;
+
+	r->bufs = BPF_CORE_READ(pipe, bufs);
+	r->head = BPF_CORE_READ(pipe, head);
+	r->tail = BPF_CORE_READ(pipe, tail);
+	size = BPF_CORE_READ(pipe, ring_size);
+	if (!r->bufs || !size || (size & (size - 1)) || r->head - r->tail > size)
+		return -1;
+	r->mask = size - 1;
+	return 0;
+}
+
+static __always_inline int read_buf(struct pipe_ring *r, u32 seq, struct pipe_buffer *buf)
+{
+	return bpf_probe_read_kernel(buf, sizeof(*buf), &r->bufs[seq & r->mask]);
+}
+
+/* ---- the hold index ------------------------------------------------------ */
+
+static __always_inline void emit_capacity(void)
+{
+	struct sw_event *ev;
+
+	count(SW_CNT_UNTRACKED, 1);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(SW_CNT_LOST, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = SW_EV_CAPACITY;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void index_add(u64 pipe, u32 seq, struct pipe_buffer *buf,
+				      struct sw_pipe_state *ps)
+{
+	struct sw_slot_key sk = { .pipe = pipe, .seq = seq };
+	struct sw_slot slot = {};
+	struct sw_page_key pk;
+	struct sw_page_hold *ph, new_ph = {};
+	struct sw_mapping_state *ms, new_ms = {};
+	struct folio *folio;
+	u64 mapping, id;
+	int i;
+
+	if (!buf->page || !buf->len)
+		return;
+	folio = page_folio_of(buf->page);
+	mapping = folio_file_mapping(folio);
+	if (!mapping)
+		return;		/* anonymous pipe page: a copy, nobody else writes it */
+
+	slot.mapping = mapping;
+	slot.index = BPF_CORE_READ(folio, index) +
+		     ((u64)buf->page - (u64)folio) / bpf_core_type_size(struct page);
+	slot.page = (u64)buf->page;
+	slot.ts_ns = bpf_ktime_get_ns();
+	id = bpf_get_current_pid_tgid();
+	slot.splicer_pid = id >> 32;
+	slot.splicer_tid = (u32)id;
+	bpf_get_current_comm(slot.splicer_comm, sizeof(slot.splicer_comm));
+
+	if (bpf_map_update_elem(&slots, &sk, &slot, BPF_NOEXIST)) {
+		if (bpf_map_lookup_elem(&slots, &sk))
+			return;		/* another CPU indexed it */
+		emit_capacity();
+		return;
+	}
+
+	pk.mapping = mapping;
+	pk.index = slot.index;
+	ph = bpf_map_lookup_elem(&pages, &pk);
+	if (!ph) {
+		new_ph.page = slot.page;
+		new_ph.holders[0].pipe = pipe;
+		new_ph.holders[0].first_seq = seq;
+		new_ph.holders[0].last_seq = seq;
+		bpf_map_update_elem(&pages, &pk, &new_ph, BPF_NOEXIST);
+		ph = bpf_map_lookup_elem(&pages, &pk);
+		if (!ph) {
+			bpf_map_delete_elem(&slots, &sk);
+			emit_capacity();
+			return;
+		}
+	} else {
+		int free_slot = -1, found = 0;
+
+		for (i = 0; i < SW_HOLDERS_PER_PAGE; i++) {
+			if (ph->holders[i].pipe == pipe) {
+				if (seq - ph->holders[i].first_seq > MAX_RING)
+					ph->holders[i].first_seq = seq;
+				ph->holders[i].last_seq = seq;
+				found = 1;
+				break;
+			}
+			if (!ph->holders[i].pipe && free_slot < 0)
+				free_slot = i;
+		}
+		if (!found) {
+			if (free_slot < 0) {
+				bpf_map_delete_elem(&slots, &sk);
+				emit_capacity();
+				return;
+			}
+			if (free_slot < SW_HOLDERS_PER_PAGE) {
+				ph->holders[free_slot].pipe = pipe;
+				ph->holders[free_slot].first_seq = seq;
+				ph->holders[free_slot].last_seq = seq;
+			}
+		}
+		ph->page = slot.page;
+	}
+	__sync_fetch_and_add(&ph->nslots, 1);
+
+	ms = bpf_map_lookup_elem(&mappings, &mapping);
+	if (!ms) {
+		struct address_space *as = (struct address_space *)mapping;
+		struct inode *host = BPF_CORE_READ(as, host);
+
+		new_ms.lo_index = slot.index;
+		new_ms.hi_index = slot.index;
+		new_ms.ino = BPF_CORE_READ(host, i_ino);
+		new_ms.dev = BPF_CORE_READ(host, i_sb, s_dev);
+		bpf_map_update_elem(&mappings, &mapping, &new_ms, BPF_NOEXIST);
+		ms = bpf_map_lookup_elem(&mappings, &mapping);
+	}
+	if (ms) {
+		if (slot.index < ms->lo_index)
+			ms->lo_index = slot.index;
+		if (slot.index > ms->hi_index)
+			ms->hi_index = slot.index;
+		__sync_fetch_and_add(&ms->nslots, 1);
+	}
+	ps->nslots++;
+	count(SW_CNT_HELD_SLOTS, 1);
+}
+
+/* Returns 1 when the slot existed and was removed. */
+static __always_inline int index_drop(u64 pipe, u32 seq)
+{
+	struct sw_slot_key sk = { .pipe = pipe, .seq = seq };
+	struct sw_page_key pk;
+	struct sw_page_hold *ph;
+	struct sw_mapping_state *ms;
+	struct sw_slot *sp;
+	int i;
+
+	sp = bpf_map_lookup_elem(&slots, &sk);
+	if (!sp)
+		return 0;
+	pk.mapping = sp->mapping;
+	pk.index = sp->index;
+	if (bpf_map_delete_elem(&slots, &sk))
+		return 0;	/* another CPU dropped it */
+
+	ph = bpf_map_lookup_elem(&pages, &pk);
+	if (ph) {
+		for (i = 0; i < SW_HOLDERS_PER_PAGE; i++) {
+			if (ph->holders[i].pipe != pipe)
+				continue;
+			if (seq == ph->holders[i].last_seq)
+				ph->holders[i].pipe = 0;
+			else if (seq == ph->holders[i].first_seq)
+				ph->holders[i].first_seq = seq + 1;
+			break;
+		}
+		if (__sync_fetch_and_add(&ph->nslots, -1) <= 1)
+			bpf_map_delete_elem(&pages, &pk);
+	}
+	ms = bpf_map_lookup_elem(&mappings, &pk.mapping);
+	if (ms && __sync_fetch_and_add(&ms->nslots, -1) <= 1)
+		bpf_map_delete_elem(&mappings, &pk.mapping);
+	count(SW_CNT_HELD_SLOTS, -1);
+	return 1;
+}
+
+struct sync_ctx {
+	u64 pipe;
+	struct pipe_ring ring;
+	struct sw_pipe_state *ps;
+	u32 start;
+};
+
+static long drop_cb(u64 i, void *data)
+{
+	struct sync_ctx *c = data;
+
+	if (index_drop(c->pipe, c->start + (u32)i))
+		c->ps->nslots--;
+	return 0;
+}
+
+static long add_cb(u64 i, void *data)
+{
+	struct sync_ctx *c = data;
+	struct pipe_buffer buf;
+	u32 seq = c->start + (u32)i;
+
+	if (read_buf(&c->ring, seq, &buf))
+		return 1;
+	index_add(c->pipe, seq, &buf, c->ps);
+	return 0;
+}
+
+static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
+{
+	u32 n = to - from;
+
+	if (!n || n > MAX_RING)
+		return;
+	c->start = from;
+	bpf_loop(n, drop_cb, c, 0);
+}
+
+/* Bring the index of one pipe in line with its ring: forget consumed buffers,
+ * learn new page-cache ones. */
+static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
+{
+	struct sw_pipe_state new_ps = {}, *ps;
+	struct sync_ctx c = { .pipe = (u64)pipe };
+	u32 n;
+
+	if (read_ring(pipe, &c.ring))
+		return;
+	ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+	if (!ps) {
+		if (c.ring.head == c.ring.tail)
+			return;
+		new_ps.inode = (u64)inode;
+		new_ps.ino = BPF_CORE_READ(inode, i_ino);
+		new_ps.bufs = (u64)c.ring.bufs;
+		new_ps.lo_seq = c.ring.tail;
+		new_ps.hi_seq = c.ring.tail;
+		if (bpf_map_update_elem(&pipes, &c.pipe, &new_ps, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&pipes, &c.pipe)) {
+			emit_capacity();
+			return;
+		}
+		ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+		if (!ps)
+			return;
+	}
+	c.ps = ps;
+
+	if (ps->bufs != (u64)c.ring.bufs) {
+		/* F_SETPIPE_SZ copied the ring and renumbered it: start over. */
+		drop_range(&c, ps->lo_seq, ps->hi_seq);
+		ps->bufs = (u64)c.ring.bufs;
+		ps->lo_seq = c.ring.tail;
+		ps->hi_seq = c.ring.tail;
+	}
+	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
+		u32 to = (s32)(c.ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c.ring.tail;
+
+		drop_range(&c, ps->lo_seq, to);
+		ps->lo_seq = c.ring.tail;
+	}
+	if ((s32)(ps->hi_seq - c.ring.tail) < 0)
+		ps->hi_seq = c.ring.tail;
+	n = c.ring.head - ps->hi_seq;
+	if (n && n <= MAX_RING) {
+		c.start = ps->hi_seq;
+		bpf_loop(n, add_cb, &c, 0);
+	}
+	ps->hi_seq = c.ring.head;
+	if (!ps->nslots && c.ring.head == c.ring.tail)
+		bpf_map_delete_elem(&pipes, &c.pipe);
+}
+
+static __always_inline void sync_fd(long fd)
+{
+	struct file *file = fd_to_file(fd);
+	struct pipe_inode_info *pipe;
+	struct inode *inode;
+
+	if (!file)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	pipe = inode_pipe(inode);
+	if (pipe)
+		pipe_sync(inode, pipe);
+}
+
+/* ---- checking a write ---------------------------------------------------- */
+
+struct check_ctx {
+	u64 mapping;
+	u64 first_index;
+	s64 wstart;		/* written bytes: [wstart, wend) */
+	s64 wend;
+	struct folio *only_folio;	/* mmap: pages of this folio only */
+	/* holder being examined */
+	u64 pipe;
+	u64 index;
+	struct pipe_ring ring;
+	u32 start;
+	/* result */
+	bool found;
+	struct sw_slot slot;
+	s64 held_offset;
+	u32 held_len;
+	u64 pipe_ino;
+};
+
+/* Is the pipe's inode still the one we indexed? Catches freed pipes. */
+static __always_inline struct sw_pipe_state *live_pipe(u64 pipe)
+{
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct inode *inode;
+
+	if (!ps)
+		return NULL;
+	inode = (struct inode *)ps->inode;
+	if ((u64)BPF_CORE_READ(inode, i_pipe) != pipe ||
+	    BPF_CORE_READ(inode, i_ino) != ps->ino ||
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+		return NULL;
+	return ps;
+}
+
+static long seq_cb(u64 i, void *data)
+{
+	struct check_ctx *c = data;
+	struct sw_slot_key sk = { .pipe = c->pipe, .seq = c->start + (u32)i };
+	struct pipe_buffer buf;
+	struct sw_slot *slot;
+	s64 hstart, hend;
+
+	slot = bpf_map_lookup_elem(&slots, &sk);
+	if (!slot || slot->mapping != c->mapping || slot->index != c->index)
+		return 0;
+	if (read_buf(&c->ring, sk.seq, &buf) || (u64)buf.page != slot->page || !buf.len)
+		return 0;
+	/* Truncated or invalidated out of the file: writes no longer reach it. */
+	if (folio_file_mapping(page_folio_of(buf.page)) != c->mapping)
+		return 0;
+	hstart = (s64)(c->index << SW_PAGE_SHIFT) + buf.offset;
+	hend = hstart + buf.len;
+	if (hend <= c->wstart || hstart >= c->wend)
+		return 0;
+	c->found = true;
+	c->slot = *slot;
+	c->held_offset = hstart;
+	c->held_len = buf.len;
+	return 1;
+}
+
+static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_holder *h)
+{
+	struct sw_pipe_state *ps;
+	u32 from, to, n;
+
+	c->pipe = h->pipe;
+	if (!c->pipe)
+		return false;
+	ps = live_pipe(c->pipe);
+	if (!ps)
+		return false;
+	if (read_ring((struct pipe_inode_info *)c->pipe, &c->ring))
+		return false;
+	if ((u64)c->ring.bufs == ps->bufs) {
+		from = h->first_seq;
+		to = h->last_seq + 1;
+		if ((s32)(c->ring.tail - from) > 0)
+			from = c->ring.tail;
+		if ((s32)(to - c->ring.head) > 0)
+			to = c->ring.head;
+	} else {
+		from = c->ring.tail;
+		to = c->ring.head;
+	}
+	n = to - from;
+	if ((s32)n <= 0 || n > MAX_RING)
+		return false;
+	c->start = from;
+	bpf_loop(n, seq_cb, c, 0);
+	if (c->found)
+		c->pipe_ino = ps->ino;
+	return c->found;
+}
+
+static long page_cb(u64 i, void *data)
+{
+	struct check_ctx *c = data;
+	struct sw_page_key pk = { .mapping = c->mapping, .index = c->first_index + i };
+	struct sw_page_hold *ph;
+	struct sw_holder h;
+	int k;
+
+	ph = bpf_map_lookup_elem(&pages, &pk);
+	if (!ph)
+		return 0;
+	if (c->only_folio && page_folio_of((struct page *)ph->page) != c->only_folio)
+		return 0;
+	c->index = pk.index;
+	for (k = 0; k < SW_HOLDERS_PER_PAGE; k++) {
+		h = ph->holders[k];
+		if (holder_overlaps(c, &h))
+			return 1;
+	}
+	return 0;
+}
+
+/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? */
+static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 pos, u64 len)
+{
+	struct sw_mapping_state *ms;
+	u64 first, last, n;
+
+	ms = bpf_map_lookup_elem(&mappings, &mapping);
+	if (!ms || !len || pos < 0)
+		return false;
+	if (len > LEN_TO_EOF - pos)
+		len = LEN_TO_EOF - pos;
+	first = pos >> SW_PAGE_SHIFT;
+	last = (pos + len - 1) >> SW_PAGE_SHIFT;
+	if (first < ms->lo_index)
+		first = ms->lo_index;
+	if (last > ms->hi_index)
+		last = ms->hi_index;
+	if (first > last)
+		return false;
+	n = last - first + 1;
+	if (n > MAX_WRITE_PAGES)
+		n = MAX_WRITE_PAGES;
+	c->mapping = mapping;
+	c->first_index = first;
+	c->wstart = pos;
+	c->wend = pos + len;
+	bpf_loop(n, page_cb, c, 0);
+	return c->found;
+}
+
+/* ---- reporting and acting ---------------------------------------------- */
+
+struct path_ctx {
+	struct event_scratch *s;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	u32 off;		/* path is built backwards into s->tmp[off..] */
+	bool truncated;
+};
+
+static long path_cb(u64 i, void *data)
+{
+	struct path_ctx *p = data;
+	struct dentry *dentry = p->dentry, *parent;
+	struct vfsmount *vfsmnt = p->vfsmnt;
+	struct mount *mnt = p->mnt;
+	struct qstr name;
+	u32 len;
+
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent_mnt == mnt)
+			return 1;	/* reached the namespace root */
+		p->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		p->mnt = parent_mnt;
+		p->vfsmnt = &parent_mnt->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry)
+		return 1;
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len;
+	if (len > 255)
+		len = 255;
+	if (p->off < len + 1 + 1) {
+		p->truncated = true;
+		return 1;
+	}
+	p->off -= len;
+	bpf_probe_read_kernel(&p->s->tmp[p->off & (SW_PATH_MAX - 1)], len & 255, name.name);
+	p->off -= 1;
+	p->s->tmp[p->off & (SW_PATH_MAX - 1)] = '/';
+	p->dentry = parent;
+	return 0;
+}
+
+static __always_inline u32 resolve_path(struct event_scratch *s, const struct path *fpath, u32 *flags)
+{
+	struct path_ctx p = { .s = s, .off = SW_PATH_MAX - 1 };
+	struct sw_event *ev = (struct sw_event *)s->ev;
+	struct vfsmount *vfsmnt;
+	u32 len;
+
+	p.dentry = BPF_CORE_READ(fpath, dentry);
+	p.vfsmnt = BPF_CORE_READ(fpath, mnt);
+	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
+	s->tmp[SW_PATH_MAX - 1] = 0;
+	bpf_loop(SW_PATH_DEPTH, path_cb, &p, 0);
+	vfsmnt = p.vfsmnt;
+	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+		*flags |= SW_EVF_PATH_TRUNCATED;
+	if (p.off == SW_PATH_MAX - 1) {
+		ev->path[0] = '/';
+		return 1;
+	}
+	len = SW_PATH_MAX - 1 - p.off;
+	if (len > SW_PATH_MAX - 1)
+		return 0;
+	bpf_probe_read_kernel(ev->path, len & (SW_PATH_MAX - 1), &s->tmp[p.off & (SW_PATH_MAX - 1)]);
+	return len;
+}
+
+static __always_inline bool in_scope(u32 tgid)
+{
+	if (!scope_enabled)
+		return true;
+	return bpf_map_lookup_elem(&scope_pids, &tgid) != NULL;
+}
+
+static __always_inline bool allowed(struct sw_event *ev)
+{
+	return bpf_map_lookup_elem(&allow_pids, &ev->pid) ||
+	       bpf_map_lookup_elem(&allow_cgroups, &ev->cgroup_id) ||
+	       bpf_map_lookup_elem(&allow_comms, ev->comm);
+}
+
+/* Signal the writer at syscall entry, before its bytes land. */
+static __always_inline u32 decide(struct sw_event *ev, bool late)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (sw_mode != SW_MODE_ENFORCE)
+		return SW_ACT_REPORTED;
+	if (allowed(ev))
+		return SW_ACT_ALLOWED;
+	/* Never pid 1, kernel threads or ourselves. */
+	if (ev->pid <= 1 || ev->pid == self_tgid || (task->flags & 0x00200000 /* PF_KTHREAD */))
+		return SW_ACT_ALLOWED;
+	if (dry_run)
+		return SW_ACT_WOULD_KILL;
+	if (signal_thread)
+		bpf_send_signal_thread(kill_signal);
+	else
+		bpf_send_signal(kill_signal);
+	count(SW_CNT_SIGNALS, 1);
+	ev->signal = kill_signal;
+	if (kill_signal != SIGKILL)
+		return SW_ACT_SIGNALLED;
+	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
+}
+
+static __always_inline void report(struct check_ctx *c, u32 op, struct file *file,
+				   s64 wpos, u64 wlen, u32 flags, bool late)
+{
+	u32 zero = 0, path_len;
+	struct event_scratch *s;
+	struct sw_mapping_state *ms;
+	struct sw_event *ev;
+	u64 id = bpf_get_current_pid_tgid();
+
+	if (!in_scope(id >> 32))
+		return;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	ev = (struct sw_event *)s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->type = SW_EV_UNSAFE_WRITE;
+	ev->op = op;
+	ev->flags = flags;
+	ev->pid = id >> 32;
+	ev->tid = (u32)id;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ms = bpf_map_lookup_elem(&mappings, &c->mapping);
+	if (ms) {
+		ev->dev = ms->dev;
+		ev->ino = ms->ino;
+	}
+	ev->write_offset = wpos;
+	ev->write_len = wlen;
+	ev->held_offset = c->held_offset;
+	ev->held_len = c->held_len;
+	ev->pipe_ino = c->pipe_ino;
+	ev->splicer_pid = c->slot.splicer_pid;
+	__builtin_memcpy(ev->splicer_comm, c->slot.splicer_comm, sizeof(ev->splicer_comm));
+	ev->held_ns = ev->ts_ns - c->slot.ts_ns;
+	ev->action = decide(ev, late);
+	count(SW_CNT_EVENTS, 1);
+
+	path_len = 0;
+	if (file)
+		path_len = resolve_path(s, &file->f_path, &ev->flags);
+	ev->path_len = path_len & (SW_PATH_MAX - 1);
+	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
+	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
+		count(SW_CNT_LOST, 1);
+}
+
+/* ---- syscall entry: writes ----------------------------------------------- */
+
+static __always_inline u64 iov_total(const struct iovec *uiov, long cnt, u32 *flags)
+{
+	u64 total = 0;
+	struct iovec iov;
+	int i;
+
+	if (cnt <= 0)
+		return 0;
+	if (cnt > 64) {
+		*flags |= SW_EVF_LEN_UNKNOWN;
+		return LEN_TO_EOF;
+	}
+	for (i = 0; i < 64; i++) {
+		if (i >= cnt)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), &uiov[i])) {
+			*flags |= SW_EVF_LEN_UNKNOWN;
+			return LEN_TO_EOF;
+		}
+		total += iov.iov_len;
+	}
+	return total;
+}
+
+static __always_inline s64 file_pos(struct file *file, bool append)
+{
+	if (append || (BPF_CORE_READ(file, f_flags) & O_APPEND))
+		return BPF_CORE_READ(file, f_inode, i_size);
+	return BPF_CORE_READ(file, f_pos);
+}
+
+static __always_inline s64 user_off(loff_t *uoff, struct file *file)
+{
+	s64 off;
+
+	if (!uoff)
+		return file_pos(file, false);
+	if (bpf_probe_read_user(&off, sizeof(off), uoff))
+		return -1;
+	return off;
+}
+
+static __always_inline int check_write(struct pt_regs *regs, long id)
+{
+	struct check_ctx c = {};
+	struct file *file;
+	u32 op, flags = 0;
+	s64 pos;
+	u64 len, mapping;
+	long fd = regs->di;
+	bool late = false;
+
+	switch (id) {
+	case SW_NR_write:
+		op = SW_OP_WRITE;
+		break;
+	case SW_NR_pwrite64:
+		op = SW_OP_PWRITE64;
+		break;
+	case SW_NR_writev:
+		op = SW_OP_WRITEV;
+		break;
+	case SW_NR_pwritev:
+		op = SW_OP_PWRITEV;
+		break;
+	case SW_NR_pwritev2:
+		op = SW_OP_PWRITEV2;
+		break;
+	case SW_NR_copy_file_range:
+		op = SW_OP_COPY_FILE_RANGE;
+		fd = regs->dx;
+		break;
+	case SW_NR_splice:
+		op = SW_OP_SPLICE;
+		fd = regs->dx;
+		break;
+	case SW_NR_sendfile:
+		op = SW_OP_SENDFILE;
+		break;
+	case SW_NR_fallocate:
+		op = SW_OP_FALLOCATE;
+		break;
+	case SW_NR_ftruncate:
+		op = SW_OP_FTRUNCATE;
+		break;
+	default:
+		return 0;
+	}
+
+	file = fd_to_file(fd);
+	if (!file)
+		return 0;
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (!bpf_map_lookup_elem(&mappings, &mapping))
+		return 0;
+
+	switch (op) {
+	case SW_OP_WRITE:
+		pos = file_pos(file, false);
+		len = regs->dx;
+		break;
+	case SW_OP_PWRITE64:
+		pos = regs->r10;
+		len = regs->dx;
+		break;
+	case SW_OP_WRITEV:
+		pos = file_pos(file, false);
+		len = iov_total((void *)regs->si, regs->dx, &flags);
+		break;
+	case SW_OP_PWRITEV:
+		pos = regs->r10;
+		len = iov_total((void *)regs->si, regs->dx, &flags);
+		break;
+	case SW_OP_PWRITEV2:
+		pos = regs->r10;
+		if (pos == -1 || (regs->r9 & RWF_APPEND))
+			pos = file_pos(file, regs->r9 & RWF_APPEND);
+		len = iov_total((void *)regs->si, regs->dx, &flags);
+		break;
+	case SW_OP_COPY_FILE_RANGE:
+		pos = user_off((loff_t *)regs->r10, file);
+		len = regs->r8;
+		break;
+	case SW_OP_SPLICE:
+		pos = user_off((loff_t *)regs->r10, file);
+		len = regs->r8;
+		break;
+	case SW_OP_SENDFILE:
+		pos = file_pos(file, false);
+		len = regs->r10;
+		break;
+	case SW_OP_FALLOCATE: {
+		long mode = regs->si;
+
+		pos = regs->dx;
+		len = regs->r10;
+		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			len = LEN_TO_EOF;	/* every byte after pos moves */
+		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+			return 0;		/* allocation keeps existing bytes */
+		late = true;
+		break;
+	}
+	case SW_OP_FTRUNCATE:
+		pos = regs->si;
+		len = LEN_TO_EOF;
+		late = true;
+		break;
+	default:
+		return 0;
+	}
+	if (pos < 0)
+		return 0;
+	if (find_overlap(&c, mapping, pos, len))
+		report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
+{
+	/* Common case: no pipe holds any page: nothing can be unsafe. */
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	return check_write(regs, id);
+}
+
+/* ---- syscall exit: pipes gaining or losing buffers ---------------------- */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+
+	switch (id) {
+	case SW_NR_splice:		/* in: di, out: dx */
+		if (ret <= 0)
+			return 0;
+		sync_fd(regs->dx);
+		if (counters[SW_CNT_HELD_SLOTS])
+			sync_fd(regs->di);
+		return 0;
+	case SW_NR_tee:			/* out: si */
+	case SW_NR_sendfile:		/* out: di */
+		if (ret <= 0)
+			return 0;
+		sync_fd(id == SW_NR_tee ? regs->si : regs->di);
+		return 0;
+	case SW_NR_vmsplice:
+		if (ret > 0)
+			sync_fd(regs->di);
+		return 0;
+	case SW_NR_read:
+	case SW_NR_readv:
+	case SW_NR_preadv2:
+		if (ret > 0 && counters[SW_CNT_HELD_SLOTS])
+			sync_fd(regs->di);
+		return 0;
+	case SW_NR_fcntl:
+		if (regs->si == F_SETPIPE_SZ && ret > 0 && counters[SW_CNT_HELD_SLOTS])
+			sync_fd(regs->di);
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- stores through a shared mapping ------------------------------------ */
+
+static __always_inline bool in_checked_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	switch (regs->orig_ax) {
+	case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
+	case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
+	case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
+		return true;
+	}
+	return false;
+}
+
+/* Fires on a folio's clean -> dirty transition, so only the first store to a
+ * clean page is seen, and only where the filesystem dirties through it. */
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
+{
+	struct check_ctx c = {};
+	u64 m = (u64)mapping;
+	s64 pos;
+
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	if (!bpf_map_lookup_elem(&mappings, &m) || in_checked_syscall())
+		return 0;
+	pos = folio->index << SW_PAGE_SHIFT;
+	c.only_folio = folio;
+	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
+	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE))
+		report(&c, SW_OP_MMAP, NULL, c.index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
+		       SW_EVF_RANGE_PAGE, false);
+	return 0;
+}
+
+/* ---- process tree scope (ci) --------------------------------------------- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 ppid = parent->tgid, cpid = child->tgid;
+	u8 one = 1;
+
+	if (scope_enabled && bpf_map_lookup_elem(&scope_pids, &ppid))
+		bpf_map_update_elem(&scope_pids, &cpid, &one, BPF_ANY);
+	return 0;
+}
+
+/* ---- garbage collection, run by the frontend with BPF_PROG_TEST_RUN ------ */
+
+static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps, void *data)
+{
+	struct sync_ctx c = { .pipe = *pipe, .ps = ps };
+	struct pipe_inode_info *p = (struct pipe_inode_info *)*pipe;
+	u32 *dropped = data;
+
+	if (!live_pipe(*pipe) || read_ring(p, &c.ring) || (u64)c.ring.bufs != ps->bufs) {
+		u32 before = ps->nslots;
+
+		drop_range(&c, ps->lo_seq, ps->hi_seq);
+		*dropped += before - ps->nslots;
+		bpf_map_delete_elem(&pipes, pipe);
+		return 0;
+	}
+	/* Consumed through a path we do not hook (io_uring, exit): forget it. */
+	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
+		drop_range(&c, ps->lo_seq, (s32)(c.ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c.ring.tail);
+		ps->lo_seq = c.ring.tail;
+	}
+	if (!ps->nslots && (s32)(ps->hi_seq - c.ring.tail) <= 0)
+		bpf_map_delete_elem(&pipes, pipe);
+	return 0;
+}
+
+SEC("raw_tp")
+int sw_gc(void *ctx)
+{
+	u32 dropped = 0;
+
+	bpf_for_each_map_elem(&pipes, gc_pipe_cb, &dropped, 0);
+	if (dropped)
+		count(SW_CNT_STALE_DROPPED, dropped);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The one JSON writer: every JSON document splicewatch prints goes through it. */
+#ifndef SW_JSON_H
+#define SW_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma;
+	bool pretty;
+};
+
+void json_init(struct json *j, FILE *f, bool pretty);
+void json_obj_begin(struct json *j, const char *key);	/* key NULL at top level / in arrays */
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j, const char *key);
+void json_arr_end(struct json *j);
+void json_str(struct json *j, const char *key, const char *val);
+void json_strn(struct json *j, const char *key, const char *val, size_t len);
+void json_u64(struct json *j, const char *key, uint64_t val);
+void json_i64(struct json *j, const char *key, int64_t val);
+void json_double(struct json *j, const char *key, double val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+/* Writes a JSON string literal for arbitrary bytes: invalid UTF-8 becomes U+FFFD. */
+void json_write_string(FILE *f, const char *s, size_t len);
+
+#endif

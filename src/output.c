@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Event filters and the two output formats: a human table and JSON Lines. */
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "sw.h"
+
+static const char *const op_names[SW_OP__COUNT] = {
+	[SW_OP_UNKNOWN] = "unknown",
+	[SW_OP_WRITE] = "write",
+	[SW_OP_PWRITE64] = "pwrite64",
+	[SW_OP_WRITEV] = "writev",
+	[SW_OP_PWRITEV] = "pwritev",
+	[SW_OP_PWRITEV2] = "pwritev2",
+	[SW_OP_COPY_FILE_RANGE] = "copy_file_range",
+	[SW_OP_SPLICE] = "splice",
+	[SW_OP_SENDFILE] = "sendfile",
+	[SW_OP_FALLOCATE] = "fallocate",
+	[SW_OP_TRUNCATE] = "truncate",
+	[SW_OP_FTRUNCATE] = "ftruncate",
+	[SW_OP_MMAP] = "mmap",
+};
+
+static const char *const action_names[SW_ACT__COUNT] = {
+	[SW_ACT_REPORTED] = "reported",
+	[SW_ACT_KILLED] = "killed",
+	[SW_ACT_DENIED] = "denied",
+	[SW_ACT_SIGNALLED] = "signalled",
+	[SW_ACT_WOULD_KILL] = "would_kill",
+	[SW_ACT_ALLOWED] = "allowed",
+	[SW_ACT_KILLED_LATE] = "killed_late",
+};
+
+const char *sw_op_name(uint32_t op)
+{
+	return op < SW_OP__COUNT ? op_names[op] : "unknown";
+}
+
+const char *sw_action_name(uint32_t action)
+{
+	return action < SW_ACT__COUNT ? action_names[action] : "unknown";
+}
+
+void sw_filter_init(struct sw_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->pid = -1;
+}
+
+/* Short options shared by the watching sub-commands' filters. */
+int sw_filter_option(struct sw_filter *f, int opt, const char *arg)
+{
+	uint64_t v;
+	struct stat st;
+
+	switch (opt) {
+	case 'p':
+		if (!parse_u64(arg, &v) || v == 0 || v > 0x7fffffff) {
+			sw_err("--pid: '%s' is not a process id", arg);
+			return -1;
+		}
+		f->pid = (int64_t)v;
+		return 1;
+	case 'c':
+		if (strlen(arg) >= SW_TASK_COMM_LEN) {
+			sw_err("--comm: '%s' is longer than the kernel's %d-byte comm", arg,
+			       SW_TASK_COMM_LEN - 1);
+			return -1;
+		}
+		strcpy(f->comm, arg);
+		return 1;
+	case 'C':
+		if (stat(arg, &st) || !S_ISDIR(st.st_mode)) {
+			sw_err("--cgroup: '%s' is not a cgroup v2 directory", arg);
+			return -1;
+		}
+		f->cgroup_id = st.st_ino;	/* cgroup v2 id == its directory inode */
+		return 1;
+	case 'P':
+		if (arg[0] != '/') {
+			sw_err("--path: '%s' is not an absolute path prefix", arg);
+			return -1;
+		}
+		f->path_prefix = arg;
+		return 1;
+	}
+	return 0;
+}
+
+bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev)
+{
+	if (f->pid >= 0 && ev->pid != (uint64_t)f->pid)
+		return false;
+	if (f->comm[0] && strncmp(f->comm, ev->comm, SW_TASK_COMM_LEN))
+		return false;
+	if (f->cgroup_id && ev->cgroup_id != f->cgroup_id)
+		return false;
+	if (f->path_prefix && strncmp(ev->path, f->path_prefix, strlen(f->path_prefix)))
+		return false;
+	return true;
+}
+
+static size_t comm_len(const char *c)
+{
+	return strnlen(c, SW_TASK_COMM_LEN);
+}
+
+void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s)
+{
+	json_obj_begin(j, NULL);
+	json_u64(j, "ts_ns", ev->ts_ns);
+	if (s)
+		json_i64(j, "time_ns", sw_session_realtime(s, ev->ts_ns));
+	json_str(j, "event", "unsafe_write");
+	json_str(j, "op", sw_op_name(ev->op));
+	json_u64(j, "pid", ev->pid);
+	json_u64(j, "tid", ev->tid);
+	json_strn(j, "comm", ev->comm, comm_len(ev->comm));
+	json_u64(j, "cgroup_id", ev->cgroup_id);
+	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
+	json_u64(j, "dev", makedev(ev->dev >> 20, ev->dev & 0xfffff));
+	json_u64(j, "ino", ev->ino);
+	json_strn(j, "path", ev->path, ev->path_len);
+	json_i64(j, "write_offset", ev->write_offset);
+	if (ev->write_len)
+		json_u64(j, "write_len", ev->write_len);
+	else
+		json_null(j, "write_len");	/* to end of file */
+	json_i64(j, "held_offset", ev->held_offset);
+	json_u64(j, "held_len", ev->held_len);
+	json_u64(j, "pipe_ino", ev->pipe_ino);
+	json_u64(j, "splicer_pid", ev->splicer_pid);
+	json_strn(j, "splicer_comm", ev->splicer_comm, comm_len(ev->splicer_comm));
+	json_u64(j, "held_ns", ev->held_ns);
+	json_str(j, "action", sw_action_name(ev->action));
+	if (ev->signal)
+		json_str(j, "signal", signal_name(ev->signal));
+	if (ev->flags & SW_EVF_RANGE_PAGE)
+		json_bool(j, "range_page_granular", true);
+	if (ev->flags & SW_EVF_LEN_UNKNOWN)
+		json_bool(j, "len_unknown", true);
+	if (ev->flags & SW_EVF_PATH_TRUNCATED)
+		json_bool(j, "path_truncated", true);
+	json_obj_end(j);
+}
+
+static void fmt_age(char *buf, size_t n, uint64_t ns)
+{
+	if (ns < 1000000ULL)
+		snprintf(buf, n, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000ULL)
+		snprintf(buf, n, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, n, "%.2fs", ns / 1e9);
+}
+
+/* Printable form of bytes from the kernel (comm, path) for the text table. */
+static void put_printable(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void event_text(struct sw_output *o, const struct sw_event *ev)
+{
+	char ts[32], age[32], wlen[32];
+	time_t secs;
+	struct tm tm;
+	int64_t real = o->session ? sw_session_realtime(o->session, ev->ts_ns) : 0;
+
+	if (!o->header_done) {
+		fprintf(o->f, "%-12s %-7s %-7s %-15s %-15s %-10s %-22s %-22s %-9s %-22s %s\n",
+			"TIME", "PID", "TID", "COMM", "OP", "ACTION", "WRITE(off+len)",
+			"HELD(off+len)", "PIPE", "SPLICER", "AGE  DEV:INO PATH");
+		o->header_done = true;
+	}
+	secs = real / 1000000000LL;
+	localtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fmt_age(age, sizeof(age), ev->held_ns);
+	if (ev->write_len)
+		snprintf(wlen, sizeof(wlen), "%llu", (unsigned long long)ev->write_len);
+	else
+		snprintf(wlen, sizeof(wlen), "EOF");
+	fprintf(o->f, "%s.%03lld %-7u %-7u ", ts, (long long)(real / 1000000) % 1000, ev->pid, ev->tid);
+	put_printable(o->f, ev->comm, SW_TASK_COMM_LEN);
+	fprintf(o->f, "%*s", (int)(16 - strnlen(ev->comm, SW_TASK_COMM_LEN)), "");
+	fprintf(o->f, "%-15s %-10s %lld+%-*s %lld+%-*llu %-9llu %u/",
+		sw_op_name(ev->op), sw_action_name(ev->action),
+		(long long)ev->write_offset, 10, wlen,
+		(long long)ev->held_offset, 10, (unsigned long long)ev->held_len,
+		(unsigned long long)ev->pipe_ino, ev->splicer_pid);
+	put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
+	fprintf(o->f, " %s %u:%u:%llu ", age, ev->dev >> 20, ev->dev & 0xfffff,
+		(unsigned long long)ev->ino);
+	put_printable(o->f, ev->path, ev->path_len);
+	fputc('\n', o->f);
+}
+
+int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
+{
+	struct sw_output *o = ctx;
+	struct json j;
+
+	if (ev->type != SW_EV_UNSAFE_WRITE)
+		return 0;
+	if (sizeof(*ev) + ev->path_len > len)
+		return 0;	/* malformed record: never read past it */
+	if (!sw_filter_match(&o->filter, ev))
+		return 0;
+	if (o->json) {
+		json_init(&j, o->f, false);
+		sw_event_json(&j, ev, o->session);
+	} else {
+		event_text(o, ev);
+	}
+	fflush(o->f);
+	o->printed++;
+	return 0;
+}
+
+void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
+{
+	struct sw_counters c;
+
+	sw_session_counters(s, &c);
+	fprintf(f, "splicewatch: %llu unsafe writes detected, %llu shown, %llu lost records, "
+		"%llu pages held by pipes now, %llu holds untracked (index full)\n",
+		(unsigned long long)c.events, (unsigned long long)shown,
+		(unsigned long long)c.lost, (unsigned long long)c.held,
+		(unsigned long long)c.untracked);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Frontend-wide declarations: sub-commands, the watch session, event output. */
+#ifndef SW_H
+#define SW_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "splicewatch.h"
+#include "json.h"
+
+#define SW_EXIT_USAGE	2
+
+extern int sw_verbose;
+extern volatile sig_atomic_t sw_stop;	/* set by SIGINT/SIGTERM */
+extern volatile sig_atomic_t sw_stop_signal;
+
+/* Sub-commands: argv[0] is the sub-command name. */
+int cmd_trace(int argc, char **argv);
+int cmd_enforce(int argc, char **argv);
+int cmd_ci(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sw_install_stop_handlers(void);
+bool parse_u64(const char *s, uint64_t *out);
+int parse_signal(const char *name);
+const char *signal_name(int sig);
+
+/* ---- the watch session: programs loaded, attached, ring buffer open ---- */
+
+struct sw_config {
+	uint32_t mode;			/* SW_MODE_* */
+	bool dry_run;
+	int signal;
+	bool signal_thread;
+	bool scope;			/* only writers in the scope set count */
+	uint32_t max_holds;		/* pipe buffers the index can track */
+	uint32_t ringbuf_kib;
+	const char *backend;		/* auto | tracepoint | ... */
+	/* enforce allowlists */
+	uint32_t *allow_pids;
+	int n_allow_pids;
+	uint64_t *allow_cgroups;
+	int n_allow_cgroups;
+	char (*allow_comms)[SW_TASK_COMM_LEN];
+	int n_allow_comms;
+};
+
+typedef int (*sw_event_fn)(void *ctx, const struct sw_event *ev, size_t len);
+
+struct sw_session;
+
+struct sw_counters {
+	uint64_t held;
+	uint64_t events;
+	uint64_t lost;
+	uint64_t untracked;
+	uint64_t signals;
+	uint64_t stale_dropped;
+};
+
+void sw_config_defaults(struct sw_config *cfg);
+/* Options every watching sub-command shares; returns 1 if handled, -1 on a bad value. */
+int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
+struct sw_session *sw_session_open(const struct sw_config *cfg);
+const char *sw_session_backend(const struct sw_session *s);
+int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
+/* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
+int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
+		   bool (*done)(void *ctx), void *done_ctx);
+/* Drains what is left in the ring buffer. */
+void sw_session_drain(struct sw_session *s);
+void sw_session_counters(struct sw_session *s, struct sw_counters *c);
+int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono_ns);
+void sw_session_close(struct sw_session *s);
+
+/* ---- event output ---- */
+
+struct sw_filter {
+	int64_t pid;			/* -1: any */
+	char comm[SW_TASK_COMM_LEN];
+	uint64_t cgroup_id;		/* 0: any */
+	const char *path_prefix;
+};
+
+struct sw_output {
+	FILE *f;
+	bool json;
+	bool header_done;
+	struct sw_session *session;
+	struct sw_filter filter;
+	uint64_t printed;
+};
+
+const char *sw_op_name(uint32_t op);
+const char *sw_action_name(uint32_t action);
+void sw_filter_init(struct sw_filter *f);
+int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
+bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
+void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s);
+int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
+void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
+
+#endif

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What trace and enforce share: session options and the watch-until-stopped loop. */
+#include <errno.h>
+#include <string.h>
+#include "sw.h"
+#include "watch.h"
+
+int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_MAX_HOLDS:
+		if (!parse_u64(arg, &v) || v < 64 || v > (1U << 24)) {
+			sw_err("--max-holds: '%s' is not a number from 64 to 16777216", arg);
+			return -1;
+		}
+		cfg->max_holds = v;
+		return 1;
+	case OPT_RINGBUF:
+		if (!parse_u64(arg, &v) || v < 4 || v > (1U << 20)) {
+			sw_err("--ringbuf-kib: '%s' is not a number from 4 to 1048576", arg);
+			return -1;
+		}
+		cfg->ringbuf_kib = v;
+		return 1;
+	case OPT_BACKEND:
+		if (strcmp(arg, "auto") && strcmp(arg, "fentry") && strcmp(arg, "kprobe") &&
+		    strcmp(arg, "tracepoint")) {
+			sw_err("--backend: '%s' is not one of auto, fentry, kprobe, tracepoint", arg);
+			return -1;
+		}
+		cfg->backend = arg;
+		return 1;
+	}
+	return 0;
+}
+
+FILE *sw_open_output(const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "we");
+	if (!f)
+		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
+	return f;
+}
+
+int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+{
+	struct sw_session *s;
+	int err;
+
+	if (sw_install_stop_handlers()) {
+		sw_err("cannot install signal handlers: %s", strerror(errno));
+		return SW_EXIT_USAGE;
+	}
+	s = sw_session_open(cfg);
+	if (!s)
+		return SW_EXIT_USAGE;
+	out->session = s;
+	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
+	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
+	if (fflush(out->f) || ferror(out->f)) {
+		sw_err("writing the output failed: %s", strerror(errno));
+		err = -1;
+	}
+	sw_print_summary(stderr, s, out->printed);
+	sw_session_close(s);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Long options shared by the watching sub-commands (values outside the char range). */
+#ifndef SW_WATCH_H
+#define SW_WATCH_H
+
+#include <getopt.h>
+#include "sw.h"
+
+enum {
+	OPT_MAX_HOLDS = 0x100,
+	OPT_RINGBUF,
+	OPT_BACKEND,
+	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
+};
+
+#define SW_SESSION_LONGOPTS						\
+	{ "max-holds", required_argument, NULL, OPT_MAX_HOLDS },	\
+	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },	\
+	{ "backend", required_argument, NULL, OPT_BACKEND }
+
+#define SW_FILTER_LONGOPTS						\
+	{ "pid", required_argument, NULL, 'p' },			\
+	{ "comm", required_argument, NULL, 'c' },			\
+	{ "cgroup", required_argument, NULL, 'C' },			\
+	{ "path", required_argument, NULL, 'P' }
+
+#define SW_SESSION_HELP							\
+	"  --backend NAME       auto (default), fentry, kprobe or tracepoint\n"	\
+	"  --max-holds N        pipe buffers the hold index tracks (default 262144)\n" \
+	"  --ringbuf-kib N      event ring buffer size in KiB (default 16384)\n"
+
+#define SW_FILTER_HELP							\
+	"  -p, --pid PID        only writes by this process (tgid)\n"	\
+	"  -c, --comm NAME      only writes by processes with this comm\n"	\
+	"  -C, --cgroup PATH    only writes from this cgroup v2 directory\n"	\
+	"  -P, --path PREFIX    only writes to files under this absolute path\n"
+
+FILE *sw_open_output(const char *path);
+int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what);
+
+#endif

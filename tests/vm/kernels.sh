@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# tests/vm/kernels.sh - fetch and cache Debian distribution kernels for VM tests.
+#
+#   kernels.sh [-v] fetch [--refresh] [NAME...]   download + extract kernels (default: all)
+#   kernels.sh list                               print "NAME VERSION PATH" of cached kernels
+#   kernels.sh names                              print the known kernel names
+#   kernels.sh path NAME                          print the cache directory of NAME
+#
+# NAMES: 5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie), 7 (newest 7.x from
+# trixie-backports or sid).
+#
+# A private apt configuration is used (the system's sources are never read or
+# modified).  Everything lives under ${SW_VM_CACHE:-/var/cache/splicewatch-vm}:
+#   apt/<NAME>/             private sources.list, package lists, apt cache
+#   debs/                   downloaded .deb files
+#   kernels/<NAME>/         vmlinuz, config, System.map, kver, version, suite,
+#                           lib/modules/<kver>/... (needed modules, decompressed)
+#                           modules.load (ordered list of .ko to insmod)
+# A second "fetch" of a cached kernel downloads nothing (use --refresh to
+# re-resolve the newest version of the suite).
+#
+# Modules copied into the cache: ${SW_VM_MODULES} (space separated; default
+# below); built-in modules are skipped, missing optional ones (prefix "?")
+# are ignored.
+set -euo pipefail
+
+CACHE=${SW_VM_CACHE:-/var/cache/splicewatch-vm}
+MIRROR=${SW_VM_MIRROR:-http://deb.debian.org/debian}
+SECMIRROR=${SW_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+KEYRING=${SW_VM_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+DEFAULT_MODULES="virtio_pci virtio_blk ext4 ?crc32c_generic ?crc32c_intel ?crc32c-intel ?crc32c_cpu"
+MODULES=${SW_VM_MODULES:-$DEFAULT_MODULES}
+ALL_NAMES="5.10 6.1 6.12 7"
+VERBOSE=${SW_VM_VERBOSE:-0}
+
+log() { [ "$VERBOSE" = 1 ] && echo "kernels.sh: $*" >&2 || true; }
+info() { echo "kernels.sh: $*" >&2; }
+die() { echo "kernels.sh: error: $*" >&2; exit 1; }
+
+# suites + version pattern for each name
+suites_for() {
+    case "$1" in
+        5.10) echo "bullseye bullseye-updates bullseye-security" ;;
+        6.1)  echo "bookworm bookworm-updates bookworm-security" ;;
+        6.12) echo "trixie trixie-updates trixie-security" ;;
+        7)    echo "trixie-backports sid" ;;
+        *) return 1 ;;
+    esac
+}
+version_prefix_for() {
+    case "$1" in
+        5.10) echo "5.10." ;; 6.1) echo "6.1." ;; 6.12) echo "6.12." ;; 7) echo "7." ;;
+        *) return 1 ;;
+    esac
+}
+extra_cmdline_for() {
+    case "$1" in
+        5.10) echo "lsm=lockdown,yama,apparmor,bpf" ;;
+        *) echo "" ;;
+    esac
+}
+
+apt_opts() {   # $1 = name
+    local d="$CACHE/apt/$1"
+    printf '%s\n' \
+        -o "Dir::Etc::SourceList=$d/sources.list" \
+        -o "Dir::Etc::SourceParts=/dev/null" \
+        -o "Dir::Etc::Preferences=/dev/null" \
+        -o "Dir::Etc::PreferencesParts=/dev/null" \
+        -o "Dir::State::Lists=$d/lists" \
+        -o "Dir::State::status=/dev/null" \
+        -o "Dir::State::extended_states=$d/extended_states" \
+        -o "Dir::Cache=$d/cache" \
+        -o "Dir::Cache::archives=$d/cache/archives" \
+        -o "Dir::Log=$d/log" \
+        -o "APT::Architectures=amd64" \
+        -o "APT::Architecture=amd64" \
+        -o "Acquire::Languages=none" \
+        -o "Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false" \
+        -o "Debug::NoLocking=1" \
+        -o "APT::Sandbox::User=root"
+}
+
+setup_apt() {  # $1 = name
+    local name=$1 d="$CACHE/apt/$1" s
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/log"
+    : > "$d/sources.list.new"
+    for s in $(suites_for "$name"); do
+        case "$s" in
+            *-security) echo "deb [signed-by=$KEYRING] $SECMIRROR $s main" ;;
+            *) echo "deb [signed-by=$KEYRING] $MIRROR $s main" ;;
+        esac >> "$d/sources.list.new"
+    done
+    mv "$d/sources.list.new" "$d/sources.list"
+}
+
+aptc() { # name, apt-cache args...
+    local name=$1; shift
+    local -a o; mapfile -t o < <(apt_opts "$name")
+    apt-cache "${o[@]}" "$@"
+}
+aptg() {
+    local name=$1; shift
+    local -a o; mapfile -t o < <(apt_opts "$name")
+    apt-get "${o[@]}" "$@"
+}
+
+apt_update() { # name
+    local name=$1 out
+    log "$name: apt-get update ($(suites_for "$name"))"
+    if ! out=$(aptg "$name" -q update 2>&1); then
+        echo "$out" >&2; die "$name: apt-get update failed"
+    fi
+    [ "$VERBOSE" = 1 ] && echo "$out" >&2
+    # a missing suite (e.g. bullseye-updates gone) only warns; fine.
+    return 0
+}
+
+# newest version of $2 whose version starts with prefix $3
+newest_version() { # name pkg prefix
+    local best="" v
+    while read -r v; do
+        case "$v" in "$3"*) ;; *) continue ;; esac
+        if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+    done < <(aptc "$1" madison "$2" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -u)
+    echo "$best"
+}
+
+pkg_exists() { # name pkg version
+    aptc "$1" madison "$2" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep -qxF "$3"
+}
+
+# the ABI name (e.g. 6.1.0-31-amd64) from the Depends of linux-image-amd64
+image_abi() { # name version
+    aptc "$1" show "linux-image-amd64=$2" 2>/dev/null \
+        | sed -n 's/^Depends: //p' | head -n1 | tr ',' '\n' \
+        | sed -n 's/^ *linux-image-\([0-9][^ ]*\) .*/\1/p' | head -n1
+}
+
+# prints the ordered (dependencies first) list of module files (relative to
+# lib/modules/<kver>) for the wanted module names.
+resolve_modules() { # moddir wanted...
+    local moddir=$1; shift
+    awk -v wanted="$*" '
+        function norm(s) { gsub(/-/, "_", s); return s }
+        function base(p,   n) { n = p; sub(/.*\//, "", n); sub(/\.ko(\.(xz|zst|gz))?$/, "", n); return norm(n) }
+        FILENAME ~ /modules\.builtin$/ { builtin[base($1)] = 1; next }
+        FILENAME ~ /modules\.dep$/ {
+            p = $1; sub(/:$/, "", p); b = base(p); path[b] = p
+            deps[b] = ""
+            for (i = 2; i <= NF; i++) deps[b] = deps[b] " " base($i)
+            next
+        }
+        function visit(m,   n, a, i) {
+            if (m in done) return
+            done[m] = 1
+            if (m in builtin) return
+            if (!(m in path)) { missing = missing " " m; return }
+            n = split(deps[m], a, " ")
+            for (i = n; i >= 1; i--) visit(a[i])
+            print path[m]
+        }
+        END {
+            n = split(wanted, w, " ")
+            for (i = 1; i <= n; i++) {
+                m = w[i]; opt = 0
+                if (substr(m, 1, 1) == "?") { opt = 1; m = substr(m, 2) }
+                m = norm(m)
+                if (!opt || (m in path)) visit(m)
+            }
+            if (missing != "") { print "missing modules:" missing > "/dev/stderr"; exit 1 }
+        }
+    ' "$moddir/modules.builtin" "$moddir/modules.dep"
+}
+
+fetch_one() { # name refresh
+    local name=$1 refresh=$2 kdir="$CACHE/kernels/$1"
+    suites_for "$name" >/dev/null || die "unknown kernel name '$name' (known: $ALL_NAMES)"
+    if [ "$refresh" = 0 ] && [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/modules.load" ]; then
+        log "$name: cached ($(cat "$kdir/version")), nothing to do"
+        return 0
+    fi
+    setup_apt "$name"
+    apt_update "$name"
+    local prefix ver abi
+    prefix=$(version_prefix_for "$name")
+    ver=$(newest_version "$name" linux-image-amd64 "$prefix")
+    [ -n "$ver" ] || die "$name: no linux-image-amd64 with version $prefix* in $(suites_for "$name")"
+    abi=$(image_abi "$name" "$ver")
+    [ -n "$abi" ] || die "$name: cannot find the image package in Depends of linux-image-amd64=$ver"
+    log "$name: linux-image-amd64 $ver -> abi $abi"
+    if [ "$refresh" = 1 ] && [ -s "$kdir/version" ] && [ "$(cat "$kdir/version")" = "$ver" ] \
+        && [ "$(cat "$kdir/abi" 2>/dev/null)" = "$abi" ] && [ -s "$kdir/modules.load" ]; then
+        log "$name: $ver already cached"
+        return 0
+    fi
+
+    # Which packages carry the image, the config and the modules?
+    #  <= 6.x: linux-image-<abi>-unsigned (or linux-image-<abi>) holds everything.
+    #  >= 7.x: linux-binary-unsigned-<abi> (vmlinuz, System.map), linux-base-<abi>
+    #          (config), linux-modules-<abi> (modules).
+    local -a pkgs=() p
+    if pkg_exists "$name" "linux-image-$abi-unsigned" "$ver"; then
+        pkgs=("linux-image-$abi-unsigned")
+    elif pkg_exists "$name" "linux-binary-unsigned-$abi" "$ver"; then
+        pkgs=("linux-binary-unsigned-$abi")
+    elif pkg_exists "$name" "linux-binary-$abi" "$ver"; then
+        pkgs=("linux-binary-$abi")
+    else
+        pkgs=("linux-image-$abi")
+    fi
+    for p in "linux-base-$abi" "linux-modules-$abi"; do
+        if pkg_exists "$name" "$p" "$ver"; then pkgs+=("$p"); fi
+    done
+    log "$name: packages: ${pkgs[*]}"
+
+    local debdir="$CACHE/debs" tmp deb
+    mkdir -p "$debdir"
+    tmp=$(mktemp -d "$CACHE/.extract-$name.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp'" EXIT
+    for p in "${pkgs[@]}"; do
+        deb=$(ls "$debdir/${p}_"*"_amd64.deb" 2>/dev/null | while read -r f; do
+                  [ "$(dpkg-deb -f "$f" Version)" = "$ver" ] && echo "$f"; done | head -n1 || true)
+        if [ -z "$deb" ]; then
+            info "$name: downloading $p=$ver"
+            (cd "$tmp" && aptg "$name" -q download "$p=$ver" >"$tmp/dl.log" 2>&1) \
+                || { cat "$tmp/dl.log" >&2; die "$name: download of $p=$ver failed"; }
+            deb=$(ls "$tmp/${p}_"*.deb)
+            mv "$deb" "$debdir/"
+            deb="$debdir/$(basename "$deb")"
+        fi
+        log "$name: extracting $(basename "$deb")"
+        dpkg-deb -x "$deb" "$tmp/root"
+    done
+
+    # <= 6.x: /boot/{vmlinuz,config,System.map}-<kver>, /lib/modules/<kver>
+    # >= 7.x: /usr/lib/modules/<kver>/{vmlinuz[.unsigned],config,System.map}
+    local r="$tmp/root" vmlinuz kver moddir config sysmap
+    vmlinuz=$(ls "$r"/boot/vmlinuz-* "$r"/usr/lib/modules/*/vmlinuz* "$r"/lib/modules/*/vmlinuz* 2>/dev/null | head -n1 || true)
+    [ -n "$vmlinuz" ] || die "$name: no vmlinuz in ${pkgs[*]}"
+    case "$vmlinuz" in
+        */boot/vmlinuz-*) kver=${vmlinuz##*/vmlinuz-} ;;
+        *) kver=$(basename "$(dirname "$vmlinuz")") ;;
+    esac
+    moddir="$r/lib/modules/$kver"
+    [ -d "$moddir" ] || moddir="$r/usr/lib/modules/$kver"
+    [ -d "$moddir/kernel" ] || die "$name: no modules for $kver"
+    config="$r/boot/config-$kver"; [ -f "$config" ] || config="$moddir/config"
+    [ -f "$config" ] || die "$name: no config for $kver"
+    sysmap="$r/boot/System.map-$kver"; [ -f "$sysmap" ] || sysmap="$moddir/System.map"
+    if [ ! -s "$moddir/modules.dep" ]; then
+        log "$name: running depmod"
+        depmod -b "${moddir%/lib/modules/$kver}" "$kver"
+    fi
+
+    local new="$tmp/kernel" list m
+    mkdir -p "$new/lib/modules/$kver"
+    cp "$vmlinuz" "$new/vmlinuz"
+    cp "$config" "$new/config"
+    if [ -f "$sysmap" ]; then cp "$sysmap" "$new/System.map"; fi
+    cp "$moddir/modules.builtin" "$moddir/modules.dep" "$new/lib/modules/$kver/"
+    # shellcheck disable=SC2086
+    list=$(resolve_modules "$moddir" $MODULES) || die "$name: module resolution failed"
+    : > "$new/modules.load"
+    for m in $list; do
+        mkdir -p "$new/lib/modules/$kver/$(dirname "$m")"
+        local out="$new/lib/modules/$kver/${m%.ko*}.ko"
+        case "$m" in   # decompress: busybox insmod cannot, the kernel may not
+            *.ko.xz)  xz -dc "$moddir/$m" > "$out" ;;
+            *.ko.zst) zstd -qdc "$moddir/$m" > "$out" ;;
+            *.ko.gz)  gzip -dc "$moddir/$m" > "$out" ;;
+            *)        cp "$moddir/$m" "$out" ;;
+        esac
+        echo "${out#"$new/"}" >> "$new/modules.load"
+    done
+    echo "$kver" > "$new/kver"
+    echo "$ver" > "$new/version"
+    echo "$abi" > "$new/abi"
+    echo "${pkgs[*]}" > "$new/packages"
+    extra_cmdline_for "$name" > "$new/cmdline"
+
+    mkdir -p "$CACHE/kernels"
+    rm -rf "$kdir.old"
+    [ -d "$kdir" ] && mv "$kdir" "$kdir.old"
+    mv "$new" "$kdir"
+    rm -rf "$kdir.old" "$tmp"
+    trap - EXIT
+    # drop .debs of other versions of these packages
+    for p in "${pkgs[@]}"; do
+        for deb in "$debdir/${p}_"*.deb; do
+            [ -e "$deb" ] || continue
+            [ "$(dpkg-deb -f "$deb" Version)" = "$ver" ] || rm -f "$deb"
+        done
+    done
+    info "$name: $kver ($ver) -> $kdir"
+}
+
+cmd_fetch() {
+    local refresh=0 names=() n rc=0
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --refresh) refresh=1 ;;
+            -v) VERBOSE=1 ;;
+            -*) die "fetch: unknown option $1" ;;
+            *) names+=("$1") ;;
+        esac
+        shift
+    done
+    [ ${#names[@]} -gt 0 ] || read -r -a names <<< "$ALL_NAMES"
+    for n in "${names[@]}"; do
+        ( fetch_one "$n" "$refresh" ) || { info "$n: FAILED"; rc=1; }
+    done
+    return $rc
+}
+
+cmd_list() {
+    local n d
+    for n in $ALL_NAMES; do
+        d="$CACHE/kernels/$n"
+        [ -s "$d/vmlinuz" ] && [ -s "$d/modules.load" ] || continue
+        echo "$n $(cat "$d/version") $d"
+    done
+}
+
+main() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            -v) VERBOSE=1; shift ;;
+            -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+            *) break ;;
+        esac
+    done
+    local cmd=${1:-}; shift || true
+    case "$cmd" in
+        fetch) cmd_fetch "$@" ;;
+        list) cmd_list ;;
+        names) echo "$ALL_NAMES" | tr ' ' '\n' ;;
+        path) [ $# -eq 1 ] || die "usage: path NAME"; d="$CACHE/kernels/$1"
+              [ -s "$d/vmlinuz" ] || die "kernel '$1' is not cached (run: $0 fetch $1)"; echo "$d" ;;
+        *) die "usage: $0 [-v] {fetch [--refresh] [NAME...]|list|names|path NAME}" ;;
+    esac
+}
+main "$@"
