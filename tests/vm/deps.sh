@@ -2,16 +2,20 @@
 # tests/vm/deps.sh - install the host packages the VM test harness needs
 # (idempotent; only calls apt-get when something is missing).
 #
-#   tests/vm/deps.sh [-v]
+#   tests/vm/deps.sh [-v] [--probe]
+#
+# --probe also installs what probe.sh uses (bpftool, clang).
 #
 # Can also be sourced: it then defines sw_vm_install_deps.
 set -euo pipefail
 
-SW_VM_DEB_PACKAGES="qemu-system-x86 qemu-utils busybox-static e2fsprogs cpio gzip xz-utils zstd kmod file ca-certificates debian-archive-keyring"
+SW_VM_DEB_PACKAGES="qemu-system-x86 busybox-static e2fsprogs cpio gzip xz-utils zstd kmod util-linux coreutils debian-archive-keyring"
+SW_VM_PROBE_PACKAGES="bpftool clang"
 
-sw_vm_install_deps() {
-    local verbose=${1:-0} missing=() p
-    for p in $SW_VM_DEB_PACKAGES; do
+sw_vm_install_deps() { # [verbose 0|1] [probe 0|1]
+    local verbose=${1:-0} probe=${2:-0} missing=() p pkgs=$SW_VM_DEB_PACKAGES
+    [ "$probe" = 1 ] && pkgs="$pkgs $SW_VM_PROBE_PACKAGES"
+    for p in $pkgs; do
         dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -32,6 +36,12 @@ sw_vm_install_deps() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-    v=0; [ "${1:-}" = "-v" ] && v=1
-    sw_vm_install_deps "$v"
+    v=0; probe=0
+    for a in "$@"; do
+        case "$a" in
+            -v) v=1 ;; --probe) probe=1 ;;
+            *) echo "usage: $0 [-v] [--probe]" >&2; exit 2 ;;
+        esac
+    done
+    sw_vm_install_deps "$v" "$probe"
 fi

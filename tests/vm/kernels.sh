@@ -176,6 +176,10 @@ resolve_modules() { # moddir wanted...
 fetch_one() { # name refresh
     local name=$1 refresh=$2 kdir="$CACHE/kernels/$1"
     suites_for "$name" >/dev/null || die "unknown kernel name '$name' (known: $ALL_NAMES)"
+    mkdir -p "$CACHE"
+    # serialise concurrent fetches of the same kernel (parallel VM runs)
+    exec 9>"$CACHE/.lock-$name"
+    flock 9
     if [ "$refresh" = 0 ] && [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/modules.load" ]; then
         log "$name: cached ($(cat "$kdir/version")), nothing to do"
         return 0

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# tests/vm/run-in-vm.sh - run a command inside a qemu VM booting a Debian kernel.
+#
+#   run-in-vm.sh [options] -- GUEST_COMMAND...
+#
+# Options:
+#   --kernel NAME        kernel from kernels.sh (5.10 6.1 6.12 7); default
+#                        ${SW_VM_KERNEL:-6.12}; fetched on first use
+#   --timeout SECS       wall-clock limit for the whole VM run (default 600)
+#   --file HOST[:GUEST]  copy a file or directory into the guest, default
+#                        GUEST path /sw/<basename>; ELF executables and shared
+#                        objects get their shared libraries (ldd) + loader
+#   --out HOSTDIR        after the command, the guest's /out directory is
+#                        copied back into HOSTDIR (created if needed)
+#   --mem MB             guest memory (default 1024)
+#   --smp N              guest CPUs (default 1)
+#   --disk-size MB       size of the ext4 disk mounted at /mnt/ext4 (default 256)
+#   --append ARGS        extra kernel command line arguments
+#   --keep               keep the temporary directory (printed on stderr)
+#   -v, --verbose        progress + the kernel console log on stderr
+#   -q, --quiet          never print the kernel console log (even on failure)
+#
+# GUEST_COMMAND's words are joined with spaces (like ssh) and run by busybox
+# `sh -c` as root with cwd /, stdin /dev/null; its stdout+stderr stream to a
+# dedicated serial port (ttyS1) and are printed on this script's stdout,
+# unmixed with kernel messages (those go to ttyS0, the console).
+# In the guest: PATH=/sw:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,
+# SW_VM_KERNEL=<name>, `ulimit -l unlimited`; mounted: proc, sysfs, devtmpfs,
+# devpts, securityfs, tracefs (/sys/kernel/tracing), debugfs (/sys/kernel/debug),
+# bpffs (/sys/fs/bpf), cgroup2 (/sys/fs/cgroup), tmpfs (/tmp, /dev/shm, /out),
+# ramfs (/mnt/ramfs), ext4 (/dev/vda at /mnt/ext4, rw).
+#
+# Exit status: the guest command's status; 124 on timeout; 125 when no exit
+# marker was seen (kernel panic, boot failure, ...) or on a harness error.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KERNEL=${SW_VM_KERNEL:-6.12}
+TIMEOUT=${SW_VM_TIMEOUT:-600}
+MEM=${SW_VM_MEM:-1024}
+SMP=${SW_VM_SMP:-1}
+DISK_MB=256
+APPEND=""
+KEEP=0
+VERBOSE=${SW_VM_VERBOSE:-0}
+QUIET=0
+OUTDIR=""
+FILES=()
+BUSYBOX=${SW_VM_BUSYBOX:-/bin/busybox}
+QEMU=${SW_VM_QEMU:-qemu-system-x86_64}
+
+say() { echo "run-in-vm: $*" >&2; }
+log() { if [ "$VERBOSE" = 1 ]; then say "$@"; fi; }
+die() { say "error: $*"; exit 125; }
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --kernel) KERNEL=${2:?}; shift 2 ;;
+        --kernel=*) KERNEL=${1#*=}; shift ;;
+        --timeout) TIMEOUT=${2:?}; shift 2 ;;
+        --timeout=*) TIMEOUT=${1#*=}; shift ;;
+        --file) FILES+=("${2:?}"); shift 2 ;;
+        --file=*) FILES+=("${1#*=}"); shift ;;
+        --out) OUTDIR=${2:?}; shift 2 ;;
+        --out=*) OUTDIR=${1#*=}; shift ;;
+        --mem) MEM=${2:?}; shift 2 ;;
+        --smp) SMP=${2:?}; shift 2 ;;
+        --disk-size) DISK_MB=${2:?}; shift 2 ;;
+        --append) APPEND="$APPEND ${2:?}"; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -v|--verbose) VERBOSE=1; shift ;;
+        -q|--quiet) QUIET=1; shift ;;
+        -h|--help) usage ;;
+        --) shift; break ;;
+        *) die "unknown argument '$1' (see --help; the command goes after --)" ;;
+    esac
+done
+[ $# -gt 0 ] || die "missing GUEST_COMMAND (see --help)"
+GUEST_CMD="$*"
+case "$TIMEOUT" in ''|*[!0-9]*) die "--timeout needs a number of seconds" ;; esac
+
+command -v "$QEMU" >/dev/null || die "$QEMU not found (run tests/vm/deps.sh)"
+[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (run tests/vm/deps.sh)"
+
+# ---------------------------------------------------------------- kernel
+kv=""; [ "$VERBOSE" = 1 ] && kv="-v"
+if ! KDIR=$("$HERE/kernels.sh" path "$KERNEL" 2>/dev/null); then
+    say "kernel '$KERNEL' not cached, fetching it"
+    "$HERE/kernels.sh" $kv fetch "$KERNEL" >&2 || die "cannot fetch kernel '$KERNEL'"
+    KDIR=$("$HERE/kernels.sh" path "$KERNEL") || die "kernel '$KERNEL' unavailable"
+fi
+KVER=$(cat "$KDIR/kver")
+
+# ---------------------------------------------------------------- temp dir
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sw-vm.XXXXXXXX")
+QPID=""
+TAILPID=""
+cleanup() {
+    [ -n "$QPID" ] && kill "$QPID" 2>/dev/null || true
+    [ -n "$TAILPID" ] && kill "$TAILPID" 2>/dev/null || true
+    if [ "$KEEP" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+ROOT=$TMP/root
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,etc/sw,proc,sys,dev,tmp,run,root,out,sw,mnt/ramfs,mnt/ext4}
+chmod 1777 "$ROOT/tmp"
+
+# ---------------------------------------------------------------- busybox
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+    [ "$a" = busybox ] || ln -s busybox "$ROOT/bin/$a"
+done
+
+# ---------------------------------------------------------------- modules
+cp -a "$KDIR/lib" "$ROOT/"
+cp "$KDIR/modules.load" "$ROOT/etc/sw/modules.load"
+
+# ---------------------------------------------------------------- files
+is_elf() { [ -f "$1" ] && [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' \n')" = '177ELF' ]; }
+declare -A COPIED_LIBS=()
+copy_libs() { # elf
+    local line lib
+    # ldd prints "name => /path (addr)" and "/path/ld-linux... (addr)"
+    while read -r line; do
+        case "$line" in
+            *"=> /"*) lib=${line#*=> }; lib=${lib%% (*} ;;
+            /*) lib=${line%% (*} ;;
+            *"not found"*) say "warning: $1: $line"; continue ;;
+            *) continue ;;
+        esac
+        [ -n "${COPIED_LIBS[$lib]:-}" ] && continue
+        COPIED_LIBS[$lib]=1
+        mkdir -p "$ROOT$(dirname "$lib")"
+        cp -L "$lib" "$ROOT$lib"
+        log "  lib $lib"
+    done < <(ldd "$1" 2>/dev/null || true)
+}
+for spec in ${FILES[@]+"${FILES[@]}"}; do
+    host=${spec%%:*}
+    if [ "$host" = "$spec" ]; then guest="/sw/$(basename "$host")"; else guest=${spec#*:}; fi
+    case "$guest" in /*) ;; *) die "--file $spec: guest path must be absolute" ;; esac
+    [ -e "$host" ] || die "--file $spec: $host does not exist"
+    mkdir -p "$ROOT$(dirname "$guest")"
+    cp -aL "$host" "$ROOT$guest"
+    log "file $host -> $guest"
+    while IFS= read -r -d '' f; do
+        is_elf "$f" && copy_libs "$f"
+    done < <(find "$ROOT$guest" -type f -print0)
+done
+
+# ---------------------------------------------------------------- /etc, /init
+NONCE=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+MARK="@@SW-EXIT-$NONCE@@"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$ROOT/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$ROOT/etc/group"
+echo "sw-vm" > "$ROOT/etc/hostname"
+printf '%s\n' "$GUEST_CMD" > "$ROOT/etc/sw/cmd"
+printf '%s\n' "$KERNEL" > "$ROOT/etc/sw/kernel"
+printf '%s\n' "$MARK" > "$ROOT/etc/sw/marker"
+[ -n "$OUTDIR" ] && touch "$ROOT/etc/sw/want-out"
+cat > "$ROOT/init" <<'EOF'
+#!/bin/sh
+# splicewatch VM init (generated by tests/vm/run-in-vm.sh)
+export PATH=/sw:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb
+err() { echo "sw-init: $*" > /dev/console; echo "sw-init: $*" >> $OUT; }
+mnt() { # type dev dir [opts]
+    mkdir -p "$3"
+    mount -t "$1" ${4:+-o "$4"} "$2" "$3" 2>/dev/null || err "cannot mount $1 on $3"
+}
+OUT=/dev/console
+mnt proc proc /proc
+mnt sysfs sysfs /sys
+mnt devtmpfs devtmpfs /dev
+# the command's output goes to the second serial port, away from kernel messages
+[ -c /dev/ttyS1 ] && OUT=/dev/ttyS1
+stty -F $OUT raw -echo 2>/dev/null
+mnt devpts devpts /dev/pts
+mnt tmpfs tmpfs /dev/shm mode=1777
+mnt securityfs securityfs /sys/kernel/security
+mnt tracefs tracefs /sys/kernel/tracing
+mnt debugfs debugfs /sys/kernel/debug
+mnt bpf bpf /sys/fs/bpf
+mnt cgroup2 cgroup2 /sys/fs/cgroup
+mnt tmpfs tmpfs /tmp mode=1777
+mnt tmpfs tmpfs /out
+mnt ramfs ramfs /mnt/ramfs
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
+hostname -F /etc/hostname
+ip link set lo up 2>/dev/null
+while read -r m; do
+    insmod "/$m" 2>/dev/null || err "insmod $m failed"
+done < /etc/sw/modules.load
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+mnt ext4 /dev/vda /mnt/ext4 rw
+ulimit -l unlimited 2>/dev/null
+export SW_VM_KERNEL="$(cat /etc/sw/kernel)"
+read -r MARK < /etc/sw/marker
+echo "sw-init: running command at uptime $(cut -d' ' -f1 /proc/uptime)s" > /dev/console
+cd /
+sh -c "$(cat /etc/sw/cmd)" < /dev/null > $OUT 2>&1
+rc=$?
+echo "sw-init: command exited with $rc" > /dev/console
+if [ -e /etc/sw/want-out ]; then
+    tar -cf /dev/vdb -C /out . 2>/dev/null || err "cannot copy /out back to the host"
+fi
+sync
+umount /mnt/ext4 2>/dev/null
+# the marker is written last (the host accepts it anywhere in a line);
+# stty (tcsetattr TCSADRAIN) and the last close wait for the UART to drain
+printf '%s %d\n' "$MARK" "$rc" > $OUT
+stty -F $OUT raw -echo 2>/dev/null
+printf '\n%s %d\n' "$MARK" "$rc" > /dev/console
+poweroff -f
+EOF
+chmod 755 "$ROOT/init"
+
+# ---------------------------------------------------------------- initramfs
+INITRD=$TMP/initrd.gz
+(cd "$ROOT" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) \
+    | gzip -1 > "$INITRD"
+log "initramfs $(du -h "$INITRD" | cut -f1), kernel $KERNEL ($KVER)"
+
+# ---------------------------------------------------------------- disks
+DISK=$TMP/ext4.img
+truncate -s "${DISK_MB}M" "$DISK"
+mkfs.ext4 -q -F -L swext4 "$DISK" >/dev/null 2>&1 || die "mkfs.ext4 failed"
+DRIVES=(-drive "file=$DISK,if=virtio,format=raw,cache=unsafe")
+if [ -n "$OUTDIR" ]; then
+    truncate -s 256M "$TMP/out.img"
+    DRIVES+=(-drive "file=$TMP/out.img,if=virtio,format=raw,cache=unsafe")
+fi
+
+# ---------------------------------------------------------------- qemu
+CMDLINE="console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off tsc=reliable $(cat "$KDIR/cmdline" 2>/dev/null || true)$APPEND"
+CONSOLE=$TMP/console.log
+OUTLOG=$TMP/output.log
+: > "$OUTLOG"
+log "cmdline: $CMDLINE"
+start=$(date +%s.%N)
+"$QEMU" -accel tcg -cpu max -m "$MEM" -smp "$SMP" -nographic -monitor none -no-reboot \
+    -kernel "$KDIR/vmlinuz" -initrd "$INITRD" -append "$CMDLINE" \
+    "${DRIVES[@]}" \
+    -serial "file:$CONSOLE" -serial "file:$OUTLOG" \
+    -net none </dev/null >"$TMP/qemu.log" 2>&1 &
+QPID=$!
+
+# stream the guest output while it runs (marker line removed)
+filter() { sed -u -e "s/\r\$//" -e "/$MARK [0-9]*\$/{s/$MARK [0-9]*\$//;/^\$/d}"; }
+tail -n +1 -s 0.2 --pid="$QPID" -f "$OUTLOG" 2>/dev/null | filter &
+TAILPID=$!
+
+status=""
+deadline=$(( $(date +%s) + TIMEOUT ))
+while kill -0 "$QPID" 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+        status=124
+        kill "$QPID" 2>/dev/null || true
+        sleep 0.5; kill -9 "$QPID" 2>/dev/null || true
+        break
+    fi
+    sleep 0.2
+done
+qrc=0; wait "$QPID" 2>/dev/null || qrc=$?
+QPID=""
+wait "$TAILPID" 2>/dev/null || true
+TAILPID=""
+end=$(date +%s.%N)
+
+if [ -z "$status" ]; then
+    m=$(grep -a -o "$MARK [0-9]*" "$OUTLOG" | tail -n1 || true)
+    if [ -n "$m" ]; then status=${m##* }; else status=125; fi
+fi
+
+strip_console() { # escape sequences (firmware), CRs and other control chars
+    sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][0-9A-Za-z]//g' -e 's/\x1bc//g' \
+        -e 's/\r//g' -e 's/[\x00-\x08\x0b-\x1f\x7f]//g' "$1"
+}
+
+boot=$(sed -n 's/.*sw-init: running command at uptime \([0-9.]*\)s.*/\1/p' "$CONSOLE" 2>/dev/null | tr -d '\r' | head -n1)
+log "kernel $KERNEL: guest uptime at command start ${boot:-?}s, total $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')s, status $status"
+if [ "$VERBOSE" = 1 ] || { [ "$QUIET" = 0 ] && { [ "$status" = 124 ] || [ "$status" = 125 ]; }; }; then
+    case "$status" in
+        124) say "TIMEOUT after ${TIMEOUT}s (kernel $KERNEL)" ;;
+        125) say "no exit marker from the guest (kernel $KERNEL, qemu status $qrc)" ;;
+    esac
+    echo "----- kernel console ($KERNEL) -----" >&2
+    if [ "$VERBOSE" = 1 ]; then strip_console "$CONSOLE" >&2; else strip_console "$CONSOLE" | tail -n 60 >&2; fi
+    if [ -s "$TMP/qemu.log" ]; then echo "----- qemu -----" >&2; cat "$TMP/qemu.log" >&2; fi
+    echo "-----" >&2
+fi
+
+if [ -n "$OUTDIR" ] && [ "$status" != 124 ] && [ "$status" != 125 ]; then
+    mkdir -p "$OUTDIR"
+    tar -xf "$TMP/out.img" -C "$OUTDIR" 2>/dev/null || say "warning: could not extract /out"
+fi
+exit "$status"
