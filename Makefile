@@ -14,7 +14,7 @@ OUT        := build
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
               -Wno-unused-parameter -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -51,3 +51,4 @@ clean:
 	rm -rf $(OUT) splicewatch tests/build
 
 include tests/tests.mk
+-include bench/bench.mk

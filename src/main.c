@@ -19,6 +19,8 @@ static const struct {
 	{ "enforce", cmd_enforce, "stop unsafe writers before their bytes land" },
 	{ "ci", cmd_ci, "run a command under watch; fail if it writes unsafely" },
 	{ "features", cmd_features, "what this kernel offers and what splicewatch will use" },
+	{ "stats", cmd_stats, "copy-path counters per process and file, one snapshot per interval" },
+	{ "top", cmd_top, "refreshing view of the busiest copy-path processes and files" },
 };
 
 static void usage(FILE *f)

@@ -21,6 +21,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_enforce(int argc, char **argv);
 int cmd_ci(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,6 +102,7 @@ const char *sw_action_name(uint32_t action);
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
+bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
 void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * splicewatch stats / top: count the copy-path system calls (splice, sendfile,
+ * tee, vmsplice, copy_file_range) per process and file: calls, bytes, errors,
+ * latency histograms, and how the bytes entered pipes (page-cache references or
+ * anonymous pages). Everything is counted in maps that the frontend reads; no
+ * per-call records are sent to user space.
+ *
+ * Held page-cache pages are indexed per pipe buffer (holds) so the frontend can
+ * show a gauge per file; the index is independent of splicewatch.bpf.c's.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "stats.h"
+#include "sw_syscalls.h"
+#include "sw_pipe.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EINVAL		22
+#define EXDEV		18
+#define ENOSYS		38
+#define EOPNOTSUPP	95
+#define BPF_F_NO_PREALLOC_	1U	/* BPF_F_NO_PREALLOC */
+
+/* Set by the frontend before load. */
+const volatile u32 self_tgid;
+
+u64 stat_counters[SW_SC__COUNT];
+
+/* Initial values of new rows (too large for the BPF stack). */
+const struct sw_stat_val zero_val;
+const struct sw_stat_hist zero_hist;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_stat_key);
+	__type(value, struct sw_stat_val);
+} rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_stat_key);
+	__type(value, struct sw_stat_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(max_entries, 16384);
+	__type(key, struct sw_file_key);
+	__type(value, struct sw_file_info);
+} files SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(max_entries, 262144);
+	__type(key, struct sw_hold_key);
+	__type(value, struct sw_hold);
+} holds SEC(".maps");
+
+struct hpipe {
+	u64 inode;		/* struct inode * of the pipe, to tell it is still alive */
+	u64 ino;
+	u64 bufs;		/* pipe->bufs: F_SETPIPE_SZ renumbers the ring */
+	u32 lo_seq;		/* oldest ring position that may be indexed */
+	u32 hi_seq;		/* one past the newest indexed position */
+	u32 nslots;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u64);
+	__type(value, struct hpipe);
+} hpipes SEC(".maps");
+
+/* A call between sys_enter and sys_exit. */
+struct call {
+	u64 ts;
+	u32 op;
+	u32 out_head;		/* out_pipe->head at entry */
+	u64 out_pipe;		/* pipe that may gain buffers */
+	u64 out_inode;
+	u64 in_pipe;		/* pipe that may lose buffers */
+	u64 in_sb;		/* copy_file_range: superblocks of both files */
+	u64 out_sb;
+	struct sw_file_key file;
+	u32 kind;
+	u32 pad;
+};
+
+/* LRU: a thread that dies inside a call never reaches sys_exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, struct call);
+} inflight SEC(".maps");
+
+struct path_scratch {
+	char tmp[512 + 256];	/* built backwards into tmp[off..511]; slack for the mask */
+	struct sw_file_info info;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct path_scratch);
+} pscratch SEC(".maps");
+
+static __always_inline void count(enum sw_stat_counter c, s64 n)
+{
+	__sync_fetch_and_add(&stat_counters[c], n);
+}
+
+static __always_inline u32 log2_u32(u32 v)
+{
+	u32 r, shift;
+
+	r = (v > 0xFFFF) << 4; v >>= r;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline u32 lat_slot(u64 ns)
+{
+	u32 hi = ns >> 32, s;
+
+	s = hi ? log2_u32(hi) + 32 : log2_u32(ns);
+	return s >= SW_LAT_SLOTS ? SW_LAT_SLOTS - 1 : s;
+}
+
+static __always_inline u32 file_kind(struct file *file)
+{
+	u32 mode;
+
+	if (!file)
+		return SW_FK_NONE;
+	mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	if (mode == S_IFIFO)
+		return SW_FK_PIPE;
+	if (mode == S_IFSOCK)
+		return SW_FK_SOCK;
+	return SW_FK_FILE;
+}
+
+/* ---- file names ---------------------------------------------------------- */
+
+struct path_ctx {
+	char *tmp;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	u32 off;
+	bool truncated;
+};
+
+static long path_cb(u64 i, void *data)
+{
+	struct path_ctx *p = data;
+	struct dentry *dentry = p->dentry, *parent;
+	struct vfsmount *vfsmnt = p->vfsmnt;
+	struct mount *mnt = p->mnt;
+	struct qstr name;
+	u32 len;
+
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent_mnt == mnt)
+			return 1;	/* reached the namespace root */
+		p->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		p->mnt = parent_mnt;
+		p->vfsmnt = &parent_mnt->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry)
+		return 1;
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len;
+	if (len > 255)
+		len = 255;
+	/* Keep the result within SW_STATS_PATH - 1 bytes: tmp[256..511]. */
+	if (p->off < len + 1 + 256) {
+		p->truncated = true;
+		return 1;
+	}
+	p->off -= len;
+	bpf_probe_read_kernel(&p->tmp[p->off & 511], len & 255, name.name);
+	p->off -= 1;
+	p->tmp[p->off & 511] = '/';
+	p->dentry = parent;
+	return 0;
+}
+
+/* Remember the path of a file the first time a row names it. */
+static __always_inline void note_file(struct file *file, struct sw_file_key *fk, u32 kind)
+{
+	struct path_ctx p = { .off = 511 };
+	struct path_scratch *s;
+	struct sw_file_info *info;
+	struct vfsmount *vfsmnt;
+	u32 zero = 0, len;
+
+	if (kind != SW_FK_FILE || bpf_map_lookup_elem(&files, fk))
+		return;
+	s = bpf_map_lookup_elem(&pscratch, &zero);
+	if (!s)
+		return;
+	info = &s->info;
+	info->kind = kind;
+	info->flags = 0;
+	info->path[0] = 0;
+	p.tmp = s->tmp;
+	p.dentry = BPF_CORE_READ(file, f_path.dentry);
+	p.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
+	s->tmp[511] = 0;
+	bpf_loop(32, path_cb, &p, 0);
+	vfsmnt = p.vfsmnt;
+	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+		info->flags |= SW_FILEF_TRUNCATED;
+	if (p.off >= 511) {
+		info->path[0] = '/';
+		info->path[1] = 0;
+	} else {
+		len = 511 - p.off + 1;	/* with the NUL */
+		bpf_probe_read_kernel(info->path, len & 255, &s->tmp[p.off & 511]);
+		info->path[255] = 0;
+	}
+	bpf_map_update_elem(&files, fk, info, BPF_NOEXIST);
+}
+
+static __always_inline void file_key(struct file *file, struct sw_file_key *fk)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	fk->ino = BPF_CORE_READ(inode, i_ino);
+	fk->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	fk->pad = 0;
+}
+
+/* ---- the hold index: page-cache pages pipe buffers reference ------------- */
+
+struct sync_ctx {
+	u64 pipe;
+	struct pipe_ring ring;
+	struct hpipe *ps;
+	u32 start;
+	u32 new_from;		/* first position to index (>= tail) */
+	u64 pagecache;		/* bytes seen in page-cache buffers */
+	u64 anon;		/* bytes seen in other buffers */
+	u64 now;
+};
+
+static long drop_cb(u64 i, void *data)
+{
+	struct sync_ctx *c = data;
+	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
+
+	if (!bpf_map_delete_elem(&holds, &hk)) {
+		if (c->ps->nslots)
+			c->ps->nslots--;
+		count(SW_SC_HOLDS, -1);
+	}
+	return 0;
+}
+
+static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
+{
+	u32 n = to - from;
+
+	if (!n || n > MAX_RING)
+		return;
+	c->start = from;
+	bpf_loop(n, drop_cb, c, 0);
+}
+
+/* Forget buffers the pipe's reader consumed; start over if the ring was resized. */
+static __always_inline void drop_consumed(struct sync_ctx *c)
+{
+	struct hpipe *ps = c->ps;
+
+	if (ps->bufs != (u64)c->ring.bufs) {
+		u32 before = ps->nslots;
+
+		drop_range(c, ps->lo_seq, ps->hi_seq);
+		if (before > ps->nslots)
+			count(SW_SC_STALE, before - ps->nslots);
+		ps->bufs = (u64)c->ring.bufs;
+		ps->lo_seq = c->ring.tail;
+		ps->hi_seq = c->ring.tail;
+		return;
+	}
+	if ((s32)(c->ring.tail - ps->lo_seq) > 0) {
+		u32 to = (s32)(c->ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c->ring.tail;
+
+		drop_range(c, ps->lo_seq, to);
+		ps->lo_seq = c->ring.tail;
+	}
+	if ((s32)(ps->hi_seq - ps->lo_seq) < 0)
+		ps->hi_seq = ps->lo_seq;
+}
+
+/* A pipe with nothing indexed needs no state (a pipe of anonymous buffers
+ * would otherwise keep one until it is closed). */
+static __always_inline void pipe_forget(struct sync_ctx *c)
+{
+	if (!c->ps->nslots)
+		bpf_map_delete_elem(&hpipes, &c->pipe);
+}
+
+/* A pipe lost buffers (its reader ran): drop their holds. */
+static __always_inline void pipe_drained(u64 pipe)
+{
+	struct sync_ctx c = { .pipe = pipe };
+
+	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	if (!c.ps || read_ring((struct pipe_inode_info *)pipe, &c.ring))
+		return;
+	drop_consumed(&c);
+	pipe_forget(&c);
+}
+
+static long add_cb(u64 i, void *data)
+{
+	struct sync_ctx *c = data;
+	struct pipe_buffer buf;
+	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
+	struct sw_hold h = {};
+	struct address_space *as;
+	struct folio *folio;
+	u64 mapping;
+
+	if (read_buf(&c->ring, hk.seq, &buf))
+		return 1;
+	if (!buf.page || !buf.len)
+		return 0;
+	folio = page_folio_of(buf.page);
+	mapping = folio_file_mapping(folio);
+	if (!mapping) {
+		c->anon += buf.len;
+		return 0;
+	}
+	c->pagecache += buf.len;
+	if (!c->ps || (s32)(hk.seq - c->new_from) < 0)
+		return 0;	/* already consumed by a concurrent reader */
+	as = (struct address_space *)mapping;
+	h.ino = BPF_CORE_READ(as, host, i_ino);
+	h.dev = BPF_CORE_READ(as, host, i_sb, s_dev);
+	h.len = buf.len;
+	h.ts_ns = c->now;
+	if (bpf_map_update_elem(&holds, &hk, &h, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&holds, &hk))
+			count(SW_SC_HOLDS_DROPPED, 1);
+		return 0;
+	}
+	c->ps->nslots++;
+	if ((s32)(hk.seq + 1 - c->ps->hi_seq) > 0)
+		c->ps->hi_seq = hk.seq + 1;
+	count(SW_SC_HOLDS, 1);
+	return 0;
+}
+
+/* A call added buffers [from, head) to a pipe: classify their bytes, index
+ * the page-cache ones. */
+static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
+					u64 *pagecache, u64 *anon)
+{
+	struct sync_ctx c = { .pipe = pipe };
+	struct hpipe new_ps = {};
+	u32 n;
+
+	if (read_ring((struct pipe_inode_info *)pipe, &c.ring))
+		return;
+	n = c.ring.head - from;
+	if (!n || n > c.ring.mask + 1)
+		return;
+	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	if (!c.ps) {
+		new_ps.inode = inode;
+		new_ps.ino = BPF_CORE_READ((struct inode *)inode, i_ino);
+		new_ps.bufs = (u64)c.ring.bufs;
+		new_ps.lo_seq = c.ring.tail;
+		new_ps.hi_seq = c.ring.tail;
+		bpf_map_update_elem(&hpipes, &pipe, &new_ps, BPF_NOEXIST);
+		c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	}
+	if (c.ps)
+		drop_consumed(&c);
+	c.new_from = (s32)(from - c.ring.tail) > 0 ? from : c.ring.tail;
+	c.now = bpf_ktime_get_ns();
+	c.start = from;
+	bpf_loop(n, add_cb, &c, 0);
+	*pagecache += c.pagecache;
+	*anon += c.anon;
+	if (c.ps)
+		pipe_forget(&c);
+}
+
+/* ---- syscall entry: remember what the call is about ----------------------- */
+
+static __always_inline u64 file_pipe(struct file *file, u64 *inode_out)
+{
+	struct inode *inode;
+	struct pipe_inode_info *pipe;
+
+	if (!file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	pipe = inode_pipe(inode);
+	if (pipe && inode_out)
+		*inode_out = (u64)inode;
+	return (u64)pipe;
+}
+
+static __always_inline u32 splice_op(u32 in, u32 out)
+{
+	if (in == SW_FK_PIPE) {
+		if (out == SW_FK_PIPE)
+			return SW_STAT_SPLICE_PIPE_PIPE;
+		if (out == SW_FK_SOCK)
+			return SW_STAT_SPLICE_PIPE_SOCK;
+		if (out == SW_FK_FILE)
+			return SW_STAT_SPLICE_PIPE_FILE;
+		return SW_STAT_SPLICE_OTHER;
+	}
+	if (out == SW_FK_PIPE) {
+		if (in == SW_FK_SOCK)
+			return SW_STAT_SPLICE_SOCK_PIPE;
+		if (in == SW_FK_FILE)
+			return SW_STAT_SPLICE_FILE_PIPE;
+	}
+	return SW_STAT_SPLICE_OTHER;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
+{
+	struct file *in = NULL, *out = NULL, *row;
+	struct call c = {};
+	u32 in_kind, out_kind, tid;
+	u64 pid_tgid;
+
+	switch (id) {
+	case SW_NR_splice:		/* fd_in di, fd_out dx */
+		in = fd_to_file(regs->di);
+		out = fd_to_file(regs->dx);
+		in_kind = file_kind(in);
+		out_kind = file_kind(out);
+		c.op = splice_op(in_kind, out_kind);
+		/* The row names the non-pipe end; pipe to pipe: the source pipe. */
+		row = in_kind == SW_FK_PIPE && out_kind != SW_FK_PIPE && out ? out : in;
+		break;
+	case SW_NR_tee:			/* fd_in di, fd_out si */
+		in = fd_to_file(regs->di);
+		out = fd_to_file(regs->si);
+		c.op = SW_STAT_TEE;
+		row = in;
+		break;
+	case SW_NR_vmsplice:		/* fd di: fills or drains that pipe */
+		in = out = fd_to_file(regs->di);
+		c.op = SW_STAT_VMSPLICE;
+		row = in;
+		break;
+	case SW_NR_sendfile:		/* out_fd di, in_fd si */
+		out = fd_to_file(regs->di);
+		in = fd_to_file(regs->si);
+		c.op = SW_STAT_SENDFILE;
+		row = in;
+		break;
+	case SW_NR_copy_file_range:	/* fd_in di, fd_out dx */
+		in = fd_to_file(regs->di);
+		out = fd_to_file(regs->dx);
+		c.op = SW_STAT_COPY_FILE_RANGE;
+		row = in;
+		if (in)
+			c.in_sb = (u64)BPF_CORE_READ(in, f_inode, i_sb);
+		if (out)
+			c.out_sb = (u64)BPF_CORE_READ(out, f_inode, i_sb);
+		in = out = NULL;	/* no pipes involved */
+		break;
+	default:
+		return 0;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	if ((pid_tgid >> 32) == self_tgid)
+		return 0;
+
+	if (row) {
+		c.kind = file_kind(row);
+		file_key(row, &c.file);
+		note_file(row, &c.file, c.kind);
+	}
+	if (id != SW_NR_tee)
+		c.in_pipe = file_pipe(in, NULL);
+	c.out_pipe = file_pipe(out, &c.out_inode);
+	if (c.out_pipe) {
+		struct pipe_inode_info *op = (struct pipe_inode_info *)c.out_pipe;
+
+		c.out_head = BPF_CORE_READ(op, head);
+	}
+	c.ts = bpf_ktime_get_ns();
+	tid = (u32)pid_tgid;
+	if (bpf_map_update_elem(&inflight, &tid, &c, BPF_ANY))
+		count(SW_SC_INFLIGHT_DROPPED, 1);
+	return 0;
+}
+
+/* ---- syscall exit: count ------------------------------------------------- */
+
+static __always_inline void account(struct call *c, long ret, u64 lat, u64 pagecache, u64 anon)
+{
+	struct sw_stat_key key = {};
+	struct sw_stat_val *v;
+	struct sw_stat_hist *h;
+	u64 id = bpf_get_current_pid_tgid();
+	u32 slot;
+
+	key.tgid = id >> 32;
+	key.op = c->op;
+	key.ino = c->file.ino;
+	key.dev = c->file.dev;
+	key.kind = c->kind;
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+
+	v = bpf_map_lookup_elem(&rows, &key);
+	if (!v) {
+		bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&rows, &key);
+		if (!v) {
+			count(SW_SC_ROWS_DROPPED, 1);
+			return;
+		}
+	}
+	/* Per-CPU value: no other writer on this CPU while we run. */
+	v->calls++;
+	if (ret > 0)
+		v->bytes += ret;
+	else if (ret < 0)
+		v->errors++;
+	v->lat_ns += lat;
+	if (lat > v->lat_max_ns)
+		v->lat_max_ns = lat;
+	v->pagecache_bytes += pagecache;
+	v->anon_bytes += anon;
+	if (c->op == SW_STAT_COPY_FILE_RANGE) {
+		u32 r;
+
+		if (ret >= 0)
+			r = c->in_sb == c->out_sb ? SW_CFR_SAME_FS : SW_CFR_CROSS_FS;
+		else if (ret == -EXDEV || ret == -EOPNOTSUPP || ret == -ENOSYS || ret == -EINVAL)
+			r = SW_CFR_FALLBACK;
+		else
+			r = SW_CFR_ERROR;
+		if (r < SW_CFR__COUNT)
+			v->cfr[r]++;
+	}
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			return;
+	}
+	slot = lat_slot(lat);
+	if (slot < SW_LAT_SLOTS)
+		__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = regs->orig_ax;
+	u64 now, pagecache = 0, anon = 0;
+	struct call *cp, c;
+	u32 tid;
+
+	switch (id) {
+	case SW_NR_splice:
+	case SW_NR_tee:
+	case SW_NR_vmsplice:
+	case SW_NR_sendfile:
+	case SW_NR_copy_file_range:
+		break;
+	case SW_NR_read:
+	case SW_NR_readv:
+		/* A reader drained a pipe: forget the holds it consumed. */
+		if (ret > 0 && stat_counters[SW_SC_HOLDS])
+			pipe_drained(file_pipe(fd_to_file(regs->di), NULL));
+		return 0;
+	default:
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	tid = (u32)bpf_get_current_pid_tgid();
+	cp = bpf_map_lookup_elem(&inflight, &tid);
+	if (!cp)
+		return 0;
+	c = *cp;
+	bpf_map_delete_elem(&inflight, &tid);
+
+	if (ret > 0 && c.in_pipe && stat_counters[SW_SC_HOLDS])
+		pipe_drained(c.in_pipe);
+	if (ret > 0 && c.out_pipe)
+		pipe_filled(c.out_pipe, c.out_inode, c.out_head, &pagecache, &anon);
+	account(&c, ret, now - c.ts, pagecache, anon);
+	return 0;
+}
+
+/* ---- garbage collection, run by the frontend with BPF_PROG_TEST_RUN ------ */
+
+/* Is the pipe's inode still the one we indexed? Catches closed pipes. */
+static __always_inline bool pipe_alive(u64 pipe, struct hpipe *ps)
+{
+	struct inode *inode = (struct inode *)ps->inode;
+
+	return (u64)BPF_CORE_READ(inode, i_pipe) == pipe &&
+	       BPF_CORE_READ(inode, i_ino) == ps->ino &&
+	       (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFIFO;
+}
+
+static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct hpipe *ps, void *data)
+{
+	struct sync_ctx c = { .pipe = *pipe, .ps = ps };
+
+	if (!pipe_alive(*pipe, ps) || read_ring((struct pipe_inode_info *)*pipe, &c.ring)) {
+		u32 before = ps->nslots;
+
+		drop_range(&c, ps->lo_seq, ps->hi_seq);
+		if (before > ps->nslots)
+			count(SW_SC_STALE, before - ps->nslots);
+		bpf_map_delete_elem(&hpipes, pipe);
+		return 0;
+	}
+	/* Consumed through a path we do not hook (io_uring, pread of /proc...). */
+	drop_consumed(&c);
+	pipe_forget(&c);
+	return 0;
+}
+
+SEC("raw_tp")
+int st_gc(void *ctx)
+{
+	bpf_for_each_map_elem(&hpipes, gc_pipe_cb, NULL, 0);
+	return 0;
+}

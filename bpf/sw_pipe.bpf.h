@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Small kernel-object helpers for reading files and pipe rings from BPF,
+ * shared by splicewatch.bpf.c and stats.bpf.c.
+ */
+#ifndef SW_PIPE_BPF_H
+#define SW_PIPE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#ifndef S_IFMT
+#define S_IFMT		00170000
+#define S_IFIFO		0010000
+#define S_IFSOCK	0140000
+#endif
+#define MAPPING_FLAGS	3UL	/* anon / movable / KSM tag bits of page->mapping */
+#define MAX_RING	(1U << 16)
+
+static __always_inline struct file *fd_to_file(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	struct file *file = NULL;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline struct pipe_inode_info *inode_pipe(struct inode *inode)
+{
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+		return NULL;
+	return BPF_CORE_READ(inode, i_pipe);
+}
+
+/* The folio a page belongs to: pages of a large folio point at their head. */
+static __always_inline struct folio *page_folio_of(struct page *page)
+{
+	unsigned long head = BPF_CORE_READ(page, compound_head);
+
+	if (head & 1)
+		return (struct folio *)(head - 1);
+	return (struct folio *)page;
+}
+
+/* The address_space of a page-cache folio; 0 for anonymous, KSM, movable or no mapping. */
+static __always_inline u64 folio_file_mapping(struct folio *folio)
+{
+	u64 mapping = (u64)BPF_CORE_READ(folio, mapping);
+
+	if (mapping & MAPPING_FLAGS)
+		return 0;
+	return mapping;
+}
+
+struct pipe_ring {
+	struct pipe_buffer *bufs;
+	u32 head;
+	u32 tail;
+	u32 mask;
+};
+
+static __always_inline int read_ring(struct pipe_inode_info *pipe, struct pipe_ring *r)
+{
+	u32 size;
+
+	r->bufs = BPF_CORE_READ(pipe, bufs);
+	r->head = BPF_CORE_READ(pipe, head);
+	r->tail = BPF_CORE_READ(pipe, tail);
+	size = BPF_CORE_READ(pipe, ring_size);
+	if (!r->bufs || !size || (size & (size - 1)) || r->head - r->tail > size)
+		return -1;
+	r->mask = size - 1;
+	return 0;
+}
+
+static __always_inline int read_buf(struct pipe_ring *r, u32 seq, struct pipe_buffer *buf)
+{
+	return bpf_probe_read_kernel(buf, sizeof(*buf), &r->bufs[seq & r->mask]);
+}
+
+#endif /* SW_PIPE_BPF_H */

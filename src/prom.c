@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The Prometheus exporter of stats and top: GET /metrics, text exposition format 0.0.4. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include "sw.h"
+#include "swstats.h"
+
+struct st_prom {
+	struct MHD_Daemon *daemon;
+	struct st_session *session;
+	uint32_t top;
+};
+
+#define OTHER	"other"
+
+/* Label values: printable ASCII only, so that names that differ only in bytes we
+ * replace still fall into one series (never two series with one label set). */
+static void sanitize(char *dst, size_t len, const char *src, size_t srclen)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && i < srclen && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = 0;
+}
+
+static void put_label(FILE *f, const char *name, const char *val, bool first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (; *val; val++) {
+		if (*val == '\\' || *val == '"')
+			fputc('\\', f);
+		fputc(*val, f);
+	}
+	fputc('"', f);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* ---- label groups: the busiest N names keep their own label value -------- */
+
+struct group {
+	char name[ST_FILE_NAME];
+	uint64_t bytes;
+	uint64_t calls;
+	int label;		/* index into the kept labels, or the "other" index */
+};
+
+static int group_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct group *)a)->name, ((const struct group *)b)->name);
+}
+
+static int group_busy_cmp(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->calls != y->calls)
+		return x->calls > y->calls ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Merges equal names, then keeps the busiest `top` (never one named "other"):
+ * returns the number of labels; labels[nlabels - 1] is "other" when used. */
+static size_t group_rank(struct group *g, size_t *n, uint32_t top, const char ***labels)
+{
+	struct group **by_busy;
+	size_t i, o, nl = 0;
+
+	if (!*n) {
+		*labels = NULL;
+		return 0;
+	}
+	qsort(g, *n, sizeof(*g), group_name_cmp);
+	for (i = 1, o = 1; i < *n; i++) {
+		if (!strcmp(g[i].name, g[o - 1].name)) {
+			g[o - 1].bytes += g[i].bytes;
+			g[o - 1].calls += g[i].calls;
+		} else {
+			g[o++] = g[i];
+		}
+	}
+	*n = o;
+	by_busy = calloc(o, sizeof(*by_busy));
+	*labels = calloc(o + 1, sizeof(**labels));
+	if (!by_busy || !*labels) {
+		free(by_busy);
+		free(*labels);
+		*labels = NULL;
+		return 0;
+	}
+	for (i = 0; i < o; i++)
+		by_busy[i] = &g[i];
+	qsort(by_busy, o, sizeof(*by_busy), group_busy_cmp);
+	for (i = 0; i < o; i++) {
+		if (nl < top && strcmp(by_busy[i]->name, OTHER)) {
+			by_busy[i]->label = nl;
+			(*labels)[nl++] = by_busy[i]->name;
+		} else {
+			by_busy[i]->label = -1;
+		}
+	}
+	for (i = 0; i < o; i++)
+		if (g[i].label < 0) {
+			g[i].label = nl;
+			(*labels)[nl] = OTHER;
+		}
+	if ((*labels)[nl])
+		nl++;
+	free(by_busy);
+	return nl;
+}
+
+static int group_find(const struct group *g, size_t n, const char *name)
+{
+	struct group key;
+	const struct group *hit;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&key, g, n, sizeof(*g), group_name_cmp);
+	return hit ? hit->label : -1;
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	const char *help;
+	size_t off;
+} counters[] = {
+	{ "splicewatch_splice_calls_total",
+	  "Copy-path system calls (splice by direction, sendfile, tee, vmsplice, copy_file_range).",
+	  offsetof(struct sw_stat_val, calls) },
+	{ "splicewatch_splice_bytes_total",
+	  "Bytes the calls returned as moved (sum of positive return values).",
+	  offsetof(struct sw_stat_val, bytes) },
+	{ "splicewatch_splice_errors_total", "Calls that returned an error.",
+	  offsetof(struct sw_stat_val, errors) },
+	{ "splicewatch_pipe_pagecache_bytes_total",
+	  "Bytes the calls put into pipes as references to page-cache pages (zero copy).",
+	  offsetof(struct sw_stat_val, pagecache_bytes) },
+	{ "splicewatch_pipe_anon_bytes_total",
+	  "Bytes the calls put into pipes in anonymous or other non-file pages.",
+	  offsetof(struct sw_stat_val, anon_bytes) },
+};
+
+static uint64_t field(const struct sw_stat_val *v, size_t off)
+{
+	return *(const uint64_t *)((const char *)v + off);
+}
+
+void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
+{
+	struct st_total tot[SW_STAT__COUNT];
+	struct group *cg = NULL, *fg = NULL;
+	const char **clabels = NULL, **flabels = NULL;
+	struct sw_stat_val *agg = NULL;
+	struct st_held *hagg = NULL;
+	size_t ncg = snap->nrows, nfg = snap->nheld, ncl = 0, nfl = 0, i;
+	char name[ST_FILE_NAME];
+	int op, k;
+
+	/* comm label groups, by bytes */
+	cg = calloc(ncg ? ncg : 1, sizeof(*cg));
+	fg = calloc(nfg ? nfg : 1, sizeof(*fg));
+	if (!cg || !fg)
+		goto out;
+	for (i = 0; i < ncg; i++) {
+		sanitize(cg[i].name, sizeof(cg[i].name), snap->rows[i].key.comm, SW_TASK_COMM_LEN);
+		cg[i].bytes = snap->rows[i].v.bytes;
+		cg[i].calls = snap->rows[i].v.calls;
+	}
+	ncl = group_rank(cg, &ncg, top, &clabels);
+	agg = calloc((ncl ? ncl : 1) * SW_STAT__COUNT, sizeof(*agg));
+	if (!agg)
+		goto out;
+	for (i = 0; i < snap->nrows; i++) {
+		const struct st_row *r = &snap->rows[i];
+		struct sw_stat_val *a;
+		int l;
+
+		sanitize(name, sizeof(name), r->key.comm, SW_TASK_COMM_LEN);
+		l = group_find(cg, ncg, name);
+		if (l < 0 || r->key.op >= SW_STAT__COUNT)
+			continue;
+		a = &agg[l * SW_STAT__COUNT + r->key.op];
+		a->calls += r->v.calls;
+		a->bytes += r->v.bytes;
+		a->errors += r->v.errors;
+		a->pagecache_bytes += r->v.pagecache_bytes;
+		a->anon_bytes += r->v.anon_bytes;
+		for (k = 0; k < SW_CFR__COUNT; k++)
+			a->cfr[k] += r->v.cfr[k];
+	}
+
+	for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		family(f, counters[c].name, "counter", counters[c].help);
+		for (size_t l = 0; l < ncl; l++)
+			for (op = 0; op < SW_STAT__COUNT; op++) {
+				const struct sw_stat_val *a = &agg[l * SW_STAT__COUNT + op];
+
+				if (!a->calls)
+					continue;
+				fputs(counters[c].name, f);
+				fputc('{', f);
+				put_label(f, "op", st_op_name(op), true);
+				put_label(f, "comm", clabels[l], false);
+				fprintf(f, "} %llu\n", (unsigned long long)field(a, counters[c].off));
+			}
+	}
+	family(f, "splicewatch_copy_file_range_calls_total", "counter",
+	       "copy_file_range calls by outcome: same_fs and cross_fs were served in the "
+	       "kernel; fallback (EXDEV, EOPNOTSUPP, ENOSYS, EINVAL) leaves the copy to the caller.");
+	for (size_t l = 0; l < ncl; l++) {
+		const struct sw_stat_val *a = &agg[l * SW_STAT__COUNT + SW_STAT_COPY_FILE_RANGE];
+
+		if (!a->calls)
+			continue;
+		for (k = 0; k < SW_CFR__COUNT; k++) {
+			fputs("splicewatch_copy_file_range_calls_total{", f);
+			put_label(f, "result", st_cfr_name(k), true);
+			put_label(f, "comm", clabels[l], false);
+			fprintf(f, "} %llu\n", (unsigned long long)a->cfr[k]);
+		}
+	}
+
+	/* latency histograms, per op */
+	st_totals(snap, tot);
+	family(f, "splicewatch_splice_latency_seconds", "histogram",
+	       "Time from system call entry to exit, per op (log2 buckets).");
+	for (op = 0; op < SW_STAT__COUNT; op++) {
+		uint64_t cum = 0;
+
+		if (!tot[op].v.calls)
+			continue;
+		for (k = 0; k < SW_LAT_SLOTS - 1; k++) {
+			cum += tot[op].h.slots[k];
+			fputs("splicewatch_splice_latency_seconds_bucket{", f);
+			put_label(f, "op", st_op_name(op), true);
+			fprintf(f, ",le=\"%.10g\"} %llu\n", st_hist_hi(k) / 1e9, (unsigned long long)cum);
+		}
+		cum += tot[op].h.slots[SW_LAT_SLOTS - 1];
+		fputs("splicewatch_splice_latency_seconds_bucket{", f);
+		put_label(f, "op", st_op_name(op), true);
+		fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+		fputs("splicewatch_splice_latency_seconds_sum{", f);
+		put_label(f, "op", st_op_name(op), true);
+		fprintf(f, "} %.9f\n", tot[op].v.lat_ns / 1e9);
+		fputs("splicewatch_splice_latency_seconds_count{", f);
+		put_label(f, "op", st_op_name(op), true);
+		fprintf(f, "} %llu\n", (unsigned long long)cum);
+	}
+
+	/* held pages, per file: the busiest N files by pages */
+	for (i = 0; i < nfg; i++) {
+		sanitize(fg[i].name, sizeof(fg[i].name), snap->held[i].file, ST_FILE_NAME);
+		fg[i].bytes = snap->held[i].pages;
+		fg[i].calls = snap->held[i].bytes;
+	}
+	nfl = group_rank(fg, &nfg, top, &flabels);
+	hagg = calloc(nfl ? nfl : 1, sizeof(*hagg));
+	if (!hagg)
+		goto out;
+	for (i = 0; i < snap->nheld; i++) {
+		int l;
+
+		sanitize(name, sizeof(name), snap->held[i].file, ST_FILE_NAME);
+		l = group_find(fg, nfg, name);
+		if (l < 0)
+			continue;
+		hagg[l].pages += snap->held[i].pages;
+		hagg[l].bytes += snap->held[i].bytes;
+		if (snap->held[i].oldest_ns > hagg[l].oldest_ns)
+			hagg[l].oldest_ns = snap->held[i].oldest_ns;
+	}
+	family(f, "splicewatch_pipe_held_pages", "gauge",
+	       "Page-cache pages that pipe buffers reference right now, per file.");
+	for (size_t l = 0; l < nfl; l++) {
+		fputs("splicewatch_pipe_held_pages{", f);
+		put_label(f, "file", flabels[l], true);
+		fprintf(f, "} %llu\n", (unsigned long long)hagg[l].pages);
+	}
+	family(f, "splicewatch_pipe_held_bytes", "gauge",
+	       "Bytes of page-cache pages that pipe buffers reference right now, per file.");
+	for (size_t l = 0; l < nfl; l++) {
+		fputs("splicewatch_pipe_held_bytes{", f);
+		put_label(f, "file", flabels[l], true);
+		fprintf(f, "} %llu\n", (unsigned long long)hagg[l].bytes);
+	}
+	family(f, "splicewatch_pipe_held_oldest_seconds", "gauge",
+	       "Age of the oldest page-cache page a pipe holds, per file.");
+	for (size_t l = 0; l < nfl; l++) {
+		fputs("splicewatch_pipe_held_oldest_seconds{", f);
+		put_label(f, "file", flabels[l], true);
+		fprintf(f, "} %.9f\n", hagg[l].oldest_ns / 1e9);
+	}
+	family(f, "splicewatch_not_counted_total", "counter",
+	       "Work the maps had no room for: calls not counted, holds not indexed, calls not timed.");
+	fprintf(f, "splicewatch_not_counted_total{what=\"calls\"} %llu\n",
+		(unsigned long long)snap->counters[SW_SC_ROWS_DROPPED]);
+	fprintf(f, "splicewatch_not_counted_total{what=\"holds\"} %llu\n",
+		(unsigned long long)snap->counters[SW_SC_HOLDS_DROPPED]);
+	fprintf(f, "splicewatch_not_counted_total{what=\"timings\"} %llu\n",
+		(unsigned long long)snap->counters[SW_SC_INFLIGHT_DROPPED]);
+	family(f, "splicewatch_uptime_seconds", "gauge", "Seconds since counting started.");
+	fprintf(f, "splicewatch_uptime_seconds %.3f\n", snap->elapsed_s);
+out:
+	free(cg);
+	free(fg);
+	free(clabels);
+	free(flabels);
+	free(agg);
+	free(hagg);
+}
+
+/* ---- the HTTP server ----------------------------------------------------- */
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
+				 const char *ctype, char *body, size_t len, bool owned)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE
+							       : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	static char not_found[] = "not found: the metrics are at /metrics\n";
+	static char bad_method[] = "only GET and HEAD\n";
+	struct st_prom *p = cls;
+	struct st_snap snap;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
+				 strlen(bad_method), false);
+	if (strcmp(url, "/metrics"))
+		return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
+				 strlen(not_found), false);
+	if (st_collect(p->session, &snap))
+		return MHD_NO;
+	f = open_memstream(&body, &len);
+	if (!f) {
+		st_snap_free(&snap);
+		return MHD_NO;
+	}
+	st_prom_render(f, &snap, p->top);
+	st_snap_free(&snap);
+	if (fclose(f)) {
+		free(body);
+		return MHD_NO;
+	}
+	return send_text(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len,
+			 true);
+}
+
+/* "127.0.0.1:9100", "[::1]:9100", "localhost:9100": one address, numeric port. */
+static int parse_addr(const char *arg, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV }, *res;
+	char host[256];
+	const char *colon, *port;
+	uint64_t v;
+	int err;
+
+	if (arg[0] == '[') {
+		const char *end = strchr(arg, ']');
+
+		if (!end || end[1] != ':' || (size_t)(end - arg - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, arg + 1, end - arg - 1);
+		host[end - arg - 1] = 0;
+		port = end + 2;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host) ||
+		    memchr(arg, ':', colon - arg))
+			return -1;
+		memcpy(host, arg, colon - arg);
+		host[colon - arg] = 0;
+		port = colon + 1;
+	}
+	if (!parse_u64(port, &v) || v > 65535)
+		return -1;
+	err = getaddrinfo(host, port, &hints, &res);
+	if (err) {
+		sw_err("--prometheus: cannot resolve '%s': %s", host, gai_strerror(err));
+		return -2;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t top)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sslen;
+	struct st_prom *p;
+	sigset_t block, old;
+	const union MHD_DaemonInfo *info;
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	int r;
+
+	r = parse_addr(addr, &ss, &sslen);
+	if (r) {
+		if (r == -1)
+			sw_err("--prometheus: '%s' is not ADDR:PORT (IPv6: [ADDR]:PORT)", addr);
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->session = s;
+	p->top = top;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (sw_verbose)
+		flags |= MHD_USE_ERROR_LOG;
+	/* The server thread must not take SIGINT/SIGTERM from the main loop. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	errno = 0;
+	p->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, p,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				     MHD_OPTION_CONNECTION_LIMIT, 64U,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+				     MHD_OPTION_END);
+	r = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!p->daemon) {
+		sw_err("--prometheus: cannot listen on %s: %s", addr,
+		       r ? strerror(r) : "the HTTP server did not start");
+		free(p);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+	info = MHD_get_daemon_info(p->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	sw_info("serving metrics at http://%s%s%s:%u/metrics", ss.ss_family == AF_INET6 ? "[" : "",
+		host, ss.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
+	return p;
+}
+
+void st_prom_stop(struct st_prom *p)
+{
+	if (!p)
+		return;
+	MHD_stop_daemon(p->daemon);
+	free(p);
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* splicewatch top: a refreshing view of the busiest copy-path users. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "sw.h"
+#include "swstats.h"
+
+static void top_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: splicewatch top [OPTIONS]\n"
+		"\n"
+		"A refreshing view of the processes and files that use splice(2) (by\n"
+		"direction), sendfile(2), tee(2), vmsplice(2) and copy_file_range(2), one row\n"
+		"per process (pid, comm), call and file: calls, calls/s, bytes, bytes/s,\n"
+		"errors, average latency, and the share of the bytes that entered pipes as\n"
+		"page-cache references (ZC%%). The header sums all rows and shows the\n"
+		"page-cache pages pipes hold right now and the age of the oldest hold.\n"
+		"Counts are totals since the command started; rates are over the last\n"
+		"interval. When standard output is a terminal the screen is redrawn each\n"
+		"interval; otherwise plain snapshots are printed, separated by a blank line.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --sort KEY       order rows by bytes (default), calls, errors or\n"
+		"                       latency (average per call); largest first\n"
+		"  -n, --rows N         show at most N rows (default 20)\n");
+	fprintf(f, ST_COMMON_HELP, "2");
+	fprintf(f,
+		"  -h, --help           this help\n"
+		"\n"
+		"Needs root and a kernel with BTF. Exit status: 0 when stopped by --count,\n"
+		"SIGINT or SIGTERM; 1 if reading the counters or writing the output failed;\n"
+		"2 on usage or setup errors. See docs/stats.md for the fields.\n");
+}
+
+struct top_ctx {
+	const struct st_opts *o;
+	bool tty;
+	uint64_t printed;
+	struct st_row *prev;	/* previous snapshot's rows, sorted by key */
+	size_t nprev;
+	uint64_t prev_ns;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct st_row *)a)->key, &((const struct st_row *)b)->key,
+		      sizeof(struct sw_stat_key));
+}
+
+static const char *sort_name(enum st_sort s)
+{
+	switch (s) {
+	case ST_SORT_CALLS: return "calls";
+	case ST_SORT_ERRORS: return "errors";
+	case ST_SORT_LATENCY: return "latency";
+	default: return "bytes";
+	}
+}
+
+static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
+{
+	struct top_ctx *c = ctx;
+	struct st_total tot[SW_STAT__COUNT];
+	struct sw_stat_val all = { 0 };
+	struct st_row *rows, *prev_copy;
+	double dt = c->prev_ns ? (snap->mono_ns - c->prev_ns) / 1e9 : snap->elapsed_s;
+	size_t n = snap->nrows;
+	char a[24], b[24], d[24], when[16];
+	time_t t = snap->real_ns / 1000000000LL;
+	uint64_t oldest = 0;
+	struct tm tm;
+	FILE *f = stdout;
+
+	(void)final;
+	rows = st_sorted_rows(snap, c->o->sort);
+	if (!rows)
+		return -1;
+	st_totals(snap, tot);
+	for (int op = 0; op < SW_STAT__COUNT; op++) {
+		all.calls += tot[op].v.calls;
+		all.bytes += tot[op].v.bytes;
+		all.errors += tot[op].v.errors;
+		all.pagecache_bytes += tot[op].v.pagecache_bytes;
+		all.anon_bytes += tot[op].v.anon_bytes;
+	}
+	for (size_t i = 0; i < snap->nheld; i++)
+		if (snap->held[i].oldest_ns > oldest)
+			oldest = snap->held[i].oldest_ns;
+	if (c->o->rows && n > c->o->rows)
+		n = c->o->rows;
+
+	if (c->tty)
+		fputs("\033[H\033[2J", f);
+	else if (c->printed)
+		fputc('\n', f);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(f, "splicewatch top - %s, up %.1fs, every %.2gs, sorted by %s, %zu of %zu rows\n",
+		when, snap->elapsed_s, c->o->interval, sort_name(c->o->sort), n, snap->nrows);
+	st_fmt_bytes(a, sizeof(a), all.bytes);
+	st_fmt_bytes(b, sizeof(b), all.pagecache_bytes);
+	st_fmt_bytes(d, sizeof(d), all.anon_bytes);
+	fprintf(f, "calls %llu, bytes %s, errors %llu; into pipes: page cache %s, anon %s\n",
+		(unsigned long long)all.calls, a, (unsigned long long)all.errors, b, d);
+	st_fmt_ns(a, sizeof(a), oldest);
+	fprintf(f, "held by pipes: %llu page-cache pages in %zu files, oldest %s\n\n",
+		(unsigned long long)snap->counters[SW_SC_HOLDS], snap->nheld,
+		snap->counters[SW_SC_HOLDS] ? a : "-");
+	fprintf(f, "%7s %-16s %-21s %9s %8s %8s %9s %6s %8s %4s %s\n", "PID", "COMM", "OP",
+		"CALLS", "CALLS/s", "BYTES", "BYTES/s", "ERRORS", "AVG_LAT", "ZC%", "FILE");
+	for (size_t i = 0; i < n; i++) {
+		const struct st_row *r = &rows[i], *p;
+		uint64_t dcalls = r->v.calls, dbytes = r->v.bytes, into;
+		char rate[24], zc[8];
+
+		p = c->nprev ? bsearch(r, c->prev, c->nprev, sizeof(*r), key_cmp) : NULL;
+		if (p) {
+			dcalls -= p->v.calls;
+			dbytes -= p->v.bytes;
+		}
+		st_fmt_bytes(a, sizeof(a), r->v.bytes);
+		st_fmt_bytes(rate, sizeof(rate), dt > 0 ? dbytes / dt : 0);
+		st_fmt_ns(b, sizeof(b), r->v.calls ? (double)r->v.lat_ns / r->v.calls : 0);
+		into = r->v.pagecache_bytes + r->v.anon_bytes;
+		if (into)
+			snprintf(zc, sizeof(zc), "%.0f", 100.0 * r->v.pagecache_bytes / into);
+		else
+			snprintf(zc, sizeof(zc), "-");
+		fprintf(f, "%7u %-16.16s %-21s %9llu %8.1f %8s %9s %6llu %8s %4s %s\n", r->key.tgid,
+			r->key.comm, st_op_name(r->key.op), (unsigned long long)r->v.calls,
+			dt > 0 ? dcalls / dt : 0, a, rate, (unsigned long long)r->v.errors, b, zc,
+			r->file);
+	}
+	free(rows);
+	c->printed++;
+	if (fflush(f) || ferror(f)) {
+		sw_err("writing the output failed: %s", strerror(errno));
+		return -1;
+	}
+	/* Keep this snapshot's rows for the next interval's rates. */
+	prev_copy = realloc(c->prev, (snap->nrows ? snap->nrows : 1) * sizeof(*prev_copy));
+	if (!prev_copy)
+		return -1;
+	c->prev = prev_copy;
+	memcpy(c->prev, snap->rows, snap->nrows * sizeof(*prev_copy));
+	c->nprev = snap->nrows;
+	c->prev_ns = snap->mono_ns;
+	return 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sort", required_argument, NULL, 's' },
+		{ "rows", required_argument, NULL, 'n' },
+		ST_COMMON_LONGOPTS,
+		{ 0 }
+	};
+	struct st_opts o;
+	struct top_ctx c = { .o = &o };
+	int opt, r;
+
+	st_opts_defaults(&o, 2);
+	o.rows = 20;
+	while ((opt = getopt_long(argc, argv, "+s:n:i:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (!strcmp(optarg, "bytes"))
+				o.sort = ST_SORT_BYTES;
+			else if (!strcmp(optarg, "calls"))
+				o.sort = ST_SORT_CALLS;
+			else if (!strcmp(optarg, "errors"))
+				o.sort = ST_SORT_ERRORS;
+			else if (!strcmp(optarg, "latency"))
+				o.sort = ST_SORT_LATENCY;
+			else {
+				sw_err("--sort: '%s' is not one of bytes, calls, errors, latency", optarg);
+				return SW_EXIT_USAGE;
+			}
+			continue;
+		case 'n':
+			if (!parse_u64(optarg, &o.rows) || !o.rows) {
+				sw_err("--rows: '%s' is not a positive number", optarg);
+				return SW_EXIT_USAGE;
+			}
+			continue;
+		case 'h':
+			top_usage(stdout);
+			return 0;
+		}
+		r = st_common_option(&o, opt, optarg);
+		if (r <= 0) {
+			if (!r)
+				fprintf(stderr, "Try 'splicewatch top --help'.\n");
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		sw_err("top: unexpected argument '%s'", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
+	c.tty = isatty(STDOUT_FILENO);
+	r = st_run(&o, top_snapshot, &c, false);
+	free(c.prev);
+	return r;
+}
