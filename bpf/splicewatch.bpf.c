@@ -14,11 +14,10 @@
 #include <bpf/bpf_tracing.h>
 #include "splicewatch.h"
 #include "sw_syscalls.h"
+#include "sw_pipe.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define S_IFMT		00170000
-#define S_IFIFO		0010000
 #define O_APPEND	02000
 #define RWF_APPEND	0x10
 #define FALLOC_FL_PUNCH_HOLE	0x02
@@ -26,9 +25,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define FALLOC_FL_ZERO_RANGE	0x10
 #define FALLOC_FL_INSERT_RANGE	0x20
 #define F_SETPIPE_SZ	1031
-#define MAPPING_FLAGS	3UL	/* anon / movable / KSM tag bits of page->mapping */
 #define LEN_TO_EOF	(~0ULL >> 1)
-#define MAX_RING	(1U << 16)
 #define MAX_WRITE_PAGES	(1U << 20)
 #define MAX_IOV		1024
 #define SIGKILL		9
@@ -123,71 +120,6 @@ static __always_inline void count(enum sw_counter c, s64 n)
 }
 
 /* ---- kernel object access ---------------------------------------------- */
-
-static __always_inline struct file *fd_to_file(long fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	struct file **fds = fdt->fd;
-	struct file *file = NULL;
-
-	if (fd < 0 || fd >= fdt->max_fds)
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
-static __always_inline struct pipe_inode_info *inode_pipe(struct inode *inode)
-{
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
-		return NULL;
-	return BPF_CORE_READ(inode, i_pipe);
-}
-
-/* The folio a page belongs to: pages of a large folio point at their head. */
-static __always_inline struct folio *page_folio_of(struct page *page)
-{
-	unsigned long head = BPF_CORE_READ(page, compound_head);
-
-	if (head & 1)
-		return (struct folio *)(head - 1);
-	return (struct folio *)page;
-}
-
-static __always_inline u64 folio_file_mapping(struct folio *folio)
-{
-	u64 mapping = (u64)BPF_CORE_READ(folio, mapping);
-
-	if (mapping & MAPPING_FLAGS)
-		return 0;
-	return mapping;
-}
-
-struct pipe_ring {
-	struct pipe_buffer *bufs;
-	u32 head;
-	u32 tail;
-	u32 mask;
-};
-
-static __always_inline int read_ring(struct pipe_inode_info *pipe, struct pipe_ring *r)
-{
-	u32 size;
-
-	r->bufs = BPF_CORE_READ(pipe, bufs);
-	r->head = BPF_CORE_READ(pipe, head);
-	r->tail = BPF_CORE_READ(pipe, tail);
-	size = BPF_CORE_READ(pipe, ring_size);
-	if (!r->bufs || !size || (size & (size - 1)) || r->head - r->tail > size)
-		return -1;
-	r->mask = size - 1;
-	return 0;
-}
-
-static __always_inline int read_buf(struct pipe_ring *r, u32 seq, struct pipe_buffer *buf)
-{
-	return bpf_probe_read_kernel(buf, sizeof(*buf), &r->bufs[seq & r->mask]);
-}
 
 /* ---- the hold index ------------------------------------------------------ */
 
@@ -627,7 +559,7 @@ static long path_cb(u64 i, void *data)
 	struct qstr name;
 	u32 len;
 
-	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+	if (vfsmnt && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
 		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
 
 		if (parent_mnt == mnt)
@@ -656,21 +588,25 @@ static long path_cb(u64 i, void *data)
 	return 0;
 }
 
-static __always_inline u32 resolve_path(struct event_scratch *s, const struct path *fpath, u32 *flags)
+/* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
+ * mapping has no struct file), the path within its filesystem. */
+static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *dentry,
+					struct vfsmount *vfsmnt, u32 *flags)
 {
 	struct path_ctx p = { .s = s, .off = SW_PATH_MAX - 1 };
 	struct sw_event *ev = (struct sw_event *)s->ev;
-	struct vfsmount *vfsmnt;
 	u32 len;
 
-	p.dentry = BPF_CORE_READ(fpath, dentry);
-	p.vfsmnt = BPF_CORE_READ(fpath, mnt);
-	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
+	p.dentry = dentry;
+	p.vfsmnt = vfsmnt;
+	p.mnt = container_of(vfsmnt, struct mount, mnt);
 	s->tmp[SW_PATH_MAX - 1] = 0;
 	bpf_loop(SW_PATH_DEPTH, path_cb, &p, 0);
 	vfsmnt = p.vfsmnt;
-	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+	if (p.truncated || (vfsmnt && p.dentry != BPF_CORE_READ(vfsmnt, mnt_root)))
 		*flags |= SW_EVF_PATH_TRUNCATED;
+	if (!vfsmnt)
+		*flags |= SW_EVF_PATH_FS_RELATIVE;
 	if (p.off == SW_PATH_MAX - 1) {
 		ev->path[0] = '/';
 		return 1;
@@ -680,6 +616,14 @@ static __always_inline u32 resolve_path(struct event_scratch *s, const struct pa
 		return 0;
 	bpf_probe_read_kernel(ev->path, len & (SW_PATH_MAX - 1), &s->tmp[p.off & (SW_PATH_MAX - 1)]);
 	return len;
+}
+
+static __always_inline struct dentry *mapping_dentry(u64 mapping)
+{
+	struct address_space *as = (struct address_space *)mapping;
+	struct hlist_node *alias = BPF_CORE_READ(as, host, i_dentry.first);
+
+	return alias ? container_of(alias, struct dentry, d_u.d_alias) : NULL;
 }
 
 static __always_inline bool in_scope(u32 tgid)
@@ -763,7 +707,10 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 
 	path_len = 0;
 	if (file)
-		path_len = resolve_path(s, &file->f_path, &ev->flags);
+		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
+					BPF_CORE_READ(file, f_path.mnt), &ev->flags);
+	else if (mapping_dentry(c->mapping))
+		path_len = resolve_path(s, mapping_dentry(c->mapping), NULL, &ev->flags);
 	ev->path_len = path_len & (SW_PATH_MAX - 1);
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
@@ -999,7 +946,8 @@ SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 {
 	struct check_ctx c = {};
-	u64 m = (u64)mapping;
+	/* Read, not the trusted argument: the verifier forbids arithmetic on that. */
+	u64 m = (u64)BPF_CORE_READ(folio, mapping);
 	s64 pos;
 
 	if (!counters[SW_CNT_HELD_SLOTS])

@@ -58,6 +58,7 @@ enum sw_event_type {
 #define SW_EVF_PATH_TRUNCATED	(1U << 0)	/* path deeper than SW_PATH_DEPTH */
 #define SW_EVF_RANGE_PAGE	(1U << 1)	/* write range only known to page granularity */
 #define SW_EVF_LEN_UNKNOWN	(1U << 2)	/* iovec unreadable: length assumed to reach EOF */
+#define SW_EVF_PATH_FS_RELATIVE	(1U << 3)	/* path[] is within the file's filesystem */
 
 struct sw_event {
 	u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

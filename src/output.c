@@ -96,8 +96,49 @@ bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev)
 		return false;
 	if (f->cgroup_id && ev->cgroup_id != f->cgroup_id)
 		return false;
-	if (f->path_prefix && strncmp(ev->path, f->path_prefix, strlen(f->path_prefix)))
+	if (f->path_prefix) {
+		char path[2 * SW_PATH_MAX];
+
+		sw_event_path(ev, path, sizeof(path));
+		if (strncmp(path, f->path_prefix, strlen(f->path_prefix)))
+			return false;
+	}
+	return true;
+}
+
+/* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
+static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
+{
+	unsigned maj, min;
+	char root[4096], mnt[4096], line[8192];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
 		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mnt) != 4)
+			continue;
+		if (maj == kdev >> 20 && min == (kdev & 0xfffff) && !strcmp(root, "/")) {
+			snprintf(out, cap, "%s", strcmp(mnt, "/") ? mnt : "");
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The event's path, made absolute when the kernel could only give it relative to
+ * its filesystem (stores through a mapping). Returns false if it stays relative. */
+bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
+{
+	char mnt[4096] = "";
+
+	if ((ev->flags & SW_EVF_PATH_FS_RELATIVE) && !fs_mountpoint(ev->dev, mnt, sizeof(mnt))) {
+		snprintf(buf, cap, "%.*s", (int)ev->path_len, ev->path);
+		return false;
+	}
+	snprintf(buf, cap, "%s%.*s", mnt, (int)ev->path_len, ev->path);
 	return true;
 }
 
@@ -108,6 +149,9 @@ static size_t comm_len(const char *c)
 
 void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s)
 {
+	char path[2 * SW_PATH_MAX];
+	bool absolute = sw_event_path(ev, path, sizeof(path));
+
 	json_obj_begin(j, NULL);
 	json_u64(j, "ts_ns", ev->ts_ns);
 	if (s)
@@ -121,7 +165,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_se
 	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
 	json_u64(j, "dev", makedev(ev->dev >> 20, ev->dev & 0xfffff));
 	json_u64(j, "ino", ev->ino);
-	json_strn(j, "path", ev->path, ev->path_len);
+	json_str(j, "path", path);
 	json_i64(j, "write_offset", ev->write_offset);
 	if (ev->write_len)
 		json_u64(j, "write_len", ev->write_len);
@@ -142,6 +186,8 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_se
 		json_bool(j, "len_unknown", true);
 	if (ev->flags & SW_EVF_PATH_TRUNCATED)
 		json_bool(j, "path_truncated", true);
+	if (!absolute)
+		json_bool(j, "path_fs_relative", true);
 	json_obj_end(j);
 }
 
@@ -170,7 +216,7 @@ static void put_printable(FILE *f, const char *s, size_t len)
 
 static void event_text(struct sw_output *o, const struct sw_event *ev)
 {
-	char ts[32], age[32], wlen[32];
+	char ts[32], age[32], wlen[32], path[2 * SW_PATH_MAX];
 	time_t secs;
 	struct tm tm;
 	int64_t real = o->session ? sw_session_realtime(o->session, ev->ts_ns) : 0;
@@ -200,7 +246,8 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
 	fprintf(o->f, " %s %u:%u:%llu ", age, ev->dev >> 20, ev->dev & 0xfffff,
 		(unsigned long long)ev->ino);
-	put_printable(o->f, ev->path, ev->path_len);
+	sw_event_path(ev, path, sizeof(path));
+	put_printable(o->f, path, sizeof(path));
 	fputc('\n', o->f);
 }
 

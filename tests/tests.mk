@@ -1,1 +1,15 @@
-# tests
+# Test suite: `make test` builds everything and runs every suite on the running kernel.
+TEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Isrc -D_GNU_SOURCE
+TEST_BINS   := tests/build/swtest
+
+tests/build:
+	mkdir -p $@
+
+tests/build/swtest: tests/swtest.c tests/swtest.h tests/scenarios.c src/json.c | tests/build
+	$(CC) $(TEST_CFLAGS) tests/swtest.c tests/scenarios.c -lpthread -o $@
+
+.PHONY: test check test-host
+test check: splicewatch $(TEST_BINS)
+	bash tests/run-all.sh
+
+-include tests/stats.mk

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Test runner shared declarations: scenarios run real syscalls against the real programs. */
+#ifndef SWTEST_H
+#define SWTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_EVENTS_PER_TEST 16
+
+enum fs_kind { FS_EXT4, FS_TMPFS, FS_HUGE_TMPFS, FS__COUNT };
+
+/* What the writer child expects splicewatch to report. Lives in shared memory. */
+struct expect {
+	int reports;			/* events expected from the writer (0 or 1) */
+	char op[24];
+	uint64_t dev, ino;
+	char path[512];
+	int64_t write_offset;
+	int64_t write_len;		/* -1: JSON null (to end of file) */
+	int64_t held_offset;
+	int64_t held_len;
+	uint64_t pipe_ino;
+	int splicer_pid;
+	char splicer_comm[16];
+	int tid;			/* 0: same as pid */
+	/* enforce mode */
+	bool prevented;			/* the write must not land (writer killed at entry) */
+	char action[16];		/* expected action in enforce mode */
+	/* Data the pipe must deliver afterwards, checked by the runner. */
+	int pipe_fd;			/* -1: nothing to check */
+	char pipe_bytes[64];
+	int pipe_bytes_len;
+	char failure[256];		/* set when the scenario itself could not run */
+};
+
+/* A scenario: setup runs in the test process (the splicer), write runs in a forked child. */
+struct scenario;
+struct tctx {
+	enum fs_kind fs;
+	const char *dir;		/* a fresh directory on the test filesystem */
+	bool enforce;			/* running under `splicewatch enforce` */
+	struct expect *e;		/* shared with the writer child */
+	/* scratch state set up by setup() and used by write() */
+	int fd, fd2, pr, pw, pr2, pw2;
+	char path[512], path2[512];
+	void *map;
+	size_t map_len;
+	pid_t helper;
+};
+
+struct scenario {
+	const char *name;
+	unsigned fs_mask;		/* 1 << FS_* where it runs */
+	int (*setup)(struct tctx *t);	/* in the runner: 0 ok, -1 scenario error */
+	int (*write)(struct tctx *t);	/* in the writer child: its exit code */
+	bool trace_only;		/* not meaningful under enforce */
+	bool enforce_only;
+};
+
+extern const struct scenario scenarios[];
+extern const int n_scenarios;
+
+/* Helpers for scenarios (scenarios.c). */
+int fail(struct tctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define FS_ALL ((1u << FS_EXT4) | (1u << FS_TMPFS))
+#define FS_EXT4_ONLY (1u << FS_EXT4)
+
+#endif
