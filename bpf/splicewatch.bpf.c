@@ -75,6 +75,15 @@ struct {
 	__type(value, u8);
 } scope_pids SEC(".maps");
 
+/* truncate(2) names a path, not a file: remember the new length per thread and
+ * check when the kernel reaches the inode (tid -> length). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, s64);
+} pending_truncate SEC(".maps");
+
 /* Writers enforce leaves alone (key: tgid / cgroup id). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -350,9 +359,13 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	}
 	c.ps = ps;
 
-	if (ps->bufs != (u64)c.ring.bufs) {
-		/* F_SETPIPE_SZ copied the ring and renumbered it: start over. */
+	if (ps->bufs != (u64)c.ring.bufs || ps->inode != (u64)inode ||
+	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
+		/* F_SETPIPE_SZ copied the ring and renumbered it, or this is a new
+		 * pipe at a freed one's address: start over. */
 		drop_range(&c, ps->lo_seq, ps->hi_seq);
+		ps->inode = (u64)inode;
+		ps->ino = BPF_CORE_READ(inode, i_ino);
 		ps->bufs = (u64)c.ring.bufs;
 		ps->lo_seq = c.ring.tail;
 		ps->hi_seq = c.ring.tail;
@@ -670,7 +683,8 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 {
 	u32 zero = 0, path_len;
 	struct event_scratch *s;
-	struct sw_mapping_state *ms;
+	struct address_space *as;
+	struct inode *host;
 	struct sw_event *ev;
 	u64 id = bpf_get_current_pid_tgid();
 
@@ -689,11 +703,12 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 	ev->tid = (u32)id;
 	ev->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ms = bpf_map_lookup_elem(&mappings, &c->mapping);
-	if (ms) {
-		ev->dev = ms->dev;
-		ev->ino = ms->ino;
-	}
+	/* From the inode itself: an index entry may outlive a freed inode whose
+	 * address_space was reused. */
+	as = (struct address_space *)c->mapping;
+	host = BPF_CORE_READ(as, host);
+	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
+	ev->ino = BPF_CORE_READ(host, i_ino);
 	ev->write_offset = wpos;
 	ev->write_len = wlen;
 	ev->held_offset = c->held_offset;
@@ -804,6 +819,13 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	case SW_NR_ftruncate:
 		op = SW_OP_FTRUNCATE;
 		break;
+	case SW_NR_truncate: {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		s64 length = regs->si;
+
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -921,7 +943,58 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 		if (regs->si == F_SETPIPE_SZ && ret > 0 && counters[SW_CNT_HELD_SLOTS])
 			sync_fd(regs->di);
 		return 0;
+	case SW_NR_truncate: {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+
+		bpf_map_delete_elem(&pending_truncate, &tid);
+		return 0;
 	}
+	}
+	return 0;
+}
+
+/* ---- truncate(path): checked where the kernel reaches the inode ---------- */
+
+static __always_inline void check_truncate(u64 mapping, struct folio *folio)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct check_ctx c = {};
+	s64 *length, len;
+
+	length = bpf_map_lookup_elem(&pending_truncate, &tid);
+	if (!length)
+		return;
+	len = *length;
+	if (folio) {
+		/* A whole folio leaves the page cache: only its pages count. */
+		c.only_folio = folio;
+		if (!find_overlap(&c, mapping, BPF_CORE_READ(folio, index) << SW_PAGE_SHIFT,
+				  512 * SW_PAGE_SIZE))
+			return;
+	} else if (!find_overlap(&c, mapping, len, LEN_TO_EOF)) {
+		return;
+	}
+	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
+	report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true);
+}
+
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(sw_page_cache_delete, struct folio *folio)
+{
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	check_truncate((u64)BPF_CORE_READ(folio, mapping), folio);
+	return 0;
+}
+
+/* The partial last page is zeroed in place, not deleted; setattr then dirties
+ * the inode. */
+SEC("tp_btf/writeback_mark_inode_dirty")
+int BPF_PROG(sw_inode_dirty, struct inode *inode, int flags)
+{
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	check_truncate((u64)BPF_CORE_READ(inode, i_mapping), NULL);
 	return 0;
 }
 

@@ -350,6 +350,36 @@ static int do_ftruncate(struct tctx *t)
 	return child_ok(t, ftruncate(t->fd, 100), 0, "ftruncate");
 }
 
+static int setup_truncate_path(struct tctx *t, int64_t length)
+{
+	if (held(t, 4 * PAGE, 0, PAGE))
+		return -1;
+	t->e->prevented = false;
+	strcpy(t->e->action, "killed_late");
+	expect_report(t, "truncate", length, -1, 0, PAGE, t->pr);
+	return 0;
+}
+
+static int setup_truncate_into_page(struct tctx *t)
+{
+	return setup_truncate_path(t, 100);
+}
+
+static int do_truncate_100(struct tctx *t)
+{
+	return child_ok(t, truncate(t->path, 100), 0, "truncate");
+}
+
+static int setup_truncate_to_zero(struct tctx *t)
+{
+	return setup_truncate_path(t, 0);
+}
+
+static int do_truncate_0(struct tctx *t)
+{
+	return child_ok(t, truncate(t->path, 0), 0, "truncate");
+}
+
 /* ---- byte precision ------------------------------------------------------- */
 
 static int setup_one_byte_into_range(struct tctx *t)
@@ -821,6 +851,10 @@ const struct scenario scenarios[] = {
 	{ "fallocate_insert_range_before_held_range_is_reported", E4, setup_collapse_range,
 	  do_insert_range },
 	{ "ftruncate_into_held_range_is_reported", FS_ALL, setup_ftruncate, do_ftruncate },
+	/* tmpfs zeroes a partly cut page with no tracepoint on the way: see README */
+	{ "truncate_path_into_held_page_is_reported", E4, setup_truncate_into_page,
+	  do_truncate_100 },
+	{ "truncate_path_to_zero_is_reported", FS_ALL, setup_truncate_to_zero, do_truncate_0 },
 	{ "mmap_store_to_clean_held_page_is_reported", E4, setup_mmap_store, do_mmap_store,
 	  .trace_only = true },
 	/* byte precision */
