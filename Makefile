@@ -52,3 +52,7 @@ clean:
 
 include tests/tests.mk
 -include bench/bench.mk
+
+.PHONY: deps
+deps:
+	bash scripts/deps.sh

@@ -45,6 +45,7 @@ struct tctx {
 	/* scratch state set up by setup() and used by write() */
 	int fd, fd2, pr, pw, pr2, pw2;
 	char path[512], path2[512];
+	char mount[600];		/* unmounted by the runner after the test */
 	void *map;
 	size_t map_len;
 	pid_t helper;
