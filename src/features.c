@@ -1,18 +1,152 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* splicewatch features: what this kernel offers and what splicewatch will use. */
+#include <getopt.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "sw.h"
+
+/* Tracepoints the tracepoint backend attaches to, as tp_btf (btf_trace_* in BTF). */
+static const char *const tracepoints[] = {
+	"sys_enter", "sys_exit", "writeback_dirty_folio",
+	"mm_filemap_delete_from_page_cache", "writeback_mark_inode_dirty", "sched_process_fork",
+};
+
+/* Kernel functions the fentry/kprobe backends would attach to. */
+static const char *const functions[] = {
+	"copy_page_to_iter_pipe", "filemap_splice_read", "splice_folio_into_pipe",
+	"generic_file_splice_read", "shmem_file_splice_read", "page_cache_pipe_buf_release",
+	"generic_perform_write", "filemap_dirty_folio", "do_truncate", "vfs_fallocate",
+};
+
+static const struct {
+	const char *path;
+	const char *coverage;
+} write_paths[] = {
+	{ "write, pwrite64, writev, pwritev, pwritev2", "covered at syscall entry (before the bytes land)" },
+	{ "copy_file_range, splice and sendfile into a file", "covered at syscall entry" },
+	{ "fallocate punch/zero/collapse/insert range", "covered at syscall entry (completes even if killed)" },
+	{ "ftruncate", "covered at syscall entry (completes even if killed)" },
+	{ "truncate(path)", "covered where pages leave the cache or the inode is dirtied; "
+			    "tmpfs partial-page cuts not observable" },
+	{ "mmap stores", "first store to a clean page only (writeback_dirty_folio); "
+			 "tmpfs and already-dirty pages not observable" },
+	{ "io_uring, AIO, in-kernel writers", "not observable" },
+};
+
+static bool lsm_has_bpf(void)
+{
+	char buf[512] = "";
+	FILE *f = fopen("/sys/kernel/security/lsm", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	for (char *tok = strtok(buf, ",\n"); tok; tok = strtok(NULL, ",\n"))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	return false;
+}
+
+static bool has_tracepoint(const struct btf *btf, const char *name)
+{
+	char full[128];
+
+	snprintf(full, sizeof(full), "btf_trace_%s", name);
+	return btf && btf__find_by_name_kind(btf, full, BTF_KIND_TYPEDEF) > 0;
+}
+
+static bool has_function(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
 
 int cmd_features(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool json_out = false, btf_ok, kprobes, lsm;
+	struct btf *btf;
 	struct utsname u;
+	struct json j;
+	size_t i;
+	int opt;
 
-	(void)argc;
-	(void)argv;
+	while ((opt = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_out = true;
+			break;
+		case 'h':
+			printf("Usage: splicewatch features [--json]\n\n"
+			       "Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
+			       "tracepoints and functions splicewatch can hook), the backend that\n"
+			       "will be used, and which write paths it covers. Needs no root.\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try 'splicewatch features --help'.\n");
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		sw_err("features: unexpected argument '%s'", argv[optind]);
+		return SW_EXIT_USAGE;
+	}
 	uname(&u);
-	printf("kernel: %s\n", u.release);
-	printf("btf: %s\n", access("/sys/kernel/btf/vmlinux", R_OK) ? "no" : "yes");
-	return 0;
+	libbpf_set_print(NULL);
+	btf = btf__load_vmlinux_btf();
+	btf_ok = btf != NULL;
+	kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
+	lsm = lsm_has_bpf();
+
+	if (json_out) {
+		json_init(&j, stdout, true);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "kernel", u.release);
+		json_bool(&j, "btf", btf_ok);
+		json_bool(&j, "kprobes", kprobes);
+		json_bool(&j, "bpf_lsm", lsm);
+		json_bool(&j, "ring_buffer", true);
+		json_str(&j, "backend", "tracepoint");
+		json_obj_begin(&j, "tracepoints");
+		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
+			json_bool(&j, tracepoints[i], has_tracepoint(btf, tracepoints[i]));
+		json_obj_end(&j);
+		json_obj_begin(&j, "functions");
+		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
+			json_bool(&j, functions[i], has_function(btf, functions[i]));
+		json_obj_end(&j);
+		json_obj_begin(&j, "write_paths");
+		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
+			json_str(&j, write_paths[i].path, write_paths[i].coverage);
+		json_obj_end(&j);
+		json_obj_end(&j);
+	} else {
+		printf("kernel:       %s\n", u.release);
+		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
+		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
+		printf("bpf lsm:      %s\n", lsm ? "active" : "not active");
+		printf("ring buffer:  yes\n");
+		printf("backend:      tracepoint (tp_btf; the only backend in this build)\n");
+		printf("\ntracepoints (tp_btf):\n");
+		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
+			printf("  %-36s %s\n", tracepoints[i],
+			       has_tracepoint(btf, tracepoints[i]) ? "found" : "missing");
+		printf("\nkernel functions in BTF (for fentry/kprobe backends):\n");
+		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
+			printf("  %-36s %s\n", functions[i],
+			       has_function(btf, functions[i]) ? "found" : "missing");
+		printf("\nwrite paths:\n");
+		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
+			printf("  %-48s %s\n", write_paths[i].path, write_paths[i].coverage);
+	}
+	btf__free(btf);
+	return btf_ok ? 0 : 1;
 }

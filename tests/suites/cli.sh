@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Command-line behaviour: help, version, bad input and privilege errors.
+# Prints "ok NAME" / "not ok NAME: why" per test.
+cd "$(dirname "$0")/../.."
+sw=./splicewatch
+
+check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 4
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "not ok $name: exit $rc, want $want: $(echo "$out" | head -2)"
+	elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" <<<"$out"; then
+		echo "not ok $name: output lacks /$pattern/: $(echo "$out" | head -2)"
+	else
+		echo "ok $name"
+	fi
+}
+
+check version_prints_version 0 '^splicewatch [0-9]+\.[0-9]+' -- $sw --version
+check help_lists_every_command 0 'trace.*' -- $sw --help
+for c in trace enforce features stats top; do
+	check "${c}_help_exits_0" 0 "Usage: splicewatch $c" -- $sw $c --help
+done
+check no_command_is_usage_error 2 'Usage' -- $sw
+check unknown_command_is_usage_error 2 "unknown command 'frobnicate'" -- $sw frobnicate
+check trace_unknown_option_is_usage_error 2 'Try' -- $sw trace --bogus
+check trace_bad_pid_is_usage_error 2 "is not a process id" -- $sw trace --pid abc
+check trace_zero_pid_is_usage_error 2 "is not a process id" -- $sw trace --pid 0
+check trace_long_comm_is_usage_error 2 "longer than" -- $sw trace --comm 0123456789abcdefXYZ
+check trace_relative_path_is_usage_error 2 "absolute" -- $sw trace --path relative/dir
+check trace_missing_cgroup_is_usage_error 2 "cgroup v2 directory" -- $sw trace --cgroup /nonexistent/cg
+check trace_bad_max_holds_is_usage_error 2 "max-holds" -- $sw trace --max-holds 5
+check trace_unknown_backend_is_usage_error 2 "backend" -- $sw trace --backend bogus
+check trace_unavailable_backend_is_clear_error 2 "not available" -- $sw trace --backend fentry
+check trace_unwritable_output_is_clear_error 2 "cannot open" -- $sw trace -o /nonexistent/dir/out
+check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw enforce --signal SIGFOO
+check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
+check enforce_unknown_action_is_usage_error 2 "is not kill or deny" -- $sw enforce --action maim
+check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.tool"
+if id nobody >/dev/null 2>&1; then
+	check trace_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
+	check enforce_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
+fi
