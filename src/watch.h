@@ -25,7 +25,8 @@ enum {
 	{ "path", required_argument, NULL, 'P' }
 
 #define SW_SESSION_HELP							\
-	"  --backend NAME       auto (default), fentry, kprobe or tracepoint\n"	\
+	"  --backend NAME       auto (default) or tracepoint; fentry and kprobe are\n"	\
+	"                       not in this build and fail with a clear error\n"	\
 	"  --max-holds N        pipe buffers the hold index tracks (default 262144)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 16384)\n"
 

@@ -13,3 +13,4 @@ test check: splicewatch $(TEST_BINS)
 	bash tests/run-all.sh
 
 -include tests/stats.mk
+-include tests/ci.mk
