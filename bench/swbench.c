@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * swbench: the workloads of `make bench`. Each sub-command sets up what it
+ * needs (files, pipes holding page-cache pages), then times only its loop with
+ * CLOCK_MONOTONIC and prints one line of key=value pairs, always with ns=
+ * (elapsed nanoseconds of the timed part) and ops= (iterations timed), and for
+ * the loops best_ns= (fastest tenth of the loop, times ten: see CHUNKS).
+ * Running with or without splicewatch is the driver's business (bench/run.sh).
+ *
+ *   swbench pwrite    DIR N        16-byte pwrites to a file, nothing held (1a)
+ *   swbench pwrite-held DIR N      same, while a pipe holds 64 KiB of ANOTHER file (1b)
+ *   swbench samefile  DIR N        16-byte pwrites to pages of a file whose first and
+ *                                  last pages a pipe holds: lookups that find nothing (4)
+ *   swbench getppid   N            an unrelated syscall (5)
+ *   swbench splice    DIR MIB      file -> pipe -> /dev/null, 64 KiB chunks (3)
+ *   swbench storm     DIR SECONDS  pwrite into a held page as fast as possible (6)
+ *   swbench scale     DIR N REPS NPIPES   per-write cost, 1 page held vs NPIPES x 1 MiB (7)
+ *
+ * SWBENCH_CPU=n pins the process to CPU n (the driver pins it away from the
+ * splicewatch frontend).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KIB		1024ULL
+#define MIB		(1024 * KIB)
+#define PAGE		4096ULL
+#define CHUNK		(64 * KIB)
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	fputs("swbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void pin(void)
+{
+	const char *s = getenv("SWBENCH_CPU");
+	cpu_set_t set;
+
+	if (!s || !*s)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(atoi(s), &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity(%s)", s);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/swbench.%d.%s", dir, getpid(), name) < 0)
+		die("asprintf");
+	return p;
+}
+
+/* A file of `size` bytes of real data (no holes: tmpfs splices holes as the
+ * zero page, which no index would track). Unlinked at once: it lives as long
+ * as the fd. */
+static int make_file(const char *dir, const char *name, uint64_t size)
+{
+	static char buf[1 << 20];
+	char *p = path_in(dir, name);
+	uint64_t done = 0;
+	int fd;
+
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("open %s", p);
+	unlink(p);
+	free(p);
+	memset(buf, 'x', sizeof(buf));
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t r = pwrite(fd, buf, n, done);
+
+		if (r <= 0)
+			die("writing %s", name);
+		done += r;
+	}
+	return fd;
+}
+
+struct hold {
+	int rd, wr;
+};
+
+/* A pipe (of pipe_size bytes, 0: default) holding [off, off+len) of fd. */
+static struct hold hold_range(int fd, uint64_t off, uint64_t len, int pipe_size)
+{
+	struct hold h;
+	int p[2];
+	loff_t o = off;
+
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe2");
+	if (pipe_size && fcntl(p[1], F_SETPIPE_SZ, pipe_size) < pipe_size)
+		die("F_SETPIPE_SZ %d", pipe_size);
+	while (len) {
+		ssize_t r = splice(fd, &o, p[1], NULL, len, SPLICE_F_NONBLOCK);
+
+		if (r <= 0)
+			die("splice into the holding pipe");
+		len -= r;
+	}
+	h.rd = p[0];
+	h.wr = p[1];
+	return h;
+}
+
+static void set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* Drain a holding pipe into /dev/null (splice(2), which splicewatch sees) and close it. */
+static void release(struct hold *h)
+{
+	static int null = -1;
+
+	if (null < 0 && (null = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		die("open /dev/null");
+	set_nonblock(h->rd);
+	while (splice(h->rd, NULL, null, NULL, 1 << 20, SPLICE_F_NONBLOCK) > 0)
+		;
+	close(h->rd);
+	close(h->wr);
+	h->rd = h->wr = -1;
+}
+
+/*
+ * Timed loops run in CHUNKS equal chunks; besides the total they report best_ns,
+ * the fastest chunk times CHUNKS: what the loop costs when nothing else (another
+ * process, an interrupt storm) takes the CPU away. The driver compares best_ns.
+ */
+#define CHUNKS	10
+static uint64_t best_ns;
+
+struct chunker {
+	uint64_t t0, tc, best, n, per, next;
+};
+
+static void chunk_start(struct chunker *c, uint64_t n)
+{
+	c->n = n;
+	c->per = n / CHUNKS ? n / CHUNKS : 1;
+	c->next = c->per;
+	c->best = UINT64_MAX;
+	c->t0 = c->tc = now_ns();
+}
+
+/* Call after op i (0-based) completed. */
+static inline void chunk_tick(struct chunker *c, uint64_t i)
+{
+	if (i + 1 == c->next) {
+		uint64_t t = now_ns();
+
+		if (t - c->tc < c->best)
+			c->best = t - c->tc;
+		c->tc = t;
+		c->next += c->per;
+	}
+}
+
+static uint64_t chunk_end(struct chunker *c)
+{
+	uint64_t total = now_ns() - c->t0;
+
+	best_ns = c->best == UINT64_MAX ? total : c->best * c->n / c->per;
+	return total;
+}
+
+/* n 16-byte pwrites cycling over pages [first, first+npages) of fd. */
+static uint64_t pwrite_loop(int fd, uint64_t n, uint64_t first, uint64_t npages)
+{
+	struct chunker c;
+	char buf[16];
+	uint64_t i, pg = 0;
+
+	memset(buf, 'y', sizeof(buf));
+	chunk_start(&c, n);
+	for (i = 0; i < n; i++) {
+		if (pwrite(fd, buf, sizeof(buf), (first + pg) * PAGE + (i & 15) * 16) != sizeof(buf))
+			die("pwrite");
+		if (++pg == npages)
+			pg = 0;
+		chunk_tick(&c, i);
+	}
+	return chunk_end(&c);
+}
+
+static void warmup_pwrite(int fd, uint64_t n, uint64_t first, uint64_t npages)
+{
+	pwrite_loop(fd, n / 20 + 1, first, npages);
+}
+
+static int cmd_pwrite(const char *dir, uint64_t n, bool held_other)
+{
+	struct hold h = { -1, -1 };
+	int fd, other;
+	uint64_t ns;
+
+	fd = make_file(dir, "target", 64 * KIB);
+	if (held_other) {
+		other = make_file(dir, "other", 64 * KIB);
+		h = hold_range(other, 0, 64 * KIB, 0);
+	}
+	warmup_pwrite(fd, n, 0, 1);
+	ns = pwrite_loop(fd, n, 0, 1);
+	printf("ns=%llu ops=%llu best_ns=%llu\n", (unsigned long long)ns, (unsigned long long)n,
+	       (unsigned long long)best_ns);
+	if (held_other)
+		release(&h);
+	return 0;
+}
+
+/* Workload 4: the file has held pages (first 64 KiB and the last page), the
+ * writes go to the 238 pages between them, so every write runs the per-page
+ * lookup and finds nothing. */
+static int cmd_samefile(const char *dir, uint64_t n)
+{
+	const uint64_t pages = 256;
+	struct hold a, b;
+	uint64_t ns;
+	int fd;
+
+	fd = make_file(dir, "samefile", pages * PAGE);
+	a = hold_range(fd, 0, 64 * KIB, 0);
+	b = hold_range(fd, (pages - 1) * PAGE, PAGE, 0);
+	warmup_pwrite(fd, n, 16, pages - 17);
+	ns = pwrite_loop(fd, n, 16, pages - 17);
+	printf("ns=%llu ops=%llu best_ns=%llu\n", (unsigned long long)ns, (unsigned long long)n,
+	       (unsigned long long)best_ns);
+	release(&a);
+	release(&b);
+	return 0;
+}
+
+static int cmd_getppid(uint64_t n)
+{
+	struct chunker c;
+	uint64_t i, ns;
+
+	for (i = 0; i < n / 20; i++)
+		syscall(SYS_getppid);
+	chunk_start(&c, n);
+	for (i = 0; i < n; i++) {
+		syscall(SYS_getppid);
+		chunk_tick(&c, i);
+	}
+	ns = chunk_end(&c);
+	printf("ns=%llu ops=%llu best_ns=%llu\n", (unsigned long long)ns, (unsigned long long)n,
+	       (unsigned long long)best_ns);
+	return 0;
+}
+
+/* Workload 3: MIB mebibytes from a page-cached file through a pipe to /dev/null. */
+static int cmd_splice(const char *dir, uint64_t mib)
+{
+	const uint64_t fsize = 64 * MIB;
+	uint64_t total = mib * MIB, moved = 0, ns = 0;
+	int fd, null, p[2];
+	loff_t off = 0;
+
+	fd = make_file(dir, "splice", fsize);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0 || pipe2(p, O_CLOEXEC))
+		die("setup");
+	for (int warm = 1; warm >= 0; warm--) {
+		uint64_t goal = (warm ? total / 20 : total) / CHUNK, i;
+		struct chunker c;
+
+		moved = 0;
+		chunk_start(&c, goal);
+		for (i = 0; i < goal; i++) {
+			ssize_t r, w;
+
+			if (off >= (loff_t)fsize)
+				off = 0;
+			r = splice(fd, &off, p[1], NULL, CHUNK, 0);
+			if (r <= 0)
+				die("splice file -> pipe");
+			for (w = 0; w < r;) {
+				ssize_t k = splice(p[0], NULL, null, NULL, r - w, 0);
+
+				if (k <= 0)
+					die("splice pipe -> /dev/null");
+				w += k;
+			}
+			moved += r;
+			chunk_tick(&c, i);
+		}
+		ns = chunk_end(&c);
+	}
+	printf("ns=%llu ops=%llu bytes=%llu best_ns=%llu\n", (unsigned long long)ns,
+	       (unsigned long long)(total / CHUNK), (unsigned long long)moved,
+	       (unsigned long long)best_ns);
+	return 0;
+}
+
+/* Workload 6: every pwrite lands in a page a pipe holds: one event each. */
+static int cmd_storm(const char *dir, double secs)
+{
+	uint64_t t0, t, end, n = 0;
+	char buf[16];
+	struct hold h;
+	int fd;
+
+	memset(buf, 'z', sizeof(buf));
+	fd = make_file(dir, "storm", PAGE);
+	h = hold_range(fd, 0, PAGE, 0);
+	t0 = now_ns();
+	end = t0 + (uint64_t)(secs * 1e9);
+	do {
+		for (int i = 0; i < 256; i++)
+			if (pwrite(fd, buf, sizeof(buf), (n++ & 255) * 16) != sizeof(buf))
+				die("pwrite");
+		t = now_ns();
+	} while (t < end);
+	printf("ns=%llu ops=%llu\n", (unsigned long long)(t - t0), (unsigned long long)n);
+	release(&h);
+	return 0;
+}
+
+/*
+ * Workload 7: one file of NPIPES x (1 MiB + 1 page). Pipe i holds the i-th 1 MiB;
+ * the page after it is never held. The writes go to the unheld page in the
+ * middle, so they sit inside the file's held index range either way.
+ *   small: one pipe holds page 0 (the target lies outside [lo, hi]: early exit)
+ *   pair:  one page at each end of the file (target inside [lo, hi], 2 pages held)
+ *   big:   NPIPES pipes x 1 MiB (256 pages each)
+ * Rounds alternate small, big, pair, big, ... and print each timing.
+ */
+static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
+{
+	const uint64_t stride = MIB + PAGE;
+	uint64_t fsize = npipes * stride, target = (npipes / 2) * stride + MIB;
+	struct hold *h = calloc(npipes, sizeof(*h)), s1, s2;
+	struct rlimit rl = { 4 * npipes + 64, 4 * npipes + 64 };
+	uint64_t t0, setup_ns = 0, release_ns = 0;
+	int fd;
+
+	if (!h)
+		die("calloc");
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit");
+	fd = make_file(dir, "scale", fsize);
+	target /= PAGE;
+	warmup_pwrite(fd, n, target, 1);
+	printf("scale file_mib=%llu npipes=%d target_page=%llu\n",
+	       (unsigned long long)(fsize / MIB), npipes, (unsigned long long)target);
+	for (int r = 0; r < reps; r++) {
+		uint64_t ns_small, ns_pair, ns_big, b_small, b_pair, b_big;
+
+		s1 = hold_range(fd, 0, PAGE, 0);
+		warmup_pwrite(fd, n, target, 1);
+		ns_small = pwrite_loop(fd, n, target, 1);
+		b_small = best_ns;
+		release(&s1);
+
+		t0 = now_ns();
+		for (int i = 0; i < npipes; i++) {
+			h[i] = hold_range(fd, i * stride, MIB, MIB);
+		}
+		setup_ns += now_ns() - t0;
+		warmup_pwrite(fd, n, target, 1);
+		ns_big = pwrite_loop(fd, n, target, 1);
+		b_big = best_ns;
+		t0 = now_ns();
+		for (int i = 0; i < npipes; i++)
+			release(&h[i]);
+		release_ns += now_ns() - t0;
+
+		s1 = hold_range(fd, 0, PAGE, 0);
+		s2 = hold_range(fd, fsize - PAGE, PAGE, 0);
+		warmup_pwrite(fd, n, target, 1);
+		ns_pair = pwrite_loop(fd, n, target, 1);
+		b_pair = best_ns;
+		release(&s1);
+		release(&s2);
+		printf("round=%d ops=%llu small_ns=%llu big_ns=%llu pair_ns=%llu "
+		       "small_best=%llu big_best=%llu pair_best=%llu\n", r,
+		       (unsigned long long)n, (unsigned long long)ns_small,
+		       (unsigned long long)ns_big, (unsigned long long)ns_pair,
+		       (unsigned long long)b_small, (unsigned long long)b_big,
+		       (unsigned long long)b_pair);
+		fflush(stdout);
+	}
+	printf("hold_setup_ns=%llu release_ns=%llu held_pages=%llu\n",
+	       (unsigned long long)(setup_ns / reps), (unsigned long long)(release_ns / reps),
+	       (unsigned long long)npipes * (MIB / PAGE));
+	return 0;
+}
+
+static uint64_t num(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0)
+		die("bad number '%s'", s);
+	return (uint64_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pin();
+	if (!strcmp(cmd, "pwrite") && argc == 4)
+		return cmd_pwrite(argv[2], num(argv[3]), false);
+	if (!strcmp(cmd, "pwrite-held") && argc == 4)
+		return cmd_pwrite(argv[2], num(argv[3]), true);
+	if (!strcmp(cmd, "samefile") && argc == 4)
+		return cmd_samefile(argv[2], num(argv[3]));
+	if (!strcmp(cmd, "getppid") && argc == 3)
+		return cmd_getppid(num(argv[2]));
+	if (!strcmp(cmd, "splice") && argc == 4)
+		return cmd_splice(argv[2], num(argv[3]));
+	if (!strcmp(cmd, "storm") && argc == 4)
+		return cmd_storm(argv[2], strtod(argv[3], NULL));
+	if (!strcmp(cmd, "scale") && argc == 6)
+		return cmd_scale(argv[2], num(argv[3]), (int)num(argv[4]), (int)num(argv[5]));
+	fprintf(stderr, "usage: swbench pwrite|pwrite-held|samefile DIR N | getppid N | "
+		"splice DIR MIB | storm DIR SECONDS | scale DIR N REPS NPIPES\n");
+	return 2;
+}
