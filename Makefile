@@ -56,3 +56,4 @@ include tests/tests.mk
 .PHONY: deps
 deps:
 	bash scripts/deps.sh
+-include tests/vm/vm.mk

@@ -1,73 +1,291 @@
 #!/usr/bin/env bash
-# tests/vm/matrix.sh - run one guest command on several kernels (placeholder:
-# the guest test command is to be defined by the test suite).
+# tests/vm/matrix.sh - run the project's test suite (tests/build/swtest, trace and
+# enforce) inside a VM for every kernel x backend, as one test suite.
 #
-#   tests/vm/matrix.sh [-v] [-j N] [--kernels "5.10 6.1 6.12 7"] [--logs DIR]
-#                      [run-in-vm.sh options...] -- GUEST_COMMAND...
+#   tests/vm/matrix.sh [-v] [-j N] [--kernels "5.10 6.1 6.12 7"] [--backends "tracepoint"]
+#                      [--suites "trace enforce"] [--filter GLOB] [--logs DIR]
+#                      [--splicewatch PATH] [--swtest PATH]
+#                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
+#   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
 #
-# Kernels default to ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing).
-# Each kernel's guest output goes to DIR/<name>.log, run-in-vm's stderr
-# (kernel console on failures; SW_VM_VERBOSE=1 for always) to DIR/<name>.err
-# (default DIR: a temp dir, kept and printed for failures); -v prints the
-# guest output of passing kernels too; -j N runs N VMs at a time (default 1).
-# Prints one line per kernel and a final "N passed, N failed" line; exits 0
-# only if the command succeeded on every kernel.
-set -euo pipefail
+# Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
+# backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce},
+# -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
+# --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
+# scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch and
+# ./tests/build/swtest (copied once at start, so a rebuild during the run does
+# not mix builds).
+#
+# One VM per kernel x backend runs `splicewatch features`, then
+# `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
+# --enforce (tests/vm/guest-swtest.sh). Output, on stdout:
+#   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
+#   not ok vm/<kernel>/<backend>/<test>: why
+#   not ok vm/<kernel>/<backend>/load: why     programs do not load (suites skipped)
+#   not ok vm/<kernel>/<backend>/<suite>: why  the VM or swtest died, timed out, ...
+# then "# " comment lines (features, the verifier log of a load failure), a
+# kernel x backend table of passed/failed, and finally "N passed, N failed".
+# Exit status 0 only if nothing failed; 2 if it cannot run (no binaries, qemu).
+# Per-VM logs: DIR/<kernel>-<backend>.{log,err} (default DIR: a temp dir, kept
+# and printed when something failed). -v also prints each VM's full output.
+#
+# With "-- GUEST_COMMAND" it instead runs that command once per kernel (no
+# backends) and counts a kernel as passed when the command exits 0.
+set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOTDIR=$(cd "$HERE/../.." && pwd)
 KERNELS=${SW_VM_KERNELS:-5.10 6.1 6.12 7}
-JOBS=1
+BACKENDS=${SW_VM_BACKENDS:-tracepoint}
+SUITES=${SW_VM_SUITES:-trace enforce}
+JOBS=${SW_VM_JOBS:-2}
+SMP=${SW_VM_SMP:-1}
+MEM=${SW_VM_MEM:-1024}
+VMTIMEOUT=${SW_VM_TIMEOUT:-1200}
+DISK=${SW_VM_DISK_MB:-512}
+FILTER=${SWTEST_FILTER:-}
+SWBIN=$ROOTDIR/splicewatch
+SWTEST=$ROOTDIR/tests/build/swtest
 LOGS=""
 VERBOSE=0
 PASS=()
+
+die2() { echo "matrix.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         -v) VERBOSE=1; shift ;;
         -j) JOBS=${2:?}; shift 2 ;;
-        --kernels) KERNELS=${2:?}; shift 2 ;;
+        -j*) JOBS=${1#-j}; shift ;;
+        --kernels) KERNELS=${2?}; shift 2 ;;
+        --backends) BACKENDS=${2?}; shift 2 ;;
+        --suites) SUITES=${2?}; shift 2 ;;
+        --filter) FILTER=${2?}; shift 2 ;;
         --logs) LOGS=${2:?}; shift 2 ;;
+        --splicewatch) SWBIN=${2:?}; shift 2 ;;
+        --swtest) SWTEST=${2:?}; shift 2 ;;
+        --smp) SMP=${2:?}; shift 2 ;;
+        --mem) MEM=${2:?}; shift 2 ;;
+        --timeout) VMTIMEOUT=${2:?}; shift 2 ;;
+        --disk-size) DISK=${2:?}; shift 2 ;;
+        -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) break ;;
         --keep|-q|--quiet) PASS+=("$1"); shift ;;
-        *) PASS+=("$1" "${2:?missing value for $1}"); shift 2 ;;
+        --append|--file) PASS+=("$1" "${2:?missing value for $1}"); shift 2 ;;
+        *) die2 "unknown option '$1' (see --help)" ;;
     esac
 done
-[ "${1:-}" = "--" ] || { echo "matrix.sh: usage: matrix.sh [options] -- GUEST_COMMAND..." >&2; exit 2; }
-
-# fetch serially first (quiet when cached)
-"$HERE/kernels.sh" fetch $KERNELS >&2 || { echo "matrix.sh: kernel fetch failed" >&2; exit 125; }
+GENERIC=0
+if [ "${1:-}" = "--" ]; then
+    shift
+    [ $# -gt 0 ] || die2 "missing GUEST_COMMAND after --"
+    GENERIC=1
+fi
+[ -n "${KERNELS// /}" ] || die2 "no kernels"
+case "$JOBS" in ''|*[!0-9]*|0) die2 "-j needs a positive number" ;; esac
+[ "$(id -u)" = 0 ] || die2 "the VMs need root (mkfs, /var/cache/splicewatch-vm)"
+command -v "${SW_VM_QEMU:-qemu-system-x86_64}" >/dev/null || die2 "qemu not found (run tests/vm/deps.sh)"
 
 CLEAN=""
 if [ -z "$LOGS" ]; then LOGS=$(mktemp -d "${TMPDIR:-/tmp}/sw-matrix.XXXXXXXX"); CLEAN=$LOGS; fi
-mkdir -p "$LOGS"
+mkdir -p "$LOGS" || die2 "cannot create $LOGS"
 
-run_one() { # name
-    local k=$1 rc=0 t0 t1
-    shift
+if [ "$GENERIC" = 0 ]; then
+    [ -n "${BACKENDS// /}" ] || die2 "no backends"
+    [ -x "$SWBIN" ] || die2 "$SWBIN missing (make)"
+    [ -x "$SWTEST" ] || die2 "$SWTEST missing (make tests/build/swtest)"
+    # one snapshot of the binaries for every VM (the tree may be rebuilt meanwhile)
+    mkdir -p "$LOGS/bin"
+    cp "$SWBIN" "$LOGS/bin/splicewatch" && cp "$SWTEST" "$LOGS/bin/swtest" \
+        && cp "$HERE/guest-swtest.sh" "$LOGS/bin/guest-swtest.sh" || die2 "cannot copy the binaries"
+    SWBIN=$LOGS/bin/splicewatch SWTEST=$LOGS/bin/swtest
+fi
+
+# fetch serially first (quiet when cached); a kernel that cannot be fetched is a
+# failure of its own, not the end of the run
+declare -A NOKERNEL=()
+for k in $KERNELS; do
+    "$HERE/kernels.sh" fetch "$k" >"$LOGS/fetch-$k.log" 2>&1 || NOKERNEL[$k]=1
+done
+
+START=$(date +%s)
+run_vm() { # tag kernel command...
+    local tag=$1 k=$2 rc=0 t0 t1
+    shift 2
     t0=$(date +%s)
-    "$HERE/run-in-vm.sh" --kernel "$k" ${PASS[@]+"${PASS[@]}"} "$@" > "$LOGS/$k.log" 2> "$LOGS/$k.err" || rc=$?
+    "$HERE/run-in-vm.sh" --kernel "$k" --timeout "$VMTIMEOUT" --smp "$SMP" --mem "$MEM" \
+        --disk-size "$DISK" ${PASS[@]+"${PASS[@]}"} "$@" > "$LOGS/$tag.log" 2> "$LOGS/$tag.err" || rc=$?
     t1=$(date +%s)
-    echo "$rc $((t1 - t0))" > "$LOGS/$k.rc"
+    echo "$rc $((t1 - t0))" > "$LOGS/$tag.rc"
 }
 
-running=0
+JOBLIST=()   # "tag kernel backend"
 for k in $KERNELS; do
-    run_one "$k" "$@" &
+    if [ "$GENERIC" = 1 ]; then JOBLIST+=("$k $k -"); continue; fi
+    for b in $BACKENDS; do JOBLIST+=("$k-$b $k $b"); done
+done
+
+running=0
+for j in "${JOBLIST[@]}"; do
+    read -r tag k b <<< "$j"
+    [ -n "${NOKERNEL[$k]:-}" ] && continue
+    if [ "$GENERIC" = 1 ]; then
+        run_vm "$tag" "$k" -- "$@" &
+    else
+        run_vm "$tag" "$k" --file "$SWBIN:/sw/splicewatch" --file "$SWTEST:/sw/swtest" \
+            --file "$LOGS/bin/guest-swtest.sh:/sw/guest-swtest.sh" \
+            -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
+    fi
     running=$((running + 1))
     if [ "$running" -ge "$JOBS" ]; then wait -n || true; running=$((running - 1)); fi
 done
-wait || true
+wait
+WALL=$(( $(date +%s) - START ))
 
-passed=0; failed=0
-for k in $KERNELS; do
-    read -r rc secs < "$LOGS/$k.rc" || { rc=125; secs=0; }
-    if [ "$rc" = 0 ]; then
-        passed=$((passed + 1)); echo "PASS kernel $k (${secs}s)"
-        [ "$VERBOSE" = 1 ] && sed 's/^/    /' "$LOGS/$k.log"
-    else
-        failed=$((failed + 1)); echo "FAIL kernel $k: status $rc (${secs}s), logs $LOGS/$k.{log,err}"
-        sed 's/^/    /' "$LOGS/$k.log" "$LOGS/$k.err"
+# ------------------------------------------------------------- generic mode
+if [ "$GENERIC" = 1 ]; then
+    passed=0; failed=0
+    for k in $KERNELS; do
+        if [ -n "${NOKERNEL[$k]:-}" ]; then
+            failed=$((failed + 1)); echo "FAIL kernel $k: cannot fetch it"; sed 's/^/    /' "$LOGS/fetch-$k.log"; continue
+        fi
+        read -r rc secs < "$LOGS/$k.rc" || { rc=125; secs=0; }
+        if [ "$rc" = 0 ]; then
+            passed=$((passed + 1)); echo "PASS kernel $k (${secs}s)"
+            [ "$VERBOSE" = 1 ] && sed 's/^/    /' "$LOGS/$k.log"
+        else
+            failed=$((failed + 1)); echo "FAIL kernel $k: status $rc (${secs}s), logs $LOGS/$k.{log,err}"
+            sed 's/^/    /' "$LOGS/$k.log" "$LOGS/$k.err"
+        fi
+    done
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ] && [ -n "$CLEAN" ] && rm -rf "$CLEAN"
+    [ "$failed" = 0 ]
+    exit
+fi
+
+# ------------------------------------------------------------- suite mode
+status_text() {
+    case "$1" in
+        124) echo "VM timed out after ${VMTIMEOUT}s" ;;
+        125) echo "VM died or did not boot (no exit marker; kernel console in the .err log)" ;;
+        *) echo "VM status $1" ;;
+    esac
+}
+
+# parse one VM's log: prints the prefixed ok/not ok lines, and "# " comments
+parse_vm() { # kernel backend log rc secs
+    local k=$1 b=$2 log=$3 rc=$4 secs=$5 pre="vm/$1/$2"
+    awk -v pre="$pre" -v suites="$SUITES" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" '
+        function emit(ok, name, why) {
+            if (ok) print "ok " pre "/" name
+            else print "not ok " pre "/" name (why != "" ? ": " why : "")
+        }
+        BEGIN { nsuites = split(suites, want, " ") }
+        /^@@ features$/ { sect = "features"; nfeat = 0; next }
+        /^@@ uname / { uname = $3; cpus = $5; sect = ""; next }
+        /^@@ suite / { sect = "suite"; suite = $3; started[suite] = 1; nlines[suite] = 0; next }
+        /^@@ status / {
+            s = $3; status[s] = $4; dur[s] = ($6 != "" ? sprintf("%.0f", $7 - $6) : "?"); sect = ""; next
+        }
+        /^@@ vv / { sect = "vv"; vvsuite = $3; next }
+        /^@@ vvlog$/ { sect = "vvlog"; next }
+        /^@@ end$/ { ended = 1; sect = ""; next }
+        sect == "features" { if (nfeat++ < 6) feat = feat "\n# " pre " features: " $0; next }
+        sect == "vv" {
+            if ($0 ~ /BEGIN PROG LOAD LOG|END PROG LOAD LOG/) next
+            if ($0 ~ /program load failed/ && vvprog == "") { vvprog = $0; sub(/^libbpf: /, "", vvprog) }
+            vvtext = vvtext "\n# " pre " -vv: " $0; next
+        }
+        sect == "vvlog" {
+            if ($0 ~ /BEGIN PROG LOAD LOG|END PROG LOAD LOG/) next
+            if ($0 !~ /^processed [0-9]+ insns/ && $0 != "") lastv = $0
+            vvlog = vvlog "\n# " pre " verifier: " $0; next
+        }
+        sect == "suite" {
+            line = $0
+            if (line ~ /^not ok start-up/) { startup[suite] = 1; next }
+            if (line ~ /^#   splicewatch: /) { sub(/^#   splicewatch: /, "", line); startwhy[suite] = line; next }
+            if (line ~ /^ok / || line ~ /^not ok /) {
+                ok = (line ~ /^ok /)
+                sub(/^(not )?ok /, "", line)
+                why = ""
+                if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
+                if (suite == "enforce" && line !~ /^enforce\//) line = "enforce/" line
+                emit(ok, line, why); nlines[suite]++
+                next
+            }
+            if (line ~ /^# (trace|enforce): [0-9]+ passed/) { summary[suite] = 1; next }
+            if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
+            next
+        }
+        END {
+            for (i = 1; i <= nsuites; i++) {
+                s = want[i]
+                if (startup[s]) {
+                    why = startwhy[s] != "" ? startwhy[s] : "splicewatch did not start"
+                    if (vvprog != "") why = why "; " vvprog
+                    if (lastv != "") why = why "; verifier: " lastv
+                    emit(0, (s == "trace" ? "load" : "enforce/load"), why)
+                    break   # the guest skips the remaining suites
+                }
+                if (!started[s]) {
+                    emit(0, s, "suite did not run (" vmwhy ")")
+                    continue
+                }
+                if (!summary[s])
+                    emit(0, s, "swtest did not finish (" (status[s] != "" ? "swtest status " status[s] : vmwhy) ")")
+                else if (status[s] != 0 && status[s] != 1)
+                    emit(0, s, "swtest exited with status " status[s])
+            }
+            if (feat != "") print substr(feat, 2)
+            if (comments != "") print substr(comments, 2)
+            if (vvtext != "") print substr(vvtext, 2)
+            if (vvlog != "") print substr(vvlog, 2)
+            timing = "# " pre ": kernel " (uname != "" ? uname : "?") ", " (cpus != "" ? cpus : "?") " vCPU, VM " secs "s"
+            for (i = 1; i <= nsuites; i++) if (want[i] in dur) timing = timing ", " want[i] " " dur[want[i]] "s"
+            print timing
+        }
+    ' "$log"
+}
+
+OUT=$LOGS/results
+: > "$OUT"
+declare -A CELL=()
+for j in "${JOBLIST[@]}"; do
+    read -r tag k b <<< "$j"
+    if [ -n "${NOKERNEL[$k]:-}" ]; then
+        why=$(grep -v '^$' "$LOGS/fetch-$k.log" | tail -n1)
+        echo "not ok vm/$k/$b/load: cannot fetch kernel $k: ${why:-see $LOGS/fetch-$k.log}" | tee -a "$OUT"
+        CELL[$k/$b]="0/1 (no kernel)"
+        continue
     fi
+    read -r rc secs < "$LOGS/$tag.rc" 2>/dev/null || { rc=125; secs=0; }
+    parse_vm "$k" "$b" "$LOGS/$tag.log" "$rc" "$secs" > "$LOGS/$tag.results"
+    grep -E '^(not )?ok ' "$LOGS/$tag.results" | tee -a "$OUT"
+    p=$(grep -c '^ok ' "$LOGS/$tag.results")
+    f=$(grep -c '^not ok ' "$LOGS/$tag.results")
+    note=""
+    grep -q "^not ok vm/$k/$b/load" "$LOGS/$tag.results" && note=" (no load)"
+    CELL[$k/$b]="$p/$f$note ${secs}s"
+    [ "$VERBOSE" = 1 ] && sed 's/^/# | /' "$LOGS/$tag.log"
 done
+# comments after the test lines: features, verifier logs, timings
+for j in "${JOBLIST[@]}"; do
+    read -r tag k b <<< "$j"
+    [ -f "$LOGS/$tag.results" ] && grep '^# ' "$LOGS/$tag.results"
+done
+
+passed=$(grep -c '^ok ' "$OUT")
+failed=$(grep -c '^not ok ' "$OUT")
+echo
+echo "kernel x backend: passed/failed, VM wall time (suites: $SUITES${FILTER:+, filter '$FILTER'}; -j $JOBS, --smp $SMP, --mem $MEM)"
+{
+    printf 'kernel'; for b in $BACKENDS; do printf '\t%s' "$b"; done; printf '\n'
+    for k in $KERNELS; do
+        printf '%s' "$k"; for b in $BACKENDS; do printf '\t%s' "${CELL[$k/$b]:-?}"; done; printf '\n'
+    done
+} | { if command -v column >/dev/null; then column -t -s $'\t'; else cat; fi; } | sed 's/^/  /'
+echo "wall time ${WALL}s; logs: $LOGS$([ "$failed" = 0 ] && [ -n "$CLEAN" ] && echo ' (removed)')"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ -n "$CLEAN" ] && rm -rf "$CLEAN"
-[ "$failed" = 0 ]
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

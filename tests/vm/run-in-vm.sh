@@ -28,7 +28,8 @@
 # SW_VM_KERNEL=<name>, `ulimit -l unlimited`; mounted: proc, sysfs, devtmpfs,
 # devpts, securityfs, tracefs (/sys/kernel/tracing), debugfs (/sys/kernel/debug),
 # bpffs (/sys/fs/bpf), cgroup2 (/sys/fs/cgroup), tmpfs (/tmp, /dev/shm, /out),
-# ramfs (/mnt/ramfs), ext4 (/dev/vda at /mnt/ext4, rw).
+# ramfs (/mnt/ramfs), ext4 (/dev/vda at /var/tmp, mode 1777, rw; /mnt/ext4 is a
+# bind mount of it).
 #
 # Exit status: the guest command's status; 124 on timeout; 125 when no exit
 # marker was seen (kernel panic, boot failure, ...) or on a harness error.
@@ -199,7 +200,13 @@ while read -r m; do
 done < /etc/sw/modules.load
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-mnt ext4 /dev/vda /mnt/ext4 rw
+# The ext4 disk's first mount is /var/tmp (tests make their ext4 dirs there, and
+# splicewatch resolves filesystem-relative paths through the first mount of a
+# device in mountinfo); /mnt/ext4 is a bind mount of the same root.
+mnt ext4 /dev/vda /var/tmp rw
+chmod 1777 /var/tmp
+mkdir -p /mnt/ext4
+mount -o bind /var/tmp /mnt/ext4 2>/dev/null || err "cannot bind-mount /var/tmp on /mnt/ext4"
 ulimit -l unlimited 2>/dev/null
 export SW_VM_KERNEL="$(cat /etc/sw/kernel)"
 read -r MARK < /etc/sw/marker
@@ -213,6 +220,7 @@ if [ -e /etc/sw/want-out ]; then
 fi
 sync
 umount /mnt/ext4 2>/dev/null
+umount /var/tmp 2>/dev/null
 # the marker is written last (the host accepts it anywhere in a line);
 # stty (tcsetattr TCSADRAIN) and the last close wait for the UART to drain
 printf '%s %d\n' "$MARK" "$rc" > $OUT

@@ -1,0 +1,46 @@
+#!/bin/sh
+# tests/vm/guest-swtest.sh - runs inside a VM (busybox sh), started by matrix.sh:
+#
+#   guest-swtest.sh BACKEND SUITES [GLOB]
+#
+# SUITES: "trace", "enforce" or "trace enforce". Expects /sw/splicewatch and
+# /sw/swtest. Prints section markers ("@@ features", "@@ suite trace",
+# "@@ status trace N", "@@ vv", "@@ end") that matrix.sh parses, and swtest's
+# "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
+# load), the failing program's verifier log from `splicewatch -vv` follows
+# "@@ vv" and no further suite runs.
+B=$1
+SUITES=$2
+GLOB=$3
+SW=/sw/splicewatch
+
+echo "@@ features"
+"$SW" features 2>&1 | head -n 40
+echo "@@ uname $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
+
+for s in $SUITES; do
+    case "$s" in
+        trace) flag="" ;;
+        enforce) flag="--enforce" ;;
+        *) echo "@@ status $s 2"; continue ;;
+    esac
+    echo "@@ suite $s"
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    # shellcheck disable=SC2086
+    /sw/swtest $flag --splicewatch "$SW" --backend "$B" ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
+    rc=$?
+    cat /tmp/swtest.out
+    echo "@@ status $s $rc uptime $t0 $(cut -d' ' -f1 /proc/uptime)"
+    if grep -q '^not ok start-up' /tmp/swtest.out; then
+        # cannot load: keep the verifier's verdict, skip the other suites
+        echo "@@ vv $s"
+        mode=trace; [ "$s" = enforce ] && mode=enforce
+        timeout 30 "$SW" -vv "$mode" --backend "$B" > /tmp/vv.log 2>&1
+        grep -E "program load failed|failed to load|BEGIN PROG LOAD LOG|END PROG LOAD LOG|^splicewatch:|failed to (find|attach|create|resolve)" /tmp/vv.log | grep -v 'BPF token' | head -n 20
+        echo "@@ vvlog"
+        # the verifier log proper: its last 40 lines
+        sed -n '/BEGIN PROG LOAD LOG/,/END PROG LOAD LOG/p' /tmp/vv.log | tail -n 40
+        break
+    fi
+done
+echo "@@ end"
