@@ -37,6 +37,7 @@ const volatile u32 kill_signal = SIGKILL;
 const volatile bool signal_thread;
 const volatile bool dry_run;
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
+const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 
 u64 counters[SW_CNT__COUNT];
 
@@ -56,7 +57,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, u64);
 	__type(value, struct sw_pipe_state);
 } pipes SEC(".maps");
@@ -358,6 +359,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 			return;
 	}
 	c.ps = ps;
+	ps->gc_idle = 0;
 
 	if (ps->bufs != (u64)c.ring.bufs || ps->inode != (u64)inode ||
 	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
@@ -383,9 +385,9 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		c.start = ps->hi_seq;
 		bpf_loop(n, add_cb, &c, 0);
 	}
+	/* The state stays while the pipe lives, even empty: deleting it here would
+	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
 	ps->hi_seq = c.ring.head;
-	if (!ps->nslots && c.ring.head == c.ring.tail)
-		bpf_map_delete_elem(&pipes, &c.pipe);
 }
 
 static __always_inline void sync_fd(long fd)
@@ -631,12 +633,30 @@ static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *
 	return len;
 }
 
+/* dentry->d_u.d_alias became an anonymous union member in 7.x. */
+struct dentry___anon_alias {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
+struct dentry___d_u {
+	union {
+		struct hlist_node d_alias;
+	} d_u;
+} __attribute__((preserve_access_index));
+
 static __always_inline struct dentry *mapping_dentry(u64 mapping)
 {
 	struct address_space *as = (struct address_space *)mapping;
 	struct hlist_node *alias = BPF_CORE_READ(as, host, i_dentry.first);
+	u32 off;
 
-	return alias ? container_of(alias, struct dentry, d_u.d_alias) : NULL;
+	if (!alias)
+		return NULL;
+	if (bpf_core_field_exists(struct dentry___anon_alias, d_alias))
+		off = bpf_core_field_offset(struct dentry___anon_alias, d_alias);
+	else
+		off = bpf_core_field_offset(struct dentry___d_u, d_u.d_alias);
+	return (struct dentry *)((void *)alias - off);
 }
 
 static __always_inline bool in_scope(u32 tgid)
@@ -646,11 +666,53 @@ static __always_inline bool in_scope(u32 tgid)
 	return bpf_map_lookup_elem(&scope_pids, &tgid) != NULL;
 }
 
+struct prefix_ctx {
+	const char *path;
+	const volatile char *prefix;
+	bool differs;
+};
+
+static long prefix_cb(u64 i, void *data)
+{
+	struct prefix_ctx *p = data;
+	u32 k = i & (SW_ALLOW_PATH_LEN - 1);
+
+	if (p->path[k] != p->prefix[k]) {
+		p->differs = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Is path under one of the --allow-path prefixes (at a '/' boundary)? */
+static __always_inline bool path_allowed(const char *path, u32 path_len)
+{
+	struct prefix_ctx p = { .path = path };
+	u32 len;
+	int i;
+
+	for (i = 0; i < SW_ALLOW_PATHS_MAX; i++) {
+		len = allow_paths[i].len;
+		if (!len || len >= SW_ALLOW_PATH_LEN || len > path_len)
+			continue;
+		p.prefix = allow_paths[i].prefix;
+		p.differs = false;
+		bpf_loop(len, prefix_cb, &p, 0);
+		if (p.differs)
+			continue;
+		if (len == path_len || path[len & (SW_ALLOW_PATH_LEN - 1)] == '/' ||
+		    allow_paths[i].prefix[(len - 1) & (SW_ALLOW_PATH_LEN - 1)] == '/')
+			return true;
+	}
+	return false;
+}
+
 static __always_inline bool allowed(struct sw_event *ev)
 {
 	return bpf_map_lookup_elem(&allow_pids, &ev->pid) ||
 	       bpf_map_lookup_elem(&allow_cgroups, &ev->cgroup_id) ||
-	       bpf_map_lookup_elem(&allow_comms, ev->comm);
+	       bpf_map_lookup_elem(&allow_comms, ev->comm) ||
+	       (!(ev->flags & SW_EVF_PATH_FS_RELATIVE) && path_allowed(ev->path, ev->path_len));
 }
 
 /* Signal the writer at syscall entry, before its bytes land. */
@@ -717,9 +779,6 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 	ev->splicer_pid = c->slot.splicer_pid;
 	__builtin_memcpy(ev->splicer_comm, c->slot.splicer_comm, sizeof(ev->splicer_comm));
 	ev->held_ns = ev->ts_ns - c->slot.ts_ns;
-	ev->action = decide(ev, late);
-	count(SW_CNT_EVENTS, 1);
-
 	path_len = 0;
 	if (file)
 		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
@@ -728,6 +787,8 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 		path_len = resolve_path(s, mapping_dentry(c->mapping), NULL, &ev->flags);
 	ev->path_len = path_len & (SW_PATH_MAX - 1);
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
+	ev->action = decide(ev, late);
+	count(SW_CNT_EVENTS, 1);
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
 		count(SW_CNT_LOST, 1);
 }
@@ -1065,12 +1126,16 @@ static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps,
 		bpf_map_delete_elem(&pipes, pipe);
 		return 0;
 	}
-	/* Consumed through a path we do not hook (io_uring, exit): forget it. */
+	/* Consumed through a path we do not hook (io_uring): forget it. */
 	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
 		drop_range(&c, ps->lo_seq, (s32)(c.ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c.ring.tail);
 		ps->lo_seq = c.ring.tail;
 	}
-	if (!ps->nslots && (s32)(ps->hi_seq - c.ring.tail) <= 0)
+	/* An empty live pipe is forgotten only when two passes 200 ms apart
+	 * found it untouched: a splice on another CPU may be filling it now. */
+	if (ps->nslots || c.ring.head != ps->hi_seq)
+		ps->gc_idle = 0;
+	else if (ps->gc_idle++)
 		bpf_map_delete_elem(&pipes, pipe);
 	return 0;
 }

@@ -38,14 +38,32 @@ static __always_inline struct pipe_inode_info *inode_pipe(struct inode *inode)
 	return BPF_CORE_READ(inode, i_pipe);
 }
 
-/* The folio a page belongs to: pages of a large folio point at their head. */
+/* 7.x renamed page->compound_head to compound_info; with a power-of-2 struct
+ * page it may hold a mask (head = page & mask) instead of the head pointer. */
+struct page___info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+struct page___head {
+	unsigned long compound_head;
+} __attribute__((preserve_access_index));
+
+/* The folio a page belongs to: tail pages of a large folio encode their head. */
 static __always_inline struct folio *page_folio_of(struct page *page)
 {
-	unsigned long head = BPF_CORE_READ(page, compound_head);
+	unsigned long info, mask;
 
-	if (head & 1)
-		return (struct folio *)(head - 1);
-	return (struct folio *)page;
+	if (bpf_core_field_exists(struct page___info, compound_info))
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+	else
+		info = BPF_CORE_READ((struct page___head *)page, compound_head);
+	if (!(info & 1))
+		return (struct folio *)page;
+	mask = info & ~1UL;
+	/* A mask is ~(2^k - 1); a head pointer practically never is. */
+	if (!(~mask & (~mask + 1)))
+		return (struct folio *)((unsigned long)page & mask);
+	return (struct folio *)mask;
 }
 
 /* The address_space of a page-cache folio; 0 for anonymous, KSM, movable or no mapping. */

@@ -127,7 +127,7 @@ struct sw_pipe_state {
 	u32 lo_seq;		/* oldest tracked ring position */
 	u32 hi_seq;		/* next ring position to examine */
 	u32 nslots;
-	u32 pad;
+	u32 gc_idle;		/* GC passes that found it empty; a sync resets it */
 };
 
 struct sw_mapping_state {
@@ -148,6 +148,14 @@ enum sw_counter {
 	SW_CNT_SIGNALS,		/* signals sent by enforce */
 	SW_CNT_STALE_DROPPED,	/* entries dropped because their pipe was gone */
 	SW_CNT__COUNT,
+};
+
+/* enforce --allow-path: writers to files under these prefixes are left alone. */
+#define SW_ALLOW_PATHS_MAX	16
+#define SW_ALLOW_PATH_LEN	256
+struct sw_allow_path {
+	u32 len;		/* 0: unused slot */
+	char prefix[SW_ALLOW_PATH_LEN];
 };
 
 /* Policy, written by the frontend before load (rodata) or into maps. */

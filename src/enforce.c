@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "sw.h"
+#include "policy.h"
 #include "watch.h"
 
 enum {
@@ -16,6 +16,7 @@ enum {
 	OPT_ALLOW_COMM,
 	OPT_ALLOW_CGROUP,
 	OPT_ALLOW_PATH,
+	OPT_POLICY,
 };
 
 static void enforce_usage(FILE *f)
@@ -25,69 +26,71 @@ static void enforce_usage(FILE *f)
 		"\n"
 		"Detect exactly what `trace` detects and act on the writer from inside the\n"
 		"BPF program, at syscall entry: by default SIGKILL, which stops write(2),\n"
-		"pwrite(2) and writev(2) before they modify the page. Every action is\n"
-		"reported like a trace event with \"action\" set.\n"
+		"pwrite(2), writev(2), copy_file_range(2), splice(2) and sendfile(2) into a\n"
+		"file before they modify the page. Every unsafe write is reported like a\n"
+		"trace event with \"action\" set: killed, killed_late, signalled,\n"
+		"would_kill or allowed.\n"
 		"\n"
 		"Options:\n"
-		"  --action kill        SIGKILL the writing process (default)\n"
+		"  --policy FILE        read the policy (action, signal, thread, dry_run and\n"
+		"                       the allowlists) from a YAML file; see docs/enforce.md.\n"
+		"                       The options below override its settings and add to\n"
+		"                       its allowlists, wherever --policy stands\n"
+		"  --action kill        SIGKILL the writing process (default); deny needs BPF\n"
+		"                       LSM, which this build does not use: it falls back to\n"
+		"                       kill with a notice\n"
 		"  --signal SIG         send SIG instead (name or number); the write then\n"
 		"                       proceeds unless SIG is fatal: action \"signalled\"\n"
-		"  --thread             signal only the writing thread\n"
+		"  --thread             signal only the writing thread, not its process\n"
+		"                       (SIGKILL kills the whole process all the same)\n"
 		"  --dry-run            act on nobody; report \"would_kill\"\n"
-		"  --allow-pid PID      never act on this process (repeatable)\n"
-		"  --allow-comm NAME    never act on processes with this comm (repeatable)\n"
-		"  --allow-cgroup PATH  never act on processes in this cgroup v2 (repeatable)\n"
+		"  --allow-pid PID      never act on this process (tgid; repeatable)\n"
+		"  --allow-comm NAME    never act on threads with this comm (repeatable)\n"
+		"  --allow-cgroup PATH  never act on processes in this cgroup v2 directory\n"
+		"                       (exactly that cgroup, not its descendants; repeatable)\n"
+		"  --allow-path PREFIX  never act on writes to files whose path starts with\n"
+		"                       PREFIX (absolute, < %d bytes; a string prefix: end it\n"
+		"                       with / to mean a directory; up to %d in all)\n"
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    write events to FILE\n"
 		SW_FILTER_HELP
+		"                       (filters choose what is printed, not who is acted on)\n"
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"
 		"Never signalled: pid 1, kernel threads, splicewatch itself. Allowed writers\n"
-		"are reported with \"action\": \"allowed\". ftruncate(2) and\n"
-		"fallocate(2) hole punching complete even when the caller is killed at entry:\n"
-		"they are reported as \"killed_late\". Stores through a shared mapping are\n"
-		"seen only on a page's first clean-to-dirty transition. When splicewatch exits\n"
-		"(any way), enforcement stops.\n");
+		"are reported with \"action\": \"allowed\". ftruncate(2), truncate(2) and\n"
+		"fallocate(2) complete even when the caller is killed at entry: they are\n"
+		"reported as \"killed_late\". Stores through a shared mapping are seen only on\n"
+		"a page's first clean-to-dirty transition. When splicewatch exits (any way,\n"
+		"SIGKILL included), enforcement stops.\n"
+		"\n"
+		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
+		"file (reported as FILE:LINE: reason; nothing is loaded) or a setup error.\n",
+		SW_ALLOW_PATH_LEN, SW_ALLOW_PATHS_MAX);
 }
 
 static int add_allow(struct sw_config *cfg, int opt, const char *arg)
 {
-	uint64_t v;
-	struct stat st;
+	static const struct {
+		int opt;
+		enum policy_allow kind;
+		const char *name;
+	} kinds[] = {
+		{ OPT_ALLOW_PID, POLICY_ALLOW_PID, "--allow-pid" },
+		{ OPT_ALLOW_COMM, POLICY_ALLOW_COMM, "--allow-comm" },
+		{ OPT_ALLOW_CGROUP, POLICY_ALLOW_CGROUP, "--allow-cgroup" },
+		{ OPT_ALLOW_PATH, POLICY_ALLOW_PATH, "--allow-path" },
+	};
+	char why[384];
 
-	switch (opt) {
-	case OPT_ALLOW_PID:
-		if (!parse_u64(arg, &v) || !v || v > 0x7fffffff) {
-			sw_err("--allow-pid: '%s' is not a process id", arg);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (kinds[i].opt != opt)
+			continue;
+		if (policy_allow_add(cfg, kinds[i].kind, arg, why, sizeof(why))) {
+			sw_err("%s: %s", kinds[i].name, why);
 			return -1;
 		}
-		cfg->allow_pids = realloc(cfg->allow_pids, (cfg->n_allow_pids + 1) * sizeof(uint32_t));
-		if (!cfg->allow_pids)
-			return -1;
-		cfg->allow_pids[cfg->n_allow_pids++] = v;
-		return 0;
-	case OPT_ALLOW_COMM:
-		if (!arg[0] || strlen(arg) >= SW_TASK_COMM_LEN) {
-			sw_err("--allow-comm: '%s' must be 1 to %d bytes", arg, SW_TASK_COMM_LEN - 1);
-			return -1;
-		}
-		cfg->allow_comms = realloc(cfg->allow_comms, (cfg->n_allow_comms + 1) * SW_TASK_COMM_LEN);
-		if (!cfg->allow_comms)
-			return -1;
-		memset(cfg->allow_comms[cfg->n_allow_comms], 0, SW_TASK_COMM_LEN);
-		strcpy(cfg->allow_comms[cfg->n_allow_comms++], arg);
-		return 0;
-	case OPT_ALLOW_CGROUP:
-		if (stat(arg, &st) || !S_ISDIR(st.st_mode)) {
-			sw_err("--allow-cgroup: '%s' is not a cgroup v2 directory", arg);
-			return -1;
-		}
-		cfg->allow_cgroups = realloc(cfg->allow_cgroups,
-					     (cfg->n_allow_cgroups + 1) * sizeof(uint64_t));
-		if (!cfg->allow_cgroups)
-			return -1;
-		cfg->allow_cgroups[cfg->n_allow_cgroups++] = st.st_ino;
 		return 0;
 	}
 	return -1;
@@ -99,6 +102,7 @@ int cmd_enforce(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "signal", required_argument, NULL, OPT_SIGNAL },
 		{ "thread", no_argument, NULL, OPT_THREAD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -106,13 +110,19 @@ int cmd_enforce(int argc, char **argv)
 		{ "allow-pid", required_argument, NULL, OPT_ALLOW_PID },
 		{ "allow-comm", required_argument, NULL, OPT_ALLOW_COMM },
 		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
+		{ "allow-path", required_argument, NULL, OPT_ALLOW_PATH },
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }
 	};
 	struct sw_config cfg;
 	struct sw_output out = { 0 };
-	const char *out_path = NULL;
+	struct policy_info pol = { 0 };
+	const char *out_path = NULL, *policy_path = NULL;
+	/* Command-line settings, applied over the policy file's. */
+	int cli_signal = -1, cli_deny = -1;
+	bool cli_thread = false, cli_dry_run = false;
+	char why[1024];
 	int opt, r, rc = SW_EXIT_USAGE;
 
 	sw_config_defaults(&cfg);
@@ -130,25 +140,30 @@ int cmd_enforce(int argc, char **argv)
 			enforce_usage(stdout);
 			rc = 0;
 			goto out;
+		case OPT_POLICY:
+			if (policy_path) {
+				sw_err("--policy: only one policy file (given '%s' and '%s')",
+				       policy_path, optarg);
+				goto out;
+			}
+			policy_path = optarg;
+			continue;
 		case OPT_SIGNAL:
-			cfg.signal = parse_signal(optarg);
-			if (cfg.signal < 0) {
+			cli_signal = parse_signal(optarg);
+			if (cli_signal < 0) {
 				sw_err("--signal: unknown signal '%s'", optarg);
 				goto out;
 			}
 			continue;
 		case OPT_THREAD:
-			cfg.signal_thread = true;
+			cli_thread = true;
 			continue;
 		case OPT_DRY_RUN:
-			cfg.dry_run = true;
+			cli_dry_run = true;
 			continue;
 		case OPT_ACTION:
-			if (!strcmp(optarg, "kill"))
-				continue;
-			if (!strcmp(optarg, "deny")) {
-				sw_info("--action deny needs BPF LSM, which this build does not use; "
-					"falling back to kill");
+			if (!strcmp(optarg, "kill") || !strcmp(optarg, "deny")) {
+				cli_deny = !strcmp(optarg, "deny");
 				continue;
 			}
 			sw_err("--action: '%s' is not kill or deny", optarg);
@@ -156,6 +171,7 @@ int cmd_enforce(int argc, char **argv)
 		case OPT_ALLOW_PID:
 		case OPT_ALLOW_COMM:
 		case OPT_ALLOW_CGROUP:
+		case OPT_ALLOW_PATH:
 			if (add_allow(&cfg, opt, optarg))
 				goto out;
 			continue;
@@ -173,6 +189,23 @@ int cmd_enforce(int argc, char **argv)
 		sw_err("enforce: unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
+	/* The file first, then the command line over it; before anything is loaded. */
+	if (policy_path && policy_load(policy_path, &cfg, &pol, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		sw_err("enforce: policy '%s' rejected; nothing was started", policy_path);
+		goto out;
+	}
+	if (cli_signal > 0)
+		cfg.signal = cli_signal;
+	if (cli_thread)
+		cfg.signal_thread = true;
+	if (cli_dry_run)
+		cfg.dry_run = true;
+	if (cli_deny >= 0)
+		pol.action_deny = cli_deny;
+	if (pol.action_deny)
+		sw_info("action deny needs BPF LSM, which this build does not use; "
+			"falling back to kill");
 	out.f = sw_open_output(out_path);
 	if (!out.f)
 		goto out;
@@ -181,8 +214,6 @@ int cmd_enforce(int argc, char **argv)
 	if (out.f != stdout)
 		fclose(out.f);
 out:
-	free(cfg.allow_pids);
-	free(cfg.allow_comms);
-	free(cfg.allow_cgroups);
+	policy_free(&cfg);
 	return rc;
 }

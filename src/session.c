@@ -157,6 +157,14 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	skel->rodata->signal_thread = cfg->signal_thread;
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->scope_enabled = cfg->scope;
+	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
+		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
+
+		if (len >= SW_ALLOW_PATH_LEN)
+			continue;	/* the option parser rejects these */
+		skel->rodata->allow_paths[i].len = len;
+		memcpy(skel->rodata->allow_paths[i].prefix, cfg->allow_paths[i], len);
+	}
 
 	/* Ring buffer size must be a power of two multiple of the page size. */
 	ring_bytes = 4096;
@@ -214,15 +222,14 @@ int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono)
 	return (int64_t)mono + s->mono_to_real_ns;
 }
 
-/* Forget holds whose pipe is gone (closed, its owner exited): the programs see
- * drains, but a pipe's last close happens where no tracepoint looks. */
+/* Forget holds whose pipe is gone (closed, its owner exited) and pipes that
+ * stayed empty: the programs see drains, but a pipe's last close happens
+ * where no tracepoint looks. */
 static void run_gc(struct sw_session *s)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	s->last_gc_ns = mono_ns();
-	if (!s->skel->bss->counters[SW_CNT_HELD_SLOTS])
-		return;
 	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.sw_gc), &opts) && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));
 }

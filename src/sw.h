@@ -49,6 +49,8 @@ struct sw_config {
 	int n_allow_cgroups;
 	char (*allow_comms)[SW_TASK_COMM_LEN];
 	int n_allow_comms;
+	char (*allow_paths)[SW_ALLOW_PATH_LEN];	/* absolute prefixes, NUL-terminated */
+	int n_allow_paths;			/* at most SW_ALLOW_PATHS_MAX */
 };
 
 typedef int (*sw_event_fn)(void *ctx, const struct sw_event *ev, size_t len);
