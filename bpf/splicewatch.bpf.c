@@ -37,6 +37,7 @@ const volatile u32 kill_signal = SIGKILL;
 const volatile bool signal_thread;
 const volatile bool dry_run;
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
+const volatile u32 index_capacity = 262144;	/* max_entries of slots and pages */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 
 u64 counters[SW_CNT__COUNT];
@@ -62,9 +63,10 @@ struct {
 	__type(value, struct sw_pipe_state);
 } pipes SEC(".maps");
 
+#define MAPPINGS_MAX 16384
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, MAPPINGS_MAX);
 	__type(key, u64);
 	__type(value, struct sw_mapping_state);
 } mappings SEC(".maps");
@@ -193,7 +195,8 @@ static __always_inline void index_add(u64 pipe, u32 seq, struct pipe_buffer *buf
 		new_ph.holders[0].pipe = pipe;
 		new_ph.holders[0].first_seq = seq;
 		new_ph.holders[0].last_seq = seq;
-		bpf_map_update_elem(&pages, &pk, &new_ph, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&pages, &pk, &new_ph, BPF_NOEXIST))
+			count(SW_CNT_PAGE_TOMBS, 1);	/* born empty, filled below */
 		ph = bpf_map_lookup_elem(&pages, &pk);
 		if (!ph) {
 			bpf_map_delete_elem(&slots, &sk);
@@ -228,7 +231,8 @@ static __always_inline void index_add(u64 pipe, u32 seq, struct pipe_buffer *buf
 		}
 		ph->page = slot.page;
 	}
-	__sync_fetch_and_add(&ph->nslots, 1);
+	if (!__sync_fetch_and_add(&ph->nslots, 1))
+		count(SW_CNT_PAGE_TOMBS, -1);
 
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	if (!ms) {
@@ -239,15 +243,19 @@ static __always_inline void index_add(u64 pipe, u32 seq, struct pipe_buffer *buf
 		new_ms.hi_index = slot.index;
 		new_ms.ino = BPF_CORE_READ(host, i_ino);
 		new_ms.dev = BPF_CORE_READ(host, i_sb, s_dev);
-		bpf_map_update_elem(&mappings, &mapping, &new_ms, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&mappings, &mapping, &new_ms, BPF_NOEXIST))
+			count(SW_CNT_MAPPING_TOMBS, 1);
 		ms = bpf_map_lookup_elem(&mappings, &mapping);
 	}
 	if (ms) {
+		/* The range only grows while the entry lives: shrinking it could
+		 * race with another CPU's add. */
 		if (slot.index < ms->lo_index)
 			ms->lo_index = slot.index;
 		if (slot.index > ms->hi_index)
 			ms->hi_index = slot.index;
-		__sync_fetch_and_add(&ms->nslots, 1);
+		if (!__sync_fetch_and_add(&ms->nslots, 1))
+			count(SW_CNT_MAPPING_TOMBS, -1);
 	}
 	ps->nslots++;
 	count(SW_CNT_HELD_SLOTS, 1);
@@ -282,12 +290,14 @@ static __always_inline int index_drop(u64 pipe, u32 seq)
 				ph->holders[i].first_seq = seq + 1;
 			break;
 		}
-		if (__sync_fetch_and_add(&ph->nslots, -1) <= 1)
-			bpf_map_delete_elem(&pages, &pk);
+		/* Emptied entries stay (tombstones): deleting by key here would race
+		 * with another CPU adding to the same entry and lose its hold. */
+		if (__sync_fetch_and_add(&ph->nslots, -1) == 1)
+			count(SW_CNT_PAGE_TOMBS, 1);
 	}
 	ms = bpf_map_lookup_elem(&mappings, &pk.mapping);
-	if (ms && __sync_fetch_and_add(&ms->nslots, -1) <= 1)
-		bpf_map_delete_elem(&mappings, &pk.mapping);
+	if (ms && __sync_fetch_and_add(&ms->nslots, -1) == 1)
+		count(SW_CNT_MAPPING_TOMBS, 1);
 	count(SW_CNT_HELD_SLOTS, -1);
 	return 1;
 }
@@ -511,7 +521,7 @@ static long page_cb(u64 i, void *data)
 	int k;
 
 	ph = bpf_map_lookup_elem(&pages, &pk);
-	if (!ph)
+	if (!ph || !ph->nslots)
 		return 0;
 	if (c->only_folio && page_folio_of((struct page *)ph->page) != c->only_folio)
 		return 0;
@@ -531,7 +541,7 @@ static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 p
 	u64 first, last, n;
 
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
-	if (!ms || !len || pos < 0)
+	if (!ms || !ms->nslots || !len || pos < 0)
 		return false;
 	if (len > LEN_TO_EOF - pos)
 		len = LEN_TO_EOF - pos;
@@ -1140,6 +1150,24 @@ static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps,
 	return 0;
 }
 
+/* Tombstones are swept only when they crowd the map: a hold added to an entry
+ * between this check and the delete would be lost, so keep it rare. */
+static long sweep_page_cb(struct bpf_map *map, struct sw_page_key *key,
+			  struct sw_page_hold *ph, void *data)
+{
+	if (!ph->nslots && !bpf_map_delete_elem(map, key))
+		count(SW_CNT_PAGE_TOMBS, -1);
+	return 0;
+}
+
+static long sweep_mapping_cb(struct bpf_map *map, u64 *key, struct sw_mapping_state *ms,
+			     void *data)
+{
+	if (!ms->nslots && !bpf_map_delete_elem(map, key))
+		count(SW_CNT_MAPPING_TOMBS, -1);
+	return 0;
+}
+
 SEC("raw_tp")
 int sw_gc(void *ctx)
 {
@@ -1148,5 +1176,9 @@ int sw_gc(void *ctx)
 	bpf_for_each_map_elem(&pipes, gc_pipe_cb, &dropped, 0);
 	if (dropped)
 		count(SW_CNT_STALE_DROPPED, dropped);
+	if (counters[SW_CNT_PAGE_TOMBS] > index_capacity / 2)
+		bpf_for_each_map_elem(&pages, sweep_page_cb, NULL, 0);
+	if (counters[SW_CNT_MAPPING_TOMBS] > MAPPINGS_MAX / 2)
+		bpf_for_each_map_elem(&mappings, sweep_mapping_cb, NULL, 0);
 	return 0;
 }

@@ -147,6 +147,8 @@ enum sw_counter {
 	SW_CNT_UNTRACKED,	/* holds not indexed: a map was full */
 	SW_CNT_SIGNALS,		/* signals sent by enforce */
 	SW_CNT_STALE_DROPPED,	/* entries dropped because their pipe was gone */
+	SW_CNT_PAGE_TOMBS,	/* pages entries with no slot left (swept by GC) */
+	SW_CNT_MAPPING_TOMBS,	/* mappings entries with no slot left */
 	SW_CNT__COUNT,
 };
 

@@ -48,9 +48,9 @@ static void enforce_usage(FILE *f)
 		"  --allow-comm NAME    never act on threads with this comm (repeatable)\n"
 		"  --allow-cgroup PATH  never act on processes in this cgroup v2 directory\n"
 		"                       (exactly that cgroup, not its descendants; repeatable)\n"
-		"  --allow-path PREFIX  never act on writes to files whose path starts with\n"
-		"                       PREFIX (absolute, < %d bytes; a string prefix: end it\n"
-		"                       with / to mean a directory; up to %d in all)\n"
+		"  --allow-path PREFIX  never act on writes to the file or directory tree\n"
+		"                       PREFIX (absolute, normalised, < %d bytes; /srv/data\n"
+		"                       covers /srv/data/x, not /srv/data2; up to %d in all)\n"
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    write events to FILE\n"
 		SW_FILTER_HELP

@@ -464,6 +464,8 @@ int policy_parse(const char *buf, size_t len, const char *name, struct sw_config
 		     c.name);
 		goto out_doc;
 	}
+	if (parse_root(&c, root))
+		goto out_doc;
 	/* One document: a second one would be silently ignored otherwise. */
 	if (!yaml_parser_load(&parser, &extra)) {
 		yaml_failure(&c, &parser, buf, len);
@@ -476,7 +478,7 @@ int policy_parse(const char *buf, size_t len, const char *name, struct sw_config
 		goto out_doc;
 	}
 	yaml_document_delete(&extra);
-	r = parse_root(&c, root);
+	r = 0;
 out_doc:
 	yaml_document_delete(&doc);
 out_parser:

@@ -157,6 +157,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	skel->rodata->signal_thread = cfg->signal_thread;
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->scope_enabled = cfg->scope;
+	skel->rodata->index_capacity = cfg->max_holds;
 	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
 		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
 
