@@ -37,28 +37,25 @@ const volatile u32 kill_signal = SIGKILL;
 const volatile bool signal_thread;
 const volatile bool dry_run;
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
-const volatile u32 index_capacity = 262144;	/* max_entries of slots and pages */
+const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 
 u64 counters[SW_CNT__COUNT];
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);
-	__type(key, struct sw_slot_key);
-	__type(value, struct sw_slot);
-} slots SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);
-	__type(key, struct sw_page_key);
-	__type(value, struct sw_page_hold);
-} pages SEC(".maps");
+/* Zeroed templates for new entries: too large for the BPF stack. */
+const struct sw_chunk zero_chunk = {};
+const struct sw_pipe_state zero_pipe = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__type(key, struct sw_chunk_key);
+	__type(value, struct sw_chunk);
+} chunks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
 	__type(key, u64);
 	__type(value, struct sw_pipe_state);
 } pipes SEC(".maps");
@@ -151,201 +148,330 @@ static __always_inline void emit_capacity(void)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-static __always_inline void index_add(u64 pipe, u32 seq, struct pipe_buffer *buf,
-				      struct sw_pipe_state *ps)
+#define SEQ_WORDS (SW_PIPE_SEQ_BITS / 64)
+
+struct bits_ctx {
+	struct sw_pipe_state *ps;
+	u32 seq;
+	u32 left;
+	u32 taken;
+};
+
+static long take_word_cb(u64 i, void *data)
 {
-	struct sw_slot_key sk = { .pipe = pipe, .seq = seq };
-	struct sw_slot slot = {};
-	struct sw_page_key pk;
-	struct sw_page_hold *ph, new_ph = {};
-	struct sw_mapping_state *ms, new_ms = {};
-	struct folio *folio;
-	u64 mapping, id;
-	int i;
+	struct bits_ctx *b = data;
+	u32 bit = b->seq % 64, k = 64 - bit;
+	u64 mask, old;
 
-	if (!buf->page || !buf->len)
-		return;
-	folio = page_folio_of(buf->page);
-	mapping = folio_file_mapping(folio);
-	if (!mapping)
-		return;		/* anonymous pipe page: a copy, nobody else writes it */
-
-	slot.mapping = mapping;
-	slot.index = BPF_CORE_READ(folio, index) +
-		     ((u64)buf->page - (u64)folio) / bpf_core_type_size(struct page);
-	slot.page = (u64)buf->page;
-	slot.ts_ns = bpf_ktime_get_ns();
-	id = bpf_get_current_pid_tgid();
-	slot.splicer_pid = id >> 32;
-	slot.splicer_tid = (u32)id;
-	bpf_get_current_comm(slot.splicer_comm, sizeof(slot.splicer_comm));
-
-	if (bpf_map_update_elem(&slots, &sk, &slot, BPF_NOEXIST)) {
-		if (bpf_map_lookup_elem(&slots, &sk))
-			return;		/* another CPU indexed it */
-		emit_capacity();
-		return;
-	}
-
-	pk.mapping = mapping;
-	pk.index = slot.index;
-	ph = bpf_map_lookup_elem(&pages, &pk);
-	if (!ph) {
-		new_ph.page = slot.page;
-		new_ph.holders[0].pipe = pipe;
-		new_ph.holders[0].first_seq = seq;
-		new_ph.holders[0].last_seq = seq;
-		if (!bpf_map_update_elem(&pages, &pk, &new_ph, BPF_NOEXIST))
-			count(SW_CNT_PAGE_TOMBS, 1);	/* born empty, filled below */
-		ph = bpf_map_lookup_elem(&pages, &pk);
-		if (!ph) {
-			bpf_map_delete_elem(&slots, &sk);
-			emit_capacity();
-			return;
-		}
-	} else {
-		int free_slot = -1, found = 0;
-
-		for (i = 0; i < SW_HOLDERS_PER_PAGE; i++) {
-			if (ph->holders[i].pipe == pipe) {
-				if (seq - ph->holders[i].first_seq > MAX_RING)
-					ph->holders[i].first_seq = seq;
-				ph->holders[i].last_seq = seq;
-				found = 1;
-				break;
-			}
-			if (!ph->holders[i].pipe && free_slot < 0)
-				free_slot = i;
-		}
-		if (!found) {
-			if (free_slot < 0) {
-				bpf_map_delete_elem(&slots, &sk);
-				emit_capacity();
-				return;
-			}
-			if (free_slot < SW_HOLDERS_PER_PAGE) {
-				ph->holders[free_slot].pipe = pipe;
-				ph->holders[free_slot].first_seq = seq;
-				ph->holders[free_slot].last_seq = seq;
-			}
-		}
-		ph->page = slot.page;
-	}
-	if (!__sync_fetch_and_add(&ph->nslots, 1))
-		count(SW_CNT_PAGE_TOMBS, -1);
-
-	ms = bpf_map_lookup_elem(&mappings, &mapping);
-	if (!ms) {
-		struct address_space *as = (struct address_space *)mapping;
-		struct inode *host = BPF_CORE_READ(as, host);
-
-		new_ms.lo_index = slot.index;
-		new_ms.hi_index = slot.index;
-		new_ms.ino = BPF_CORE_READ(host, i_ino);
-		new_ms.dev = BPF_CORE_READ(host, i_sb, s_dev);
-		if (!bpf_map_update_elem(&mappings, &mapping, &new_ms, BPF_NOEXIST))
-			count(SW_CNT_MAPPING_TOMBS, 1);
-		ms = bpf_map_lookup_elem(&mappings, &mapping);
-	}
-	if (ms) {
-		/* The range only grows while the entry lives: shrinking it could
-		 * race with another CPU's add. */
-		if (slot.index < ms->lo_index)
-			ms->lo_index = slot.index;
-		if (slot.index > ms->hi_index)
-			ms->hi_index = slot.index;
-		if (!__sync_fetch_and_add(&ms->nslots, 1))
-			count(SW_CNT_MAPPING_TOMBS, -1);
-	}
-	ps->nslots++;
-	count(SW_CNT_HELD_SLOTS, 1);
+	if (!b->left)
+		return 1;
+	if (k > b->left)
+		k = b->left;
+	mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << bit;
+	old = __sync_fetch_and_and(&b->ps->bits[(b->seq / 64) % SEQ_WORDS], ~mask);
+	b->taken += __builtin_popcountll(old & mask);
+	b->seq += k;
+	b->left -= k;
+	return 0;
 }
 
-/* Returns 1 when the slot existed and was removed. */
-static __always_inline int index_drop(u64 pipe, u32 seq)
+/* Clears the bits of ring positions [from, to) and counts those that were set.
+ * Atomic, so two CPUs syncing one pipe never count a buffer twice. */
+static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 {
-	struct sw_slot_key sk = { .pipe = pipe, .seq = seq };
-	struct sw_page_key pk;
-	struct sw_page_hold *ph;
-	struct sw_mapping_state *ms;
-	struct sw_slot *sp;
-	int i;
+	struct bits_ctx b = { .ps = ps, .seq = from, .left = to - from };
 
-	sp = bpf_map_lookup_elem(&slots, &sk);
-	if (!sp)
+	if ((s32)b.left <= 0)
 		return 0;
-	pk.mapping = sp->mapping;
-	pk.index = sp->index;
-	if (bpf_map_delete_elem(&slots, &sk))
-		return 0;	/* another CPU dropped it */
-
-	ph = bpf_map_lookup_elem(&pages, &pk);
-	if (ph) {
-		for (i = 0; i < SW_HOLDERS_PER_PAGE; i++) {
-			if (ph->holders[i].pipe != pipe)
-				continue;
-			if (seq == ph->holders[i].last_seq)
-				ph->holders[i].pipe = 0;
-			else if (seq == ph->holders[i].first_seq)
-				ph->holders[i].first_seq = seq + 1;
-			break;
-		}
-		/* Emptied entries stay (tombstones): deleting by key here would race
-		 * with another CPU adding to the same entry and lose its hold. */
-		if (__sync_fetch_and_add(&ph->nslots, -1) == 1)
-			count(SW_CNT_PAGE_TOMBS, 1);
-	}
-	ms = bpf_map_lookup_elem(&mappings, &pk.mapping);
-	if (ms && __sync_fetch_and_add(&ms->nslots, -1) == 1)
-		count(SW_CNT_MAPPING_TOMBS, 1);
-	count(SW_CNT_HELD_SLOTS, -1);
-	return 1;
+	if (b.left > SW_PIPE_SEQ_BITS)
+		b.left = SW_PIPE_SEQ_BITS;
+	bpf_loop(SEQ_WORDS + 1, take_word_cb, &b, 0);
+	return b.taken;
 }
+
+static __always_inline void mapping_put(u64 mapping, u32 n)
+{
+	struct sw_mapping_state *ms;
+
+	if (!n)
+		return;
+	ms = bpf_map_lookup_elem(&mappings, &mapping);
+	/* Emptied entries stay (tombstones): deleting by key would race with
+	 * another CPU adding to the same entry and lose its hold. */
+	if (ms && __sync_fetch_and_add(&ms->nslots, -(s64)n) == n)
+		count(SW_CNT_MAPPING_TOMBS, 1);
+}
+
+/* Forgets the buffers at ring positions [from, to): consumed or gone. */
+static __always_inline void drain(struct sw_pipe_state *ps, u32 from, u32 to)
+{
+	u32 total = 0, a, b, n;
+	int i;
+
+	for (i = 0; i < SW_PIPE_EXTENTS; i++) {
+		struct sw_extent *e = &ps->ext[i];
+
+		if (!e->mapping)
+			continue;
+		a = (s32)(e->lo_seq - from) > 0 ? e->lo_seq : from;
+		b = (s32)(e->hi_seq + 1 - to) < 0 ? e->hi_seq + 1 : to;
+		if ((s32)(b - a) > 0) {
+			n = take_bits(ps, a, b);
+			mapping_put(e->mapping, n);
+			total += n;
+		}
+		if ((s32)(e->hi_seq + 1 - to) <= 0)
+			e->mapping = 0;
+		else if ((s32)(to - e->lo_seq) > 0)
+			e->lo_seq = to;
+	}
+	total += take_bits(ps, from, to);	/* none expected outside extents */
+	if (total) {
+		__sync_fetch_and_add(&ps->held, -(s32)total);
+		count(SW_CNT_HELD_SLOTS, -(s64)total);
+	}
+}
+
+/* A new buffer of `mapping` at `seq`: the extent it belongs to, or -1 if the
+ * pipe already holds pages of SW_PIPE_EXTENTS other files. */
+static __always_inline int extent_for(struct sw_pipe_state *ps, u64 mapping, u32 seq)
+{
+	u32 cur = ps->cur_ext % SW_PIPE_EXTENTS;
+	int i;
+
+	if (ps->ext[cur].mapping == mapping) {
+		ps->ext[cur].hi_seq = seq;
+		return cur;
+	}
+	for (i = 0; i < SW_PIPE_EXTENTS; i++) {
+		if (ps->ext[i].mapping)
+			continue;
+		ps->ext[i].mapping = mapping;
+		ps->ext[i].lo_seq = seq;
+		ps->ext[i].hi_seq = seq;
+		ps->cur_ext = i;
+		return i;
+	}
+	return -1;
+}
+
+/* What a sync accumulates while it walks the ring. It lives in a per-CPU map,
+ * not on the stack: the verifier would otherwise track every counter through
+ * each callback iteration and never converge. */
+struct sync_state {
+	u32 added;
+	u32 pid;
+	u64 now;
+	char comm[SW_TASK_COMM_LEN];
+	/* the folio of the previous buffer: large folios span many buffers */
+	struct folio *folio;
+	u64 folio_mapping;
+	u64 folio_index;
+	/* pending updates, flushed when the mapping or chunk changes */
+	u64 map;
+	u64 map_lo, map_hi;
+	u32 map_n;
+	u32 chunk_lo, chunk_hi;
+	u32 pad;
+	struct sw_chunk_key chunk;
+	u64 chunk_pages;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct sync_state);
+} sync_scratch SEC(".maps");
 
 struct sync_ctx {
 	u64 pipe;
 	struct pipe_ring ring;
 	struct sw_pipe_state *ps;
+	struct sync_state *st;
 	u32 start;
 };
 
-static long drop_cb(u64 i, void *data)
+static __always_inline void flush_mapping(struct sync_ctx *c)
 {
-	struct sync_ctx *c = data;
+	struct sw_mapping_state *ms, fresh = { .lo_index = c->st->map_lo, .hi_index = c->st->map_hi };
 
-	if (index_drop(c->pipe, c->start + (u32)i))
-		c->ps->nslots--;
-	return 0;
+	if (!c->st->map_n)
+		return;
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (!ms) {
+		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh, BPF_NOEXIST))
+			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
+		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	}
+	if (ms) {
+		/* The range only grows while the entry lives: shrinking it could
+		 * race with another CPU's add. */
+		if (c->st->map_lo < ms->lo_index)
+			ms->lo_index = c->st->map_lo;
+		if (c->st->map_hi > ms->hi_index)
+			ms->hi_index = c->st->map_hi;
+		if (!__sync_fetch_and_add(&ms->nslots, c->st->map_n))
+			count(SW_CNT_MAPPING_TOMBS, -1);
+	} else {
+		emit_capacity();
+	}
+	c->st->map_n = 0;
+}
+
+/* Is this holder's pipe gone, or done with the pages it recorded? */
+static __always_inline bool holder_stale(struct sw_chunk_holder *h)
+{
+	struct sw_pipe_state *ps = live_pipe(h->pipe);
+
+	return !ps || ps->gen != h->gen || (s32)(h->hi_seq - ps->lo_seq) < 0;
+}
+
+static __always_inline void flush_chunk(struct sync_ctx *c)
+{
+	struct sw_chunk *ch;
+	struct sw_chunk_holder *h;
+	int i, slot = -1;
+
+	if (!c->st->chunk_pages)
+		return;
+	ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
+	if (!ch) {
+		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &zero_chunk, BPF_NOEXIST))
+			count(SW_CNT_CHUNKS, 1);
+		ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
+		if (!ch)
+			goto full;
+	}
+	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++) {
+		h = &ch->h[i];
+		if (h->pipe == c->pipe && h->gen == c->ps->gen) {
+			if ((s32)(h->hi_seq - c->ps->lo_seq) >= 0) {
+				h->pages |= c->st->chunk_pages;
+				h->hi_seq = c->st->chunk_hi;
+				c->st->chunk_pages = 0;
+				return;
+			}
+			slot = i;	/* all consumed: start it over */
+			break;
+		}
+		if (slot < 0 && !h->pipe)
+			slot = i;
+	}
+	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
+		if (holder_stale(&ch->h[i]))
+			slot = i;
+	if (slot < 0 || slot >= SW_HOLDERS_PER_CHUNK)
+		goto full;
+	h = &ch->h[slot];
+	h->pipe = c->pipe;
+	h->gen = c->ps->gen;
+	h->pages = c->st->chunk_pages;
+	h->ts_ns = c->st->now;
+	h->lo_seq = c->st->chunk_lo;
+	h->hi_seq = c->st->chunk_hi;
+	h->splicer_pid = c->st->pid;
+	__builtin_memcpy(h->splicer_comm, c->st->comm, sizeof(h->splicer_comm));
+	c->st->chunk_pages = 0;
+	return;
+full:
+	/* Held (and counted) but not findable: say so rather than miss quietly. */
+	c->st->chunk_pages = 0;
+	emit_capacity();
 }
 
 static long add_cb(u64 i, void *data)
 {
 	struct sync_ctx *c = data;
+	struct sw_pipe_state *ps = c->ps;
 	struct pipe_buffer buf;
 	u32 seq = c->start + (u32)i;
+	struct folio *folio;
+	u64 index, bitmask, chunk;
 
 	if (read_buf(&c->ring, seq, &buf))
 		return 1;
-	index_add(c->pipe, seq, &buf, c->ps);
+	if (!buf.page || !buf.len)
+		return 0;
+	folio = page_folio_of(buf.page);
+	if (folio != c->st->folio) {
+		c->st->folio = folio;
+		c->st->folio_mapping = folio_file_mapping(folio);
+		c->st->folio_index = c->st->folio_mapping ? BPF_CORE_READ(folio, index) : 0;
+	}
+	if (!c->st->folio_mapping)
+		return 0;	/* anonymous pipe page: a copy, nobody else writes it */
+	index = c->st->folio_index + ((u64)buf.page - (u64)folio) / bpf_core_type_size(struct page);
+
+	bitmask = 1ULL << (seq % 64);
+	if (__sync_fetch_and_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
+		return 0;	/* another CPU indexed this position */
+	if (extent_for(ps, c->st->folio_mapping, seq) < 0) {
+		__sync_fetch_and_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
+		emit_capacity();
+		return 0;
+	}
+	c->st->added++;
+
+	if (c->st->folio_mapping != c->st->map) {
+		flush_mapping(c);
+		c->st->map = c->st->folio_mapping;
+		c->st->map_lo = index;
+		c->st->map_hi = index;
+	}
+	if (index < c->st->map_lo)
+		c->st->map_lo = index;
+	if (index > c->st->map_hi)
+		c->st->map_hi = index;
+	c->st->map_n++;
+
+	chunk = index >> SW_CHUNK_SHIFT;
+	if (c->st->chunk.mapping != c->st->folio_mapping || c->st->chunk.chunk != chunk) {
+		flush_chunk(c);
+		c->st->chunk.mapping = c->st->folio_mapping;
+		c->st->chunk.chunk = chunk;
+		c->st->chunk_lo = seq;
+	}
+	c->st->chunk_pages |= 1ULL << (index & ((1 << SW_CHUNK_SHIFT) - 1));
+	c->st->chunk_hi = seq;
 	return 0;
 }
 
-static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
+/* Everything the state tracks is gone: drop it all. */
+static __always_inline void release_all(struct sw_pipe_state *ps)
 {
-	u32 n = to - from;
+	u32 stray;
 
-	if (!n || n > MAX_RING)
-		return;
-	c->start = from;
-	bpf_loop(n, drop_cb, c, 0);
+	drain(ps, ps->lo_seq, ps->hi_seq);
+	stray = take_bits(ps, 0, SW_PIPE_SEQ_BITS);	/* outside [lo, hi): none expected */
+	if (stray) {
+		__sync_fetch_and_add(&ps->held, -(s32)stray);
+		count(SW_CNT_HELD_SLOTS, -(s64)stray);
+	}
+}
+
+static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct inode *inode,
+					     struct pipe_ring *ring)
+{
+	int i;
+
+	ps->inode = (u64)inode;
+	ps->ino = BPF_CORE_READ(inode, i_ino);
+	ps->bufs = (u64)ring->bufs;
+	ps->gen = __sync_fetch_and_add(&counters[SW_CNT_GEN], 1) + 1;
+	ps->lo_seq = ring->tail;
+	ps->hi_seq = ring->tail;
+	ps->cur_ext = 0;
+	for (i = 0; i < SW_PIPE_EXTENTS; i++)
+		ps->ext[i].mapping = 0;
 }
 
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
  * learn new page-cache ones. */
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
-	struct sw_pipe_state new_ps = {}, *ps;
 	struct sync_ctx c = { .pipe = (u64)pipe };
+	struct sw_pipe_state *ps;
 	u32 n;
 
 	if (read_ring(pipe, &c.ring))
@@ -354,12 +480,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	if (!ps) {
 		if (c.ring.head == c.ring.tail)
 			return;
-		new_ps.inode = (u64)inode;
-		new_ps.ino = BPF_CORE_READ(inode, i_ino);
-		new_ps.bufs = (u64)c.ring.bufs;
-		new_ps.lo_seq = c.ring.tail;
-		new_ps.hi_seq = c.ring.tail;
-		if (bpf_map_update_elem(&pipes, &c.pipe, &new_ps, BPF_NOEXIST) &&
+		if (bpf_map_update_elem(&pipes, &c.pipe, &zero_pipe, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&pipes, &c.pipe)) {
 			emit_capacity();
 			return;
@@ -367,6 +488,8 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		ps = bpf_map_lookup_elem(&pipes, &c.pipe);
 		if (!ps)
 			return;
+		if (!ps->gen)	/* ours, not another CPU's just-made one */
+			pipe_state_reset(ps, inode, &c.ring);
 	}
 	c.ps = ps;
 	ps->gc_idle = 0;
@@ -375,159 +498,166 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
 		/* F_SETPIPE_SZ copied the ring and renumbered it, or this is a new
 		 * pipe at a freed one's address: start over. */
-		drop_range(&c, ps->lo_seq, ps->hi_seq);
-		ps->inode = (u64)inode;
-		ps->ino = BPF_CORE_READ(inode, i_ino);
-		ps->bufs = (u64)c.ring.bufs;
-		ps->lo_seq = c.ring.tail;
-		ps->hi_seq = c.ring.tail;
+		release_all(ps);
+		pipe_state_reset(ps, inode, &c.ring);
 	}
 	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
-		u32 to = (s32)(c.ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c.ring.tail;
-
-		drop_range(&c, ps->lo_seq, to);
+		drain(ps, ps->lo_seq, c.ring.tail);
 		ps->lo_seq = c.ring.tail;
 	}
 	if ((s32)(ps->hi_seq - c.ring.tail) < 0)
 		ps->hi_seq = c.ring.tail;
 	n = c.ring.head - ps->hi_seq;
 	if (n && n <= MAX_RING) {
-		c.start = ps->hi_seq;
-		bpf_loop(n, add_cb, &c, 0);
+		if (c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS) {
+			/* A ring this large would alias positions in the bitmap. */
+			emit_capacity();
+		} else {
+			u32 zero = 0;
+
+			c.st = bpf_map_lookup_elem(&sync_scratch, &zero);
+			if (!c.st)
+				return;
+			__builtin_memset(c.st, 0, sizeof(*c.st));
+			c.start = ps->hi_seq;
+			c.st->now = bpf_ktime_get_ns();
+			c.st->pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
+			bpf_loop(n, add_cb, &c, 0);
+			flush_mapping(&c);
+			flush_chunk(&c);
+			if (c.st->added) {
+				__sync_fetch_and_add(&ps->held, c.st->added);
+				count(SW_CNT_HELD_SLOTS, c.st->added);
+			}
+		}
 	}
 	/* The state stays while the pipe lives, even empty: deleting it here would
 	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
 	ps->hi_seq = c.ring.head;
 }
 
-static __always_inline void sync_fd(long fd)
+/* A global function: the verifier checks it once, not once per call site and
+ * branch of the caller, which keeps sys_exit within its complexity limit. */
+__noinline int sync_fd(long fd)
 {
 	struct file *file = fd_to_file(fd);
 	struct pipe_inode_info *pipe;
 	struct inode *inode;
 
 	if (!file)
-		return;
+		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
 	pipe = inode_pipe(inode);
 	if (pipe)
 		pipe_sync(inode, pipe);
+	return 0;
 }
 
 /* ---- checking a write ---------------------------------------------------- */
 
 struct check_ctx {
 	u64 mapping;
-	u64 first_index;
+	u64 first_index;	/* written pages, clipped to what was ever held */
+	u64 last_index;
+	u64 first_chunk;
 	s64 wstart;		/* written bytes: [wstart, wend) */
 	s64 wend;
-	struct folio *only_folio;	/* mmap: pages of this folio only */
+	struct folio *only_folio;	/* mmap/truncate: pages of this folio only */
 	/* holder being examined */
-	u64 pipe;
-	u64 index;
+	struct sw_pipe_state *ps;
 	struct pipe_ring ring;
 	u32 start;
+	struct sw_chunk_holder holder;
 	/* result */
 	bool found;
-	struct sw_slot slot;
+	u64 index;
 	s64 held_offset;
 	u32 held_len;
 	u64 pipe_ino;
 };
 
-/* Is the pipe's inode still the one we indexed? Catches freed pipes. */
-static __always_inline struct sw_pipe_state *live_pipe(u64 pipe)
-{
-	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
-	struct inode *inode;
-
-	if (!ps)
-		return NULL;
-	inode = (struct inode *)ps->inode;
-	if ((u64)BPF_CORE_READ(inode, i_pipe) != pipe ||
-	    BPF_CORE_READ(inode, i_ino) != ps->ino ||
-	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
-		return NULL;
-	return ps;
-}
-
 static long seq_cb(u64 i, void *data)
 {
 	struct check_ctx *c = data;
-	struct sw_slot_key sk = { .pipe = c->pipe, .seq = c->start + (u32)i };
+	u32 seq = c->start + (u32)i;
 	struct pipe_buffer buf;
-	struct sw_slot *slot;
+	struct folio *folio;
 	s64 hstart, hend;
+	u64 index;
 
-	slot = bpf_map_lookup_elem(&slots, &sk);
-	if (!slot || slot->mapping != c->mapping || slot->index != c->index)
+	if (!(c->ps->bits[(seq / 64) % SEQ_WORDS] & (1ULL << (seq % 64))))
+		return 0;	/* not a page-cache buffer we track */
+	if (read_buf(&c->ring, seq, &buf) || !buf.page || !buf.len)
 		return 0;
-	if (read_buf(&c->ring, sk.seq, &buf) || (u64)buf.page != slot->page || !buf.len)
+	folio = page_folio_of(buf.page);
+	if (c->only_folio && folio != c->only_folio)
 		return 0;
 	/* Truncated or invalidated out of the file: writes no longer reach it. */
-	if (folio_file_mapping(page_folio_of(buf.page)) != c->mapping)
+	if (folio_file_mapping(folio) != c->mapping)
 		return 0;
-	hstart = (s64)(c->index << SW_PAGE_SHIFT) + buf.offset;
+	index = BPF_CORE_READ(folio, index) +
+		((u64)buf.page - (u64)folio) / bpf_core_type_size(struct page);
+	if (index < c->first_index || index > c->last_index)
+		return 0;
+	hstart = (s64)(index << SW_PAGE_SHIFT) + buf.offset;
 	hend = hstart + buf.len;
 	if (hend <= c->wstart || hstart >= c->wend)
 		return 0;
 	c->found = true;
-	c->slot = *slot;
+	c->index = index;
 	c->held_offset = hstart;
 	c->held_len = buf.len;
 	return 1;
 }
 
-static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_holder *h)
+static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk_holder *h)
 {
 	struct sw_pipe_state *ps;
 	u32 from, to, n;
 
-	c->pipe = h->pipe;
-	if (!c->pipe)
+	ps = live_pipe(h->pipe);
+	if (!ps || ps->gen != h->gen)
 		return false;
-	ps = live_pipe(c->pipe);
-	if (!ps)
-		return false;
-	if (read_ring((struct pipe_inode_info *)c->pipe, &c->ring))
+	if (read_ring((struct pipe_inode_info *)h->pipe, &c->ring))
 		return false;
 	if ((u64)c->ring.bufs == ps->bufs) {
-		from = h->first_seq;
-		to = h->last_seq + 1;
-		if ((s32)(c->ring.tail - from) > 0)
-			from = c->ring.tail;
-		if ((s32)(to - c->ring.head) > 0)
-			to = c->ring.head;
+		from = (s32)(c->ring.tail - h->lo_seq) > 0 ? c->ring.tail : h->lo_seq;
+		to = (s32)(h->hi_seq + 1 - c->ring.head) > 0 ? c->ring.head : h->hi_seq + 1;
 	} else {
-		from = c->ring.tail;
-		to = c->ring.head;
+		return false;	/* resized and not yet re-synced: rare, next sync re-learns */
 	}
 	n = to - from;
 	if ((s32)n <= 0 || n > MAX_RING)
 		return false;
+	c->ps = ps;
 	c->start = from;
+	c->holder = *h;
 	bpf_loop(n, seq_cb, c, 0);
 	if (c->found)
 		c->pipe_ino = ps->ino;
 	return c->found;
 }
 
-static long page_cb(u64 i, void *data)
+static long chunk_cb(u64 i, void *data)
 {
 	struct check_ctx *c = data;
-	struct sw_page_key pk = { .mapping = c->mapping, .index = c->first_index + i };
-	struct sw_page_hold *ph;
-	struct sw_holder h;
+	struct sw_chunk_key key = { .mapping = c->mapping, .chunk = c->first_chunk + i };
+	struct sw_chunk_holder h;
+	struct sw_chunk *ch;
+	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi, mask;
 	int k;
 
-	ph = bpf_map_lookup_elem(&pages, &pk);
-	if (!ph || !ph->nslots)
+	ch = bpf_map_lookup_elem(&chunks, &key);
+	if (!ch)
 		return 0;
-	if (c->only_folio && page_folio_of((struct page *)ph->page) != c->only_folio)
-		return 0;
-	c->index = pk.index;
-	for (k = 0; k < SW_HOLDERS_PER_PAGE; k++) {
-		h = ph->holders[k];
+	lo = c->first_index > base ? c->first_index - base : 0;
+	hi = c->last_index < base + 63 ? c->last_index - base : 63;
+	mask = (hi - lo == 63 ? ~0ULL : ((1ULL << (hi - lo + 1)) - 1)) << (lo & 63);
+	for (k = 0; k < SW_HOLDERS_PER_CHUNK; k++) {
+		h = ch->h[k];
+		if (!h.pipe || !(h.pages & mask))
+			continue;
 		if (holder_overlaps(c, &h))
 			return 1;
 	}
@@ -553,14 +683,16 @@ static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 p
 		last = ms->hi_index;
 	if (first > last)
 		return false;
-	n = last - first + 1;
-	if (n > MAX_WRITE_PAGES)
-		n = MAX_WRITE_PAGES;
+	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
+	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
+		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
 	c->mapping = mapping;
 	c->first_index = first;
+	c->last_index = last;
+	c->first_chunk = first >> SW_CHUNK_SHIFT;
 	c->wstart = pos;
 	c->wend = pos + len;
-	bpf_loop(n, page_cb, c, 0);
+	bpf_loop(n, chunk_cb, c, 0);
 	return c->found;
 }
 
@@ -786,9 +918,9 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 	ev->held_offset = c->held_offset;
 	ev->held_len = c->held_len;
 	ev->pipe_ino = c->pipe_ino;
-	ev->splicer_pid = c->slot.splicer_pid;
-	__builtin_memcpy(ev->splicer_comm, c->slot.splicer_comm, sizeof(ev->splicer_comm));
-	ev->held_ns = ev->ts_ns - c->slot.ts_ns;
+	ev->splicer_pid = c->holder.splicer_pid;
+	__builtin_memcpy(ev->splicer_comm, c->holder.splicer_comm, sizeof(ev->splicer_comm));
+	ev->held_ns = ev->ts_ns - c->holder.ts_ns;
 	path_len = 0;
 	if (file)
 		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
@@ -1122,41 +1254,53 @@ int BPF_PROG(sw_fork, struct task_struct *parent, struct task_struct *child)
 
 /* ---- garbage collection, run by the frontend with BPF_PROG_TEST_RUN ------ */
 
-static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps, void *data)
+/* Global, so the verifier checks it once rather than inside every iteration. */
+__noinline int gc_pipe(u64 pipe)
 {
-	struct sync_ctx c = { .pipe = *pipe, .ps = ps };
-	struct pipe_inode_info *p = (struct pipe_inode_info *)*pipe;
-	u32 *dropped = data;
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct pipe_ring ring;
 
-	if (!live_pipe(*pipe) || read_ring(p, &c.ring) || (u64)c.ring.bufs != ps->bufs) {
-		u32 before = ps->nslots;
-
-		drop_range(&c, ps->lo_seq, ps->hi_seq);
-		*dropped += before - ps->nslots;
-		bpf_map_delete_elem(&pipes, pipe);
+	if (!ps)
+		return 0;
+	if (!live_pipe(pipe) || read_ring((struct pipe_inode_info *)pipe, &ring) ||
+	    (u64)ring.bufs != ps->bufs) {
+		count(SW_CNT_STALE_DROPPED, ps->held);
+		release_all(ps);
+		bpf_map_delete_elem(&pipes, &pipe);
 		return 0;
 	}
 	/* Consumed through a path we do not hook (io_uring): forget it. */
-	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
-		drop_range(&c, ps->lo_seq, (s32)(c.ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c.ring.tail);
-		ps->lo_seq = c.ring.tail;
+	if ((s32)(ring.tail - ps->lo_seq) > 0) {
+		drain(ps, ps->lo_seq, ring.tail);
+		ps->lo_seq = ring.tail;
 	}
 	/* An empty live pipe is forgotten only when two passes 200 ms apart
 	 * found it untouched: a splice on another CPU may be filling it now. */
-	if (ps->nslots || c.ring.head != ps->hi_seq)
+	if (ps->held || ring.head != ps->hi_seq)
 		ps->gc_idle = 0;
 	else if (ps->gc_idle++)
-		bpf_map_delete_elem(&pipes, pipe);
+		bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
 
-/* Tombstones are swept only when they crowd the map: a hold added to an entry
- * between this check and the delete would be lost, so keep it rare. */
-static long sweep_page_cb(struct bpf_map *map, struct sw_page_key *key,
-			  struct sw_page_hold *ph, void *data)
+static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps, void *data)
 {
-	if (!ph->nslots && !bpf_map_delete_elem(map, key))
-		count(SW_CNT_PAGE_TOMBS, -1);
+	gc_pipe(*pipe);
+	return 0;
+}
+
+/* Chunks whose holders are all done are swept only when they crowd the map: a
+ * hold added between this check and the delete would be lost, so keep it rare. */
+static long sweep_chunk_cb(struct bpf_map *map, struct sw_chunk_key *key, struct sw_chunk *ch,
+			   void *data)
+{
+	int i;
+
+	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
+		if (ch->h[i].pipe && !holder_stale(&ch->h[i]))
+			return 0;
+	if (!bpf_map_delete_elem(map, key))
+		count(SW_CNT_CHUNKS, -1);
 	return 0;
 }
 
@@ -1171,13 +1315,9 @@ static long sweep_mapping_cb(struct bpf_map *map, u64 *key, struct sw_mapping_st
 SEC("raw_tp")
 int sw_gc(void *ctx)
 {
-	u32 dropped = 0;
-
-	bpf_for_each_map_elem(&pipes, gc_pipe_cb, &dropped, 0);
-	if (dropped)
-		count(SW_CNT_STALE_DROPPED, dropped);
-	if (counters[SW_CNT_PAGE_TOMBS] > index_capacity / 2)
-		bpf_for_each_map_elem(&pages, sweep_page_cb, NULL, 0);
+	bpf_for_each_map_elem(&pipes, gc_pipe_cb, NULL, 0);
+	if (counters[SW_CNT_CHUNKS] > chunk_capacity / 2)
+		bpf_for_each_map_elem(&chunks, sweep_chunk_cb, NULL, 0);
 	if (counters[SW_CNT_MAPPING_TOMBS] > MAPPINGS_MAX / 2)
 		bpf_for_each_map_elem(&mappings, sweep_mapping_cb, NULL, 0);
 	return 0;

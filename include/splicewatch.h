@@ -17,8 +17,6 @@ typedef __s64 s64;
 #define SW_PATH_DEPTH		48
 #define SW_PAGE_SHIFT		12
 #define SW_PAGE_SIZE		(1UL << SW_PAGE_SHIFT)
-/* Pipes a single page-cache page is tracked in at once (tee fans a page out). */
-#define SW_HOLDERS_PER_PAGE	4
 
 /* The write path that modified (or was about to modify) held bytes. */
 enum sw_op {
@@ -85,70 +83,78 @@ struct sw_event {
 	char path[];		/* absolute path within the writer's mount namespace */
 };
 
-/* Index of held pages. */
-struct sw_slot_key {
-	u64 pipe;		/* struct pipe_inode_info * */
-	u32 seq;		/* ring position (pipe->head at insertion) */
-	u32 pad;
+/*
+ * Index of held pages. A pipe's page-cache buffers are learnt when a syscall
+ * that fills the pipe returns; they are recorded per chunk of 64 file pages
+ * (which pipes hold some of its pages, at which ring positions), so a 64 KiB
+ * splice costs one index update, and drains cost no index update at all: a
+ * per-pipe bitmap of ring positions and a few extents (mapping, ring range)
+ * keep the held counts exact. Reports are always validated on the live ring.
+ */
+#define SW_CHUNK_SHIFT		6	/* 64 pages per chunk */
+#define SW_HOLDERS_PER_CHUNK	4	/* pipes holding pages of one chunk */
+#define SW_PIPE_SEQ_BITS	1024	/* ring positions tracked per pipe */
+#define SW_PIPE_EXTENTS		4	/* files a pipe holds pages of at once */
+
+struct sw_chunk_key {
+	u64 mapping;		/* struct address_space * */
+	u64 chunk;		/* page index >> SW_CHUNK_SHIFT */
 };
 
-struct sw_slot {
-	u64 mapping;		/* struct address_space * */
-	u64 index;		/* page index in the file */
-	u64 page;		/* struct page * held by the pipe buffer */
-	u64 ts_ns;
+struct sw_chunk_holder {
+	u64 pipe;		/* struct pipe_inode_info *; 0: free */
+	u64 gen;		/* the pipe state's generation when added */
+	u64 pages;		/* bit i: page (chunk << 6) + i was put into the pipe */
+	u64 ts_ns;		/* when the oldest of them was */
+	u32 lo_seq;		/* ring positions they were put at */
+	u32 hi_seq;
 	u32 splicer_pid;
-	u32 splicer_tid;
+	u32 pad;
 	char splicer_comm[SW_TASK_COMM_LEN];
 };
 
-struct sw_page_key {
-	u64 mapping;
-	u64 index;
+struct sw_chunk {
+	struct sw_chunk_holder h[SW_HOLDERS_PER_CHUNK];
 };
 
-struct sw_holder {
-	u64 pipe;
-	u32 first_seq;
-	u32 last_seq;
-};
-
-struct sw_page_hold {
-	u64 page;
-	u32 nslots;
-	u32 pad;
-	struct sw_holder holders[SW_HOLDERS_PER_PAGE];
+struct sw_extent {
+	u64 mapping;		/* 0: unused */
+	u32 lo_seq;		/* ring positions of this file's buffers */
+	u32 hi_seq;
 };
 
 struct sw_pipe_state {
 	u64 inode;		/* struct inode * of the pipe, to validate it is alive */
 	u64 ino;
 	u64 bufs;		/* pipe->bufs when synced: a resize renumbers the ring */
+	u64 gen;		/* unique per (re)start of tracking this pipe */
 	u32 lo_seq;		/* oldest tracked ring position */
 	u32 hi_seq;		/* next ring position to examine */
-	u32 nslots;
+	u32 held;		/* page-cache buffers tracked */
 	u32 gc_idle;		/* GC passes that found it empty; a sync resets it */
+	u32 cur_ext;		/* the extent the newest buffer went to */
+	u32 pad;
+	struct sw_extent ext[SW_PIPE_EXTENTS];
+	u64 bits[SW_PIPE_SEQ_BITS / 64];	/* ring positions holding page-cache buffers */
 };
 
 struct sw_mapping_state {
-	u64 lo_index;
+	u64 lo_index;		/* page range ever held while the entry lived */
 	u64 hi_index;
-	u64 nslots;
-	u64 ino;
-	u32 dev;
-	u32 pad;
+	u64 nslots;		/* page-cache buffers held now */
 };
 
 /* Global counters, indexes into the .bss array counters[]. */
 enum sw_counter {
-	SW_CNT_HELD_SLOTS = 0,	/* pipe buffers currently tracked */
+	SW_CNT_HELD_SLOTS = 0,	/* page-cache pipe buffers currently tracked */
 	SW_CNT_EVENTS,		/* unsafe writes detected */
 	SW_CNT_LOST,		/* ring buffer records dropped */
 	SW_CNT_UNTRACKED,	/* holds not indexed: a map was full */
 	SW_CNT_SIGNALS,		/* signals sent by enforce */
 	SW_CNT_STALE_DROPPED,	/* entries dropped because their pipe was gone */
-	SW_CNT_PAGE_TOMBS,	/* pages entries with no slot left (swept by GC) */
-	SW_CNT_MAPPING_TOMBS,	/* mappings entries with no slot left */
+	SW_CNT_CHUNKS,		/* chunk entries (swept by GC when crowded) */
+	SW_CNT_MAPPING_TOMBS,	/* mappings entries with nothing held */
+	SW_CNT_GEN,		/* pipe state generations handed out */
 	SW_CNT__COUNT,
 };
 

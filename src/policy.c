@@ -499,9 +499,14 @@ int policy_load(const char *path, struct sw_config *cfg, struct policy_info *inf
 		errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	buf = malloc(cap);
+	if (!buf) {
+		errf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
 	for (;;) {
-		if (len == cap || !buf) {
-			cap = buf ? cap * 2 : cap;
+		if (len == cap) {
+			cap *= 2;
 			p = realloc(buf, cap);
 			if (!p) {
 				errf(err, errlen, "%s: out of memory", path);

@@ -128,7 +128,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 {
 	struct sw_session *s;
 	struct splicewatch_bpf *skel;
-	uint32_t ring_bytes;
+	uint32_t ring_bytes, chunks;
 	int err;
 
 	if (strcmp(cfg->backend, "auto") && strcmp(cfg->backend, "tracepoint")) {
@@ -157,7 +157,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	skel->rodata->signal_thread = cfg->signal_thread;
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->scope_enabled = cfg->scope;
-	skel->rodata->index_capacity = cfg->max_holds;
+	skel->rodata->chunk_capacity = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
 		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
 
@@ -171,9 +171,11 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	ring_bytes = 4096;
 	while (ring_bytes < cfg->ringbuf_kib * 1024ULL && ring_bytes < (1U << 30))
 		ring_bytes <<= 1;
+	/* A chunk entry covers 64 file pages; held pages are usually runs. */
+	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes) ||
-	    bpf_map__set_max_entries(skel->maps.slots, cfg->max_holds) ||
-	    bpf_map__set_max_entries(skel->maps.pages, cfg->max_holds)) {
+	    bpf_map__set_max_entries(skel->maps.chunks, chunks) ||
+	    bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1)) {
 		sw_err("cannot size the maps");
 		goto fail;
 	}
