@@ -14,9 +14,9 @@ OUT        := build
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lmicrohttpd
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lmicrohttpd -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
-              -Wno-unused-parameter -Ivmlinux/$(ARCH) -Iinclude -Ibpf
+              -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -57,3 +57,4 @@ include tests/tests.mk
 deps:
 	bash scripts/deps.sh
 -include tests/vm/vm.mk
+-include hygiene.mk

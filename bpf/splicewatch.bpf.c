@@ -319,6 +319,22 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 	c->st->map_n = 0;
 }
 
+/* Is the pipe's inode still the one we indexed? Catches freed pipes. */
+static __always_inline struct sw_pipe_state *live_pipe(u64 pipe)
+{
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct inode *inode;
+
+	if (!ps)
+		return NULL;
+	inode = (struct inode *)ps->inode;
+	if ((u64)BPF_CORE_READ(inode, i_pipe) != pipe ||
+	    BPF_CORE_READ(inode, i_ino) != ps->ino ||
+	    (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+		return NULL;
+	return ps;
+}
+
 /* Is this holder's pipe gone, or done with the pages it recorded? */
 static __always_inline bool holder_stale(struct sw_chunk_holder *h)
 {

@@ -117,7 +117,7 @@ static void ci_usage(FILE *f)
 		"  --backend NAME         auto (default), fentry, kprobe or tracepoint; this\n"
 		"                         build has tracepoint only (others fail with 2)\n"
 		"  --max-holds N          pipe buffers the hold index tracks (default 262144)\n"
-		"  --ringbuf-kib N        event ring buffer size in KiB (default 16384)\n"
+		"  --ringbuf-kib N        event ring buffer size in KiB (default 4096)\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"FILE may be - for standard output (--report, --junit, --write-baseline).\n"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
 #include <string.h>
 #include <inttypes.h>
 #include "json.h"
@@ -50,16 +51,16 @@ void json_write_string(FILE *f, const char *str, size_t len)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, n;
 
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	while (i < len) {
 		unsigned char c = s[i];
 
 		switch (c) {
-		case '"': fputs("\\\"", f); i++; continue;
-		case '\\': fputs("\\\\", f); i++; continue;
-		case '\n': fputs("\\n", f); i++; continue;
-		case '\r': fputs("\\r", f); i++; continue;
-		case '\t': fputs("\\t", f); i++; continue;
+		case '"': fputs_unlocked("\\\"", f); i++; continue;
+		case '\\': fputs_unlocked("\\\\", f); i++; continue;
+		case '\n': fputs_unlocked("\\n", f); i++; continue;
+		case '\r': fputs_unlocked("\\r", f); i++; continue;
+		case '\t': fputs_unlocked("\\t", f); i++; continue;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c);
@@ -68,14 +69,14 @@ void json_write_string(FILE *f, const char *str, size_t len)
 		}
 		n = utf8_seq(s + i, len - i);
 		if (!n) {
-			fputs("\\ufffd", f);
+			fputs_unlocked("\\ufffd", f);
 			i++;
 			continue;
 		}
-		fwrite(s + i, 1, n, f);
+		fwrite_unlocked(s + i, 1, n, f);
 		i += n;
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 }
 
 static void json_sep(struct json *j, const char *key)

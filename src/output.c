@@ -268,7 +268,6 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 	} else {
 		event_text(o, ev);
 	}
-	fflush(o->f);
 	o->printed++;
 	return 0;
 }

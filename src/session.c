@@ -42,7 +42,7 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->mode = SW_MODE_TRACE;
 	cfg->signal = SIGKILL;
 	cfg->max_holds = 262144;
-	cfg->ringbuf_kib = 16 * 1024;
+	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
 }
 
@@ -256,6 +256,10 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 			sw_err("polling the ring buffer failed: %s", strerror(-err));
 			break;
 		}
+		/* One flush per batch, not per event: readers see events within a
+		 * poll interval, and a storm is not one write(2) per event. */
+		if (err > 0)
+			fflush(NULL);
 		err = 0;
 		if (mono_ns() - s->last_gc_ns > GC_INTERVAL_NS)
 			run_gc(s);
@@ -268,6 +272,7 @@ void sw_session_drain(struct sw_session *s)
 {
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+	fflush(NULL);
 }
 
 void sw_session_counters(struct sw_session *s, struct sw_counters *c)

@@ -28,7 +28,7 @@ enum {
 	"  --backend NAME       auto (default) or tracepoint; fentry and kprobe are\n"	\
 	"                       not in this build and fail with a clear error\n"	\
 	"  --max-holds N        pipe buffers the hold index tracks (default 262144)\n" \
-	"  --ringbuf-kib N      event ring buffer size in KiB (default 16384)\n"
+	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
 
 #define SW_FILTER_HELP							\
 	"  -p, --pid PID        only writes by this process (tgid)\n"	\
