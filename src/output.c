@@ -251,11 +251,40 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	fputc('\n', o->f);
 }
 
+/* The index could not track a hold: writes into it would go unreported, so
+ * say so at once (JSON: an event; text: a warning at most once a second). */
+static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
+{
+	struct json j;
+
+	o->untracked++;
+	if (o->json) {
+		json_init(&j, o->f, false);
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "ts_ns", ev->ts_ns);
+		json_str(&j, "event", "untracked_hold");
+		json_str(&j, "reason", "hold index full (see --max-holds) or a pipe holding "
+			 "pages of too many files or positions");
+		json_obj_end(&j);
+		return;
+	}
+	if (ev->ts_ns - o->last_untracked_warn_ns < 1000000000ULL && o->last_untracked_warn_ns)
+		return;
+	o->last_untracked_warn_ns = ev->ts_ns;
+	sw_err("warning: a pipe holds page-cache pages the index cannot track (%llu so far); "
+	       "unsafe writes to them will not be reported (see --max-holds)",
+	       (unsigned long long)o->untracked);
+}
+
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 {
 	struct sw_output *o = ctx;
 	struct json j;
 
+	if (ev->type == SW_EV_CAPACITY) {
+		sw_note_untracked(o, ev);
+		return 0;
+	}
 	if (ev->type != SW_EV_UNSAFE_WRITE)
 		return 0;
 	if (sizeof(*ev) + ev->path_len > len)

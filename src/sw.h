@@ -97,6 +97,8 @@ struct sw_output {
 	struct sw_session *session;
 	struct sw_filter filter;
 	uint64_t printed;
+	uint64_t untracked;		/* capacity events seen */
+	uint64_t last_untracked_warn_ns;
 };
 
 const char *sw_op_name(uint32_t op);

@@ -27,7 +27,8 @@ enum {
 #define SW_SESSION_HELP							\
 	"  --backend NAME       auto (default) or tracepoint; fentry and kprobe are\n"	\
 	"                       not in this build and fail with a clear error\n"	\
-	"  --max-holds N        pipe buffers the hold index tracks (default 262144)\n" \
+	"  --max-holds N        size of the hold index: about N held pages in runs\n" \
+	"                       (N/4 entries of 64 file pages; default 262144)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
 
 #define SW_FILTER_HELP							\
