@@ -36,6 +36,7 @@ const volatile u32 sw_mode = SW_MODE_TRACE;
 const volatile u32 kill_signal = SIGKILL;
 const volatile bool signal_thread;
 const volatile bool dry_run;
+const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the write */
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
@@ -83,6 +84,20 @@ struct {
 	__type(key, u32);
 	__type(value, s64);
 } pending_truncate SEC(".maps");
+
+/* enforce --action deny: the write a thread is about to make (decided at
+ * syscall entry), refused by the LSM hook the kernel reaches next. */
+struct deny_entry {
+	u64 file;		/* struct file * to refuse MAY_WRITE on */
+	u64 dentry;		/* for path_truncate (ftruncate before 6.2) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct deny_entry);
+} deny_pending SEC(".maps");
 
 /* Writers enforce leaves alone (key: tgid / cgroup id). */
 struct {
@@ -873,10 +888,22 @@ static __always_inline bool allowed(struct sw_event *ev)
 	       (!(ev->flags & SW_EVF_PATH_FS_RELATIVE) && path_allowed(ev->path, ev->path_len));
 }
 
-/* Signal the writer at syscall entry, before its bytes land. */
-static __always_inline u32 decide(struct sw_event *ev, bool late)
+/* How a decision can stop the write: not at all but by a signal, by the LSM
+ * hook the syscall reaches next (file recorded now), or right now (we are in
+ * that LSM hook). */
+enum deny_how {
+	DENY_NO,
+	DENY_AT_LSM,
+	DENY_NOW,
+};
+
+/* Act on the writer, before its bytes land. */
+static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
+				  struct file *file)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct deny_entry d = {};
+	u32 tid;
 
 	if (sw_mode != SW_MODE_ENFORCE)
 		return SW_ACT_REPORTED;
@@ -887,6 +914,15 @@ static __always_inline u32 decide(struct sw_event *ev, bool late)
 		return SW_ACT_ALLOWED;
 	if (dry_run)
 		return SW_ACT_WOULD_KILL;
+	if (deny_mode && deny_how == DENY_NOW)
+		return SW_ACT_DENIED;
+	if (deny_mode && deny_how == DENY_AT_LSM && file) {
+		tid = ev->tid;
+		d.file = (u64)file;
+		d.dentry = (u64)BPF_CORE_READ(file, f_path.dentry);
+		if (!bpf_map_update_elem(&deny_pending, &tid, &d, BPF_ANY))
+			return SW_ACT_DENIED;
+	}
 	if (signal_thread)
 		bpf_send_signal_thread(kill_signal);
 	else
@@ -898,8 +934,8 @@ static __always_inline u32 decide(struct sw_event *ev, bool late)
 	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
 }
 
-static __always_inline void report(struct check_ctx *c, u32 op, struct file *file,
-				   s64 wpos, u64 wlen, u32 flags, bool late)
+static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file,
+				  s64 wpos, u64 wlen, u32 flags, bool late, u32 deny_how)
 {
 	u32 zero = 0, path_len;
 	struct event_scratch *s;
@@ -909,10 +945,10 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 	u64 id = bpf_get_current_pid_tgid();
 
 	if (!in_scope(id >> 32))
-		return;
+		return SW_ACT_REPORTED;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
-		return;
+		return SW_ACT_REPORTED;
 	ev = (struct sw_event *)s->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -945,10 +981,11 @@ static __always_inline void report(struct check_ctx *c, u32 op, struct file *fil
 		path_len = resolve_path(s, mapping_dentry(c->mapping), NULL, &ev->flags);
 	ev->path_len = path_len & (SW_PATH_MAX - 1);
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
-	ev->action = decide(ev, late);
+	ev->action = decide(ev, late, deny_how, file);
 	count(SW_CNT_EVENTS, 1);
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
 		count(SW_CNT_LOST, 1);
+	return ev->action;
 }
 
 /* ---- syscall entry: writes ----------------------------------------------- */
@@ -1114,7 +1151,7 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	if (pos < 0)
 		return 0;
 	if (find_overlap(&c, mapping, pos, len))
-		report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late);
+		report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, DENY_AT_LSM);
 	return 0;
 }
 
@@ -1133,6 +1170,14 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
+
+	if (deny_mode) {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+
+		/* A refusal the syscall never reached must not outlive it. */
+		if (bpf_map_lookup_elem(&deny_pending, &tid))
+			bpf_map_delete_elem(&deny_pending, &tid);
+	}
 
 	switch (id) {
 	case SW_NR_splice:		/* in: di, out: dx */
@@ -1194,7 +1239,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 		return;
 	}
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
-	report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true);
+	report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NO);
 }
 
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
@@ -1251,7 +1296,156 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
 	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE))
 		report(&c, SW_OP_MMAP, NULL, c.index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
-		       SW_EVF_RANGE_PAGE, false);
+		       SW_EVF_RANGE_PAGE, false, DENY_NO);
+	return 0;
+}
+
+/* ---- fentry / kprobe backends: kernel functions ------------------------- */
+
+/* A pipe is being freed (last close, owner exit): forget its holds now rather
+ * than at the next GC pass. */
+__noinline int forget_pipe(u64 pipe)
+{
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+
+	if (!ps)
+		return 0;
+	release_all(ps);
+	bpf_map_delete_elem(&pipes, &pipe);
+	return 0;
+}
+
+SEC("fentry/free_pipe_info")
+int BPF_PROG(sw_fentry_free_pipe, struct pipe_inode_info *pipe)
+{
+	if (counters[SW_CNT_HELD_SLOTS])
+		forget_pipe((u64)pipe);
+	return 0;
+}
+
+SEC("kprobe/free_pipe_info")
+int BPF_KPROBE(sw_kprobe_free_pipe, struct pipe_inode_info *pipe)
+{
+	if (counters[SW_CNT_HELD_SLOTS])
+		forget_pipe((u64)pipe);
+	return 0;
+}
+
+/* The buffered write paths every writer goes through, syscall or not: catches
+ * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
+ * checked at entry are skipped here so each write is reported once. */
+static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct check_ctx c = {};
+	struct file *file;
+	u64 mapping;
+	s64 pos;
+
+	if (!counters[SW_CNT_HELD_SLOTS] || in_checked_syscall())
+		return;
+	file = BPF_CORE_READ(iocb, ki_filp);
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	pos = BPF_CORE_READ(iocb, ki_pos);
+	if (find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count)))
+		report(&c, SW_OP_WRITE_ITER, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
+}
+
+SEC("fentry/generic_perform_write")
+int BPF_PROG(sw_fentry_perform_write, struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_write_iter(iocb, iter);
+	return 0;
+}
+
+SEC("kprobe/generic_perform_write")
+int BPF_KPROBE(sw_kprobe_perform_write, struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_write_iter(iocb, iter);
+	return 0;
+}
+
+SEC("fentry/iomap_file_buffered_write")
+int BPF_PROG(sw_fentry_iomap_write, struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_write_iter(iocb, iter);
+	return 0;
+}
+
+SEC("kprobe/iomap_file_buffered_write")
+int BPF_KPROBE(sw_kprobe_iomap_write, struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_write_iter(iocb, iter);
+	return 0;
+}
+
+/* ---- enforce --action deny: BPF LSM ---------------------------------------- */
+
+#define MAY_WRITE	2
+#define EPERM		1
+
+static __always_inline int refuse_pending(u64 file, u64 dentry)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct deny_entry *d = bpf_map_lookup_elem(&deny_pending, &tid);
+
+	if (!d)
+		return 0;
+	if ((file && d->file == file) || (dentry && d->dentry == dentry)) {
+		bpf_map_delete_elem(&deny_pending, &tid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
+{
+	if (ret)
+		return ret;
+	if (!(mask & MAY_WRITE))
+		return 0;
+	return refuse_pending((u64)file, 0);
+}
+
+/* ftruncate from 6.2 on. */
+SEC("lsm/file_truncate")
+int BPF_PROG(sw_lsm_file_truncate, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return refuse_pending((u64)file, 0);
+}
+
+/* truncate(path) everywhere, and ftruncate before 6.2: the inode is known
+ * here, before a byte changes. */
+SEC("lsm/path_truncate")
+int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct check_ctx c = {};
+	struct dentry *dentry;
+	s64 *length, len;
+	u64 mapping;
+	int rc;
+
+	if (ret)
+		return ret;
+	dentry = BPF_CORE_READ(path, dentry);
+	rc = refuse_pending(0, (u64)dentry);
+	if (rc)
+		return rc;
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	length = bpf_map_lookup_elem(&pending_truncate, &tid);
+	if (!length)
+		return 0;
+	len = *length;
+	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
+	if (!find_overlap(&c, mapping, len, LEN_TO_EOF))
+		return 0;
+	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
+	if (report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
+		return -EPERM;
 	return 0;
 }
 

@@ -33,6 +33,7 @@ enum sw_op {
 	SW_OP_TRUNCATE,
 	SW_OP_FTRUNCATE,
 	SW_OP_MMAP,
+	SW_OP_WRITE_ITER,	/* a kernel write path outside the syscalls above (io_uring, AIO, nfsd) */
 	SW_OP__COUNT,
 };
 

@@ -20,6 +20,7 @@ static const char *const op_names[SW_OP__COUNT] = {
 	[SW_OP_TRUNCATE] = "truncate",
 	[SW_OP_FTRUNCATE] = "ftruncate",
 	[SW_OP_MMAP] = "mmap",
+	[SW_OP_WRITE_ITER] = "write_iter",
 };
 
 static const char *const action_names[SW_ACT__COUNT] = {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
 #include "splicewatch.skel.h"
@@ -21,6 +22,7 @@ struct sw_session {
 	int64_t mono_to_real_ns;
 	uint64_t last_gc_ns;
 	const char *backend;
+	bool deny;
 };
 
 int sw_verbose;
@@ -124,40 +126,114 @@ static int ringbuf_cb(void *ctx, void *data, size_t len)
 	return s->fn ? s->fn(s->ctx, data, len) : 0;
 }
 
-struct sw_session *sw_session_open(const struct sw_config *cfg)
+enum backend {
+	BACKEND_TRACEPOINT,
+	BACKEND_KPROBE,
+	BACKEND_FENTRY,
+};
+
+static const char *const backend_names[] = {
+	[BACKEND_TRACEPOINT] = "tracepoint",
+	[BACKEND_KPROBE] = "kprobe",
+	[BACKEND_FENTRY] = "fentry",
+};
+
+static bool kernel_has_function(const struct btf *btf, const char *name)
 {
-	struct sw_session *s;
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+bool sw_lsm_bpf_active(void)
+{
+	char buf[512] = "";
+	FILE *f = fopen("/sys/kernel/security/lsm", "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		for (char *tok = strtok(buf, ",\n"); tok; tok = strtok(NULL, ",\n"))
+			found |= !strcmp(tok, "bpf");
+	fclose(f);
+	return found;
+}
+
+/* Programs of a backend, each attached only where its kernel function exists. */
+static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool deny,
+			    const struct btf *btf)
+{
+	const struct {
+		struct bpf_program *prog;
+		enum backend backend;
+		const char *func;
+	} fn_progs[] = {
+		{ skel->progs.sw_fentry_free_pipe, BACKEND_FENTRY, "free_pipe_info" },
+		{ skel->progs.sw_fentry_perform_write, BACKEND_FENTRY, "generic_perform_write" },
+		{ skel->progs.sw_fentry_iomap_write, BACKEND_FENTRY, "iomap_file_buffered_write" },
+		{ skel->progs.sw_kprobe_free_pipe, BACKEND_KPROBE, "free_pipe_info" },
+		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write" },
+		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write" },
+	};
+	const struct {
+		struct bpf_program *prog;
+		const char *hook;
+	} lsm_progs[] = {
+		{ skel->progs.sw_lsm_file_permission, "bpf_lsm_file_permission" },
+		{ skel->progs.sw_lsm_file_truncate, "bpf_lsm_file_truncate" },
+		{ skel->progs.sw_lsm_path_truncate, "bpf_lsm_path_truncate" },
+	};
+
+	for (size_t i = 0; i < sizeof(fn_progs) / sizeof(fn_progs[0]); i++)
+		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
+					  kernel_has_function(btf, fn_progs[i].func));
+	for (size_t i = 0; i < sizeof(lsm_progs) / sizeof(lsm_progs[0]); i++)
+		bpf_program__set_autoload(lsm_progs[i].prog,
+					  deny && kernel_has_function(btf, lsm_progs[i].hook));
+}
+
+/* Can an fentry program load here? A tiny probe answers in microseconds where
+ * a failed load of the whole object takes seconds of verification. */
+static bool fentry_loads(const struct btf *btf)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id, fd;
+
+	id = btf ? btf__find_by_name_kind(btf, "free_pipe_info", BTF_KIND_FUNC) : -1;
+	if (id <= 0)
+		return false;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sw_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* Opens, configures, loads and attaches the programs of one backend. */
+static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum backend b,
+			bool deny, const struct btf *btf)
+{
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks;
 	int err;
 
-	if (strcmp(cfg->backend, "auto") && strcmp(cfg->backend, "tracepoint")) {
-		sw_err("backend '%s' is not available in this build (have: auto, tracepoint)",
-		       cfg->backend);
-		return NULL;
-	}
-	if (check_environment())
-		return NULL;
-	libbpf_set_print(libbpf_log);
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->backend = "tracepoint";
 	skel = splicewatch_bpf__open();
-	if (!skel) {
-		sw_err("cannot open the BPF object: %s", strerror(errno));
-		free(s);
-		return NULL;
-	}
-	s->skel = skel;
+	if (!skel)
+		return -errno;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->sw_mode = cfg->mode;
 	skel->rodata->kill_signal = cfg->signal;
 	skel->rodata->signal_thread = cfg->signal_thread;
 	skel->rodata->dry_run = cfg->dry_run;
+	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
-	skel->rodata->chunk_capacity = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
+	/* A chunk entry covers 64 file pages; held pages are usually runs. */
+	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
+	skel->rodata->chunk_capacity = chunks;
 	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
 		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
 
@@ -166,37 +242,114 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 		skel->rodata->allow_paths[i].len = len;
 		memcpy(skel->rodata->allow_paths[i].prefix, cfg->allow_paths[i], len);
 	}
-
 	/* Ring buffer size must be a power of two multiple of the page size. */
 	ring_bytes = 4096;
 	while (ring_bytes < cfg->ringbuf_kib * 1024ULL && ring_bytes < (1U << 30))
 		ring_bytes <<= 1;
-	/* A chunk entry covers 64 file pages; held pages are usually runs. */
-	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
-	if (bpf_map__set_max_entries(skel->maps.events, ring_bytes) ||
-	    bpf_map__set_max_entries(skel->maps.chunks, chunks) ||
-	    bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1)) {
-		sw_err("cannot size the maps");
+	err = bpf_map__set_max_entries(skel->maps.events, ring_bytes);
+	err = err ?: bpf_map__set_max_entries(skel->maps.chunks, chunks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1);
+	if (err)
 		goto fail;
-	}
 	bpf_program__set_autoload(skel->progs.sw_fork, cfg->scope);
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
+	select_programs(skel, b, deny, btf);
 
 	err = splicewatch_bpf__load(skel);
-	if (err) {
-		sw_err("cannot load the BPF programs: %s", load_hint(-err));
+	if (err)
 		goto fail;
-	}
+	s->skel = skel;
 	if (populate_allowlists(s, cfg)) {
-		sw_err("cannot fill the allowlist maps: %s", strerror(errno));
+		err = -errno;
+		s->skel = NULL;
 		goto fail;
 	}
 	err = splicewatch_bpf__attach(skel);
 	if (err) {
-		sw_err("cannot attach the BPF programs: %s", load_hint(-err));
+		s->skel = NULL;
 		goto fail;
 	}
-	s->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), ringbuf_cb, s, NULL);
+	s->backend = backend_names[b];
+	s->deny = deny;
+	return 0;
+fail:
+	splicewatch_bpf__destroy(skel);
+	return err < 0 ? err : -EINVAL;
+}
+
+static int parse_backend(const char *name, enum backend *b)
+{
+	for (size_t i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++)
+		if (!strcmp(name, backend_names[i])) {
+			*b = i;
+			return 0;
+		}
+	return -1;
+}
+
+struct sw_session *sw_session_open(const struct sw_config *cfg)
+{
+	static const enum backend auto_order[] = { BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TRACEPOINT };
+	struct sw_session *s;
+	struct btf *btf;
+	enum backend forced = BACKEND_TRACEPOINT;
+	bool deny = cfg->deny, is_auto = !strcmp(cfg->backend, "auto");
+	int err = -EINVAL;
+
+	if (!is_auto && parse_backend(cfg->backend, &forced)) {
+		sw_err("unknown backend '%s' (have: auto, fentry, kprobe, tracepoint)", cfg->backend);
+		return NULL;
+	}
+	if (check_environment())
+		return NULL;
+	libbpf_set_print(libbpf_log);
+	if (deny && !sw_lsm_bpf_active()) {
+		sw_info("--action deny needs BPF LSM, which this kernel does not have active "
+			"(bpf not in /sys/kernel/security/lsm); falling back to kill");
+		deny = false;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	btf = btf__load_vmlinux_btf();
+	for (size_t i = 0; i < 3; i++) {
+		enum backend b = is_auto ? auto_order[i] : forced;
+
+		if (b == BACKEND_KPROBE && access("/sys/bus/event_source/devices/kprobe", F_OK)) {
+			err = -ENOENT;
+		} else if (b == BACKEND_FENTRY && !fentry_loads(btf)) {
+			err = -EPERM;
+		} else {
+			err = load_backend(s, cfg, b, deny, btf);
+			if (err && deny) {
+				/* LSM programs can be refused where fentry is not. */
+				int lsm_err = load_backend(s, cfg, b, false, btf);
+
+				if (!lsm_err) {
+					sw_info("--action deny: the kernel refused the BPF LSM programs "
+						"(%s); falling back to kill", strerror(-err));
+					err = 0;
+				}
+			}
+		}
+		if (!err)
+			break;
+		if (sw_verbose)
+			sw_info("backend %s unavailable: %s", backend_names[b], strerror(-err));
+		if (!is_auto)
+			break;
+	}
+	btf__free(btf);
+	if (err) {
+		if (is_auto)
+			sw_err("cannot load the BPF programs: %s", load_hint(-err));
+		else
+			sw_err("backend '%s' cannot be used on this kernel: %s", cfg->backend,
+			       load_hint(-err));
+		free(s);
+		return NULL;
+	}
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), ringbuf_cb, s, NULL);
 	if (!s->rb) {
 		sw_err("cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
@@ -206,6 +359,11 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 fail:
 	sw_session_close(s);
 	return NULL;
+}
+
+bool sw_session_denies(const struct sw_session *s)
+{
+	return s->deny;
 }
 
 const char *sw_session_backend(const struct sw_session *s)

@@ -36,6 +36,7 @@ const char *signal_name(int sig);
 struct sw_config {
 	uint32_t mode;			/* SW_MODE_* */
 	bool dry_run;
+	bool deny;			/* --action deny: refuse the write with BPF LSM */
 	int signal;
 	bool signal_thread;
 	bool scope;			/* only writers in the scope set count */
@@ -71,6 +72,8 @@ void sw_config_defaults(struct sw_config *cfg);
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
 struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
+bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
+bool sw_lsm_bpf_active(void);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,

@@ -25,8 +25,9 @@ enum {
 	{ "path", required_argument, NULL, 'P' }
 
 #define SW_SESSION_HELP							\
-	"  --backend NAME       auto (default) or tracepoint; fentry and kprobe are\n"	\
-	"                       not in this build and fail with a clear error\n"	\
+	"  --backend NAME       auto (default: fentry, else kprobe, else tracepoint),\n"	\
+	"                       fentry, kprobe or tracepoint (a forced backend that\n"	\
+	"                       cannot load is an error)\n"	\
 	"  --max-holds N        size of the hold index: about N held pages in runs\n" \
 	"                       (N/4 entries of 64 file pages; default 262144)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"

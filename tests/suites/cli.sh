@@ -32,7 +32,7 @@ check trace_relative_path_is_usage_error 2 "absolute" -- $sw trace --path relati
 check trace_missing_cgroup_is_usage_error 2 "cgroup v2 directory" -- $sw trace --cgroup /nonexistent/cg
 check trace_bad_max_holds_is_usage_error 2 "max-holds" -- $sw trace --max-holds 5
 check trace_unknown_backend_is_usage_error 2 "backend" -- $sw trace --backend bogus
-check trace_unavailable_backend_is_clear_error 2 "not available" -- $sw trace --backend fentry
+check trace_forced_backend_that_cannot_load_is_clear_error 2 "cannot be used on this kernel" -- $sw trace --backend kprobe
 check trace_unwritable_output_is_clear_error 2 "cannot open" -- $sw trace -o /nonexistent/dir/out
 check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw enforce --signal SIGFOO
 check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
