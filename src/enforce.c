@@ -28,17 +28,19 @@ static void enforce_usage(FILE *f)
 		"BPF program, at syscall entry: by default SIGKILL, which stops write(2),\n"
 		"pwrite(2), writev(2), copy_file_range(2), splice(2) and sendfile(2) into a\n"
 		"file before they modify the page. Every unsafe write is reported like a\n"
-		"trace event with \"action\" set: killed, killed_late, signalled,\n"
-		"would_kill or allowed.\n"
+		"trace event with \"action\" set: killed, killed_late, denied,\n"
+		"signalled, would_kill or allowed.\n"
 		"\n"
 		"Options:\n"
 		"  --policy FILE        read the policy (action, signal, thread, dry_run and\n"
 		"                       the allowlists) from a YAML file; see docs/enforce.md.\n"
 		"                       The options below override its settings and add to\n"
 		"                       its allowlists, wherever --policy stands\n"
-		"  --action kill        SIGKILL the writing process (default); deny needs BPF\n"
-		"                       LSM, which this build does not use: it falls back to\n"
-		"                       kill with a notice\n"
+		"  --action kill|deny   kill: signal the writer (default). deny: refuse the\n"
+		"                       write with EPERM through BPF LSM and let the writer\n"
+		"                       live (\"denied\"); without bpf in\n"
+		"                       /sys/kernel/security/lsm it falls back to kill with\n"
+		"                       a notice\n"
 		"  --signal SIG         send SIG instead (name or number); the write then\n"
 		"                       proceeds unless SIG is fatal: action \"signalled\"\n"
 		"  --thread             signal only the writing thread, not its process\n"
@@ -203,9 +205,8 @@ int cmd_enforce(int argc, char **argv)
 		cfg.dry_run = true;
 	if (cli_deny >= 0)
 		pol.action_deny = cli_deny;
-	if (pol.action_deny)
-		sw_info("action deny needs BPF LSM, which this build does not use; "
-			"falling back to kill");
+	/* Without BPF LSM the session falls back to kill, and says so. */
+	cfg.deny = pol.action_deny;
 	out.f = sw_open_output(out_path);
 	if (!out.f)
 		goto out;

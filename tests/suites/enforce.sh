@@ -1,0 +1,636 @@
+#!/usr/bin/env bash
+# splicewatch enforce: policies (dry run, allowlists, signals, --thread), the
+# policy file (--policy) and its errors, and what happens when splicewatch dies.
+# Workloads: tests/enforce_workload.c. Prints "ok NAME" / "not ok NAME: reason"
+# per test; exits 2 if it cannot run at all.
+#
+# Every `splicewatch enforce` here acts system-wide, and other enforce instances
+# (other test runs, benchmarks) may be running too: events are matched by the
+# writer's pid, each enforce runs only as long as its test, and a test whose
+# writer was killed by someone else's enforce is "disturbed" and retried (up to
+# 5 times).
+#
+# Not tested here, on purpose:
+# - pid 1 is never signalled: making init write into held page-cache bytes on the
+#   host is not safe, and a PID namespace does not help (`unshare --pid --fork`
+#   makes the workload pid 1 of the namespace, but the BPF check sees its tgid in
+#   the initial namespace, which is not 1). The check is `ev->pid <= 1` in
+#   decide() (bpf/splicewatch.bpf.c); kernel threads (PF_KTHREAD) likewise.
+# - splicewatch itself IS tested (test_self_never_signalled): its own event
+#   output is made an unsafe write by holding the output file in a pipe.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+SW=./splicewatch
+WL=tests/build/enforce_workload
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+[ "$(id -u)" = 0 ] || { echo "enforce.sh loads BPF programs: run it as root" >&2; exit 2; }
+command -v "$PY" >/dev/null || { echo "enforce.sh needs python3" >&2; exit 2; }
+[ -x "$SW" ] || { echo "build splicewatch first (make)" >&2; exit 2; }
+if [ ! -x "$WL" ] || [ tests/enforce_workload.c -nt "$WL" ]; then
+	make -s "$WL" >&2 || { echo "cannot build $WL" >&2; exit 2; }
+fi
+SW=$(realpath "$SW")
+WL=$(realpath "$WL")
+
+tmp=$(mktemp -d /var/tmp/swenforce.XXXXXX)
+cgroups=()
+swpid=""
+bg=()
+cleanup() {
+	[ -n "$swpid" ] && kill -INT "$swpid" 2>/dev/null
+	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for c in "${cgroups[@]}"; do rmdir "$c" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+why=""
+fail() { why=$*; return 1; }
+
+# t NAME FUNCTION: runs FUNCTION in a fresh directory $d; it returns 0 (pass),
+# 1 (fail, reason in $why) or 2 (disturbed: retried).
+t() {
+	local name=$1 fn=$2 r attempt
+	for attempt in 1 2 3 4 5; do
+		d=$tmp/$name.$attempt
+		mkdir -p "$d"
+		why=""
+		"$fn"
+		r=$?
+		stop_sw
+		[ "$r" = 2 ] || break
+		echo "# $name: attempt $attempt disturbed (writer killed from outside?), retrying"
+		sleep 1
+	done
+	case $r in
+	0) echo "ok $name" ;;
+	2) echo "not ok $name: disturbed 5 times (writer killed from outside?)" ;;
+	*) echo "not ok $name: ${why:-failed}" ;;
+	esac
+}
+
+# start_sw ARGS...: `splicewatch enforce --json -o $d/ev ARGS` in the background,
+# until it says it is enforcing (30 s at most). Stderr in $d/swerr.
+start_sw() {
+	local i
+	"$SW" enforce --json -o "$d/ev" "$@" 2>"$d/swerr" &
+	swpid=$!
+	for ((i = 0; i < 1500; i++)); do
+		grep -q 'Ctrl-C to stop' "$d/swerr" 2>/dev/null && return 0
+		kill -0 "$swpid" 2>/dev/null || break
+		sleep 0.02
+	done
+	wait "$swpid" 2>/dev/null
+	swpid=""
+	fail "splicewatch enforce $* did not start: $(head -3 "$d/swerr")"
+}
+
+# stop_sw: SIGINT, wait; its exit status in $swrc.
+stop_sw() {
+	swrc=""
+	[ -n "$swpid" ] || return 0
+	kill -INT "$swpid" 2>/dev/null
+	wait "$swpid"
+	swrc=$?
+	swpid=""
+}
+
+# wl OUT ARGS...: runs `enforce_workload write ARGS` with stdout in $d/OUT.
+wl() {
+	local out=$1
+	shift
+	"$WL" write "$@" >"$d/$out" 2>"$d/$out.err" || fail "workload $*: $(cat "$d/$out.err")"
+}
+
+# kv OUT KEY: the value of KEY in the workload output $d/OUT.
+kv() { sed -n "s/^$2=//p" "$d/$1" | head -1; }
+
+# evs OUT EXPR: a Python expression over the events of OUT's writer (list `e`,
+# in order), evaluated after splicewatch has stopped; NUL padding is ignored.
+evs() {
+	"$PY" - "$d/ev" "$(kv "$1" writer)" "$2" <<-'EOF'
+	import json, sys
+	e = []
+	for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+	    line = line.strip("\0\n ")
+	    if not line:
+	        continue
+	    o = json.loads(line)
+	    if str(o.get("pid")) == sys.argv[2]:
+	        e.append(o)
+	print(eval(sys.argv[3]))
+	EOF
+}
+evt() { [ "$(evs "$1" "$2" 2>&1)" = True ]; }
+
+# Did the writer of OUT die of SIGKILL without our splicewatch having killed it?
+# Then another enforce did: the test is disturbed.
+killed_outside() {
+	[ "$(kv "$1" status)" = signal:9 ] && ! evt "$1" 'any(x["action"] in ("killed", "killed_late") for x in e)'
+}
+
+# survived OUT ACTION: the writer lived, its write landed (the pipe delivers the
+# new bytes: that is what an unsafe write does), one event with ACTION.
+survived() {
+	local out=$1 action=$2
+	killed_outside "$out" && return 2
+	[ "$(kv "$out" status)" = exit:0 ] || fail "$out: writer ended with $(kv "$out" status), want exit:0" || return
+	[ "$(kv "$out" file)" = WWWWWWWW ] || fail "$out: file has $(kv "$out" file): the write did not land" || return
+	[ "$(kv "$out" pipe)" = WWWWWWWW ] || fail "$out: pipe delivered $(kv "$out" pipe), want the written bytes" || return
+	evt "$out" 'len(e) == 1 and e[0]["action"] == "'"$action"'" and e[0]["op"] == "pwrite64"' ||
+		fail "$out: events $(evs "$out" '[(x["op"], x["action"]) for x in e]'), want one pwrite64 '$action'"
+}
+
+# killed OUT: SIGKILLed at syscall entry: nothing landed, the pipe delivers the original.
+killed() {
+	local out=$1
+	killed_outside "$out" && return 2
+	[ "$(kv "$out" status)" = signal:9 ] || fail "$out: writer ended with $(kv "$out" status), want signal:9" || return
+	[ "$(kv "$out" file)" = AAAAAAAA ] || fail "$out: file has $(kv "$out" file): the write landed" || return
+	[ "$(kv "$out" pipe)" = AAAAAAAA ] || fail "$out: pipe delivered $(kv "$out" pipe), want the original" || return
+	evt "$out" 'len(e) == 1 and e[0]["action"] == "killed" and e[0].get("signal") == "SIGKILL"' ||
+		fail "$out: events $(evs "$out" '[(x["op"], x["action"], x.get("signal")) for x in e]'), want one 'killed' SIGKILL"
+}
+
+# mkcg: a fresh cgroup v2 directory (in $cg), wherever cgroup2 is mounted
+# (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host).
+mkcg() {
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$root" ] || fail "no cgroup2 filesystem mounted" || return
+	cg=$root/swenforce.$$.$RANDOM
+	mkdir "$cg" || fail "cannot create cgroup $cg" || return
+	cgroups+=("$cg")
+}
+
+# policy NAME: the policy file $d/NAME from standard input.
+policy() { cat >"$d/$1"; }
+
+# ---- tests -----------------------------------------------------------------------
+
+test_help() {
+	"$SW" enforce --help >"$d/out" 2>&1 || fail "--help exited $?" || return
+	for w in --policy --action --signal --thread --dry-run --allow-pid --allow-comm \
+		--allow-cgroup --allow-path --json --output killed_late would_kill allowed \
+		'pid 1' FILE:LINE; do
+		grep -q -- "$w" "$d/out" || fail "--help does not mention $w" || return 1
+	done
+}
+
+test_kill_default() {
+	start_sw || return
+	wl a "$d/f" || return
+	stop_sw
+	killed a
+}
+
+test_dry_run() {
+	start_sw --dry-run || return
+	grep -q 'dry run' "$d/swerr" || fail "no dry-run notice: $(cat "$d/swerr")" || return
+	wl a "$d/f" || return
+	stop_sw
+	survived a would_kill
+}
+
+test_allow_comm() {
+	start_sw --allow-comm ew-allowed || return
+	wl a --comm ew-allowed "$d/a.dat" || return
+	wl b --comm ew-other "$d/b.dat" || return
+	stop_sw
+	survived a allowed || return
+	killed b
+}
+
+test_allow_pid() {
+	local p i
+	"$WL" write --ready "$d/ready" --go "$d/go" "$d/a.dat" >"$d/a" 2>"$d/a.err" &
+	p=$!
+	bg+=("$p")
+	for ((i = 0; i < 500; i++)); do [ -e "$d/ready" ] && break; sleep 0.02; done
+	[ -e "$d/ready" ] || fail "workload never got ready: $(cat "$d/a.err")" || return
+	start_sw --allow-pid "$(cat "$d/ready")" || { kill "$p"; return 1; }
+	touch "$d/go"
+	wait "$p" || fail "workload: $(cat "$d/a.err")" || return
+	wl b "$d/b.dat" || return
+	stop_sw
+	survived a allowed || return
+	killed b
+}
+
+test_allow_cgroup() {
+	mkcg || return
+	start_sw --allow-cgroup "$cg" || return
+	wl a --cgroup "$cg" "$d/a.dat" || return
+	wl b "$d/b.dat" || return
+	stop_sw
+	survived a allowed || return
+	evt a 'e[0]["cgroup_id"] == '"$(stat -c %i "$cg")" || fail "cgroup_id $(evs a 'e[0]["cgroup_id"]'), want $(stat -c %i "$cg")" || return
+	killed b
+}
+
+# Needs the BPF side of --allow-path (the allow_paths map compared in decide()).
+test_allow_path() {
+	mkdir -p "$d/allowed/sub" "$d/other" "$d/dir" "$d/dir2"
+	start_sw --allow-path "$d/allowed/" --allow-path "$d/dir" || return
+	wl a "$d/allowed/sub/f" || return
+	wl b "$d/other/f" || return
+	wl c "$d/dir/f" || return
+	wl e "$d/dir2/f" || return	# a prefix without '/' ends at a component
+	stop_sw
+	survived a allowed || return
+	killed b || return
+	survived c allowed || return
+	killed e
+}
+
+test_safe_nonoverlapping() {
+	start_sw || return
+	wl a --safe "$d/f" || return
+	stop_sw
+	killed_outside a && return 2
+	[ "$(kv a status)" = exit:0 ] || fail "writer ended with $(kv a status)" || return
+	[ "$(kv a pipe)" = AAAAAAAA ] && [ "$(kv a file)" = WWWWWWWW ] ||
+		fail "pipe $(kv a pipe) file $(kv a file), want AAAAAAAA WWWWWWWW" || return
+	evt a 'e == []' || fail "events for a safe write: $(evs a e)"
+}
+
+test_safe_drained() {
+	start_sw || return
+	wl a --drain "$d/f" || return
+	stop_sw
+	killed_outside a && return 2
+	[ "$(kv a status)" = exit:0 ] || fail "writer ended with $(kv a status)" || return
+	[ "$(kv a pipe)" = AAAAAAAA ] && [ "$(kv a file)" = WWWWWWWW ] ||
+		fail "pipe $(kv a pipe) file $(kv a file), want AAAAAAAA WWWWWWWW" || return
+	evt a 'e == []' || fail "events for a write after the pipe was drained: $(evs a e)"
+}
+
+# signalled OUT: the writer caught SIGUSR1 (in its own thread) and its write landed.
+signalled() {
+	survived "$1" signalled || return
+	evt "$1" 'e[0].get("signal") == "SIGUSR1" and e[0]["tid"] == '"$(kv "$1" tid)" ||
+		fail "$1: event signal/tid $(evs "$1" '(e[0].get("signal"), e[0]["tid"])'), want SIGUSR1/$(kv "$1" tid)" || return
+	[ "$(kv "$1" handled_tid)" = "$(kv "$1" tid)" ] ||
+		fail "$1: handler ran in tid $(kv "$1" handled_tid), want the writer $(kv "$1" tid)"
+}
+
+test_signal_usr1() {
+	start_sw --signal USR1 || return
+	wl a --catch 10 "$d/f" || return
+	stop_sw
+	signalled a
+}
+
+# The writing thread blocks SIGUSR1 during its write: a signal sent to the
+# thread waits on it (thread_pending=1) and runs its handler once unblocked.
+test_thread_usr1() {
+	start_sw --signal SIGUSR1 --thread || return
+	wl a --thread --catch 10 "$d/f" || return
+	stop_sw
+	signalled a || return
+	[ "$(kv a tid)" != "$(kv a main_tid)" ] || fail "the write was not made by a second thread" || return
+	[ "$(kv a thread_pending)" = 1 ] || fail "SIGUSR1 was not sent to the writing thread (not pending on it)"
+}
+
+# Control for the test above: without --thread the signal goes to the process,
+# and the main thread (which does not block it) takes it.
+test_process_usr1_control() {
+	start_sw --signal USR1 || return
+	wl a --thread --catch 10 "$d/f" || return
+	stop_sw
+	survived a signalled || return
+	[ "$(kv a thread_pending)" = 0 ] && [ "$(kv a handled_tid)" = "$(kv a main_tid)" ] ||
+		fail "process-directed SIGUSR1: pending on writer $(kv a thread_pending), handled in $(kv a handled_tid), main $(kv a main_tid)"
+}
+
+# SIGKILL kills the whole process, --thread or not.
+test_thread_kill() {
+	start_sw --thread || return
+	wl a --thread "$d/f" || return
+	stop_sw
+	killed a
+}
+
+# deny_or_kill OUT: with BPF LSM active the write fails with EPERM (the writer,
+# which exits 1 when pwrite fails, lives; "denied"); without it splicewatch says
+# it falls back to kill, and kills.
+deny_or_kill() {
+	if grep -qw bpf /sys/kernel/security/lsm 2>/dev/null; then
+		killed_outside "$1" && return 2
+		[ "$(kv "$1" status)" = exit:1 ] && grep -q 'pwrite' "$d/$1.err" ||
+			fail "$1: writer ended with $(kv "$1" status), want exit:1 after a failed pwrite" || return
+		[ "$(kv "$1" file)" = AAAAAAAA ] && [ "$(kv "$1" pipe)" = AAAAAAAA ] ||
+			fail "$1: file $(kv "$1" file) pipe $(kv "$1" pipe): the write landed" || return
+		evt "$1" 'len(e) == 1 and e[0]["action"] == "denied"' ||
+			fail "$1: events $(evs "$1" '[x["action"] for x in e]'), want one 'denied'"
+	else
+		grep -q 'falling back to kill' "$d/swerr" || fail "no fallback notice: $(cat "$d/swerr")" || return
+		killed "$1"
+	fi
+}
+
+test_action_deny() {
+	start_sw --action deny || return
+	wl a "$d/f" || return
+	stop_sw
+	deny_or_kill a
+}
+
+# ---- the policy file ---------------------------------------------------------
+
+test_policy_dry_run() {
+	policy p.yaml <<-'EOF'
+	# dry run: report, act on nobody
+	version: 1
+	dry_run: true
+	EOF
+	start_sw --policy "$d/p.yaml" || return
+	wl a "$d/f" || return
+	stop_sw
+	survived a would_kill
+}
+
+test_policy_allow_comm_cgroup() {
+	mkcg || return
+	policy p.yaml <<-EOF
+	action: kill
+	allow:
+	  comms: [ew-pol-a, "ew-pol-b"]
+	  cgroups:
+	    - $cg
+	EOF
+	start_sw --policy "$d/p.yaml" || return
+	wl a --comm ew-pol-b "$d/a.dat" || return
+	wl b --cgroup "$cg" "$d/b.dat" || return
+	wl c "$d/c.dat" || return
+	stop_sw
+	survived a allowed || return
+	survived b allowed || return
+	killed c
+}
+
+test_policy_allow_pid() {
+	local p i
+	"$WL" write --ready "$d/ready" --go "$d/go" "$d/a.dat" >"$d/a" 2>"$d/a.err" &
+	p=$!
+	bg+=("$p")
+	for ((i = 0; i < 500; i++)); do [ -e "$d/ready" ] && break; sleep 0.02; done
+	[ -e "$d/ready" ] || fail "workload never got ready: $(cat "$d/a.err")" || return
+	policy p.yaml <<-EOF
+	allow:
+	  pids:
+	    - $(cat "$d/ready")
+	EOF
+	start_sw --policy "$d/p.yaml" || { kill "$p"; return 1; }
+	touch "$d/go"
+	wait "$p" || fail "workload: $(cat "$d/a.err")" || return
+	wl b "$d/b.dat" || return
+	stop_sw
+	survived a allowed || return
+	killed b
+}
+
+# Needs the BPF side of --allow-path.
+test_policy_allow_path() {
+	mkdir -p "$d/allowed" "$d/other"
+	policy p.yaml <<-EOF
+	allow:
+	  paths: ["$d/allowed/"]
+	EOF
+	start_sw --policy "$d/p.yaml" || return
+	wl a "$d/allowed/f" || return
+	wl b "$d/other/f" || return
+	stop_sw
+	survived a allowed || return
+	killed b
+}
+
+test_policy_signal_thread() {
+	policy p.yaml <<-'EOF'
+	signal: SIGUSR1
+	thread: true
+	EOF
+	start_sw --policy "$d/p.yaml" || return
+	wl a --thread --catch 10 "$d/f" || return
+	stop_sw
+	signalled a || return
+	[ "$(kv a thread_pending)" = 1 ] || fail "SIGUSR1 was not sent to the writing thread"
+}
+
+# The command line overrides the file's settings and adds to its allowlists,
+# wherever --policy stands.
+test_policy_cli_precedence() {
+	policy p.yaml <<-'EOF'
+	signal: USR1
+	dry_run: false
+	allow:
+	  comms: [ew-file]
+	EOF
+	start_sw --signal KILL --policy "$d/p.yaml" --allow-comm ew-cli || return
+	wl a --comm ew-file "$d/a.dat" || return
+	wl b --comm ew-cli "$d/b.dat" || return
+	wl c --catch 10 "$d/c.dat" || return
+	stop_sw
+	survived a allowed || return
+	survived b allowed || return
+	killed c
+}
+
+test_policy_deny() {
+	policy p.yaml <<-'EOF'
+	action: deny
+	EOF
+	start_sw --policy "$d/p.yaml" || return
+	wl a "$d/f" || return
+	stop_sw
+	deny_or_kill a
+}
+
+# --action kill on the command line overrides the file's deny.
+test_policy_deny_overridden() {
+	policy p.yaml <<-'EOF'
+	action: deny
+	EOF
+	start_sw --policy "$d/p.yaml" --action kill || return
+	! grep -q 'deny' "$d/swerr" || fail "deny still in force: $(cat "$d/swerr")" || return
+	wl a "$d/f" || return
+	stop_sw
+	killed a
+}
+
+# rejected FILE LINE REASON ARGS...: `enforce --policy FILE ARGS` exits 2 at once
+# with "FILE:LINE: ...REASON..." and starts nothing.
+rejected() {
+	local f=$1 line=$2 reason=$3 rc
+	shift 3
+	timeout 20 "$SW" enforce --json -o "$d/ev" --policy "$f" "$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	[ "$rc" = 2 ] || fail "$(basename "$f"): exit $rc, want 2: $(head -2 "$d/err")" || return
+	head -1 "$d/err" | grep -qF -- "$f:$line: " ||
+		fail "$(basename "$f"): first line '$(head -1 "$d/err")', want '$f:$line: ...'" || return
+	head -1 "$d/err" | grep -qiF -- "$reason" ||
+		fail "$(basename "$f"): '$(head -1 "$d/err")' does not say '$reason'" || return
+	! grep -qE 'enforcing|Ctrl-C' "$d/err" || fail "$(basename "$f"): enforcement started" || return
+	[ ! -e "$d/ev" ] || fail "$(basename "$f"): the output file was created"
+}
+
+test_policy_malformed() {
+	local long
+	long=/$(printf 'x%.0s' {1..300})
+	printf 'action: kill\nsignal: [USR1\n' >"$d/syntax.yaml"
+	rejected "$d/syntax.yaml" 3 "syntax error" || return
+	printf 'action: kill\nsignl: USR1\n' >"$d/unknown.yaml"
+	rejected "$d/unknown.yaml" 2 "unknown key 'signl'" || return
+	printf 'allow:\n  comm: [x]\n' >"$d/unknown2.yaml"
+	rejected "$d/unknown2.yaml" 2 "unknown key 'comm'" || return
+	printf '# comment\nthread: 3\n' >"$d/type.yaml"
+	rejected "$d/type.yaml" 2 "expected true or false" || return
+	printf 'allow:\n  comms: backup\n' >"$d/type2.yaml"
+	rejected "$d/type2.yaml" 2 "expected a list" || return
+	printf 'allow: [a]\n' >"$d/type3.yaml"
+	rejected "$d/type3.yaml" 1 "expected a mapping" || return
+	printf 'signal: SIGFOO\n' >"$d/signal.yaml"
+	rejected "$d/signal.yaml" 1 "unknown signal 'SIGFOO'" || return
+	printf 'action: stop\n' >"$d/action.yaml"
+	rejected "$d/action.yaml" 1 "not kill or deny" || return
+	printf 'allow:\n  paths:\n    - /srv\n    - srv/data\n' >"$d/relative.yaml"
+	rejected "$d/relative.yaml" 4 "not an absolute path" || return
+	printf 'allow:\n  cgroups: [sys/fs/cgroup]\n' >"$d/relcg.yaml"
+	rejected "$d/relcg.yaml" 2 "not an absolute path" || return
+	printf 'allow:\n  paths: [/a/../b]\n' >"$d/dotdot.yaml"
+	rejected "$d/dotdot.yaml" 2 "normalised" || return
+	{ echo 'allow:'; echo '  paths:'; for i in $(seq 17); do echo "    - /p$i"; done; } >"$d/many.yaml"
+	rejected "$d/many.yaml" 19 "too many path prefixes" || return
+	# 16 in the file and one on the command line are 17 as well.
+	{ echo 'allow:'; echo '  paths:'; for i in $(seq 16); do echo "    - /p$i"; done; } >"$d/many2.yaml"
+	rejected "$d/many2.yaml" 18 "too many path prefixes" --allow-path /x || return
+	printf 'allow:\n  paths: [%s]\n' "$long" >"$d/long.yaml"
+	rejected "$d/long.yaml" 2 "at most 255" || return
+	printf 'allow:\n  pids: [0]\n' >"$d/pid.yaml"
+	rejected "$d/pid.yaml" 2 "not a process id" || return
+	printf 'allow:\n  comms: [a-name-longer-than-15]\n' >"$d/comm.yaml"
+	rejected "$d/comm.yaml" 2 "not a comm" || return
+	printf 'allow:\n  cgroups: [/tmp]\n' >"$d/cgroup.yaml"
+	rejected "$d/cgroup.yaml" 2 "not a cgroup v2 directory" || return
+	printf 'signal: USR1\nsignal: KILL\n' >"$d/dup.yaml"
+	rejected "$d/dup.yaml" 2 "duplicate key" || return
+	printf 'dry_run: true\n---\ndry_run: false\n' >"$d/twodocs.yaml"
+	rejected "$d/twodocs.yaml" 2 "one YAML document" || return
+	printf '# nothing\n' >"$d/empty.yaml"
+	rejected "$d/empty.yaml" 1 "empty policy" || return
+	printf 'allow:\n\tcomms: [x]\n' >"$d/tab.yaml"
+	rejected "$d/tab.yaml" 2 "syntax error" || return
+	printf 'version: 1\nsignal: USR1\n\377\n' >"$d/binary.yaml"
+	rejected "$d/binary.yaml" 3 "UTF-8" || return
+	printf 'version: 2\n' >"$d/version.yaml"
+	rejected "$d/version.yaml" 1 "version 1" || return
+}
+
+# usage_error WHAT ARGS...: `enforce ARGS` exits 2 at once saying WHAT.
+usage_error() {
+	local what=$1 rc
+	shift
+	timeout 20 "$SW" enforce -o "$d/ev" "$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	[ "$rc" = 2 ] || fail "enforce $*: exit $rc, want 2" || return
+	grep -qiF -- "$what" "$d/err" || fail "enforce $*: '$(head -1 "$d/err")' does not say '$what'" || return
+	! grep -qE 'enforcing|Ctrl-C' "$d/err" || fail "enforce $*: enforcement started"
+}
+
+test_cli_errors() {
+	local many=() i
+	for i in $(seq 17); do many+=(--allow-path "/p$i"); done
+	usage_error "not an absolute path" --allow-path relative/dir || return
+	usage_error "too many path prefixes" "${many[@]}" || return
+	usage_error "at most 255" --allow-path "/$(printf 'y%.0s' {1..260})" || return
+	usage_error "cannot open" --policy "$d/missing.yaml" || return
+	printf 'dry_run: true\n' >"$d/p.yaml"
+	usage_error "only one policy file" --policy "$d/p.yaml" --policy "$d/p.yaml" || return
+	usage_error "not a cgroup v2 directory" --allow-cgroup /tmp || return
+	usage_error "unknown signal" --signal NOPE || return
+}
+
+# ---- lifetime and who is never signalled ----------------------------------------
+
+# splicewatch killed with SIGKILL cannot clean up: nothing may stay attached.
+test_sigkill_stops_enforcement() {
+	local pid
+	start_sw || return
+	pid=$swpid
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	swpid=""
+	sleep 0.2
+	if command -v bpftool >/dev/null; then
+		! bpftool prog show 2>/dev/null | grep -q "splicewatch($pid)" ||
+			fail "BPF programs of the killed splicewatch ($pid) are still loaded" || return
+	fi
+	wl a "$d/f" || return
+	if [ "$(kv a status)" = signal:9 ]; then
+		# Another enforce running on this machine would explain it.
+		pgrep -f 'splicewatch (-v )*(enforce|ci .*--enforce)' >/dev/null && return 2
+		fail "writer killed after splicewatch was SIGKILLed: enforcement outlived it"
+		return
+	fi
+	[ "$(kv a status)" = exit:0 ] && [ "$(kv a file)" = WWWWWWWW ] ||
+		fail "writer $(kv a status), file $(kv a file): want exit:0 and the write landed"
+}
+
+# splicewatch's own writes are never acted on: hold its output file's first page
+# in a pipe, then make an (allowed) event: writing that event is an unsafe write
+# by splicewatch itself, reported as allowed.
+test_self_never_signalled() {
+	local h i me
+	start_sw --allow-comm ew-allowed || return
+	me=$swpid
+	truncate -s 8192 "$d/ev"	# bytes at the offset splicewatch writes next
+	"$WL" hold "$d/ev" "$d/held" "$d/done" 2>"$d/h.err" &
+	h=$!
+	bg+=("$h")
+	for ((i = 0; i < 500; i++)); do [ -e "$d/held" ] && break; sleep 0.02; done
+	[ -e "$d/held" ] || fail "hold never ready: $(cat "$d/h.err")" || return
+	wl a --comm ew-allowed "$d/f" || return
+	sleep 0.5
+	touch "$d/done"
+	wait "$h"
+	kill -0 "$swpid" 2>/dev/null || fail "splicewatch died: $(tail -2 "$d/swerr")" || return
+	stop_sw
+	[ "$swrc" = 0 ] || fail "splicewatch exited $swrc" || return
+	killed_outside a && return 2
+	"$PY" - "$d/ev" "$me" <<-'EOF' >/dev/null 2>&1 || fail "no allowed event for splicewatch's own write: $(tr -d '\0' <"$d/ev" | cut -c1-300)"
+	import json, sys
+	e = [json.loads(l.strip("\0\n ")) for l in open(sys.argv[1], errors="replace") if l.strip("\0\n ")]
+	mine = [x for x in e if str(x["pid"]) == sys.argv[2]]
+	assert mine and all(x["action"] == "allowed" and x["path"] == sys.argv[1] for x in mine), mine
+	EOF
+}
+
+t help test_help
+t kill_default test_kill_default
+t dry_run test_dry_run
+t allow_comm test_allow_comm
+t allow_pid test_allow_pid
+t allow_cgroup test_allow_cgroup
+t allow_path test_allow_path
+t safe_nonoverlapping test_safe_nonoverlapping
+t safe_drained test_safe_drained
+t signal_usr1 test_signal_usr1
+t thread_usr1 test_thread_usr1
+t process_usr1_control test_process_usr1_control
+t thread_kill test_thread_kill
+t action_deny test_action_deny
+t policy_dry_run test_policy_dry_run
+t policy_allow_comm_cgroup test_policy_allow_comm_cgroup
+t policy_allow_pid test_policy_allow_pid
+t policy_allow_path test_policy_allow_path
+t policy_signal_thread test_policy_signal_thread
+t policy_cli_precedence test_policy_cli_precedence
+t policy_deny test_policy_deny
+t policy_deny_overridden test_policy_deny_overridden
+t policy_malformed test_policy_malformed
+t cli_errors test_cli_errors
+t sigkill_stops_enforcement test_sigkill_stops_enforcement
+t self_never_signalled test_self_never_signalled
