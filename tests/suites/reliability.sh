@@ -1,0 +1,696 @@
+#!/usr/bin/env bash
+# Reliability and safety (issue 6, docs/reliability.md): load, capacity limits,
+# faults, hostile input, privileges, enforcement safety and hygiene (ASan/UBSan,
+# valgrind, cppcheck, libFuzzer). Prints "ok NAME" / "not ok NAME: reason" per
+# test and "# figure: ..." lines with the measured numbers; exits 2 if it cannot run.
+#
+#   tests/suites/reliability.sh [--only GROUP[,GROUP...]]
+#   groups: load capacity faults input privileges enforcement hygiene (= asan
+#   valgrind cppcheck fuzz)
+#   RELIABILITY_STRESS_SECONDS (20)  stress-ng duration per mode (`make soak`: 120)
+#   RELIABILITY_FUZZ_SECONDS (8)    per libFuzzer target
+#
+# trace is system-wide: other tests running at the same time (another engineer's
+# `make test`, a system-wide `splicewatch enforce`) produce events and holds of
+# their own. Checks look only at our files and workloads; a test whose workload
+# was killed from outside, or whose counters another process moved, is
+# "disturbed" and retried (up to 4 times).
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SW=$ROOT/splicewatch
+WL=$ROOT/tests/build/reliability_workload
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+STRESS_SECONDS=${RELIABILITY_STRESS_SECONDS:-20}
+FUZZ_SECONDS=${RELIABILITY_FUZZ_SECONDS:-8}
+ONLY=""
+[ "${1:-}" = --only ] && ONLY=",${2:-},"
+
+[ "$(id -u)" = 0 ] || { echo "reliability.sh loads BPF programs: run it as root" >&2; exit 2; }
+command -v "$PY" >/dev/null || { echo "reliability.sh needs python3" >&2; exit 2; }
+[ -x "$SW" ] || { echo "build splicewatch first (make)" >&2; exit 2; }
+if [ ! -x "$WL" ] || [ tests/reliability_workload.c -nt "$WL" ]; then
+	make -s tests/build/reliability_workload >&2 || { echo "cannot build $WL" >&2; exit 2; }
+fi
+
+tmp=$(mktemp -d /var/tmp/swrel.XXXXXX)
+bg=()
+cleanup() {
+	for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+why=""
+fail() { why=$*; return 1; }
+figure() { echo "# figure: $*"; }
+note() { echo "# note: $*"; }
+
+group() { [ -z "$ONLY" ] || [[ $ONLY == *",$1,"* ]]; }
+
+# t NAME FUNCTION: runs FUNCTION in a fresh directory $d; it returns 0 (pass),
+# 1 (fail, reason in $why), 2 (disturbed: retried) or 77 (skipped, reason in $why).
+t() {
+	local name=$1 fn=$2 r attempt start=$SECONDS
+	for attempt in 1 2 3 4; do
+		d=$tmp/$name.$attempt
+		mkdir -p "$d"
+		why=""
+		"$fn"
+		r=$?
+		[ "$r" = 2 ] || break
+		echo "# $name: attempt $attempt disturbed (${why:-by other processes}), retrying"
+		sleep 1
+	done
+	case $r in
+	0) echo "ok $name # $((SECONDS - start))s" ;;
+	77) echo "ok $name # SKIP $why" ;;
+	2) echo "not ok $name: disturbed 4 times: $why" ;;
+	*) echo "not ok $name: ${why:-failed}" ;;
+	esac
+}
+
+# start_sw NAME ARGS...: runs `splicewatch ARGS` in the background (stdout
+# $d/NAME.out, stderr $d/NAME.err) and waits until it is attached. Sets $swpid.
+start_sw() {
+	local name=$1 i
+	shift
+	"${SWBIN:-$SW}" "$@" >"$d/$name.out" 2>"$d/$name.err" &
+	swpid=$!
+	bg+=("$swpid")
+	for ((i = 0; i < 1500; i++)); do
+		grep -q 'Ctrl-C to stop' "$d/$name.err" 2>/dev/null && return 0
+		kill -0 "$swpid" 2>/dev/null || break
+		sleep 0.02
+	done
+	fail "splicewatch $* did not start: $(head -3 "$d/$name.err")"
+}
+
+# stop_sw PID [SIGNAL]: stops it (SIGINT by default); its status in $src.
+stop_sw() {
+	kill -"${2:-INT}" "$1" 2>/dev/null
+	wait "$1"
+	src=$?
+}
+
+# summary FILE: "detected shown lost held untracked" from the summary line.
+summary() {
+	sed -nE 's/^splicewatch: ([0-9]+) unsafe writes detected, ([0-9]+) shown, ([0-9]+) lost records, ([0-9]+) pages held by pipes now, ([0-9]+) holds untracked.*/\1 \2 \3 \4 \5/p' "$1" | tail -1
+}
+
+wait_for() { # FILE [SECONDS]
+	local i n=$((${2:-10} * 50))
+	for ((i = 0; i < n; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# py SCRIPT ARGS...: a Python check; prints its reason and fails on assertion.
+py() {
+	local code=$1
+	shift
+	"$PY" -c "$code" "$@" 2>"$d/py.err" || { why=$(tail -3 "$d/py.err" | tr '\n' ' '); return 1; }
+}
+
+# Decoding the way src/json.c encodes: valid UTF-8 sequences as they are, every
+# byte of an invalid one as U+FFFD.
+PY_EXPECT='
+def expect(b):
+    out, i = [], 0
+    while i < len(b):
+        c = b[i]
+        n = 1 if c < 0x80 else 2 if c >> 5 == 6 else 3 if c >> 4 == 14 else 4 if c >> 3 == 30 else 0
+        if n:
+            try:
+                s = b[i:i + n].decode("utf-8")
+                if len(s) == 1:
+                    out.append(s); i += n; continue
+            except UnicodeDecodeError:
+                pass
+        out.append("\ufffd"); i += 1
+    return "".join(out)
+'
+
+# ---- load ----------------------------------------------------------------------
+
+STRESS=(stress-ng --splice 2 --tee 2 --vm-splice 2 --sendfile 2 --copy-file 2)
+
+# load_under MODE: stress-ng under `splicewatch MODE`.
+load_under() {
+	local mode=$1 srs start dur
+	command -v stress-ng >/dev/null || { why="stress-ng is not installed (apt-get install stress-ng)"; return 77; }
+	start_sw sw "$mode" --json -o "$d/ev.json" || return 1
+	start=$(date +%s.%N)
+	(cd "$d" && "${STRESS[@]}" --timeout "${STRESS_SECONDS}s" --metrics-brief >"$d/stress.log" 2>&1)
+	srs=$?
+	dur=$("$PY" -c "import time,sys; print('%.1f' % (time.time() - float(sys.argv[1])))" "$start")
+	kill -0 "$swpid" 2>/dev/null || { wait "$swpid"; fail "splicewatch $mode died during the load (status $?): $(tail -2 "$d/sw.err")"; return; }
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "splicewatch $mode exited $src: $(tail -2 "$d/sw.err")" || return
+	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
+	[ -n "${untr:-}" ] || fail "no summary line: $(tail -2 "$d/sw.err")" || return
+	# Reports and kills of stress-ng's own processes (others' events are not ours).
+	read -r ours killed others <<<"$("$PY" -c '
+import json, sys
+ours = killed = others = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    e = json.loads(line)
+    if e.get("event") != "unsafe_write":
+        continue
+    if e["comm"].startswith("stress-ng"):
+        ours += 1
+        killed += e["action"] in ("killed", "killed_late", "signalled")
+    else:
+        others += 1
+print(ours, killed, others)' "$d/ev.json")"
+	bogo=$(grep -E 'stress-ng: (info|metrc): +\[[0-9]+\] +(splice|tee|vm-splice|sendfile|copy-file) ' "$d/stress.log" |
+		awk '!seen[$4]++ {printf "%s%s=%s", (n++ ? " " : ""), $4, $5}')
+	figure "load/$mode: ${dur}s stress-ng ($bogo bogo ops), stress-ng exit $srs," \
+		"stress-ng reports $ours, stress-ng kills $killed, other processes' events $others;" \
+		"summary: $det detected, $shown shown, $lost lost, $held held, $untr untracked"
+	[ "$ours" = 0 ] || fail "$ours unsafe-write reports for stress-ng processes: $(grep -m1 stress-ng "$d/ev.json")" || return
+	[ "$srs" = 0 ] || {
+		grep -qiE 'killed|signal 9|terminated' "$d/stress.log" && [ "$killed" = 0 ] &&
+			{ why="stress-ng exit $srs, a stressor was killed from outside"; return 2; }
+		fail "stress-ng exited $srs: $(grep -iE 'fail|error|killed' "$d/stress.log" | head -2)"
+		return
+	}
+	[ "$det" = "$((shown + lost))" ] || { why="detected $det != shown $shown + lost $lost"; return 2; }
+	return 0
+}
+test_load_trace() { load_under trace; }
+test_load_enforce() { load_under enforce; }
+
+# ---- capacity --------------------------------------------------------------------
+
+# --max-holds 64: the index has 64 chunk entries (64 file pages each, see
+# src/session.c). 256 held pages 64 pages apart need 256 entries: the rest is
+# untracked, and the user is told at the time (stderr). Once the pipes are
+# drained, a new hold and an unsafe write are detected again.
+test_capacity_untracked_and_recovery() {
+	start_sw sw trace --max-holds 64 --json -o "$d/ev.json" || return 1
+	"$WL" hold "$d/big" 256 64 "$d/ready" "$d/done" 2>"$d/hold.err" &
+	local hp=$!
+	bg+=("$hp")
+	wait_for "$d/ready" || { kill "$hp"; fail "hold workload did not start: $(cat "$d/hold.err")"; return; }
+	sleep 0.3
+	grep -vE 'Ctrl-C|unsafe writes detected' "$d/sw.err" >"$d/notice"
+	touch "$d/done"
+	wait "$hp" || { why="hold workload exited $?"; return 2; }
+	"$WL" unsafe "$d/after" 1 2>"$d/wl.err" || { why="workload: $(cat "$d/wl.err")"; return 2; }
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
+	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
+	figure "capacity: --max-holds 64, 256 pages held in 256 chunks: $untr holds untracked; detected after drain: $(grep -c "$d/after" "$d/ev.json")"
+	[ "${untr:-0}" -gt 0 ] || fail "holds untracked is ${untr:-missing}, want > 0" || return
+	local told
+	told=$(grep -c '"event":"untracked_hold"' "$d/ev.json")
+	grep -qiE 'index|untrack|max-holds' "$d/notice" || [ "$told" -gt 0 ] ||
+		fail "not told while holds were untracked (stderr: $(head -c 200 "$d/notice"); no untracked_hold record)" || return
+	figure "capacity: told at the time: $told untracked_hold JSON records, stderr: $(head -1 "$d/notice" | head -c 120)"
+	grep -q "\"path\":\"$d/after\"" "$d/ev.json" ||
+		{ why="the unsafe write after the drain was not reported (index still full of others' holds?)"; return 2; }
+	return 0
+}
+
+# --ringbuf-kib 4 and a burst of unsafe writes: every detected event is shown or
+# counted lost.
+test_ringbuf_overflow_accounting() {
+	local n=5000
+	start_sw sw trace --ringbuf-kib 4 --json -o "$d/ev.json" || return 1
+	"$WL" unsafe "$d/burst" "$n" 2>"$d/wl.err" || { why="workload: $(cat "$d/wl.err")"; return 2; }
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
+	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
+	local mine lines
+	mine=$(grep -c "\"path\":\"$d/burst\"" "$d/ev.json")
+	lines=$(grep -c '"event":"unsafe_write"' "$d/ev.json")
+	figure "ringbuf: --ringbuf-kib 4, $n unsafe writes: $det detected, $shown shown ($mine ours), $lost lost"
+	[ -n "${untr:-}" ] || fail "no summary" || return
+	[ "$lines" = "$shown" ] || fail "summary says $shown shown, output has $lines lines" || return
+	[ "$det" -ge "$n" ] || fail "detected $det < $n writes made" || return
+	[ "$lost" -gt 0 ] || fail "no records lost: the burst did not overflow a 4 KiB ring" || return
+	[ "$det" = "$((shown + lost))" ] || { why="detected $det != shown $shown + lost $lost"; [ "$det" = "$n" ] && return 1; return 2; }
+}
+
+# ---- faults ----------------------------------------------------------------------
+
+# BPF object ids (prog/map/link) a process holds, from its fdinfo.
+bpf_ids() {
+	grep -hE '^(prog_id|map_id|link_id):' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u | tr -d '\t ' | tr '\n' ' '
+}
+
+# Programs named sw_* and maps named splicewa* that no live process holds.
+ORPHANS='
+import json, os, subprocess, sys
+def show(kind):
+    r = subprocess.run(["bpftool", "-j", kind, "show"], capture_output=True, text=True)
+    return json.loads(r.stdout or "[]")
+held = {"prog_id": set(), "map_id": set(), "link_id": set()}
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        for fd in os.listdir("/proc/%s/fdinfo" % pid):
+            try:
+                for line in open("/proc/%s/fdinfo/%s" % (pid, fd)):
+                    k, _, v = line.partition(":")
+                    if k in held:
+                        held[k].add(int(v))
+            except OSError:
+                pass
+    except OSError:
+        pass
+progs, maps, links = show("prog"), show("map"), show("link")
+for l in links:
+    if l["id"] in held["link_id"]:
+        held["prog_id"].add(l.get("prog_id"))
+live_maps = set(held["map_id"])
+for p in progs:
+    if p["id"] in held["prog_id"]:
+        live_maps.update(p.get("map_ids", []))
+bad = ["prog %d %s" % (p["id"], p.get("name")) for p in progs
+       if p.get("name", "").startswith("sw_") and p["id"] not in held["prog_id"]]
+bad += ["map %d %s" % (m["id"], m.get("name")) for m in maps
+        if m.get("name", "").startswith("splicewa") and m["id"] not in live_maps]
+print(" ".join(bad))
+'
+
+test_sigkill_leaves_nothing() {
+	local ids gone=0 i id kind num left orphans
+	start_sw sw trace || return 1
+	ids=$(bpf_ids "$swpid")
+	[[ $ids == *prog_id* && $ids == *map_id* && $ids == *link_id* ]] || fail "no BPF fds in fdinfo: $ids" || return
+	kill -9 "$swpid"
+	wait "$swpid" 2>/dev/null
+	# Objects are freed asynchronously (RCU, workqueues): allow a few seconds.
+	for ((i = 0; i < 100; i++)); do
+		left=""
+		for id in $ids; do
+			kind=${id%%_id:*}
+			num=${id##*:}
+			bpftool "$kind" show id "$num" >/dev/null 2>&1 && left+=" $kind $num"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	figure "sigkill: $(wc -w <<<"$ids") BPF objects held by the killed trace, left after $((i / 10)).$((i % 10))s: ${left:-none}"
+	[ -z "$left" ] || fail "still loaded after SIGKILL:$left" || return
+	for ((i = 0; i < 20; i++)); do
+		orphans=$("$PY" -c "$ORPHANS") || fail "bpftool failed" || return
+		[ -z "$orphans" ] && return 0
+		sleep 0.5
+	done
+	fail "sw_*/splicewa* objects held by no process: $orphans"
+}
+
+test_sigint_and_sigterm_summary() {
+	local sig
+	for sig in INT TERM; do
+		start_sw "sw$sig" trace || return 1
+		stop_sw "$swpid" "$sig"
+		[ "$src" = 0 ] || fail "SIG$sig: exit $src, want 0" || return
+		[ -n "$(summary "$d/sw$sig.err")" ] || fail "SIG$sig: no summary: $(tail -1 "$d/sw$sig.err")" || return
+	done
+}
+
+test_two_instances_both_report() {
+	local a b
+	start_sw a trace --json -o "$d/a.json" || return 1
+	a=$swpid
+	start_sw b trace --json -o "$d/b.json" || return 1
+	b=$swpid
+	"$WL" unsafe "$d/both" 1 2>"$d/wl.err" || { why="workload: $(cat "$d/wl.err")"; return 2; }
+	sleep 0.3
+	stop_sw "$a"
+	local ra=$src
+	stop_sw "$b"
+	[ "$ra" = 0 ] && [ "$src" = 0 ] || fail "exit statuses $ra, $src" || return
+	py '
+import json, sys
+def mine(f):
+    return [(e["pid"], e["write_offset"], e["pipe_ino"]) for e in map(json.loads, open(f))
+            if e.get("path") == sys.argv[3]]
+a, b = mine(sys.argv[1]), mine(sys.argv[2])
+assert len(a) == 1 and a == b, (a, b)' "$d/a.json" "$d/b.json" "$d/both"
+}
+
+# The process holding a pipe is SIGKILLed: the hold goes with it. A write to the
+# formerly held range is not reported and the summary shows no pages held.
+test_killed_splicer_leaves_no_stale_hold() {
+	local hp lp
+	start_sw sw trace --json -o "$d/ev.json" || return 1
+	"$WL" hold-forever "$d/held" "$d/ready" 2>"$d/hold.err" &
+	hp=$!
+	bg+=("$hp")
+	wait_for "$d/ready" || { fail "hold-forever did not start: $(cat "$d/hold.err")"; return; }
+	# Positive control: while it is held, the write is unsafe.
+	"$WL" pwrite "$d/held" 0 16 2>/dev/null || { why="control write killed"; return 2; }
+	kill -9 "$hp"
+	wait "$hp" 2>/dev/null
+	# A splicer killed in the middle of its splice/read loop.
+	"$WL" splice-loop "$d/loop" "$d/ready2" 2>"$d/loop.err" &
+	lp=$!
+	bg+=("$lp")
+	wait_for "$d/ready2" || { fail "splice-loop did not start: $(cat "$d/loop.err")"; return; }
+	sleep 0.2
+	kill -9 "$lp"
+	wait "$lp" 2>/dev/null
+	sleep 0.5	# the frontend's garbage collection runs every 200 ms
+	"$WL" pwrite "$d/held" 0 16 2>/dev/null || { why="write killed"; return 2; }
+	"$WL" pwrite "$d/loop" 0 4096 2>/dev/null || { why="write killed"; return 2; }
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
+	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
+	py '
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("path") in (sys.argv[2], sys.argv[3])]
+assert len(ev) == 1 and ev[0]["path"] == sys.argv[2], "want only the control write, got %r" % [(e["path"], e["write_offset"], e["splicer_comm"]) for e in ev]
+' "$d/ev.json" "$d/held" "$d/loop" || return
+	figure "killed splicer: control write reported, writes after the kill: 0 reports; pages held at exit: $held"
+	[ "$held" = 0 ] || { why="$held pages held at exit (others' pipes?)"; return 2; }
+}
+
+# ---- hostile input ---------------------------------------------------------------
+
+test_hostile_names_json_and_text() {
+	local names=("with space" $'new\nline' 'dq"uote' "sq'uote" 'back\slash' $'ctl\x01\x1b\x7f\x08'
+		$'inv\xff\xfe-utf8' $'trunc\xe2\x82' $'lone\x80cont' $'caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80' $'tab\there'
+		$'\xed\xa0\x80surrogate' $'over\xc0\xaflong')
+	local comms=($'c "q\\\n\x01\xff' $'tab\tq\x7f\xc3' $'\xe2\x9c\x93 ok' 'plain')
+	local i=0 n dir=$d/in
+	mkdir -p "$dir"
+	start_sw j trace --json -o "$d/ev.json" || return 1
+	local jp=$swpid
+	start_sw x trace -o "$d/ev.txt" || return 1
+	local xp=$swpid
+	: >"$d/expected"
+	for n in "${names[@]}"; do
+		local c=${comms[i % ${#comms[@]}]}
+		"$WL" unsafe "$dir/$n" 1 "$c" 2>>"$d/wl.err" || { why="workload killed: $(tail -1 "$d/wl.err")"; return 2; }
+		i=$((i + 1))
+	done
+	sleep 0.3
+	stop_sw "$jp"
+	local rj=$src
+	stop_sw "$xp"
+	[ "$rj" = 0 ] && [ "$src" = 0 ] || fail "exit statuses $rj, $src" || return
+	# Arguments: the JSON file, the directory, then pairs of (path, comm) as bytes.
+	local args=()
+	i=0
+	for n in "${names[@]}"; do
+		args+=("$dir/$n" "${comms[i % ${#comms[@]}]}")
+		i=$((i + 1))
+	done
+	py "$PY_EXPECT"'
+import json, os, sys
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-8")          # strict: the output is valid UTF-8
+events = []
+for line in text.split("\n")[:-1]:
+    e = json.loads(line, strict=True)  # no raw control characters in strings
+    assert isinstance(e, dict)
+    events.append(e)
+want = sys.argv[3:]
+pairs = [(os.fsencode(want[k]), os.fsencode(want[k + 1])[:15]) for k in range(0, len(want), 2)]
+got = [(e["path"], e["comm"]) for e in events if e.get("path", "").startswith(sys.argv[2])]
+exp = [(expect(p), expect(c)) for p, c in pairs]
+missing = [x for x in exp if x not in got]
+assert not missing, "not found: %r; got %r" % (missing[:3], got[:3])
+assert len(got) == len(exp), (len(got), len(exp))
+# Where the bytes are valid UTF-8, the decoded path is the real path.
+for (p, c), (gp, gc) in zip(pairs, exp):
+    try:
+        assert gp == p.decode("utf-8")
+    except UnicodeDecodeError:
+        assert "\ufffd" in gp
+' "$d/ev.json" "$dir/" "${args[@]}" || return
+	# Text: one line per event; every line a header or an event.
+	py '
+import re, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+ours = [l for l in lines if sys.argv[2].encode() in l]
+assert len(ours) == int(sys.argv[3]), "%d lines name our dir, want %s" % (len(ours), sys.argv[3])
+for l in lines:
+    assert l.startswith(b"TIME ") or re.match(rb"^\d\d:\d\d:\d\d\.\d{3} ", l), l
+    assert not re.search(rb"[\x00-\x1f\x7f]", l), l
+' "$d/ev.txt" "$dir/" "${#names[@]}" || return
+	figure "hostile names: ${#names[@]} files, ${#comms[@]} comms: JSON strict-parses, decoded as expected; text one line each"
+}
+
+test_spaces_in_path_filter_and_output() {
+	local dir="$d/dir with spaces" out="$d/out file.json"
+	mkdir -p "$dir" "$d/other"
+	start_sw sw trace --json --path "$dir/" -o "$out" || return 1
+	"$WL" unsafe "$dir/a file" 1 2>"$d/wl.err" || { why="workload killed"; return 2; }
+	"$WL" unsafe "$d/other/b" 1 2>"$d/wl.err" || { why="workload killed"; return 2; }
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "exit $src" || return
+	py '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [e for e in ev if e.get("event") == "unsafe_write"]
+assert [e["path"] for e in ev] == [sys.argv[2]], [e["path"] for e in ev]' "$out" "$dir/a file"
+}
+
+# ---- privileges ------------------------------------------------------------------
+
+test_not_root_one_clear_message() {
+	id nobody >/dev/null 2>&1 || { why="no user nobody"; return 77; }
+	local cmd out rc
+	for cmd in "trace" "enforce" "ci -- true"; do
+		# shellcheck disable=SC2086
+		out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$SW" $cmd 2>&1 >/dev/null)
+		rc=$?
+		[ "$rc" = 2 ] || fail "$cmd as nobody: exit $rc, want 2" || return
+		[ "$(wc -l <<<"$out")" = 1 ] && grep -q 'needs root' <<<"$out" ||
+			fail "$cmd as nobody: want one 'needs root' line, got: $out" || return
+	done
+}
+
+# ---- enforcement safety ----------------------------------------------------------
+
+# splicewatch writes its own -o file: another process holds that file's bytes in a
+# pipe, so splicewatch's next event line is itself an unsafe write. It must be
+# reported as "allowed", and splicewatch must live.
+test_enforce_never_signals_itself() {
+	local hp swp
+	start_sw sw enforce --json -o "$d/out.json" || return 1
+	swp=$swpid
+	{ "$WL" unsafe "$d/first" 1; } 2>/dev/null	# killed; event 1 goes to out.json
+	for ((i = 0; i < 100; i++)); do [ -s "$d/out.json" ] && break; sleep 0.05; done
+	[ -s "$d/out.json" ] || fail "first event not written" || return
+	"$WL" self-hold "$d/out.json" "$d/ready" "$d/done" 2>"$d/hold.err" &
+	hp=$!
+	bg+=("$hp")
+	wait_for "$d/ready" || { fail "self-hold did not start: $(cat "$d/hold.err")"; return; }
+	{ "$WL" unsafe "$d/second" 1; } 2>/dev/null	# killed; event 2 overwrites held bytes
+	sleep 1
+	kill -0 "$swp" 2>/dev/null || { wait "$swp"; fail "splicewatch died (status $?) writing into its held output"; return; }
+	touch "$d/done"
+	wait "$hp"
+	stop_sw "$swp"
+	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
+	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
+	py '
+import json, sys
+ev = []
+for l in open(sys.argv[1], "rb").read().split(b"\n"):
+    try:
+        ev.append(json.loads(l.lstrip(b"#")))
+    except ValueError:
+        pass
+self_ev = [e for e in ev if isinstance(e, dict) and e.get("pid") == int(sys.argv[2])]
+assert self_ev, "no event for splicewatch itself (the test did not provoke it)"
+bad = [e["action"] for e in self_ev if e["action"] != "allowed"]
+assert not bad, bad
+print(len(self_ev))' "$d/out.json" "$swp" >"$d/nself" || return
+	figure "enforce self: $(cat "$d/nself") unsafe writes by splicewatch itself into its held -o file, all \"allowed\"; summary: $det detected"
+}
+
+test_enforce_pid_reuse() {
+	[ -w /proc/sys/kernel/ns_last_pid ] || { why="no writable /proc/sys/kernel/ns_last_pid"; return 77; }
+	start_sw sw enforce --json -o "$d/ev.json" || return 1
+	"$WL" pid-reuse "$d/f" 2>"$d/wl.err"
+	local r=$?
+	sleep 0.2
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
+	[ "$r" = 77 ] && { why=$(tail -1 "$d/wl.err"); return 77; }
+	[ "$r" = 0 ] || fail "$(grep -m2 -E 'FAIL|reliability_workload' "$d/wl.err" | tr '\n' ' ')" || return
+	py '
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("path") == sys.argv[2]]
+assert [(e["comm"], e["action"], e["splicer_comm"]) for e in ev] == [("rw-writer", "killed", "rw-splicer")], ev' \
+		"$d/ev.json" "$d/f" || return
+	figure "pid reuse: $(tail -1 "$d/wl.err")"
+}
+
+# ---- hygiene ---------------------------------------------------------------------
+
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN_RE='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)'
+
+test_asan_build() {
+	make -s asan >"$d/make.log" 2>&1 || fail "make asan: $(grep -m3 -E 'error|Error' "$d/make.log")"
+}
+
+test_asan_session_and_cli_errors() {
+	local A=$ROOT/build-asan/splicewatch
+	[ -x "$A" ] || fail "no build-asan/splicewatch" || return
+	SWBIN=$A start_sw sw trace --json -o "$d/ev.json" || return 1
+	"$WL" unsafe "$d/a" 3 2>/dev/null
+	"$WL" unsafe $'/'"${d#/}"$'/b \xff\n"' 1 $'x\xff\n\\' 2>/dev/null
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "asan trace exited $src: $(grep -m2 -E "$SAN_RE" "$d/sw.err")" || return
+	! grep -qE "$SAN_RE" "$d/sw.err" || fail "trace: $(grep -m3 -E "$SAN_RE" "$d/sw.err")" || return
+	SWBIN=$A start_sw text trace -P "$d/" || return 1
+	"$WL" unsafe "$d/c" 2 2>/dev/null
+	sleep 0.3
+	stop_sw "$swpid" TERM
+	[ "$src" = 0 ] && ! grep -qE "$SAN_RE" "$d/text.err" || fail "text trace: $src $(grep -m3 -E "$SAN_RE" "$d/text.err")" || return
+	SWBIN=$A start_sw enf enforce --dry-run --json --allow-comm foo --allow-pid 12345 || return 1
+	"$WL" unsafe "$d/e" 1 2>/dev/null
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] && ! grep -qE "$SAN_RE" "$d/enf.err" || fail "enforce: $src $(grep -m3 -E "$SAN_RE" "$d/enf.err")" || return
+	"$A" ci --report "$d/r.json" --junit "$d/j.xml" --write-baseline "$d/b.txt" -- "$WL" unsafe "$d/ci" 1 >/dev/null 2>"$d/ci.err"
+	local rc=$?
+	[ "$rc" = 3 ] || [ "$rc" = 137 ] || fail "ci exited $rc: $(tail -2 "$d/ci.err")" || return
+	! grep -qE "$SAN_RE" "$d/ci.err" || fail "ci: $(grep -m3 -E "$SAN_RE" "$d/ci.err")" || return
+	"$A" ci -q --baseline "$d/b.txt" -- "$WL" unsafe "$d/ci" 1 >/dev/null 2>"$d/ci2.err"
+	! grep -qE "$SAN_RE" "$d/ci2.err" || fail "ci baseline: $(grep -m3 -E "$SAN_RE" "$d/ci2.err")" || return
+	# The command-line error paths (tests/suites/cli.sh), each must exit 2 cleanly.
+	printf '#c\nbad line\n' >"$d/badbase"
+	local args n=0
+	while IFS= read -r args; do
+		# shellcheck disable=SC2086
+		eval "set -- $args"
+		"$A" "$@" >/dev/null 2>"$d/cli.err"
+		rc=$?
+		n=$((n + 1))
+		[ "$rc" = 2 ] || fail "'$args': exit $rc, want 2: $(grep -m2 -E "$SAN_RE|splicewatch" "$d/cli.err")" || return
+		! grep -qE "$SAN_RE" "$d/cli.err" || fail "'$args': $(grep -m3 -E "$SAN_RE" "$d/cli.err")" || return
+	done <<-EOF
+	
+	frobnicate
+	--bogus
+	trace --bogus
+	trace --pid abc
+	trace --comm 0123456789abcdefXYZ
+	trace --path relative/dir
+	trace --cgroup /nonexistent/cg
+	trace --max-holds 5
+	trace --ringbuf-kib 1
+	trace --backend bogus
+	trace --backend fentry
+	trace -o /nonexistent/dir/out
+	trace extra
+	enforce --signal SIGFOO
+	enforce --allow-pid -3
+	enforce --allow-comm ''
+	enforce --allow-cgroup /nonexistent
+	enforce --action maim
+	ci
+	ci --baseline /nonexistent -- true
+	ci --baseline $d/badbase -- true
+	ci --report /nonexistent/r.json -- true
+	stats --bogus
+	top --bogus
+	features --bogus
+	EOF
+	figure "asan: trace (json, text), enforce --dry-run, ci (report, junit, baseline) and $n CLI error paths: no sanitizer findings"
+}
+
+test_valgrind_trace() {
+	command -v valgrind >/dev/null || { why="valgrind is not installed"; return 77; }
+	# libbpf zeroes only the bpf_attr fields a command uses (attr_sz); valgrind
+	# 3.19 checks more of the union. Suppressed for libbpf's frames only.
+	cat >"$d/libbpf.supp" <<-'EOF'
+	{
+	   libbpf-partial-bpf-attr-1
+	   Memcheck:Param
+	   bpf(attr->expected_attach_type)
+	   fun:syscall
+	   obj:*/libbpf.so*
+	}
+	{
+	   libbpf-partial-bpf-attr-2
+	   Memcheck:Param
+	   bpf(attr->prog_ifindex)
+	   fun:syscall
+	   obj:*/libbpf.so*
+	}
+	EOF
+	"$WL" unsafe "$d/warm" 1 2>/dev/null
+	SWBIN="valgrind" start_sw vg --suppressions="$d/libbpf.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$SW" trace --json -o "$d/ev.json" ||
+		{ why="$why (valgrind cannot run it?)"; return 1; }
+	"$WL" unsafe "$d/a" 5 2>/dev/null
+	"$WL" unsafe "$d/b" 1 $'v\xff"\n' 2>/dev/null
+	sleep 1
+	stop_sw "$swpid"
+	local lost def
+	def=$(sed -nE 's/.*definitely lost: ([0-9,]+) bytes.*/\1/p' "$d/vg.err")
+	figure "valgrind: exit $src; $(grep -m1 -E 'ERROR SUMMARY' "$d/vg.err" | sed 's/^==[0-9]*== //'); definitely lost ${def:-0}; events $(grep -c "$d/" "$d/ev.json")"
+	[ "$src" = 0 ] || fail "valgrind exit $src: $(grep -m3 -E 'Invalid|uninitialised|definitely|ERROR SUMMARY' "$d/vg.err")" || return
+	[ "$(grep -c "\"path\":\"$d/a\"" "$d/ev.json")" = 5 ] || fail "under valgrind: $(grep -c "$d/a" "$d/ev.json") of 5 events"
+}
+
+test_cppcheck() {
+	command -v cppcheck >/dev/null || { why="cppcheck is not installed"; return 77; }
+	make -s cppcheck >"$d/cppcheck.log" 2>&1 || fail "$(grep -m3 -E '\[|error' "$d/cppcheck.log" | tr '\n' ' ')"
+}
+
+test_fuzz() {
+	make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS" >"$d/fuzz.log" 2>&1
+	local rc=$?
+	sed -n 's/^fuzz: \(.*number_of_executed_units.*\)/\1/p' "$d/fuzz.log" | while read -r l; do figure "fuzz: $l"; done
+	[ "$rc" = 0 ] || fail "$(grep -E 'FAILED|ERROR|SUMMARY|error:|runtime error' "$d/fuzz.log" | head -4 | tr '\n' ' ')"
+}
+
+# ---- run -------------------------------------------------------------------------
+
+if group hygiene || group asan; then
+	t asan_build test_asan_build
+	t asan_session_and_cli_errors test_asan_session_and_cli_errors
+fi
+group hygiene || group valgrind && t valgrind_trace_no_leaks_or_errors test_valgrind_trace
+group hygiene || group cppcheck && t cppcheck_src_clean test_cppcheck
+group hygiene || group fuzz && t fuzz_json_ci_baseline_policy test_fuzz
+if group privileges; then
+	t not_root_one_clear_message test_not_root_one_clear_message
+fi
+if group faults; then
+	t sigkill_leaves_no_bpf_objects test_sigkill_leaves_nothing
+	t sigint_and_sigterm_exit_0_with_summary test_sigint_and_sigterm_summary
+	t two_instances_both_report test_two_instances_both_report
+	t killed_splicer_leaves_no_stale_hold test_killed_splicer_leaves_no_stale_hold
+fi
+if group input; then
+	t hostile_names_json_and_text test_hostile_names_json_and_text
+	t spaces_in_path_filter_and_output test_spaces_in_path_filter_and_output
+fi
+if group capacity; then
+	t capacity_untracked_and_recovery test_capacity_untracked_and_recovery
+	t ringbuf_overflow_detected_eq_shown_plus_lost test_ringbuf_overflow_accounting
+fi
+if group enforcement; then
+	t enforce_never_signals_itself test_enforce_never_signals_itself
+	t enforce_pid_reuse_only_writer_killed test_enforce_pid_reuse
+fi
+if group load; then
+	t load_stress_ng_under_trace test_load_trace
+	t load_stress_ng_under_enforce test_load_enforce
+fi
+exit 0
