@@ -14,3 +14,5 @@ test check: splicewatch $(TEST_BINS)
 
 -include tests/stats.mk
 -include tests/ci.mk
+-include tests/reliability.mk
+-include tests/enforce.mk
