@@ -153,10 +153,8 @@ static __always_inline void emit_capacity(void)
 
 	count(SW_CNT_UNTRACKED, 1);
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count(SW_CNT_LOST, 1);
-		return;
-	}
+	if (!ev)
+		return;		/* counted as untracked above; not a lost report */
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->type = SW_EV_CAPACITY;
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -599,7 +597,10 @@ struct check_ctx {
 	struct sw_pipe_state *ps;
 	struct pipe_ring ring;
 	u32 start;
-	struct sw_chunk_holder holder;
+	/* who put the pages into the pipe, and when */
+	u32 splicer_pid;
+	u64 hold_ts_ns;
+	char splicer_comm[SW_TASK_COMM_LEN];
 	/* result */
 	bool found;
 	u64 index;
@@ -663,7 +664,9 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 		return false;
 	c->ps = ps;
 	c->start = from;
-	c->holder = *h;
+	c->splicer_pid = h->splicer_pid;
+	c->hold_ts_ns = h->ts_ns;
+	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
 	bpf_loop(n, seq_cb, c, 0);
 	if (c->found)
 		c->pipe_ino = ps->ino;
@@ -674,7 +677,6 @@ static long chunk_cb(u64 i, void *data)
 {
 	struct check_ctx *c = data;
 	struct sw_chunk_key key = { .mapping = c->mapping, .chunk = c->first_chunk + i };
-	struct sw_chunk_holder h;
 	struct sw_chunk *ch;
 	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi, mask;
 	int k;
@@ -686,10 +688,9 @@ static long chunk_cb(u64 i, void *data)
 	hi = c->last_index < base + 63 ? c->last_index - base : 63;
 	mask = (hi - lo == 63 ? ~0ULL : ((1ULL << (hi - lo + 1)) - 1)) << (lo & 63);
 	for (k = 0; k < SW_HOLDERS_PER_CHUNK; k++) {
-		h = ch->h[k];
-		if (!h.pipe || !(h.pages & mask))
+		if (!ch->h[k].pipe || !(ch->h[k].pages & mask))
 			continue;
-		if (holder_overlaps(c, &h))
+		if (holder_overlaps(c, &ch->h[k]))
 			return 1;
 	}
 	return 0;
@@ -888,6 +889,17 @@ static __always_inline bool allowed(struct sw_event *ev)
 	       (!(ev->flags & SW_EVF_PATH_FS_RELATIVE) && path_allowed(ev->path, ev->path_len));
 }
 
+/* Is the task pid 1 of its own pid namespace? */
+static __always_inline bool ns_init(struct task_struct *task)
+{
+	struct pid *pid = task->group_leader->thread_pid;
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
+	return up.nr == 1;
+}
+
 /* How a decision can stop the write: not at all but by a signal, by the LSM
  * hook the syscall reaches next (file recorded now), or right now (we are in
  * that LSM hook). */
@@ -909,8 +921,10 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 		return SW_ACT_REPORTED;
 	if (allowed(ev))
 		return SW_ACT_ALLOWED;
-	/* Never pid 1, kernel threads or ourselves. */
-	if (ev->pid <= 1 || ev->pid == self_tgid || (task->flags & 0x00200000 /* PF_KTHREAD */))
+	/* Never pid 1 (of any pid namespace: a container's init), kernel
+	 * threads or ourselves. */
+	if (ev->pid <= 1 || ev->pid == self_tgid || (task->flags & 0x00200000 /* PF_KTHREAD */) ||
+	    ns_init(task))
 		return SW_ACT_ALLOWED;
 	if (dry_run)
 		return SW_ACT_WOULD_KILL;
@@ -970,9 +984,9 @@ static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file
 	ev->held_offset = c->held_offset;
 	ev->held_len = c->held_len;
 	ev->pipe_ino = c->pipe_ino;
-	ev->splicer_pid = c->holder.splicer_pid;
-	__builtin_memcpy(ev->splicer_comm, c->holder.splicer_comm, sizeof(ev->splicer_comm));
-	ev->held_ns = ev->ts_ns - c->holder.ts_ns;
+	ev->splicer_pid = c->splicer_pid;
+	__builtin_memcpy(ev->splicer_comm, c->splicer_comm, sizeof(ev->splicer_comm));
+	ev->held_ns = ev->ts_ns - c->hold_ts_ns;
 	path_len = 0;
 	if (file)
 		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
@@ -1042,6 +1056,9 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	long fd = regs->di;
 	bool late = false;
 
+	/* Our own output (a held -o file) would report itself forever. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
 	switch (id) {
 	case SW_NR_write:
 		op = SW_OP_WRITE;

@@ -127,7 +127,7 @@ static size_t group_rank(struct group *g, size_t *n, uint32_t top, const char **
 
 static int group_find(const struct group *g, size_t n, const char *name)
 {
-	struct group key;
+	struct group key = { 0 };
 	const struct group *hit;
 
 	snprintf(key.name, sizeof(key.name), "%s", name);

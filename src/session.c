@@ -80,8 +80,25 @@ static int check_environment(void)
 	return 0;
 }
 
+/* "none [integrity] confidentiality": the bracketed mode is in force. */
+static bool kernel_locked_down(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
+}
+
 static const char *load_hint(int err)
 {
+	if (kernel_locked_down())
+		return "the kernel is locked down (/sys/kernel/security/lockdown), which "
+		       "forbids the BPF programs splicewatch needs";
 	switch (err) {
 	case EPERM:
 	case EACCES:
@@ -199,7 +216,10 @@ static bool fentry_loads(const struct btf *btf)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct bpf_prog_load_opts opts = {
+		.sz = sizeof(opts),
+		.expected_attach_type = BPF_TRACE_FENTRY,
+	};
 	int id, fd;
 
 	id = btf ? btf__find_by_name_kind(btf, "free_pipe_info", BTF_KIND_FUNC) : -1;
@@ -388,7 +408,7 @@ int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono)
  * where no tracepoint looks. */
 static void run_gc(struct sw_session *s)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
 
 	s->last_gc_ns = mono_ns();
 	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.sw_gc), &opts) && sw_verbose)
@@ -422,6 +442,9 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 		if (mono_ns() - s->last_gc_ns > GC_INTERVAL_NS)
 			run_gc(s);
 	}
+	/* Stop producing before the last drain, so every event detected is
+	 * either shown or counted as lost. */
+	splicewatch_bpf__detach(s->skel);
 	sw_session_drain(s);
 	return err;
 }

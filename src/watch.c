@@ -18,8 +18,9 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 		cfg->max_holds = v;
 		return 1;
 	case OPT_RINGBUF:
-		if (!parse_u64(arg, &v) || v < 4 || v > (1U << 20)) {
-			sw_err("--ringbuf-kib: '%s' is not a number from 4 to 1048576", arg);
+		/* 16 KiB: an event with the longest path must fit. */
+		if (!parse_u64(arg, &v) || v < 16 || v > (1U << 20)) {
+			sw_err("--ringbuf-kib: '%s' is not a number from 16 to 1048576", arg);
 			return -1;
 		}
 		cfg->ringbuf_kib = v;
