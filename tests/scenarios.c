@@ -114,7 +114,7 @@ static void expect_report(struct tctx *t, const char *op, int64_t woff, int64_t 
 /* What the pipe reader gets first: the new bytes if the write lands. */
 static void expect_pipe(struct tctx *t, int pr, const char *landed, const char *original)
 {
-	const char *want = t->enforce && t->e->prevented ? original : landed;
+	const char *want = t->enforce && (t->e->prevented || t->deny) ? original : landed;
 
 	t->e->pipe_fd = pr;
 	t->e->pipe_bytes_len = strlen(want);
@@ -129,6 +129,11 @@ static void expect_safe(struct tctx *t)
 
 static int child_ok(struct tctx *t, ssize_t got, ssize_t want, const char *what)
 {
+	/* Under --action deny the unsafe write must fail with EPERM instead. */
+	if (t->deny && t->e->reports && got == -1 && errno == EPERM) {
+		t->e->denied_seen = true;
+		return 0;
+	}
 	if (got != want) {
 		fail(t, "%s returned %zd, want %zd", what, got, want);
 		return 1;

@@ -9,7 +9,7 @@
  * which every event of the scenario has been delivered (one ring buffer, FIFO),
  * so "no event" is asserted without sleeping.
  *
- * Usage: swtest [--enforce] [--splicewatch PATH] [--backend NAME] [FILTER]
+ * Usage: swtest [--enforce | --deny] [--splicewatch PATH] [--backend NAME] [FILTER]
  */
 #include <ctype.h>
 #include <errno.h>
@@ -42,6 +42,7 @@ struct event {
 static const char *sw_bin = "./splicewatch";
 static const char *backend;
 static bool enforce_mode;
+static bool deny_mode;		/* enforce --action deny */
 static pid_t sw_pid;
 static char events_path[256], stderr_path[256];
 static FILE *events_f;
@@ -217,6 +218,10 @@ static int start_splicewatch(void)
 	argv[argc++] = "--json";
 	argv[argc++] = "-o";
 	argv[argc++] = events_path;
+	if (deny_mode) {
+		argv[argc++] = "--action";
+		argv[argc++] = "deny";
+	}
 	if (enforce_mode) {
 		argv[argc++] = "--allow-comm";
 		argv[argc++] = SENTINEL_COMM;
@@ -440,7 +445,8 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	bool ok = false;
 	pid_t writer;
 
-	snprintf(name, sizeof(name), "%s%s[%s]", enforce_mode ? "enforce/" : "", sc->name, fs_names[fs]);
+	snprintf(name, sizeof(name), "%s%s[%s]", deny_mode ? "deny/" : enforce_mode ? "enforce/" : "",
+		 sc->name, fs_names[fs]);
 	snprintf(dir, sizeof(dir), "%s/%s", fs_dirs[fs], sc->name);
 	if (mkdir(dir, 0755)) {
 		snprintf(why, sizeof(why), "mkdir %s: %s", dir, strerror(errno));
@@ -454,11 +460,17 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	e->prevented = true;
 	t.dir = dir;
 	t.enforce = enforce_mode;
+	t.deny = deny_mode;
 	t.e = e;
 
 	if (sc->setup && sc->setup(&t)) {
 		snprintf(why, sizeof(why), "setup failed: %s", e->failure);
 		goto out;
+	}
+	/* BPF LSM refuses every path before a byte changes, truncation included. */
+	if (deny_mode && e->reports && strcmp(e->op, "mmap")) {
+		strcpy(e->action, "denied");
+		e->prevented = true;
 	}
 	writer = fork();
 	if (writer == 0)
@@ -478,6 +490,10 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	if (nevs && !check_event(&evs[0], e, writer, why, sizeof(why)))
 		goto out;
 
+	if (deny_mode && e->reports && !strcmp(e->action, "denied") && !e->denied_seen) {
+		snprintf(why, sizeof(why), "the write did not fail with EPERM");
+		goto out;
+	}
 	if (enforce_mode && e->reports && strncmp(e->action, "killed", 6) == 0) {
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
 			snprintf(why, sizeof(why), "writer was not killed by SIGKILL (status 0x%x)", status);
@@ -541,6 +557,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--enforce"))
 			enforce_mode = true;
+		else if (!strcmp(argv[i], "--deny"))
+			enforce_mode = deny_mode = true;
 		else if (!strcmp(argv[i], "--splicewatch") && i + 1 < argc)
 			sw_bin = argv[++i];
 		else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
@@ -548,7 +566,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			filter = argv[i];
 		else {
-			fprintf(stderr, "usage: swtest [--enforce] [--splicewatch PATH] [--backend NAME] [GLOB]\n");
+			fprintf(stderr, "usage: swtest [--enforce | --deny] [--splicewatch PATH] [--backend NAME] [GLOB]\n");
 			return 2;
 		}
 	}
@@ -583,6 +601,7 @@ int main(int argc, char **argv)
 	unlink(events_path);
 	unlink(stderr_path);
 	cleanup_fs();
-	printf("# %s: %d passed, %d failed\n", enforce_mode ? "enforce" : "trace", passed, failed);
+	printf("# %s: %d passed, %d failed\n", deny_mode ? "deny" : enforce_mode ? "enforce" : "trace",
+	       passed, failed);
 	return failed ? 1 : 0;
 }

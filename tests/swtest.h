@@ -32,6 +32,7 @@ struct expect {
 	int pipe_fd;			/* -1: nothing to check */
 	char pipe_bytes[64];
 	int pipe_bytes_len;
+	bool denied_seen;		/* the writer's syscall failed with EPERM */
 	char failure[256];		/* set when the scenario itself could not run */
 };
 
@@ -41,6 +42,7 @@ struct tctx {
 	enum fs_kind fs;
 	const char *dir;		/* a fresh directory on the test filesystem */
 	bool enforce;			/* running under `splicewatch enforce` */
+	bool deny;			/* ... with --action deny (BPF LSM) */
 	struct expect *e;		/* shared with the writer child */
 	/* scratch state set up by setup() and used by write() */
 	int fd, fd2, pr, pw, pr2, pw2;

@@ -3,7 +3,7 @@
 #
 #   guest-swtest.sh BACKEND SUITES [GLOB]
 #
-# SUITES: "trace", "enforce" or "trace enforce". Expects /sw/splicewatch and
+# SUITES: any of "trace", "enforce", "deny" (enforce --action deny). Expects /sw/splicewatch and
 # /sw/swtest. Prints section markers ("@@ features", "@@ suite trace",
 # "@@ status trace N", "@@ vv", "@@ end") that matrix.sh parses, and swtest's
 # "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
@@ -22,6 +22,7 @@ for s in $SUITES; do
     case "$s" in
         trace) flag="" ;;
         enforce) flag="--enforce" ;;
+        deny) flag="--deny" ;;
         *) echo "@@ status $s 2"; continue ;;
     esac
     echo "@@ suite $s"
@@ -34,7 +35,7 @@ for s in $SUITES; do
     if grep -q '^not ok start-up' /tmp/swtest.out; then
         # cannot load: keep the verifier's verdict, skip the other suites
         echo "@@ vv $s"
-        mode=trace; [ "$s" = enforce ] && mode=enforce
+        mode=trace; [ "$s" != trace ] && mode=enforce
         timeout 30 "$SW" -vv "$mode" --backend "$B" > /tmp/vv.log 2>&1
         grep -E "program load failed|failed to load|BEGIN PROG LOAD LOG|END PROG LOAD LOG|^splicewatch:|failed to (find|attach|create|resolve)" /tmp/vv.log | grep -v 'BPF token' | head -n 20
         echo "@@ vvlog"

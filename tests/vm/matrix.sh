@@ -210,11 +210,11 @@ parse_vm() { # kernel backend log rc secs
                 sub(/^(not )?ok /, "", line)
                 why = ""
                 if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
-                if (suite == "enforce" && line !~ /^enforce\//) line = "enforce/" line
+                if (suite != "trace" && index(line, suite "/") != 1) line = suite "/" line
                 emit(ok, line, why); nlines[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce): [0-9]+ passed/) { summary[suite] = 1; next }
+            if (line ~ /^# (trace|enforce|deny): [0-9]+ passed/) { summary[suite] = 1; next }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
             next
         }
@@ -225,7 +225,7 @@ parse_vm() { # kernel backend log rc secs
                     why = startwhy[s] != "" ? startwhy[s] : "splicewatch did not start"
                     if (vvprog != "") why = why "; " vvprog
                     if (lastv != "") why = why "; verifier: " lastv
-                    emit(0, (s == "trace" ? "load" : "enforce/load"), why)
+                    emit(0, (s == "trace" ? "load" : s "/load"), why)
                     break   # the guest skips the remaining suites
                 }
                 if (!started[s]) {
