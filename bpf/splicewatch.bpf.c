@@ -1333,10 +1333,15 @@ __noinline int forget_pipe(u64 pipe)
 }
 
 SEC("fentry/free_pipe_info")
-int BPF_PROG(sw_fentry_free_pipe, struct pipe_inode_info *pipe)
+int sw_fentry_free_pipe(u64 *ctx)
 {
-	if (counters[SW_CNT_HELD_SLOTS])
-		forget_pipe((u64)pipe);
+	u64 pipe;
+
+	if (!counters[SW_CNT_HELD_SLOTS])
+		return 0;
+	/* Read as a plain number: a global function takes no typed pointers. */
+	bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]);
+	forget_pipe(pipe);
 	return 0;
 }
 
@@ -1486,14 +1491,21 @@ __noinline int gc_pipe(u64 pipe)
 {
 	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
 	struct pipe_ring ring;
+	u64 gen;
 
 	if (!ps)
 		return 0;
+	gen = ps->gen;
 	if (!live_pipe(pipe) || read_ring((struct pipe_inode_info *)pipe, &ring) ||
 	    (u64)ring.bufs != ps->bufs) {
+		if (ps->gen != gen)
+			return 0;	/* re-synced meanwhile: alive after all */
 		count(SW_CNT_STALE_DROPPED, ps->held);
 		release_all(ps);
-		bpf_map_delete_elem(&pipes, &pipe);
+		/* A new pipe at this address may have taken the state over (a sync
+		 * resets it with a new generation): then it is not ours to delete. */
+		if (ps->gen == gen)
+			bpf_map_delete_elem(&pipes, &pipe);
 		return 0;
 	}
 	/* Consumed through a path we do not hook (io_uring): forget it. */

@@ -723,8 +723,7 @@ static void *thread_pwrite(void *arg)
 	struct tctx *t = arg;
 
 	t->e->tid = syscall(SYS_gettid);
-	if (pwrite(t->fd, W8, 8, 0) != 8)
-		fail(t, "thread pwrite");
+	child_ok(t, pwrite(t->fd, W8, 8, 0), 8, "thread pwrite");
 	return NULL;
 }
 
