@@ -18,7 +18,9 @@ static const char *const tracepoints[] = {
 static const char *const functions[] = {
 	"copy_page_to_iter_pipe", "filemap_splice_read", "splice_folio_into_pipe",
 	"generic_file_splice_read", "shmem_file_splice_read", "page_cache_pipe_buf_release",
-	"generic_perform_write", "filemap_dirty_folio", "do_truncate", "vfs_fallocate",
+	"generic_perform_write", "iomap_file_buffered_write", "free_pipe_info",
+	"filemap_dirty_folio", "bpf_lsm_file_permission", "bpf_lsm_file_truncate",
+	"bpf_lsm_path_truncate",
 };
 
 static const struct {
@@ -33,24 +35,10 @@ static const struct {
 			    "tmpfs partial-page cuts not observable" },
 	{ "mmap stores", "first store to a clean page only (writeback_dirty_folio); "
 			 "tmpfs and already-dirty pages not observable" },
-	{ "io_uring, AIO, in-kernel writers", "not observable" },
+	{ "io_uring, AIO, in-kernel writers", "fentry/kprobe backends: generic_perform_write and "
+					       "iomap_file_buffered_write (op write_iter); "
+					       "tracepoint backend: not observable" },
 };
-
-static bool lsm_has_bpf(void)
-{
-	char buf[512] = "";
-	FILE *f = fopen("/sys/kernel/security/lsm", "re");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	for (char *tok = strtok(buf, ",\n"); tok; tok = strtok(NULL, ",\n"))
-		if (!strcmp(tok, "bpf"))
-			return true;
-	return false;
-}
 
 static bool has_tracepoint(const struct btf *btf, const char *name)
 {
@@ -72,7 +60,8 @@ int cmd_features(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool json_out = false, btf_ok, kprobes, lsm;
+	bool json_out = false, btf_ok, kprobes, lsm, fentry;
+	const char *backend;
 	struct btf *btf;
 	struct utsname u;
 	struct json j;
@@ -104,7 +93,9 @@ int cmd_features(int argc, char **argv)
 	btf = btf__load_vmlinux_btf();
 	btf_ok = btf != NULL;
 	kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
-	lsm = lsm_has_bpf();
+	lsm = sw_lsm_bpf_active();
+	fentry = geteuid() == 0 && sw_fentry_loads(btf);
+	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
 
 	if (json_out) {
 		json_init(&j, stdout, true);
@@ -112,9 +103,12 @@ int cmd_features(int argc, char **argv)
 		json_str(&j, "kernel", u.release);
 		json_bool(&j, "btf", btf_ok);
 		json_bool(&j, "kprobes", kprobes);
+		json_bool(&j, "fentry", fentry);
+		json_bool(&j, "fentry_probed", geteuid() == 0);
 		json_bool(&j, "bpf_lsm", lsm);
 		json_bool(&j, "ring_buffer", true);
-		json_str(&j, "backend", "tracepoint");
+		json_str(&j, "backend", btf_ok ? backend : NULL);
+		json_str(&j, "deny", lsm ? "bpf_lsm" : "falls back to kill");
 		json_obj_begin(&j, "tracepoints");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
 			json_bool(&j, tracepoints[i], has_tracepoint(btf, tracepoints[i]));
@@ -132,14 +126,17 @@ int cmd_features(int argc, char **argv)
 		printf("kernel:       %s\n", u.release);
 		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
 		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
-		printf("bpf lsm:      %s\n", lsm ? "active" : "not active");
+		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
+		       fentry ? "yes" : "no (a probe program was refused)");
+		printf("bpf lsm:      %s\n", lsm ? "active: enforce --action deny refuses writes"
+					      : "not active: --action deny falls back to kill");
 		printf("ring buffer:  yes\n");
-		printf("backend:      tracepoint (tp_btf; the only backend in this build)\n");
+		printf("backend:      %s (auto: fentry, else kprobe, else tracepoint)\n", backend);
 		printf("\ntracepoints (tp_btf):\n");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
 			printf("  %-36s %s\n", tracepoints[i],
 			       has_tracepoint(btf, tracepoints[i]) ? "found" : "missing");
-		printf("\nkernel functions in BTF (for fentry/kprobe backends):\n");
+		printf("\nkernel functions in BTF (fentry/kprobe/LSM hooks):\n");
 		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
 			printf("  %-36s %s\n", functions[i],
 			       has_function(btf, functions[i]) ? "found" : "missing");

@@ -210,7 +210,7 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 
 /* Can an fentry program load here? A tiny probe answers in microseconds where
  * a failed load of the whole object takes seconds of verification. */
-static bool fentry_loads(const struct btf *btf)
+bool sw_fentry_loads(const struct btf *btf)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -337,7 +337,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 
 		if (b == BACKEND_KPROBE && access("/sys/bus/event_source/devices/kprobe", F_OK)) {
 			err = -ENOENT;
-		} else if (b == BACKEND_FENTRY && !fentry_loads(btf)) {
+		} else if (b == BACKEND_FENTRY && !sw_fentry_loads(btf)) {
 			err = -EPERM;
 		} else {
 			err = load_backend(s, cfg, b, deny, btf);

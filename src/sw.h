@@ -74,6 +74,8 @@ struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
 bool sw_lsm_bpf_active(void);
+struct btf;
+bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
