@@ -131,12 +131,15 @@ struct event_scratch {
 	char tmp[SW_PATH_MAX + 256];	/* slack: masked offset + a name always fits */
 };
 
+/* Per thread for the same reason as sync_scratch (see there). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
 	__type(key, u32);
 	__type(value, struct event_scratch);
 } scratch SEC(".maps");
+
+static const struct event_scratch zero_scratch = {};
 
 static __always_inline void count(enum sw_counter c, s64 n)
 {
@@ -290,12 +293,28 @@ struct sync_state {
 	u64 chunk_pages;
 };
 
+/* Per thread, not per CPU: syscall tracepoints are faultable from 6.14 on, so
+ * their programs run preemptible and two tasks on one CPU would share a
+ * per-CPU buffer. LRU: idle threads' entries are recycled. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
 	__type(key, u32);
 	__type(value, struct sync_state);
 } sync_scratch SEC(".maps");
+
+static const struct sync_state zero_sync = {};
+
+static __always_inline void *thread_scratch(void *map, const void *zero)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	void *v = bpf_map_lookup_elem(map, &tid);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, &tid, zero, BPF_ANY);
+	return bpf_map_lookup_elem(map, &tid);
+}
 
 struct sync_ctx {
 	u64 pipe;
@@ -542,9 +561,8 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 			/* A ring this large would alias positions in the bitmap. */
 			emit_capacity();
 		} else {
-			u32 zero = 0;
 
-			c.st = bpf_map_lookup_elem(&sync_scratch, &zero);
+			c.st = thread_scratch(&sync_scratch, &zero_sync);
 			if (!c.st)
 				return;
 			__builtin_memset(c.st, 0, sizeof(*c.st));
@@ -951,7 +969,7 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file,
 				  s64 wpos, u64 wlen, u32 flags, bool late, u32 deny_how)
 {
-	u32 zero = 0, path_len;
+	u32 path_len;
 	struct event_scratch *s;
 	struct address_space *as;
 	struct inode *host;
@@ -960,7 +978,7 @@ static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file
 
 	if (!in_scope(id >> 32))
 		return SW_ACT_REPORTED;
-	s = bpf_map_lookup_elem(&scratch, &zero);
+	s = thread_scratch(&scratch, &zero_scratch);
 	if (!s)
 		return SW_ACT_REPORTED;
 	ev = (struct sw_event *)s->ev;
@@ -1176,8 +1194,13 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 {
 	/* Common case: no pipe holds any page: nothing can be unsafe. */
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!counters[SW_CNT_HELD_SLOTS]) {
+		/* Start-up: the frontend calls getppid until the hooks see it. */
+		if (id == SW_NR_getppid && !counters[SW_CNT_LIVE_ENTER] &&
+		    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+			counters[SW_CNT_LIVE_ENTER] = 1;
 		return 0;
+	}
 	return check_write(regs, id);
 }
 
@@ -1197,6 +1220,10 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 	}
 
 	switch (id) {
+	case SW_NR_getppid:
+		if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+			counters[SW_CNT_LIVE_EXIT] = 1;
+		return 0;
 	case SW_NR_splice:		/* in: di, out: dx */
 		if (ret <= 0)
 			return 0;

@@ -11,6 +11,7 @@
 #define SW_NR_writev		20
 #define SW_NR_sendfile		40
 #define SW_NR_fcntl		72
+#define SW_NR_getppid		110
 #define SW_NR_truncate		76
 #define SW_NR_ftruncate		77
 #define SW_NR_splice		275

@@ -156,6 +156,8 @@ enum sw_counter {
 	SW_CNT_CHUNKS,		/* chunk entries (swept by GC when crowded) */
 	SW_CNT_MAPPING_TOMBS,	/* mappings entries with nothing held */
 	SW_CNT_GEN,		/* pipe state generations handed out */
+	SW_CNT_LIVE_ENTER,	/* sys_enter saw our own probe syscall: hooks are live */
+	SW_CNT_LIVE_EXIT,
 	SW_CNT__COUNT,
 };
 

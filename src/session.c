@@ -307,6 +307,32 @@ static int parse_backend(const char *name, enum backend *b)
 	return -1;
 }
 
+#define HOOKS_LIVE_TIMEOUT_S 120
+
+/* "Ready" must mean watching: attaching a program is not always effective at
+ * once (syscall tracepoints became faultable in 6.14; seen under qemu as tens
+ * of seconds on 7.x). Make a syscall the hooks recognise until both saw it. */
+static int wait_hooks_live(struct sw_session *s)
+{
+	const volatile u64 *k = s->skel->bss->counters;
+	uint64_t start = mono_ns();
+	bool told = false;
+
+	while (!k[SW_CNT_LIVE_ENTER] || !k[SW_CNT_LIVE_EXIT]) {
+		if (mono_ns() - start > HOOKS_LIVE_TIMEOUT_S * 1000000000ULL)
+			return -1;
+		if (!told && mono_ns() - start > 1000000000ULL) {
+			sw_info("waiting for the kernel to start running the programs...");
+			told = true;
+		}
+		getppid();
+		usleep(5000);
+	}
+	if (sw_verbose)
+		sw_info("hooks live after %.1f ms", (mono_ns() - start) / 1e6);
+	return 0;
+}
+
 struct sw_session *sw_session_open(const struct sw_config *cfg)
 {
 	static const enum backend auto_order[] = { BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TRACEPOINT };
@@ -368,6 +394,11 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 			       load_hint(-err));
 		free(s);
 		return NULL;
+	}
+	if (wait_hooks_live(s)) {
+		sw_err("the kernel did not start running the attached programs within %d s",
+		       HOOKS_LIVE_TIMEOUT_S);
+		goto fail;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), ringbuf_cb, s, NULL);
 	if (!s->rb) {

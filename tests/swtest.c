@@ -291,7 +291,8 @@ static pid_t run_sentinel(void)
 			_exit(1);
 		pwrite(fd, "S", 1, 0);
 		unlink(path);
-		_exit(0);
+		/* 3: the pipe got a copy, not the page: nothing to report. */
+		_exit(read(p[0], buf, 1) == 1 && buf[0] == 's' ? 3 : 0);
 	}
 	return pid;
 }
@@ -307,6 +308,8 @@ static int collect(pid_t writer, struct event *evs, int max, int *nevs, char *wh
 
 	*nevs = 0;
 	waitpid(sentinel, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		printf("# the kernel copied the sentinel's page into the pipe instead of sharing it\n");
 	while (!seen && now_ms() < deadline) {
 		int before = n;
 
@@ -575,6 +578,20 @@ int main(int argc, char **argv)
 		printf("not ok start-up: could not start splicewatch or mount the test filesystems\n");
 		cleanup_fs();
 		return 1;
+	}
+	/* Attach is not always effective at once: under qemu TCG on 7.x the first
+	 * holds right after start-up were missed now and then. Measure it rather
+	 * than let the first scenarios absorb it. */
+	{
+		struct event ev[1];
+		char why[256];
+		uint64_t t0 = now_ms();
+		int n, tries = 0;
+
+		while (tries++ < 4 && collect(-1, ev, 1, &n, why, sizeof(why)))
+			;
+		printf("# first sentinel seen %llu ms after start-up (%d tries)\n",
+		       (unsigned long long)(now_ms() - t0), tries);
 	}
 	for (int i = 0; i < n_scenarios; i++) {
 		const struct scenario *sc = &scenarios[i];
