@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "tests load BPF programs: run them as root" >&2; exit 2; }
 suites=("tests/build/swtest" "tests/build/swtest --enforce")
 for s in tests/suites/*.sh; do [ -e "$s" ] && suites+=("$s"); done
+# The kernel matrix: Debian 6.1, 6.12 and 7.x under qemu, every backend, the
+# trace, enforce and deny suites (tests/vm/README.md). SW_VMTEST=0 skips it.
+# 5.10 is not supported (no bpf_loop, no BPF atomics): not in the default list.
+if [ "${SW_VMTEST:-1}" != 0 ]; then
+	export SW_VM_KERNELS=${SW_VM_KERNELS:-6.1 6.12 7}
+	export SW_VM_BACKENDS=${SW_VM_BACKENDS:-tracepoint fentry kprobe}
+	export SW_VM_SUITES=${SW_VM_SUITES:-trace enforce deny}
+	suites+=("tests/vm/matrix.sh")
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for s in "${suites[@]}"; do
