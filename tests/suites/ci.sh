@@ -304,14 +304,14 @@ test_enforce() {
 
 test_lost_records() {
 	mkdir -p "$d/l"
-	ci --ringbuf-kib 16 --report "$d/r.json" -- "$WL" unsafe-many "$d/l/data" 20000
+	ci --ringbuf-kib 16 --report "$d/r.json" -- "$WL" unsafe-many "$d/l/data" 200000
 	wrote || return 2
 	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
 	jt "$d/r.json" 'r["lost_records"] > 0 and r["lost_records_fail"]' || fail "no lost records" || return
 	grep -q 'LOST' "$d/err" || fail "summary does not mention lost records" || return
 	# Findings covered, lost records allowed: COMMAND's status.
 	printf 'ci_workload\tpwrite64\t%s/l/*\n' "$d" >"$d/baseline"
-	ci --ringbuf-kib 16 --allow-lost --baseline "$d/baseline" --report "$d/r2.json" -- "$WL" unsafe-many "$d/l/data" 20000
+	ci --ringbuf-kib 16 --allow-lost --baseline "$d/baseline" --report "$d/r2.json" -- "$WL" unsafe-many "$d/l/data" 200000
 	wrote || return 2
 	[ "$rc" = 0 ] || fail "--allow-lost: exit $rc, want 0" || return
 	jt "$d/r2.json" 'r["lost_records"] > 0 and not r["lost_records_fail"]' || fail "--allow-lost: report"
