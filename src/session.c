@@ -66,7 +66,7 @@ static int64_t realtime_offset(void)
 }
 
 /* One clear reason instead of a verifier log when the machine cannot run us. */
-static int check_environment(void)
+int sw_check_environment(void)
 {
 	if (geteuid() != 0) {
 		sw_err("needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE) to load BPF programs");
@@ -346,7 +346,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 		sw_err("unknown backend '%s' (have: auto, fentry, kprobe, tracepoint)", cfg->backend);
 		return NULL;
 	}
-	if (check_environment())
+	if (sw_check_environment())
 		return NULL;
 	libbpf_set_print(libbpf_log);
 	if (deny && !sw_lsm_bpf_active()) {

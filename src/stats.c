@@ -130,20 +130,6 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Same checks and messages as the watch session (session.c). */
-static int check_environment(void)
-{
-	if (geteuid() != 0) {
-		sw_err("needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE) to load BPF programs");
-		return -1;
-	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		sw_err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
-		       "splicewatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-		return -1;
-	}
-	return 0;
-}
 
 static const char *load_hint(int err)
 {
@@ -167,7 +153,7 @@ struct st_session *st_session_open(void)
 	struct st_session *s;
 	int err;
 
-	if (check_environment())
+	if (sw_check_environment())
 		return NULL;
 	libbpf_set_print(libbpf_log);
 	s = calloc(1, sizeof(*s));

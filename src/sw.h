@@ -67,6 +67,8 @@ struct sw_counters {
 	uint64_t stale_dropped;
 };
 
+/* Root and BTF: one clear message and -1 when the machine cannot run us. */
+int sw_check_environment(void);
 void sw_config_defaults(struct sw_config *cfg);
 /* Options every watching sub-command shares; returns 1 if handled, -1 on a bad value. */
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
