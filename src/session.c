@@ -27,13 +27,12 @@ struct sw_session {
 
 int sw_verbose;
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* libbpf's messages: warnings and info with -v, debug with -vv. */
+int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && sw_verbose < 2)
 		return 0;
-	if (level == LIBBPF_INFO && sw_verbose < 1)
-		return 0;
-	if (level == LIBBPF_WARN && sw_verbose < 1)
+	if ((level == LIBBPF_INFO || level == LIBBPF_WARN) && sw_verbose < 1)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -94,7 +93,7 @@ static bool kernel_locked_down(void)
 	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
 }
 
-static const char *load_hint(int err)
+const char *sw_load_hint(int err)
 {
 	if (kernel_locked_down())
 		return "the kernel is locked down (/sys/kernel/security/lockdown), which "
@@ -348,7 +347,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	}
 	if (sw_check_environment())
 		return NULL;
-	libbpf_set_print(libbpf_log);
+	libbpf_set_print(sw_libbpf_log);
 	if (deny && !sw_lsm_bpf_active()) {
 		sw_info("--action deny needs BPF LSM, which this kernel does not have active "
 			"(bpf not in /sys/kernel/security/lsm); falling back to kill");
@@ -388,10 +387,10 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	btf__free(btf);
 	if (err) {
 		if (is_auto)
-			sw_err("cannot load the BPF programs: %s", load_hint(-err));
+			sw_err("cannot load the BPF programs: %s", sw_load_hint(-err));
 		else
 			sw_err("backend '%s' cannot be used on this kernel: %s", cfg->backend,
-			       load_hint(-err));
+			       sw_load_hint(-err));
 		free(s);
 		return NULL;
 	}

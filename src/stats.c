@@ -113,39 +113,12 @@ int st_common_option(struct st_opts *o, int opt, const char *arg)
 
 /* ---- the counting session ------------------------------------------------ */
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && sw_verbose < 2)
-		return 0;
-	if ((level == LIBBPF_INFO || level == LIBBPF_WARN) && sw_verbose < 1)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-
-static const char *load_hint(int err)
-{
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return "the kernel refused to load BPF programs (missing capability, "
-		       "kernel lockdown, or kernel.unprivileged_bpf_disabled)";
-	case EINVAL:
-		return "the kernel's verifier rejected a program (run with -vv for its log)";
-	case ENOENT:
-	case ESRCH:
-		return "a hook point is missing on this kernel (run `splicewatch features`)";
-	default:
-		return strerror(err);
-	}
 }
 
 struct st_session *st_session_open(void)
@@ -155,7 +128,7 @@ struct st_session *st_session_open(void)
 
 	if (sw_check_environment())
 		return NULL;
-	libbpf_set_print(libbpf_log);
+	libbpf_set_print(sw_libbpf_log);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -175,12 +148,12 @@ struct st_session *st_session_open(void)
 	bpf_program__set_autoattach(s->skel->progs.st_gc, false);
 	err = stats_bpf__load(s->skel);
 	if (err) {
-		sw_err("cannot load the BPF programs: %s", load_hint(-err));
+		sw_err("cannot load the BPF programs: %s", sw_load_hint(-err));
 		goto fail;
 	}
 	err = stats_bpf__attach(s->skel);
 	if (err) {
-		sw_err("cannot attach the BPF programs: %s", load_hint(-err));
+		sw_err("cannot attach the BPF programs: %s", sw_load_hint(-err));
 		goto fail;
 	}
 	s->start_ns = mono_ns();

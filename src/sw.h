@@ -69,6 +69,11 @@ struct sw_counters {
 
 /* Root and BTF: one clear message and -1 when the machine cannot run us. */
 int sw_check_environment(void);
+/* Why a BPF load or attach failed, in words (err is a positive errno). */
+const char *sw_load_hint(int err);
+#include <stdarg.h>
+#include <bpf/libbpf.h>
+int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
 void sw_config_defaults(struct sw_config *cfg);
 /* Options every watching sub-command shares; returns 1 if handled, -1 on a bad value. */
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
