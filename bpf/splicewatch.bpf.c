@@ -185,7 +185,9 @@ static long take_word_cb(u64 i, void *data)
 		k = b->left;
 	mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << bit;
 	old = __sync_fetch_and_and(&b->ps->bits[(b->seq / 64) % SEQ_WORDS], ~mask);
-	b->taken += __builtin_popcountll(old & mask);
+	/* Atomic only to leave the sum unknown to the verifier: a tracked,
+	 * growing range would keep it from ever seeing the loop converge. */
+	__sync_fetch_and_add(&b->taken, __builtin_popcountll(old & mask));
 	b->seq += k;
 	b->left -= k;
 	return 0;
@@ -359,6 +361,10 @@ static __always_inline struct sw_pipe_state *live_pipe(u64 pipe)
 
 	if (!ps)
 		return NULL;
+	/* Learnt where the kernel inserted pages, which knows no inode: the
+	 * free_pipe_info hook, loaded alongside, forgets freed pipes instead. */
+	if (!ps->inode)
+		return ps;
 	inode = (struct inode *)ps->inode;
 	if ((u64)BPF_CORE_READ(inode, i_pipe) != pipe ||
 	    BPF_CORE_READ(inode, i_ino) != ps->ino ||
@@ -504,7 +510,7 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 	int i;
 
 	ps->inode = (u64)inode;
-	ps->ino = BPF_CORE_READ(inode, i_ino);
+	ps->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
 	ps->bufs = (u64)ring->bufs;
 	ps->gen = __sync_fetch_and_add(&counters[SW_CNT_GEN], 1) + 1;
 	ps->lo_seq = ring->tail;
@@ -515,7 +521,7 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 }
 
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
- * learn new page-cache ones. */
+ * learn new page-cache ones. inode is NULL where only the pipe is known. */
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
 	struct sync_ctx c = { .pipe = (u64)pipe };
@@ -541,6 +547,11 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	}
 	c.ps = ps;
 	ps->gc_idle = 0;
+	if (!ps->inode && inode) {
+		/* Learnt at a splice read, which knows no inode: this is it. */
+		ps->ino = BPF_CORE_READ(inode, i_ino);
+		ps->inode = (u64)inode;
+	}
 
 	if (ps->bufs != (u64)c.ring.bufs || ps->inode != (u64)inode ||
 	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
@@ -584,11 +595,11 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	ps->hi_seq = c.ring.head;
 }
 
-/* A global function: the verifier checks it once, not once per call site and
+/* Global functions: the verifier checks each once, not once per call site and
  * branch of the caller, which keeps sys_exit within its complexity limit. */
-__noinline int sync_fd(long fd)
+__noinline int sync_file(u64 file_addr)
 {
-	struct file *file = fd_to_file(fd);
+	struct file *file = (struct file *)file_addr;
 	struct pipe_inode_info *pipe;
 	struct inode *inode;
 
@@ -598,6 +609,29 @@ __noinline int sync_fd(long fd)
 	pipe = inode_pipe(inode);
 	if (pipe)
 		pipe_sync(inode, pipe);
+	return 0;
+}
+
+__noinline int sync_fd(long fd)
+{
+	return sync_file((u64)fd_to_file(fd));
+}
+
+/* The kernel's splice read just put pages into this pipe. sendfile and
+ * copy_file_range pass data through a private pipe (current->splice_pipe)
+ * that is drained before they return and nobody else reads: not a hold. */
+__noinline int sync_spliced_pipe(u64 pipe)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	struct sw_pipe_state *ps;
+
+	if (!pipe || (u64)task->splice_pipe == pipe)
+		return 0;
+	/* A known pipe keeps its inode; a new one is filled in by the next sync
+	 * through a file (the syscall's exit, io_uring's completion). */
+	ps = bpf_map_lookup_elem(&pipes, &pipe);
+	pipe_sync(ps ? (struct inode *)ps->inode : NULL, (struct pipe_inode_info *)pipe);
 	return 0;
 }
 
@@ -1380,6 +1414,72 @@ int BPF_KPROBE(sw_kprobe_free_pipe, struct pipe_inode_info *pipe)
 	return 0;
 }
 
+/* Insertion points: the splice reads that put page-cache pages into a pipe,
+ * whoever calls them (splice, sendfile, io_uring), learnt the moment they are
+ * there rather than when a syscall returns. filemap_splice_read serves most
+ * filesystems from 6.5 on, shmem_file_splice_read tmpfs; before 6.5 both went
+ * through generic_file_splice_read. copy_page_to_iter_pipe, the innermost
+ * point, is inlined in every kernel checked (features tells). The kprobe
+ * backend keeps the pipe from entry to return per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u64);
+} splice_read_pipe SEC(".maps");
+
+static __always_inline void splice_read_entry(u64 pipe)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&splice_read_pipe, &tid, &pipe, BPF_ANY);
+}
+
+static __always_inline void splice_read_return(long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u64 *pipe = bpf_map_lookup_elem(&splice_read_pipe, &tid);
+	u64 p;
+
+	if (!pipe)
+		return;
+	p = *pipe;
+	bpf_map_delete_elem(&splice_read_pipe, &tid);
+	if (ret > 0)
+		sync_spliced_pipe(p);
+}
+
+/* fexit ctx: in, ppos, pipe, len, flags, return value. The pipe is read as a
+ * plain number: a global function takes no typed pointers. */
+#define SPLICE_READ_HOOKS(fn)							\
+SEC("fexit/" #fn)								\
+int sw_fexit_##fn(u64 *ctx)							\
+{										\
+	u64 pipe;								\
+										\
+	if ((long)ctx[5] > 0 &&							\
+	    !bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[2]))		\
+		sync_spliced_pipe(pipe);					\
+	return 0;								\
+}										\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(sw_kprobe_##fn, struct file *in, loff_t *ppos,			\
+	       struct pipe_inode_info *pipe)					\
+{										\
+	splice_read_entry((u64)pipe);						\
+	return 0;								\
+}										\
+SEC("kretprobe/" #fn)								\
+int BPF_KRETPROBE(sw_kretprobe_##fn, long ret)					\
+{										\
+	splice_read_return(ret);						\
+	return 0;								\
+}
+
+SPLICE_READ_HOOKS(filemap_splice_read)
+SPLICE_READ_HOOKS(shmem_file_splice_read)
+SPLICE_READ_HOOKS(generic_file_splice_read)
+
 /* The buffered write paths every writer goes through, syscall or not: catches
  * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
  * checked at entry are skipped here so each write is reported once. */
@@ -1495,6 +1595,28 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
 	if (report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
 		return -EPERM;
+	return 0;
+}
+
+/* ---- io_uring: splice and tee requests fill pipes without a syscall ------- */
+
+#define IORING_OP_SPLICE	30
+#define IORING_OP_TEE		33
+
+/* Fires as each request's completion is posted, before the submitter can see
+ * it. Arguments differ between kernels but the request is always the second.
+ * A splice or tee request's file is its output (sqe->fd). */
+SEC("tp_btf/io_uring_complete")
+int sw_io_uring_complete(u64 *ctx)
+{
+	struct io_kiocb *req;
+	u8 op;
+
+	if (bpf_probe_read_kernel(&req, sizeof(req), &ctx[1]))
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	if (op == IORING_OP_SPLICE || op == IORING_OP_TEE)
+		sync_file((u64)BPF_CORE_READ(req, file));
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 static const char *const tracepoints[] = {
 	"sys_enter", "sys_exit", "writeback_dirty_folio",
 	"mm_filemap_delete_from_page_cache", "writeback_mark_inode_dirty", "sched_process_fork",
+	"io_uring_complete",
 };
 
 /* Kernel functions the fentry/kprobe backends would attach to. */
@@ -40,19 +41,6 @@ static const struct {
 					       "tracepoint backend: not observable" },
 };
 
-static bool has_tracepoint(const struct btf *btf, const char *name)
-{
-	char full[128];
-
-	snprintf(full, sizeof(full), "btf_trace_%s", name);
-	return btf && btf__find_by_name_kind(btf, full, BTF_KIND_TYPEDEF) > 0;
-}
-
-static bool has_function(const struct btf *btf, const char *name)
-{
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-}
-
 int cmd_features(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -61,6 +49,7 @@ int cmd_features(int argc, char **argv)
 		{ 0 }
 	};
 	bool json_out = false, btf_ok, kprobes, lsm, fentry;
+	enum sw_sharing share_shm, share_disk;
 	const char *backend;
 	struct btf *btf;
 	struct utsname u;
@@ -96,6 +85,8 @@ int cmd_features(int argc, char **argv)
 	lsm = sw_lsm_bpf_active();
 	fentry = geteuid() == 0 && sw_fentry_loads(btf);
 	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
+	share_shm = sw_probe_sharing(NULL);
+	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
 	if (json_out) {
 		json_init(&j, stdout, true);
@@ -109,13 +100,17 @@ int cmd_features(int argc, char **argv)
 		json_bool(&j, "ring_buffer", true);
 		json_str(&j, "backend", btf_ok ? backend : NULL);
 		json_str(&j, "deny", lsm ? "bpf_lsm" : "falls back to kill");
+		json_obj_begin(&j, "splice_pages");
+		json_str(&j, "tmpfs", sw_sharing_name(share_shm));
+		json_str(&j, SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
+		json_obj_end(&j);
 		json_obj_begin(&j, "tracepoints");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
-			json_bool(&j, tracepoints[i], has_tracepoint(btf, tracepoints[i]));
+			json_bool(&j, tracepoints[i], sw_kernel_has_tracepoint(btf, tracepoints[i]));
 		json_obj_end(&j);
 		json_obj_begin(&j, "functions");
 		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
-			json_bool(&j, functions[i], has_function(btf, functions[i]));
+			json_bool(&j, functions[i], sw_kernel_has_function(btf, functions[i]));
 		json_obj_end(&j);
 		json_obj_begin(&j, "write_paths");
 		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
@@ -131,15 +126,18 @@ int cmd_features(int argc, char **argv)
 		printf("bpf lsm:      %s\n", lsm ? "active: enforce --action deny refuses writes"
 					      : "not active: --action deny falls back to kill");
 		printf("ring buffer:  yes\n");
+		printf("splice pages: tmpfs: %s, %s: %s (probed: shared means later writes "
+		       "change what pipes hold)\n", sw_sharing_name(share_shm),
+		       SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
 		printf("backend:      %s (auto: fentry, else kprobe, else tracepoint)\n", backend);
 		printf("\ntracepoints (tp_btf):\n");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
 			printf("  %-36s %s\n", tracepoints[i],
-			       has_tracepoint(btf, tracepoints[i]) ? "found" : "missing");
+			       sw_kernel_has_tracepoint(btf, tracepoints[i]) ? "found" : "missing");
 		printf("\nkernel functions in BTF (fentry/kprobe/LSM hooks):\n");
 		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
 			printf("  %-36s %s\n", functions[i],
-			       has_function(btf, functions[i]) ? "found" : "missing");
+			       sw_kernel_has_function(btf, functions[i]) ? "found" : "missing");
 		printf("\nwrite paths:\n");
 		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
 			printf("  %-48s %s\n", write_paths[i].path, write_paths[i].coverage);

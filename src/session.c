@@ -154,9 +154,17 @@ static const char *const backend_names[] = {
 	[BACKEND_FENTRY] = "fentry",
 };
 
-static bool kernel_has_function(const struct btf *btf, const char *name)
+bool sw_kernel_has_function(const struct btf *btf, const char *name)
 {
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name)
+{
+	char full[128];
+
+	snprintf(full, sizeof(full), "btf_trace_%s", name);
+	return btf && btf__find_by_name_kind(btf, full, BTF_KIND_TYPEDEF) > 0;
 }
 
 bool sw_lsm_bpf_active(void)
@@ -184,9 +192,18 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		const char *func;
 	} fn_progs[] = {
 		{ skel->progs.sw_fentry_free_pipe, BACKEND_FENTRY, "free_pipe_info" },
+		{ skel->progs.sw_fexit_filemap_splice_read, BACKEND_FENTRY, "filemap_splice_read" },
+		{ skel->progs.sw_fexit_shmem_file_splice_read, BACKEND_FENTRY, "shmem_file_splice_read" },
+		{ skel->progs.sw_fexit_generic_file_splice_read, BACKEND_FENTRY, "generic_file_splice_read" },
 		{ skel->progs.sw_fentry_perform_write, BACKEND_FENTRY, "generic_perform_write" },
 		{ skel->progs.sw_fentry_iomap_write, BACKEND_FENTRY, "iomap_file_buffered_write" },
 		{ skel->progs.sw_kprobe_free_pipe, BACKEND_KPROBE, "free_pipe_info" },
+		{ skel->progs.sw_kprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read" },
+		{ skel->progs.sw_kretprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read" },
+		{ skel->progs.sw_kprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read" },
+		{ skel->progs.sw_kretprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read" },
+		{ skel->progs.sw_kprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read" },
+		{ skel->progs.sw_kretprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read" },
 		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write" },
 		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write" },
 	};
@@ -199,12 +216,17 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_lsm_path_truncate, "bpf_lsm_path_truncate" },
 	};
 
+	/* Pipes learnt at the splice reads carry no inode to tell a freed pipe by:
+	 * they rely on the free_pipe_info hook to forget them. */
+	bool pipe_free_seen = b != BACKEND_TRACEPOINT && sw_kernel_has_function(btf, "free_pipe_info");
+
 	for (size_t i = 0; i < sizeof(fn_progs) / sizeof(fn_progs[0]); i++)
 		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
-					  kernel_has_function(btf, fn_progs[i].func));
+					  sw_kernel_has_function(btf, fn_progs[i].func) &&
+					  (pipe_free_seen || strstr(fn_progs[i].func, "splice_read") == NULL));
 	for (size_t i = 0; i < sizeof(lsm_progs) / sizeof(lsm_progs[0]); i++)
 		bpf_program__set_autoload(lsm_progs[i].prog,
-					  deny && kernel_has_function(btf, lsm_progs[i].hook));
+					  deny && sw_kernel_has_function(btf, lsm_progs[i].hook));
 }
 
 /* Can an fentry program load here? A tiny probe answers in microseconds where
@@ -271,6 +293,9 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	if (err)
 		goto fail;
 	bpf_program__set_autoload(skel->progs.sw_fork, cfg->scope);
+	/* Kernels built without io_uring have no such tracepoint. */
+	bpf_program__set_autoload(skel->progs.sw_io_uring_complete,
+				  sw_kernel_has_tracepoint(btf, "io_uring_complete"));
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
 	select_programs(skel, b, deny, btf);
 
@@ -332,6 +357,22 @@ static int wait_hooks_live(struct sw_session *s)
 	return 0;
 }
 
+/* A kernel (or filesystem) that copies on splice leaves nothing to catch. */
+static void warn_if_splice_copies(void)
+{
+	enum sw_sharing shm = sw_probe_sharing(NULL);
+	enum sw_sharing disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
+
+	if (shm == SW_SHARING_COPIED || disk == SW_SHARING_COPIED)
+		sw_info("note: splice copied page-cache pages into the pipe instead of sharing "
+			"them (tmpfs: %s, %s: %s): writes to such files cannot change data "
+			"already in a pipe, so they are never reported",
+			sw_sharing_name(shm), SW_SHARING_DISK_DIR, sw_sharing_name(disk));
+	else if (sw_verbose)
+		sw_info("splice shares page-cache pages (tmpfs: %s, %s: %s)",
+			sw_sharing_name(shm), SW_SHARING_DISK_DIR, sw_sharing_name(disk));
+}
+
 struct sw_session *sw_session_open(const struct sw_config *cfg)
 {
 	static const enum backend auto_order[] = { BACKEND_FENTRY, BACKEND_KPROBE, BACKEND_TRACEPOINT };
@@ -353,6 +394,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 			"(bpf not in /sys/kernel/security/lsm); falling back to kill");
 		deny = false;
 	}
+	warn_if_splice_copies();
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;

@@ -81,7 +81,16 @@ struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
 bool sw_lsm_bpf_active(void);
+/* Does splice(file -> pipe) share page-cache pages (shareprobe.c)? */
+enum sw_sharing { SW_SHARING_UNKNOWN, SW_SHARING_SHARED, SW_SHARING_COPIED };
+/* Probes a scratch file in dir (NULL: a memfd, i.e. tmpfs). */
+enum sw_sharing sw_probe_sharing(const char *dir);
+const char *sw_sharing_name(enum sw_sharing s);
+#define SW_SHARING_DISK_DIR "/var/tmp"
+
 struct btf;
+bool sw_kernel_has_function(const struct btf *btf, const char *name);
+bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */

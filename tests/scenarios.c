@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <liburing.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -634,6 +635,120 @@ static int setup_vmsplice(struct tctx *t)
 	return 0;
 }
 
+struct uring_req {
+	int op;			/* IORING_OP_SPLICE, _TEE or _WRITE */
+	int fd_in, fd_out;
+	int64_t off_in, off_out;
+	const void *buf;
+	unsigned int len;
+};
+
+/* Runs one io_uring request and waits for it: its result, or -errno. */
+static int uring_one(const struct uring_req *r)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret < 0)
+		return ret;
+	sqe = io_uring_get_sqe(&ring);
+	if (r->op == IORING_OP_TEE)
+		io_uring_prep_tee(sqe, r->fd_in, r->fd_out, r->len, 0);
+	else if (r->op == IORING_OP_SPLICE)
+		io_uring_prep_splice(sqe, r->fd_in, r->off_in, r->fd_out, r->off_out, r->len, 0);
+	else
+		io_uring_prep_write(sqe, r->fd_out, r->buf, r->len, r->off_out);
+	ret = io_uring_submit(&ring);
+	if (ret == 1)
+		ret = io_uring_wait_cqe(&ring, &cqe);
+	if (!ret) {
+		ret = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+static int uring_splice(struct tctx *t, const struct uring_req *r)
+{
+	int ret = uring_one(r);
+
+	if (ret != (int)r->len) {
+		errno = ret < 0 ? -ret : 0;
+		return fail(t, "io_uring op %d returned %d, want %u", r->op, ret, r->len);
+	}
+	return 0;
+}
+
+/* io_uring runs splice and tee in an io-wq worker thread of the submitter. */
+static void expect_io_wq_splicer(struct tctx *t)
+{
+	snprintf(t->e->splicer_comm, sizeof(t->e->splicer_comm), "iou-wrk-*");
+}
+
+/* No syscall of the splice family runs: the kernel's io-wq worker splices. */
+static int setup_io_uring_splice(struct tctx *t)
+{
+	int p[2];
+
+	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
+	if (t->fd < 0 || pipe(p))
+		return -1;
+	t->pr = p[0];
+	t->pw = p[1];
+	if (uring_splice(t, &(struct uring_req){ .op = IORING_OP_SPLICE, .fd_in = t->fd,
+						 .fd_out = t->pw, .off_out = -1, .len = PAGE }))
+		return -1;
+	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
+	expect_io_wq_splicer(t);
+	expect_pipe(t, t->pr, W8, A8);
+	return 0;
+}
+
+static int setup_io_uring_tee(struct tctx *t)
+{
+	char buf[PAGE];
+	int p[2];
+
+	if (held(t, 4 * PAGE, 0, PAGE) || pipe(p))
+		return -1;
+	t->pr2 = p[0];
+	t->pw2 = p[1];
+	if (uring_splice(t, &(struct uring_req){ .op = IORING_OP_TEE, .fd_in = t->pr,
+						 .fd_out = t->pw2, .len = PAGE }))
+		return -1;
+	if (read(t->pr, buf, PAGE) != PAGE)	/* the first pipe lets go; the second holds */
+		return fail(t, "read");
+	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr2);
+	expect_io_wq_splicer(t);
+	expect_pipe(t, t->pr2, W8, A8);
+	return 0;
+}
+
+/* io_uring writes make no write syscall: the kernel's buffered write path is
+ * hooked (fentry/kprobe). Inline or in an io-wq worker: the thread varies. */
+static int setup_io_uring_write(struct tctx *t)
+{
+	if (setup_head_held(t))
+		return -1;
+	expect_report(t, "write_iter", 0, 8, 0, PAGE, t->pr);
+	t->e->tid = -1;
+	return 0;
+}
+
+static int do_io_uring_write(struct tctx *t)
+{
+	int ret = uring_one(&(struct uring_req){ .op = IORING_OP_WRITE, .fd_out = t->fd,
+						 .buf = W8, .len = 8 });
+
+	if (ret < 0)
+		errno = -ret;
+	return child_ok(t, ret, 8, "io_uring write");
+}
+
 static int setup_splice_at_file_position(struct tctx *t)
 {
 	int p[2];
@@ -879,6 +994,11 @@ const struct scenario scenarios[] = {
 	/* sources of holds */
 	{ "sendfile_to_pipe_hold_is_reported", FS_ALL, setup_sendfile_to_pipe, do_pwrite64 },
 	{ "tee_keeps_page_held_after_first_pipe_drained", FS_ALL, setup_tee, do_pwrite64 },
+	{ "io_uring_splice_hold_is_reported", FS_ALL, setup_io_uring_splice, do_pwrite64 },
+	{ "io_uring_write_into_held_range_is_reported", FS_ALL, setup_io_uring_write,
+	  do_io_uring_write, .trace_only = true, .kernel_hooks_only = true },
+	{ "io_uring_tee_keeps_page_held_after_first_pipe_drained", FS_ALL, setup_io_uring_tee,
+	  do_pwrite64 },
 	{ "vmsplice_of_shared_file_mapping_is_reported", FS_ALL, setup_vmsplice, do_pwrite64 },
 	{ "splice_from_file_position_is_reported", FS_ALL, setup_splice_at_file_position,
 	  do_write_at_2_pages_16 },

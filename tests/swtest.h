@@ -24,7 +24,7 @@ struct expect {
 	uint64_t pipe_ino;
 	int splicer_pid;
 	char splicer_comm[16];
-	int tid;			/* 0: same as pid */
+	int tid;			/* 0: same as pid; -1: any thread */
 	/* enforce mode */
 	bool prevented;			/* the write must not land (writer killed at entry) */
 	char action[16];		/* expected action in enforce mode */
@@ -60,6 +60,7 @@ struct scenario {
 	int (*write)(struct tctx *t);	/* in the writer child: its exit code */
 	bool trace_only;		/* not meaningful under enforce */
 	bool enforce_only;
+	bool kernel_hooks_only;		/* needs the fentry or kprobe backend */
 };
 
 extern const struct scenario scenarios[];

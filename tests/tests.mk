@@ -6,7 +6,7 @@ tests/build:
 	mkdir -p $@
 
 tests/build/swtest: tests/swtest.c tests/swtest.h tests/scenarios.c src/json.c | tests/build
-	$(CC) $(TEST_CFLAGS) tests/swtest.c tests/scenarios.c -lpthread -o $@
+	$(CC) $(TEST_CFLAGS) tests/swtest.c tests/scenarios.c -luring -lpthread -o $@
 
 .PHONY: test check test-host
 test check: splicewatch $(TEST_BINS)

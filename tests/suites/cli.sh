@@ -38,6 +38,9 @@ check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw e
 check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
 check enforce_unknown_action_is_usage_error 2 "is not kill or deny" -- $sw enforce --action maim
 check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.tool"
+# This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
+check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features
+check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 if id nobody >/dev/null 2>&1; then
 	check trace_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
 	check enforce_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
