@@ -50,6 +50,7 @@ int cmd_features(int argc, char **argv)
 	};
 	bool json_out = false, btf_ok, kprobes, lsm, fentry;
 	enum sw_sharing share_shm, share_disk;
+	int has_loop;
 	const char *backend;
 	struct btf *btf;
 	struct utsname u;
@@ -85,6 +86,7 @@ int cmd_features(int argc, char **argv)
 	lsm = sw_lsm_bpf_active();
 	fentry = geteuid() == 0 && sw_fentry_loads(btf);
 	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
+	has_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
 	share_shm = sw_probe_sharing(NULL);
 	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
@@ -93,6 +95,10 @@ int cmd_features(int argc, char **argv)
 		json_obj_begin(&j, NULL);
 		json_str(&j, "kernel", u.release);
 		json_bool(&j, "btf", btf_ok);
+		if (has_loop >= 0)
+			json_bool(&j, "bpf_loop", has_loop);
+		else
+			json_str(&j, "bpf_loop", NULL);
 		json_bool(&j, "kprobes", kprobes);
 		json_bool(&j, "fentry", fentry);
 		json_bool(&j, "fentry_probed", geteuid() == 0);
@@ -120,6 +126,8 @@ int cmd_features(int argc, char **argv)
 	} else {
 		printf("kernel:       %s\n", u.release);
 		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
+		printf("bpf_loop:     %s\n", has_loop > 0 ? "yes" : has_loop == 0 ?
+		       "NO: splicewatch needs Linux 5.17 or later" : "unknown (probing needs root)");
 		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
 		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
 		       fentry ? "yes" : "no (a probe program was refused)");

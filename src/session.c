@@ -76,6 +76,12 @@ int sw_check_environment(void)
 		       "splicewatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
+	/* 1 yes, 0 no, < 0 could not tell (then the load itself says why). */
+	if (!libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL)) {
+		sw_err("this kernel lacks the bpf_loop helper, which splicewatch's programs "
+		       "need: use Linux 5.17 or later");
+		return -1;
+	}
 	return 0;
 }
 
