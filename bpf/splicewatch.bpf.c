@@ -782,51 +782,10 @@ static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 p
 
 /* ---- reporting and acting ---------------------------------------------- */
 
-struct path_ctx {
-	struct event_scratch *s;
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
-	u32 off;		/* path is built backwards into s->tmp[off..] */
-	bool truncated;
-};
-
 static long path_cb(u64 i, void *data)
 {
-	struct path_ctx *p = data;
-	struct dentry *dentry = p->dentry, *parent;
-	struct vfsmount *vfsmnt = p->vfsmnt;
-	struct mount *mnt = p->mnt;
-	struct qstr name;
-	u32 len;
-
-	if (vfsmnt && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (parent_mnt == mnt)
-			return 1;	/* reached the namespace root */
-		p->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		p->mnt = parent_mnt;
-		p->vfsmnt = &parent_mnt->mnt;
-		return 0;
-	}
-	parent = BPF_CORE_READ(dentry, d_parent);
-	if (parent == dentry)
-		return 1;
-	name = BPF_CORE_READ(dentry, d_name);
-	len = name.len;
-	if (len > 255)
-		len = 255;
-	if (p->off < len + 1 + 1) {
-		p->truncated = true;
-		return 1;
-	}
-	p->off -= len;
-	bpf_probe_read_kernel(&p->s->tmp[p->off & (SW_PATH_MAX - 1)], len & 255, name.name);
-	p->off -= 1;
-	p->s->tmp[p->off & (SW_PATH_MAX - 1)] = '/';
-	p->dentry = parent;
-	return 0;
+	/* One byte is left for the leading '/' of the root. */
+	return sw_path_step(data, SW_PATH_MAX - 1, 1);
 }
 
 /* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
@@ -834,7 +793,7 @@ static long path_cb(u64 i, void *data)
 static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *dentry,
 					struct vfsmount *vfsmnt, u32 *flags)
 {
-	struct path_ctx p = { .s = s, .off = SW_PATH_MAX - 1 };
+	struct sw_path_walk p = { .buf = s->tmp, .off = SW_PATH_MAX - 1 };
 	struct sw_event *ev = (struct sw_event *)s->ev;
 	u32 len;
 

@@ -159,58 +159,16 @@ static __always_inline u32 file_kind(struct file *file)
 
 /* ---- file names ---------------------------------------------------------- */
 
-struct path_ctx {
-	char *tmp;
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct mount *mnt;
-	u32 off;
-	bool truncated;
-};
-
 static long path_cb(u64 i, void *data)
 {
-	struct path_ctx *p = data;
-	struct dentry *dentry = p->dentry, *parent;
-	struct vfsmount *vfsmnt = p->vfsmnt;
-	struct mount *mnt = p->mnt;
-	struct qstr name;
-	u32 len;
-
-	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (parent_mnt == mnt)
-			return 1;	/* reached the namespace root */
-		p->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-		p->mnt = parent_mnt;
-		p->vfsmnt = &parent_mnt->mnt;
-		return 0;
-	}
-	parent = BPF_CORE_READ(dentry, d_parent);
-	if (parent == dentry)
-		return 1;
-	name = BPF_CORE_READ(dentry, d_name);
-	len = name.len;
-	if (len > 255)
-		len = 255;
 	/* Keep the result within SW_STATS_PATH - 1 bytes: tmp[256..511]. */
-	if (p->off < len + 1 + 256) {
-		p->truncated = true;
-		return 1;
-	}
-	p->off -= len;
-	bpf_probe_read_kernel(&p->tmp[p->off & 511], len & 255, name.name);
-	p->off -= 1;
-	p->tmp[p->off & 511] = '/';
-	p->dentry = parent;
-	return 0;
+	return sw_path_step(data, 511, 256);
 }
 
 /* Remember the path of a file the first time a row names it. */
 static __always_inline void note_file(struct file *file, struct sw_file_key *fk, u32 kind)
 {
-	struct path_ctx p = { .off = 511 };
+	struct sw_path_walk p = { .off = 511 };
 	struct path_scratch *s;
 	struct sw_file_info *info;
 	struct vfsmount *vfsmnt;
@@ -225,7 +183,7 @@ static __always_inline void note_file(struct file *file, struct sw_file_key *fk,
 	info->kind = kind;
 	info->flags = 0;
 	info->path[0] = 0;
-	p.tmp = s->tmp;
+	p.buf = s->tmp;
 	p.dentry = BPF_CORE_READ(file, f_path.dentry);
 	p.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	p.mnt = container_of(p.vfsmnt, struct mount, mnt);

@@ -102,4 +102,54 @@ static __always_inline int read_buf(struct pipe_ring *r, u32 seq, struct pipe_bu
 	return bpf_probe_read_kernel(buf, sizeof(*buf), &r->bufs[seq & r->mask]);
 }
 
+/* A file's path, built backwards name by name into buf[off..], crossing mount
+ * points up to the namespace root (with no vfsmnt: up to its filesystem's). */
+struct sw_path_walk {
+	char *buf;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	u32 off;
+	bool truncated;
+};
+
+/* One bpf_loop step. mask (buffer size - 1, a power of 2) and floor (the
+ * lowest offset the path may reach) must be constants: they bound the stores. */
+static __always_inline long sw_path_step(struct sw_path_walk *p, u32 mask, u32 floor)
+{
+	struct dentry *dentry = p->dentry, *parent;
+	struct vfsmount *vfsmnt = p->vfsmnt;
+	struct mount *mnt = p->mnt;
+	struct qstr name;
+	u32 len;
+
+	if (vfsmnt && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent_mnt == mnt)
+			return 1;	/* reached the namespace root */
+		p->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		p->mnt = parent_mnt;
+		p->vfsmnt = &parent_mnt->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry)
+		return 1;
+	name = BPF_CORE_READ(dentry, d_name);
+	len = name.len;
+	if (len > 255)
+		len = 255;
+	if (p->off < len + 1 + floor) {
+		p->truncated = true;
+		return 1;
+	}
+	p->off -= len;
+	bpf_probe_read_kernel(&p->buf[p->off & mask], len & 255, name.name);
+	p->off -= 1;
+	p->buf[p->off & mask] = '/';
+	p->dentry = parent;
+	return 0;
+}
+
 #endif /* SW_PIPE_BPF_H */
