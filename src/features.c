@@ -86,7 +86,7 @@ int cmd_features(int argc, char **argv)
 	lsm = sw_lsm_bpf_active();
 	fentry = geteuid() == 0 && sw_fentry_loads(btf);
 	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
-	has_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL);
+	has_loop = sw_kernel_has_bpf_loop(btf);
 	share_shm = sw_probe_sharing(NULL);
 	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
@@ -127,7 +127,7 @@ int cmd_features(int argc, char **argv)
 		printf("kernel:       %s\n", u.release);
 		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
 		printf("bpf_loop:     %s\n", has_loop > 0 ? "yes" : has_loop == 0 ?
-		       "NO: splicewatch needs Linux 5.17 or later" : "unknown (probing needs root)");
+		       "NO: splicewatch needs Linux 5.17 or later" : "unknown (no BTF)");
 		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
 		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
 		       fentry ? "yes" : "no (a probe program was refused)");

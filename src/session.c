@@ -65,6 +65,39 @@ static int64_t realtime_offset(void)
 }
 
 /* One clear reason instead of a verifier log when the machine cannot run us. */
+/* Does the kernel know the bpf_loop helper (5.17+)? Read from its BTF (enum
+ * bpf_func_id), which needs no root and loads nothing. btf NULL: the running
+ * kernel's, loaded here. 1 yes, 0 no, -1 no BTF. */
+int sw_kernel_has_bpf_loop(const struct btf *btf)
+{
+	struct btf *own = NULL;
+	int found = 0, id;
+
+	if (!btf)
+		btf = own = btf__load_vmlinux_btf();
+	if (!btf)
+		return -1;
+	id = btf__find_by_name_kind(btf, "bpf_func_id", BTF_KIND_ENUM);
+	if (id > 0) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e = btf_enum(t);
+
+		for (int i = 0; i < btf_vlen(t) && !found; i++)
+			found = !strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_FUNC_loop");
+	}
+	btf__free(own);
+	return found;
+}
+
+int sw_require_bpf_loop(const struct btf *btf)
+{
+	if (sw_kernel_has_bpf_loop(btf) != 0)
+		return 0;
+	sw_err("this kernel lacks the bpf_loop helper, which splicewatch's programs "
+	       "need: use Linux 5.17 or later");
+	return -1;
+}
+
 int sw_check_environment(void)
 {
 	if (geteuid() != 0) {
@@ -74,12 +107,6 @@ int sw_check_environment(void)
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		sw_err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
 		       "splicewatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-		return -1;
-	}
-	/* 1 yes, 0 no, < 0 could not tell (then the load itself says why). */
-	if (!libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL)) {
-		sw_err("this kernel lacks the bpf_loop helper, which splicewatch's programs "
-		       "need: use Linux 5.17 or later");
 		return -1;
 	}
 	return 0;
@@ -405,6 +432,11 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	if (!s)
 		return NULL;
 	btf = btf__load_vmlinux_btf();
+	if (sw_require_bpf_loop(btf)) {
+		btf__free(btf);
+		free(s);
+		return NULL;
+	}
 	for (size_t i = 0; i < 3; i++) {
 		enum backend b = is_auto ? auto_order[i] : forced;
 

@@ -126,7 +126,7 @@ struct st_session *st_session_open(void)
 	struct st_session *s;
 	int err;
 
-	if (sw_check_environment())
+	if (sw_check_environment() || sw_require_bpf_loop(NULL))
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
 	s = calloc(1, sizeof(*s));

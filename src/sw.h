@@ -90,6 +90,8 @@ const char *sw_sharing_name(enum sw_sharing s);
 
 struct btf;
 bool sw_kernel_has_function(const struct btf *btf, const char *name);
+int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
+int sw_require_bpf_loop(const struct btf *btf);	/* says why and -1 if missing */
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
