@@ -14,7 +14,7 @@ OUT        := build
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lmicrohttpd -lyaml
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
               -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
