@@ -8,6 +8,7 @@ MANDIR     := $(PREFIX)/share/man/man8
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH       := x86
 OUT        := build
 
@@ -31,8 +32,11 @@ all: splicewatch
 $(OUT):
 	mkdir -p $@
 
+# DWARF is never loaded (BTF carries types and line info) but would be
+# embedded in the binary by the skeleton: strip it.
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
