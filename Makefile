@@ -8,13 +8,14 @@ MANDIR     := $(PREFIX)/share/man/man8
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH       := x86
 OUT        := build
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lmicrohttpd -lyaml
+LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
               -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -31,8 +32,11 @@ all: splicewatch
 $(OUT):
 	mkdir -p $@
 
+# DWARF is never loaded (BTF carries types and line info) but would be
+# embedded in the binary by the skeleton: strip it.
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@

@@ -46,77 +46,152 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 	return n;
 }
 
-void json_write_string(FILE *f, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n;
+/*
+ * Each call stages its output (separator, key, value) in a small buffer and
+ * hands it to stdio in one fwrite: per character and per token stdio calls
+ * were most of the cost of an event storm. Nothing stays staged between
+ * calls, so callers may still write to the FILE between them.
+ */
+struct jbuf {
+	FILE *f;
+	size_t n;
+	char b[512];
+};
 
-	fputc_unlocked('"', f);
+static void jb_flush(struct jbuf *b)
+{
+	if (b->n)
+		fwrite_unlocked(b->b, 1, b->n, b->f);
+	b->n = 0;
+}
+
+static void jb_put(struct jbuf *b, const void *p, size_t n)
+{
+	if (b->n + n > sizeof(b->b)) {
+		jb_flush(b);
+		if (n > sizeof(b->b)) {
+			fwrite_unlocked(p, 1, n, b->f);
+			return;
+		}
+	}
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+}
+
+static void jb_putc(struct jbuf *b, char c)
+{
+	if (b->n == sizeof(b->b))
+		jb_flush(b);
+	b->b[b->n++] = c;
+}
+
+static void jb_puts(struct jbuf *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+/* Bytes that go out as they are: printable ASCII but the two JSON escapes. */
+static inline bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Runs of plain bytes and valid UTF-8 are copied whole. */
+static void jb_string(struct jbuf *b, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, n;
+
+	jb_putc(b, '"');
 	while (i < len) {
 		unsigned char c = s[i];
 
+		if (json_plain(c)) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (n = utf8_seq(s + i, len - i))) {
+			i += n;
+			continue;
+		}
+		jb_put(b, s + run, i - run);
 		switch (c) {
-		case '"': fputs_unlocked("\\\"", f); i++; continue;
-		case '\\': fputs_unlocked("\\\\", f); i++; continue;
-		case '\n': fputs_unlocked("\\n", f); i++; continue;
-		case '\r': fputs_unlocked("\\r", f); i++; continue;
-		case '\t': fputs_unlocked("\\t", f); i++; continue;
+		case '"': jb_puts(b, "\\\""); break;
+		case '\\': jb_puts(b, "\\\\"); break;
+		case '\n': jb_puts(b, "\\n"); break;
+		case '\r': jb_puts(b, "\\r"); break;
+		case '\t': jb_puts(b, "\\t"); break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+				jb_put(b, esc, sizeof(esc));
+			} else {
+				jb_puts(b, "\\ufffd");	/* invalid UTF-8 */
+			}
 		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		n = utf8_seq(s + i, len - i);
-		if (!n) {
-			fputs_unlocked("\\ufffd", f);
-			i++;
-			continue;
-		}
-		fwrite_unlocked(s + i, 1, n, f);
-		i += n;
+		run = ++i;
 	}
-	fputc_unlocked('"', f);
+	jb_put(b, s + run, i - run);
+	jb_putc(b, '"');
 }
 
-static void json_sep(struct json *j, const char *key)
+void json_write_string(FILE *f, const char *str, size_t len)
 {
+	struct jbuf b = { .f = f };
+
+	jb_string(&b, str, len);
+	jb_flush(&b);
+}
+
+static void jb_indent(struct jbuf *b, int depth)
+{
+	jb_putc(b, '\n');
+	for (int i = 0; i < depth; i++)
+		jb_puts(b, "  ");
+}
+
+static void json_sep(struct json *j, struct jbuf *b, const char *key)
+{
+	b->f = j->f;
+	b->n = 0;
 	if (j->need_comma)
-		fputc(',', j->f);
-	if (j->pretty && j->depth) {
-		fputc('\n', j->f);
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", j->f);
-	}
+		jb_putc(b, ',');
+	if (j->pretty && j->depth)
+		jb_indent(b, j->depth);
 	if (key) {
-		json_write_string(j->f, key, strlen(key));
-		fputs(j->pretty ? ": " : ":", j->f);
+		jb_string(b, key, strlen(key));
+		jb_puts(b, j->pretty ? ": " : ":");
 	}
 	j->need_comma = true;
 }
 
 static void json_open(struct json *j, const char *key, char c)
 {
-	json_sep(j, key);
-	fputc(c, j->f);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_putc(&b, c);
+	jb_flush(&b);
 	j->depth++;
 	j->need_comma = false;
 }
 
 static void json_close(struct json *j, char c)
 {
+	struct jbuf b = { .f = j->f };
+
 	j->depth--;
-	if (j->pretty && j->need_comma) {
-		fputc('\n', j->f);
-		for (int i = 0; i < j->depth; i++)
-			fputs("  ", j->f);
-	}
-	fputc(c, j->f);
+	if (j->pretty && j->need_comma)
+		jb_indent(&b, j->depth);
+	jb_putc(&b, c);
 	j->need_comma = true;
 	if (!j->depth) {
-		fputc('\n', j->f);
+		jb_putc(&b, '\n');
 		j->need_comma = false;
 	}
+	jb_flush(&b);
 }
 
 void json_obj_begin(struct json *j, const char *key) { json_open(j, key, '{'); }
@@ -126,8 +201,11 @@ void json_arr_end(struct json *j) { json_close(j, ']'); }
 
 void json_strn(struct json *j, const char *key, const char *val, size_t len)
 {
-	json_sep(j, key);
-	json_write_string(j->f, val, len);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_string(&b, val, len);
+	jb_flush(&b);
 }
 
 void json_str(struct json *j, const char *key, const char *val)
@@ -139,32 +217,62 @@ void json_str(struct json *j, const char *key, const char *val)
 	json_strn(j, key, val, strlen(val));
 }
 
+/* Decimal digits by hand: fprintf's format parsing dominated number output. */
+static void jb_u64(struct jbuf *b, uint64_t v, bool neg)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	jb_put(b, p, buf + sizeof(buf) - p);
+}
+
 void json_u64(struct json *j, const char *key, uint64_t val)
 {
-	json_sep(j, key);
-	fprintf(j->f, "%" PRIu64, val);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_u64(&b, val, false);
+	jb_flush(&b);
 }
 
 void json_i64(struct json *j, const char *key, int64_t val)
 {
-	json_sep(j, key);
-	fprintf(j->f, "%" PRId64, val);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_u64(&b, val < 0 ? -(uint64_t)val : (uint64_t)val, val < 0);
+	jb_flush(&b);
 }
 
 void json_double(struct json *j, const char *key, double val)
 {
-	json_sep(j, key);
-	fprintf(j->f, "%.6g", val);
+	struct jbuf b;
+	char num[32];
+
+	json_sep(j, &b, key);
+	jb_put(&b, num, snprintf(num, sizeof(num), "%.6g", val));
+	jb_flush(&b);
 }
 
 void json_bool(struct json *j, const char *key, bool val)
 {
-	json_sep(j, key);
-	fputs(val ? "true" : "false", j->f);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_puts(&b, val ? "true" : "false");
+	jb_flush(&b);
 }
 
 void json_null(struct json *j, const char *key)
 {
-	json_sep(j, key);
-	fputs("null", j->f);
+	struct jbuf b;
+
+	json_sep(j, &b, key);
+	jb_puts(&b, "null");
+	jb_flush(&b);
 }

@@ -133,8 +133,9 @@ static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
  * its filesystem (stores through a mapping). Returns false if it stays relative. */
 bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
 {
-	char mnt[4096] = "";
+	char mnt[4096];
 
+	mnt[0] = 0;
 	if ((ev->flags & SW_EVF_PATH_FS_RELATIVE) && !fs_mountpoint(ev->dev, mnt, sizeof(mnt))) {
 		snprintf(buf, cap, "%.*s", (int)ev->path_len, ev->path);
 		return false;
@@ -150,8 +151,18 @@ static size_t comm_len(const char *c)
 
 void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s)
 {
-	char path[2 * SW_PATH_MAX];
-	bool absolute = sw_event_path(ev, path, sizeof(path));
+	char buf[2 * SW_PATH_MAX];
+	const char *path = ev->path;
+	size_t path_len = strnlen(ev->path, ev->path_len);
+	bool absolute = true;
+
+	/* Only a store through a mapping needs its mount point looked up; other
+	 * paths go out from the event itself, not through a copy. */
+	if (ev->flags & SW_EVF_PATH_FS_RELATIVE) {
+		absolute = sw_event_path(ev, buf, sizeof(buf));
+		path = buf;
+		path_len = strlen(buf);
+	}
 
 	json_obj_begin(j, NULL);
 	json_u64(j, "ts_ns", ev->ts_ns);
@@ -166,7 +177,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_se
 	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
 	json_u64(j, "dev", makedev(ev->dev >> 20, ev->dev & 0xfffff));
 	json_u64(j, "ino", ev->ino);
-	json_str(j, "path", path);
+	json_strn(j, "path", path, path_len);
 	json_i64(j, "write_offset", ev->write_offset);
 	if (ev->write_len)
 		json_u64(j, "write_len", ev->write_len);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The Prometheus exporter of stats and top: GET /metrics, text exposition format 0.0.4. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -329,22 +330,63 @@ out:
 
 /* ---- the HTTP server ----------------------------------------------------- */
 
+/*
+ * libmicrohttpd is opened only when --prometheus asks for it: linked, it brings
+ * GnuTLS, p11-kit, nettle and their constructors into every run of every
+ * sub-command, 2.5 MB of resident memory that trace and enforce never use.
+ */
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+
+static int mhd_open(void)
+{
+	static const char *const libs[] = { "libmicrohttpd.so.12", "libmicrohttpd.so" };
+	void *h = NULL;
+
+	if (mhd.start_daemon)
+		return 0;
+	for (size_t i = 0; !h && i < sizeof(libs) / sizeof(libs[0]); i++)
+		h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		sw_err("--prometheus needs libmicrohttpd: %s", dlerror());
+		return -1;
+	}
+#define MHD_SYM(name) (mhd.name = (__typeof__(mhd.name))dlsym(h, "MHD_" #name))
+	if (!MHD_SYM(stop_daemon) || !MHD_SYM(get_daemon_info) ||
+	    !MHD_SYM(create_response_from_buffer) || !MHD_SYM(add_response_header) ||
+	    !MHD_SYM(queue_response) || !MHD_SYM(destroy_response) || !MHD_SYM(start_daemon)) {
+#undef MHD_SYM
+		sw_err("--prometheus: libmicrohttpd lacks a function splicewatch needs");
+		mhd.start_daemon = NULL;
+		dlclose(h);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
 				 const char *ctype, char *body, size_t len, bool owned)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE
+	resp = mhd.create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE
 							       : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		if (owned)
 			free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -444,6 +486,8 @@ struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t t
 			sw_err("--prometheus: '%s' is not ADDR:PORT (IPv6: [ADDR]:PORT)", addr);
 		return NULL;
 	}
+	if (mhd_open())
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -459,7 +503,7 @@ struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t t
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	errno = 0;
-	p->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, p,
+	p->daemon = mhd.start_daemon(flags, 0, NULL, NULL, handler, p,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_CONNECTION_LIMIT, 64U,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
@@ -476,7 +520,7 @@ struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t t
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	info = MHD_get_daemon_info(p->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	info = mhd.get_daemon_info(p->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	sw_info("serving metrics at http://%s%s%s:%u/metrics", ss.ss_family == AF_INET6 ? "[" : "",
 		host, ss.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
 	return p;
@@ -486,6 +530,6 @@ void st_prom_stop(struct st_prom *p)
 {
 	if (!p)
 		return;
-	MHD_stop_daemon(p->daemon);
+	mhd.stop_daemon(p->daemon);
 	free(p);
 }

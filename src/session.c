@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The watch session: check privileges, load and attach the programs, poll events. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,9 +288,11 @@ bool sw_fentry_loads(const struct btf *btf)
 	return true;
 }
 
-/* Opens, configures, loads and attaches the programs of one backend. */
+/* Opens, configures, loads and attaches the programs of one backend. Frees
+ * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
+ * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
 static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum backend b,
-			bool deny, const struct btf *btf)
+			bool deny, struct btf **btf)
 {
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks;
@@ -328,9 +331,11 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	bpf_program__set_autoload(skel->progs.sw_fork, cfg->scope);
 	/* Kernels built without io_uring have no such tracepoint. */
 	bpf_program__set_autoload(skel->progs.sw_io_uring_complete,
-				  sw_kernel_has_tracepoint(btf, "io_uring_complete"));
+				  sw_kernel_has_tracepoint(*btf, "io_uring_complete"));
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
-	select_programs(skel, b, deny, btf);
+	select_programs(skel, b, deny, *btf);
+	btf__free(*btf);
+	*btf = NULL;
 
 	err = splicewatch_bpf__load(skel);
 	if (err)
@@ -440,15 +445,21 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	for (size_t i = 0; i < 3; i++) {
 		enum backend b = is_auto ? auto_order[i] : forced;
 
+		/* Parsed again only when a load failed and another is tried. */
+		if (!btf)
+			btf = btf__load_vmlinux_btf();
 		if (b == BACKEND_KPROBE && access("/sys/bus/event_source/devices/kprobe", F_OK)) {
 			err = -ENOENT;
 		} else if (b == BACKEND_FENTRY && !sw_fentry_loads(btf)) {
 			err = -EPERM;
 		} else {
-			err = load_backend(s, cfg, b, deny, btf);
+			err = load_backend(s, cfg, b, deny, &btf);
 			if (err && deny) {
 				/* LSM programs can be refused where fentry is not. */
-				int lsm_err = load_backend(s, cfg, b, false, btf);
+				int lsm_err;
+
+				btf = btf ?: btf__load_vmlinux_btf();
+				lsm_err = load_backend(s, cfg, b, false, &btf);
 
 				if (!lsm_err) {
 					sw_info("--action deny: the kernel refused the BPF LSM programs "
@@ -465,6 +476,8 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 			break;
 	}
 	btf__free(btf);
+	/* Give the load's transient memory (BTF, ELF, verifier logs) back. */
+	malloc_trim(0);
 	if (err) {
 		if (is_auto)
 			sw_err("cannot load the BPF programs: %s", sw_load_hint(-err));
