@@ -838,27 +838,43 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	return c->found;
 }
 
+struct holders_ctx {
+	struct check_ctx *c;
+	struct sw_chunk *ch;
+	u64 mask;
+};
+
+/* One callback per holder rather than a bounded loop: the verifier walks a
+ * loop's iterations one by one, and 7.x re-verified the pipe scan inside for
+ * each holder index (20x the instructions, a minute more under qemu TCG). */
+static long holder_cb(u64 k, void *data)
+{
+	struct holders_ctx *hc = data;
+	struct sw_chunk_holder *h;
+
+	if (k >= SW_HOLDERS_PER_CHUNK)
+		return 1;
+	h = &hc->ch->h[k];
+	if (!h->pipe || !(h->pages & hc->mask))
+		return 0;
+	return holder_overlaps(hc->c, h) ? 1 : 0;
+}
+
 static long chunk_cb(u64 i, void *data)
 {
 	struct check_ctx *c = data;
 	struct sw_chunk_key key = { .mapping = c->mapping, .chunk = c->first_chunk + i };
-	struct sw_chunk *ch;
-	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi, mask;
-	int k;
+	struct holders_ctx hc = { .c = c };
+	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi;
 
-	ch = bpf_map_lookup_elem(&chunks, &key);
-	if (!ch)
+	hc.ch = bpf_map_lookup_elem(&chunks, &key);
+	if (!hc.ch)
 		return 0;
 	lo = c->first_index > base ? c->first_index - base : 0;
 	hi = c->last_index < base + 63 ? c->last_index - base : 63;
-	mask = (hi - lo == 63 ? ~0ULL : ((1ULL << (hi - lo + 1)) - 1)) << (lo & 63);
-	for (k = 0; k < SW_HOLDERS_PER_CHUNK; k++) {
-		if (!ch->h[k].pipe || !(ch->h[k].pages & mask))
-			continue;
-		if (holder_overlaps(c, &ch->h[k]))
-			return 1;
-	}
-	return 0;
+	hc.mask = (hi - lo == 63 ? ~0ULL : ((1ULL << (hi - lo + 1)) - 1)) << (lo & 63);
+	bpf_loop(SW_HOLDERS_PER_CHUNK, holder_cb, &hc, 0);
+	return c->found ? 1 : 0;
 }
 
 /* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? */

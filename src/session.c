@@ -371,9 +371,9 @@ static int parse_backend(const char *name, enum backend *b)
 
 #define HOOKS_LIVE_TIMEOUT_S 120
 
-/* "Ready" must mean watching: attaching a program is not always effective at
- * once (syscall tracepoints became faultable in 6.14; seen under qemu as tens
- * of seconds on 7.x). Make a syscall the hooks recognise until both saw it. */
+/* "Ready" must mean watching: check that the programs really run rather than
+ * trust that an attach is effective at once (syscall tracepoints became
+ * faultable in 6.14). Make a syscall the hooks recognise until both saw it. */
 static int wait_hooks_live(struct sw_session *s)
 {
 	const volatile u64 *k = s->skel->bss->counters;
