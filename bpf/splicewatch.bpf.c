@@ -736,7 +736,6 @@ __noinline int sync_fd(long fd)
 __noinline int sync_spliced_pipe(u64 pipe)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-
 	struct sw_pipe_state *ps;
 
 	if (!pipe || (u64)task->splice_pipe == pipe)
