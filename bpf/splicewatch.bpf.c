@@ -452,6 +452,9 @@ static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
 		n = SYNC_BATCH;
 	if (n > c->ring.mask + 1 - idx)
 		n = c->ring.mask + 1 - idx;
+	/* Keep clang from folding this check into the clamps above: older
+	 * verifiers (6.1) cannot follow that and see an unbounded size. */
+	barrier_var(n);
 	if (!n || n > SYNC_BATCH)
 		return -1;
 	c->st->buf_seq = seq;
