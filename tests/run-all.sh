@@ -7,16 +7,13 @@ cd "$(dirname "$0")/.."
 suites=("tests/build/swtest" "tests/build/swtest --enforce")
 for s in tests/suites/*.sh; do [ -e "$s" ] && suites+=("$s"); done
 # The kernel matrix: Debian 6.1, 6.12 and 7.x under qemu, every backend, the
-# trace, enforce and deny suites (tests/vm/README.md). SW_VMTEST=0 skips it.
-# 5.10 is not supported (no bpf_loop): unsupported-kernel.sh checks that it is
-# refused clearly. Loading takes the longest on 7.x under qemu TCG
-# (verification: about a minute per suite); swtest waits for ready, so
-# nothing is missed meanwhile.
+# trace, enforce and deny suites (tests/vm/make-test-matrix.sh says which cell
+# is left to `make vmtest`). SW_VMTEST=0 skips it. 5.10 is not supported (no
+# bpf_loop): unsupported-kernel.sh checks that it is refused clearly. Loading
+# takes the longest on 7.x under qemu TCG (verification: about a minute per
+# suite); swtest waits for ready, so nothing is missed meanwhile.
 if [ "${SW_VMTEST:-1}" != 0 ]; then
-	export SW_VM_KERNELS=${SW_VM_KERNELS:-6.1 6.12 7}
-	export SW_VM_BACKENDS=${SW_VM_BACKENDS:-tracepoint fentry kprobe}
-	export SW_VM_SUITES=${SW_VM_SUITES:-trace enforce deny}
-	suites+=("tests/vm/matrix.sh" "tests/vm/unsupported-kernel.sh")
+	suites+=("tests/vm/make-test-matrix.sh" "tests/vm/unsupported-kernel.sh")
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
