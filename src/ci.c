@@ -613,6 +613,7 @@ static void report_json(FILE *f, const struct ci *c, const struct ci_result *r,
 	json_bool(&j, "allow_lost", c->allow_lost);
 	json_bool(&j, "lost_records_fail", r->lost_fails);
 	json_u64(&j, "untracked_holds", r->cnt.untracked);
+	json_u64(&j, "skipped_program_runs", r->cnt.skipped_runs);
 	json_arr_begin(&j, "groups");
 	for (size_t i = 0; i < c->n_groups; i++) {
 		const struct ci_group *g = c->groups[i];
@@ -875,6 +876,10 @@ static void summary(const struct ci *c, const struct ci_result *r)
 		fprintf(f, "splicewatch: ci: warning: %llu pipe holds were not tracked (index "
 			"full; see --max-holds): unsafe writes to them would be missed\n",
 			(unsigned long long)r->cnt.untracked);
+	if (r->cnt.skipped_runs)
+		fprintf(f, "splicewatch: ci: warning: the kernel skipped %llu runs of the programs "
+			"(preempted programs block themselves per CPU on 6.14+): unsafe writes in "
+			"those syscalls would be missed\n", (unsigned long long)r->cnt.skipped_runs);
 	if (r->exit_status == CI_EXIT_FINDINGS)
 		fprintf(f, "splicewatch: ci: FAIL (exit 3): %s\n",
 			c->n_new ? "new unsafe writes" : "records lost");

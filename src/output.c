@@ -323,4 +323,9 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 		(unsigned long long)c.events, (unsigned long long)shown,
 		(unsigned long long)c.lost, (unsigned long long)c.held,
 		(unsigned long long)c.untracked);
+	if (c.skipped_runs)
+		fprintf(f, "splicewatch: warning: the kernel skipped %llu runs of its programs "
+			"(a program preempted on a CPU blocks it there for other tasks, 6.14+): "
+			"writes or holds in those syscalls were not seen\n",
+			(unsigned long long)c.skipped_runs);
 }

@@ -65,6 +65,10 @@ struct sw_counters {
 	uint64_t untracked;
 	uint64_t signals;
 	uint64_t stale_dropped;
+	/* Program runs the kernel skipped: on 6.14+ syscall tracepoint programs
+	 * run preemptible, and a program preempted on a CPU makes the kernel skip
+	 * it for other tasks there (prog info recursion_misses). */
+	uint64_t skipped_runs;
 };
 
 /* Root and BTF: one clear message and -1 when the machine cannot run us. */
