@@ -592,24 +592,6 @@ static int setup_sendfile_to_pipe(struct tctx *t)
 	return 0;
 }
 
-static int setup_tee(struct tctx *t)
-{
-	char buf[PAGE];
-	int p[2];
-
-	if (held(t, 4 * PAGE, 0, PAGE) || pipe(p))
-		return -1;
-	t->pr2 = p[0];
-	t->pw2 = p[1];
-	if (tee(t->pr, t->pw2, PAGE, 0) != PAGE)
-		return fail(t, "tee");
-	if (read(t->pr, buf, PAGE) != PAGE)	/* the first pipe lets go; the second holds */
-		return fail(t, "read");
-	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr2);
-	expect_pipe(t, t->pr2, W8, A8);
-	return 0;
-}
-
 static int setup_vmsplice(struct tctx *t)
 {
 	struct iovec iov;
@@ -708,7 +690,9 @@ static int setup_io_uring_splice(struct tctx *t)
 	return 0;
 }
 
-static int setup_io_uring_tee(struct tctx *t)
+/* A second pipe tees the first's page (tee(2) or io_uring), then the first is
+ * read: the first lets go, the second still holds. */
+static int held_by_tee_only(struct tctx *t, bool uring)
 {
 	char buf[PAGE];
 	int p[2];
@@ -717,14 +701,30 @@ static int setup_io_uring_tee(struct tctx *t)
 		return -1;
 	t->pr2 = p[0];
 	t->pw2 = p[1];
-	if (uring_splice(t, &(struct uring_req){ .op = IORING_OP_TEE, .fd_in = t->pr,
-						 .fd_out = t->pw2, .len = PAGE }))
-		return -1;
-	if (read(t->pr, buf, PAGE) != PAGE)	/* the first pipe lets go; the second holds */
+	if (uring) {
+		if (uring_splice(t, &(struct uring_req){ .op = IORING_OP_TEE, .fd_in = t->pr,
+							 .fd_out = t->pw2, .len = PAGE }))
+			return -1;
+	} else if (tee(t->pr, t->pw2, PAGE, 0) != PAGE) {
+		return fail(t, "tee");
+	}
+	if (read(t->pr, buf, PAGE) != PAGE)
 		return fail(t, "read");
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr2);
-	expect_io_wq_splicer(t);
 	expect_pipe(t, t->pr2, W8, A8);
+	return 0;
+}
+
+static int setup_tee(struct tctx *t)
+{
+	return held_by_tee_only(t, false);
+}
+
+static int setup_io_uring_tee(struct tctx *t)
+{
+	if (held_by_tee_only(t, true))
+		return -1;
+	expect_io_wq_splicer(t);
 	return 0;
 }
 
