@@ -220,26 +220,29 @@ bool sw_lsm_bpf_active(void)
 static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool deny,
 			    const struct btf *btf)
 {
+	/* learns_pipes: pipes learnt there carry no inode to tell a freed pipe by,
+	 * so they rely on the free_pipe_info hook to forget them. */
 	const struct {
 		struct bpf_program *prog;
 		enum backend backend;
 		const char *func;
+		bool learns_pipes;
 	} fn_progs[] = {
-		{ skel->progs.sw_fentry_free_pipe, BACKEND_FENTRY, "free_pipe_info" },
-		{ skel->progs.sw_fexit_filemap_splice_read, BACKEND_FENTRY, "filemap_splice_read" },
-		{ skel->progs.sw_fexit_shmem_file_splice_read, BACKEND_FENTRY, "shmem_file_splice_read" },
-		{ skel->progs.sw_fexit_generic_file_splice_read, BACKEND_FENTRY, "generic_file_splice_read" },
-		{ skel->progs.sw_fentry_perform_write, BACKEND_FENTRY, "generic_perform_write" },
-		{ skel->progs.sw_fentry_iomap_write, BACKEND_FENTRY, "iomap_file_buffered_write" },
-		{ skel->progs.sw_kprobe_free_pipe, BACKEND_KPROBE, "free_pipe_info" },
-		{ skel->progs.sw_kprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read" },
-		{ skel->progs.sw_kretprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read" },
-		{ skel->progs.sw_kprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read" },
-		{ skel->progs.sw_kretprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read" },
-		{ skel->progs.sw_kprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read" },
-		{ skel->progs.sw_kretprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read" },
-		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write" },
-		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write" },
+		{ skel->progs.sw_fentry_free_pipe, BACKEND_FENTRY, "free_pipe_info", false },
+		{ skel->progs.sw_fexit_filemap_splice_read, BACKEND_FENTRY, "filemap_splice_read", true },
+		{ skel->progs.sw_fexit_shmem_file_splice_read, BACKEND_FENTRY, "shmem_file_splice_read", true },
+		{ skel->progs.sw_fexit_generic_file_splice_read, BACKEND_FENTRY, "generic_file_splice_read", true },
+		{ skel->progs.sw_fentry_perform_write, BACKEND_FENTRY, "generic_perform_write", false },
+		{ skel->progs.sw_fentry_iomap_write, BACKEND_FENTRY, "iomap_file_buffered_write", false },
+		{ skel->progs.sw_kprobe_free_pipe, BACKEND_KPROBE, "free_pipe_info", false },
+		{ skel->progs.sw_kprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read", true },
+		{ skel->progs.sw_kretprobe_filemap_splice_read, BACKEND_KPROBE, "filemap_splice_read", true },
+		{ skel->progs.sw_kprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read", true },
+		{ skel->progs.sw_kretprobe_shmem_file_splice_read, BACKEND_KPROBE, "shmem_file_splice_read", true },
+		{ skel->progs.sw_kprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read", true },
+		{ skel->progs.sw_kretprobe_generic_file_splice_read, BACKEND_KPROBE, "generic_file_splice_read", true },
+		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write", false },
+		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write", false },
 	};
 	const struct {
 		struct bpf_program *prog;
@@ -250,14 +253,12 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_lsm_path_truncate, "bpf_lsm_path_truncate" },
 	};
 
-	/* Pipes learnt at the splice reads carry no inode to tell a freed pipe by:
-	 * they rely on the free_pipe_info hook to forget them. */
 	bool pipe_free_seen = b != BACKEND_TRACEPOINT && sw_kernel_has_function(btf, "free_pipe_info");
 
 	for (size_t i = 0; i < sizeof(fn_progs) / sizeof(fn_progs[0]); i++)
 		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
 					  sw_kernel_has_function(btf, fn_progs[i].func) &&
-					  (pipe_free_seen || strstr(fn_progs[i].func, "splice_read") == NULL));
+					  (pipe_free_seen || !fn_progs[i].learns_pipes));
 	for (size_t i = 0; i < sizeof(lsm_progs) / sizeof(lsm_progs[0]); i++)
 		bpf_program__set_autoload(lsm_progs[i].prog,
 					  deny && sw_kernel_has_function(btf, lsm_progs[i].hook));
