@@ -43,6 +43,14 @@ const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 
 u64 counters[SW_CNT__COUNT];
 
+/* Pipes with a batch of buffers not indexed yet (lazy indexing, see
+ * pipe_sync): slot i holds a struct pipe_inode_info * or 0. Bit i of
+ * pending_mask is set while slot i may be in use, so "anything pending?" is
+ * one load next to counters[SW_CNT_HELD_SLOTS]. */
+#define PENDING_SLOTS	64
+u64 pending_mask;
+u64 pending_pipes[PENDING_SLOTS];
+
 /* Zeroed templates for new entries: too large for the BPF stack. */
 const struct sw_chunk zero_chunk = {};
 const struct sw_pipe_state zero_pipe = {};
@@ -409,8 +417,20 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		h = &ch->h[i];
 		if (h->pipe == c->pipe && h->gen == c->ps->gen) {
 			if ((s32)(h->hi_seq - c->ps->lo_seq) >= 0) {
+				/* Batches are usually indexed in ring order, but
+				 * not always (two CPUs syncing one pipe): only
+				 * widen the range, keep the oldest splicer. */
 				h->pages |= c->st->chunk_pages;
-				h->hi_seq = c->st->chunk_hi;
+				if ((s32)(c->st->chunk_hi - h->hi_seq) > 0)
+					h->hi_seq = c->st->chunk_hi;
+				if ((s32)(c->st->chunk_lo - h->lo_seq) < 0)
+					h->lo_seq = c->st->chunk_lo;
+				if (c->st->now < h->ts_ns) {
+					h->ts_ns = c->st->now;
+					h->splicer_pid = c->st->pid;
+					__builtin_memcpy(h->splicer_comm, c->st->comm,
+							 sizeof(h->splicer_comm));
+				}
 				c->st->chunk_pages = 0;
 				return;
 			}
@@ -632,15 +652,222 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 	ps->cur_ext = 0;
 	for (i = 0; i < SW_PIPE_EXTENTS; i++)
 		ps->ext[i].mapping = 0;
+	ps->pend = 0;	/* positions of the old ring; its slot is released by the next owner */
+}
+
+/* Who put a batch into the pipe: the running task, or the pending batch's. */
+#define WALK_CURRENT	0
+#define WALK_PENDING	1
+
+/* Indexes the page-cache buffers at ring positions [from, to) still in the
+ * pipe: the per-buffer walk. A global function, verified once however many
+ * places index (a sync, a pending batch, a write about to be checked, GC). */
+__noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	struct sync_ctx c = { .pipe = pipe };
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	u32 n;
+
+	if (!ps || read_ring((struct pipe_inode_info *)pipe, &c.ring) ||
+	    (u64)c.ring.bufs != ps->bufs)
+		return 0;	/* resized since: the next sync starts over */
+	if ((s32)(c.ring.tail - from) > 0)
+		from = c.ring.tail;	/* read meanwhile: nothing to learn there */
+	if ((s32)(to - c.ring.head) > 0)
+		to = c.ring.head;
+	n = to - from;
+	if ((s32)n <= 0 || n > SW_PIPE_SEQ_BITS || c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS)
+		return 0;
+	c.ps = ps;
+	c.st = thread_scratch(&sync_scratch, &zero_sync);
+	if (!c.st)
+		return 0;
+	/* The read-ahead buffers need no clearing: buf_n = 0. */
+	__builtin_memset(c.st, 0, offsetof(struct sync_state, bufs));
+	c.start = from;
+	c.end = to;
+	if (who == WALK_PENDING) {
+		c.st->now = ps->pend_ts;
+		c.st->pid = ps->pend_pid;
+		__builtin_memcpy(c.st->comm, ps->pend_comm, sizeof(c.st->comm));
+	} else {
+		c.st->now = bpf_ktime_get_ns();
+		c.st->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
+	}
+	bpf_loop(n, add_cb, &c, 0);
+	flush_mapping(&c);
+	flush_chunk(&c);
+	if (c.st->added) {
+		__sync_fetch_and_add(&ps->held, c.st->added);
+		count(SW_CNT_HELD_SLOTS, c.st->added);
+	}
+	return 0;
+}
+
+/* ---- lazy indexing: batches nothing has looked at yet --------------------
+ *
+ * A sync does not walk the buffers a splice just added: it records the batch
+ * (ring range, splicer, time) in the pipe's state and the pipe in
+ * pending_pipes[]. A splice loop reads the pipe before anything looks, and the
+ * batch is dropped unwalked. Everything that looks for holds (a write about to
+ * be checked, truncate, mmap stores, write_iter, GC) first indexes the pending
+ * batches with index_pending(), so what is found is the same as if every sync
+ * had walked. A pipe's batch and slot change only under its pend_lock; a
+ * program that finds the lock taken walks instead (the bitmap's atomics keep
+ * two walks of one position from counting it twice). */
+
+static __always_inline bool pend_trylock(struct sw_pipe_state *ps)
+{
+	return __sync_val_compare_and_swap(&ps->pend_lock, 0, 1) == 0;
+}
+
+static __always_inline void pend_unlock(struct sw_pipe_state *ps)
+{
+	__sync_fetch_and_and(&ps->pend_lock, 0);	/* atomic: ordered after the stores above */
+}
+
+struct claim_ctx {
+	u64 pipe;
+	u32 slot;
+};
+
+static long claim_cb(u64 i, void *data)
+{
+	struct claim_ctx *cl = data;
+	u32 k = i % PENDING_SLOTS;
+
+	if (pending_mask & (1ULL << k))
+		return 0;
+	if (__sync_val_compare_and_swap(&pending_pipes[k], 0, cl->pipe))
+		return 0;
+	__sync_fetch_and_or(&pending_mask, 1ULL << k);
+	cl->slot = k + 1;
+	return 1;
+}
+
+/* A free slot for pipe, the lowest (lookers stop at the highest bit set):
+ * 1 + its index, 0 if all are taken. */
+static __always_inline u32 claim_slot(u64 pipe)
+{
+	struct claim_ctx cl = { .pipe = pipe };
+
+	bpf_loop(PENDING_SLOTS, claim_cb, &cl, 0);
+	return cl.slot;
+}
+
+/* Clears bit k unless slot k is in use: a claimer sets the bit after taking
+ * the slot, so clear first, then look again. */
+static __always_inline void clear_slot_bit(u32 k)
+{
+	k %= PENDING_SLOTS;
+	__sync_fetch_and_and(&pending_mask, ~(1ULL << k));
+	if (pending_pipes[k])
+		__sync_fetch_and_or(&pending_mask, 1ULL << k);
+}
+
+static __always_inline void release_slot(u32 slot, u64 pipe)
+{
+	u32 k = (slot - 1) % PENDING_SLOTS;
+
+	if (!slot)
+		return;
+	if (__sync_val_compare_and_swap(&pending_pipes[k], pipe, 0) == pipe)
+		clear_slot_bit(k);
+}
+
+/* Forgets the pending batch of a pipe that is gone. */
+static __always_inline void drop_pending(struct sw_pipe_state *ps, u64 pipe)
+{
+	ps->pend = 0;
+	release_slot(ps->pend_slot, pipe);
+	ps->pend_slot = 0;
+}
+
+/* The lock is taken elsewhere: walk the pending batch (if any) without taking
+ * it over. */
+static __always_inline void walk_pending_unlocked(struct sw_pipe_state *ps, u64 pipe)
+{
+	u64 p = ps->pend;
+
+	if (p)
+		index_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+}
+
+/* Indexes a pipe's pending batch and takes it out of the set. Global: called
+ * from the slot loop and from GC, verified once. */
+__noinline int index_pending_pipe(u64 pipe, u32 slot)
+{
+	struct sw_pipe_state *ps = live_pipe(pipe);
+	u64 p;
+
+	if (!ps) {
+		/* Freed, or a new pipe at its address: the batch is gone with it.
+		 * GC forgets the state. */
+		ps = bpf_map_lookup_elem(&pipes, &pipe);
+		if (ps && pend_trylock(ps)) {
+			drop_pending(ps, pipe);
+			pend_unlock(ps);
+		}
+		release_slot(slot, pipe);
+		return 0;
+	}
+	if (!pend_trylock(ps)) {
+		walk_pending_unlocked(ps, pipe);
+		return 0;
+	}
+	p = ps->pend;
+	if (p)
+		index_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+	ps->pend = 0;
+	release_slot(ps->pend_slot, pipe);
+	if (slot != ps->pend_slot)
+		release_slot(slot, pipe);
+	ps->pend_slot = 0;
+	pend_unlock(ps);
+	return 0;
+}
+
+static long pending_slot_cb(u64 i, void *data)
+{
+	u64 m = pending_mask, pipe;
+	u32 k = i % PENDING_SLOTS;
+
+	if (!(m >> k))
+		return 1;	/* no slot above in use */
+	if (!(m & (1ULL << k)))
+		return 0;
+	pipe = pending_pipes[k];
+	if (pipe)
+		index_pending_pipe(pipe, k + 1);
+	else
+		clear_slot_bit(k);
+	return 0;
+}
+
+/* Before looking for holds: index every pending batch. */
+static __always_inline void index_pending(void)
+{
+	if (pending_mask)
+		bpf_loop(PENDING_SLOTS, pending_slot_cb, NULL, 0);
+}
+
+/* Anything held or about to be: the gate of every path that syncs or checks. */
+static __always_inline bool tracking(void)
+{
+	return counters[SW_CNT_HELD_SLOTS] || pending_mask;
 }
 
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
- * learn new page-cache ones. inode is NULL where only the pipe is known. */
+ * record new ones as the pipe's pending batch (indexing the previous batch
+ * first if it is still in the pipe, so each keeps its splicer and time).
+ * inode is NULL where only the pipe is known. */
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
 	struct sync_ctx c = { .pipe = (u64)pipe };
 	struct sw_pipe_state *ps;
-	u32 n;
+	u32 n, from, slot;
+	u64 p;
 
 	if (read_ring(pipe, &c.ring))
 		return;
@@ -680,35 +907,62 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	}
 	if ((s32)(ps->hi_seq - c.ring.tail) < 0)
 		ps->hi_seq = c.ring.tail;
-	n = c.ring.head - ps->hi_seq;
-	if (n && n <= MAX_RING) {
-		if (c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS) {
-			/* A ring this large would alias positions in the bitmap. */
-			emit_capacity();
-		} else {
-
-			c.st = thread_scratch(&sync_scratch, &zero_sync);
-			if (!c.st)
-				return;
-			/* The read-ahead buffers need no clearing: buf_n = 0. */
-			__builtin_memset(c.st, 0, offsetof(struct sync_state, bufs));
-			c.start = ps->hi_seq;
-			c.end = c.ring.head;
-			c.st->now = bpf_ktime_get_ns();
-			c.st->pid = bpf_get_current_pid_tgid() >> 32;
-			bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
-			bpf_loop(n, add_cb, &c, 0);
-			flush_mapping(&c);
-			flush_chunk(&c);
-			if (c.st->added) {
-				__sync_fetch_and_add(&ps->held, c.st->added);
-				count(SW_CNT_HELD_SLOTS, c.st->added);
-			}
-		}
+	from = ps->hi_seq;
+	n = c.ring.head - from;
+	if (n > MAX_RING)
+		n = 0;
+	if (n && c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS) {
+		/* A ring this large would alias positions in the bitmap. */
+		emit_capacity();
+		n = 0;
 	}
 	/* The state stays while the pipe lives, even empty: deleting it here would
 	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
 	ps->hi_seq = c.ring.head;
+	if (!n && !ps->pend)
+		return;
+	if (!pend_trylock(ps)) {
+		/* Another CPU is at this pipe's batch: index ours now, after
+		 * the pending one, so positions are learnt in ring order. */
+		if (n) {
+			walk_pending_unlocked(ps, c.pipe);
+			index_range(c.pipe, from, c.ring.head, WALK_CURRENT);
+		}
+		return;
+	}
+	p = ps->pend;
+	if (p && ((s32)(c.ring.tail - (u32)(p >> 32)) >= 0 || n)) {
+		/* Read to the end of the batch: dropped, never walked (the
+		 * splice loop). Still partly there and another batch comes:
+		 * index it now, under its own splicer. */
+		if ((s32)(c.ring.tail - (u32)(p >> 32)) < 0)
+			index_range(c.pipe, (u32)p, p >> 32, WALK_PENDING);
+		ps->pend = 0;
+	}
+	if (n) {
+		slot = ps->pend_slot;
+		/* Released meanwhile (the pipe looked freed to a looker)? */
+		if (slot && pending_pipes[(slot - 1) % PENDING_SLOTS] != c.pipe)
+			slot = 0;
+		if (!slot)
+			slot = claim_slot(c.pipe);
+		ps->pend_slot = slot;
+		if (slot) {
+			ps->pend_ts = bpf_ktime_get_ns();
+			ps->pend_pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(ps->pend_comm, sizeof(ps->pend_comm));
+			barrier();	/* splicer first: lookers read it once they see pend */
+			ps->pend = (u64)c.ring.head << 32 | from;
+		} else {
+			/* Every slot taken: index now. */
+			index_range(c.pipe, from, c.ring.head, WALK_CURRENT);
+		}
+	}
+	if (!ps->pend && ps->pend_slot) {
+		release_slot(ps->pend_slot, c.pipe);
+		ps->pend_slot = 0;
+	}
+	pend_unlock(ps);
 }
 
 /* Global functions: the verifier checks each once, not once per call site and
@@ -1188,6 +1442,16 @@ static __always_inline s64 user_off(loff_t *uoff, struct file *file)
 	return off;
 }
 
+#define S_IFREG		0100000
+#define S_IFBLK		0060000
+
+static __always_inline bool may_be_held(struct file *file)
+{
+	u32 mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+
+	return mode == S_IFREG || mode == S_IFBLK;
+}
+
 static __always_inline int check_write(struct pt_regs *regs, long id)
 {
 	struct check_ctx c = {};
@@ -1248,6 +1512,10 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	file = fd_to_file(fd);
 	if (!file)
 		return 0;
+	/* Only regular files and block devices have page-cache pages a pipe
+	 * can hold: a splice into a pipe or /dev/null leaves batches pending. */
+	if (pending_mask && may_be_held(file))
+		index_pending();
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (!bpf_map_lookup_elem(&mappings, &mapping))
 		return 0;
@@ -1318,7 +1586,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 {
 	/* Common case: no pipe holds any page: nothing can be unsafe. */
-	if (!counters[SW_CNT_HELD_SLOTS]) {
+	if (!tracking()) {
 		/* Start-up: the frontend calls getppid until the hooks see it. */
 		if (id == SW_NR_getppid && !counters[SW_CNT_LIVE_ENTER] &&
 		    bpf_get_current_pid_tgid() >> 32 == self_tgid)
@@ -1352,7 +1620,7 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 		if (ret <= 0)
 			return 0;
 		sync_fd(regs->dx);
-		if (counters[SW_CNT_HELD_SLOTS])
+		if (tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_tee:			/* out: si */
@@ -1368,11 +1636,11 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_preadv2:
-		if (ret > 0 && counters[SW_CNT_HELD_SLOTS])
+		if (ret > 0 && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_fcntl:
-		if (regs->si == F_SETPIPE_SZ && ret > 0 && counters[SW_CNT_HELD_SLOTS])
+		if (regs->si == F_SETPIPE_SZ && ret > 0 && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_truncate: {
@@ -1397,6 +1665,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!length)
 		return;
 	len = *length;
+	index_pending();
 	if (folio) {
 		/* A whole folio leaves the page cache: only its pages count. */
 		c.only_folio = folio;
@@ -1413,7 +1682,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(sw_page_cache_delete, struct folio *folio)
 {
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	check_truncate((u64)BPF_CORE_READ(folio, mapping), folio);
 	return 0;
@@ -1424,7 +1693,7 @@ int BPF_PROG(sw_page_cache_delete, struct folio *folio)
 SEC("tp_btf/writeback_mark_inode_dirty")
 int BPF_PROG(sw_inode_dirty, struct inode *inode, int flags)
 {
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	check_truncate((u64)BPF_CORE_READ(inode, i_mapping), NULL);
 	return 0;
@@ -1455,8 +1724,10 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 	u64 m = (u64)BPF_CORE_READ(folio, mapping);
 	s64 pos;
 
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
+	if (pending_mask && !in_checked_syscall())
+		index_pending();
 	if (!bpf_map_lookup_elem(&mappings, &m) || in_checked_syscall())
 		return 0;
 	pos = folio->index << SW_PAGE_SHIFT;
@@ -1479,6 +1750,7 @@ __noinline int forget_pipe(u64 pipe)
 	if (!ps)
 		return 0;
 	release_all(ps);
+	drop_pending(ps, pipe);
 	bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
@@ -1488,7 +1760,7 @@ int sw_fentry_free_pipe(u64 *ctx)
 {
 	u64 pipe;
 
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	/* Read as a plain number: a global function takes no typed pointers. */
 	bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]);
@@ -1499,7 +1771,7 @@ int sw_fentry_free_pipe(u64 *ctx)
 SEC("kprobe/free_pipe_info")
 int BPF_KPROBE(sw_kprobe_free_pipe, struct pipe_inode_info *pipe)
 {
-	if (counters[SW_CNT_HELD_SLOTS])
+	if (tracking())
 		forget_pipe((u64)pipe);
 	return 0;
 }
@@ -1580,8 +1852,9 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 	u64 mapping;
 	s64 pos;
 
-	if (!counters[SW_CNT_HELD_SLOTS] || in_checked_syscall())
+	if (!tracking() || in_checked_syscall())
 		return;
+	index_pending();
 	file = BPF_CORE_READ(iocb, ki_filp);
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	pos = BPF_CORE_READ(iocb, ki_pos);
@@ -1673,12 +1946,13 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	rc = refuse_pending(0, (u64)dentry);
 	if (rc)
 		return rc;
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	length = bpf_map_lookup_elem(&pending_truncate, &tid);
 	if (!length)
 		return 0;
 	len = *length;
+	index_pending();
 	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
 	if (!find_overlap(&c, mapping, len, LEN_TO_EOF))
 		return 0;
@@ -1741,6 +2015,7 @@ __noinline int gc_pipe(u64 pipe)
 			return 0;	/* re-synced meanwhile: alive after all */
 		count(SW_CNT_STALE_DROPPED, ps->held);
 		release_all(ps);
+		drop_pending(ps, pipe);
 		/* A new pipe at this address may have taken the state over (a sync
 		 * resets it with a new generation): then it is not ours to delete. */
 		if (ps->gen == gen)
@@ -1752,9 +2027,13 @@ __noinline int gc_pipe(u64 pipe)
 		drain(ps, ps->lo_seq, ring.tail);
 		ps->lo_seq = ring.tail;
 	}
+	/* A batch pending this long is a hold, not a splice loop's: index it, so
+	 * full indexes are told of within a pass and counts are exact. */
+	if (ps->pend)
+		index_pending_pipe(pipe, ps->pend_slot);
 	/* An empty live pipe is forgotten only when two passes 200 ms apart
 	 * found it untouched: a splice on another CPU may be filling it now. */
-	if (ps->held || ring.head != ps->hi_seq)
+	if (ps->held || ring.head != ps->hi_seq || ps->pend || ps->pend_slot)
 		ps->gc_idle = 0;
 	else if (ps->gc_idle++)
 		bpf_map_delete_elem(&pipes, &pipe);
