@@ -284,6 +284,14 @@ static __always_inline int extent_for(struct sw_pipe_state *ps, u64 mapping, u32
 /* Ring slots a sync reads at once: a 64 KiB splice fills 16. */
 #define SYNC_BATCH	16
 
+/* The first bytes of a struct page (or folio): its compound head (or
+ * compound_info), and a folio's mapping and index, in one probe read. */
+#define PAGE_WINDOW	64
+
+struct page_window {
+	u64 w[PAGE_WINDOW / 8];
+};
+
 /* What a sync accumulates while it walks the ring. It lives in a per-CPU map,
  * not on the stack: the verifier would otherwise track every counter through
  * each callback iteration and never converge. */
@@ -307,6 +315,13 @@ struct sync_state {
 	/* ring slots read ahead in one bpf_probe_read_kernel: [buf_seq, +buf_n) */
 	u32 buf_seq;
 	u32 buf_n;
+	/* Set by the walk's caller after clearing the above, or scratch: here
+	 * rather than on the stack, which the call chain from a write check
+	 * through the walk must keep under 512 bytes. */
+	struct pipe_ring ring;
+	u32 start;
+	u32 end;		/* ring position after the last new buffer */
+	struct page_window pw;
 	struct pipe_buffer bufs[SYNC_BATCH];
 };
 
@@ -335,22 +350,22 @@ static __always_inline void *thread_scratch(void *map, const void *zero)
 
 struct sync_ctx {
 	u64 pipe;
-	struct pipe_ring ring;
 	struct sw_pipe_state *ps;
 	struct sync_state *st;
-	u32 start;
-	u32 end;		/* ring position after the last new buffer */
 };
+
+/* A new mapping entry, widened below: no range on the walk's stack. */
+static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
 
 static __always_inline void flush_mapping(struct sync_ctx *c)
 {
-	struct sw_mapping_state *ms, fresh = { .lo_index = c->st->map_lo, .hi_index = c->st->map_hi };
+	struct sw_mapping_state *ms;
 
 	if (!c->st->map_n)
 		return;
 	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	if (!ms) {
-		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh_mapping, BPF_NOEXIST))
 			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
 		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	}
@@ -466,12 +481,12 @@ full:
  * the array) into the scratch: one probe read instead of one per buffer. */
 static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
 {
-	u32 idx = seq & c->ring.mask, n = c->end - seq;
+	u32 mask = c->st->ring.mask, idx = seq & mask, n = c->st->end - seq;
 
 	if (n > SYNC_BATCH)
 		n = SYNC_BATCH;
-	if (n > c->ring.mask + 1 - idx)
-		n = c->ring.mask + 1 - idx;
+	if (n > mask + 1 - idx)
+		n = mask + 1 - idx;
 	/* Keep clang from folding this check into the clamps above: older
 	 * verifiers (6.1) cannot follow that and see an unbounded size. */
 	barrier_var(n);
@@ -480,16 +495,8 @@ static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
 	c->st->buf_seq = seq;
 	c->st->buf_n = n;
 	return bpf_probe_read_kernel(c->st->bufs, n * sizeof(struct pipe_buffer),
-				     &c->ring.bufs[idx]);
+				     &c->st->ring.bufs[idx]);
 }
-
-/* The first bytes of a struct page (or folio): its compound head (or
- * compound_info), and a folio's mapping and index, in one probe read. */
-#define PAGE_WINDOW	64
-
-struct page_window {
-	u64 w[PAGE_WINDOW / 8];
-};
 
 static __always_inline u64 window_word(struct page_window *pw, u32 off)
 {
@@ -509,7 +516,7 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 {
 	u32 ch = compound_off(), moff = bpf_core_field_offset(struct folio, mapping),
 	    ioff = bpf_core_field_offset(struct folio, index);
-	struct page_window pw;
+	struct page_window *pw = &st->pw;
 	struct folio *folio;
 	unsigned long info, mask;
 	u64 mapping;
@@ -517,9 +524,9 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 	if (ch % 8 || moff % 8 || ioff % 8 || ch >= PAGE_WINDOW || moff >= PAGE_WINDOW ||
 	    ioff >= PAGE_WINDOW)
 		return false;
-	if (bpf_probe_read_kernel(&pw, sizeof(pw), page))
+	if (bpf_probe_read_kernel(pw, sizeof(*pw), page))
 		goto none;
-	info = window_word(&pw, ch);
+	info = window_word(pw, ch);
 	if (info & 1) {
 		/* A tail page: its folio's fields are elsewhere (same decoding
 		 * as page_folio_of). */
@@ -530,7 +537,7 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 			folio = (struct folio *)mask;
 		if (folio == st->folio)
 			return true;
-		if (bpf_probe_read_kernel(&pw, sizeof(pw), folio))
+		if (bpf_probe_read_kernel(pw, sizeof(*pw), folio))
 			goto none;
 	} else {
 		folio = (struct folio *)page;
@@ -538,9 +545,9 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 			return true;
 	}
 	st->folio = folio;
-	mapping = window_word(&pw, moff);
+	mapping = window_word(pw, moff);
 	st->folio_mapping = mapping & MAPPING_FLAGS ? 0 : mapping;
-	st->folio_index = st->folio_mapping ? window_word(&pw, ioff) : 0;
+	st->folio_index = st->folio_mapping ? window_word(pw, ioff) : 0;
 	return true;
 none:
 	st->folio = NULL;
@@ -565,7 +572,7 @@ static long add_cb(u64 i, void *data)
 	struct sync_ctx *c = data;
 	struct sw_pipe_state *ps = c->ps;
 	struct pipe_buffer *buf;
-	u32 seq = c->start + (u32)i, k;
+	u32 seq = c->st->start + (u32)i, k;
 	struct folio *folio;
 	u64 index, bitmask, chunk;
 
@@ -660,32 +667,34 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 #define WALK_PENDING	1
 
 /* Indexes the page-cache buffers at ring positions [from, to) still in the
- * pipe: the per-buffer walk. A global function, verified once however many
- * places index (a sync, a pending batch, a write about to be checked, GC). */
-__noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
+ * pipe: the per-buffer walk. */
+static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 {
 	struct sync_ctx c = { .pipe = pipe };
 	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct pipe_ring *ring;
 	u32 n;
 
-	if (!ps || read_ring((struct pipe_inode_info *)pipe, &c.ring) ||
-	    (u64)c.ring.bufs != ps->bufs)
-		return 0;	/* resized since: the next sync starts over */
-	if ((s32)(c.ring.tail - from) > 0)
-		from = c.ring.tail;	/* read meanwhile: nothing to learn there */
-	if ((s32)(to - c.ring.head) > 0)
-		to = c.ring.head;
-	n = to - from;
-	if ((s32)n <= 0 || n > SW_PIPE_SEQ_BITS || c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS)
-		return 0;
-	c.ps = ps;
+	if (!ps)
+		return;
 	c.st = thread_scratch(&sync_scratch, &zero_sync);
 	if (!c.st)
-		return 0;
+		return;
 	/* The read-ahead buffers need no clearing: buf_n = 0. */
-	__builtin_memset(c.st, 0, offsetof(struct sync_state, bufs));
-	c.start = from;
-	c.end = to;
+	__builtin_memset(c.st, 0, offsetof(struct sync_state, ring));
+	ring = &c.st->ring;
+	if (read_ring((struct pipe_inode_info *)pipe, ring) || (u64)ring->bufs != ps->bufs)
+		return;	/* resized since: the next sync starts over */
+	if ((s32)(ring->tail - from) > 0)
+		from = ring->tail;	/* read meanwhile: nothing to learn there */
+	if ((s32)(to - ring->head) > 0)
+		to = ring->head;
+	n = to - from;
+	if ((s32)n <= 0 || n > SW_PIPE_SEQ_BITS || ring->head - ring->tail > SW_PIPE_SEQ_BITS)
+		return;
+	c.ps = ps;
+	c.st->start = from;
+	c.st->end = to;
 	if (who == WALK_PENDING) {
 		c.st->now = ps->pend_ts;
 		c.st->pid = ps->pend_pid;
@@ -702,6 +711,12 @@ __noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
 		__sync_fetch_and_add(&ps->held, c.st->added);
 		count(SW_CNT_HELD_SLOTS, c.st->added);
 	}
+}
+
+/* The walk for a sync: a global function, verified once. */
+__noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	walk_range(pipe, from, to, who);
 	return 0;
 }
 
@@ -794,11 +809,14 @@ static __always_inline void walk_pending_unlocked(struct sw_pipe_state *ps, u64 
 		index_range(pipe, (u32)p, p >> 32, WALK_PENDING);
 }
 
-/* Indexes a pipe's pending batch and takes it out of the set. Global: called
- * from the slot loop and from GC, verified once. */
-__noinline int index_pending_pipe(u64 pipe, u32 slot)
+/* Indexes a pipe's pending batch and takes it out of the set; with the lock
+ * taken elsewhere, walks it without taking it over. Inline, walk included:
+ * a write check's call chain down to add_cb must fit 512 bytes of stack, and
+ * 6.1 rounds every frame up to 32 bytes. */
+static __always_inline void pending_index(u64 pipe, u32 slot)
 {
 	struct sw_pipe_state *ps = live_pipe(pipe);
+	bool owned;
 	u64 p;
 
 	if (!ps) {
@@ -810,22 +828,30 @@ __noinline int index_pending_pipe(u64 pipe, u32 slot)
 			pend_unlock(ps);
 		}
 		release_slot(slot, pipe);
-		return 0;
+		return;
 	}
-	if (!pend_trylock(ps)) {
-		walk_pending_unlocked(ps, pipe);
-		return 0;
-	}
+	owned = pend_trylock(ps);
 	p = ps->pend;
 	if (p)
-		index_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+		walk_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+	if (!owned)
+		return;
 	ps->pend = 0;
 	release_slot(ps->pend_slot, pipe);
 	if (slot != ps->pend_slot)
 		release_slot(slot, pipe);
 	ps->pend_slot = 0;
 	pend_unlock(ps);
+	return;
+
+}
+
+/* The same for GC, verified once. */
+__noinline int index_pending_pipe(u64 pipe, u32 slot)
+{
+	pending_index(pipe, slot);
 	return 0;
+
 }
 
 static long pending_slot_cb(u64 i, void *data)
@@ -839,7 +865,7 @@ static long pending_slot_cb(u64 i, void *data)
 		return 0;
 	pipe = pending_pipes[k];
 	if (pipe)
-		index_pending_pipe(pipe, k + 1);
+		pending_index(pipe, k + 1);
 	else
 		clear_slot_bit(k);
 	return 0;
@@ -864,29 +890,28 @@ static __always_inline bool tracking(void)
  * inode is NULL where only the pipe is known. */
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
-	struct sync_ctx c = { .pipe = (u64)pipe };
+	struct pipe_ring ring;
+	u64 p, pipe_addr = (u64)pipe;
 	struct sw_pipe_state *ps;
 	u32 n, from, slot;
-	u64 p;
 
-	if (read_ring(pipe, &c.ring))
+	if (read_ring(pipe, &ring))
 		return;
-	ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
-		if (c.ring.head == c.ring.tail)
+		if (ring.head == ring.tail)
 			return;
-		if (bpf_map_update_elem(&pipes, &c.pipe, &zero_pipe, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&pipes, &c.pipe)) {
+		if (bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&pipes, &pipe_addr)) {
 			emit_capacity();
 			return;
 		}
-		ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+		ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 		if (!ps)
 			return;
 		if (!ps->gen)	/* ours, not another CPU's just-made one */
-			pipe_state_reset(ps, inode, &c.ring);
+			pipe_state_reset(ps, inode, &ring);
 	}
-	c.ps = ps;
 	ps->gc_idle = 0;
 	if (!ps->inode && inode) {
 		/* Learnt at a splice read, which knows no inode: this is it. */
@@ -894,72 +919,72 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		ps->inode = (u64)inode;
 	}
 
-	if (ps->bufs != (u64)c.ring.bufs || ps->inode != (u64)inode ||
+	if (ps->bufs != (u64)ring.bufs || ps->inode != (u64)inode ||
 	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
 		/* F_SETPIPE_SZ copied the ring and renumbered it, or this is a new
 		 * pipe at a freed one's address: start over. */
 		release_all(ps);
-		pipe_state_reset(ps, inode, &c.ring);
+		pipe_state_reset(ps, inode, &ring);
 	}
-	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
-		drain(ps, ps->lo_seq, c.ring.tail);
-		ps->lo_seq = c.ring.tail;
+	if ((s32)(ring.tail - ps->lo_seq) > 0) {
+		drain(ps, ps->lo_seq, ring.tail);
+		ps->lo_seq = ring.tail;
 	}
-	if ((s32)(ps->hi_seq - c.ring.tail) < 0)
-		ps->hi_seq = c.ring.tail;
+	if ((s32)(ps->hi_seq - ring.tail) < 0)
+		ps->hi_seq = ring.tail;
 	from = ps->hi_seq;
-	n = c.ring.head - from;
+	n = ring.head - from;
 	if (n > MAX_RING)
 		n = 0;
-	if (n && c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS) {
+	if (n && ring.head - ring.tail > SW_PIPE_SEQ_BITS) {
 		/* A ring this large would alias positions in the bitmap. */
 		emit_capacity();
 		n = 0;
 	}
 	/* The state stays while the pipe lives, even empty: deleting it here would
 	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
-	ps->hi_seq = c.ring.head;
+	ps->hi_seq = ring.head;
 	if (!n && !ps->pend)
 		return;
 	if (!pend_trylock(ps)) {
 		/* Another CPU is at this pipe's batch: index ours now, after
 		 * the pending one, so positions are learnt in ring order. */
 		if (n) {
-			walk_pending_unlocked(ps, c.pipe);
-			index_range(c.pipe, from, c.ring.head, WALK_CURRENT);
+			walk_pending_unlocked(ps, pipe_addr);
+			index_range(pipe_addr, from, ring.head, WALK_CURRENT);
 		}
 		return;
 	}
 	p = ps->pend;
-	if (p && ((s32)(c.ring.tail - (u32)(p >> 32)) >= 0 || n)) {
+	if (p && ((s32)(ring.tail - (u32)(p >> 32)) >= 0 || n)) {
 		/* Read to the end of the batch: dropped, never walked (the
 		 * splice loop). Still partly there and another batch comes:
 		 * index it now, under its own splicer. */
-		if ((s32)(c.ring.tail - (u32)(p >> 32)) < 0)
-			index_range(c.pipe, (u32)p, p >> 32, WALK_PENDING);
+		if ((s32)(ring.tail - (u32)(p >> 32)) < 0)
+			index_range(pipe_addr, (u32)p, p >> 32, WALK_PENDING);
 		ps->pend = 0;
 	}
 	if (n) {
 		slot = ps->pend_slot;
 		/* Released meanwhile (the pipe looked freed to a looker)? */
-		if (slot && pending_pipes[(slot - 1) % PENDING_SLOTS] != c.pipe)
+		if (slot && pending_pipes[(slot - 1) % PENDING_SLOTS] != pipe_addr)
 			slot = 0;
 		if (!slot)
-			slot = claim_slot(c.pipe);
+			slot = claim_slot(pipe_addr);
 		ps->pend_slot = slot;
 		if (slot) {
 			ps->pend_ts = bpf_ktime_get_ns();
 			ps->pend_pid = bpf_get_current_pid_tgid() >> 32;
 			bpf_get_current_comm(ps->pend_comm, sizeof(ps->pend_comm));
 			barrier();	/* splicer first: lookers read it once they see pend */
-			ps->pend = (u64)c.ring.head << 32 | from;
+			ps->pend = (u64)ring.head << 32 | from;
 		} else {
 			/* Every slot taken: index now. */
-			index_range(c.pipe, from, c.ring.head, WALK_CURRENT);
+			index_range(pipe_addr, from, ring.head, WALK_CURRENT);
 		}
 	}
 	if (!ps->pend && ps->pend_slot) {
-		release_slot(ps->pend_slot, c.pipe);
+		release_slot(ps->pend_slot, pipe_addr);
 		ps->pend_slot = 0;
 	}
 	pend_unlock(ps);
