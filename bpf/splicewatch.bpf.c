@@ -206,9 +206,23 @@ static long take_word_cb(u64 i, void *data)
 static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 {
 	struct bits_ctx b = { .ps = ps, .seq = from, .left = to - from };
+	u32 w0 = (from / 64) % SEQ_WORDS, w1 = ((to - 1) / 64) % SEQ_WORDS;
+	u64 m0, m1;
 
 	if ((s32)b.left <= 0)
 		return 0;
+	if (b.left <= 64) {
+		/* At most two words, and usually nothing set in them (a batch
+		 * read before it was ever indexed): no loop. */
+		m0 = ~0ULL << (from % 64);
+		m1 = ~0ULL >> (63 - (to - 1) % 64);
+		if (w0 == w1) {
+			m0 &= m1;
+			m1 = 0;
+		}
+		if (!(ps->bits[w0] & m0) && !(ps->bits[w1] & m1))
+			return 0;
+	}
 	if (b.left > SW_PIPE_SEQ_BITS)
 		b.left = SW_PIPE_SEQ_BITS;
 	bpf_loop(SEQ_WORDS + 1, take_word_cb, &b, 0);
@@ -944,7 +958,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	/* The state stays while the pipe lives, even empty: deleting it here would
 	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
 	ps->hi_seq = ring.head;
-	if (!n && !ps->pend)
+	if (!n && !ps->pend && !ps->pend_slot)
 		return;
 	if (!pend_trylock(ps)) {
 		/* Another CPU is at this pipe's batch: index ours now, after
@@ -2054,7 +2068,7 @@ __noinline int gc_pipe(u64 pipe)
 	}
 	/* A batch pending this long is a hold, not a splice loop's: index it, so
 	 * full indexes are told of within a pass and counts are exact. */
-	if (ps->pend)
+	if (ps->pend || ps->pend_slot)
 		index_pending_pipe(pipe, ps->pend_slot);
 	/* An empty live pipe is forgotten only when two passes 200 ms apart
 	 * found it untouched: a splice on another CPU may be filling it now. */
