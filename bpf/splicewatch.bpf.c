@@ -660,6 +660,46 @@ static __always_inline void release_all(struct sw_pipe_state *ps)
 	}
 }
 
+/* read_ring in one probe read where the kernel's layout allows: head, tail,
+ * ring_size and bufs lie within RING_WINDOW bytes of pipe_inode_info on every
+ * kernel we run on (about 90), and a sync reads them for every splice. */
+#define RING_WINDOW	128
+
+struct ring_window {
+	u64 w[RING_WINDOW / 8];
+};
+
+static __always_inline u32 ring_window_u32(struct ring_window *rw, u32 off)
+{
+	return ((u32 *)rw->w)[(off / 4) % (RING_WINDOW / 4)];
+}
+
+static __always_inline int read_ring_once(struct pipe_inode_info *pipe, struct pipe_ring *r,
+					  struct ring_window *rw)
+{
+	u32 h = bpf_core_field_offset(struct pipe_inode_info, head),
+	    t = bpf_core_field_offset(struct pipe_inode_info, tail),
+	    z = bpf_core_field_offset(struct pipe_inode_info, ring_size),
+	    b = bpf_core_field_offset(struct pipe_inode_info, bufs), size;
+
+	if (bpf_core_field_size(struct pipe_inode_info, head) != 4 ||
+	    bpf_core_field_size(struct pipe_inode_info, tail) != 4 ||
+	    bpf_core_field_size(struct pipe_inode_info, ring_size) != 4 ||
+	    h % 8 || t % 4 || z % 4 || b % 8 || t < h || z < h || b < h ||
+	    b + 8 - h > RING_WINDOW)
+		return read_ring(pipe, r);
+	if (bpf_probe_read_kernel(rw, b + 8 - h, (void *)pipe + h))
+		return -1;
+	r->head = ring_window_u32(rw, 0);
+	r->tail = ring_window_u32(rw, t - h);
+	size = ring_window_u32(rw, z - h);
+	r->bufs = (struct pipe_buffer *)rw->w[((b - h) / 8) % (RING_WINDOW / 8)];
+	if (!r->bufs || !size || (size & (size - 1)) || r->head - r->tail > size)
+		return -1;
+	r->mask = size - 1;
+	return 0;
+}
+
 static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct inode *inode,
 					     struct pipe_ring *ring)
 {
@@ -906,11 +946,12 @@ static __always_inline bool tracking(void)
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
 	struct pipe_ring ring;
+	struct ring_window rw;
 	u64 p, pipe_addr = (u64)pipe;
 	struct sw_pipe_state *ps;
 	u32 n, from, slot;
 
-	if (read_ring(pipe, &ring))
+	if (read_ring_once(pipe, &ring, &rw))
 		return;
 	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
