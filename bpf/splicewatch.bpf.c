@@ -6,8 +6,9 @@
  * Holds are learnt by re-syncing a pipe's ring after every syscall that can add
  * or consume its buffers (new buffers are recorded as a pending batch and
  * walked only when something looks for holds, see pipe_sync); writes are
- * checked at syscall entry, before any byte lands. Every report is validated against the live pipe ring, so a stale index
- * entry can cost time but never produce a false report.
+ * checked at syscall entry, before any byte lands. Every report is validated
+ * against the live pipe ring, so a stale index entry can cost time but never
+ * produce a false report.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
