@@ -1698,11 +1698,14 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 		if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
 			counters[SW_CNT_LIVE_EXIT] = 1;
 		return 0;
-	case SW_NR_splice:		/* in: di, out: dx */
+	case SW_NR_splice:		/* in: di, off_in: si, out: dx, off_out: r10 */
 		if (ret <= 0)
 			return 0;
-		sync_fd(regs->dx);
-		if (tracking())
+		/* A splice that succeeded with an offset did not use a pipe on
+		 * that side (-ESPIPE otherwise): no need to look at it. */
+		if (!regs->r10)
+			sync_fd(regs->dx);
+		if (!regs->si && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_tee:			/* out: si */
