@@ -823,6 +823,8 @@ static __always_inline u32 claim_slot(u64 pipe)
 {
 	struct claim_ctx cl = { .pipe = pipe };
 
+	if (pending_mask == ~0ULL)
+		return 0;	/* many pipes filled at once: index them as they come */
 	bpf_loop(PENDING_SLOTS, claim_cb, &cl, 0);
 	return cl.slot;
 }
