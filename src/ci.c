@@ -963,11 +963,8 @@ int cmd_ci(int argc, char **argv)
 			continue;
 		}
 		r = sw_config_option(&cfg, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch ci --help'.\n");
+		if (r < 0 || (!r && sw_unknown_option("ci")))
 			goto out;
-		}
 	}
 	if (optind >= argc) {
 		sw_err("ci: no COMMAND given (usage: splicewatch ci [OPTIONS] -- COMMAND [ARGS...])");

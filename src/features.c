@@ -70,14 +70,12 @@ int cmd_features(int argc, char **argv)
 			       "will be used, and which write paths it covers. Needs no root.\n");
 			return 0;
 		default:
-			fprintf(stderr, "Try 'splicewatch features --help'.\n");
+			sw_unknown_option("features");
 			return SW_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		sw_err("features: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("features", argc, argv))
 		return SW_EXIT_USAGE;
-	}
 	uname(&u);
 	libbpf_set_print(NULL);
 	btf = btf__load_vmlinux_btf();

@@ -114,17 +114,7 @@ int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *ar
 		o->prom_top = v;
 		return 1;
 	case '?':
-		fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
-		return -1;
-	}
-	return 0;
-}
-
-int st_no_operands(const char *cmd, int argc, char **argv)
-{
-	if (optind < argc) {
-		sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
-		return -1;
+		return sw_unknown_option(cmd);
 	}
 	return 0;
 }
@@ -903,7 +893,7 @@ int cmd_stats(int argc, char **argv)
 		if (st_common_option(&o, "stats", opt, optarg) < 0)
 			return SW_EXIT_USAGE;
 	}
-	if (st_no_operands("stats", argc, argv))
+	if (sw_no_operands("stats", argc, argv))
 		return SW_EXIT_USAGE;
 	return st_run(&o, stats_snapshot, &c, true);
 }

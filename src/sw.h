@@ -26,6 +26,9 @@ int cmd_top(int argc, char **argv);
 
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Command-line errors every sub-command CMD answers alike; both return -1. */
+int sw_unknown_option(const char *cmd);	/* getopt said why: point to --help */
+int sw_no_operands(const char *cmd, int argc, char **argv);	/* -1 if any is left */
 int sw_install_stop_handlers(void);
 bool parse_u64(const char *s, uint64_t *out);
 int parse_signal(const char *name);
@@ -132,6 +135,9 @@ const char *sw_op_name(uint32_t op);
 const char *sw_action_name(uint32_t action);
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
+/* trace and enforce: a filter or session option, else unknown (said, -1). */
+int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
+		    const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
 void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s);

@@ -91,8 +91,6 @@ void st_opts_defaults(struct st_opts *o, double interval);
 /* An option of CMD ("stats", "top") that both share (also getopt's '?'):
  * returns 1 if handled, -1 after saying what is wrong, 0 if not shared. */
 int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg);
-/* After the options: an operand is an error (said); returns -1 then, else 0. */
-int st_no_operands(const char *cmd, int argc, char **argv);
 
 struct st_session *st_session_open(void);
 void st_session_close(struct st_session *s);

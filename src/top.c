@@ -189,7 +189,7 @@ int cmd_top(int argc, char **argv)
 		if (st_common_option(&o, "top", opt, optarg) < 0)
 			return SW_EXIT_USAGE;
 	}
-	if (st_no_operands("top", argc, argv))
+	if (sw_no_operands("top", argc, argv))
 		return SW_EXIT_USAGE;
 	c.tty = isatty(STDOUT_FILENO);
 	r = st_run(&o, top_snapshot, &c, false);
