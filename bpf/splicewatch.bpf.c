@@ -1873,7 +1873,9 @@ __noinline u32 write_iter_op(u64 file)
 
 	if (op == SW_OP_WRITE_ITER)
 		return op;
-	if (entry_checked((struct file *)file, nr))
+	/* Our own output, left alone at sys_enter too; or checked there. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid ||
+	    entry_checked((struct file *)file, nr))
 		return 0;
 	count(SW_CNT_BACKUP_CHECKS, 1);
 	return op;
