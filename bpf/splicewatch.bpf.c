@@ -1530,6 +1530,13 @@ static __always_inline bool in_checked_syscall(void)
 	return false;
 }
 
+static __always_inline long current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return regs->orig_ax;
+}
+
 /* Fires on a folio's clean -> dirty transition, so only the first store to a
  * clean page is seen, and only where the filesystem dirties through it. */
 SEC("tp_btf/writeback_dirty_folio")
@@ -1825,6 +1832,31 @@ int BPF_KPROBE(sw_kprobe_pipe_fcntl, struct file *file, unsigned int cmd)
 	return 0;
 }
 
+/* truncate(path): its length, which sys_enter notes for the checks where the
+ * kernel reaches the inode, noted here too. Only inside truncate(2): sys_exit
+ * forgets it. */
+static __always_inline void note_truncate(s64 length)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (current_syscall() == SW_NR_truncate)
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+}
+
+SEC("fentry/vfs_truncate")
+int BPF_PROG(sw_fentry_vfs_truncate, const struct path *path, loff_t length)
+{
+	note_truncate(length);
+	return 0;
+}
+
+SEC("kprobe/vfs_truncate")
+int BPF_KPROBE(sw_kprobe_vfs_truncate, const struct path *path, loff_t length)
+{
+	note_truncate(length);
+	return 0;
+}
+
 SEC("kretprobe/pipe_fcntl")
 int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
 {
@@ -1856,13 +1888,6 @@ static __always_inline u32 syscall_op(long nr)
  * checked at entry are skipped here so each write is reported once; with
  * redundant on, only those sys_enter really checked (its mark), and the others
  * are checked here and reported as their syscall. */
-static __always_inline long current_syscall(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return regs->orig_ax;
-}
-
 /* Redundant on: the op to check a buffered write to file as here, or 0 when
  * its syscall's sys_enter checked it. Global, so the caller goes on with one
  * unknown op rather than one verifier path per syscall. */

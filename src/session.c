@@ -284,6 +284,8 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_fexit_do_splice, BACKEND_FENTRY, "do_splice" },
 		{ skel->progs.sw_fexit_vmsplice, BACKEND_FENTRY, "__x64_sys_vmsplice" },
 		{ skel->progs.sw_fexit_pipe_fcntl, BACKEND_FENTRY, "pipe_fcntl" },
+		{ skel->progs.sw_fentry_vfs_truncate, BACKEND_FENTRY, "vfs_truncate" },
+		{ skel->progs.sw_kprobe_vfs_truncate, BACKEND_KPROBE, "vfs_truncate" },
 		{ skel->progs.sw_kprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kretprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kprobe_do_splice, BACKEND_KPROBE, "do_splice" },
