@@ -15,6 +15,7 @@ SETTINGS=$4
 STORM=$5
 DROP=$6
 SW=/sw/splicewatch
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
 
 "$SW" features 2>&1 | grep -E '^(kernel|backend|syscall tps|second hooks)'
 echo "@@ cpus $(grep -c ^processor /proc/cpuinfo)"
@@ -49,6 +50,9 @@ for r in $SETTINGS; do
     sleep 1
     echo "@@ skipped runs per program (bpftool: recursion_misses)"
     bpftool prog show 2>/dev/null | sed -n 's/.*name \([^ ]*\).*recursion_misses \([0-9]*\).*/  \1 \2/p'
+    echo "@@ runs and mean ns per run (bpf_stats; TCG: relative figures only)"
+    bpftool prog show 2>/dev/null | sed -n 's/.*name \(sw_[^ ]*\).*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2 \3/p' |
+        awk '$3 > 0 { printf "  %-36s %10d runs %8.0f ns\n", $1, $3, $2 / $3 }'
     [ "$STORM" = 1 ] && kill $storm
     kill -INT $swpid
     wait $swpid
