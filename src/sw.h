@@ -72,6 +72,9 @@ struct sw_counters {
 	 * run preemptible, and a program preempted on a CPU makes the kernel skip
 	 * it for other tasks there (prog info recursion_misses). */
 	uint64_t skipped_runs;
+	/* Writes the write_iter hooks checked because no sys_enter check of
+	 * them ran (redundant on). */
+	uint64_t backup_checks;
 };
 
 /* Root and BTF: one clear message and -1 when the machine cannot run us. */
@@ -101,6 +104,14 @@ int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
 int sw_require_bpf_loop(const struct btf *btf);	/* says why and -1 if missing */
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
+/* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
+ * Their BPF programs then run preemptible and the kernel can skip them. */
+bool sw_syscall_tp_faultable(const struct btf *btf);
+/* Second sources (write marks, hold-learning hooks) on: SPLICEWATCH_REDUNDANT
+ * (0 or 1) if set, else whether syscall tracepoints are faultable. Only the
+ * fentry and kprobe backends have kernel functions to back them up with. */
+bool sw_redundant_wanted(const struct btf *btf, bool *forced);
+bool sw_session_redundant(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
