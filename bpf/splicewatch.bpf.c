@@ -42,6 +42,11 @@ const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the wr
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
+/* Syscall tracepoint programs can be skipped here (faultable, 6.14+) and the
+ * backend hooks kernel functions: those back up the syscall hooks (second
+ * sources). Off, nothing of it is loaded or run. */
+const volatile bool redundant;
+const volatile u32 test_drop;		/* SW_DROP_*: tests only */
 
 u64 counters[SW_CNT__COUNT];
 
@@ -1526,6 +1531,73 @@ static __always_inline s64 user_off(loff_t *uoff, struct file *file)
 	return off;
 }
 
+/* ---- second sources: which writes sys_enter really checked --------------- */
+
+/* sys_enter leaves a mark for the write it checked (a file something is held
+ * of), so the write_iter hooks leave that one write to it and check every
+ * other: a skipped sys_enter run leaves no mark. Per thread, keyed by tid (the
+ * programs run preemptible, so nothing per CPU). Valid for one syscall: it
+ * names the syscall and the file, and the count of write syscalls the task
+ * had made (ioac.syscw, raised as each write, pwrite, writev, copy_file_range
+ * or sendfile ends), and sys_exit clears it. A stale mark needs a skipped
+ * sys_exit and then a skipped sys_enter of the same syscall on the same file. */
+struct write_mark {
+	u64 file;
+	u64 syscw;
+	long nr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct write_mark);
+} write_marks SEC(".maps");
+
+static __always_inline u64 write_syscalls(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (bpf_core_field_exists(task->ioac))
+		return BPF_CORE_READ(task, ioac.syscw);
+	return 0;		/* no CONFIG_TASK_IO_ACCOUNTING: sys_exit alone clears */
+}
+
+static __always_inline void mark_checked(struct file *file, long nr)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark m = { .file = (u64)file, .syscw = write_syscalls(), .nr = nr };
+	struct write_mark *old = bpf_map_lookup_elem(&write_marks, &tid);
+
+	if (old) {
+		/* In place: cheaper than an LRU update, and only this thread
+		 * reads it. */
+		old->file = m.file;
+		old->syscw = m.syscw;
+		old->nr = m.nr;
+		return;
+	}
+	bpf_map_update_elem(&write_marks, &tid, &m, BPF_ANY);
+}
+
+/* Did this syscall's sys_enter check this write to file? */
+static __always_inline bool entry_checked(struct file *file, long nr)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark *m = bpf_map_lookup_elem(&write_marks, &tid);
+
+	return m && m->nr == nr && m->file == (u64)file && m->syscw == write_syscalls();
+}
+
+static __always_inline void clear_mark(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark *m = bpf_map_lookup_elem(&write_marks, &tid);
+
+	if (m)
+		m->nr = -1;
+}
+
 #define S_IFREG		0100000
 #define S_IFBLK		0060000
 
@@ -1603,6 +1675,8 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (!bpf_map_lookup_elem(&mappings, &mapping))
 		return 0;
+	if (redundant)
+		mark_checked(file, id);
 
 	switch (op) {
 	case SW_OP_WRITE:
@@ -1677,6 +1751,8 @@ int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 			counters[SW_CNT_LIVE_ENTER] = 1;
 		return 0;
 	}
+	if (test_drop & SW_DROP_ENTER)
+		return 0;
 	return check_write(regs, id);
 }
 
@@ -1687,6 +1763,15 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 
+	if ((test_drop & SW_DROP_EXIT) && id != SW_NR_getppid)
+		return 0;
+	if (redundant && tracking())
+		switch (id) {
+		case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
+		case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
+		case SW_NR_sendfile:
+			clear_mark();
+		}
 	if (deny_mode) {
 		u32 tid = (u32)bpf_get_current_pid_tgid();
 
@@ -1799,6 +1884,13 @@ static __always_inline bool in_checked_syscall(void)
 		return true;
 	}
 	return false;
+}
+
+static __always_inline long current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return regs->orig_ax;
 }
 
 /* Fires on a folio's clean -> dirty transition, so only the first store to a
@@ -1929,24 +2021,286 @@ SPLICE_READ_HOOKS(filemap_splice_read)
 SPLICE_READ_HOOKS(shmem_file_splice_read)
 SPLICE_READ_HOOKS(generic_file_splice_read)
 
+/* Second sources for what sys_exit learns (redundant on): the syscalls that
+ * fill pipes without a splice read. Each sync is idempotent, so the one the
+ * syscall's exit makes afterwards costs a ring read and finds nothing new.
+ * tee(2) (do_tee also serves io_uring tee); vmsplice(2); a pipe-to-pipe
+ * splice (do_splice: only when both ends are pipes, the splice reads cover
+ * file to pipe); F_SETPIPE_SZ, which renumbers the ring and hides the holds
+ * until the pipe is synced again. The kprobe backend keeps what it needs from
+ * entry to return per thread. */
+struct ret_stash {
+	u64 a;
+	u64 b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct ret_stash);
+} ret_stash SEC(".maps");
+
+static __always_inline void stash(u64 a, u64 b)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ret_stash v = { .a = a, .b = b };
+
+	bpf_map_update_elem(&ret_stash, &tid, &v, BPF_ANY);
+}
+
+static __always_inline bool unstash(struct ret_stash *v)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ret_stash *p = bpf_map_lookup_elem(&ret_stash, &tid);
+
+	if (!p)
+		return false;
+	*v = *p;
+	bpf_map_delete_elem(&ret_stash, &tid);
+	return true;
+}
+
+static __always_inline bool file_is_pipe(u64 file)
+{
+	return inode_pipe(BPF_CORE_READ((struct file *)file, f_inode)) != NULL;
+}
+
+/* Both ends pipes: the out pipe may have gained another's page-cache pages. */
+__noinline int sync_pipe_to_pipe(u64 in, u64 out)
+{
+	if (in && file_is_pipe(in))
+		sync_file(out);
+	return 0;
+}
+
+/* vmsplice(fd, ...): the pt_regs of the syscall. */
+__noinline int sync_vmsplice(u64 regs_addr)
+{
+	struct pt_regs *regs = (struct pt_regs *)regs_addr;
+	long fd;
+
+	if (bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di))
+		return 0;
+	return sync_fd(fd);
+}
+
+/* fexit ctx: in, out, len, flags, return value. */
+SEC("fexit/do_tee")
+int sw_fexit_do_tee(u64 *ctx)
+{
+	u64 out;
+
+	if ((long)ctx[4] > 0 && !bpf_probe_read_kernel(&out, sizeof(out), &ctx[1]))
+		sync_file(out);
+	return 0;
+}
+
+SEC("kprobe/do_tee")
+int BPF_KPROBE(sw_kprobe_do_tee, struct file *in, struct file *out)
+{
+	stash((u64)out, 0);
+	return 0;
+}
+
+SEC("kretprobe/do_tee")
+int BPF_KRETPROBE(sw_kretprobe_do_tee, long ret)
+{
+	struct ret_stash v;
+
+	if (unstash(&v) && ret > 0)
+		sync_file(v.a);
+	return 0;
+}
+
+/* fexit ctx: in, off_in, out, off_out, len, flags, return value. */
+SEC("fexit/do_splice")
+int sw_fexit_do_splice(u64 *ctx)
+{
+	u64 in, out;
+
+	if ((long)ctx[6] > 0 && !bpf_probe_read_kernel(&in, sizeof(in), &ctx[0]) &&
+	    !bpf_probe_read_kernel(&out, sizeof(out), &ctx[2]))
+		sync_pipe_to_pipe(in, out);
+	return 0;
+}
+
+SEC("kprobe/do_splice")
+int BPF_KPROBE(sw_kprobe_do_splice, struct file *in, loff_t *off_in, struct file *out)
+{
+	if (file_is_pipe((u64)in) && file_is_pipe((u64)out))
+		stash((u64)in, (u64)out);
+	return 0;
+}
+
+SEC("kretprobe/do_splice")
+int BPF_KRETPROBE(sw_kretprobe_do_splice, long ret)
+{
+	struct ret_stash v;
+
+	if (unstash(&v) && ret > 0)
+		sync_pipe_to_pipe(v.a, v.b);
+	return 0;
+}
+
+/* fexit ctx: regs, return value. */
+SEC("fexit/__x64_sys_vmsplice")
+int sw_fexit_vmsplice(u64 *ctx)
+{
+	u64 regs;
+
+	if ((long)ctx[1] > 0 && !bpf_probe_read_kernel(&regs, sizeof(regs), &ctx[0]))
+		sync_vmsplice(regs);
+	return 0;
+}
+
+SEC("kprobe/__x64_sys_vmsplice")
+int BPF_KPROBE(sw_kprobe_vmsplice, struct pt_regs *regs)
+{
+	stash((u64)regs, 0);
+	return 0;
+}
+
+SEC("kretprobe/__x64_sys_vmsplice")
+int BPF_KRETPROBE(sw_kretprobe_vmsplice, long ret)
+{
+	struct ret_stash v;
+
+	if (unstash(&v) && ret > 0)
+		sync_vmsplice(v.a);
+	return 0;
+}
+
+/* fexit ctx: file, cmd, arg, return value. */
+SEC("fexit/pipe_fcntl")
+int sw_fexit_pipe_fcntl(u64 *ctx)
+{
+	u64 file;
+
+	if ((u32)ctx[1] == F_SETPIPE_SZ && (long)ctx[3] > 0 && tracking() &&
+	    !bpf_probe_read_kernel(&file, sizeof(file), &ctx[0]))
+		sync_file(file);
+	return 0;
+}
+
+SEC("kprobe/pipe_fcntl")
+int BPF_KPROBE(sw_kprobe_pipe_fcntl, struct file *file, unsigned int cmd)
+{
+	if (cmd == F_SETPIPE_SZ)
+		stash((u64)file, 0);
+	return 0;
+}
+
+/* truncate(path): its length, which sys_enter notes for the checks where the
+ * kernel reaches the inode, noted here too. Only inside truncate(2): sys_exit
+ * forgets it. */
+static __always_inline void note_truncate(s64 length)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (current_syscall() == SW_NR_truncate)
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+}
+
+SEC("fentry/vfs_truncate")
+int BPF_PROG(sw_fentry_vfs_truncate, const struct path *path, loff_t length)
+{
+	note_truncate(length);
+	return 0;
+}
+
+SEC("kprobe/vfs_truncate")
+int BPF_KPROBE(sw_kprobe_vfs_truncate, const struct path *path, loff_t length)
+{
+	note_truncate(length);
+	return 0;
+}
+
+SEC("kretprobe/pipe_fcntl")
+int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
+{
+	struct ret_stash v;
+
+	if (unstash(&v) && ret > 0 && tracking())
+		sync_file(v.a);
+	return 0;
+}
+
+/* The op a write syscall is reported as. */
+static __always_inline u32 syscall_op(long nr)
+{
+	switch (nr) {
+	case SW_NR_write: return SW_OP_WRITE;
+	case SW_NR_pwrite64: return SW_OP_PWRITE64;
+	case SW_NR_writev: return SW_OP_WRITEV;
+	case SW_NR_pwritev: return SW_OP_PWRITEV;
+	case SW_NR_pwritev2: return SW_OP_PWRITEV2;
+	case SW_NR_copy_file_range: return SW_OP_COPY_FILE_RANGE;
+	case SW_NR_splice: return SW_OP_SPLICE;
+	case SW_NR_sendfile: return SW_OP_SENDFILE;
+	}
+	return SW_OP_WRITE_ITER;
+}
+
 /* The buffered write paths every writer goes through, syscall or not: catches
  * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
- * checked at entry are skipped here so each write is reported once. */
+ * checked at entry are skipped here so each write is reported once; with
+ * redundant on, only those sys_enter really checked (its mark), and the others
+ * are checked here and reported as their syscall. */
+/* Redundant on: the op to check a buffered write to file as here, or 0 when
+ * its syscall's sys_enter checked it. Global, so the caller goes on with one
+ * unknown op rather than one verifier path per syscall. */
+__noinline u32 write_iter_op(u64 file)
+{
+	long nr = current_syscall();
+	u32 op = syscall_op(nr);
+
+	if (op == SW_OP_WRITE_ITER)
+		return op;
+	/* Our own output, left alone at sys_enter too; or checked there. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid ||
+	    entry_checked((struct file *)file, nr))
+		return 0;
+	count(SW_CNT_BACKUP_CHECKS, 1);
+	return op;
+}
+
+/* Reported here in sys_enter's stead: once per syscall, as sys_enter would (a
+ * splice into a file writes in several calls). */
+__noinline int mark_reported(u64 file)
+{
+	mark_checked((struct file *)file, current_syscall());
+	return 0;
+}
+
 static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct check_ctx c = {};
 	struct file *file;
+	u32 op = SW_OP_WRITE_ITER;
 	u64 mapping;
 	s64 pos;
 
-	if (!tracking() || in_checked_syscall())
+	if (!tracking())
+		return;
+	if (!redundant && in_checked_syscall())
 		return;
 	index_pending();
 	file = BPF_CORE_READ(iocb, ki_filp);
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (redundant) {
+		if (!bpf_map_lookup_elem(&mappings, &mapping))
+			return;
+		op = write_iter_op((u64)file);
+		if (!op)
+			return;
+	}
 	pos = BPF_CORE_READ(iocb, ki_pos);
-	if (find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count)))
-		report(&c, SW_OP_WRITE_ITER, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
+	if (!find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count)))
+		return;
+	report(&c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
+	if (redundant && op != SW_OP_WRITE_ITER)
+		mark_reported((u64)file);
 }
 
 SEC("fentry/generic_perform_write")

@@ -167,6 +167,7 @@ enum sw_counter {
 	SW_CNT_GEN,		/* pipe state generations handed out */
 	SW_CNT_LIVE_ENTER,	/* sys_enter saw our own probe syscall: hooks are live */
 	SW_CNT_LIVE_EXIT,
+	SW_CNT_BACKUP_CHECKS,	/* writes the write_iter hooks checked: no sys_enter check of them ran */
 	SW_CNT__COUNT,
 };
 
@@ -179,6 +180,11 @@ struct sw_allow_path {
 };
 
 /* Policy, written by the frontend before load (rodata) or into maps. */
+/* Tests only (SPLICEWATCH_TEST_DROP): act as if the kernel had skipped every
+ * sys_enter / sys_exit run, to show what the second sources catch. */
+#define SW_DROP_ENTER		1
+#define SW_DROP_EXIT		2
+
 #define SW_MODE_TRACE		0
 #define SW_MODE_ENFORCE		1
 

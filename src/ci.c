@@ -614,6 +614,7 @@ static void report_json(FILE *f, const struct ci *c, const struct ci_result *r,
 	json_bool(&j, "lost_records_fail", r->lost_fails);
 	json_u64(&j, "untracked_holds", r->cnt.untracked);
 	json_u64(&j, "skipped_program_runs", r->cnt.skipped_runs);
+	json_u64(&j, "backup_write_checks", r->cnt.backup_checks);
 	json_arr_begin(&j, "groups");
 	for (size_t i = 0; i < c->n_groups; i++) {
 		const struct ci_group *g = c->groups[i];
@@ -963,11 +964,8 @@ int cmd_ci(int argc, char **argv)
 			continue;
 		}
 		r = sw_config_option(&cfg, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch ci --help'.\n");
+		if (r < 0 || (!r && sw_unknown_option("ci")))
 			goto out;
-		}
 	}
 	if (optind >= argc) {
 		sw_err("ci: no COMMAND given (usage: splicewatch ci [OPTIONS] -- COMMAND [ARGS...])");

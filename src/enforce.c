@@ -125,7 +125,7 @@ int cmd_enforce(int argc, char **argv)
 	int cli_signal = -1, cli_deny = -1;
 	bool cli_thread = false, cli_dry_run = false;
 	char why[1024];
-	int opt, r, rc = SW_EXIT_USAGE;
+	int opt, rc = SW_EXIT_USAGE;
 
 	sw_config_defaults(&cfg);
 	cfg.mode = SW_MODE_ENFORCE;
@@ -178,19 +178,11 @@ int cmd_enforce(int argc, char **argv)
 				goto out;
 			continue;
 		}
-		r = sw_filter_option(&out.filter, opt, optarg);
-		if (!r)
-			r = sw_config_option(&cfg, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch enforce --help'.\n");
+		if (sw_watch_option("enforce", &out.filter, &cfg, opt, optarg) < 0)
 			goto out;
-		}
 	}
-	if (optind < argc) {
-		sw_err("enforce: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("enforce", argc, argv))
 		goto out;
-	}
 	/* The file first, then the command line over it; before anything is loaded. */
 	if (policy_path && policy_load(policy_path, &cfg, &pol, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why);

@@ -21,7 +21,7 @@ static const char *const functions[] = {
 	"generic_file_splice_read", "shmem_file_splice_read", "page_cache_pipe_buf_release",
 	"generic_perform_write", "iomap_file_buffered_write", "free_pipe_info",
 	"filemap_dirty_folio", "bpf_lsm_file_permission", "bpf_lsm_file_truncate",
-	"bpf_lsm_path_truncate",
+	"bpf_lsm_path_truncate", "do_tee", "do_splice", "__x64_sys_vmsplice", "pipe_fcntl", "vfs_truncate",
 };
 
 static const struct {
@@ -48,7 +48,7 @@ int cmd_features(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool json_out = false, btf_ok, kprobes, lsm, fentry;
+	bool json_out = false, btf_ok, kprobes, lsm, fentry, faultable, redundant, forced;
 	enum sw_sharing share_shm, share_disk;
 	int has_loop;
 	const char *backend;
@@ -70,14 +70,12 @@ int cmd_features(int argc, char **argv)
 			       "will be used, and which write paths it covers. Needs no root.\n");
 			return 0;
 		default:
-			fprintf(stderr, "Try 'splicewatch features --help'.\n");
+			sw_unknown_option("features");
 			return SW_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		sw_err("features: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("features", argc, argv))
 		return SW_EXIT_USAGE;
-	}
 	uname(&u);
 	libbpf_set_print(NULL);
 	btf = btf__load_vmlinux_btf();
@@ -87,6 +85,9 @@ int cmd_features(int argc, char **argv)
 	fentry = geteuid() == 0 && sw_fentry_loads(btf);
 	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
 	has_loop = sw_kernel_has_bpf_loop(btf);
+	faultable = sw_syscall_tp_faultable(btf);
+	/* As sw_session_open decides: only where kernel functions back up. */
+	redundant = sw_redundant_wanted(btf, &forced) && (fentry || kprobes);
 	share_shm = sw_probe_sharing(NULL);
 	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
@@ -106,6 +107,9 @@ int cmd_features(int argc, char **argv)
 		json_bool(&j, "ring_buffer", true);
 		json_str(&j, "backend", btf_ok ? backend : NULL);
 		json_str(&j, "deny", lsm ? "bpf_lsm" : "falls back to kill");
+		json_bool(&j, "syscall_tracepoints_faultable", faultable);
+		json_bool(&j, "second_sources", btf_ok && redundant);
+		json_bool(&j, "second_sources_forced", forced);
 		json_obj_begin(&j, "splice_pages");
 		json_str(&j, "tmpfs", sw_sharing_name(share_shm));
 		json_str(&j, SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
@@ -138,6 +142,14 @@ int cmd_features(int argc, char **argv)
 		       "change what pipes hold)\n", sw_sharing_name(share_shm),
 		       SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
 		printf("backend:      %s (auto: fentry, else kprobe, else tracepoint)\n", backend);
+		printf("syscall tps:  %s\n", faultable ?
+		       "faultable (6.14+): their programs run preemptible and the kernel can "
+		       "skip runs" : "not faultable: their programs run with preemption off");
+		printf("second hooks: %s%s\n", !btf_ok ? "no" : redundant ?
+		       "on: writes sys_enter did not check are checked in write_iter, tee, "
+		       "vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
+		       faultable ? "off: the tracepoint backend has no kernel functions to back up with" :
+		       "off: not needed", forced ? " (SPLICEWATCH_REDUNDANT)" : "");
 		printf("\ntracepoints (tp_btf):\n");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
 			printf("  %-36s %s\n", tracepoints[i],

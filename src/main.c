@@ -2,6 +2,7 @@
 /* splicewatch: catch writes that corrupt data already handed to a pipe. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,20 @@ void sw_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int sw_unknown_option(const char *cmd)
+{
+	fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
+	return -1;
+}
+
+int sw_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+	return -1;
 }
 
 void sw_info(const char *fmt, ...)

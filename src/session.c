@@ -24,6 +24,7 @@ struct sw_session {
 	uint64_t last_gc_ns;
 	const char *backend;
 	bool deny;
+	bool redundant;
 };
 
 int sw_verbose;
@@ -216,9 +217,37 @@ bool sw_lsm_bpf_active(void)
 	return found;
 }
 
-/* Programs of a backend, each attached only where its kernel function exists. */
+bool sw_syscall_tp_faultable(const struct btf *btf)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, "tracepoint_ext", BTF_KIND_STRUCT) : -1;
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), "faultable"))
+			return true;
+	return false;
+}
+
+bool sw_redundant_wanted(const struct btf *btf, bool *forced)
+{
+	const char *env = getenv("SPLICEWATCH_REDUNDANT");
+
+	*forced = env && (!strcmp(env, "0") || !strcmp(env, "1"));
+	if (*forced)
+		return !strcmp(env, "1");
+	return sw_syscall_tp_faultable(btf);
+}
+
+/* Programs of a backend, each attached only where its kernel function exists.
+ * The second sources only when redundant. */
 static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool deny,
-			    const struct btf *btf)
+			    bool redundant, const struct btf *btf)
 {
 	/* learns_pipes: pipes learnt there carry no inode to tell a freed pipe by,
 	 * so they rely on the free_pipe_info hook to forget them. */
@@ -244,6 +273,28 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write", false },
 		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write", false },
 	};
+	/* Second sources of hold learning: they sync pipes through their file
+	 * (inode known), so they need no free_pipe_info. */
+	const struct {
+		struct bpf_program *prog;
+		enum backend backend;
+		const char *func;
+	} backup_progs[] = {
+		{ skel->progs.sw_fexit_do_tee, BACKEND_FENTRY, "do_tee" },
+		{ skel->progs.sw_fexit_do_splice, BACKEND_FENTRY, "do_splice" },
+		{ skel->progs.sw_fexit_vmsplice, BACKEND_FENTRY, "__x64_sys_vmsplice" },
+		{ skel->progs.sw_fexit_pipe_fcntl, BACKEND_FENTRY, "pipe_fcntl" },
+		{ skel->progs.sw_fentry_vfs_truncate, BACKEND_FENTRY, "vfs_truncate" },
+		{ skel->progs.sw_kprobe_vfs_truncate, BACKEND_KPROBE, "vfs_truncate" },
+		{ skel->progs.sw_kprobe_do_tee, BACKEND_KPROBE, "do_tee" },
+		{ skel->progs.sw_kretprobe_do_tee, BACKEND_KPROBE, "do_tee" },
+		{ skel->progs.sw_kprobe_do_splice, BACKEND_KPROBE, "do_splice" },
+		{ skel->progs.sw_kretprobe_do_splice, BACKEND_KPROBE, "do_splice" },
+		{ skel->progs.sw_kprobe_vmsplice, BACKEND_KPROBE, "__x64_sys_vmsplice" },
+		{ skel->progs.sw_kretprobe_vmsplice, BACKEND_KPROBE, "__x64_sys_vmsplice" },
+		{ skel->progs.sw_kprobe_pipe_fcntl, BACKEND_KPROBE, "pipe_fcntl" },
+		{ skel->progs.sw_kretprobe_pipe_fcntl, BACKEND_KPROBE, "pipe_fcntl" },
+	};
 	const struct {
 		struct bpf_program *prog;
 		const char *hook;
@@ -259,6 +310,10 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
 					  sw_kernel_has_function(btf, fn_progs[i].func) &&
 					  (pipe_free_seen || !fn_progs[i].learns_pipes));
+	for (size_t i = 0; i < sizeof(backup_progs) / sizeof(backup_progs[0]); i++)
+		bpf_program__set_autoload(backup_progs[i].prog, redundant &&
+					  backup_progs[i].backend == b &&
+					  sw_kernel_has_function(btf, backup_progs[i].func));
 	for (size_t i = 0; i < sizeof(lsm_progs) / sizeof(lsm_progs[0]); i++)
 		bpf_program__set_autoload(lsm_progs[i].prog,
 					  deny && sw_kernel_has_function(btf, lsm_progs[i].hook));
@@ -297,6 +352,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 {
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks;
+	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
+	bool redundant, forced = false;
 	int err;
 
 	skel = splicewatch_bpf__open();
@@ -309,6 +366,15 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
+	redundant = b != BACKEND_TRACEPOINT && sw_redundant_wanted(*btf, &forced);
+	skel->rodata->redundant = redundant;
+	/* Tests: "enter", "exit" or both, comma separated. */
+	if (drop) {
+		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
+					  (strstr(drop, "exit") ? SW_DROP_EXIT : 0);
+		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
+			"syscall hook runs (tests only)", drop);
+	}
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
 	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	skel->rodata->chunk_capacity = chunks;
@@ -334,7 +400,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	bpf_program__set_autoload(skel->progs.sw_io_uring_complete,
 				  sw_kernel_has_tracepoint(*btf, "io_uring_complete"));
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
-	select_programs(skel, b, deny, *btf);
+	select_programs(skel, b, deny, redundant, *btf);
 	btf__free(*btf);
 	*btf = NULL;
 
@@ -354,6 +420,10 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	}
 	s->backend = backend_names[b];
 	s->deny = deny;
+	s->redundant = redundant;
+	if (sw_verbose)
+		sw_info("second sources for skipped syscall hook runs: %s%s", redundant ? "on" : "off",
+			forced ? " (SPLICEWATCH_REDUNDANT)" : "");
 	return 0;
 fail:
 	splicewatch_bpf__destroy(skel);
@@ -510,6 +580,11 @@ bool sw_session_denies(const struct sw_session *s)
 	return s->deny;
 }
 
+bool sw_session_redundant(const struct sw_session *s)
+{
+	return s->redundant;
+}
+
 const char *sw_session_backend(const struct sw_session *s)
 {
 	return s->backend;
@@ -592,6 +667,7 @@ void sw_session_counters(struct sw_session *s, struct sw_counters *c)
 	c->untracked = k[SW_CNT_UNTRACKED];
 	c->signals = k[SW_CNT_SIGNALS];
 	c->stale_dropped = k[SW_CNT_STALE_DROPPED];
+	c->backup_checks = k[SW_CNT_BACKUP_CHECKS];
 	c->skipped_runs = 0;
 	bpf_object__for_each_program(prog, s->skel->obj) {
 		struct bpf_prog_info info = {};

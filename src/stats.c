@@ -74,13 +74,19 @@ void st_opts_defaults(struct st_opts *o, double interval)
 	o->sort = ST_SORT_BYTES;
 }
 
-int st_common_option(struct st_opts *o, int opt, const char *arg)
+int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg)
 {
 	uint64_t v;
 	char *end;
 	double d;
 
 	switch (opt) {
+	case 'n':
+		if (!parse_u64(arg, &o->rows) || !o->rows) {
+			sw_err("--rows: '%s' is not a positive number", arg);
+			return -1;
+		}
+		return 1;
 	case 'i':
 		errno = 0;
 		d = strtod(arg, &end);
@@ -107,6 +113,8 @@ int st_common_option(struct st_opts *o, int opt, const char *arg)
 		}
 		o->prom_top = v;
 		return 1;
+	case '?':
+		return sw_unknown_option(cmd);
 	}
 	return 0;
 }
@@ -865,13 +873,12 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "rows", required_argument, NULL, 'n' },
 		ST_COMMON_LONGOPTS,
 		{ 0 }
 	};
 	struct st_opts o;
 	struct stats_ctx c = { .o = &o };
-	int opt, r;
+	int opt;
 
 	st_opts_defaults(&o, 5);
 	while ((opt = getopt_long(argc, argv, "+jn:i:h", longopts, NULL)) != -1) {
@@ -879,26 +886,14 @@ int cmd_stats(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			continue;
-		case 'n':
-			if (!parse_u64(optarg, &o.rows) || !o.rows) {
-				sw_err("--rows: '%s' is not a positive number", optarg);
-				return SW_EXIT_USAGE;
-			}
-			continue;
 		case 'h':
 			stats_usage(stdout);
 			return 0;
 		}
-		r = st_common_option(&o, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch stats --help'.\n");
+		if (st_common_option(&o, "stats", opt, optarg) < 0)
 			return SW_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		sw_err("stats: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("stats", argc, argv))
 		return SW_EXIT_USAGE;
-	}
 	return st_run(&o, stats_snapshot, &c, true);
 }

@@ -26,6 +26,9 @@ int cmd_top(int argc, char **argv);
 
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Command-line errors every sub-command CMD answers alike; both return -1. */
+int sw_unknown_option(const char *cmd);	/* getopt said why: point to --help */
+int sw_no_operands(const char *cmd, int argc, char **argv);	/* -1 if any is left */
 int sw_install_stop_handlers(void);
 bool parse_u64(const char *s, uint64_t *out);
 int parse_signal(const char *name);
@@ -69,6 +72,9 @@ struct sw_counters {
 	 * run preemptible, and a program preempted on a CPU makes the kernel skip
 	 * it for other tasks there (prog info recursion_misses). */
 	uint64_t skipped_runs;
+	/* Writes the write_iter hooks checked because no sys_enter check of
+	 * them ran (redundant on). */
+	uint64_t backup_checks;
 };
 
 /* Root and BTF: one clear message and -1 when the machine cannot run us. */
@@ -98,6 +104,14 @@ int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
 int sw_require_bpf_loop(const struct btf *btf);	/* says why and -1 if missing */
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
+/* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
+ * Their BPF programs then run preemptible and the kernel can skip them. */
+bool sw_syscall_tp_faultable(const struct btf *btf);
+/* Second sources (write marks, hold-learning hooks) on: SPLICEWATCH_REDUNDANT
+ * (0 or 1) if set, else whether syscall tracepoints are faultable. Only the
+ * fentry and kprobe backends have kernel functions to back them up with. */
+bool sw_redundant_wanted(const struct btf *btf, bool *forced);
+bool sw_session_redundant(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
@@ -132,6 +146,9 @@ const char *sw_op_name(uint32_t op);
 const char *sw_action_name(uint32_t action);
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
+/* trace and enforce: a filter or session option, else unknown (said, -1). */
+int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
+		    const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
 void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s);

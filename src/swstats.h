@@ -68,6 +68,7 @@ enum {
 };
 
 #define ST_COMMON_LONGOPTS						\
+	{ "rows", required_argument, NULL, 'n' },			\
 	{ "interval", required_argument, NULL, 'i' },			\
 	{ "count", required_argument, NULL, ST_OPT_COUNT },		\
 	{ "prometheus", required_argument, NULL, ST_OPT_PROM },	\
@@ -87,8 +88,9 @@ enum {
 	"                       (default 10)\n"
 
 void st_opts_defaults(struct st_opts *o, double interval);
-/* Returns 1 if handled, -1 on a bad value, 0 if not a shared option. */
-int st_common_option(struct st_opts *o, int opt, const char *arg);
+/* An option of CMD ("stats", "top") that both share (also getopt's '?'):
+ * returns 1 if handled, -1 after saying what is wrong, 0 if not shared. */
+int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg);
 
 struct st_session *st_session_open(void);
 void st_session_close(struct st_session *s);

@@ -157,7 +157,6 @@ int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "sort", required_argument, NULL, 's' },
-		{ "rows", required_argument, NULL, 'n' },
 		ST_COMMON_LONGOPTS,
 		{ 0 }
 	};
@@ -183,27 +182,15 @@ int cmd_top(int argc, char **argv)
 				return SW_EXIT_USAGE;
 			}
 			continue;
-		case 'n':
-			if (!parse_u64(optarg, &o.rows) || !o.rows) {
-				sw_err("--rows: '%s' is not a positive number", optarg);
-				return SW_EXIT_USAGE;
-			}
-			continue;
 		case 'h':
 			top_usage(stdout);
 			return 0;
 		}
-		r = st_common_option(&o, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch top --help'.\n");
+		if (st_common_option(&o, "top", opt, optarg) < 0)
 			return SW_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		sw_err("top: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("top", argc, argv))
 		return SW_EXIT_USAGE;
-	}
 	c.tty = isatty(STDOUT_FILENO);
 	r = st_run(&o, top_snapshot, &c, false);
 	free(c.prev);

@@ -54,19 +54,11 @@ int cmd_trace(int argc, char **argv)
 			trace_usage(stdout);
 			return 0;
 		}
-		r = sw_filter_option(&out.filter, opt, optarg);
-		if (!r)
-			r = sw_config_option(&cfg, opt, optarg);
-		if (r <= 0) {
-			if (!r)
-				fprintf(stderr, "Try 'splicewatch trace --help'.\n");
+		if (sw_watch_option("trace", &out.filter, &cfg, opt, optarg) < 0)
 			return SW_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		sw_err("trace: unexpected argument '%s'", argv[optind]);
+	if (sw_no_operands("trace", argc, argv))
 		return SW_EXIT_USAGE;
-	}
 	out.f = sw_open_output(out_path);
 	if (!out.f)
 		return SW_EXIT_USAGE;

@@ -5,6 +5,16 @@
 #include "sw.h"
 #include "watch.h"
 
+int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
+		    const char *arg)
+{
+	int r = sw_filter_option(f, opt, arg);
+
+	if (!r)
+		r = sw_config_option(cfg, opt, arg);
+	return r ? r : sw_unknown_option(cmd);
+}
+
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 {
 	uint64_t v;

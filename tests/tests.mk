@@ -8,6 +8,10 @@ tests/build:
 tests/build/swtest: tests/swtest.c tests/swtest.h tests/scenarios.c src/json.c | tests/build
 	$(CC) $(TEST_CFLAGS) tests/swtest.c tests/scenarios.c -luring -lpthread -o $@
 
+# tests/vm/skip-stress.sh's workload (not part of make test).
+tests/build/skip_stress: tests/skip_stress.c | tests/build
+	$(CC) $(TEST_CFLAGS) $< -o $@
+
 .PHONY: test check test-host
 test check: splicewatch $(TEST_BINS)
 	bash tests/run-all.sh

@@ -8,52 +8,12 @@
 # our workloads, though: a test whose workload did not get to do its write is
 # "disturbed" and retried (up to 5 times).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
+. tests/suite-lib.sh
 SW=./splicewatch
 WL=tests/build/ci_workload
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
-[ "$(id -u)" = 0 ] || { echo "ci.sh loads BPF programs: run it as root" >&2; exit 2; }
-command -v "$PY" >/dev/null || { echo "ci.sh needs python3" >&2; exit 2; }
-[ -x "$SW" ] || { echo "build splicewatch first (make)" >&2; exit 2; }
-if [ ! -x "$WL" ] || [ tests/ci_workload.c -nt "$WL" ]; then
-	make -s "$WL" >&2 || { echo "cannot build $WL" >&2; exit 2; }
-fi
+suite_setup ci "$WL"
 WL=$(realpath "$WL")
-
-tmp=$(mktemp -d /var/tmp/swci.XXXXXX)
-bg=()
-cleanup() {
-	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-why=""
-fail() { why=$*; return 1; }
-
-# t NAME FUNCTION: runs FUNCTION in a fresh directory $d; it returns 0 (pass),
-# 1 (fail, reason in $why) or 2 (disturbed: retried).
-t() {
-	local name=$1 fn=$2 r attempt
-	for attempt in 1 2 3 4 5; do
-		d=$tmp/$name.$attempt
-		mkdir -p "$d"
-		why=""
-		"$fn"
-		r=$?
-		[ "$r" = 2 ] || break
-		echo "# $name: attempt $attempt disturbed (workload killed from outside?), retrying"
-		sleep 1
-	done
-	case $r in
-	0) echo "ok $name" ;;
-	2) echo "not ok $name: disturbed 5 times (workload killed from outside?)" ;;
-	*) echo "not ok $name: ${why:-failed}" ;;
-	esac
-}
 
 # ci ARGS...: runs splicewatch ci; status in $rc, stderr in $d/err.
 ci() {
@@ -69,16 +29,6 @@ j() { "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval("(" 
 
 # jt FILE EXPR: true if the expression is true.
 jt() { [ "$(j "$1" "$2" 2>/dev/null)" = True ]; }
-
-# wait_for FILE: up to 10 s.
-wait_for() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
 
 xml_ok() { "$PY" -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$1" 2>"$d/xmlerr"; }
 

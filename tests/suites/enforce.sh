@@ -21,69 +21,29 @@
 #   must neither signal nor report itself.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
+. tests/suite-lib.sh
 SW=./splicewatch
 WL=tests/build/enforce_workload
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-
-[ "$(id -u)" = 0 ] || { echo "enforce.sh loads BPF programs: run it as root" >&2; exit 2; }
-command -v "$PY" >/dev/null || { echo "enforce.sh needs python3" >&2; exit 2; }
-[ -x "$SW" ] || { echo "build splicewatch first (make)" >&2; exit 2; }
-if [ ! -x "$WL" ] || [ tests/enforce_workload.c -nt "$WL" ]; then
-	make -s "$WL" >&2 || { echo "cannot build $WL" >&2; exit 2; }
-fi
+suite_setup enforce "$WL"
 SW=$(realpath "$SW")
 WL=$(realpath "$WL")
 
-tmp=$(mktemp -d /var/tmp/swenforce.XXXXXX)
 cgroups=()
 swpid=""
-bg=()
-cleanup() {
-	[ -n "$swpid" ] && kill -INT "$swpid" 2>/dev/null
-	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+suite_on_exit() {
+	local c
 	for c in "${cgroups[@]}"; do rmdir "$c" 2>/dev/null; done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-why=""
-fail() { why=$*; return 1; }
-
-# t NAME FUNCTION: runs FUNCTION in a fresh directory $d; it returns 0 (pass),
-# 1 (fail, reason in $why) or 2 (disturbed: retried).
-t() {
-	local name=$1 fn=$2 r attempt
-	for attempt in 1 2 3 4 5; do
-		d=$tmp/$name.$attempt
-		mkdir -p "$d"
-		why=""
-		"$fn"
-		r=$?
-		stop_sw
-		[ "$r" = 2 ] || break
-		echo "# $name: attempt $attempt disturbed (writer killed from outside?), retrying"
-		sleep 1
-	done
-	case $r in
-	0) echo "ok $name" ;;
-	2) echo "not ok $name: disturbed 5 times (writer killed from outside?)" ;;
-	*) echo "not ok $name: ${why:-failed}" ;;
-	esac
-}
+after_each() { stop_sw; }
 
 # start_sw ARGS...: `splicewatch enforce --json -o $d/ev ARGS` in the background,
 # until it says it is enforcing (30 s at most). Stderr in $d/swerr.
 start_sw() {
-	local i
 	"$SW" enforce --json -o "$d/ev" "$@" 2>"$d/swerr" &
 	swpid=$!
-	for ((i = 0; i < 1500; i++)); do
-		grep -q 'Ctrl-C to stop' "$d/swerr" 2>/dev/null && return 0
-		kill -0 "$swpid" 2>/dev/null || break
-		sleep 0.02
-	done
+	bg+=("$swpid")
+	wait_started "$swpid" "$d/swerr" && return 0
+	kill -INT "$swpid" 2>/dev/null
 	wait "$swpid" 2>/dev/null
 	swpid=""
 	fail "splicewatch enforce $* did not start: $(head -3 "$d/swerr")"

@@ -16,75 +16,33 @@
 # was killed from outside, or whose counters another process moved, is
 # "disturbed" and retried (up to 4 times).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
+. tests/suite-lib.sh
 ROOT=$PWD
 SW=$ROOT/splicewatch
 WL=$ROOT/tests/build/reliability_workload
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 STRESS_SECONDS=${RELIABILITY_STRESS_SECONDS:-20}
 FUZZ_SECONDS=${RELIABILITY_FUZZ_SECONDS:-8}
 ONLY=""
 [ "${1:-}" = --only ] && ONLY=",${2:-},"
+ATTEMPTS=4
+BG_SIGNAL=KILL
+suite_setup reliability tests/build/reliability_workload
 
-[ "$(id -u)" = 0 ] || { echo "reliability.sh loads BPF programs: run it as root" >&2; exit 2; }
-command -v "$PY" >/dev/null || { echo "reliability.sh needs python3" >&2; exit 2; }
-[ -x "$SW" ] || { echo "build splicewatch first (make)" >&2; exit 2; }
-if [ ! -x "$WL" ] || [ tests/reliability_workload.c -nt "$WL" ]; then
-	make -s tests/build/reliability_workload >&2 || { echo "cannot build $WL" >&2; exit 2; }
-fi
-
-tmp=$(mktemp -d /var/tmp/swrel.XXXXXX)
-bg=()
-cleanup() {
-	for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-why=""
-fail() { why=$*; return 1; }
 figure() { echo "# figure: $*"; }
 note() { echo "# note: $*"; }
 
 group() { [ -z "$ONLY" ] || [[ $ONLY == *",$1,"* ]]; }
 
-# t NAME FUNCTION: runs FUNCTION in a fresh directory $d; it returns 0 (pass),
-# 1 (fail, reason in $why), 2 (disturbed: retried) or 77 (skipped, reason in $why).
-t() {
-	local name=$1 fn=$2 r attempt start=$SECONDS
-	for attempt in 1 2 3 4; do
-		d=$tmp/$name.$attempt
-		mkdir -p "$d"
-		why=""
-		"$fn"
-		r=$?
-		[ "$r" = 2 ] || break
-		echo "# $name: attempt $attempt disturbed (${why:-by other processes}), retrying"
-		sleep 1
-	done
-	case $r in
-	0) echo "ok $name # $((SECONDS - start))s" ;;
-	77) echo "ok $name # SKIP $why" ;;
-	2) echo "not ok $name: disturbed 4 times: $why" ;;
-	*) echo "not ok $name: ${why:-failed}" ;;
-	esac
-}
-
 # start_sw NAME ARGS...: runs `splicewatch ARGS` in the background (stdout
 # $d/NAME.out, stderr $d/NAME.err) and waits until it is attached. Sets $swpid.
 start_sw() {
-	local name=$1 i
+	local name=$1
 	shift
 	"${SWBIN:-$SW}" "$@" >"$d/$name.out" 2>"$d/$name.err" &
 	swpid=$!
 	bg+=("$swpid")
-	for ((i = 0; i < 1500; i++)); do
-		grep -q 'Ctrl-C to stop' "$d/$name.err" 2>/dev/null && return 0
-		kill -0 "$swpid" 2>/dev/null || break
-		sleep 0.02
-	done
+	wait_started "$swpid" "$d/$name.err" && return 0
 	fail "splicewatch $* did not start: $(head -3 "$d/$name.err")"
 }
 
@@ -98,15 +56,6 @@ stop_sw() {
 # summary FILE: "detected shown lost held untracked" from the summary line.
 summary() {
 	sed -nE 's/^splicewatch: ([0-9]+) unsafe writes detected, ([0-9]+) shown, ([0-9]+) lost records, ([0-9]+) pages held by pipes now, ([0-9]+) holds untracked.*/\1 \2 \3 \4 \5/p' "$1" | tail -1
-}
-
-wait_for() { # FILE [SECONDS]
-	local i n=$((${2:-10} * 50))
-	for ((i = 0; i < n; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.02
-	done
-	return 1
 }
 
 # py SCRIPT ARGS...: a Python check; prints its reason and fails on assertion.

@@ -3,8 +3,9 @@
 #
 #   guest-swtest.sh BACKEND SUITES [GLOB]
 #
-# SUITES: any of "trace", "enforce", "deny" (enforce --action deny). Expects /sw/splicewatch and
-# /sw/swtest. Prints section markers ("@@ features", "@@ suite trace",
+# SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
+# (guest-ci.sh). Expects /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and
+# /sw/ci_workload. Prints section markers ("@@ features", "@@ suite trace",
 # "@@ status trace N", "@@ vv", "@@ end") that matrix.sh parses, and swtest's
 # "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
 # load), the failing program's verifier log from `splicewatch -vv` follows
@@ -23,19 +24,24 @@ for s in $SUITES; do
         trace) flag="" ;;
         enforce) flag="--enforce" ;;
         deny) flag="--deny" ;;
+        ci) flag="" ;;
         *) echo "@@ status $s 2"; continue ;;
     esac
     echo "@@ suite $s"
     t0=$(cut -d' ' -f1 /proc/uptime)
-    # shellcheck disable=SC2086
-    /sw/swtest $flag --splicewatch "$SW" --backend "$B" ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
+    if [ "$s" = ci ]; then
+        sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
+    else
+        # shellcheck disable=SC2086
+        /sw/swtest $flag --splicewatch "$SW" --backend "$B" ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
+    fi
     rc=$?
     cat /tmp/swtest.out
     echo "@@ status $s $rc uptime $t0 $(cut -d' ' -f1 /proc/uptime)"
     if grep -q '^not ok start-up' /tmp/swtest.out; then
         # cannot load: keep the verifier's verdict, skip the other suites
         echo "@@ vv $s"
-        mode=trace; [ "$s" != trace ] && mode=enforce
+        mode=trace; [ "$s" = enforce ] || [ "$s" = deny ] && mode=enforce
         timeout 30 "$SW" -vv "$mode" --backend "$B" > /tmp/vv.log 2>&1
         grep -E "program load failed|failed to load|BEGIN PROG LOAD LOG|END PROG LOAD LOG|^splicewatch:|failed to (find|attach|create|resolve)" /tmp/vv.log | grep -v 'BPF token' | head -n 20
         echo "@@ vvlog"

@@ -9,16 +9,18 @@
 #   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
-# backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce},
+# backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce}
+# (of trace, enforce, deny, ci),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
-# scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch and
-# ./tests/build/swtest (copied once at start, so a rebuild during the run does
-# not mix builds).
+# scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
+# ./tests/build/swtest and ./tests/build/ci_workload (copied once at start, so a
+# rebuild during the run does not mix builds).
 #
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
-# --enforce (tests/vm/guest-swtest.sh). Output, on stdout:
+# --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh).
+# Output, on stdout:
 #   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
 #   not ok vm/<kernel>/<backend>/<test>: why
 #   not ok vm/<kernel>/<backend>/load: why     programs do not load (suites skipped)
@@ -46,6 +48,7 @@ DISK=${SW_VM_DISK_MB:-512}
 FILTER=${SWTEST_FILTER:-}
 SWBIN=$ROOTDIR/splicewatch
 SWTEST=$ROOTDIR/tests/build/swtest
+CIWL=$ROOTDIR/tests/build/ci_workload
 LOGS=""
 VERBOSE=0
 PASS=()
@@ -93,10 +96,19 @@ if [ "$GENERIC" = 0 ]; then
     [ -n "${BACKENDS// /}" ] || die2 "no backends"
     [ -x "$SWBIN" ] || die2 "$SWBIN missing (make)"
     [ -x "$SWTEST" ] || die2 "$SWTEST missing (make tests/build/swtest)"
+    case " $SUITES " in *" ci "*)
+        [ -x "$CIWL" ] || die2 "$CIWL missing (make tests/build/ci_workload)" ;;
+    esac
     # one snapshot of the binaries for every VM (the tree may be rebuilt meanwhile)
     mkdir -p "$LOGS/bin"
     cp "$SWBIN" "$LOGS/bin/splicewatch" && cp "$SWTEST" "$LOGS/bin/swtest" \
-        && cp "$HERE/guest-swtest.sh" "$LOGS/bin/guest-swtest.sh" || die2 "cannot copy the binaries"
+        && cp "$HERE/guest-swtest.sh" "$HERE/guest-ci.sh" "$LOGS/bin/" || die2 "cannot copy the binaries"
+    GUESTFILES=(--file "$LOGS/bin/splicewatch:/sw/splicewatch" --file "$LOGS/bin/swtest:/sw/swtest"
+        --file "$LOGS/bin/guest-swtest.sh:/sw/guest-swtest.sh" --file "$LOGS/bin/guest-ci.sh:/sw/guest-ci.sh")
+    if [ -x "$CIWL" ]; then
+        cp "$CIWL" "$LOGS/bin/ci_workload" || die2 "cannot copy $CIWL"
+        GUESTFILES+=(--file "$LOGS/bin/ci_workload:/sw/ci_workload")
+    fi
     SWBIN=$LOGS/bin/splicewatch SWTEST=$LOGS/bin/swtest
 fi
 
@@ -131,9 +143,7 @@ for j in "${JOBLIST[@]}"; do
     if [ "$GENERIC" = 1 ]; then
         run_vm "$tag" "$k" -- "$@" &
     else
-        run_vm "$tag" "$k" --file "$SWBIN:/sw/splicewatch" --file "$SWTEST:/sw/swtest" \
-            --file "$LOGS/bin/guest-swtest.sh:/sw/guest-swtest.sh" \
-            -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
+        run_vm "$tag" "$k" "${GUESTFILES[@]}" -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
     fi
     running=$((running + 1))
     if [ "$running" -ge "$JOBS" ]; then wait -n || true; running=$((running - 1)); fi
@@ -214,7 +224,7 @@ parse_vm() { # kernel backend log rc secs
                 emit(ok, line, why); nlines[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny): [0-9]+ passed/) { summary[suite] = 1; next }
+            if (line ~ /^# (trace|enforce|deny|ci): [0-9]+ passed/) { summary[suite] = 1; next }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
             next
         }

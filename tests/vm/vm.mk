@@ -1,4 +1,4 @@
-# VM kernel matrix: the test suite (swtest trace + enforce) inside qemu VMs
+# VM kernel matrix: the test suites (swtest trace, enforce, deny; ci) inside qemu VMs
 # booting Debian kernels (tests/vm/README.md).
 #
 #   make vmtest                                  every kernel, backend tracepoint
@@ -14,6 +14,6 @@ SWTEST_FILTER ?=
 VMTEST_FLAGS  ?=
 
 .PHONY: vmtest
-vmtest: splicewatch tests/build/swtest
+vmtest: splicewatch tests/build/swtest tests/build/ci_workload
 	bash tests/vm/deps.sh
 	bash tests/vm/matrix.sh$(if $(strip $(KERNELS)), --kernels "$(strip $(KERNELS))")$(if $(strip $(BACKENDS)), --backends "$(strip $(BACKENDS))")$(if $(strip $(VMJOBS)), -j $(strip $(VMJOBS)))$(if $(strip $(VMSUITES)), --suites "$(strip $(VMSUITES))")$(if $(strip $(SWTEST_FILTER)), --filter '$(strip $(SWTEST_FILTER))') $(VMTEST_FLAGS)
