@@ -4,9 +4,11 @@
  * (or stop) writes that modify held bytes before the pipe is drained.
  *
  * Holds are learnt by re-syncing a pipe's ring after every syscall that can add
- * or consume its buffers; writes are checked at syscall entry, before any byte
- * lands. Every report is validated against the live pipe ring, so a stale index
- * entry can cost time but never produce a false report.
+ * or consume its buffers (new buffers are recorded as a pending batch and
+ * walked only when something looks for holds, see pipe_sync); writes are
+ * checked at syscall entry, before any byte lands. Every report is validated
+ * against the live pipe ring, so a stale index entry can cost time but never
+ * produce a false report.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -47,6 +49,14 @@ const volatile bool redundant;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
 
 u64 counters[SW_CNT__COUNT];
+
+/* Pipes with a batch of buffers not indexed yet (lazy indexing, see
+ * pipe_sync): slot i holds a struct pipe_inode_info * or 0. Bit i of
+ * pending_mask is set while slot i may be in use, so "anything pending?" is
+ * one load next to counters[SW_CNT_HELD_SLOTS]. */
+#define PENDING_SLOTS	64
+u64 pending_mask;
+u64 pending_pipes[PENDING_SLOTS];
 
 /* Zeroed templates for new entries: too large for the BPF stack. */
 const struct sw_chunk zero_chunk = {};
@@ -203,9 +213,23 @@ static long take_word_cb(u64 i, void *data)
 static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 {
 	struct bits_ctx b = { .ps = ps, .seq = from, .left = to - from };
+	u32 w0 = (from / 64) % SEQ_WORDS, w1 = ((to - 1) / 64) % SEQ_WORDS;
+	u64 m0, m1;
 
 	if ((s32)b.left <= 0)
 		return 0;
+	if (b.left <= 64) {
+		/* At most two words, and usually nothing set in them (a batch
+		 * read before it was ever indexed): no loop. */
+		m0 = ~0ULL << (from % 64);
+		m1 = ~0ULL >> (63 - (to - 1) % 64);
+		if (w0 == w1) {
+			m0 &= m1;
+			m1 = 0;
+		}
+		if (!(ps->bits[w0] & m0) && !(ps->bits[w1] & m1))
+			return 0;
+	}
 	if (b.left > SW_PIPE_SEQ_BITS)
 		b.left = SW_PIPE_SEQ_BITS;
 	bpf_loop(SEQ_WORDS + 1, take_word_cb, &b, 0);
@@ -281,6 +305,14 @@ static __always_inline int extent_for(struct sw_pipe_state *ps, u64 mapping, u32
 /* Ring slots a sync reads at once: a 64 KiB splice fills 16. */
 #define SYNC_BATCH	16
 
+/* The first bytes of a struct page (or folio): its compound head (or
+ * compound_info), and a folio's mapping and index, in one probe read. */
+#define PAGE_WINDOW	64
+
+struct page_window {
+	u64 w[PAGE_WINDOW / 8];
+};
+
 /* What a sync accumulates while it walks the ring. It lives in a per-CPU map,
  * not on the stack: the verifier would otherwise track every counter through
  * each callback iteration and never converge. */
@@ -304,6 +336,13 @@ struct sync_state {
 	/* ring slots read ahead in one bpf_probe_read_kernel: [buf_seq, +buf_n) */
 	u32 buf_seq;
 	u32 buf_n;
+	/* Set by the walk's caller after clearing the above, or scratch: here
+	 * rather than on the stack, which the call chain from a write check
+	 * through the walk must keep under 512 bytes. */
+	struct pipe_ring ring;
+	u32 start;
+	u32 end;		/* ring position after the last new buffer */
+	struct page_window pw;
 	struct pipe_buffer bufs[SYNC_BATCH];
 };
 
@@ -332,22 +371,22 @@ static __always_inline void *thread_scratch(void *map, const void *zero)
 
 struct sync_ctx {
 	u64 pipe;
-	struct pipe_ring ring;
 	struct sw_pipe_state *ps;
 	struct sync_state *st;
-	u32 start;
-	u32 end;		/* ring position after the last new buffer */
 };
+
+/* A new mapping entry, widened below: no range on the walk's stack. */
+static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
 
 static __always_inline void flush_mapping(struct sync_ctx *c)
 {
-	struct sw_mapping_state *ms, fresh = { .lo_index = c->st->map_lo, .hi_index = c->st->map_hi };
+	struct sw_mapping_state *ms;
 
 	if (!c->st->map_n)
 		return;
 	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	if (!ms) {
-		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh_mapping, BPF_NOEXIST))
 			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
 		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	}
@@ -414,8 +453,20 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		h = &ch->h[i];
 		if (h->pipe == c->pipe && h->gen == c->ps->gen) {
 			if ((s32)(h->hi_seq - c->ps->lo_seq) >= 0) {
+				/* Batches are usually indexed in ring order, but
+				 * not always (two CPUs syncing one pipe): only
+				 * widen the range, keep the oldest splicer. */
 				h->pages |= c->st->chunk_pages;
-				h->hi_seq = c->st->chunk_hi;
+				if ((s32)(c->st->chunk_hi - h->hi_seq) > 0)
+					h->hi_seq = c->st->chunk_hi;
+				if ((s32)(c->st->chunk_lo - h->lo_seq) < 0)
+					h->lo_seq = c->st->chunk_lo;
+				if (c->st->now < h->ts_ns) {
+					h->ts_ns = c->st->now;
+					h->splicer_pid = c->st->pid;
+					__builtin_memcpy(h->splicer_comm, c->st->comm,
+							 sizeof(h->splicer_comm));
+				}
 				c->st->chunk_pages = 0;
 				return;
 			}
@@ -451,12 +502,12 @@ full:
  * the array) into the scratch: one probe read instead of one per buffer. */
 static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
 {
-	u32 idx = seq & c->ring.mask, n = c->end - seq;
+	u32 mask = c->st->ring.mask, idx = seq & mask, n = c->st->end - seq;
 
 	if (n > SYNC_BATCH)
 		n = SYNC_BATCH;
-	if (n > c->ring.mask + 1 - idx)
-		n = c->ring.mask + 1 - idx;
+	if (n > mask + 1 - idx)
+		n = mask + 1 - idx;
 	/* Keep clang from folding this check into the clamps above: older
 	 * verifiers (6.1) cannot follow that and see an unbounded size. */
 	barrier_var(n);
@@ -465,16 +516,8 @@ static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
 	c->st->buf_seq = seq;
 	c->st->buf_n = n;
 	return bpf_probe_read_kernel(c->st->bufs, n * sizeof(struct pipe_buffer),
-				     &c->ring.bufs[idx]);
+				     &c->st->ring.bufs[idx]);
 }
-
-/* The first bytes of a struct page (or folio): its compound head (or
- * compound_info), and a folio's mapping and index, in one probe read. */
-#define PAGE_WINDOW	64
-
-struct page_window {
-	u64 w[PAGE_WINDOW / 8];
-};
 
 static __always_inline u64 window_word(struct page_window *pw, u32 off)
 {
@@ -494,7 +537,7 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 {
 	u32 ch = compound_off(), moff = bpf_core_field_offset(struct folio, mapping),
 	    ioff = bpf_core_field_offset(struct folio, index);
-	struct page_window pw;
+	struct page_window *pw = &st->pw;
 	struct folio *folio;
 	unsigned long info, mask;
 	u64 mapping;
@@ -502,9 +545,9 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 	if (ch % 8 || moff % 8 || ioff % 8 || ch >= PAGE_WINDOW || moff >= PAGE_WINDOW ||
 	    ioff >= PAGE_WINDOW)
 		return false;
-	if (bpf_probe_read_kernel(&pw, sizeof(pw), page))
+	if (bpf_probe_read_kernel(pw, sizeof(*pw), page))
 		goto none;
-	info = window_word(&pw, ch);
+	info = window_word(pw, ch);
 	if (info & 1) {
 		/* A tail page: its folio's fields are elsewhere (same decoding
 		 * as page_folio_of). */
@@ -515,7 +558,7 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 			folio = (struct folio *)mask;
 		if (folio == st->folio)
 			return true;
-		if (bpf_probe_read_kernel(&pw, sizeof(pw), folio))
+		if (bpf_probe_read_kernel(pw, sizeof(*pw), folio))
 			goto none;
 	} else {
 		folio = (struct folio *)page;
@@ -523,9 +566,9 @@ static __always_inline bool page_lookup_window(struct sync_state *st, struct pag
 			return true;
 	}
 	st->folio = folio;
-	mapping = window_word(&pw, moff);
+	mapping = window_word(pw, moff);
 	st->folio_mapping = mapping & MAPPING_FLAGS ? 0 : mapping;
-	st->folio_index = st->folio_mapping ? window_word(&pw, ioff) : 0;
+	st->folio_index = st->folio_mapping ? window_word(pw, ioff) : 0;
 	return true;
 none:
 	st->folio = NULL;
@@ -550,7 +593,7 @@ static long add_cb(u64 i, void *data)
 	struct sync_ctx *c = data;
 	struct sw_pipe_state *ps = c->ps;
 	struct pipe_buffer *buf;
-	u32 seq = c->start + (u32)i, k;
+	u32 seq = c->st->start + (u32)i, k;
 	struct folio *folio;
 	u64 index, bitmask, chunk;
 
@@ -623,6 +666,46 @@ static __always_inline void release_all(struct sw_pipe_state *ps)
 	}
 }
 
+/* read_ring in one probe read where the kernel's layout allows: head, tail,
+ * ring_size and bufs lie within RING_WINDOW bytes of pipe_inode_info on every
+ * kernel we run on (about 90), and a sync reads them for every splice. */
+#define RING_WINDOW	128
+
+struct ring_window {
+	u64 w[RING_WINDOW / 8];
+};
+
+static __always_inline u32 ring_window_u32(struct ring_window *rw, u32 off)
+{
+	return ((u32 *)rw->w)[(off / 4) % (RING_WINDOW / 4)];
+}
+
+static __always_inline int read_ring_once(struct pipe_inode_info *pipe, struct pipe_ring *r,
+					  struct ring_window *rw)
+{
+	u32 h = bpf_core_field_offset(struct pipe_inode_info, head),
+	    t = bpf_core_field_offset(struct pipe_inode_info, tail),
+	    z = bpf_core_field_offset(struct pipe_inode_info, ring_size),
+	    b = bpf_core_field_offset(struct pipe_inode_info, bufs), size;
+
+	if (bpf_core_field_size(struct pipe_inode_info, head) != 4 ||
+	    bpf_core_field_size(struct pipe_inode_info, tail) != 4 ||
+	    bpf_core_field_size(struct pipe_inode_info, ring_size) != 4 ||
+	    h % 8 || t % 4 || z % 4 || b % 8 || t < h || z < h || b < h ||
+	    b + 8 - h > RING_WINDOW)
+		return read_ring(pipe, r);
+	if (bpf_probe_read_kernel(rw, b + 8 - h, (void *)pipe + h))
+		return -1;
+	r->head = ring_window_u32(rw, 0);
+	r->tail = ring_window_u32(rw, t - h);
+	size = ring_window_u32(rw, z - h);
+	r->bufs = (struct pipe_buffer *)rw->w[((b - h) / 8) % (RING_WINDOW / 8)];
+	if (!r->bufs || !size || (size & (size - 1)) || r->head - r->tail > size)
+		return -1;
+	r->mask = size - 1;
+	return 0;
+}
+
 static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct inode *inode,
 					     struct pipe_ring *ring)
 {
@@ -637,34 +720,262 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 	ps->cur_ext = 0;
 	for (i = 0; i < SW_PIPE_EXTENTS; i++)
 		ps->ext[i].mapping = 0;
+	ps->pend = 0;	/* positions of the old ring; its slot is released by the next owner */
+}
+
+/* Who put a batch into the pipe: the running task, or the pending batch's. */
+#define WALK_CURRENT	0
+#define WALK_PENDING	1
+
+/* Indexes the page-cache buffers at ring positions [from, to) still in the
+ * pipe: the per-buffer walk. */
+static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	struct sync_ctx c = { .pipe = pipe };
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct pipe_ring *ring;
+	u32 n;
+
+	if (!ps)
+		return;
+	c.st = thread_scratch(&sync_scratch, &zero_sync);
+	if (!c.st)
+		return;
+	/* The read-ahead buffers need no clearing: buf_n = 0. */
+	__builtin_memset(c.st, 0, offsetof(struct sync_state, ring));
+	ring = &c.st->ring;
+	if (read_ring((struct pipe_inode_info *)pipe, ring) || (u64)ring->bufs != ps->bufs)
+		return;	/* resized since: the next sync starts over */
+	if ((s32)(ring->tail - from) > 0)
+		from = ring->tail;	/* read meanwhile: nothing to learn there */
+	if ((s32)(to - ring->head) > 0)
+		to = ring->head;
+	n = to - from;
+	if ((s32)n <= 0 || n > SW_PIPE_SEQ_BITS || ring->head - ring->tail > SW_PIPE_SEQ_BITS)
+		return;
+	c.ps = ps;
+	c.st->start = from;
+	c.st->end = to;
+	if (who == WALK_PENDING) {
+		c.st->now = ps->pend_ts;
+		c.st->pid = ps->pend_pid;
+		__builtin_memcpy(c.st->comm, ps->pend_comm, sizeof(c.st->comm));
+	} else {
+		c.st->now = bpf_ktime_get_ns();
+		c.st->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
+	}
+	bpf_loop(n, add_cb, &c, 0);
+	flush_mapping(&c);
+	flush_chunk(&c);
+	if (c.st->added) {
+		__sync_fetch_and_add(&ps->held, c.st->added);
+		count(SW_CNT_HELD_SLOTS, c.st->added);
+	}
+}
+
+/* The walk for a sync: a global function, verified once. */
+__noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	walk_range(pipe, from, to, who);
+	return 0;
+}
+
+/* ---- lazy indexing: batches nothing has looked at yet --------------------
+ *
+ * A sync does not walk the buffers a splice just added: it records the batch
+ * (ring range, splicer, time) in the pipe's state and the pipe in
+ * pending_pipes[]. A splice loop reads the pipe before anything looks, and the
+ * batch is dropped unwalked. Everything that looks for holds (a write about to
+ * be checked, truncate, mmap stores, write_iter, GC) first indexes the pending
+ * batches with index_pending(), so what is found is the same as if every sync
+ * had walked. A pipe's batch and slot change only under its pend_lock; a
+ * program that finds the lock taken walks instead (the bitmap's atomics keep
+ * two walks of one position from counting it twice). */
+
+static __always_inline bool pend_trylock(struct sw_pipe_state *ps)
+{
+	return __sync_val_compare_and_swap(&ps->pend_lock, 0, 1) == 0;
+}
+
+static __always_inline void pend_unlock(struct sw_pipe_state *ps)
+{
+	__sync_fetch_and_and(&ps->pend_lock, 0);	/* atomic: ordered after the stores above */
+}
+
+struct claim_ctx {
+	u64 pipe;
+	u32 slot;
+};
+
+static long claim_cb(u64 i, void *data)
+{
+	struct claim_ctx *cl = data;
+	u32 k = i % PENDING_SLOTS;
+
+	if (pending_mask & (1ULL << k))
+		return 0;
+	if (__sync_val_compare_and_swap(&pending_pipes[k], 0, cl->pipe))
+		return 0;
+	__sync_fetch_and_or(&pending_mask, 1ULL << k);
+	cl->slot = k + 1;
+	return 1;
+}
+
+/* A free slot for pipe, the lowest (lookers stop at the highest bit set):
+ * 1 + its index, 0 if all are taken. */
+static __always_inline u32 claim_slot(u64 pipe)
+{
+	struct claim_ctx cl = { .pipe = pipe };
+
+	if (pending_mask == ~0ULL)
+		return 0;	/* many pipes filled at once: index them as they come */
+	bpf_loop(PENDING_SLOTS, claim_cb, &cl, 0);
+	return cl.slot;
+}
+
+/* Clears bit k unless slot k is in use: a claimer sets the bit after taking
+ * the slot, so clear first, then look again. */
+static __always_inline void clear_slot_bit(u32 k)
+{
+	k %= PENDING_SLOTS;
+	__sync_fetch_and_and(&pending_mask, ~(1ULL << k));
+	if (pending_pipes[k])
+		__sync_fetch_and_or(&pending_mask, 1ULL << k);
+}
+
+static __always_inline void release_slot(u32 slot, u64 pipe)
+{
+	u32 k = (slot - 1) % PENDING_SLOTS;
+
+	if (!slot)
+		return;
+	if (__sync_val_compare_and_swap(&pending_pipes[k], pipe, 0) == pipe)
+		clear_slot_bit(k);
+}
+
+/* Forgets the pending batch of a pipe that is gone. */
+static __always_inline void drop_pending(struct sw_pipe_state *ps, u64 pipe)
+{
+	ps->pend = 0;
+	release_slot(ps->pend_slot, pipe);
+	ps->pend_slot = 0;
+}
+
+/* The lock is taken elsewhere: walk the pending batch (if any) without taking
+ * it over. */
+static __always_inline void walk_pending_unlocked(struct sw_pipe_state *ps, u64 pipe)
+{
+	u64 p = ps->pend;
+
+	if (p)
+		index_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+}
+
+/* Indexes a pipe's pending batch and takes it out of the set; with the lock
+ * taken elsewhere, walks it without taking it over. Inline, walk included:
+ * a write check's call chain down to add_cb must fit 512 bytes of stack, and
+ * 6.1 rounds every frame up to 32 bytes. */
+static __always_inline void pending_index(u64 pipe, u32 slot)
+{
+	struct sw_pipe_state *ps = live_pipe(pipe);
+	bool owned;
+	u64 p;
+
+	if (!ps) {
+		/* Freed, or a new pipe at its address: the batch is gone with it.
+		 * GC forgets the state. */
+		ps = bpf_map_lookup_elem(&pipes, &pipe);
+		if (ps && pend_trylock(ps)) {
+			drop_pending(ps, pipe);
+			pend_unlock(ps);
+		}
+		release_slot(slot, pipe);
+		return;
+	}
+	owned = pend_trylock(ps);
+	p = ps->pend;
+	if (p)
+		walk_range(pipe, (u32)p, p >> 32, WALK_PENDING);
+	if (!owned)
+		return;
+	ps->pend = 0;
+	release_slot(ps->pend_slot, pipe);
+	if (slot != ps->pend_slot)
+		release_slot(slot, pipe);
+	ps->pend_slot = 0;
+	pend_unlock(ps);
+	return;
+
+}
+
+/* The same for GC, verified once. */
+__noinline int index_pending_pipe(u64 pipe, u32 slot)
+{
+	pending_index(pipe, slot);
+	return 0;
+
+}
+
+static long pending_slot_cb(u64 i, void *data)
+{
+	u64 m = pending_mask, pipe;
+	u32 k = i % PENDING_SLOTS;
+
+	if (!(m >> k))
+		return 1;	/* no slot above in use */
+	if (!(m & (1ULL << k)))
+		return 0;
+	pipe = pending_pipes[k];
+	if (pipe)
+		pending_index(pipe, k + 1);
+	else
+		clear_slot_bit(k);
+	return 0;
+}
+
+/* Before looking for holds: index every pending batch. */
+static __always_inline void index_pending(void)
+{
+	if (pending_mask)
+		bpf_loop(PENDING_SLOTS, pending_slot_cb, NULL, 0);
+}
+
+/* Anything held or about to be: the gate of every path that syncs or checks. */
+static __always_inline bool tracking(void)
+{
+	return counters[SW_CNT_HELD_SLOTS] || pending_mask;
 }
 
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
- * learn new page-cache ones. inode is NULL where only the pipe is known. */
+ * record new ones as the pipe's pending batch (indexing the previous batch
+ * first if it is still in the pipe, so each keeps its splicer and time).
+ * inode is NULL where only the pipe is known. */
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
-	struct sync_ctx c = { .pipe = (u64)pipe };
+	struct pipe_ring ring;
+	struct ring_window rw;
+	u64 p, pipe_addr = (u64)pipe;
 	struct sw_pipe_state *ps;
-	u32 n;
+	u32 n, from, slot;
 
-	if (read_ring(pipe, &c.ring))
+	if (read_ring_once(pipe, &ring, &rw))
 		return;
-	ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
-		if (c.ring.head == c.ring.tail)
+		if (ring.head == ring.tail)
 			return;
-		if (bpf_map_update_elem(&pipes, &c.pipe, &zero_pipe, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&pipes, &c.pipe)) {
+		if (bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&pipes, &pipe_addr)) {
 			emit_capacity();
 			return;
 		}
-		ps = bpf_map_lookup_elem(&pipes, &c.pipe);
+		ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 		if (!ps)
 			return;
 		if (!ps->gen)	/* ours, not another CPU's just-made one */
-			pipe_state_reset(ps, inode, &c.ring);
+			pipe_state_reset(ps, inode, &ring);
 	}
-	c.ps = ps;
 	ps->gc_idle = 0;
 	if (!ps->inode && inode) {
 		/* Learnt at a splice read, which knows no inode: this is it. */
@@ -672,48 +983,75 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		ps->inode = (u64)inode;
 	}
 
-	if (ps->bufs != (u64)c.ring.bufs || ps->inode != (u64)inode ||
+	if (ps->bufs != (u64)ring.bufs || ps->inode != (u64)inode ||
 	    ps->ino != BPF_CORE_READ(inode, i_ino)) {
 		/* F_SETPIPE_SZ copied the ring and renumbered it, or this is a new
 		 * pipe at a freed one's address: start over. */
 		release_all(ps);
-		pipe_state_reset(ps, inode, &c.ring);
+		pipe_state_reset(ps, inode, &ring);
 	}
-	if ((s32)(c.ring.tail - ps->lo_seq) > 0) {
-		drain(ps, ps->lo_seq, c.ring.tail);
-		ps->lo_seq = c.ring.tail;
+	if ((s32)(ring.tail - ps->lo_seq) > 0) {
+		drain(ps, ps->lo_seq, ring.tail);
+		ps->lo_seq = ring.tail;
 	}
-	if ((s32)(ps->hi_seq - c.ring.tail) < 0)
-		ps->hi_seq = c.ring.tail;
-	n = c.ring.head - ps->hi_seq;
-	if (n && n <= MAX_RING) {
-		if (c.ring.head - c.ring.tail > SW_PIPE_SEQ_BITS) {
-			/* A ring this large would alias positions in the bitmap. */
-			emit_capacity();
-		} else {
-
-			c.st = thread_scratch(&sync_scratch, &zero_sync);
-			if (!c.st)
-				return;
-			/* The read-ahead buffers need no clearing: buf_n = 0. */
-			__builtin_memset(c.st, 0, offsetof(struct sync_state, bufs));
-			c.start = ps->hi_seq;
-			c.end = c.ring.head;
-			c.st->now = bpf_ktime_get_ns();
-			c.st->pid = bpf_get_current_pid_tgid() >> 32;
-			bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
-			bpf_loop(n, add_cb, &c, 0);
-			flush_mapping(&c);
-			flush_chunk(&c);
-			if (c.st->added) {
-				__sync_fetch_and_add(&ps->held, c.st->added);
-				count(SW_CNT_HELD_SLOTS, c.st->added);
-			}
-		}
+	if ((s32)(ps->hi_seq - ring.tail) < 0)
+		ps->hi_seq = ring.tail;
+	from = ps->hi_seq;
+	n = ring.head - from;
+	if (n > MAX_RING)
+		n = 0;
+	if (n && ring.head - ring.tail > SW_PIPE_SEQ_BITS) {
+		/* A ring this large would alias positions in the bitmap. */
+		emit_capacity();
+		n = 0;
 	}
 	/* The state stays while the pipe lives, even empty: deleting it here would
 	 * race with another CPU syncing the same pipe. GC removes dead pipes. */
-	ps->hi_seq = c.ring.head;
+	ps->hi_seq = ring.head;
+	if (!n && !ps->pend && !ps->pend_slot)
+		return;
+	if (!pend_trylock(ps)) {
+		/* Another CPU is at this pipe's batch: index ours now, after
+		 * the pending one, so positions are learnt in ring order. */
+		if (n) {
+			walk_pending_unlocked(ps, pipe_addr);
+			index_range(pipe_addr, from, ring.head, WALK_CURRENT);
+		}
+		return;
+	}
+	p = ps->pend;
+	if (p && ((s32)(ring.tail - (u32)(p >> 32)) >= 0 || n)) {
+		/* Read to the end of the batch: dropped, never walked (the
+		 * splice loop). Still partly there and another batch comes:
+		 * index it now, under its own splicer. */
+		if ((s32)(ring.tail - (u32)(p >> 32)) < 0)
+			index_range(pipe_addr, (u32)p, p >> 32, WALK_PENDING);
+		ps->pend = 0;
+	}
+	if (n) {
+		slot = ps->pend_slot;
+		/* Released meanwhile (the pipe looked freed to a looker)? */
+		if (slot && pending_pipes[(slot - 1) % PENDING_SLOTS] != pipe_addr)
+			slot = 0;
+		if (!slot)
+			slot = claim_slot(pipe_addr);
+		ps->pend_slot = slot;
+		if (slot) {
+			ps->pend_ts = bpf_ktime_get_ns();
+			ps->pend_pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(ps->pend_comm, sizeof(ps->pend_comm));
+			barrier();	/* splicer first: lookers read it once they see pend */
+			ps->pend = (u64)ring.head << 32 | from;
+		} else {
+			/* Every slot taken: index now. */
+			index_range(pipe_addr, from, ring.head, WALK_CURRENT);
+		}
+	}
+	if (!ps->pend && ps->pend_slot) {
+		release_slot(ps->pend_slot, pipe_addr);
+		ps->pend_slot = 0;
+	}
+	pend_unlock(ps);
 }
 
 /* Global functions: the verifier checks each once, not once per call site and
@@ -1260,6 +1598,16 @@ static __always_inline void clear_mark(void)
 		m->nr = -1;
 }
 
+#define S_IFREG		0100000
+#define S_IFBLK		0060000
+
+static __always_inline bool may_be_held(struct file *file)
+{
+	u32 mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+
+	return mode == S_IFREG || mode == S_IFBLK;
+}
+
 static __always_inline int check_write(struct pt_regs *regs, long id)
 {
 	struct check_ctx c = {};
@@ -1320,6 +1668,10 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	file = fd_to_file(fd);
 	if (!file)
 		return 0;
+	/* Only regular files and block devices have page-cache pages a pipe
+	 * can hold: a splice into a pipe or /dev/null leaves batches pending. */
+	if (pending_mask && may_be_held(file))
+		index_pending();
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (!bpf_map_lookup_elem(&mappings, &mapping))
 		return 0;
@@ -1392,7 +1744,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 {
 	/* Common case: no pipe holds any page: nothing can be unsafe. */
-	if (!counters[SW_CNT_HELD_SLOTS]) {
+	if (!tracking()) {
 		/* Start-up: the frontend calls getppid until the hooks see it. */
 		if (id == SW_NR_getppid && !counters[SW_CNT_LIVE_ENTER] &&
 		    bpf_get_current_pid_tgid() >> 32 == self_tgid)
@@ -1413,7 +1765,7 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 
 	if ((test_drop & SW_DROP_EXIT) && id != SW_NR_getppid)
 		return 0;
-	if (redundant && counters[SW_CNT_HELD_SLOTS])
+	if (redundant && tracking())
 		switch (id) {
 		case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
 		case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
@@ -1433,11 +1785,14 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 		if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
 			counters[SW_CNT_LIVE_EXIT] = 1;
 		return 0;
-	case SW_NR_splice:		/* in: di, out: dx */
+	case SW_NR_splice:		/* in: di, off_in: si, out: dx, off_out: r10 */
 		if (ret <= 0)
 			return 0;
-		sync_fd(regs->dx);
-		if (counters[SW_CNT_HELD_SLOTS])
+		/* A splice that succeeded with an offset did not use a pipe on
+		 * that side (-ESPIPE otherwise): no need to look at it. */
+		if (!regs->r10)
+			sync_fd(regs->dx);
+		if (!regs->si && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_tee:			/* out: si */
@@ -1453,11 +1808,11 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_preadv2:
-		if (ret > 0 && counters[SW_CNT_HELD_SLOTS])
+		if (ret > 0 && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_fcntl:
-		if (regs->si == F_SETPIPE_SZ && ret > 0 && counters[SW_CNT_HELD_SLOTS])
+		if (regs->si == F_SETPIPE_SZ && ret > 0 && tracking())
 			sync_fd(regs->di);
 		return 0;
 	case SW_NR_truncate: {
@@ -1482,6 +1837,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!length)
 		return;
 	len = *length;
+	index_pending();
 	if (folio) {
 		/* A whole folio leaves the page cache: only its pages count. */
 		c.only_folio = folio;
@@ -1498,7 +1854,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(sw_page_cache_delete, struct folio *folio)
 {
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	check_truncate((u64)BPF_CORE_READ(folio, mapping), folio);
 	return 0;
@@ -1509,7 +1865,7 @@ int BPF_PROG(sw_page_cache_delete, struct folio *folio)
 SEC("tp_btf/writeback_mark_inode_dirty")
 int BPF_PROG(sw_inode_dirty, struct inode *inode, int flags)
 {
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	check_truncate((u64)BPF_CORE_READ(inode, i_mapping), NULL);
 	return 0;
@@ -1547,8 +1903,10 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 	u64 m = (u64)BPF_CORE_READ(folio, mapping);
 	s64 pos;
 
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
+	if (pending_mask && !in_checked_syscall())
+		index_pending();
 	if (!bpf_map_lookup_elem(&mappings, &m) || in_checked_syscall())
 		return 0;
 	pos = folio->index << SW_PAGE_SHIFT;
@@ -1571,6 +1929,7 @@ __noinline int forget_pipe(u64 pipe)
 	if (!ps)
 		return 0;
 	release_all(ps);
+	drop_pending(ps, pipe);
 	bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
@@ -1580,7 +1939,7 @@ int sw_fentry_free_pipe(u64 *ctx)
 {
 	u64 pipe;
 
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	/* Read as a plain number: a global function takes no typed pointers. */
 	bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]);
@@ -1591,7 +1950,7 @@ int sw_fentry_free_pipe(u64 *ctx)
 SEC("kprobe/free_pipe_info")
 int BPF_KPROBE(sw_kprobe_free_pipe, struct pipe_inode_info *pipe)
 {
-	if (counters[SW_CNT_HELD_SLOTS])
+	if (tracking())
 		forget_pipe((u64)pipe);
 	return 0;
 }
@@ -1818,7 +2177,7 @@ int sw_fexit_pipe_fcntl(u64 *ctx)
 {
 	u64 file;
 
-	if ((u32)ctx[1] == F_SETPIPE_SZ && (long)ctx[3] > 0 && counters[SW_CNT_HELD_SLOTS] &&
+	if ((u32)ctx[1] == F_SETPIPE_SZ && (long)ctx[3] > 0 && tracking() &&
 	    !bpf_probe_read_kernel(&file, sizeof(file), &ctx[0]))
 		sync_file(file);
 	return 0;
@@ -1862,7 +2221,7 @@ int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
 {
 	struct ret_stash v;
 
-	if (unstash(&v) && ret > 0 && counters[SW_CNT_HELD_SLOTS])
+	if (unstash(&v) && ret > 0 && tracking())
 		sync_file(v.a);
 	return 0;
 }
@@ -1922,10 +2281,11 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 	u64 mapping;
 	s64 pos;
 
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return;
 	if (!redundant && in_checked_syscall())
 		return;
+	index_pending();
 	file = BPF_CORE_READ(iocb, ki_filp);
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (redundant) {
@@ -2027,12 +2387,13 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	rc = refuse_pending(0, (u64)dentry);
 	if (rc)
 		return rc;
-	if (!counters[SW_CNT_HELD_SLOTS])
+	if (!tracking())
 		return 0;
 	length = bpf_map_lookup_elem(&pending_truncate, &tid);
 	if (!length)
 		return 0;
 	len = *length;
+	index_pending();
 	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
 	if (!find_overlap(&c, mapping, len, LEN_TO_EOF))
 		return 0;
@@ -2095,6 +2456,7 @@ __noinline int gc_pipe(u64 pipe)
 			return 0;	/* re-synced meanwhile: alive after all */
 		count(SW_CNT_STALE_DROPPED, ps->held);
 		release_all(ps);
+		drop_pending(ps, pipe);
 		/* A new pipe at this address may have taken the state over (a sync
 		 * resets it with a new generation): then it is not ours to delete. */
 		if (ps->gen == gen)
@@ -2106,9 +2468,13 @@ __noinline int gc_pipe(u64 pipe)
 		drain(ps, ps->lo_seq, ring.tail);
 		ps->lo_seq = ring.tail;
 	}
+	/* A batch pending this long is a hold, not a splice loop's: index it, so
+	 * full indexes are told of within a pass and counts are exact. */
+	if (ps->pend || ps->pend_slot)
+		index_pending_pipe(pipe, ps->pend_slot);
 	/* An empty live pipe is forgotten only when two passes 200 ms apart
 	 * found it untouched: a splice on another CPU may be filling it now. */
-	if (ps->held || ring.head != ps->hi_seq)
+	if (ps->held || ring.head != ps->hi_seq || ps->pend || ps->pend_slot)
 		ps->gc_idle = 0;
 	else if (ps->gc_idle++)
 		bpf_map_delete_elem(&pipes, &pipe);

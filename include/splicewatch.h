@@ -134,8 +134,17 @@ struct sw_pipe_state {
 	u32 held;		/* page-cache buffers tracked */
 	u32 gc_idle;		/* GC passes that found it empty; a sync resets it */
 	u32 cur_ext;		/* the extent the newest buffer went to */
-	u32 pad;
+	u32 pend_lock;		/* 1: a program is changing or indexing the pending batch */
 	struct sw_extent ext[SW_PIPE_EXTENTS];
+	/* Lazy indexing: the newest batch of buffers, ring positions [lo, hi)
+	 * packed as hi << 32 | lo (0: none), put there by pend_pid/pend_comm at
+	 * pend_ts and not indexed yet. It is indexed before anything looks for
+	 * holds, or dropped unindexed when the pipe is read first. */
+	u64 pend;
+	u64 pend_ts;
+	u32 pend_pid;
+	u32 pend_slot;		/* 1 + its slot in pending_pipes[]; 0: none */
+	char pend_comm[SW_TASK_COMM_LEN];
 	u64 bits[SW_PIPE_SEQ_BITS / 64];	/* ring positions holding page-cache buffers */
 };
 

@@ -833,6 +833,96 @@ static int setup_forked_splicer(struct tctx *t)
 	return 0;
 }
 
+/* Lazy indexing: a splice's pages are indexed when something first looks,
+ * but reports name who put them there and when, batch by batch. */
+
+/* The runner splices pages 0-1 and reads page 0; a child then splices page 64
+ * (another chunk) into the same pipe. */
+static int two_splicers_one_pipe(struct tctx *t)
+{
+	char buf[PAGE];
+	int p[2], status;
+	pid_t pid;
+
+	t->fd = make_file(t, t->path, "data", 66 * PAGE, 'A');
+	if (t->fd < 0 || pipe(p))
+		return -1;
+	t->pr = p[0];
+	t->pw = p[1];
+	if (splice_in(t, t->fd, 0, 2 * PAGE, t->pw))
+		return -1;
+	if (read(t->pr, buf, PAGE) != PAGE)
+		return fail(t, "read pipe");
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "sw-splicer2");
+		_exit(splice(t->fd, &(loff_t){ 64 * PAGE }, t->pw, NULL, PAGE, 0) == PAGE ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	if (status)
+		return fail(t, "child splice failed");
+	return pid;
+}
+
+static int setup_second_splicer(struct tctx *t)
+{
+	int pid = two_splicers_one_pipe(t);
+
+	if (pid < 0)
+		return -1;
+	expect_report(t, "pwrite64", 64 * PAGE, 8, 64 * PAGE, PAGE, t->pr);
+	t->e->splicer_pid = pid;
+	strcpy(t->e->splicer_comm, "sw-splicer2");
+	expect_pipe(t, t->pr, A8, A8);
+	return 0;
+}
+
+static int do_pwrite_page_64(struct tctx *t)
+{
+	return child_ok(t, pwrite(t->fd, W8, 8, 64 * PAGE), 8, "pwrite");
+}
+
+static int setup_first_splicer_after_second(struct tctx *t)
+{
+	if (two_splicers_one_pipe(t) < 0)
+		return -1;
+	expect_report(t, "pwrite64", PAGE, 8, PAGE, PAGE, t->pr);
+	expect_pipe(t, t->pr, W8, A8);
+	return 0;
+}
+
+static int do_pwrite_page_1(struct tctx *t)
+{
+	return child_ok(t, pwrite(t->fd, W8, 8, PAGE), 8, "pwrite");
+}
+
+/* held_ns counts from the splice, not from when the hold was first looked at. */
+static int setup_held_for_a_while(struct tctx *t)
+{
+	if (setup_pwrite64(t))
+		return -1;
+	usleep(100 * 1000);
+	t->e->min_held_ns = 100 * 1000 * 1000;
+	return 0;
+}
+
+/* A splice read out of the pipe before any write: the batch is dropped, and a
+ * later splice of other bytes into the same pipe is the only hold. */
+static int setup_drained_then_spliced_again(struct tctx *t)
+{
+	int null = open("/dev/null", O_WRONLY);
+
+	if (held(t, 4 * PAGE, 0, PAGE))
+		return -1;
+	if (splice(t->pr, NULL, null, NULL, PAGE, 0) != PAGE)
+		return fail(t, "splice to /dev/null");
+	close(null);
+	if (splice_in(t, t->fd, 2 * PAGE, PAGE, t->pw))
+		return -1;
+	expect_safe(t);
+	return 0;
+}
+
 static void *thread_pwrite(void *arg)
 {
 	struct tctx *t = arg;
@@ -1005,6 +1095,13 @@ const struct scenario scenarios[] = {
 	{ "megabyte_pipe_holds_are_tracked", FS_ALL, setup_resized_pipe, do_write_at_900k },
 	{ "holds_survive_pipe_resize", FS_ALL, setup_resize_after_splice, do_write_page_5 },
 	{ "hold_by_forked_child_names_child_as_splicer", FS_ALL, setup_forked_splicer, do_pwrite64 },
+	{ "second_splicer_into_a_pipe_is_named_for_its_pages", FS_ALL, setup_second_splicer,
+	  do_pwrite_page_64 },
+	{ "first_splicer_keeps_its_pages_after_another_splices_in", FS_ALL,
+	  setup_first_splicer_after_second, do_pwrite_page_1 },
+	{ "held_ns_counts_from_the_splice", FS_ALL, setup_held_for_a_while, do_pwrite64 },
+	{ "write_to_bytes_read_out_before_the_next_splice_is_not_reported", FS_ALL,
+	  setup_drained_then_spliced_again, do_pwrite64 },
 	{ "write_from_second_thread_is_reported_with_its_tid", FS_ALL, setup_pwrite64,
 	  do_pwrite_from_thread },
 	{ "write_through_hard_link_is_reported", FS_ALL, setup_hard_link, do_pwrite_via_e_path },

@@ -450,6 +450,8 @@ static bool check_event(const struct event *ev, const struct expect *e, pid_t wr
 	else if (!check_num(ev, "write_len", e->write_len, why, whylen))
 		return false;
 	CHECK(ev_num(ev, "held_ns") > 0, "held_ns is not positive");
+	CHECK(ev_num(ev, "held_ns") >= e->min_held_ns, "held_ns is %lld, want >= %lld",
+	      (long long)ev_num(ev, "held_ns"), (long long)e->min_held_ns);
 	CHECK(ev_num(ev, "cgroup_id") > 0, "cgroup_id is not positive");
 	return true;
 }

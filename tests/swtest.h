@@ -25,6 +25,7 @@ struct expect {
 	int splicer_pid;
 	char splicer_comm[16];
 	int tid;			/* 0: same as pid; -1: any thread */
+	int64_t min_held_ns;		/* held_ns at least this (0: just positive) */
 	/* enforce mode */
 	bool prevented;			/* the write must not land (writer killed at entry) */
 	char action[16];		/* expected action in enforce mode */
