@@ -905,8 +905,6 @@ static __always_inline void pending_index(u64 pipe, u32 slot)
 		release_slot(slot, pipe);
 	ps->pend_slot = 0;
 	pend_unlock(ps);
-	return;
-
 }
 
 /* The same for GC, verified once. */
@@ -914,7 +912,6 @@ __noinline int index_pending_pipe(u64 pipe, u32 slot)
 {
 	pending_index(pipe, slot);
 	return 0;
-
 }
 
 static long pending_slot_cb(u64 i, void *data)
