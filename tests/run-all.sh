@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 suites=("tests/build/swtest" "tests/build/swtest --enforce")
 for s in tests/suites/*.sh; do [ -e "$s" ] && suites+=("$s"); done
 # The kernel matrix: Debian 6.1 and 6.12 under qemu with every backend, 7.x
-# with fentry and kprobe; the trace, enforce, deny and ci suites
-# (tests/vm/make-test-matrix.sh says why 7.x's tracepoint backend is left to
-# `make vmtest`). SW_VMTEST=0 skips it. 5.10 is not supported (no
+# with fentry and kprobe; the trace, enforce, deny and ci suites (7.x: no
+# deny; tests/vm/make-test-matrix.sh says why, and why 7.x's tracepoint
+# backend is left to `make vmtest`). SW_VMTEST=0 skips it. 5.10 is not supported (no
 # bpf_loop): unsupported-kernel.sh checks that it is refused clearly.
 if [ "${SW_VMTEST:-1}" != 0 ]; then
 	suites+=("tests/vm/make-test-matrix.sh" "tests/vm/unsupported-kernel.sh")
