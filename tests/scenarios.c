@@ -910,17 +910,9 @@ static int setup_held_for_a_while(struct tctx *t)
  * later splice of other bytes into the same pipe is the only hold. */
 static int setup_drained_then_spliced_again(struct tctx *t)
 {
-	int null = open("/dev/null", O_WRONLY);
-
-	if (held(t, 4 * PAGE, 0, PAGE))
+	if (setup_drained_by_splice(t))
 		return -1;
-	if (splice(t->pr, NULL, null, NULL, PAGE, 0) != PAGE)
-		return fail(t, "splice to /dev/null");
-	close(null);
-	if (splice_in(t, t->fd, 2 * PAGE, PAGE, t->pw))
-		return -1;
-	expect_safe(t);
-	return 0;
+	return splice_in(t, t->fd, 2 * PAGE, PAGE, t->pw) ? -1 : 0;
 }
 
 static void *thread_pwrite(void *arg)
