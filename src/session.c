@@ -66,7 +66,6 @@ static int64_t realtime_offset(void)
 	return (rt.tv_sec - mo.tv_sec) * 1000000000LL + (rt.tv_nsec - mo.tv_nsec);
 }
 
-/* One clear reason instead of a verifier log when the machine cannot run us. */
 /* Does the kernel know the bpf_loop helper (5.17+)? Read from its BTF (enum
  * bpf_func_id), which needs no root and loads nothing. btf NULL: the running
  * kernel's, loaded here. 1 yes, 0 no, -1 no BTF. */
@@ -100,6 +99,7 @@ int sw_require_bpf_loop(const struct btf *btf)
 	return -1;
 }
 
+/* One clear reason instead of a verifier log when the machine cannot run us. */
 int sw_check_environment(void)
 {
 	if (geteuid() != 0) {
