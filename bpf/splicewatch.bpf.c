@@ -1605,6 +1605,17 @@ static __always_inline bool may_be_held(struct file *file)
 	return mode == S_IFREG || mode == S_IFBLK;
 }
 
+/* The bytes a fallocate changes from its offset on, or 0 when it keeps them
+ * all (plain allocation). */
+static __always_inline u64 fallocate_len(long mode, u64 len)
+{
+	if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+		return LEN_TO_EOF;	/* every byte after the offset moves */
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		return len;
+	return 0;
+}
+
 static __always_inline int check_write(struct pt_regs *regs, long id)
 {
 	struct check_ctx c = {};
@@ -1710,18 +1721,13 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 		pos = file_pos(file, false);
 		len = regs->r10;
 		break;
-	case SW_OP_FALLOCATE: {
-		long mode = regs->si;
-
+	case SW_OP_FALLOCATE:
 		pos = regs->dx;
-		len = regs->r10;
-		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
-			len = LEN_TO_EOF;	/* every byte after pos moves */
-		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
-			return 0;		/* allocation keeps existing bytes */
+		len = fallocate_len(regs->si, regs->r10);
+		if (!len)
+			return 0;
 		late = true;
 		break;
-	}
 	case SW_OP_FTRUNCATE:
 		pos = regs->si;
 		len = LEN_TO_EOF;
@@ -1766,7 +1772,7 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 		switch (id) {
 		case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
 		case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
-		case SW_NR_sendfile:
+		case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
 			clear_mark();
 		}
 	if (deny_mode) {
@@ -2210,6 +2216,59 @@ SEC("kprobe/vfs_truncate")
 int BPF_KPROBE(sw_kprobe_vfs_truncate, const struct path *path, loff_t length)
 {
 	note_truncate(length);
+	return 0;
+}
+
+/* fallocate and ftruncate (redundant on): no write_iter call to back their
+ * sys_enter check up, so checked where the syscall reaches the file. Both run
+ * before the LSM hook the syscall reaches next (file_permission, file_truncate),
+ * so deny still refuses. Inside the syscall only, as sys_enter would: its mark
+ * says whether sys_enter checked this call (neither changes the task's write
+ * count, so sys_enter's mark of an earlier call is cleared at its sys_exit). */
+static __always_inline void check_file_change(struct file *file, long nr, s64 pos, u64 len)
+{
+	struct check_ctx c = {};
+	u64 mapping;
+
+	if (!tracking() || !len || pos < 0 || current_syscall() != nr ||
+	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return;
+	index_pending();
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (!bpf_map_lookup_elem(&mappings, &mapping) || entry_checked(file, nr))
+		return;
+	count(SW_CNT_BACKUP_CHECKS, 1);
+	mark_checked(file, nr);
+	if (find_overlap(&c, mapping, pos, len))
+		report(&c, nr == SW_NR_fallocate ? SW_OP_FALLOCATE : SW_OP_FTRUNCATE, file, pos,
+		       len == LEN_TO_EOF ? 0 : len, 0, true, DENY_AT_LSM);
+}
+
+SEC("fentry/vfs_fallocate")
+int BPF_PROG(sw_fentry_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
+{
+	check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len));
+	return 0;
+}
+
+SEC("kprobe/vfs_fallocate")
+int BPF_KPROBE(sw_kprobe_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
+{
+	check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len));
+	return 0;
+}
+
+SEC("fentry/do_ftruncate")
+int BPF_PROG(sw_fentry_do_ftruncate, struct file *file, loff_t length)
+{
+	check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF);
+	return 0;
+}
+
+SEC("kprobe/do_ftruncate")
+int BPF_KPROBE(sw_kprobe_do_ftruncate, struct file *file, loff_t length)
+{
+	check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ static const char *const functions[] = {
 	"generic_perform_write", "iomap_file_buffered_write", "free_pipe_info",
 	"filemap_dirty_folio", "bpf_lsm_file_permission", "bpf_lsm_file_truncate",
 	"bpf_lsm_path_truncate", "do_tee", "do_splice", "__x64_sys_vmsplice", "pipe_fcntl", "vfs_truncate",
+	"vfs_fallocate", "do_ftruncate",
 };
 
 static const struct {

@@ -273,8 +273,9 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_kprobe_perform_write, BACKEND_KPROBE, "generic_perform_write", false },
 		{ skel->progs.sw_kprobe_iomap_write, BACKEND_KPROBE, "iomap_file_buffered_write", false },
 	};
-	/* Second sources of hold learning: they sync pipes through their file
-	 * (inode known), so they need no free_pipe_info. */
+	/* Second sources of hold learning (they sync pipes through their file,
+	 * inode known, so they need no free_pipe_info) and of the checks with
+	 * no write_iter call behind them: truncate, fallocate, ftruncate. */
 	const struct {
 		struct bpf_program *prog;
 		enum backend backend;
@@ -286,6 +287,10 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_fexit_pipe_fcntl, BACKEND_FENTRY, "pipe_fcntl" },
 		{ skel->progs.sw_fentry_vfs_truncate, BACKEND_FENTRY, "vfs_truncate" },
 		{ skel->progs.sw_kprobe_vfs_truncate, BACKEND_KPROBE, "vfs_truncate" },
+		{ skel->progs.sw_fentry_vfs_fallocate, BACKEND_FENTRY, "vfs_fallocate" },
+		{ skel->progs.sw_kprobe_vfs_fallocate, BACKEND_KPROBE, "vfs_fallocate" },
+		{ skel->progs.sw_fentry_do_ftruncate, BACKEND_FENTRY, "do_ftruncate" },
+		{ skel->progs.sw_kprobe_do_ftruncate, BACKEND_KPROBE, "do_ftruncate" },
 		{ skel->progs.sw_kprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kretprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kprobe_do_splice, BACKEND_KPROBE, "do_splice" },
