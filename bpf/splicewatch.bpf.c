@@ -1616,66 +1616,34 @@ static __always_inline u64 fallocate_len(long mode, u64 len)
 	return 0;
 }
 
-static __always_inline int check_write(struct pt_regs *regs, long id)
+/* The op a write syscall is reported as. */
+static __always_inline u32 syscall_op(long nr)
+{
+	switch (nr) {
+	case SW_NR_write: return SW_OP_WRITE;
+	case SW_NR_pwrite64: return SW_OP_PWRITE64;
+	case SW_NR_writev: return SW_OP_WRITEV;
+	case SW_NR_pwritev: return SW_OP_PWRITEV;
+	case SW_NR_pwritev2: return SW_OP_PWRITEV2;
+	case SW_NR_copy_file_range: return SW_OP_COPY_FILE_RANGE;
+	case SW_NR_splice: return SW_OP_SPLICE;
+	case SW_NR_sendfile: return SW_OP_SENDFILE;
+	}
+	return SW_OP_WRITE_ITER;
+}
+
+/* The range syscall nr (as op) writes to file, from its registers; checked
+ * and reported. deny_how DENY_NOW: in the LSM hook, for a write no sys_enter
+ * run checked. The action taken, 0 when nothing is held there. */
+static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
+					  struct file *file, u32 deny_how)
 {
 	struct check_ctx c = {};
-	struct file *file;
-	u32 op, flags = 0;
+	u32 flags = 0;
 	s64 pos;
 	u64 len, mapping;
-	long fd = regs->di;
 	bool late = false;
 
-	/* Our own output (a held -o file) would report itself forever. */
-	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
-		return 0;
-	switch (id) {
-	case SW_NR_write:
-		op = SW_OP_WRITE;
-		break;
-	case SW_NR_pwrite64:
-		op = SW_OP_PWRITE64;
-		break;
-	case SW_NR_writev:
-		op = SW_OP_WRITEV;
-		break;
-	case SW_NR_pwritev:
-		op = SW_OP_PWRITEV;
-		break;
-	case SW_NR_pwritev2:
-		op = SW_OP_PWRITEV2;
-		break;
-	case SW_NR_copy_file_range:
-		op = SW_OP_COPY_FILE_RANGE;
-		fd = regs->dx;
-		break;
-	case SW_NR_splice:
-		op = SW_OP_SPLICE;
-		fd = regs->dx;
-		break;
-	case SW_NR_sendfile:
-		op = SW_OP_SENDFILE;
-		break;
-	case SW_NR_fallocate:
-		op = SW_OP_FALLOCATE;
-		break;
-	case SW_NR_ftruncate:
-		op = SW_OP_FTRUNCATE;
-		break;
-	case SW_NR_truncate: {
-		u32 tid = (u32)bpf_get_current_pid_tgid();
-		s64 length = regs->si;
-
-		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
-		return 0;
-	}
-	default:
-		return 0;
-	}
-
-	file = fd_to_file(fd);
-	if (!file)
-		return 0;
 	/* Only regular files and block devices have page-cache pages a pipe
 	 * can hold: a splice into a pipe or /dev/null leaves batches pending. */
 	if (pending_mask && may_be_held(file))
@@ -1684,7 +1652,9 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	if (!bpf_map_lookup_elem(&mappings, &mapping))
 		return 0;
 	if (redundant)
-		mark_checked(file, id);
+		mark_checked(file, nr);
+	if (deny_how == DENY_NOW)
+		count(SW_CNT_BACKUP_CHECKS, 1);
 
 	switch (op) {
 	case SW_OP_WRITE:
@@ -1738,8 +1708,42 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	}
 	if (pos < 0)
 		return 0;
-	if (find_overlap(&c, mapping, pos, len))
-		report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, DENY_AT_LSM);
+	if (!find_overlap(&c, mapping, pos, len))
+		return 0;
+	return report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
+}
+
+static __always_inline int check_write(struct pt_regs *regs, long id)
+{
+	struct file *file;
+	u32 op;
+
+	/* Our own output (a held -o file) would report itself forever. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+	switch (id) {
+	case SW_NR_fallocate:
+		op = SW_OP_FALLOCATE;
+		break;
+	case SW_NR_ftruncate:
+		op = SW_OP_FTRUNCATE;
+		break;
+	case SW_NR_truncate: {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		s64 length = regs->si;
+
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+		return 0;
+	}
+	default:
+		op = syscall_op(id);
+		if (op == SW_OP_WRITE_ITER)
+			return 0;
+	}
+	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? regs->dx : regs->di);
+	if (!file)
+		return 0;
+	check_write_to(regs, id, op, file, DENY_AT_LSM);
 	return 0;
 }
 
@@ -2282,22 +2286,6 @@ int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
 	return 0;
 }
 
-/* The op a write syscall is reported as. */
-static __always_inline u32 syscall_op(long nr)
-{
-	switch (nr) {
-	case SW_NR_write: return SW_OP_WRITE;
-	case SW_NR_pwrite64: return SW_OP_PWRITE64;
-	case SW_NR_writev: return SW_OP_WRITEV;
-	case SW_NR_pwritev: return SW_OP_PWRITEV;
-	case SW_NR_pwritev2: return SW_OP_PWRITEV2;
-	case SW_NR_copy_file_range: return SW_OP_COPY_FILE_RANGE;
-	case SW_NR_splice: return SW_OP_SPLICE;
-	case SW_NR_sendfile: return SW_OP_SENDFILE;
-	}
-	return SW_OP_WRITE_ITER;
-}
-
 /* The buffered write paths every writer goes through, syscall or not: catches
  * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
  * checked at entry are skipped here so each write is reported once; with
@@ -2406,14 +2394,38 @@ static __always_inline int refuse_pending(u64 file, u64 dentry)
 	return 0;
 }
 
+/* A write whose sys_enter run the kernel skipped (redundant on), checked here
+ * from its syscall's registers: refused before its bytes land, as sys_enter's
+ * check would have had it, rather than killed by the write_iter second source.
+ * Its mark keeps write_iter (and a second permission check) off it. */
+static __always_inline int refuse_unchecked_write(struct file *file)
+{
+	long nr = current_syscall();
+	u32 op = syscall_op(nr);
+	struct pt_regs *regs;
+
+	if (op == SW_OP_WRITE_ITER || !tracking() || entry_checked(file, nr) ||
+	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (check_write_to(regs, nr, op, file, DENY_NOW) == SW_ACT_DENIED)
+		return -EPERM;
+	return 0;
+}
+
 SEC("lsm/file_permission")
 int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 {
+	int rc;
+
 	if (ret)
 		return ret;
 	if (!(mask & MAY_WRITE))
 		return 0;
-	return refuse_pending((u64)file, 0);
+	rc = refuse_pending((u64)file, 0);
+	if (rc || !redundant)
+		return rc;
+	return refuse_unchecked_write(file);
 }
 
 /* ftruncate from 6.2 on. */
