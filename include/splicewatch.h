@@ -167,7 +167,7 @@ enum sw_counter {
 	SW_CNT_GEN,		/* pipe state generations handed out */
 	SW_CNT_LIVE_ENTER,	/* sys_enter saw our own probe syscall: hooks are live */
 	SW_CNT_LIVE_EXIT,
-	SW_CNT_BACKUP_CHECKS,	/* writes the write_iter hooks checked: no sys_enter check of them ran */
+	SW_CNT_BACKUP_CHECKS,	/* writes second hooks checked: no sys_enter check of them ran */
 	SW_CNT__COUNT,
 };
 

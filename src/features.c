@@ -147,8 +147,9 @@ int cmd_features(int argc, char **argv)
 		       "faultable (6.14+): their programs run preemptible and the kernel can "
 		       "skip runs" : "not faultable: their programs run with preemption off");
 		printf("second hooks: %s%s\n", !btf_ok ? "no" : redundant ?
-		       "on: writes sys_enter did not check are checked in write_iter, tee, "
-		       "vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
+		       "on: writes sys_enter did not check are checked in write_iter (deny: "
+		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate, "
+		       "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
 		       faultable ? "off: the tracepoint backend has no kernel functions to back up with" :
 		       "off: not needed", forced ? " (SPLICEWATCH_REDUNDANT)" : "");
 		printf("\ntracepoints (tp_btf):\n");

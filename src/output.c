@@ -326,9 +326,9 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 	if (c.skipped_runs && sw_session_redundant(s))
 		fprintf(f, "splicewatch: note: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "
-			"second hooks backed the syscall hooks up: the write_iter hooks checked "
-			"%llu writes no sys_enter check had seen, and tee, vmsplice, pipe-to-pipe "
-			"splice and F_SETPIPE_SZ are learnt in the kernel functions too\n",
+			"second hooks backed the syscall hooks up: they checked %llu writes no "
+			"sys_enter check had seen, and tee, vmsplice, pipe-to-pipe splice and "
+			"F_SETPIPE_SZ are learnt in the kernel functions too\n",
 			(unsigned long long)c.skipped_runs, (unsigned long long)c.backup_checks);
 	else if (c.skipped_runs)
 		fprintf(f, "splicewatch: warning: the kernel skipped %llu runs of its programs "

@@ -374,7 +374,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	redundant = b != BACKEND_TRACEPOINT && sw_redundant_wanted(*btf, &forced);
 	skel->rodata->redundant = redundant;
 	/* Tests: "enter", "exit" or both, comma separated. */
-	if (drop) {
+	if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
 					  (strstr(drop, "exit") ? SW_DROP_EXIT : 0);
 		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "

@@ -72,8 +72,9 @@ struct sw_counters {
 	 * run preemptible, and a program preempted on a CPU makes the kernel skip
 	 * it for other tasks there (prog info recursion_misses). */
 	uint64_t skipped_runs;
-	/* Writes the write_iter hooks checked because no sys_enter check of
-	 * them ran (redundant on). */
+	/* Writes second hooks (write_iter, file_permission, vfs_fallocate,
+	 * do_ftruncate) checked because no sys_enter check of them ran
+	 * (redundant on). */
 	uint64_t backup_checks;
 };
 

@@ -4,7 +4,9 @@
 #   guest-swtest.sh BACKEND SUITES [GLOB]
 #
 # SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
-# (guest-ci.sh). Expects /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and
+# (guest-ci.sh), and "trace-noenter", "deny-noenter": trace and deny with every
+# sys_enter run dropped (SPLICEWATCH_TEST_DROP=enter), as if the kernel had
+# skipped them all: what the second sources catch on their own. Expects /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and
 # /sw/ci_workload. Prints section markers ("@@ features", "@@ suite trace",
 # "@@ status trace N", "@@ vv", "@@ end") that matrix.sh parses, and swtest's
 # "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
@@ -20,11 +22,14 @@ echo "@@ features"
 echo "@@ uname $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
 
 for s in $SUITES; do
+    drop=""
     case "$s" in
         trace) flag="" ;;
         enforce) flag="--enforce" ;;
         deny) flag="--deny" ;;
         ci) flag="" ;;
+        trace-noenter) flag=""; drop=enter ;;
+        deny-noenter) flag="--deny"; drop=enter ;;
         *) echo "@@ status $s 2"; continue ;;
     esac
     echo "@@ suite $s"
@@ -33,7 +38,8 @@ for s in $SUITES; do
         sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
     else
         # shellcheck disable=SC2086
-        /sw/swtest $flag --splicewatch "$SW" --backend "$B" ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
+        SPLICEWATCH_TEST_DROP=$drop /sw/swtest $flag --splicewatch "$SW" --backend "$B" \
+            ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
     fi
     rc=$?
     cat /tmp/swtest.out
@@ -41,7 +47,7 @@ for s in $SUITES; do
     if grep -q '^not ok start-up' /tmp/swtest.out; then
         # cannot load: keep the verifier's verdict, skip the other suites
         echo "@@ vv $s"
-        mode=trace; [ "$s" = enforce ] || [ "$s" = deny ] && mode=enforce
+        mode=trace; [ -n "$flag" ] && mode=enforce
         timeout 30 "$SW" -vv "$mode" --backend "$B" > /tmp/vv.log 2>&1
         grep -E "program load failed|failed to load|BEGIN PROG LOAD LOG|END PROG LOAD LOG|^splicewatch:|failed to (find|attach|create|resolve)" /tmp/vv.log | grep -v 'BPF token' | head -n 20
         echo "@@ vvlog"

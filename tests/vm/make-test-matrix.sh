@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The kernel matrix `make test` runs, under qemu: Debian 6.1 and 6.12 with
 # every backend and the trace, enforce, deny and ci suites; the newest 7.x
-# with fentry and kprobe and the trace, enforce and ci suites.
-# 7.x with the tracepoint backend is left to `make vmtest KERNELS=7`: since
-# 6.14 syscall tracepoint programs run preemptible and the kernel skips a
-# program for other tasks on a CPU while one task's run is preempted
-# (recursion_misses; README "Known limit"). fentry and kprobe back those
-# hooks up with kernel functions there (second sources); the tracepoint
-# backend has nothing to back them up with, so a run of it loses a scenario
-# now and then. 7.x deny is left out too: a write whose sys_enter run was
-# skipped is caught by the write_iter second source, which kills the writer
-# (it cannot refuse), so a deny scenario sees 'killed' about once a run.
+# with fentry and kprobe and the same suites, plus trace and deny with every
+# sys_enter run dropped (trace-noenter, deny-noenter): since 6.14 syscall
+# tracepoint programs run preemptible and the kernel skips a program for
+# other tasks on a CPU while one task's run is preempted (recursion_misses;
+# README "Known limit"); fentry and kprobe back those hooks up with kernel
+# functions (second sources), and the -noenter suites prove those alone catch
+# and refuse what sys_enter would have.
+# 7.x with the tracepoint backend is left to `make vmtest KERNELS=7`: it has
+# nothing to back the syscall hooks up with, so a run of it loses a scenario
+# now and then.
 # Prints matrix.sh's "ok"/"not ok" lines (two matrices, one after the other).
 set -u
 cd "$(dirname "$0")/../.."
@@ -18,5 +18,5 @@ rc=0
 bash tests/vm/matrix.sh --kernels "6.1 6.12" --backends "tracepoint fentry kprobe" \
 	--suites "trace enforce deny ci" || rc=$?
 bash tests/vm/matrix.sh --kernels "7" --backends "fentry kprobe" \
-	--suites "trace enforce ci" || rc=$?
+	--suites "trace enforce deny ci trace-noenter deny-noenter" || rc=$?
 exit "$rc"

@@ -19,7 +19,9 @@
 #
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
-# --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh).
+# --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh;
+# "trace-noenter" and "deny-noenter" drop every sys_enter run, for the second
+# sources of 7.x with fentry or kprobe).
 # Output, on stdout:
 #   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
 #   not ok vm/<kernel>/<backend>/<test>: why
@@ -220,7 +222,10 @@ parse_vm() { # kernel backend log rc secs
                 sub(/^(not )?ok /, "", line)
                 why = ""
                 if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
-                if (suite != "trace" && index(line, suite "/") != 1) line = suite "/" line
+                # swtest names deny and enforce scenarios "deny/...": one prefix, the suite
+                base = suite; sub(/-noenter$/, "", base)
+                if (base != "trace" && index(line, base "/") == 1) line = substr(line, length(base) + 2)
+                if (suite != "trace") line = suite "/" line
                 emit(ok, line, why); nlines[suite]++
                 next
             }
