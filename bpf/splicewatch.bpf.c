@@ -2198,6 +2198,22 @@ int BPF_KPROBE(sw_kprobe_pipe_fcntl, struct file *file, unsigned int cmd)
 	return 0;
 }
 
+/* One body on function entry, as fentry or as kprobe (the backend picks one;
+ * the arguments are the kernel function's, in order). */
+#define ENTRY_HOOKS(fn, name, call, ...)					\
+SEC("fentry/" #fn)								\
+int BPF_PROG(sw_fentry_##name, __VA_ARGS__)					\
+{										\
+	call;									\
+	return 0;								\
+}										\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(sw_kprobe_##name, __VA_ARGS__)					\
+{										\
+	call;									\
+	return 0;								\
+}
+
 /* truncate(path): its length, which sys_enter notes for the checks where the
  * kernel reaches the inode, noted here too. Only inside truncate(2): sys_exit
  * forgets it. */
@@ -2209,19 +2225,8 @@ static __always_inline void note_truncate(s64 length)
 		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
 }
 
-SEC("fentry/vfs_truncate")
-int BPF_PROG(sw_fentry_vfs_truncate, const struct path *path, loff_t length)
-{
-	note_truncate(length);
-	return 0;
-}
-
-SEC("kprobe/vfs_truncate")
-int BPF_KPROBE(sw_kprobe_vfs_truncate, const struct path *path, loff_t length)
-{
-	note_truncate(length);
-	return 0;
-}
+ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
+	    const struct path *path, loff_t length)
 
 /* fallocate and ftruncate (redundant on): no write_iter call to back their
  * sys_enter check up, so checked where the syscall reaches the file. Both run
@@ -2248,33 +2253,11 @@ static __always_inline void check_file_change(struct file *file, long nr, s64 po
 		       len == LEN_TO_EOF ? 0 : len, 0, true, DENY_AT_LSM);
 }
 
-SEC("fentry/vfs_fallocate")
-int BPF_PROG(sw_fentry_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
-{
-	check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len));
-	return 0;
-}
-
-SEC("kprobe/vfs_fallocate")
-int BPF_KPROBE(sw_kprobe_vfs_fallocate, struct file *file, int mode, loff_t offset, loff_t len)
-{
-	check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len));
-	return 0;
-}
-
-SEC("fentry/do_ftruncate")
-int BPF_PROG(sw_fentry_do_ftruncate, struct file *file, loff_t length)
-{
-	check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF);
-	return 0;
-}
-
-SEC("kprobe/do_ftruncate")
-int BPF_KPROBE(sw_kprobe_do_ftruncate, struct file *file, loff_t length)
-{
-	check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF);
-	return 0;
-}
+ENTRY_HOOKS(vfs_fallocate, vfs_fallocate,
+	    check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len)),
+	    struct file *file, int mode, loff_t offset, loff_t len)
+ENTRY_HOOKS(do_ftruncate, do_ftruncate, check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF),
+	    struct file *file, loff_t length)
 
 SEC("kretprobe/pipe_fcntl")
 int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
@@ -2347,33 +2330,10 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 		mark_reported((u64)file);
 }
 
-SEC("fentry/generic_perform_write")
-int BPF_PROG(sw_fentry_perform_write, struct kiocb *iocb, struct iov_iter *iter)
-{
-	check_write_iter(iocb, iter);
-	return 0;
-}
-
-SEC("kprobe/generic_perform_write")
-int BPF_KPROBE(sw_kprobe_perform_write, struct kiocb *iocb, struct iov_iter *iter)
-{
-	check_write_iter(iocb, iter);
-	return 0;
-}
-
-SEC("fentry/iomap_file_buffered_write")
-int BPF_PROG(sw_fentry_iomap_write, struct kiocb *iocb, struct iov_iter *iter)
-{
-	check_write_iter(iocb, iter);
-	return 0;
-}
-
-SEC("kprobe/iomap_file_buffered_write")
-int BPF_KPROBE(sw_kprobe_iomap_write, struct kiocb *iocb, struct iov_iter *iter)
-{
-	check_write_iter(iocb, iter);
-	return 0;
-}
+ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
+	    struct kiocb *iocb, struct iov_iter *iter)
+ENTRY_HOOKS(iomap_file_buffered_write, iomap_write, check_write_iter(iocb, iter),
+	    struct kiocb *iocb, struct iov_iter *iter)
 
 /* ---- enforce --action deny: BPF LSM ---------------------------------------- */
 
