@@ -1626,15 +1626,23 @@ static __always_inline bool may_be_held(struct file *file)
 	return mode == S_IFREG || mode == S_IFBLK;
 }
 
-/* The bytes a fallocate changes from its offset on, or 0 when it keeps them
- * all (plain allocation). */
-static __always_inline u64 fallocate_len(long mode, u64 len)
+/* The syscalls sys_enter checks (check_write), by number. */
+static __always_inline bool checked_syscall(long nr)
 {
-	if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
-		return LEN_TO_EOF;	/* every byte after the offset moves */
-	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
-		return len;
-	return 0;
+	switch (nr) {
+	case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
+	case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
+	case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
+		return true;
+	}
+	return false;
+}
+
+static __always_inline long current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return regs->orig_ax;
 }
 
 /* The op a write syscall is reported as. */
@@ -1654,10 +1662,10 @@ static __always_inline u32 syscall_op(long nr)
 }
 
 /* The range syscall nr (as op) writes to file, from its registers; checked
- * and reported. deny_how DENY_NOW: in the LSM hook, for a write no sys_enter
- * run checked. The action taken, 0 when nothing is held there. */
+ * and reported. backup: a second hook checks it, no sys_enter run did. The
+ * action taken, 0 when nothing is held there. */
 static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
-					  struct file *file, u32 deny_how)
+					  struct file *file, u32 deny_how, bool backup)
 {
 	struct check_ctx c = {};
 	u32 flags = 0;
@@ -1674,7 +1682,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 		return 0;
 	if (redundant)
 		mark_checked(file, nr);
-	if (deny_how == DENY_NOW)
+	if (backup)
 		count(SW_CNT_BACKUP_CHECKS, 1);
 
 	switch (op) {
@@ -1712,13 +1720,18 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 		pos = file_pos(file, false);
 		len = regs->r10;
 		break;
-	case SW_OP_FALLOCATE:
+	case SW_OP_FALLOCATE: {
+		long mode = regs->si;
+
 		pos = regs->dx;
-		len = fallocate_len(regs->si, regs->r10);
-		if (!len)
-			return 0;
+		len = regs->r10;
+		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			len = LEN_TO_EOF;	/* every byte after pos moves */
+		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+			return 0;		/* allocation keeps existing bytes */
 		late = true;
 		break;
+	}
 	case SW_OP_FTRUNCATE:
 		pos = regs->si;
 		len = LEN_TO_EOF;
@@ -1764,7 +1777,7 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? regs->dx : regs->di);
 	if (!file)
 		return 0;
-	check_write_to(regs, id, op, file, DENY_AT_LSM);
+	check_write_to(regs, id, op, file, DENY_AT_LSM, false);
 	return 0;
 }
 
@@ -1793,13 +1806,8 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 
 	if ((test_drop & SW_DROP_EXIT) && id != SW_NR_getppid)
 		return 0;
-	if (redundant && tracking())
-		switch (id) {
-		case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
-		case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
-		case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
-			clear_mark();
-		}
+	if (redundant && tracking() && checked_syscall(id))
+		clear_mark();
 	if (deny_mode) {
 		u32 tid = (u32)bpf_get_current_pid_tgid();
 
@@ -1903,22 +1911,7 @@ int BPF_PROG(sw_inode_dirty, struct inode *inode, int flags)
 
 static __always_inline bool in_checked_syscall(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	switch (regs->orig_ax) {
-	case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
-	case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
-	case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
-		return true;
-	}
-	return false;
-}
-
-static __always_inline long current_syscall(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return regs->orig_ax;
+	return checked_syscall(current_syscall());
 }
 
 /* Fires on a folio's clean -> dirty transition, so only the first store to a
@@ -2249,36 +2242,34 @@ static __always_inline void note_truncate(s64 length)
 ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
 	    const struct path *path, loff_t length)
 
-/* fallocate and ftruncate (redundant on): no write_iter call to back their
- * sys_enter check up, so checked where the syscall reaches the file. Both run
- * before the LSM hook the syscall reaches next (file_permission, file_truncate),
- * so deny still refuses. Inside the syscall only, as sys_enter would: its mark
- * says whether sys_enter checked this call (neither changes the task's write
- * count, so sys_enter's mark of an earlier call is cleared at its sys_exit). */
-static __always_inline void check_file_change(struct file *file, long nr, s64 pos, u64 len)
+/* A change syscall nr (as op) makes to file that its sys_enter run did not
+ * check (redundant on: the kernel skipped it): checked here from the
+ * syscall's registers, as sys_enter would have, and marked so no later hook
+ * checks it again. */
+static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u32 deny_how)
 {
-	struct check_ctx c = {};
-	u64 mapping;
-
-	if (!tracking() || !len || pos < 0 || current_syscall() != nr ||
+	if (!tracking() || entry_checked(file, nr) ||
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
-		return;
-	index_pending();
-	mapping = (u64)BPF_CORE_READ(file, f_mapping);
-	if (!mapping_tracked(mapping) || entry_checked(file, nr))
-		return;
-	count(SW_CNT_BACKUP_CHECKS, 1);
-	mark_checked(file, nr);
-	if (find_overlap(&c, mapping, pos, len))
-		report(&c, nr == SW_NR_fallocate ? SW_OP_FALLOCATE : SW_OP_FTRUNCATE, file, pos,
-		       len == LEN_TO_EOF ? 0 : len, 0, true, DENY_AT_LSM);
+		return 0;
+	return check_write_to((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()),
+			      nr, op, file, deny_how, true);
 }
 
-ENTRY_HOOKS(vfs_fallocate, vfs_fallocate,
-	    check_file_change(file, SW_NR_fallocate, offset, fallocate_len(mode, len)),
-	    struct file *file, int mode, loff_t offset, loff_t len)
-ENTRY_HOOKS(do_ftruncate, do_ftruncate, check_file_change(file, SW_NR_ftruncate, length, LEN_TO_EOF),
-	    struct file *file, loff_t length)
+/* fallocate and ftruncate: no write_iter call to back their sys_enter check
+ * up. Both functions run before the LSM hook the syscall reaches next
+ * (file_permission, file_truncate), so deny still refuses. Inside the
+ * syscall only, as sys_enter would (neither changes the task's write count,
+ * so sys_enter's mark of an earlier call is cleared at its sys_exit). */
+static __always_inline void check_file_change(struct file *file, long nr, u32 op)
+{
+	if (current_syscall() == nr)
+		check_unchecked(file, nr, op, DENY_AT_LSM);
+}
+
+ENTRY_HOOKS(vfs_fallocate, vfs_fallocate, check_file_change(file, SW_NR_fallocate, SW_OP_FALLOCATE),
+	    struct file *file)
+ENTRY_HOOKS(do_ftruncate, do_ftruncate, check_file_change(file, SW_NR_ftruncate, SW_OP_FTRUNCATE),
+	    struct file *file)
 
 SEC("kretprobe/pipe_fcntl")
 int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
@@ -2383,13 +2374,8 @@ static __always_inline int refuse_unchecked_write(struct file *file)
 {
 	long nr = current_syscall();
 	u32 op = syscall_op(nr);
-	struct pt_regs *regs;
 
-	if (op == SW_OP_WRITE_ITER || !tracking() || entry_checked(file, nr) ||
-	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
-		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (check_write_to(regs, nr, op, file, DENY_NOW) == SW_ACT_DENIED)
+	if (op != SW_OP_WRITE_ITER && check_unchecked(file, nr, op, DENY_NOW) == SW_ACT_DENIED)
 		return -EPERM;
 	return 0;
 }
