@@ -998,7 +998,6 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		if (!ps->gen)	/* ours, not another CPU's just-made one */
 			pipe_state_reset(ps, inode, &ring);
 	}
-	ps->gc_idle = 0;
 	if (!ps->inode && inode) {
 		/* Learnt at a splice read, which knows no inode: this is it. */
 		ps->ino = BPF_CORE_READ(inode, i_ino);
@@ -2486,11 +2485,11 @@ __noinline int gc_pipe(u64 pipe)
 	struct pipe_ring ring;
 	u64 gen;
 
-	if (!ps)
+	/* gen 0: a sync on another CPU is making this entry now. */
+	if (!ps || !ps->gen)
 		return 0;
 	gen = ps->gen;
-	if (!live_pipe(pipe) || read_ring((struct pipe_inode_info *)pipe, &ring) ||
-	    (u64)ring.bufs != ps->bufs) {
+	if (!live_pipe(pipe)) {
 		if (ps->gen != gen)
 			return 0;	/* re-synced meanwhile: alive after all */
 		count(SW_CNT_STALE_DROPPED, ps->held);
@@ -2502,6 +2501,12 @@ __noinline int gc_pipe(u64 pipe)
 			bpf_map_delete_elem(&pipes, &pipe);
 		return 0;
 	}
+	/* A live pipe's entry is never deleted here: a sync on another CPU may
+	 * hold it and would go on filling a deleted entry (holds lost; seen
+	 * with two vCPUs). It goes when the pipe is freed. A resized ring is
+	 * the next sync's to renumber. */
+	if (read_ring((struct pipe_inode_info *)pipe, &ring) || (u64)ring.bufs != ps->bufs)
+		return 0;
 	/* Consumed through a path we do not hook (io_uring): forget it. */
 	if ((s32)(ring.tail - ps->lo_seq) > 0) {
 		drain(ps, ps->lo_seq, ring.tail);
@@ -2511,12 +2516,6 @@ __noinline int gc_pipe(u64 pipe)
 	 * full indexes are told of within a pass and counts are exact. */
 	if (ps->pend || ps->pend_slot)
 		index_pending_pipe(pipe, ps->pend_slot);
-	/* An empty live pipe is forgotten only when two passes 200 ms apart
-	 * found it untouched: a splice on another CPU may be filling it now. */
-	if (ps->held || ring.head != ps->hi_seq || ps->pend || ps->pend_slot)
-		ps->gc_idle = 0;
-	else if (ps->gc_idle++)
-		bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
 

@@ -132,7 +132,6 @@ struct sw_pipe_state {
 	u32 lo_seq;		/* oldest tracked ring position */
 	u32 hi_seq;		/* next ring position to examine */
 	u32 held;		/* page-cache buffers tracked */
-	u32 gc_idle;		/* GC passes that found it empty; a sync resets it */
 	u32 cur_ext;		/* the extent the newest buffer went to */
 	u32 pend_lock;		/* 1: a program is changing or indexing the pending batch */
 	struct sw_extent ext[SW_PIPE_EXTENTS];
