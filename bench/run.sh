@@ -167,7 +167,7 @@ wl_run() {
 	w1b) "$SWB" pwrite-held "$TMPFS" "$N" | per_op ;;
 	w2w) fio_ns --name=randwrite --rw=randwrite --bs=4k --ioengine=sync ;;
 	w2s) fio_ns --name=splice --rw=read --bs=64k --ioengine=splice ;;
-	w3) "$SWB" splice "$TMPFS" 1024 | per_op ;;
+	w3) "$SWB" splice "$TMPFS" 4096 | per_op ;;
 	w4) "$SWB" samefile "$TMPFS" "$N" | per_op ;;
 	w5) "$SWB" getppid "$N" | per_op ;;
 	esac
@@ -318,6 +318,7 @@ floor_title() {
 	esac
 }
 FCONDS=""
+FLOOR_WORKLOADS="w1a w3 w5"
 for c in F1 F2 F3 F4 F5; do
 	# shellcheck disable=SC2046
 	if loader_start $(floor_progs $c); then
@@ -327,13 +328,13 @@ for c in F1 F2 F3 F4 F5; do
 		note "- Floor $(floor_title $c): could not load/attach here ($(tail -1 "$WORK/loader.err"))."
 	fi
 done
-log "floor: conditions$FCONDS, $FLOOR_REPS reps, workloads 1a and 5"
+log "floor: conditions$FCONDS, $FLOOR_REPS reps, workloads $FLOOR_WORKLOADS"
 fseq=0
 fcontaminated=0
 fbatch() {
 	local w v f0 clean=1
 	f0=$(wait_clean)
-	for w in w1a w5; do
+	for w in $FLOOR_WORKLOADS; do
 		v=$(wl_run "$w")
 		echo "$fseq $1 $w ${v:-nan}" >>"$FLOOR.tmp"
 	done
@@ -461,9 +462,17 @@ fmt_row() { # fmt_row WORKLOAD MODE "med min max [n_used n_all clean|all]" TARGE
 	local med lo hi nu na use extra=""
 	read -r med lo hi nu na use <<<"$3"
 	[ -n "$use" ] && extra=" (n=$nu$([ "$use" = all ] && echo ", contaminated" || { [ "$nu" != "$na" ] && echo " clean of $na"; }))"
-	printf '| %s | %s | %s | %s..%s%s | %s | %s |\n' "$(wl_title "$1")" "$2" \
+	printf '| %s | %s | %s | %s..%s%s | %s | %s | %s |\n' "$(wl_title "$1")" "$2" \
 		"$(printf '%.3fx' "${med:-nan}")" "$(printf '%.3f' "${lo:-nan}")" "$(printf '%.3f' "${hi:-nan}")" "$extra" \
-		"$4" "$(if [ "$5" = - ]; then echo -; else verdict "$med" "$5" "$6"; fi)"
+		"$(floor_of "$1")" "$4" "$(if [ "$5" = - ]; then echo -; else verdict "$med" "$5" "$6"; fi)"
+}
+# The floor of a workload: its ratio with empty programs where this host's
+# splicewatch attaches (F2: tp_btf/sys_enter + sys_exit), in the same run.
+floor_of() {
+	local f
+	case " $FLOOR_WORKLOADS " in *" $1 "*) ;; *) echo -; return ;; esac
+	f=$(ratio_of F2 "$1" "$WORK/floor_ratios.txt")
+	if [ -n "$f" ]; then awk '{printf "%.3fx", $1}' <<<"$f"; else echo -; fi
 }
 target_of() {
 	case $1 in
@@ -485,8 +494,8 @@ target_of() {
 	echo "Targets are figures to compare against, not tests. Load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "(the machine is shared; other work shows up as spread, and the alternation cancels slow drift)."
 	echo
-	echo "| Workload | Mode | Ratio (median) | min..max (n) | Target | Verdict |"
-	echo "|---|---|---|---|---|---|"
+	echo "| Workload | Mode | Ratio (median) | min..max (n) | Floor: empty hooks | Target | Verdict |"
+	echo "|---|---|---|---|---|---|---|"
 	for w in $WORKLOADS; do
 		t=$(target_of "$w")
 		lim=${t#* }
@@ -504,7 +513,7 @@ target_of() {
 	lost_tot=$(awk '{s += $7} END {print s + 0}' "$WORK/storm.tsv")
 	sv=$(verdict "$smed" ">=" 200000)
 	[ "$exact" = yes ] || sv=MISS
-	printf '| %s | trace | %s ev/s | %s..%s ev/s | >= 200000 ev/s, lost exact | %s (lost %s, exact: %s) |\n' \
+	printf '| %s | trace | %s ev/s | %s..%s ev/s | - | >= 200000 ev/s, lost exact | %s (lost %s, exact: %s) |\n' \
 		"$(wl_title w6)" "$smed" "$slo" "$shi" "$sv" "$lost_tot" "$exact"
 	# scale
 	# big/small and big/pair per round under trace, each divided by the median of
@@ -525,10 +534,10 @@ target_of() {
 	fmt_row w7p trace "$(med_min_max <"$WORK/s_pair")" "within 10%" "~" 0.10
 	setup_o=$(cat "$WORK/scale_O1.txt" "$WORK/scale_O2.txt" | sed -n 's/.*hold_setup_ns=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s / NR}')
 	setup_t=$(sed -n 's/.*hold_setup_ns=\([0-9]*\).*/\1/p' "$WORK/scale_T.txt")
-	printf '| %s | trace | %.2fx | (1 run, mean of 5 rounds) | - | - |\n' "$(wl_title w7s)" \
+	printf '| %s | trace | %.2fx | (1 run, mean of 5 rounds) | - | - | - |\n' "$(wl_title w7s)" \
 		"$(awk -v a="$setup_t" -v b="$setup_o" 'BEGIN {print a / b}')"
 	hwm=$(awk '$1 != "R" {if ($2 > m) m = $2} END {print m}' "$SESSION_MEM")
-	printf '| %s | all | %.1f MiB | idle %s..%s MiB | <= 16 MiB | %s |\n' "$(wl_title mem)" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')" \
+	printf '| %s | all | %.1f MiB | idle %s..%s MiB | - | <= 16 MiB | %s |\n' "$(wl_title mem)" "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')" \
 		"$(awk '$1 == "T" || $1 == "E" {print $2}' "$SESSION_MEM" | sort -n | head -1 | awk '{printf "%.1f", $1 / 1024}')" \
 		"$(awk '$1 == "T" || $1 == "E" {print $2}' "$SESSION_MEM" | sort -n | tail -1 | awk '{printf "%.1f", $1 / 1024}')" \
 		"$(verdict "$hwm" "<=" 16384)"
@@ -537,19 +546,30 @@ target_of() {
 	echo
 	echo "Same alternation (O X O Y ... O), $FLOOR_REPS reps; ratio to no program attached."
 	echo
-	echo "| Program(s) attached | 1a pwrite ratio (min..max) | 5 getppid ratio (min..max) |"
-	echo "|---|---|---|"
-	for c in $FCONDS; do
-		a=$(ratio_of "$c" w1a "$WORK/floor_ratios.txt")
-		b=$(ratio_of "$c" w5 "$WORK/floor_ratios.txt")
-		printf '| %s | %s | %s |\n' "$(floor_title $c)" \
-			"$(echo "$a" | awk '{printf "%.3fx (%.3f..%.3f, n=%d%s)", $1, $2, $3, $4, $6 == "all" ? " contaminated" : ""}')" \
-			"$(echo "$b" | awk '{printf "%.3fx (%.3f..%.3f, n=%d%s)", $1, $2, $3, $4, $6 == "all" ? " contaminated" : ""}')"
-	done
-	base1=$(awk '$2 == "O" && $3 == "w1a" {print $4}' "$FLOOR" | med_min_max | awk '{print $1}')
-	base5=$(awk '$2 == "O" && $3 == "w5" {print $4}' "$FLOOR" | med_min_max | awk '{print $1}')
+	printf '| Program(s) attached |'
+	for w in $FLOOR_WORKLOADS; do printf ' %s ratio (min..max) |' "$(wl_title "$w" | cut -d' ' -f1-2)"; done
+	printf '\n|---|'
+	for w in $FLOOR_WORKLOADS; do printf -- '---|'; done
 	echo
-	echo "Baseline (median of O batches, for scale only): pwrite ${base1} ns, getppid ${base5} ns per call."
+	for c in $FCONDS; do
+		printf '| %s |' "$(floor_title $c)"
+		for w in $FLOOR_WORKLOADS; do
+			r=$(ratio_of "$c" "$w" "$WORK/floor_ratios.txt")
+			if [ -n "$r" ]; then
+				awk '{printf " %.3fx (%.3f..%.3f, n=%d%s) |", $1, $2, $3, $4, $6 == "all" ? " contaminated" : ""}' <<<"$r"
+			else
+				printf ' - |'
+			fi
+		done
+		echo
+	done
+	echo
+	printf 'Baseline (median of O batches, for scale only), ns per operation:'
+	for w in $FLOOR_WORKLOADS; do
+		printf ' %s %s' "$(wl_title "$w" | cut -d' ' -f1-2)" \
+			"$(awk -v w="$w" '$2 == "O" && $3 == w {print $4}' "$FLOOR" | med_min_max | awk '{print $1}')"
+	done
+	echo "."
 	echo
 	echo "## Where the time goes: BPF programs (kernel.bpf_stats_enabled=1, one run each under trace)"
 	echo
