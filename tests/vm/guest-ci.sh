@@ -111,7 +111,7 @@ test_unrelated_process() {
 	"$SW" ci --backend "$B" --report "$d/r.json" -- "$WL" wait "$d/ready" "$d/done" 0 2>"$d/cierr" &
 	pid=$!
 	i=0
-	# COMMAND starts once the programs are loaded: 45-90 s under TCG on 7.x,
+	# COMMAND starts once the programs are loaded: 40-90 s under TCG on 7.x,
 	# more with two VMs on the host's two cores. Wait as swtest does
 	# (SWTEST_STARTUP_TIMEOUT, 600 s), or until ci gives up on its own.
 	while [ ! -e "$d/ready" ] && [ $i -lt $((${SWTEST_STARTUP_TIMEOUT:-600} * 10)) ] &&

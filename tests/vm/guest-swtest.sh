@@ -7,9 +7,10 @@
 # (guest-ci.sh), and "trace-noenter", "deny-noenter": trace and deny with every
 # sys_enter run dropped (SPLICEWATCH_TEST_DROP=enter), as if the kernel had
 # skipped them all: what the second sources catch on their own. Expects
-# /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints section markers ("@@ features", "@@ suite trace",
-# "@@ status trace N", "@@ vv", "@@ end") that matrix.sh parses, and swtest's
-# "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
+# /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
+# section markers ("@@ features", "@@ suite trace", "@@ status trace N",
+# "@@ vv", "@@ end") that matrix.sh parses, and swtest's "ok"/"not ok" lines
+# unchanged. When a suite cannot start (BPF programs do not
 # load), the failing program's verifier log from `splicewatch -vv` follows
 # "@@ vv" and no further suite runs.
 B=$1
