@@ -1670,7 +1670,7 @@ static __always_inline u32 syscall_op(long nr)
 static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 					  struct file *file, u32 deny_how, bool backup)
 {
-	struct check_ctx c = {};
+	struct check_ctx c;
 	u32 flags = 0;
 	s64 pos;
 	u64 len, mapping;
@@ -1745,6 +1745,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	}
 	if (pos < 0)
 		return 0;
+	__builtin_memset(&c, 0, sizeof(c));
 	if (!find_overlap(&c, mapping, pos, len))
 		return 0;
 	return report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
@@ -1869,13 +1870,14 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx c = {};
+	struct check_ctx c;
 	s64 *length, len;
 
 	length = bpf_map_lookup_elem(&pending_truncate, &tid);
 	if (!length)
 		return;
 	len = *length;
+	__builtin_memset(&c, 0, sizeof(c));
 	index_pending();
 	if (folio) {
 		/* A whole folio leaves the page cache: only its pages count. */
@@ -1922,18 +1924,21 @@ static __always_inline bool in_checked_syscall(void)
 SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 {
-	struct check_ctx c = {};
-	/* Read, not the trusted argument: the verifier forbids arithmetic on that. */
-	u64 m = (u64)BPF_CORE_READ(folio, mapping);
+	struct check_ctx c;
 	s64 pos;
+	u64 m;
 
+	/* Every folio a write dirties comes here: leave before anything else. */
 	if (!tracking())
 		return 0;
+	/* Read, not the trusted argument: the verifier forbids arithmetic on that. */
+	m = (u64)BPF_CORE_READ(folio, mapping);
 	if (pending_mask && !in_checked_syscall())
 		index_pending();
 	if (!mapping_tracked(m) || in_checked_syscall())
 		return 0;
 	pos = folio->index << SW_PAGE_SHIFT;
+	__builtin_memset(&c, 0, sizeof(c));
 	c.only_folio = folio;
 	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
 	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE))
@@ -2317,7 +2322,7 @@ __noinline int mark_reported(u64 file)
 
 static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	struct check_ctx c = {};
+	struct check_ctx c;
 	struct file *file;
 	u32 op = SW_OP_WRITE_ITER;
 	u64 mapping;
@@ -2338,6 +2343,7 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 			return;
 	}
 	pos = BPF_CORE_READ(iocb, ki_pos);
+	__builtin_memset(&c, 0, sizeof(c));
 	if (!find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count)))
 		return;
 	report(&c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
