@@ -2,7 +2,9 @@
 /*
  * empty_loader OBJ PROG...: open OBJ with libbpf, load it, attach the named
  * programs (bpf_program__attach), print "attached" on stderr and wait for
- * SIGINT/SIGTERM. Unnamed programs are not loaded.
+ * SIGINT/SIGTERM. Unnamed programs are not loaded. SIGUSR1 detaches them,
+ * SIGUSR2 attaches them again, and the sender gets SIGUSR1 back once done:
+ * the protocol of splicewatch's SPLICEWATCH_BENCH_TOGGLE (swbench ab).
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,7 +13,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, toggle_want, toggle_from;
 
 static void on_signal(int sig)
 {
@@ -19,12 +21,48 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_toggle(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	toggle_want = sig == SIGUSR1 ? 1 : 2;
+	toggle_from = si->si_pid;
+}
+
+/* Attaches (or with links NULL'ed, re-attaches) the named programs. */
+static int attach_all(struct bpf_object *obj, char **names, int n, struct bpf_link **links)
+{
+	for (int i = 0; i < n; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(obj, names[i]);
+
+		if (!prog) {
+			fprintf(stderr, "empty_loader: no program %s\n", names[i]);
+			return -1;
+		}
+		links[i] = bpf_program__attach(prog);
+		if (!links[i]) {
+			fprintf(stderr, "empty_loader: attach %s: %s\n", names[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void detach_all(struct bpf_link **links, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[16];
+	struct sigaction sa = { .sa_sigaction = on_toggle, .sa_flags = SA_SIGINFO };
+	struct bpf_link *links[16] = {};
+	sigset_t block, old;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	int nlinks = 0, i, err;
+	int nlinks, i, err;
 
 	if (argc < 3 || argc - 2 > 16) {
 		fprintf(stderr, "usage: empty_loader OBJ PROG...\n");
@@ -50,24 +88,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "empty_loader: load: %s\n", strerror(-err));
 		return 1;
 	}
-	for (i = 2; i < argc; i++) {
-		prog = bpf_object__find_program_by_name(obj, argv[i]);
-		if (!prog) {
-			fprintf(stderr, "empty_loader: no program %s\n", argv[i]);
-			return 1;
-		}
-		links[nlinks] = bpf_program__attach(prog);
-		if (!links[nlinks]) {
-			fprintf(stderr, "empty_loader: attach %s: %s\n", argv[i], strerror(errno));
-			return 1;
-		}
-		nlinks++;
-	}
+	nlinks = argc - 2;
+	if (attach_all(obj, argv + 2, nlinks, links))
+		return 1;
 	fprintf(stderr, "empty_loader: attached\n");
-	while (!stop)
-		pause();
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	/* Blocked but in sigsuspend: none lost between the check and the wait. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!stop) {
+		if (!toggle_want)
+			sigsuspend(&old);
+		if (!toggle_want)
+			continue;
+		detach_all(links, nlinks);
+		if (toggle_want == 2 && attach_all(obj, argv + 2, nlinks, links))
+			return 1;
+		toggle_want = 0;
+		if (toggle_from > 0)
+			kill(toggle_from, SIGUSR1);
+	}
+	detach_all(links, nlinks);
 	bpf_object__close(obj);
 	return 0;
 }

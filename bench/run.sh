@@ -13,7 +13,10 @@
 # time (kernel.bpf_stats_enabled=1, restored afterwards), frontend RSS and BPF
 # map memory. The table goes to standard output and to bench/results.md.
 #
-# Knobs (environment): BENCH_REPS (5), BENCH_FLOOR_REPS (5), BENCH_N (1000000),
+# After the floor, the syscall loops once more, A/B inside one process (swbench ab): the
+# programs switched on and off between phases of a few ms.
+#
+# Knobs (environment): BENCH_REPS (5), BENCH_FLOOR_REPS (5), BENCH_AB_ROUNDS (40), BENCH_N (1000000),
 # BENCH_TMPFS (/dev/shm), BENCH_EXT4 (/var/tmp), BENCH_STORM_SECS (1.5),
 # BENCH_FIO_RUNTIME (700ms).
 set -u
@@ -359,6 +362,43 @@ done
 ((fcontaminated > 0)) && note "- Floor: $fcontaminated of $fseq batches ran while someone else's tracing BPF programs were loaded."
 ratios "$FLOOR" >"$WORK/floor_ratios.txt"
 
+# ---- 2b. A/B inside one process ------------------------------------------------------
+
+# The same loop's speed moves by up to 30% from one process to the next here
+# (memory placement), which the cross-process alternation above reads as
+# spread. swbench ab keeps one process and switches the programs on and off
+# between phases of a few ms (SPLICEWATCH_BENCH_TOGGLE, empty_loader): T, E,
+# and F2 (the floor of this host's attach points) for the syscall loops.
+AB_ROUNDS=${BENCH_AB_ROUNDS:-40}
+AB_WORKLOADS="w1a w1b w3 w4 w5"
+ab_load() { case $1 in w1a) echo pwrite ;; w1b) echo pwrite-held ;; w3) echo splice ;; w4) echo samefile ;; w5) echo getppid ;; esac; }
+ab_ops() { case $1 in w3) echo $((N / 200)) ;; *) echo $((N / 10)) ;; esac; }
+ab_pass() { # ab_pass COND PID WORKLOAD...: cond workload ratio min max p25 p75 ns_per_op_without
+	local cond=$1 pid=$2 w
+	shift 2
+	for w in "$@"; do
+		"$SWB" ab "$pid" "$(ab_load "$w")" "$TMPFS" "$(ab_ops "$w")" "$AB_ROUNDS" |
+			awk -v c="$cond" -v w="$w" '{for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+				print c, w, v["ratio"], v["min"], v["max"], v["p25"], v["p75"], v["without_ns_per_op"]}' >>"$WORK/ab.tsv"
+	done
+}
+log "ab: $AB_ROUNDS rounds of phases with/without inside one process: T E F2 x [$AB_WORKLOADS]"
+: >"$WORK/ab.tsv"
+(($(wait_clean) > 0)) && note "- A/B: someone else's tracing BPF programs were loaded when it started."
+export SPLICEWATCH_BENCH_TOGGLE=1
+for mode in trace enforce; do
+	sw_start $mode
+	# shellcheck disable=SC2086
+	ab_pass "$(echo $mode | cut -c1 | tr te TE)" "$SWPID" $AB_WORKLOADS
+	sw_stop
+done
+unset SPLICEWATCH_BENCH_TOGGLE
+if loader_start $(floor_progs F2); then
+	# shellcheck disable=SC2086
+	ab_pass F2 "$LPID" $FLOOR_WORKLOADS
+	loader_stop
+fi
+
 # ---- 3. event storm ------------------------------------------------------------------
 
 log "storm: 3 x ${STORM_SECS}s of pwrite into a held page, trace --json -o FILE"
@@ -541,6 +581,34 @@ target_of() {
 		"$(awk '$1 == "T" || $1 == "E" {print $2}' "$SESSION_MEM" | sort -n | head -1 | awk '{printf "%.1f", $1 / 1024}')" \
 		"$(awk '$1 == "T" || $1 == "E" {print $2}' "$SESSION_MEM" | sort -n | tail -1 | awk '{printf "%.1f", $1 / 1024}')" \
 		"$(verdict "$hwm" "<=" 16384)"
+	echo
+	echo "## A/B inside one process (the steadier figure for the syscall loops)"
+	echo
+	echo "One swbench process per row times N operations with the programs attached, then"
+	echo "detached (or the reverse: ABBA), $AB_ROUNDS rounds; splicewatch switches its programs"
+	echo "on and off between phases (SPLICEWATCH_BENCH_TOGGLE=1, bench only). Ratio = median"
+	echo "over rounds of (with / without); the floor is the same for empty tp_btf/sys_enter +"
+	echo "sys_exit programs (empty_loader)."
+	echo
+	echo "| Workload | Mode | Ratio (median) | p25..p75 | min..max | Floor: empty hooks | Target | Verdict |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for w in $AB_WORKLOADS; do
+		t=$(target_of "$w")
+		f=$(awk -v w="$w" '$1 == "F2" && $2 == w {printf "%.3fx", $3}' "$WORK/ab.tsv")
+		for c in T E; do
+			mode=trace
+			[ $c = E ] && mode=enforce
+			awk -v c="$c" -v w="$w" '$1 == c && $2 == w' "$WORK/ab.tsv" | while read -r _ _ med lo hi q1 q3 _; do
+				printf '| %s | %s | %.3fx | %.3f..%.3f | %.3f..%.3f | %s | %s | %s |\n' "$(wl_title "$w")" "$mode" \
+					"$med" "$q1" "$q3" "$lo" "$hi" "${f:--}" "$t" \
+					"$(if [ "$t" = - ]; then echo -; else verdict "$med" "${t% *}" "${t#* }"; fi)"
+			done
+		done
+	done
+	echo
+	printf 'Without the programs (median phase), ns per operation:'
+	awk '$1 == "T" {printf " %s %.1f", $2, $8}' "$WORK/ab.tsv"
+	echo "."
 	echo
 	echo "## Floor: empty BPF programs (no splicewatch)"
 	echo

@@ -15,6 +15,9 @@
  *   swbench splice    DIR MIB      file -> pipe -> /dev/null, 64 KiB chunks (3)
  *   swbench storm     DIR SECONDS  pwrite into a held page as fast as possible (6)
  *   swbench scale     DIR N REPS NPIPES   per-write cost, 1 page held vs NPIPES x 1 MiB (7)
+ *   swbench ab PID LOAD DIR N ROUNDS      N ops of LOAD (pwrite, pwrite-held, samefile,
+ *                                  getppid, splice) per phase, PID's programs attached
+ *                                  and detached in turn (see cmd_ab)
  *
  * SWBENCH_CPU=n pins the process to CPU n (the driver pins it away from the
  * splicewatch frontend).
@@ -23,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -421,6 +425,138 @@ static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
 	return 0;
 }
 
+/*
+ * ab: one process times its loop in alternating phases, the watcher's programs
+ * attached (B) and detached (A), over ROUNDS rounds (ABBA order, so a steady
+ * drift cancels). PID is a splicewatch started with SPLICEWATCH_BENCH_TOGGLE=1,
+ * or empty_loader: SIGUSR1 asks it to detach, SIGUSR2 to attach, and it
+ * answers with SIGUSR1. The speed of the same loop differs by up to 30% from
+ * one process to the next here (memory placement), so ratios of separate
+ * processes carry that; phases inside one process do not.
+ */
+struct ab_load {
+	const char *name;
+	int fd, null, p[2];
+	uint64_t first, npages, pg;
+	loff_t off;
+};
+
+static void ab_ops(struct ab_load *w, uint64_t n)
+{
+	static const char buf[16] = "yyyyyyyyyyyyyyy";
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (w->null >= 0) {	/* splice: 64 KiB file -> pipe -> /dev/null */
+			ssize_t r, k;
+
+			if (w->off >= (loff_t)(64 * MIB))
+				w->off = 0;
+			r = splice(w->fd, &w->off, w->p[1], NULL, CHUNK, 0);
+			if (r <= 0)
+				die("splice file -> pipe");
+			for (k = 0; k < r;) {
+				ssize_t d = splice(w->p[0], NULL, w->null, NULL, r - k, 0);
+
+				if (d <= 0)
+					die("splice pipe -> /dev/null");
+				k += d;
+			}
+		} else if (w->fd < 0) {
+			syscall(SYS_getppid);
+		} else {
+			if (pwrite(w->fd, buf, sizeof(buf), (w->first + w->pg) * PAGE + (i & 15) * 16) !=
+			    sizeof(buf))
+				die("pwrite");
+			if (++w->pg == w->npages)
+				w->pg = 0;
+		}
+	}
+}
+
+static void ab_set(pid_t pid, bool attached)
+{
+	struct timespec limit = { 10, 0 };
+	sigset_t ack;
+
+	sigemptyset(&ack);
+	sigaddset(&ack, SIGUSR1);
+	if (kill(pid, attached ? SIGUSR2 : SIGUSR1))
+		die("kill %d", (int)pid);
+	if (sigtimedwait(&ack, NULL, &limit) != SIGUSR1)
+		die("no answer from %d within 10 s", (int)pid);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_ab(pid_t pid, const char *load, const char *dir, uint64_t n, int rounds)
+{
+	struct ab_load w = { .name = load, .fd = -1, .null = -1 };
+	double *ratio = calloc(rounds, sizeof(double)), *a_op = calloc(rounds, sizeof(double));
+	struct hold h1 = { -1, -1 }, h2 = { -1, -1 };
+	sigset_t ack;
+
+	if (!ratio || !a_op)
+		die("calloc");
+	sigemptyset(&ack);
+	sigaddset(&ack, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &ack, NULL);
+	/* Set up while attached: the watcher must see the holds made here. */
+	if (!strcmp(load, "pwrite") || !strcmp(load, "pwrite-held")) {
+		w.fd = make_file(dir, "ab", 64 * KIB);
+		w.npages = 1;
+		if (!strcmp(load, "pwrite-held"))
+			h1 = hold_range(make_file(dir, "ab-other", 64 * KIB), 0, 64 * KIB, 0);
+	} else if (!strcmp(load, "samefile")) {
+		w.fd = make_file(dir, "ab-same", 256 * PAGE);
+		h1 = hold_range(w.fd, 0, 64 * KIB, 0);
+		h2 = hold_range(w.fd, 255 * PAGE, PAGE, 0);
+		w.first = 16;
+		w.npages = 256 - 17;
+	} else if (!strcmp(load, "splice")) {
+		w.fd = make_file(dir, "ab-splice", 64 * MIB);
+		w.null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (w.null < 0 || pipe2(w.p, O_CLOEXEC))
+			die("setup");
+	} else if (strcmp(load, "getppid")) {
+		fprintf(stderr, "swbench ab: unknown load '%s'\n", load);
+		return 2;
+	}
+	ab_ops(&w, n);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t[2];
+
+		for (int k = 0; k < 2; k++) {
+			bool attached = (k == 0) == (r & 1);
+			uint64_t t0;
+
+			ab_set(pid, attached);
+			ab_ops(&w, n / 8 + 1);	/* caches after the switch */
+			t0 = now_ns();
+			ab_ops(&w, n);
+			t[attached] = now_ns() - t0;
+		}
+		ratio[r] = (double)t[1] / t[0];
+		a_op[r] = (double)t[0] / n;
+	}
+	ab_set(pid, true);
+	qsort(ratio, rounds, sizeof(double), cmp_double);
+	qsort(a_op, rounds, sizeof(double), cmp_double);
+	printf("ab load=%s ops=%llu rounds=%d ratio=%.4f min=%.4f max=%.4f p25=%.4f p75=%.4f "
+	       "without_ns_per_op=%.1f\n", load, (unsigned long long)n, rounds, ratio[rounds / 2],
+	       ratio[0], ratio[rounds - 1], ratio[rounds / 4], ratio[(3 * rounds) / 4],
+	       a_op[rounds / 2]);
+	if (h1.rd >= 0)
+		release(&h1);
+	if (h2.rd >= 0)
+		release(&h2);
+	return 0;
+}
+
 static uint64_t num(const char *s)
 {
 	char *end;
@@ -449,9 +585,12 @@ int main(int argc, char **argv)
 		return cmd_splice(argv[2], num(argv[3]));
 	if (!strcmp(cmd, "storm") && argc == 4)
 		return cmd_storm(argv[2], strtod(argv[3], NULL));
+	if (!strcmp(cmd, "ab") && argc == 7)
+		return cmd_ab((pid_t)num(argv[2]), argv[3], argv[4], num(argv[5]), (int)num(argv[6]));
 	if (!strcmp(cmd, "scale") && argc == 6)
 		return cmd_scale(argv[2], num(argv[3]), (int)num(argv[4]), (int)num(argv[5]));
 	fprintf(stderr, "usage: swbench pwrite|pwrite-held|samefile DIR N | getppid N | "
-		"splice DIR MIB | storm DIR SECONDS | scale DIR N REPS NPIPES\n");
+		"splice DIR MIB | storm DIR SECONDS | scale DIR N REPS NPIPES | "
+		"ab PID LOAD DIR N ROUNDS\n");
 	return 2;
 }

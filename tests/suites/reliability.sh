@@ -294,6 +294,44 @@ a, b = mine(sys.argv[1]), mine(sys.argv[2])
 assert len(a) == 1 and a == b, (a, b)' "$d/a.json" "$d/b.json" "$d/both"
 }
 
+# SPLICEWATCH_BENCH_TOGGLE=1 (make bench's A/B): SIGUSR1 detaches every
+# program and answers SIGUSR1, SIGUSR2 attaches them again and answers. A hold
+# made while detached is not seen; after re-attaching, detection works again.
+toggle_ack=0
+bench_toggle_checks() {
+	local links i
+	SPLICEWATCH_BENCH_TOGGLE=1 start_sw sw trace --json -o "$d/t.json" || return 1
+	links=$(bpf_ids "$swpid" | grep -o 'link_id:[0-9]*' | wc -l)
+	kill -USR1 "$swpid"
+	for ((i = 0; i < 50 && toggle_ack < 1; i++)); do sleep 0.1; done
+	[ "$toggle_ack" = 1 ] || fail "no answer to SIGUSR1 within 5 s" || return
+	[[ $(bpf_ids "$swpid") != *link_id* ]] || fail "links left after SIGUSR1: $(bpf_ids "$swpid")" || return
+	"$WL" unsafe "$d/detached" 1 2>"$d/wl1.err" || { why="workload: $(cat "$d/wl1.err")"; return 2; }
+	kill -USR2 "$swpid"
+	for ((i = 0; i < 50 && toggle_ack < 2; i++)); do sleep 0.1; done
+	[ "$toggle_ack" = 2 ] || fail "no answer to SIGUSR2 within 5 s" || return
+	[ "$(bpf_ids "$swpid" | grep -o 'link_id:[0-9]*' | wc -l)" = "$links" ] ||
+		fail "links after SIGUSR2: $(bpf_ids "$swpid"), want $links" || return
+	"$WL" unsafe "$d/attached" 1 2>"$d/wl2.err" || { why="workload: $(cat "$d/wl2.err")"; return 2; }
+	sleep 0.3
+	stop_sw "$swpid"
+	[ "$src" = 0 ] || fail "exit $src" || return
+	py '
+import json, sys
+paths = [e.get("path") for e in map(json.loads, open(sys.argv[1]))]
+assert sys.argv[3] in paths, ("not reported after SIGUSR2", paths)
+assert sys.argv[2] not in paths, ("reported while detached", paths)' "$d/t.json" "$d/detached" "$d/attached"
+}
+test_bench_toggle_detaches_and_reattaches() {
+	local r
+	toggle_ack=0
+	trap 'toggle_ack=$((toggle_ack + 1))' USR1
+	bench_toggle_checks
+	r=$?
+	trap - USR1
+	return "$r"
+}
+
 # The process holding a pipe is SIGKILLed: the hold goes with it. A write to the
 # formerly held range is not reported and the summary shows no pages held.
 test_killed_splicer_leaves_no_stale_hold() {
@@ -628,6 +666,7 @@ if group faults; then
 	t sigint_and_sigterm_exit_0_with_summary test_sigint_and_sigterm_summary
 	t two_instances_both_report test_two_instances_both_report
 	t killed_splicer_leaves_no_stale_hold test_killed_splicer_leaves_no_stale_hold
+	t bench_toggle_detaches_and_reattaches test_bench_toggle_detaches_and_reattaches
 fi
 if group input; then
 	t hostile_names_json_and_text test_hostile_names_json_and_text
