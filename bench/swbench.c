@@ -435,7 +435,6 @@ static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
  * processes carry that; phases inside one process do not.
  */
 struct ab_load {
-	const char *name;
 	int fd, null, p[2];
 	uint64_t first, npages, pg;
 	loff_t off;
@@ -495,11 +494,16 @@ static int cmp_double(const void *a, const void *b)
 
 static int cmd_ab(pid_t pid, const char *load, const char *dir, uint64_t n, int rounds)
 {
-	struct ab_load w = { .name = load, .fd = -1, .null = -1 };
+	struct ab_load w = { .fd = -1, .null = -1 };
 	double *ratio = calloc(rounds, sizeof(double)), *a_op = calloc(rounds, sizeof(double));
 	struct hold h1 = { -1, -1 }, h2 = { -1, -1 };
 	sigset_t ack;
 
+	/* kill(0, ...) would signal our own process group. */
+	if (pid <= 0 || rounds < 1 || n < 1) {
+		fprintf(stderr, "swbench ab: PID, N and ROUNDS must be positive\n");
+		return 2;
+	}
 	if (!ratio || !a_op)
 		die("calloc");
 	sigemptyset(&ack);
