@@ -1243,7 +1243,10 @@ static long chunk_cb(u64 i, void *data)
 	return c->found ? 1 : 0;
 }
 
-/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? */
+/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds?
+ * Inlined on purpose: as a global function (verified once, with unknown
+ * arguments) 7.3's verifier walked its nested loops for 960k instructions per
+ * program and hit the 1M limit, against 95k-141k inlined; 6.18 went up too. */
 static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 pos, u64 len)
 {
 	struct sw_mapping_state *ms;
