@@ -365,8 +365,8 @@ ratios "$FLOOR" >"$WORK/floor_ratios.txt"
 # ---- 2b. A/B inside one process ------------------------------------------------------
 
 # The same loop's speed moves by up to 30% from one process to the next here
-# (memory placement), which the cross-process alternation above reads as
-# spread. swbench ab keeps one process and switches the programs on and off
+# (memory placement, most likely), which the cross-process alternation above
+# reads as spread. swbench ab keeps one process and switches the programs on and off
 # between phases of 13-40 ms (SPLICEWATCH_BENCH_TOGGLE, empty_loader): T, E,
 # and F2 (the floor of this host's attach points) for the syscall loops.
 AB_ROUNDS=${BENCH_AB_ROUNDS:-40}

@@ -431,8 +431,8 @@ static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
  * drift cancels). PID is a splicewatch started with SPLICEWATCH_BENCH_TOGGLE=1,
  * or empty_loader: SIGUSR1 asks it to detach, SIGUSR2 to attach, and it
  * answers with SIGUSR1. The speed of the same loop differs by up to 30% from
- * one process to the next here (memory placement), so ratios of separate
- * processes carry that; phases inside one process do not.
+ * one process to the next here (memory placement, most likely), so ratios of
+ * separate processes carry that; phases inside one process do not.
  */
 struct ab_load {
 	int fd, null, p[2];

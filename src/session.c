@@ -624,8 +624,9 @@ static void run_gc(struct sw_session *s)
  * SIGUSR2 attaches them again, and the sender gets SIGUSR1 back once done. So
  * one process can time its loop with and without the programs in alternating
  * phases of milliseconds: the speed of a loop moves by up to 30% from one
- * process to the next on these machines (memory placement), which separate
- * processes with and without splicewatch cannot tell from its cost. */
+ * process to the next on these machines (memory placement, most likely),
+ * which separate processes with and without splicewatch cannot tell from its
+ * cost. */
 static volatile sig_atomic_t toggle_want;	/* 0 none, 1 detach, 2 attach */
 static volatile sig_atomic_t toggle_from;
 
