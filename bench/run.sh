@@ -13,12 +13,12 @@
 # time (kernel.bpf_stats_enabled=1, restored afterwards), frontend RSS and BPF
 # map memory. The table goes to standard output and to bench/results.md.
 #
-# After the floor, the syscall loops once more, A/B inside one process (swbench ab): the
-# programs switched on and off between phases of 13-40 ms.
+# After the floor, the syscall loops once more, A/B inside one process
+# (swbench ab): the programs switched on and off between phases of 13-40 ms.
 #
-# Knobs (environment): BENCH_REPS (5), BENCH_FLOOR_REPS (5), BENCH_AB_ROUNDS (40), BENCH_N (1000000),
-# BENCH_TMPFS (/dev/shm), BENCH_EXT4 (/var/tmp), BENCH_STORM_SECS (1.5),
-# BENCH_FIO_RUNTIME (700ms).
+# Knobs (environment): BENCH_REPS (5), BENCH_FLOOR_REPS (5), BENCH_AB_ROUNDS
+# (40), BENCH_N (1000000), BENCH_TMPFS (/dev/shm), BENCH_EXT4 (/var/tmp),
+# BENCH_STORM_SECS (1.5), BENCH_FIO_RUNTIME (700ms).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -366,9 +366,9 @@ ratios "$FLOOR" >"$WORK/floor_ratios.txt"
 
 # The same loop's speed moves by up to 30% from one process to the next here
 # (memory placement, most likely), which the cross-process alternation above
-# reads as spread. swbench ab keeps one process and switches the programs on and off
-# between phases of 13-40 ms (SPLICEWATCH_BENCH_TOGGLE, empty_loader): T, E,
-# and F2 (the floor of this host's attach points) for the syscall loops.
+# reads as spread. swbench ab keeps one process and switches the programs on
+# and off between phases of 13-40 ms (SPLICEWATCH_BENCH_TOGGLE, empty_loader):
+# T, E, and F2 (the floor of this host's attach points) for the syscall loops.
 AB_ROUNDS=${BENCH_AB_ROUNDS:-40}
 AB_WORKLOADS="w1a w1b w3 w4 w5"
 ab_load() { case $1 in w1a) echo pwrite ;; w1b) echo pwrite-held ;; w3) echo splice ;; w4) echo samefile ;; w5) echo getppid ;; esac; }
