@@ -1244,10 +1244,13 @@ static long chunk_cb(u64 i, void *data)
 }
 
 /* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds?
- * Inlined on purpose: as a global function (verified once, with unknown
+ * only_folio (mmap, truncate): pages of that folio only. Fills *c, which it
+ * clears itself once the range has holds: the callers' way out before that
+ * costs nothing. Inlined on purpose: as a global function (verified once, with unknown
  * arguments) 7.3's verifier walked its nested loops for 960k instructions per
  * program and hit the 1M limit, against 95k-141k inlined; 6.18 went up too. */
-static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 pos, u64 len)
+static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 pos, u64 len,
+					 struct folio *only_folio)
 {
 	struct sw_mapping_state *ms;
 	u64 first, last, n;
@@ -1268,6 +1271,8 @@ static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 p
 	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
 	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
 		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->only_folio = only_folio;
 	c->mapping = mapping;
 	c->first_index = first;
 	c->last_index = last;
@@ -1748,8 +1753,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	}
 	if (pos < 0)
 		return 0;
-	__builtin_memset(&c, 0, sizeof(c));
-	if (!find_overlap(&c, mapping, pos, len))
+	if (!find_overlap(&c, mapping, pos, len, NULL))
 		return 0;
 	return report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
 }
@@ -1880,15 +1884,13 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!length)
 		return;
 	len = *length;
-	__builtin_memset(&c, 0, sizeof(c));
 	index_pending();
 	if (folio) {
 		/* A whole folio leaves the page cache: only its pages count. */
-		c.only_folio = folio;
 		if (!find_overlap(&c, mapping, BPF_CORE_READ(folio, index) << SW_PAGE_SHIFT,
-				  512 * SW_PAGE_SIZE))
+				  512 * SW_PAGE_SIZE, folio))
 			return;
-	} else if (!find_overlap(&c, mapping, len, LEN_TO_EOF)) {
+	} else if (!find_overlap(&c, mapping, len, LEN_TO_EOF, NULL)) {
 		return;
 	}
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
@@ -1941,10 +1943,8 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 	if (!mapping_tracked(m) || in_checked_syscall())
 		return 0;
 	pos = folio->index << SW_PAGE_SHIFT;
-	__builtin_memset(&c, 0, sizeof(c));
-	c.only_folio = folio;
 	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
-	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE))
+	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE, folio))
 		report(&c, SW_OP_MMAP, NULL, c.index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
 		       SW_EVF_RANGE_PAGE, false, DENY_NO);
 	return 0;
@@ -2346,8 +2346,7 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 			return;
 	}
 	pos = BPF_CORE_READ(iocb, ki_pos);
-	__builtin_memset(&c, 0, sizeof(c));
-	if (!find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count)))
+	if (!find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count), NULL))
 		return;
 	report(&c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
 	if (redundant && op != SW_OP_WRITE_ITER)
@@ -2422,7 +2421,7 @@ SEC("lsm/path_truncate")
 int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx c = {};
+	struct check_ctx c;
 	struct dentry *dentry;
 	s64 *length, len;
 	u64 mapping;
@@ -2442,7 +2441,7 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	len = *length;
 	index_pending();
 	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
-	if (!find_overlap(&c, mapping, len, LEN_TO_EOF))
+	if (!find_overlap(&c, mapping, len, LEN_TO_EOF, NULL))
 		return 0;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
 	if (report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
