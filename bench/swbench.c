@@ -287,6 +287,27 @@ static int cmd_getppid(uint64_t n)
 	return 0;
 }
 
+/* One 64 KiB chunk of fd at *off (wrapping at fsize) into pipe p, then drained
+ * into null: the splice loop's iteration. Returns the bytes moved. */
+static ssize_t splice_through(int fd, loff_t *off, uint64_t fsize, const int p[2], int null)
+{
+	ssize_t r, w;
+
+	if (*off >= (loff_t)fsize)
+		*off = 0;
+	r = splice(fd, off, p[1], NULL, CHUNK, 0);
+	if (r <= 0)
+		die("splice file -> pipe");
+	for (w = 0; w < r;) {
+		ssize_t k = splice(p[0], NULL, null, NULL, r - w, 0);
+
+		if (k <= 0)
+			die("splice pipe -> /dev/null");
+		w += k;
+	}
+	return r;
+}
+
 /* Workload 3: MIB mebibytes from a page-cached file through a pipe to /dev/null. */
 static int cmd_splice(const char *dir, uint64_t mib)
 {
@@ -306,21 +327,7 @@ static int cmd_splice(const char *dir, uint64_t mib)
 		moved = 0;
 		chunk_start(&c, goal);
 		for (i = 0; i < goal; i++) {
-			ssize_t r, w;
-
-			if (off >= (loff_t)fsize)
-				off = 0;
-			r = splice(fd, &off, p[1], NULL, CHUNK, 0);
-			if (r <= 0)
-				die("splice file -> pipe");
-			for (w = 0; w < r;) {
-				ssize_t k = splice(p[0], NULL, null, NULL, r - w, 0);
-
-				if (k <= 0)
-					die("splice pipe -> /dev/null");
-				w += k;
-			}
-			moved += r;
+			moved += splice_through(fd, &off, fsize, p, null);
 			chunk_tick(&c, i);
 		}
 		ns = chunk_end(&c);
@@ -436,39 +443,21 @@ static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
  */
 struct ab_load {
 	int fd, null, p[2];
-	uint64_t first, npages, pg;
+	uint64_t first, npages;
 	loff_t off;
 };
 
 static void ab_ops(struct ab_load *w, uint64_t n)
 {
-	static const char buf[16] = "yyyyyyyyyyyyyyy";
-
+	if (w->fd >= 0 && w->null < 0) {
+		pwrite_loop(w->fd, n, w->first, w->npages);
+		return;
+	}
 	for (uint64_t i = 0; i < n; i++) {
-		if (w->null >= 0) {	/* splice: 64 KiB file -> pipe -> /dev/null */
-			ssize_t r, k;
-
-			if (w->off >= (loff_t)(64 * MIB))
-				w->off = 0;
-			r = splice(w->fd, &w->off, w->p[1], NULL, CHUNK, 0);
-			if (r <= 0)
-				die("splice file -> pipe");
-			for (k = 0; k < r;) {
-				ssize_t d = splice(w->p[0], NULL, w->null, NULL, r - k, 0);
-
-				if (d <= 0)
-					die("splice pipe -> /dev/null");
-				k += d;
-			}
-		} else if (w->fd < 0) {
+		if (w->null >= 0)
+			splice_through(w->fd, &w->off, 64 * MIB, w->p, w->null);
+		else
 			syscall(SYS_getppid);
-		} else {
-			if (pwrite(w->fd, buf, sizeof(buf), (w->first + w->pg) * PAGE + (i & 15) * 16) !=
-			    sizeof(buf))
-				die("pwrite");
-			if (++w->pg == w->npages)
-				w->pg = 0;
-		}
 	}
 }
 
