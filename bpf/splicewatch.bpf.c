@@ -42,10 +42,12 @@ const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the wr
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
-/* Syscall tracepoint programs can be skipped here (faultable, 6.14+) and the
- * backend hooks kernel functions: those back up the syscall hooks (second
- * sources). Off, nothing of it is loaded or run. */
+/* Syscall tracepoint programs can be skipped here (faultable, 6.14+, on a
+ * kernel that preempts kernel code): second sources back them up, kernel
+ * functions on the fentry and kprobe backends, twins (below) on the
+ * tracepoint backend. Off, nothing of it is loaded or run. */
 const volatile bool redundant;
+const volatile bool twins;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
 
 u64 counters[SW_CNT__COUNT];
@@ -1758,7 +1760,8 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	return report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
 }
 
-static __always_inline int check_write(struct pt_regs *regs, long id)
+/* backup: the twin's check, of a write its first copy may have checked. */
+static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
 {
 	struct file *file;
 	u32 op;
@@ -1786,10 +1789,60 @@ static __always_inline int check_write(struct pt_regs *regs, long id)
 			return 0;
 	}
 	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? regs->dx : regs->di);
-	if (!file)
+	if (!file || (backup && entry_checked(file, id)))
 		return 0;
-	check_write_to(regs, id, op, file, DENY_AT_LSM, false);
+	check_write_to(regs, id, op, file, DENY_AT_LSM, backup);
 	return 0;
+}
+
+/* Twins: with the tracepoint backend nothing but the syscall hooks sees a
+ * write's range or a pipe gaining pages, and while one task's run of a
+ * program is preempted the kernel skips that program for every other task on
+ * the CPU. Each program keeps its own count, so a second copy of each hook
+ * runs where the first was skipped. The first copy names its thread in this
+ * CPU's gate; the twin works only when the gate names another: the first
+ * copy was skipped, or ran for another task between this task's two runs
+ * (then the write's mark keeps it to one report, and a pipe synced twice is
+ * unchanged). */
+struct twin_gate {
+	u32 enter_tid;
+	u32 exit_tid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct twin_gate);
+} twin_gates SEC(".maps");
+
+static __always_inline struct twin_gate *twin_gate(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&twin_gates, &zero);
+}
+
+/* The first copy's mark. It clears the thread's mark of the other hook, left
+ * if that hook's twin was skipped, so it cannot stand for a later syscall. */
+static __always_inline void first_runs(u32 *gate_tid, u32 *other_tid)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	*gate_tid = tid;
+	if (*other_tid == tid)
+		*other_tid = 0;
+}
+
+/* The twin's question: did the first copy run for this thread? Answered once. */
+static __always_inline bool first_ran(u32 *gate_tid)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (*gate_tid != tid)
+		return false;
+	*gate_tid = 0;
+	return true;
 }
 
 SEC("tp_btf/sys_enter")
@@ -1805,18 +1858,34 @@ int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (test_drop & SW_DROP_ENTER)
 		return 0;
-	return check_write(regs, id);
+	if (twins) {
+		struct twin_gate *g = twin_gate();
+
+		if (g)
+			first_runs(&g->enter_tid, &g->exit_tid);
+	}
+	return check_write(regs, id, false);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_sys_enter_twin, struct pt_regs *regs, long id)
+{
+	struct twin_gate *g;
+
+	if (!tracking())
+		return 0;
+	g = twin_gate();
+	if (!g || first_ran(&g->enter_tid))
+		return 0;
+	return check_write(regs, id, true);
 }
 
 /* ---- syscall exit: pipes gaining or losing buffers ---------------------- */
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 
-	if ((test_drop & SW_DROP_EXIT) && id != SW_NR_getppid)
-		return 0;
 	if (redundant && tracking() && checked_syscall(id))
 		clear_mark();
 	if (deny_mode) {
@@ -1870,6 +1939,30 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 	}
 	}
 	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
+{
+	if ((test_drop & SW_DROP_EXIT) && regs->orig_ax != SW_NR_getppid)
+		return 0;
+	if (twins) {
+		struct twin_gate *g = twin_gate();
+
+		if (g)
+			first_runs(&g->exit_tid, &g->enter_tid);
+	}
+	return sys_exit(regs, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sw_sys_exit_twin, struct pt_regs *regs, long ret)
+{
+	struct twin_gate *g = twin_gate();
+
+	if (!g || first_ran(&g->exit_tid))
+		return 0;
+	return sys_exit(regs, ret);
 }
 
 /* ---- truncate(path): checked where the kernel reaches the inode ---------- */

@@ -567,6 +567,7 @@ struct ci_result {
 	double duration_s;
 	const char *kernel;
 	const char *backend;
+	bool redundant;		/* second sources or twins covered skipped runs */
 };
 
 static void report_json(FILE *f, const struct ci *c, const struct ci_result *r,
@@ -877,7 +878,13 @@ static void summary(const struct ci *c, const struct ci_result *r)
 		fprintf(f, "splicewatch: ci: warning: %llu pipe holds were not tracked (index "
 			"full; see --max-holds): unsafe writes to them would be missed\n",
 			(unsigned long long)r->cnt.untracked);
-	if (r->cnt.skipped_runs)
+	if (r->cnt.skipped_runs && r->redundant)
+		fprintf(f, "splicewatch: ci: note: the kernel skipped %llu runs of the programs "
+			"(preempted programs block themselves per CPU on 6.14+); %s checked %llu "
+			"writes in their stead\n", (unsigned long long)r->cnt.skipped_runs,
+			strcmp(r->backend, "tracepoint") ? "second hooks" : "twin syscall hooks",
+			(unsigned long long)r->cnt.backup_checks);
+	else if (r->cnt.skipped_runs)
 		fprintf(f, "splicewatch: ci: warning: the kernel skipped %llu runs of the programs "
 			"(preempted programs block themselves per CPU on 6.14+): unsafe writes in "
 			"those syscalls would be missed\n", (unsigned long long)r->cnt.skipped_runs);
@@ -1046,6 +1053,7 @@ int cmd_ci(int argc, char **argv)
 	uname(&uts);
 	res.kernel = uts.release;
 	res.backend = sw_session_backend(s);
+	res.redundant = sw_session_redundant(s);
 
 	if (wbase_f) {
 		write_baseline(wbase_f, &c);

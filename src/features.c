@@ -50,6 +50,7 @@ int cmd_features(int argc, char **argv)
 		{ 0 }
 	};
 	bool json_out = false, btf_ok, kprobes, lsm, fentry, faultable, redundant, forced;
+	const char *preempt, *preempt_source;
 	enum sw_sharing share_shm, share_disk;
 	int has_loop;
 	const char *backend;
@@ -87,8 +88,9 @@ int cmd_features(int argc, char **argv)
 	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
 	has_loop = sw_kernel_has_bpf_loop(btf);
 	faultable = sw_syscall_tp_faultable(btf);
-	/* As sw_session_open decides: only where kernel functions back up. */
-	redundant = sw_redundant_wanted(btf, &forced) && (fentry || kprobes);
+	preempt = sw_preempt_model(&preempt_source);
+	/* As sw_session_open decides. */
+	redundant = sw_redundant_wanted(btf, &forced);
 	share_shm = sw_probe_sharing(NULL);
 	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
@@ -109,6 +111,9 @@ int cmd_features(int argc, char **argv)
 		json_str(&j, "backend", btf_ok ? backend : NULL);
 		json_str(&j, "deny", lsm ? "bpf_lsm" : "falls back to kill");
 		json_bool(&j, "syscall_tracepoints_faultable", faultable);
+		json_str(&j, "preemption", preempt);
+		json_str(&j, "preemption_source", preempt_source);
+		json_bool(&j, "syscall_runs_skippable", sw_syscall_runs_skippable(btf));
 		json_bool(&j, "second_sources", btf_ok && redundant);
 		json_bool(&j, "second_sources_forced", forced);
 		json_obj_begin(&j, "splice_pages");
@@ -144,14 +149,20 @@ int cmd_features(int argc, char **argv)
 		       SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
 		printf("backend:      %s (auto: fentry, else kprobe, else tracepoint)\n", backend);
 		printf("syscall tps:  %s\n", faultable ?
-		       "faultable (6.14+): their programs run preemptible and the kernel can "
-		       "skip runs" : "not faultable: their programs run with preemption off");
-		printf("second hooks: %s%s\n", !btf_ok ? "no" : redundant ?
+		       "faultable (6.14+): their programs run with preemption on" :
+		       "not faultable: their programs run with preemption off");
+		printf("preemption:   %s (%s): %s\n", preempt ? preempt : "unknown", preempt_source,
+		       !faultable ? "programs on syscall tracepoints are not preempted" :
+		       sw_syscall_runs_skippable(btf) ? "the kernel can skip syscall hook runs" :
+		       "kernel code is not preempted: no syscall hook run is skipped");
+		printf("second hooks: %s%s\n", !btf_ok ? "no" : !redundant ? "off: not needed" :
+		       strcmp(backend, "tracepoint") ?
 		       "on: writes sys_enter did not check are checked in write_iter (deny: "
 		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate, "
 		       "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
-		       faultable ? "off: the tracepoint backend has no kernel functions to back up with" :
-		       "off: not needed", forced ? " (SPLICEWATCH_REDUNDANT)" : "");
+		       "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
+		       "(deny: file_permission checks a write both sys_enter runs missed)",
+		       forced ? " (SPLICEWATCH_REDUNDANT)" : "");
 		printf("\ntracepoints (tp_btf):\n");
 		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
 			printf("  %-36s %s\n", tracepoints[i],

@@ -326,10 +326,15 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 	if (c.skipped_runs && sw_session_redundant(s))
 		fprintf(f, "splicewatch: note: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "
-			"second hooks backed the syscall hooks up: they checked %llu writes no "
-			"sys_enter check had seen, and tee, vmsplice, pipe-to-pipe splice and "
-			"F_SETPIPE_SZ are learnt in the kernel functions too\n",
-			(unsigned long long)c.skipped_runs, (unsigned long long)c.backup_checks);
+			"%s: they checked %llu writes no sys_enter check had seen%s\n",
+			(unsigned long long)c.skipped_runs,
+			strcmp(sw_session_backend(s), "tracepoint") ?
+			"second hooks backed the syscall hooks up" :
+			"the twins of sys_enter and sys_exit ran where their first copies were skipped",
+			(unsigned long long)c.backup_checks,
+			strcmp(sw_session_backend(s), "tracepoint") ?
+			", and tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ are learnt in "
+			"the kernel functions too" : "");
 	else if (c.skipped_runs)
 		fprintf(f, "splicewatch: warning: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+): "

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
+#include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -235,6 +237,92 @@ bool sw_syscall_tp_faultable(const struct btf *btf)
 	return false;
 }
 
+static const char *preempt_model_named(const char *name, size_t len)
+{
+	static const char *const models[] = { "none", "voluntary", "full", "lazy" };
+
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		if (strlen(models[i]) == len && !strncmp(name, models[i], len))
+			return models[i];
+	return NULL;
+}
+
+/* The boot model a PREEMPT_DYNAMIC kernel was configured with. gzopen reads
+ * the plain /boot file as well as /proc/config.gz. */
+static const char *kconfig_preempt_model(const char *release)
+{
+	static const struct { const char *line, *model; } choices[] = {
+		{ "CONFIG_PREEMPT_NONE=y\n", "none" },
+		{ "CONFIG_PREEMPT_VOLUNTARY=y\n", "voluntary" },
+		{ "CONFIG_PREEMPT=y\n", "full" },
+		{ "CONFIG_PREEMPT_LAZY=y\n", "lazy" },
+	};
+	char path[256], line[256];
+	const char *model = NULL;
+	gzFile f;
+
+	snprintf(path, sizeof(path), "/boot/config-%s", release);
+	f = gzopen(path, "rb");
+	if (!f)
+		f = gzopen("/proc/config.gz", "rb");
+	if (!f)
+		return NULL;
+	while (!model && gzgets(f, line, sizeof(line)))
+		for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++)
+			if (!strcmp(line, choices[i].line))
+				model = choices[i].model;
+	gzclose(f);
+	return model;
+}
+
+const char *sw_preempt_model(const char **source)
+{
+	char buf[1024] = "", *p, *q;
+	struct utsname u;
+	FILE *f;
+
+	/* "none voluntary (full) lazy": the running model in parentheses. */
+	f = fopen("/sys/kernel/debug/sched/preempt", "re");
+	if (f) {
+		p = fgets(buf, sizeof(buf), f) ? strchr(buf, '(') : NULL;
+		q = p ? strchr(p, ')') : NULL;
+		fclose(f);
+		if (q && preempt_model_named(p + 1, q - p - 1)) {
+			*source = "debugfs";
+			return preempt_model_named(p + 1, q - p - 1);
+		}
+	}
+	*source = "uname";
+	if (uname(&u))
+		return NULL;
+	if (strstr(u.version, "PREEMPT_RT"))
+		return "rt";
+	if (!strstr(u.version, "PREEMPT_DYNAMIC"))
+		return strstr(u.version, "PREEMPT_LAZY") ? "lazy" :
+		       strstr(u.version, "PREEMPT ") ? "full" : "none or voluntary";
+	f = fopen("/proc/cmdline", "re");
+	p = f && fgets(buf, sizeof(buf), f) ? strstr(buf, "preempt=") : NULL;
+	if (f)
+		fclose(f);
+	if (p && (p == buf || p[-1] == ' ')) {
+		*source = "preempt= on the kernel command line";
+		p += strlen("preempt=");
+		return preempt_model_named(p, strcspn(p, " \n"));
+	}
+	*source = "kernel config";
+	return kconfig_preempt_model(u.release);
+}
+
+bool sw_syscall_runs_skippable(const struct btf *btf)
+{
+	const char *source, *model;
+
+	if (!sw_syscall_tp_faultable(btf))
+		return false;
+	model = sw_preempt_model(&source);
+	return !model || !strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt");
+}
+
 bool sw_redundant_wanted(const struct btf *btf, bool *forced)
 {
 	const char *env = getenv("SPLICEWATCH_REDUNDANT");
@@ -242,7 +330,7 @@ bool sw_redundant_wanted(const struct btf *btf, bool *forced)
 	*forced = env && (!strcmp(env, "0") || !strcmp(env, "1"));
 	if (*forced)
 		return !strcmp(env, "1");
-	return sw_syscall_tp_faultable(btf);
+	return sw_syscall_runs_skippable(btf);
 }
 
 /* Programs of a backend, each attached only where its kernel function exists.
@@ -312,6 +400,9 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 
 	bool pipe_free_seen = b != BACKEND_TRACEPOINT && sw_kernel_has_function(btf, "free_pipe_info");
 
+	bpf_program__set_autoload(skel->progs.sw_sys_enter_twin, redundant && b == BACKEND_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.sw_sys_exit_twin, redundant && b == BACKEND_TRACEPOINT);
+
 	for (size_t i = 0; i < sizeof(fn_progs) / sizeof(fn_progs[0]); i++)
 		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
 					  sw_kernel_has_function(btf, fn_progs[i].func) &&
@@ -372,8 +463,9 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
-	redundant = b != BACKEND_TRACEPOINT && sw_redundant_wanted(*btf, &forced);
+	redundant = sw_redundant_wanted(*btf, &forced);
 	skel->rodata->redundant = redundant;
+	skel->rodata->twins = redundant && b == BACKEND_TRACEPOINT;
 	/* Tests: "enter", "exit" or both, comma separated. */
 	if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |

@@ -108,9 +108,16 @@ bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
 /* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
  * Their BPF programs then run preemptible and the kernel can skip them. */
 bool sw_syscall_tp_faultable(const struct btf *btf);
-/* Second sources (write marks, hold-learning hooks) on: SPLICEWATCH_REDUNDANT
- * (0 or 1) if set, else whether syscall tracepoints are faultable. Only the
- * fentry and kprobe backends have kernel functions to back them up with. */
+/* The preemption model: "none", "voluntary", "full", "lazy", "rt", "none or
+ * voluntary", or NULL when unknown; *source says where it was read. */
+const char *sw_preempt_model(const char **source);
+/* Can the kernel skip syscall tracepoint programs here? Faultable, and a
+ * preemption model that preempts kernel code (or an unknown one). */
+bool sw_syscall_runs_skippable(const struct btf *btf);
+/* Second sources on: SPLICEWATCH_REDUNDANT (0 or 1) if set, else whether
+ * syscall hook runs can be skipped. fentry and kprobe back the syscall hooks
+ * up with kernel functions (write marks, hold-learning hooks), the tracepoint
+ * backend with a twin of each syscall hook. */
 bool sw_redundant_wanted(const struct btf *btf, bool *forced);
 bool sw_session_redundant(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
