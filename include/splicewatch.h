@@ -180,7 +180,8 @@ struct sw_allow_path {
 
 /* Policy, written by the frontend before load (rodata) or into maps. */
 /* Tests only (SPLICEWATCH_TEST_DROP): act as if the kernel had skipped every
- * sys_enter / sys_exit run, to show what the second sources catch. */
+ * sys_enter / sys_exit run (the first copy's, where twins run), to show what
+ * the second sources catch. */
 #define SW_DROP_ENTER		1
 #define SW_DROP_EXIT		2
 

@@ -277,7 +277,7 @@ static const char *kconfig_preempt_model(const char *release)
 
 const char *sw_preempt_model(const char **source)
 {
-	char buf[1024] = "", *p, *q;
+	char buf[4096] = "", *p, *q;
 	struct utsname u;
 	FILE *f;
 

@@ -41,6 +41,20 @@ check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.
 # This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
 check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
+check features_reports_preemption_model 0 \
+	'^preemption: +(none|voluntary|full|lazy|rt|none or voluntary|unknown) \(' -- $sw features
+check features_second_hooks_forced_on 0 '^second hooks: on: .*\(SPLICEWATCH_REDUNDANT\)$' -- \
+	env SPLICEWATCH_REDUNDANT=1 $sw features
+check features_second_hooks_forced_off 0 '^second hooks: off.*\(SPLICEWATCH_REDUNDANT\)$' -- \
+	env SPLICEWATCH_REDUNDANT=0 $sw features
+# Where the model comes from the kernel's config, it is the config's choice.
+if $sw features | grep -q '^preemption: .*(kernel config)'; then
+	cfg=/boot/config-$(uname -r)
+	[ -r "$cfg" ] || cfg=/proc/config.gz
+	want=$(zcat -f "$cfg" | sed -n 's/^CONFIG_PREEMPT_NONE=y$/none/p; s/^CONFIG_PREEMPT_VOLUNTARY=y$/voluntary/p;
+		s/^CONFIG_PREEMPT=y$/full/p; s/^CONFIG_PREEMPT_LAZY=y$/lazy/p' | head -n 1)
+	check features_preemption_model_is_the_kernel_configs 0 "^preemption: +$want \\(kernel config\\)" -- $sw features
+fi
 if id nobody >/dev/null 2>&1; then
 	check trace_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
 	check enforce_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
