@@ -5,8 +5,9 @@
 #
 # SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
 # (guest-ci.sh), and "trace-noenter", "deny-noenter": trace and deny with every
-# sys_enter run dropped (SPLICEWATCH_TEST_DROP=enter), as if the kernel had
-# skipped them all: what the second sources catch on their own. Expects
+# run of the first sys_enter dropped (SPLICEWATCH_TEST_DROP=enter), as if the
+# kernel had skipped them all: what the second sources (the twin sys_enter on
+# the tracepoint backend) catch on their own. Expects
 # /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
 # section markers ("@@ features", "@@ suite trace", "@@ status trace N",
 # "@@ vv", "@@ end") that matrix.sh parses, and swtest's "ok"/"not ok" lines

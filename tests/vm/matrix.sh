@@ -20,8 +20,9 @@
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
 # --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh;
-# "trace-noenter" and "deny-noenter" drop every sys_enter run, for the second
-# sources of 7.x with fentry or kprobe).
+# "trace-noenter" and "deny-noenter" drop every run of the first sys_enter,
+# for the second sources of 7.x: kernel functions with fentry or kprobe, the
+# twin sys_enter with tracepoint).
 # Output, on stdout:
 #   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
 #   not ok vm/<kernel>/<backend>/<test>: why
