@@ -10,7 +10,9 @@
 # descendant), none for a process outside it, the writer killed under
 # --enforce, and the report's fields. Option parsing, baselines and XML
 # escaping do not depend on the kernel: tests/suites/ci.sh covers them on the
-# host. Prints "ok NAME" / "not ok NAME: why", then "# ci: N passed, N failed".
+# host. Most tests read one of two shared runs (a load takes half a minute
+# under TCG on 7.x, and the tests are mostly about one report): four loads in
+# all. Prints "ok NAME" / "not ok NAME: why", then "# ci: N passed, N failed".
 # SW and WL, when set, replace /sw/splicewatch and /sw/ci_workload (to run it
 # on the host: SW=./splicewatch WL=tests/build/ci_workload sh tests/vm/guest-ci.sh B).
 # The report is checked with grep: it is pretty-printed, one key per line.
@@ -35,13 +37,26 @@ ci() {
 
 wrote() { grep -q 'unsafe write done' "$d/err" || fail "the workload did not write: $(tail -n 2 "$d/err")"; }
 
-# the finding's writer, file and backend, and that it is the only one
-one_finding() { # report comm path
-	has "$1" unsafe_writes 1, || fail "unsafe_writes: $(grep unsafe_writes "$1")" || return
-	has "$1" op '"pwrite64",' || fail "op: $(grep '"op"' "$1")" || return
-	has "$1" comm "\"$2\"," || fail "comm: $(grep '"comm"' "$1")" || return
-	has "$1" path "\"$3\"," || fail "path: $(grep '"path"' "$1")" || return
-	has "$1" backend "\"$B\"," || fail "backend: $(grep '"backend"' "$1")"
+# the findings of path $2 in report $1, one "key": value line each (the
+# report is pretty-printed: a finding is the object between "    {" and "    }"
+# inside "findings")
+finding_of() {
+	awk -v want="\"path\": \"$2\"," '
+		/^  "findings": \[/ { in_f = 1; next }
+		in_f && /^  \]/ { in_f = 0 }
+		in_f && /^    \{/ { obj = ""; next }
+		in_f && /^    \}/ { if (index(obj, want)) printf "%s", obj; next }
+		in_f { obj = obj $0 "\n" }' "$1"
+}
+
+# one_finding REPORT COMM PATH: exactly one finding of PATH, a pwrite64 by
+# COMM; its lines in $d/f
+one_finding() {
+	finding_of "$1" "$3" >"$d/f"
+	n=$(grep -c '"event": "unsafe_write"' "$d/f")
+	[ "$n" = 1 ] || fail "$n findings of $3, want 1" || return
+	has "$d/f" op '"pwrite64",' || fail "op: $(grep '"op"' "$d/f")" || return
+	has "$d/f" comm "\"$2\"," || fail "comm: $(grep '"comm"' "$d/f")"
 }
 
 # run NAME FUNCTION: runs the test in its own directory; its status in $r.
@@ -67,55 +82,69 @@ t() { # NAME FUNCTION
 	tell "$1"
 }
 
-test_clean_exit_0() {
-	ci --report "$d/r.json" -- "$WL" clean 0
-	[ "$rc" = 0 ] || fail "exit $rc, want 0: $(tail -n 1 "$d/err")" || return
-	has "$d/r.json" unsafe_writes 0, && has "$d/r.json" result '"pass",' ||
-		fail "report: $(grep -E '"(unsafe_writes|result)"' "$d/r.json")"
+# The two runs most tests read (each load takes half a minute under TCG on
+# 7.x): a clean COMMAND, and one whose process tree writes unsafely five
+# ways, each into its own file. Each test then checks its own part.
+clean_run() {
+	CLEAN=$tmp/clean
+	mkdir -p "$CLEAN"
+	d=$CLEAN
+	ci --report "$d/r.json" -- "$WL" clean 7
+	clean_rc=$rc
 }
 
-test_clean_exit_7() {
-	ci -q -- "$WL" clean 7
-	[ "$rc" = 7 ] || fail "exit $rc, want COMMAND's 7"
+unsafe_run() {
+	UNSAFE=$tmp/unsafe
+	mkdir -p "$UNSAFE"
+	d=$UNSAFE
+	F_EXT4=/var/tmp/swci-data.$$
+	F_TMPFS=/tmp/swci-data.$$
+	ci --report "$d/r.json" --junit "$d/j.xml" -- sh -c \
+		"'$WL' unsafe $F_EXT4 && '$WL' unsafe $F_TMPFS && '$WL' unsafe-grandchild $d/grandchild &&
+		 '$WL' unsafe-thread $d/thread && '$WL' daemonise $d/daemon"
+	unsafe_rc=$rc
+	rm -f "$F_EXT4" "$F_TMPFS"
 }
 
-# unsafe FS_DIR: one pwrite into a page the workload spliced into a pipe
-unsafe() {
-	f=$1/swci-data.$$
-	ci --report "$d/r.json" --junit "$d/j.xml" -- "$WL" unsafe "$f" 0
-	rm -f "$f"
-	wrote || return
-	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
-	has "$d/r.json" result '"fail",' || fail "result: $(grep '"result"' "$d/r.json")" || return
-	has "$d/r.json" splicer_comm '"ci_workload",' || fail "splicer: $(grep splicer "$d/r.json")" || return
-	one_finding "$d/r.json" ci_workload "$f" || return
-	grep -q '<failure' "$d/j.xml" && grep -q 'failures="1"' "$d/j.xml" || fail "JUnit: $(cat "$d/j.xml")"
+test_clean_run_passes() {
+	has "$CLEAN/r.json" unsafe_writes 0, && has "$CLEAN/r.json" result '"pass",' ||
+		fail "report: $(grep -E '"(unsafe_writes|result)"' "$CLEAN/r.json")"
 }
-test_unsafe_ext4() { unsafe /var/tmp; }
-test_unsafe_tmpfs() { unsafe /tmp; }
 
-test_grandchild() {
-	ci --report "$d/r.json" -- "$WL" unsafe-grandchild "$d/data"
-	wrote || return
-	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
-	one_finding "$d/r.json" wl-grandchild "$d/data"
+test_clean_exit_is_commands() {
+	[ "$clean_rc" = 7 ] || fail "exit $clean_rc, want COMMAND's 7: $(tail -n 1 "$CLEAN/err")"
 }
+
+test_unsafe_run_fails() {
+	n=$(grep -c 'unsafe write done' "$UNSAFE/err")
+	[ "$n" = 5 ] || fail "$n of the workload's 5 writes were made: $(tail -n 2 "$UNSAFE/err")" || return
+	[ "$unsafe_rc" = 3 ] || fail "exit $unsafe_rc, want 3" || return
+	has "$UNSAFE/r.json" result '"fail",' && has "$UNSAFE/r.json" unsafe_writes 5, ||
+		fail "report: $(grep -E '"(result|unsafe_writes)"' "$UNSAFE/r.json")" || return
+	grep -q '<failure' "$UNSAFE/j.xml" && grep -q 'failures="5"' "$UNSAFE/j.xml" ||
+		fail "JUnit: $(head -n 3 "$UNSAFE/j.xml")"
+}
+
+unsafe_in() { # FILE: the workload's own write, spliced by itself
+	one_finding "$UNSAFE/r.json" ci_workload "$1" || return
+	has "$d/f" splicer_comm '"ci_workload",' || fail "splicer: $(grep splicer "$d/f")"
+}
+test_unsafe_ext4() { unsafe_in "$F_EXT4"; }
+test_unsafe_tmpfs() { unsafe_in "$F_TMPFS"; }
+
+test_grandchild() { one_finding "$UNSAFE/r.json" wl-grandchild "$UNSAFE/grandchild"; }
 
 test_thread() {
-	ci --report "$d/r.json" -- "$WL" unsafe-thread "$d/data"
-	wrote || return
-	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
-	one_finding "$d/r.json" wl-thread "$d/data" || return
-	pid=$(sed -n 's/^ *"pid": \([0-9]*\),$/\1/p' "$d/r.json")
-	tid=$(sed -n 's/^ *"tid": \([0-9]*\),$/\1/p' "$d/r.json")
+	one_finding "$UNSAFE/r.json" wl-thread "$UNSAFE/thread" || return
+	pid=$(sed -n 's/^ *"pid": \([0-9]*\),$/\1/p' "$d/f")
+	tid=$(sed -n 's/^ *"tid": \([0-9]*\),$/\1/p' "$d/f")
 	[ -n "$pid" ] && [ "$pid" != "$tid" ] || fail "pid $pid, tid $tid: want a second thread"
 }
 
-test_daemon() {
-	ci --report "$d/r.json" -- "$WL" daemonise "$d/data"
-	wrote || return
-	[ "$rc" = 3 ] || fail "exit $rc, want 3: $(tail -n 2 "$d/err")" || return
-	one_finding "$d/r.json" wl-daemon "$d/data"
+test_daemon() { one_finding "$UNSAFE/r.json" wl-daemon "$UNSAFE/daemon"; }
+
+test_backend_in_report() {
+	has "$UNSAFE/r.json" backend "\"$B\"," || fail "backend: $(grep '"backend"' "$UNSAFE/r.json")"
 }
 
 test_unrelated_process() {
@@ -146,23 +175,38 @@ test_enforce() {
 		fail "report: $(grep -E '"(command_signal|action|mode)"' "$d/r.json")"
 }
 
-# The first test runs whatever GLOB says: it is the load check too (a load
-# takes about a minute under TCG on 7.x). Cannot load: say so the way swtest
-# does (matrix.sh then fetches the verifier log).
-run clean-exit-0 test_clean_exit_0
-if ! grep -q "ci: watching COMMAND's process tree" "$d/err"; then
+selected() { # NAME...: does GLOB select any of them?
+	for n in "$@"; do
+		case "$n" in $GLOB) return 0 ;; esac
+	done
+	return 1
+}
+
+# The clean run goes first whatever GLOB says: it is the load check too.
+# Cannot load: say so the way swtest does (matrix.sh then fetches the
+# verifier log).
+clean_run
+if ! grep -q "ci: watching COMMAND's process tree" "$CLEAN/err"; then
 	echo "not ok start-up"
-	sed 's/^/#   /' "$d/err" | grep '^#   splicewatch: ' | tail -n 1
+	sed 's/^/#   /' "$CLEAN/err" | grep '^#   splicewatch: ' | tail -n 1
 	echo "# ci: 0 passed, 1 failed"
 	exit 1
 fi
-case clean-exit-0 in $GLOB) tell clean-exit-0 ;; esac
-t clean-exit-7 test_clean_exit_7
-t unsafe-report-junit[ext4] test_unsafe_ext4
-t unsafe-report-junit[tmpfs] test_unsafe_tmpfs
-t unsafe-grandchild test_grandchild
-t unsafe-second-thread test_thread
-t unsafe-daemonised-descendant test_daemon
+t clean-run-passes test_clean_run_passes
+t clean-run-exits-with-commands-status test_clean_exit_is_commands
+UNSAFE_TESTS="unsafe-run-fails-with-report-and-junit unsafe-report[ext4] unsafe-report[tmpfs]
+	unsafe-grandchild unsafe-second-thread unsafe-daemonised-descendant report-names-backend"
+# shellcheck disable=SC2086
+if selected $UNSAFE_TESTS; then
+	unsafe_run
+	t unsafe-run-fails-with-report-and-junit test_unsafe_run_fails
+	t unsafe-report[ext4] test_unsafe_ext4
+	t unsafe-report[tmpfs] test_unsafe_tmpfs
+	t unsafe-grandchild test_grandchild
+	t unsafe-second-thread test_thread
+	t unsafe-daemonised-descendant test_daemon
+	t report-names-backend test_backend_in_report
+fi
 t unrelated-process-not-a-finding test_unrelated_process
 t enforce-kills-writer test_enforce
 rm -rf "$tmp"
