@@ -310,13 +310,16 @@ void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
 		fprintf(f, "} %.9f\n", hagg[l].oldest_ns / 1e9);
 	}
 	family(f, "splicewatch_not_counted_total", "counter",
-	       "Work the maps had no room for: calls not counted, holds not indexed, calls not timed.");
+	       "Work not counted: calls the maps had no room for, holds not indexed, calls not "
+	       "timed, program runs the kernel skipped.");
 	fprintf(f, "splicewatch_not_counted_total{what=\"calls\"} %llu\n",
 		(unsigned long long)snap->counters[SW_SC_ROWS_DROPPED]);
 	fprintf(f, "splicewatch_not_counted_total{what=\"holds\"} %llu\n",
 		(unsigned long long)snap->counters[SW_SC_HOLDS_DROPPED]);
 	fprintf(f, "splicewatch_not_counted_total{what=\"timings\"} %llu\n",
 		(unsigned long long)snap->counters[SW_SC_INFLIGHT_DROPPED]);
+	fprintf(f, "splicewatch_not_counted_total{what=\"skipped_program_runs\"} %llu\n",
+		(unsigned long long)snap->skipped_runs);
 	family(f, "splicewatch_uptime_seconds", "gauge", "Seconds since counting started.");
 	fprintf(f, "splicewatch_uptime_seconds %.3f\n", snap->elapsed_s);
 out:

@@ -801,7 +801,6 @@ void sw_session_drain(struct sw_session *s)
 void sw_session_counters(struct sw_session *s, struct sw_counters *c)
 {
 	const u64 *k = s->skel->bss->counters;
-	struct bpf_program *prog;
 
 	run_gc(s);
 	c->held = k[SW_CNT_HELD_SLOTS];
@@ -811,15 +810,23 @@ void sw_session_counters(struct sw_session *s, struct sw_counters *c)
 	c->signals = k[SW_CNT_SIGNALS];
 	c->stale_dropped = k[SW_CNT_STALE_DROPPED];
 	c->backup_checks = k[SW_CNT_BACKUP_CHECKS];
-	c->skipped_runs = 0;
-	bpf_object__for_each_program(prog, s->skel->obj) {
+	c->skipped_runs = sw_skipped_runs(s->skel->obj);
+}
+
+uint64_t sw_skipped_runs(const struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(prog, obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
 
 		if (fd >= 0 && !bpf_prog_get_info_by_fd(fd, &info, &len))
-			c->skipped_runs += info.recursion_misses;
+			n += info.recursion_misses;
 	}
+	return n;
 }
 
 void sw_session_close(struct sw_session *s)

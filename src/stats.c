@@ -391,6 +391,7 @@ int st_collect(struct st_session *s, struct st_snap *snap)
 	if (!err)
 		err = read_holds(s, snap);
 	memcpy(snap->counters, (const void *)s->skel->bss->stat_counters, sizeof(snap->counters));
+	snap->skipped_runs = sw_skipped_runs(s->skel->obj);
 	pthread_mutex_unlock(&s->lock);
 	if (err)
 		st_snap_free(snap);
@@ -756,6 +757,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 	json_obj_begin(&j, "counters");
 	for (int k = 0; k < SW_SC__COUNT; k++)
 		json_u64(&j, counter_names[k], snap->counters[k]);
+	json_u64(&j, "skipped_program_runs", snap->skipped_runs);
 	json_obj_end(&j);
 	json_obj_end(&j);
 }
@@ -836,6 +838,10 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 			(unsigned long long)snap->counters[SW_SC_ROWS_DROPPED],
 			(unsigned long long)snap->counters[SW_SC_HOLDS_DROPPED],
 			(unsigned long long)snap->counters[SW_SC_INFLIGHT_DROPPED]);
+	if (snap->skipped_runs)
+		fprintf(f, "\nnot counted: the kernel skipped %llu runs of the programs (a program "
+			"preempted on a CPU blocks it there for other tasks, 6.14+)\n",
+			(unsigned long long)snap->skipped_runs);
 }
 
 struct stats_ctx {

@@ -127,6 +127,9 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 /* Drains what is left in the ring buffer. */
 void sw_session_drain(struct sw_session *s);
 void sw_session_counters(struct sw_session *s, struct sw_counters *c);
+/* Runs of obj's programs the kernel skipped (recursion_misses), all told. */
+struct bpf_object;
+uint64_t sw_skipped_runs(const struct bpf_object *obj);
 int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono_ns);
 void sw_session_close(struct sw_session *s);
 

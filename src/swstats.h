@@ -37,6 +37,7 @@ struct st_snap {
 	struct st_held *held;	/* sorted by pages, most first */
 	size_t nheld;
 	uint64_t counters[SW_SC__COUNT];
+	uint64_t skipped_runs;	/* program runs the kernel skipped: calls not counted */
 };
 
 /* Per-op totals of a snapshot. */

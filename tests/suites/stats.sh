@@ -418,6 +418,11 @@ sleep 0.5
 curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/released.prom"
 check held_pages_released bash -c '! grep -qF "splicewatch_pipe_held_pages{file=\"$1\"}" "$2"' _ "$f" "$tmp/released.prom"
 cat "$tmp/hold.jsonl" >> "$wl"
+# The kernel's skipped program runs (6.14+, a kernel that preempts kernel
+# code): counted, in JSON and at /metrics.
+check skipped_program_runs_reported bash -c 'grep -q "\"skipped_program_runs\":[0-9]" "$1" &&
+	grep -q "^splicewatch_not_counted_total{what=\"skipped_program_runs\"} [0-9]" "$2"' \
+	_ "$tmp/stats.jsonl" "$tmp/released.prom"
 
 sleep 0.5
 curl -sf -D "$tmp/headers" "http://127.0.0.1:$port/metrics" > "$tmp/metrics.prom"
