@@ -2,7 +2,7 @@
 # tests/vm/skip-stress.sh - how many unsafe writes splicewatch detects while
 # the kernel skips syscall-hook runs (6.14+, README "Known limit").
 #
-#   skip-stress.sh [--kernel 7] [--backends "fentry kprobe"] [-n 2000]
+#   skip-stress.sh [--kernel 7] [--backends "tracepoint fentry kprobe"] [-n 2000]
 #                  [--modes "write tee vmsplice resize p2p"]
 #                  [--redundant "0 auto"] [--no-storm] [--drop enter,exit]
 #
@@ -17,7 +17,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 KERNEL=7
-BACKENDS="fentry kprobe"
+BACKENDS="tracepoint fentry kprobe"
 N=2000
 MODES="write tee vmsplice resize p2p"
 SETTINGS="0 auto"
