@@ -1126,32 +1126,42 @@ struct check_ctx {
 	s64 wstart;		/* written bytes: [wstart, wend) */
 	s64 wend;
 	struct folio *only_folio;	/* mmap/truncate: pages of this folio only */
-	/* holder being examined */
-	struct sw_pipe_state *ps;
+	/* holder being examined (its state: check_walk.ps) */
 	struct pipe_ring ring;
 	u32 start;
 	/* who put the pages into the pipe, and when */
 	u32 splicer_pid;
 	u64 hold_ts_ns;
 	char splicer_comm[SW_TASK_COMM_LEN];
-	/* result */
-	bool found;
+	/* result: not a bool, which the compiler returns from the bpf_loop
+	 * callbacks as the loaded byte, 0..255 to the verifier */
+	u32 found;
 	u64 index;
 	s64 held_offset;
 	u32 held_len;
 	u64 pipe_ino;
 };
 
+/* bpf_loop's context must be on the stack; the check context itself lives
+ * in a map value (check_scratch), whose contents the verifier does not track:
+ * on the stack, 7.x's verifier re-walked the nested loop callbacks until every
+ * field it had learnt converged, for each caller. */
+struct check_walk {
+	struct check_ctx *c;
+	struct sw_pipe_state *ps;	/* a pointer stored in a map value is a scalar */
+};
+
 static long seq_cb(u64 i, void *data)
 {
-	struct check_ctx *c = data;
+	struct check_walk *w = data;
+	struct check_ctx *c = w->c;
 	u32 seq = c->start + (u32)i;
 	struct pipe_buffer buf;
 	struct folio *folio;
 	s64 hstart, hend;
 	u64 index;
 
-	if (!(c->ps->bits[(seq / 64) % SEQ_WORDS] & (1ULL << (seq % 64))))
+	if (!(w->ps->bits[(seq / 64) % SEQ_WORDS] & (1ULL << (seq % 64))))
 		return 0;	/* not a page-cache buffer we track */
 	if (read_buf(&c->ring, seq, &buf) || !buf.page || !buf.len)
 		return 0;
@@ -1195,12 +1205,15 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	n = to - from;
 	if ((s32)n <= 0 || n > MAX_RING)
 		return false;
-	c->ps = ps;
 	c->start = from;
 	c->splicer_pid = h->splicer_pid;
 	c->hold_ts_ns = h->ts_ns;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
-	bpf_loop(n, seq_cb, c, 0);
+	{
+		struct check_walk w = { .c = c, .ps = ps };
+
+		bpf_loop(n, seq_cb, &w, 0);
+	}
 	if (c->found)
 		c->pipe_ino = ps->ino;
 	return c->found;
@@ -1230,7 +1243,7 @@ static long holder_cb(u64 k, void *data)
 
 static long chunk_cb(u64 i, void *data)
 {
-	struct check_ctx *c = data;
+	struct check_ctx *c = ((struct check_walk *)data)->c;
 	struct sw_chunk_key key = { .mapping = c->mapping, .chunk = c->first_chunk + i };
 	struct holders_ctx hc = { .c = c };
 	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi;
@@ -1245,21 +1258,32 @@ static long chunk_cb(u64 i, void *data)
 	return c->found ? 1 : 0;
 }
 
-/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds?
- * only_folio (mmap, truncate): pages of that folio only. Fills *c, which it
- * clears itself once the range has holds: the callers' way out before that
- * costs nothing. Inlined on purpose: as a global function (verified once, with unknown
+/* Per thread, as sync_scratch: programs run preemptible on 7.x. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct check_ctx);
+} check_scratch SEC(".maps");
+
+static const struct check_ctx zero_check = {};
+
+/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? The
+ * held page found, or NULL. only_folio (mmap, truncate): pages of that folio
+ * only. Inlined on purpose: as a global function (verified once, with unknown
  * arguments) 7.3's verifier walked its nested loops for 960k instructions per
- * program and hit the 1M limit, against 95k-141k inlined; 6.18 went up too. */
-static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 pos, u64 len,
-					 struct folio *only_folio)
+ * program and hit the 1M limit, against 95k-141k inlined (15k-20k since the
+ * context lives in check_scratch); 6.18 went up too. */
+static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 len,
+						      struct folio *only_folio)
 {
 	struct sw_mapping_state *ms;
+	struct check_walk w = {};
 	u64 first, last, n;
 
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	if (!ms || !ms->nslots || !len || pos < 0)
-		return false;
+		return NULL;
 	if (len > LEN_TO_EOF - pos)
 		len = LEN_TO_EOF - pos;
 	first = pos >> SW_PAGE_SHIFT;
@@ -1269,20 +1293,23 @@ static __always_inline bool find_overlap(struct check_ctx *c, u64 mapping, s64 p
 	if (last > ms->hi_index)
 		last = ms->hi_index;
 	if (first > last)
-		return false;
+		return NULL;
 	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
 	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
 		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
-	__builtin_memset(c, 0, sizeof(*c));
-	c->only_folio = only_folio;
-	c->mapping = mapping;
-	c->first_index = first;
-	c->last_index = last;
-	c->first_chunk = first >> SW_CHUNK_SHIFT;
-	c->wstart = pos;
-	c->wend = pos + len;
-	bpf_loop(n, chunk_cb, c, 0);
-	return c->found;
+	w.c = thread_scratch(&check_scratch, &zero_check);
+	if (!w.c)
+		return NULL;
+	__builtin_memset(w.c, 0, sizeof(*w.c));
+	w.c->only_folio = only_folio;
+	w.c->mapping = mapping;
+	w.c->first_index = first;
+	w.c->last_index = last;
+	w.c->first_chunk = first >> SW_CHUNK_SHIFT;
+	w.c->wstart = pos;
+	w.c->wend = pos + len;
+	bpf_loop(n, chunk_cb, &w, 0);
+	return w.c->found ? w.c : NULL;
 }
 
 /* ---- reporting and acting ---------------------------------------------- */
@@ -1680,7 +1707,7 @@ static __always_inline u32 syscall_op(long nr)
 static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 					  struct file *file, u32 deny_how, bool backup)
 {
-	struct check_ctx c;
+	struct check_ctx *c;
 	u32 flags = 0;
 	s64 pos;
 	u64 len, mapping;
@@ -1755,9 +1782,10 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	}
 	if (pos < 0)
 		return 0;
-	if (!find_overlap(&c, mapping, pos, len, NULL))
+	c = find_overlap(mapping, pos, len, NULL);
+	if (!c)
 		return 0;
-	return report(&c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
+	return report(c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
 }
 
 /* backup: the twin's check, of a write its first copy may have checked. */
@@ -1970,7 +1998,7 @@ int BPF_PROG(sw_sys_exit_twin, struct pt_regs *regs, long ret)
 static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx c;
+	struct check_ctx *c;
 	s64 *length, len;
 
 	length = bpf_map_lookup_elem(&pending_truncate, &tid);
@@ -1978,16 +2006,14 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 		return;
 	len = *length;
 	index_pending();
-	if (folio) {
-		/* A whole folio leaves the page cache: only its pages count. */
-		if (!find_overlap(&c, mapping, BPF_CORE_READ(folio, index) << SW_PAGE_SHIFT,
-				  512 * SW_PAGE_SIZE, folio))
-			return;
-	} else if (!find_overlap(&c, mapping, len, LEN_TO_EOF, NULL)) {
+	/* A whole folio leaving the page cache: only its pages count. */
+	c = folio ? find_overlap(mapping, BPF_CORE_READ(folio, index) << SW_PAGE_SHIFT,
+				 512 * SW_PAGE_SIZE, folio) :
+		    find_overlap(mapping, len, LEN_TO_EOF, NULL);
+	if (!c)
 		return;
-	}
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
-	report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NO);
+	report(c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NO);
 }
 
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
@@ -2022,7 +2048,7 @@ static __always_inline bool in_checked_syscall(void)
 SEC("tp_btf/writeback_dirty_folio")
 int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 {
-	struct check_ctx c;
+	struct check_ctx *c;
 	s64 pos;
 	u64 m;
 
@@ -2037,8 +2063,9 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 		return 0;
 	pos = folio->index << SW_PAGE_SHIFT;
 	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
-	if (find_overlap(&c, m, pos, 512 * SW_PAGE_SIZE, folio))
-		report(&c, SW_OP_MMAP, NULL, c.index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
+	c = find_overlap(m, pos, 512 * SW_PAGE_SIZE, folio);
+	if (c)
+		report(c, SW_OP_MMAP, NULL, c->index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
 		       SW_EVF_RANGE_PAGE, false, DENY_NO);
 	return 0;
 }
@@ -2418,7 +2445,7 @@ __noinline int mark_reported(u64 file)
 
 static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
-	struct check_ctx c;
+	struct check_ctx *c;
 	struct file *file;
 	u32 op = SW_OP_WRITE_ITER;
 	u64 mapping;
@@ -2439,9 +2466,10 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 			return;
 	}
 	pos = BPF_CORE_READ(iocb, ki_pos);
-	if (!find_overlap(&c, mapping, pos, BPF_CORE_READ(iter, count), NULL))
+	c = find_overlap(mapping, pos, BPF_CORE_READ(iter, count), NULL);
+	if (!c)
 		return;
-	report(&c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
+	report(c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
 	if (redundant && op != SW_OP_WRITE_ITER)
 		mark_reported((u64)file);
 }
@@ -2514,7 +2542,7 @@ SEC("lsm/path_truncate")
 int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx c;
+	struct check_ctx *c;
 	struct dentry *dentry;
 	s64 *length, len;
 	u64 mapping;
@@ -2534,10 +2562,11 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	len = *length;
 	index_pending();
 	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
-	if (!find_overlap(&c, mapping, len, LEN_TO_EOF, NULL))
+	c = find_overlap(mapping, len, LEN_TO_EOF, NULL);
+	if (!c)
 		return 0;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
-	if (report(&c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
+	if (report(c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
 		return -EPERM;
 	return 0;
 }

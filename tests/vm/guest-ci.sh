@@ -10,8 +10,8 @@
 # descendant), none for a process outside it, the writer killed under
 # --enforce, and the report's fields. Option parsing, baselines and XML
 # escaping do not depend on the kernel: tests/suites/ci.sh covers them on the
-# host. Most tests read one of two shared runs (a load takes half a minute
-# under TCG on 7.x, and the tests are mostly about one report): four loads in
+# host. Most tests read one of two shared runs (a load is most of a test's
+# time under TCG on 7.x, and the tests are mostly about one report): four loads in
 # all. Prints "ok NAME" / "not ok NAME: why", then "# ci: N passed, N failed".
 # SW and WL, when set, replace /sw/splicewatch and /sw/ci_workload (to run it
 # on the host: SW=./splicewatch WL=tests/build/ci_workload sh tests/vm/guest-ci.sh B).
@@ -82,7 +82,7 @@ t() { # NAME FUNCTION
 	tell "$1"
 }
 
-# The two runs most tests read (each load takes half a minute under TCG on
+# The two runs most tests read (a load is most of a test's time under TCG on
 # 7.x): a clean COMMAND, and one whose process tree writes unsafely five
 # ways, each into its own file. Each test then checks its own part.
 clean_run() {
@@ -151,8 +151,8 @@ test_unrelated_process() {
 	"$SW" ci --backend "$B" --report "$d/r.json" -- "$WL" wait "$d/ready" "$d/done" 0 2>"$d/cierr" &
 	pid=$!
 	i=0
-	# COMMAND starts once the programs are loaded: 40-90 s under TCG on 7.x,
-	# more with two VMs on the host's two cores. Wait as swtest does
+	# COMMAND starts once the programs are loaded: up to a minute or more under
+	# TCG on 7.x with two VMs on the host's two cores. Wait as swtest does
 	# (SWTEST_STARTUP_TIMEOUT, 600 s), or until ci gives up on its own.
 	while [ ! -e "$d/ready" ] && [ $i -lt $((${SWTEST_STARTUP_TIMEOUT:-600} * 10)) ] &&
 		kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
