@@ -49,7 +49,7 @@ int cmd_features(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool json_out = false, btf_ok, kprobes, lsm, fentry, faultable, redundant, forced;
+	bool json_out = false, btf_ok, kprobes, lsm, fentry, faultable, skippable, redundant, forced;
 	const char *preempt, *preempt_source;
 	enum sw_sharing share_shm, share_disk;
 	int has_loop;
@@ -89,8 +89,9 @@ int cmd_features(int argc, char **argv)
 	has_loop = sw_kernel_has_bpf_loop(btf);
 	faultable = sw_syscall_tp_faultable(btf);
 	preempt = sw_preempt_model(&preempt_source);
+	skippable = faultable && sw_preempts_kernel_code(preempt);
 	/* As sw_session_open decides. */
-	redundant = sw_redundant_wanted(btf, &forced);
+	redundant = sw_redundant_wanted(skippable, &forced);
 	share_shm = sw_probe_sharing(NULL);
 	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
 
@@ -113,7 +114,7 @@ int cmd_features(int argc, char **argv)
 		json_bool(&j, "syscall_tracepoints_faultable", faultable);
 		json_str(&j, "preemption", preempt);
 		json_str(&j, "preemption_source", preempt_source);
-		json_bool(&j, "syscall_runs_skippable", sw_syscall_runs_skippable(btf));
+		json_bool(&j, "syscall_runs_skippable", skippable);
 		json_bool(&j, "second_sources", btf_ok && redundant);
 		json_bool(&j, "second_sources_forced", forced);
 		json_obj_begin(&j, "splice_pages");
@@ -153,7 +154,7 @@ int cmd_features(int argc, char **argv)
 		       "not faultable: their programs run with preemption off");
 		printf("preemption:   %s (%s): %s\n", preempt ? preempt : "unknown", preempt_source,
 		       !faultable ? "programs on syscall tracepoints are not preempted" :
-		       sw_syscall_runs_skippable(btf) ? "the kernel can skip syscall hook runs" :
+		       skippable ? "the kernel can skip syscall hook runs" :
 		       "kernel code is not preempted: no syscall hook run is skipped");
 		printf("second hooks: %s%s\n", !btf_ok ? "no" : !redundant ? "off: not needed" :
 		       strcmp(backend, "tracepoint") ?

@@ -315,6 +315,7 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 {
+	bool twins = !strcmp(sw_session_backend(s), "tracepoint");	/* when redundant */
 	struct sw_counters c;
 
 	sw_session_counters(s, &c);
@@ -328,13 +329,11 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "
 			"%s: they checked %llu writes no sys_enter check had seen%s\n",
 			(unsigned long long)c.skipped_runs,
-			strcmp(sw_session_backend(s), "tracepoint") ?
-			"second hooks backed the syscall hooks up" :
-			"the twins of sys_enter and sys_exit ran where their first copies were skipped",
+			twins ? "the twins of sys_enter and sys_exit ran where their first copies "
+				"were skipped" : "second hooks backed the syscall hooks up",
 			(unsigned long long)c.backup_checks,
-			strcmp(sw_session_backend(s), "tracepoint") ?
-			", and tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ are learnt in "
-			"the kernel functions too" : "");
+			twins ? "" : ", and tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ are "
+				     "learnt in the kernel functions too");
 	else if (c.skipped_runs)
 		fprintf(f, "splicewatch: warning: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+): "

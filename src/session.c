@@ -313,24 +313,26 @@ const char *sw_preempt_model(const char **source)
 	return kconfig_preempt_model(u.release);
 }
 
-bool sw_syscall_runs_skippable(const struct btf *btf)
+bool sw_preempts_kernel_code(const char *model)
 {
-	const char *source, *model;
-
-	if (!sw_syscall_tp_faultable(btf))
-		return false;
-	model = sw_preempt_model(&source);
 	return !model || !strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt");
 }
 
-bool sw_redundant_wanted(const struct btf *btf, bool *forced)
+bool sw_syscall_runs_skippable(const struct btf *btf)
+{
+	const char *source;
+
+	return sw_syscall_tp_faultable(btf) && sw_preempts_kernel_code(sw_preempt_model(&source));
+}
+
+bool sw_redundant_wanted(bool skippable, bool *forced)
 {
 	const char *env = getenv("SPLICEWATCH_REDUNDANT");
 
 	*forced = env && (!strcmp(env, "0") || !strcmp(env, "1"));
 	if (*forced)
 		return !strcmp(env, "1");
-	return sw_syscall_runs_skippable(btf);
+	return skippable;
 }
 
 /* Programs of a backend, each attached only where its kernel function exists.
@@ -400,8 +402,8 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 
 	bool pipe_free_seen = b != BACKEND_TRACEPOINT && sw_kernel_has_function(btf, "free_pipe_info");
 
-	bpf_program__set_autoload(skel->progs.sw_sys_enter_twin, redundant && b == BACKEND_TRACEPOINT);
-	bpf_program__set_autoload(skel->progs.sw_sys_exit_twin, redundant && b == BACKEND_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.sw_sys_enter_twin, skel->rodata->twins);
+	bpf_program__set_autoload(skel->progs.sw_sys_exit_twin, skel->rodata->twins);
 
 	for (size_t i = 0; i < sizeof(fn_progs) / sizeof(fn_progs[0]); i++)
 		bpf_program__set_autoload(fn_progs[i].prog, fn_progs[i].backend == b &&
@@ -463,7 +465,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
-	redundant = sw_redundant_wanted(*btf, &forced);
+	redundant = sw_redundant_wanted(sw_syscall_runs_skippable(*btf), &forced);
 	skel->rodata->redundant = redundant;
 	skel->rodata->twins = redundant && b == BACKEND_TRACEPOINT;
 	/* Tests: "enter", "exit" or both, comma separated. */

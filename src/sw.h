@@ -111,14 +111,16 @@ bool sw_syscall_tp_faultable(const struct btf *btf);
 /* The preemption model: "none", "voluntary", "full", "lazy", "rt", "none or
  * voluntary", or NULL when unknown; *source says where it was read. */
 const char *sw_preempt_model(const char **source);
+/* Does that model preempt kernel code (full, lazy, rt; unknown: assume so)? */
+bool sw_preempts_kernel_code(const char *model);
 /* Can the kernel skip syscall tracepoint programs here? Faultable, and a
- * preemption model that preempts kernel code (or an unknown one). */
+ * preemption model that preempts kernel code. */
 bool sw_syscall_runs_skippable(const struct btf *btf);
-/* Second sources on: SPLICEWATCH_REDUNDANT (0 or 1) if set, else whether
- * syscall hook runs can be skipped. fentry and kprobe back the syscall hooks
+/* Second sources on: SPLICEWATCH_REDUNDANT (0 or 1) if set, else skippable
+ * (syscall hook runs can be skipped). fentry and kprobe back the syscall hooks
  * up with kernel functions (write marks, hold-learning hooks), the tracepoint
  * backend with a twin of each syscall hook. */
-bool sw_redundant_wanted(const struct btf *btf, bool *forced);
+bool sw_redundant_wanted(bool skippable, bool *forced);
 bool sw_session_redundant(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
