@@ -1832,9 +1832,11 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
  * copy was skipped, or ran for another task between this task's two runs
  * (then the write's mark keeps it to one report, and a pipe synced twice is
  * unchanged). */
+#define GATE_ENTER	0
+#define GATE_EXIT	1
+
 struct twin_gate {
-	u32 enter_tid;
-	u32 exit_tid;
+	u32 tid[2];	/* by GATE_*: the thread the first copy ran for */
 };
 
 struct {
@@ -1851,25 +1853,31 @@ static __always_inline struct twin_gate *twin_gate(void)
 	return bpf_map_lookup_elem(&twin_gates, &zero);
 }
 
-/* The first copy's mark. It clears the thread's mark of the other hook, left
+/* The first copy's mark. It clears the thread's mark at the other hook, left
  * if that hook's twin was skipped, so it cannot stand for a later syscall. */
-static __always_inline void first_runs(u32 *gate_tid, u32 *other_tid)
+static __always_inline void first_runs(u32 hook)
 {
+	struct twin_gate *g = twin_gate();
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 
-	*gate_tid = tid;
-	if (*other_tid == tid)
-		*other_tid = 0;
+	if (!g)
+		return;
+	g->tid[hook & 1] = tid;
+	if (g->tid[!hook] == tid)
+		g->tid[!hook] = 0;
 }
 
-/* The twin's question: did the first copy run for this thread? Answered once. */
-static __always_inline bool first_ran(u32 *gate_tid)
+/* The twin's question: did the first copy run for this thread? Answered once.
+ * Without the gate (never) the twin stays quiet. */
+static __always_inline bool first_ran(u32 hook)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct twin_gate *g = twin_gate();
 
-	if (*gate_tid != tid)
+	if (!g)
+		return true;
+	if (g->tid[hook & 1] != (u32)bpf_get_current_pid_tgid())
 		return false;
-	*gate_tid = 0;
+	g->tid[hook & 1] = 0;
 	return true;
 }
 
@@ -1886,24 +1894,15 @@ int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (test_drop & SW_DROP_ENTER)
 		return 0;
-	if (twins) {
-		struct twin_gate *g = twin_gate();
-
-		if (g)
-			first_runs(&g->enter_tid, &g->exit_tid);
-	}
+	if (twins)
+		first_runs(GATE_ENTER);
 	return check_write(regs, id, false);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_sys_enter_twin, struct pt_regs *regs, long id)
 {
-	struct twin_gate *g;
-
-	if (!tracking())
-		return 0;
-	g = twin_gate();
-	if (!g || first_ran(&g->enter_tid))
+	if (!tracking() || first_ran(GATE_ENTER))
 		return 0;
 	return check_write(regs, id, true);
 }
@@ -1974,21 +1973,15 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 {
 	if ((test_drop & SW_DROP_EXIT) && regs->orig_ax != SW_NR_getppid)
 		return 0;
-	if (twins) {
-		struct twin_gate *g = twin_gate();
-
-		if (g)
-			first_runs(&g->exit_tid, &g->enter_tid);
-	}
+	if (twins)
+		first_runs(GATE_EXIT);
 	return sys_exit(regs, ret);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_sys_exit_twin, struct pt_regs *regs, long ret)
 {
-	struct twin_gate *g = twin_gate();
-
-	if (!g || first_ran(&g->exit_tid))
+	if (first_ran(GATE_EXIT))
 		return 0;
 	return sys_exit(regs, ret);
 }
