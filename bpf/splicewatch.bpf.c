@@ -16,6 +16,7 @@
 #include <bpf/bpf_tracing.h>
 #include "splicewatch.h"
 #include "sw_syscalls.h"
+#include "sw_compat.bpf.h"
 #include "sw_pipe.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -164,6 +165,7 @@ struct {
 struct event_scratch {
 	char ev[sizeof(struct sw_event) + SW_PATH_MAX];	/* header, then path[] */
 	char tmp[SW_PATH_MAX + 256];	/* slack: masked offset + a name always fits */
+	struct sw_path_walk walk;	/* compat: the path walk between its steps */
 };
 
 /* Per thread for the same reason as sync_scratch (see there). */
@@ -219,7 +221,7 @@ static long take_word_cb(u64 i, void *data)
 	if (k > b->left)
 		k = b->left;
 	mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << bit;
-	old = __sync_fetch_and_and(&b->ps->bits[(b->seq / 64) % SEQ_WORDS], ~mask);
+	old = sw_fetch_and(&b->ps->bits[(b->seq / 64) % SEQ_WORDS], ~mask);
 	/* Atomic only to leave the sum unknown to the verifier: a tracked,
 	 * growing range would keep it from ever seeing the loop converge. */
 	__sync_fetch_and_add(&b->taken, __builtin_popcountll(old & mask));
@@ -252,7 +254,7 @@ static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 	}
 	if (b.left > SW_PIPE_SEQ_BITS)
 		b.left = SW_PIPE_SEQ_BITS;
-	bpf_loop(SEQ_WORDS + 1, take_word_cb, &b, 0);
+	sw_loop(SEQ_WORDS + 1, SEQ_WORDS + 1, take_word_cb, &b);
 	return b.taken;
 }
 
@@ -265,7 +267,7 @@ static __always_inline void mapping_put(u64 mapping, u32 n)
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	/* Emptied entries stay (tombstones): deleting by key would race with
 	 * another CPU adding to the same entry and lose its hold. */
-	if (ms && __sync_fetch_and_add(&ms->nslots, -(s64)n) == n)
+	if (ms && sw_fetch_add(&ms->nslots, -(s64)n) == n)
 		count(SW_CNT_MAPPING_TOMBS, 1);
 }
 
@@ -378,15 +380,24 @@ struct {
 
 static const struct sync_state zero_sync = {};
 
+/* This thread's entry of a per-thread map, or NULL. */
+static __always_inline void *thread_value(void *map)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(map, &tid);
+}
+
+/* This thread's entry, made from zero if it has none. */
 static __always_inline void *thread_scratch(void *map, const void *zero)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	void *v = bpf_map_lookup_elem(map, &tid);
+	void *v = thread_value(map);
 
 	if (v)
 		return v;
 	bpf_map_update_elem(map, &tid, zero, BPF_ANY);
-	return bpf_map_lookup_elem(map, &tid);
+	return thread_value(map);
 }
 
 struct sync_ctx {
@@ -420,7 +431,7 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 			ms->lo_index = c->st->map_lo;
 		if (c->st->map_hi > ms->hi_index)
 			ms->hi_index = c->st->map_hi;
-		if (!__sync_fetch_and_add(&ms->nslots, c->st->map_n))
+		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
 			count(SW_CNT_MAPPING_TOMBS, -1);
 	} else {
 		emit_capacity();
@@ -643,10 +654,10 @@ static long add_cb(u64 i, void *data)
 	index = c->st->folio_index + page_offset_in_folio(buf->page, folio);
 
 	bitmask = 1ULL << (seq % 64);
-	if (__sync_fetch_and_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
+	if (sw_fetch_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
 		return 0;	/* another CPU indexed this position */
 	if (extent_for(ps, c->st->folio_mapping, seq) < 0) {
-		__sync_fetch_and_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
+		sw_fetch_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
 		emit_capacity();
 		return 0;
 	}
@@ -737,7 +748,7 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 	ps->inode = (u64)inode;
 	ps->ino = inode ? BPF_CORE_READ(inode, i_ino) : 0;
 	ps->bufs = (u64)ring->bufs;
-	ps->gen = __sync_fetch_and_add(&counters[SW_CNT_GEN], 1) + 1;
+	ps->gen = sw_fetch_add(&counters[SW_CNT_GEN], 1) + 1;
 	ps->lo_seq = ring->tail;
 	ps->hi_seq = ring->tail;
 	ps->cur_ext = 0;
@@ -745,6 +756,20 @@ static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct in
 		ps->ext[i].mapping = 0;
 	ps->pend = 0;	/* positions of the old ring; its slot is released by the next owner */
 }
+
+#ifdef SW_COMPAT
+/* One ring position of this thread's walk_range: add_cb, verified once. */
+__noinline int add_step(u64 pipe, u32 i)
+{
+	struct sync_ctx c = { .pipe = pipe };
+
+	c.ps = bpf_map_lookup_elem(&pipes, &pipe);
+	c.st = thread_value(&sync_scratch);
+	if (!c.ps || !c.st)
+		return 1;
+	return add_cb(i, &c) ? 1 : 0;
+}
+#endif
 
 /* Who put a batch into the pipe: the running task, or the pending batch's. */
 #define WALK_CURRENT	0
@@ -788,7 +813,13 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 		c.st->pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
 	}
+#ifdef SW_COMPAT
+	for (u32 i = 0; i < SW_PIPE_SEQ_BITS && i < n; i++)
+		if (add_step(pipe, i))
+			break;
+#else
 	bpf_loop(n, add_cb, &c, 0);
+#endif
 	flush_mapping(&c);
 	flush_chunk(&c);
 	if (c.st->added) {
@@ -818,12 +849,12 @@ __noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
 
 static __always_inline bool pend_trylock(struct sw_pipe_state *ps)
 {
-	return __sync_val_compare_and_swap(&ps->pend_lock, 0, 1) == 0;
+	return sw_cmpxchg(&ps->pend_lock, 0, 1) == 0;
 }
 
 static __always_inline void pend_unlock(struct sw_pipe_state *ps)
 {
-	__sync_fetch_and_and(&ps->pend_lock, 0);	/* atomic: ordered after the stores above */
+	sw_fetch_and(&ps->pend_lock, 0);	/* atomic: ordered after the stores above */
 }
 
 struct claim_ctx {
@@ -838,9 +869,9 @@ static long claim_cb(u64 i, void *data)
 
 	if (pending_mask & (1ULL << k))
 		return 0;
-	if (__sync_val_compare_and_swap(&pending_pipes[k], 0, cl->pipe))
+	if (sw_cmpxchg(&pending_pipes[k], 0, cl->pipe))
 		return 0;
-	__sync_fetch_and_or(&pending_mask, 1ULL << k);
+	sw_fetch_or(&pending_mask, 1ULL << k);
 	cl->slot = k + 1;
 	return 1;
 }
@@ -853,7 +884,7 @@ static __always_inline u32 claim_slot(u64 pipe)
 
 	if (pending_mask == ~0ULL)
 		return 0;	/* many pipes filled at once: index them as they come */
-	bpf_loop(PENDING_SLOTS, claim_cb, &cl, 0);
+	sw_loop(PENDING_SLOTS, PENDING_SLOTS, claim_cb, &cl);
 	return cl.slot;
 }
 
@@ -862,9 +893,9 @@ static __always_inline u32 claim_slot(u64 pipe)
 static __always_inline void clear_slot_bit(u32 k)
 {
 	k %= PENDING_SLOTS;
-	__sync_fetch_and_and(&pending_mask, ~(1ULL << k));
+	sw_fetch_and(&pending_mask, ~(1ULL << k));
 	if (pending_pipes[k])
-		__sync_fetch_and_or(&pending_mask, 1ULL << k);
+		sw_fetch_or(&pending_mask, 1ULL << k);
 }
 
 static __always_inline void release_slot(u32 slot, u64 pipe)
@@ -873,7 +904,7 @@ static __always_inline void release_slot(u32 slot, u64 pipe)
 
 	if (!slot)
 		return;
-	if (__sync_val_compare_and_swap(&pending_pipes[k], pipe, 0) == pipe)
+	if (sw_cmpxchg(&pending_pipes[k], pipe, 0) == pipe)
 		clear_slot_bit(k);
 }
 
@@ -948,7 +979,11 @@ static long pending_slot_cb(u64 i, void *data)
 		return 0;
 	pipe = pending_pipes[k];
 	if (pipe)
+#ifdef SW_COMPAT
+		index_pending_pipe(pipe, k + 1);	/* unrolled: each slot a call */
+#else
 		pending_index(pipe, k + 1);
+#endif
 	else
 		clear_slot_bit(k);
 	return 0;
@@ -961,7 +996,7 @@ static long pending_slot_cb(u64 i, void *data)
 __noinline int index_pending(void)
 {
 	if (pending_mask)
-		bpf_loop(PENDING_SLOTS, pending_slot_cb, NULL, 0);
+		sw_loop(PENDING_SLOTS, PENDING_SLOTS, pending_slot_cb, NULL);
 	return 0;
 }
 
@@ -1104,10 +1139,14 @@ __noinline int sync_fd(long fd)
  * that is drained before they return and nobody else reads: not a hold. */
 __noinline int sync_spliced_pipe(u64 pipe)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = sw_current_task();
 	struct sw_pipe_state *ps;
 
+#ifdef SW_COMPAT
+	if (!pipe || (u64)BPF_CORE_READ(task, splice_pipe) == pipe)
+#else
 	if (!pipe || (u64)task->splice_pipe == pipe)
+#endif
 		return 0;
 	/* A known pipe keeps its inode; a new one is filled in by the next sync
 	 * through a file (the syscall's exit, io_uring's completion). */
@@ -1151,6 +1190,16 @@ struct check_walk {
 	struct sw_pipe_state *ps;	/* a pointer stored in a map value is a scalar */
 };
 
+/* Per thread, as sync_scratch: programs run preemptible on 7.x. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct check_ctx);
+} check_scratch SEC(".maps");
+
+static const struct check_ctx zero_check = {};
+
 static long seq_cb(u64 i, void *data)
 {
 	struct check_walk *w = data;
@@ -1186,6 +1235,20 @@ static long seq_cb(u64 i, void *data)
 	return 1;
 }
 
+#ifdef SW_COMPAT
+/* One ring position of this thread's check of the holder pipe: seq_cb,
+ * verified once. */
+__noinline int seq_step(u64 pipe, u32 i)
+{
+	struct check_walk w = { .c = thread_value(&check_scratch) };
+
+	w.ps = bpf_map_lookup_elem(&pipes, &pipe);
+	if (!w.c || !w.ps)
+		return 1;
+	return seq_cb(i, &w) ? 1 : 0;
+}
+#endif
+
 static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk_holder *h)
 {
 	struct sw_pipe_state *ps;
@@ -1209,11 +1272,17 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	c->splicer_pid = h->splicer_pid;
 	c->hold_ts_ns = h->ts_ns;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
+#ifdef SW_COMPAT
+	for (u32 i = 0; i < SW_PIPE_SEQ_BITS && i < n; i++)
+		if (seq_step(h->pipe, i))
+			break;
+#else
 	{
 		struct check_walk w = { .c = c, .ps = ps };
 
 		bpf_loop(n, seq_cb, &w, 0);
 	}
+#endif
 	if (c->found)
 		c->pipe_ino = ps->ino;
 	return c->found;
@@ -1254,19 +1323,42 @@ static long chunk_cb(u64 i, void *data)
 	lo = c->first_index > base ? c->first_index - base : 0;
 	hi = c->last_index < base + 63 ? c->last_index - base : 63;
 	hc.mask = (hi - lo == 63 ? ~0ULL : ((1ULL << (hi - lo + 1)) - 1)) << (lo & 63);
-	bpf_loop(SW_HOLDERS_PER_CHUNK, holder_cb, &hc, 0);
+	sw_loop(SW_HOLDERS_PER_CHUNK, SW_HOLDERS_PER_CHUNK, holder_cb, &hc);
 	return c->found ? 1 : 0;
 }
 
-/* Per thread, as sync_scratch: programs run preemptible on 7.x. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct check_ctx);
-} check_scratch SEC(".maps");
+#ifdef SW_COMPAT
+/* find_overlap's walk of n chunks for this thread's check context, as calls
+ * of functions each verified once: chunk i ... */
+__noinline int chunk_step(u32 i)
+{
+	struct check_walk w = { .c = thread_value(&check_scratch) };
 
-static const struct check_ctx zero_check = {};
+	if (!w.c)
+		return 1;
+	return chunk_cb(i, &w) ? 1 : 0;
+}
+
+/* ... in blocks of 128: the verifier keeps one state per iteration pending,
+ * and stops at 8192. */
+#define CHUNK_BLOCK	128
+
+__noinline int chunk_block(u32 first, u32 n)
+{
+	for (u32 i = 0; i < CHUNK_BLOCK && first + i < n; i++)
+		if (chunk_step(first + i))
+			return 1;
+	return 0;
+}
+
+__noinline int overlap_chunks(u32 n)
+{
+	for (u32 b = 0; b < (MAX_WRITE_PAGES >> SW_CHUNK_SHIFT) / CHUNK_BLOCK; b++)
+		if (b * CHUNK_BLOCK >= n || chunk_block(b * CHUNK_BLOCK, n))
+			break;
+	return 0;
+}
+#endif
 
 /* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? The
  * held page found, or NULL. only_folio (mmap, truncate): pages of that folio
@@ -1308,7 +1400,11 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	w.c->first_chunk = first >> SW_CHUNK_SHIFT;
 	w.c->wstart = pos;
 	w.c->wend = pos + len;
+#ifdef SW_COMPAT
+	overlap_chunks(n);
+#else
 	bpf_loop(n, chunk_cb, &w, 0);
+#endif
 	return w.c->found ? w.c : NULL;
 }
 
@@ -1319,6 +1415,25 @@ static long path_cb(u64 i, void *data)
 	/* One byte is left for the leading '/' of the root. */
 	return sw_path_step(data, SW_PATH_MAX - 1, 1);
 }
+
+#ifdef SW_COMPAT
+/* One step of this thread's path walk (its state in the scratch): path_cb,
+ * verified once. */
+__noinline int path_step(u32 i)
+{
+	struct event_scratch *s = thread_value(&scratch);
+	struct sw_path_walk p;
+	long stop;
+
+	if (!s)
+		return 1;
+	p = s->walk;
+	p.buf = s->tmp;		/* stored, it reads back as a number */
+	stop = path_cb(i, &p);
+	s->walk = p;
+	return stop ? 1 : 0;
+}
+#endif
 
 /* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
  * mapping has no struct file), the path within its filesystem. */
@@ -1333,7 +1448,15 @@ static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *
 	p.vfsmnt = vfsmnt;
 	p.mnt = container_of(vfsmnt, struct mount, mnt);
 	s->tmp[SW_PATH_MAX - 1] = 0;
+#ifdef SW_COMPAT
+	s->walk = p;
+	for (u32 i = 0; i < SW_PATH_DEPTH; i++)
+		if (path_step(i))
+			break;
+	p = s->walk;
+#else
 	bpf_loop(SW_PATH_DEPTH, path_cb, &p, 0);
+#endif
 	vfsmnt = p.vfsmnt;
 	if (p.truncated || (vfsmnt && p.dentry != BPF_CORE_READ(vfsmnt, mnt_root)))
 		*flags |= SW_EVF_PATH_TRUNCATED;
@@ -1414,7 +1537,7 @@ static __always_inline bool path_allowed(const char *path, u32 path_len)
 			continue;
 		p.prefix = allow_paths[i].prefix;
 		p.differs = false;
-		bpf_loop(len, prefix_cb, &p, 0);
+		sw_loop(SW_ALLOW_PATH_LEN, len, prefix_cb, &p);
 		if (p.differs)
 			continue;
 		if (len == path_len || path[len & (SW_ALLOW_PATH_LEN - 1)] == '/' ||
@@ -1435,7 +1558,7 @@ static __always_inline bool allowed(struct sw_event *ev)
 /* Is the task pid 1 of its own pid namespace? */
 static __always_inline bool ns_init(struct task_struct *task)
 {
-	struct pid *pid = task->group_leader->thread_pid;
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
 	struct upid up = {};
 
@@ -1456,7 +1579,7 @@ enum deny_how {
 static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 				  struct file *file)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = sw_current_task();
 	struct deny_entry d = {};
 	u32 tid;
 
@@ -1466,7 +1589,7 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 		return SW_ACT_ALLOWED;
 	/* Never pid 1 (of any pid namespace: a container's init), kernel
 	 * threads or ourselves. */
-	if (ev->pid <= 1 || ev->pid == self_tgid || (task->flags & 0x00200000 /* PF_KTHREAD */) ||
+	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */) ||
 	    ns_init(task))
 		return SW_ACT_ALLOWED;
 	if (dry_run)
@@ -1614,7 +1737,7 @@ struct {
 
 static __always_inline u64 write_syscalls(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = sw_current_task();
 
 	if (bpf_core_field_exists(task->ioac))
 		return BPF_CORE_READ(task, ioac.syscw);
@@ -1680,9 +1803,11 @@ static __always_inline bool checked_syscall(long nr)
 
 static __always_inline long current_syscall(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return regs->orig_ax;
+#ifdef SW_COMPAT
+	return BPF_CORE_READ(sw_current_regs(), orig_ax);
+#else
+	return sw_current_regs()->orig_ax;
+#endif
 }
 
 /* The op a write syscall is reported as. */
@@ -2038,7 +2163,7 @@ static __always_inline bool in_checked_syscall(void)
 
 /* Fires on a folio's clean -> dirty transition, so only the first store to a
  * clean page is seen, and only where the filesystem dirties through it. */
-SEC("tp_btf/writeback_dirty_folio")
+SEC("tp_btf/" SW_DIRTY_TP)
 int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 {
 	struct check_ctx *c;
@@ -2372,11 +2497,20 @@ ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
  * checks it again. */
 static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u32 deny_how)
 {
+#ifdef SW_COMPAT
+	struct pt_regs regs;	/* no trusted pointer to them before 5.15 */
+#endif
+
 	if (!tracking() || entry_checked(file, nr) ||
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
-	return check_write_to((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()),
-			      nr, op, file, deny_how, true);
+#ifdef SW_COMPAT
+	if (bpf_probe_read_kernel(&regs, sizeof(regs), sw_current_regs()))
+		return 0;
+	return check_write_to(&regs, nr, op, file, deny_how, true);
+#else
+	return check_write_to(sw_current_regs(), nr, op, file, deny_how, true);
+#endif
 }
 
 /* fallocate and ftruncate: no write_iter call to back their sys_enter check
@@ -2436,20 +2570,18 @@ __noinline int mark_reported(u64 file)
 	return 0;
 }
 
-static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+/* A buffered write of count bytes at pos of file. */
+static __always_inline void check_buffered_write(struct file *file, s64 pos, u64 count)
 {
 	struct check_ctx *c;
-	struct file *file;
 	u32 op = SW_OP_WRITE_ITER;
 	u64 mapping;
-	s64 pos;
 
 	if (!tracking())
 		return;
 	if (!redundant && in_checked_syscall())
 		return;
 	index_pending();
-	file = BPF_CORE_READ(iocb, ki_filp);
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (redundant) {
 		if (!mapping_tracked(mapping))
@@ -2458,17 +2590,28 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 		if (!op)
 			return;
 	}
-	pos = BPF_CORE_READ(iocb, ki_pos);
-	c = find_overlap(mapping, pos, BPF_CORE_READ(iter, count), NULL);
+	c = find_overlap(mapping, pos, count, NULL);
 	if (!c)
 		return;
-	report(c, op, file, pos, BPF_CORE_READ(iter, count), 0, false, DENY_NO);
+	report(c, op, file, pos, count, 0, false, DENY_NO);
 	if (redundant && op != SW_OP_WRITE_ITER)
 		mark_reported((u64)file);
 }
 
+static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_buffered_write(BPF_CORE_READ(iocb, ki_filp), BPF_CORE_READ(iocb, ki_pos),
+			     BPF_CORE_READ(iter, count));
+}
+
+#ifdef SW_COMPAT	/* (iocb, iter) from 5.18 on */
+ENTRY_HOOKS(generic_perform_write, perform_write,
+	    check_buffered_write(file, pos, BPF_CORE_READ(i, count)),
+	    struct file *file, struct iov_iter *i, loff_t pos)
+#else
 ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)
+#endif
 ENTRY_HOOKS(iomap_file_buffered_write, iomap_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)
 
@@ -2569,20 +2712,78 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 #define IORING_OP_SPLICE	30
 #define IORING_OP_TEE		33
 
-/* Fires as each request's completion is posted, before the submitter can see
- * it. Arguments differ between kernels but the request is always the second.
- * A splice or tee request's file is its output (sqe->fd). */
-SEC("tp_btf/io_uring_complete")
-int sw_io_uring_complete(u64 *ctx)
+/* A splice or tee request's file is its output (sqe->fd). */
+static __always_inline u64 uring_pipe_file(struct io_kiocb *req)
+{
+	u8 op = BPF_CORE_READ(req, opcode);
+
+	if (op != IORING_OP_SPLICE && op != IORING_OP_TEE)
+		return 0;
+	return (u64)BPF_CORE_READ(req, file);
+}
+
+/* Before 5.17 the completion does not carry the request: the compat
+ * programs learn a splice or tee request's file at its submission, by ring
+ * and user_data (a resubmitted user_data replaces the entry; the LRU drops
+ * those never completed). The frontend sizes it to 1 entry otherwise. */
+struct uring_key {
+	u64 ring;
+	u64 user_data;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct uring_key);
+	__type(value, u64);
+} uring_files SEC(".maps");
+
+/* user_data moved into req->cqe in 5.19. */
+struct io_kiocb___user_data {
+	u64 user_data;
+} __attribute__((preserve_access_index));
+
+/* 5.10's later updates, and on: ctx, req, opcode or user_data, ... */
+SEC("tp_btf/io_uring_submit_sqe")
+int sw_io_uring_submit(u64 *ctx)
 {
 	struct io_kiocb *req;
-	u8 op;
+	struct uring_key key;
+	u64 file;
 
 	if (bpf_probe_read_kernel(&req, sizeof(req), &ctx[1]))
 		return 0;
-	op = BPF_CORE_READ(req, opcode);
-	if (op == IORING_OP_SPLICE || op == IORING_OP_TEE)
-		sync_file((u64)BPF_CORE_READ(req, file));
+	file = uring_pipe_file(req);
+	if (!file)
+		return 0;
+	key.ring = ctx[0];
+	key.user_data = BPF_CORE_READ((struct io_kiocb___user_data *)req, user_data);
+	bpf_map_update_elem(&uring_files, &key, &file, BPF_ANY);
+	return 0;
+}
+
+/* Fires as each request's completion is posted, before the submitter can see
+ * it. */
+SEC("tp_btf/io_uring_complete")
+int sw_io_uring_complete(u64 *ctx)
+{
+#ifndef SW_COMPAT
+	/* Arguments differ between kernels but the request is always the second. */
+	struct io_kiocb *req;
+
+	if (!bpf_probe_read_kernel(&req, sizeof(req), &ctx[1]))
+		sync_file(uring_pipe_file(req));
+#else
+	/* ctx, user_data, res, cflags */
+	struct uring_key key = { .ring = ctx[0], .user_data = ctx[1] };
+	u64 *file = bpf_map_lookup_elem(&uring_files, &key);
+
+	if (file) {
+		if ((int)ctx[2] > 0)
+			sync_file(*file);
+		bpf_map_delete_elem(&uring_files, &key);
+	}
+#endif
 	return 0;
 }
 
@@ -2642,11 +2843,13 @@ __noinline int gc_pipe(u64 pipe)
 	return 0;
 }
 
+#ifndef SW_COMPAT
 static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps, void *data)
 {
 	gc_pipe(*pipe);
 	return 0;
 }
+#endif
 
 /* Chunks whose holders are all done are swept only when they crowd the map: a
  * hold added between this check and the delete would be lost, so keep it rare. */
@@ -2673,6 +2876,35 @@ static long sweep_mapping_cb(struct bpf_map *map, u64 *key, struct sw_mapping_st
 	return 0;
 }
 
+#ifdef SW_COMPAT
+/* No bpf_for_each_map_elem before 5.13: the frontend walks the maps and runs
+ * this per entry, ctx = { SW_GC_*, key }. */
+SEC("raw_tp")
+int sw_gc(u64 *ctx)
+{
+	struct sw_chunk_key ck = { .mapping = ctx[1], .chunk = ctx[2] };
+	struct sw_mapping_state *ms;
+	struct sw_chunk *ch;
+	u64 key = ctx[1];
+
+	switch (ctx[0]) {
+	case SW_GC_PIPE:
+		gc_pipe(key);
+		break;
+	case SW_GC_CHUNK:
+		ch = bpf_map_lookup_elem(&chunks, &ck);
+		if (ch)
+			sweep_chunk_cb((struct bpf_map *)&chunks, &ck, ch, NULL);
+		break;
+	case SW_GC_MAPPING:
+		ms = bpf_map_lookup_elem(&mappings, &key);
+		if (ms)
+			sweep_mapping_cb((struct bpf_map *)&mappings, &key, ms, NULL);
+		break;
+	}
+	return 0;
+}
+#else
 SEC("raw_tp")
 int sw_gc(void *ctx)
 {
@@ -2683,3 +2915,4 @@ int sw_gc(void *ctx)
 		bpf_for_each_map_elem(&mappings, sweep_mapping_cb, NULL, 0);
 	return 0;
 }
+#endif

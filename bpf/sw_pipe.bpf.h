@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "sw_compat.bpf.h"
 
 #ifndef S_IFMT
 #define S_IFMT		00170000
@@ -20,12 +21,19 @@
 
 static __always_inline struct file *fd_to_file(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = sw_current_task();
+#ifdef SW_COMPAT
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+#else
 	struct fdtable *fdt = task->files->fdt;
 	struct file **fds = fdt->fd;
+	unsigned int max_fds = fdt->max_fds;
+#endif
 	struct file *file = NULL;
 
-	if (fd < 0 || fd >= fdt->max_fds)
+	if (fd < 0 || fd >= max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;

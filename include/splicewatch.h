@@ -185,6 +185,12 @@ struct sw_allow_path {
 #define SW_DROP_ENTER		1
 #define SW_DROP_EXIT		2
 
+/* GC on 5.10-5.16 (the compat programs): the map an entry is swept from, the
+ * first argument of sw_gc's context, followed by the entry's key. */
+#define SW_GC_PIPE		0
+#define SW_GC_CHUNK		1
+#define SW_GC_MAPPING		2
+
 #define SW_MODE_TRACE		0
 #define SW_MODE_ENFORCE		1
 

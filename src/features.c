@@ -8,11 +8,13 @@
 #include <bpf/libbpf.h>
 #include "sw.h"
 
-/* Tracepoints the tracepoint backend attaches to, as tp_btf (btf_trace_* in BTF). */
+/* Tracepoints the tracepoint backend attaches to, as tp_btf (btf_trace_* in BTF);
+ * the compat programs (before 5.17) use writeback_dirty_page for
+ * writeback_dirty_folio and add io_uring_submit_sqe. */
 static const char *const tracepoints[] = {
-	"sys_enter", "sys_exit", "writeback_dirty_folio",
+	"sys_enter", "sys_exit", "writeback_dirty_folio", "writeback_dirty_page",
 	"mm_filemap_delete_from_page_cache", "writeback_mark_inode_dirty", "sched_process_fork",
-	"io_uring_complete",
+	"io_uring_complete", "io_uring_submit_sqe",
 };
 
 /* Kernel functions the fentry/kprobe backends would attach to. */
@@ -104,6 +106,7 @@ int cmd_features(int argc, char **argv)
 			json_bool(&j, "bpf_loop", has_loop);
 		else
 			json_str(&j, "bpf_loop", NULL);
+		json_str(&j, "programs", has_loop < 0 ? NULL : has_loop ? "main" : "compat");
 		json_bool(&j, "kprobes", kprobes);
 		json_bool(&j, "fentry", fentry);
 		json_bool(&j, "fentry_probed", geteuid() == 0);
@@ -138,7 +141,9 @@ int cmd_features(int argc, char **argv)
 		printf("kernel:       %s\n", u.release);
 		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
 		printf("bpf_loop:     %s\n", has_loop > 0 ? "yes" : has_loop == 0 ?
-		       "NO: splicewatch needs Linux 5.17 or later" : "unknown (no BTF)");
+		       "no (Linux before 5.17)" : "unknown (no BTF)");
+		printf("programs:     %s\n", has_loop > 0 ? "main" : has_loop == 0 ?
+		       "compat: built for Linux 5.10-5.16 (stats and top need 5.17)" : "none");
 		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
 		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
 		       fentry ? "yes" : "no (a probe program was refused)");

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "sw.h"
 #include "splicewatch.skel.h"
+#include "splicewatch_compat.skel.h"
 
 #define GC_INTERVAL_NS	(200 * 1000 * 1000ULL)
 
@@ -28,6 +29,7 @@ struct sw_session {
 	const char *backend;
 	bool deny;
 	bool redundant;
+	bool compat;		/* the programs built for 5.10-5.16 */
 };
 
 int sw_verbose;
@@ -97,9 +99,35 @@ int sw_require_bpf_loop(const struct btf *btf)
 {
 	if (sw_kernel_has_bpf_loop(btf) != 0)
 		return 0;
-	sw_err("this kernel lacks the bpf_loop helper, which splicewatch's programs "
-	       "need: use Linux 5.17 or later");
+	sw_err("this kernel lacks the bpf_loop helper, which the statistics programs "
+	       "need: use Linux 5.17 or later (trace, enforce and ci run from 5.10 on)");
 	return -1;
+}
+
+/* The programs, as built for this kernel: without bpf_loop (before 5.17) the
+ * compat build (bpf/sw_compat.bpf.h), opened through the main skeleton, whose
+ * maps, programs and global data it shares by name (checked at build time). */
+static struct splicewatch_bpf *open_programs(bool compat)
+{
+	struct splicewatch_bpf *skel;
+	int err;
+
+	if (!compat)
+		return splicewatch_bpf__open();
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return NULL;
+	err = splicewatch_bpf__create_skeleton(skel);
+	if (!err) {
+		skel->skeleton->data = splicewatch_compat_bpf__elf_bytes(&skel->skeleton->data_sz);
+		err = bpf_object__open_skeleton(skel->skeleton, NULL);
+	}
+	if (err) {
+		splicewatch_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
 }
 
 /* One clear reason instead of a verifier log when the machine cannot run us. */
@@ -447,7 +475,7 @@ bool sw_fentry_loads(const struct btf *btf)
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
 static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum backend b,
-			bool deny, struct btf **btf)
+			bool deny, bool compat, struct btf **btf)
 {
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks;
@@ -455,7 +483,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	bool redundant, forced = false;
 	int err;
 
-	skel = splicewatch_bpf__open();
+	skel = open_programs(compat);
 	if (!skel)
 		return -errno;
 	skel->rodata->self_tgid = getpid();
@@ -496,9 +524,16 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	if (err)
 		goto fail;
 	bpf_program__set_autoload(skel->progs.sw_fork, cfg->scope);
-	/* Kernels built without io_uring have no such tracepoint. */
+	/* Kernels built without io_uring have no such tracepoints. The compat
+	 * programs learn requests' files at submission. */
 	bpf_program__set_autoload(skel->progs.sw_io_uring_complete,
 				  sw_kernel_has_tracepoint(*btf, "io_uring_complete"));
+	bpf_program__set_autoload(skel->progs.sw_io_uring_submit, compat &&
+				  sw_kernel_has_tracepoint(*btf, "io_uring_submit_sqe"));
+	if (!compat)
+		err = bpf_map__set_max_entries(skel->maps.uring_files, 1);
+	if (err)
+		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
 	select_programs(skel, b, deny, redundant, *btf);
 	btf__free(*btf);
@@ -521,6 +556,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	s->backend = backend_names[b];
 	s->deny = deny;
 	s->redundant = redundant;
+	s->compat = compat;
 	if (sw_verbose)
 		sw_info("second sources for skipped syscall hook runs: %s%s", redundant ? "on" : "off",
 			forced ? " (SPLICEWATCH_REDUNDANT)" : "");
@@ -588,7 +624,7 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	struct sw_session *s;
 	struct btf *btf;
 	enum backend forced = BACKEND_TRACEPOINT;
-	bool deny = cfg->deny, is_auto = !strcmp(cfg->backend, "auto");
+	bool deny = cfg->deny, is_auto = !strcmp(cfg->backend, "auto"), compat;
 	int err = -EINVAL;
 
 	if (!is_auto && parse_backend(cfg->backend, &forced)) {
@@ -608,11 +644,9 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	if (!s)
 		return NULL;
 	btf = btf__load_vmlinux_btf();
-	if (sw_require_bpf_loop(btf)) {
-		btf__free(btf);
-		free(s);
-		return NULL;
-	}
+	compat = sw_kernel_has_bpf_loop(btf) == 0;
+	if (compat && sw_verbose)
+		sw_info("no bpf_loop helper (Linux before 5.17): using the compat programs");
 	for (size_t i = 0; i < 3; i++) {
 		enum backend b = is_auto ? auto_order[i] : forced;
 
@@ -624,13 +658,13 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 		} else if (b == BACKEND_FENTRY && !sw_fentry_loads(btf)) {
 			err = -EPERM;
 		} else {
-			err = load_backend(s, cfg, b, deny, &btf);
+			err = load_backend(s, cfg, b, deny, compat, &btf);
 			if (err && deny) {
 				/* LSM programs can be refused where fentry is not. */
 				int lsm_err;
 
 				btf = btf ?: btf__load_vmlinux_btf();
-				lsm_err = load_backend(s, cfg, b, false, &btf);
+				lsm_err = load_backend(s, cfg, b, false, compat, &btf);
 
 				if (!lsm_err) {
 					sw_info("--action deny: the kernel refused the BPF LSM programs "
@@ -705,13 +739,55 @@ int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono)
 /* Forget holds whose pipe is gone (closed, its owner exited) and pipes that
  * stayed empty: the programs see drains, but a pipe's last close happens
  * where no tracepoint looks. */
+static int gc_entries(struct sw_session *s, struct bpf_map *map, uint64_t what);
+
 static void run_gc(struct sw_session *s)
 {
 	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
+	const volatile u64 *k = s->skel->bss->counters;
+	int err;
 
 	s->last_gc_ns = mono_ns();
-	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.sw_gc), &opts) && sw_verbose)
+	if (!s->compat) {
+		err = bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.sw_gc), &opts);
+	} else {
+		/* The programs' own sweep, over the keys walked from here. */
+		err = gc_entries(s, s->skel->maps.pipes, SW_GC_PIPE);
+		if (!err && k[SW_CNT_CHUNKS] > bpf_map__max_entries(s->skel->maps.chunks) / 2)
+			err = gc_entries(s, s->skel->maps.chunks, SW_GC_CHUNK);
+		if (!err && k[SW_CNT_MAPPING_TOMBS] > bpf_map__max_entries(s->skel->maps.mappings) / 2)
+			err = gc_entries(s, s->skel->maps.mappings, SW_GC_MAPPING);
+	}
+	if (err && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));
+}
+
+/* Runs sw_gc once per entry of map (keys of one or two u64), keys read first:
+ * the sweep deletes entries, which would restart a walk in progress. */
+static int gc_entries(struct sw_session *s, struct bpf_map *map, uint64_t what)
+{
+	size_t key_size = bpf_map__key_size(map), n = 0, max = bpf_map__max_entries(map);
+	uint64_t *keys = calloc(max, 2 * sizeof(uint64_t)), ctx[3], key[2], next[2];
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts), .ctx_in = ctx,
+					  .ctx_size_in = sizeof(ctx) };
+	int fd = bpf_program__fd(s->skel->progs.sw_gc), err = 0;
+	void *prev = NULL;
+
+	if (!keys || key_size > sizeof(key))
+		return free(keys), -1;
+	while (n < max && !bpf_map__get_next_key(map, prev, next, key_size)) {
+		memcpy(key, next, key_size);
+		memcpy(&keys[2 * n++], next, key_size);
+		prev = key;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		ctx[0] = what;
+		ctx[1] = keys[2 * i];
+		ctx[2] = keys[2 * i + 1];
+		err = bpf_prog_test_run_opts(fd, &opts);
+	}
+	free(keys);
+	return err;
 }
 
 /* Benchmarks only (SPLICEWATCH_BENCH_TOGGLE=1): SIGUSR1 detaches the programs,

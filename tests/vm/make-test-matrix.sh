@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The kernel matrix `make test` runs, under qemu: Debian 6.1 and 6.12 with
-# every backend and the trace, enforce, deny and ci suites; the newest 7.x
+# The kernel matrix `make test` runs, under qemu: Debian 5.10 (the compat
+# programs), 6.1 and 6.12 with every backend and the trace, enforce, deny and
+# ci suites; the newest 7.x
 # with every backend, the same suites, plus trace and deny with every first
 # sys_enter run dropped (trace-noenter, deny-noenter): since 6.14 syscall
 # tracepoint programs run with preemption on, and on a kernel that preempts
@@ -13,7 +14,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
-bash tests/vm/matrix.sh --kernels "6.1 6.12" --backends "tracepoint fentry kprobe" \
+bash tests/vm/matrix.sh --kernels "5.10 6.1 6.12" --backends "tracepoint fentry kprobe" \
 	--suites "trace enforce deny ci" || rc=$?
 bash tests/vm/matrix.sh --kernels "7" --backends "tracepoint fentry kprobe" \
 	--suites "trace enforce deny ci trace-noenter deny-noenter" || rc=$?

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * splicewatch.bpf.c is built twice: for Linux 5.17 and later, and with
+ * SW_COMPAT for 5.10-5.16 (splicewatch_compat.bpf.o), which lack
+ *   bpf_loop (5.17): bounded loops instead, the heavy ones through global
+ *     functions (verified once) that find their context in per-thread maps;
+ *   atomic and/or/xchg/cmpxchg and fetching adds (5.12): plain
+ *     read-modify-writes, so two CPUs updating one pipe's index at the same
+ *     instant can miscount a buffer (a report is still checked against the
+ *     live ring, so this costs a miss or a stale entry, never a false report);
+ *   bpf_get_current_task_btf (5.11) and bpf_task_pt_regs (5.15): the task is
+ *     read with probe reads, its registers found below its kernel stack;
+ *   bpf_for_each_map_elem (5.13): the frontend walks the maps for GC;
+ *   folios (5.16): a folio is read as its head page (mapping and index sit
+ *     at the same place) and the page tracepoints stand for the folio ones.
+ * Both objects share one skeleton layout (checked at build time): the same
+ * maps, programs and globals, in the same order.
+ */
+#ifndef SW_COMPAT_BPF_H
+#define SW_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#ifdef SW_COMPAT
+
+#define sw_fetch_add(p, v)	({ typeof(*(p)) __o = *(p); *(p) = __o + (v); __o; })
+#define sw_fetch_or(p, v)	({ typeof(*(p)) __o = *(p); *(p) = __o | (v); __o; })
+#define sw_fetch_and(p, v)	({ typeof(*(p)) __o = *(p); *(p) = __o & (v); __o; })
+#define sw_cmpxchg(p, old, new)							\
+	({ typeof(*(p)) __o = *(p); if (__o == (old)) *(p) = (new); __o; })
+
+/* cb(i, ctx) for i in [0, n), n at most bound, until cb returns non-zero. */
+#define sw_loop(bound, n, cb, ctx)						\
+	do {									\
+		u32 __i, __n = (n);						\
+		for (__i = 0; __i < (bound); __i++)				\
+			if (__i >= __n || cb(__i, ctx))				\
+				break;						\
+	} while (0)
+
+/* A folio is its head page before 5.16. */
+struct page___folio {
+	struct address_space *mapping;
+	unsigned long index;
+} __attribute__((preserve_access_index));
+#define folio page___folio
+
+#define SW_DIRTY_TP		"writeback_dirty_page"
+
+static __always_inline struct task_struct *sw_current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* x86-64: pt_regs sit at the top of the task's kernel stack. */
+#define SW_THREAD_SIZE		(4096UL << 2)
+
+static __always_inline struct pt_regs *sw_current_regs(void)
+{
+	void *stack = BPF_CORE_READ(sw_current_task(), stack);
+
+	return (struct pt_regs *)(stack + SW_THREAD_SIZE) - 1;
+}
+
+#else /* 5.17 and later */
+
+#define sw_fetch_add(p, v)	__sync_fetch_and_add(p, v)
+#define sw_fetch_or(p, v)	__sync_fetch_and_or(p, v)
+#define sw_fetch_and(p, v)	__sync_fetch_and_and(p, v)
+#define sw_cmpxchg(p, old, new)	__sync_val_compare_and_swap(p, old, new)
+
+#define sw_loop(bound, n, cb, ctx)	bpf_loop(n, cb, ctx, 0)
+
+#define SW_DIRTY_TP		"writeback_dirty_folio"
+
+static __always_inline struct task_struct *sw_current_task(void)
+{
+	return bpf_get_current_task_btf();
+}
+
+static __always_inline struct pt_regs *sw_current_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+#endif /* SW_COMPAT */
+#endif /* SW_COMPAT_BPF_H */
