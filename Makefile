@@ -20,13 +20,16 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra 
               -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
-BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS)) $(OUT)/splicewatch_compat.bpf.o
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS)) \
+              $(patsubst bpf/%.bpf.c,$(OUT)/%_compat.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 HDRS       := $(wildcard include/*.h src/*.h bpf/*.h)
 
 .PHONY: all clean install test check
+# Kept: the skeletons embed them, and the compat layout check reads both.
+.SECONDARY: $(BPF_OBJS)
 all: splicewatch
 
 $(OUT):
@@ -40,20 +43,22 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 
 # Linux 5.10-5.16: the same programs, built without what those kernels lack
 # (bpf/sw_compat.bpf.h) ...
-$(OUT)/splicewatch_compat.bpf.o: bpf/splicewatch.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%_compat.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -DSW_COMPAT -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-# ... and opened through the main skeleton (src/session.c), which binds maps,
-# programs and global data by name: both must have the same ones.
-$(OUT)/compat-layout.ok: $(OUT)/splicewatch.skel.h $(OUT)/splicewatch_compat.skel.h scripts/skel-layout.sh
-	scripts/skel-layout.sh $(OUT)/splicewatch.skel.h > $@.main
-	scripts/skel-layout.sh $(OUT)/splicewatch_compat.skel.h > $@.compat
-	diff -u $@.main $@.compat || \
-		{ echo "the compat programs do not match the main skeleton" >&2; exit 1; }
+# ... and opened through the main skeleton (sw_open_compat), which binds
+# maps, programs and global data by name: both must have the same ones.
+$(OUT)/compat-layout.ok: $(SKELS) scripts/skel-layout.sh
+	for b in $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)); do \
+		scripts/skel-layout.sh $(OUT)/$$b.skel.h > $@.main && \
+		scripts/skel-layout.sh $(OUT)/$${b}_compat.skel.h > $@.compat && \
+		diff -u $@.main $@.compat || \
+		{ echo "the compat build of $$b does not match its skeleton" >&2; exit 1; }; \
+	done
 	rm -f $@.main $@.compat
 	touch $@
 

@@ -106,9 +106,26 @@ struct {
 	__type(value, struct call);
 } inflight SEC(".maps");
 
+/* A call's pipe being synced (pipe_filled, drop_range). */
+struct sync_ctx {
+	u64 pipe;
+	struct pipe_ring ring;
+	struct hpipe *ps;
+	u32 start;
+	u32 new_from;		/* first position to index (>= tail) */
+	u64 pagecache;		/* bytes seen in page-cache buffers */
+	u64 anon;		/* bytes seen in other buffers */
+	u64 now;
+};
+
 struct path_scratch {
 	char tmp[512 + 256];	/* built backwards into tmp[off..511]; slack for the mask */
 	struct sw_file_info info;
+	/* compat (bpf/sw_compat.bpf.h): the state of a walk between its steps;
+	 * the sync as bytes: a struct with a pointer to struct hpipe in a map
+	 * value made clang declare hpipe only, and the hpipes map unloadable */
+	struct sw_path_walk walk;
+	char sync[sizeof(struct sync_ctx)];
 };
 
 struct {
@@ -165,6 +182,25 @@ static long path_cb(u64 i, void *data)
 	return sw_path_step(data, 511, 256);
 }
 
+#ifdef SW_COMPAT
+/* One step of this CPU's path walk (its state in the scratch), verified once. */
+__noinline int path_step(u32 i)
+{
+	u32 zero = 0;
+	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
+	struct sw_path_walk p;
+	long stop;
+
+	if (!s)
+		return 1;
+	p = s->walk;
+	p.buf = s->tmp;		/* stored, it reads back as a number */
+	stop = path_cb(i, &p);
+	s->walk = p;
+	return stop ? 1 : 0;
+}
+#endif
+
 /* Remember the path of a file the first time a row names it. */
 static __always_inline void note_file(struct file *file, struct sw_file_key *fk, u32 kind)
 {
@@ -188,7 +224,15 @@ static __always_inline void note_file(struct file *file, struct sw_file_key *fk,
 	p.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
 	s->tmp[511] = 0;
+#ifdef SW_COMPAT
+	s->walk = p;
+	for (u32 i = 0; i < 32; i++)
+		if (path_step(i))
+			break;
+	p = s->walk;
+#else
 	bpf_loop(32, path_cb, &p, 0);
+#endif
 	vfsmnt = p.vfsmnt;
 	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
 		info->flags |= SW_FILEF_TRUNCATED;
@@ -214,17 +258,6 @@ static __always_inline void file_key(struct file *file, struct sw_file_key *fk)
 
 /* ---- the hold index: page-cache pages pipe buffers reference ------------- */
 
-struct sync_ctx {
-	u64 pipe;
-	struct pipe_ring ring;
-	struct hpipe *ps;
-	u32 start;
-	u32 new_from;		/* first position to index (>= tail) */
-	u64 pagecache;		/* bytes seen in page-cache buffers */
-	u64 anon;		/* bytes seen in other buffers */
-	u64 now;
-};
-
 static long drop_cb(u64 i, void *data)
 {
 	struct sync_ctx *c = data;
@@ -238,6 +271,23 @@ static long drop_cb(u64 i, void *data)
 	return 0;
 }
 
+#ifdef SW_COMPAT
+/* Ring positions a compat walk covers: the state's positions and pipes of up
+ * to 4 MiB. */
+#define COMPAT_RING	1024
+
+/* drop_cb for ring position seq of pipe, verified once. */
+__noinline int drop_step(u64 pipe, u32 seq)
+{
+	struct sync_ctx c = { .pipe = pipe, .start = seq };
+
+	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	if (!c.ps)
+		return 1;
+	return drop_cb(0, &c) ? 1 : 0;
+}
+#endif
+
 static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
 {
 	u32 n = to - from;
@@ -245,7 +295,13 @@ static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
 	if (!n || n > MAX_RING)
 		return;
 	c->start = from;
+#ifdef SW_COMPAT
+	for (u32 i = 0; i < COMPAT_RING && i < n; i++)
+		if (drop_step(c->pipe, from + i))
+			break;
+#else
 	bpf_loop(n, drop_cb, c, 0);
+#endif
 }
 
 /* Forget buffers the pipe's reader consumed; start over if the ring was resized. */
@@ -334,6 +390,25 @@ static long add_cb(u64 i, void *data)
 	return 0;
 }
 
+#ifdef SW_COMPAT
+/* add_cb for this CPU's sync (in the scratch), verified once. */
+__noinline int add_step(u32 i)
+{
+	u32 zero = 0;
+	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
+	struct sync_ctx c;
+	long stop;
+
+	if (!s)
+		return 1;
+	__builtin_memcpy(&c, s->sync, sizeof(c));
+	c.ps = bpf_map_lookup_elem(&hpipes, &c.pipe);	/* stored, a number */
+	stop = add_cb(i, &c);
+	__builtin_memcpy(s->sync, &c, sizeof(c));
+	return stop ? 1 : 0;
+}
+#endif
+
 /* A call added buffers [from, head) to a pipe: classify their bytes, index
  * the page-cache ones. */
 static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
@@ -363,7 +438,23 @@ static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
 	c.new_from = (s32)(from - c.ring.tail) > 0 ? from : c.ring.tail;
 	c.now = bpf_ktime_get_ns();
 	c.start = from;
+#ifdef SW_COMPAT
+	{
+		u32 zero = 0;
+		struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
+
+		if (!s)
+			return;
+		__builtin_memcpy(s->sync, &c, sizeof(c));
+		for (u32 i = 0; i < COMPAT_RING && i < n; i++)
+			if (add_step(i))
+				break;
+		__builtin_memcpy(&c, s->sync, sizeof(c));
+		c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	}
+#else
 	bpf_loop(n, add_cb, &c, 0);
+#endif
 	*pagecache += c.pagecache;
 	*anon += c.anon;
 	if (c.ps)
@@ -487,7 +578,7 @@ static __always_inline void account(struct call *c, long ret, u64 lat, u64 pagec
 	struct sw_stat_val *v;
 	struct sw_stat_hist *h;
 	u64 id = bpf_get_current_pid_tgid();
-	u32 slot;
+	u64 slot;
 
 	key.tgid = id >> 32;
 	key.op = c->op;
@@ -537,6 +628,9 @@ static __always_inline void account(struct call *c, long ret, u64 lat, u64 pagec
 			return;
 	}
 	slot = lat_slot(lat);
+	/* A 64-bit test clang cannot drop: 5.10's verifier loses the upper
+	 * bits of lat_slot's 32-bit ORs. */
+	barrier_var(slot);
 	if (slot < SW_LAT_SLOTS)
 		__sync_fetch_and_add(&h->slots[slot], 1);
 }
@@ -612,9 +706,24 @@ static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct hpipe *ps, void *d
 	return 0;
 }
 
+#ifdef SW_COMPAT
+/* No bpf_for_each_map_elem before 5.13: the frontend walks the pipes and runs
+ * this per entry, ctx = { SW_GC_PIPE, pipe } (as splicewatch.bpf.c's sw_gc). */
+SEC("raw_tp")
+int st_gc(u64 *ctx)
+{
+	u64 pipe = ctx[1];
+	struct hpipe *ps = bpf_map_lookup_elem(&hpipes, &pipe);
+
+	if (ps)
+		gc_pipe_cb((struct bpf_map *)&hpipes, &pipe, ps, NULL);
+	return 0;
+}
+#else
 SEC("raw_tp")
 int st_gc(void *ctx)
 {
 	bpf_for_each_map_elem(&hpipes, gc_pipe_cb, NULL, 0);
 	return 0;
 }
+#endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * splicewatch.bpf.c is built twice: for Linux 5.17 and later, and with
- * SW_COMPAT for 5.10-5.16 (splicewatch_compat.bpf.o), which lack
+ * splicewatch.bpf.c and stats.bpf.c are each built twice: for Linux 5.17 and
+ * later, and with SW_COMPAT for 5.10-5.16 (*_compat.bpf.o), which lack
  *   bpf_loop (5.17): bounded loops instead, the heavy ones through global
  *     functions (verified once) that find their context in per-thread maps;
  *   atomic and/or/xchg/cmpxchg and fetching adds (5.12): plain
@@ -13,8 +13,8 @@
  *   bpf_for_each_map_elem (5.13): the frontend walks the maps for GC;
  *   folios (5.16): a folio is read as its head page (mapping and index sit
  *     at the same place) and the page tracepoints stand for the folio ones.
- * Both objects share one skeleton layout (checked at build time): the same
- * maps, programs and globals, in the same order.
+ * Each pair shares one skeleton (checked at build time): the same maps,
+ * programs and globals, which the skeleton binds by name.
  */
 #ifndef SW_COMPAT_BPF_H
 #define SW_COMPAT_BPF_H

@@ -6,7 +6,7 @@
 # the main skeleton (Makefile: compat-layout.ok).
 set -euo pipefail
 sed -n '/^struct [a-z_]*_bpf {$/,/^#ifdef __cplusplus$/p' "$1" |
-	sed -e 's/splicewatch_compat_bpf/splicewatch_bpf/g' |
+	sed -e "s/_compat_bpf/_bpf/g" |
 	awk '
 	/^\tstruct {$/ { set = 1; n = 0; next }
 	set && /^\t} [a-z]+;$/ {

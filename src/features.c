@@ -143,7 +143,7 @@ int cmd_features(int argc, char **argv)
 		printf("bpf_loop:     %s\n", has_loop > 0 ? "yes" : has_loop == 0 ?
 		       "no (Linux before 5.17)" : "unknown (no BTF)");
 		printf("programs:     %s\n", has_loop > 0 ? "main" : has_loop == 0 ?
-		       "compat: built for Linux 5.10-5.16 (stats and top need 5.17)" : "none");
+		       "compat: built for Linux 5.10-5.16 (no bpf_loop)" : "none");
 		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
 		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
 		       fentry ? "yes" : "no (a probe program was refused)");

@@ -95,21 +95,53 @@ int sw_kernel_has_bpf_loop(const struct btf *btf)
 	return found;
 }
 
-int sw_require_bpf_loop(const struct btf *btf)
+/* Without bpf_loop (before 5.17) the programs are the compat build
+ * (bpf/sw_compat.bpf.h), opened through the main skeleton s, made by its
+ * __create_skeleton: both have the same maps, programs and global data, which
+ * the skeleton binds by name (checked at build time). */
+int sw_open_compat(struct bpf_object_skeleton *s, const void *elf, size_t size)
 {
-	if (sw_kernel_has_bpf_loop(btf) != 0)
-		return 0;
-	sw_err("this kernel lacks the bpf_loop helper, which the statistics programs "
-	       "need: use Linux 5.17 or later (trace, enforce and ci run from 5.10 on)");
-	return -1;
+	s->data = (void *)elf;
+	s->data_sz = size;
+	return bpf_object__open_skeleton(s, NULL);
 }
 
-/* The programs, as built for this kernel: without bpf_loop (before 5.17) the
- * compat build (bpf/sw_compat.bpf.h), opened through the main skeleton, whose
- * maps, programs and global data it shares by name (checked at build time). */
+/* GC of the compat programs (no bpf_for_each_map_elem before 5.13): runs prog
+ * once per entry of map, ctx = { what, key } (keys of one or two u64), the
+ * keys read first: the sweep deletes entries, which would restart a walk. */
+int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what)
+{
+	size_t key_size = bpf_map__key_size(map), n = 0, max = bpf_map__max_entries(map);
+	uint64_t *keys = calloc(max, 2 * sizeof(uint64_t)), ctx[3], key[2], next[2];
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts), .ctx_in = ctx,
+					  .ctx_size_in = sizeof(ctx) };
+	void *prev = NULL;
+	int err = 0;
+
+	if (!keys || key_size > sizeof(key)) {
+		free(keys);
+		return -1;
+	}
+	while (n < max && !bpf_map__get_next_key(map, prev, next, key_size)) {
+		memcpy(key, next, key_size);
+		memcpy(&keys[2 * n++], next, key_size);
+		prev = key;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		ctx[0] = what;
+		ctx[1] = keys[2 * i];
+		ctx[2] = keys[2 * i + 1];
+		err = bpf_prog_test_run_opts(prog_fd, &opts);
+	}
+	free(keys);
+	return err;
+}
+
 static struct splicewatch_bpf *open_programs(bool compat)
 {
 	struct splicewatch_bpf *skel;
+	const void *elf;
+	size_t size;
 	int err;
 
 	if (!compat)
@@ -118,10 +150,9 @@ static struct splicewatch_bpf *open_programs(bool compat)
 	if (!skel)
 		return NULL;
 	err = splicewatch_bpf__create_skeleton(skel);
-	if (!err) {
-		skel->skeleton->data = splicewatch_compat_bpf__elf_bytes(&skel->skeleton->data_sz);
-		err = bpf_object__open_skeleton(skel->skeleton, NULL);
-	}
+	elf = splicewatch_compat_bpf__elf_bytes(&size);
+	if (!err)
+		err = sw_open_compat(skel->skeleton, elf, size);
 	if (err) {
 		splicewatch_bpf__destroy(skel);
 		errno = -err;
@@ -739,55 +770,25 @@ int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono)
 /* Forget holds whose pipe is gone (closed, its owner exited) and pipes that
  * stayed empty: the programs see drains, but a pipe's last close happens
  * where no tracepoint looks. */
-static int gc_entries(struct sw_session *s, struct bpf_map *map, uint64_t what);
-
 static void run_gc(struct sw_session *s)
 {
 	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
 	const volatile u64 *k = s->skel->bss->counters;
-	int err;
+	int fd = bpf_program__fd(s->skel->progs.sw_gc), err;
 
 	s->last_gc_ns = mono_ns();
 	if (!s->compat) {
-		err = bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.sw_gc), &opts);
+		err = bpf_prog_test_run_opts(fd, &opts);
 	} else {
 		/* The programs' own sweep, over the keys walked from here. */
-		err = gc_entries(s, s->skel->maps.pipes, SW_GC_PIPE);
+		err = sw_gc_by_key(fd, s->skel->maps.pipes, SW_GC_PIPE);
 		if (!err && k[SW_CNT_CHUNKS] > bpf_map__max_entries(s->skel->maps.chunks) / 2)
-			err = gc_entries(s, s->skel->maps.chunks, SW_GC_CHUNK);
+			err = sw_gc_by_key(fd, s->skel->maps.chunks, SW_GC_CHUNK);
 		if (!err && k[SW_CNT_MAPPING_TOMBS] > bpf_map__max_entries(s->skel->maps.mappings) / 2)
-			err = gc_entries(s, s->skel->maps.mappings, SW_GC_MAPPING);
+			err = sw_gc_by_key(fd, s->skel->maps.mappings, SW_GC_MAPPING);
 	}
 	if (err && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));
-}
-
-/* Runs sw_gc once per entry of map (keys of one or two u64), keys read first:
- * the sweep deletes entries, which would restart a walk in progress. */
-static int gc_entries(struct sw_session *s, struct bpf_map *map, uint64_t what)
-{
-	size_t key_size = bpf_map__key_size(map), n = 0, max = bpf_map__max_entries(map);
-	uint64_t *keys = calloc(max, 2 * sizeof(uint64_t)), ctx[3], key[2], next[2];
-	struct bpf_test_run_opts opts = { .sz = sizeof(opts), .ctx_in = ctx,
-					  .ctx_size_in = sizeof(ctx) };
-	int fd = bpf_program__fd(s->skel->progs.sw_gc), err = 0;
-	void *prev = NULL;
-
-	if (!keys || key_size > sizeof(key))
-		return free(keys), -1;
-	while (n < max && !bpf_map__get_next_key(map, prev, next, key_size)) {
-		memcpy(key, next, key_size);
-		memcpy(&keys[2 * n++], next, key_size);
-		prev = key;
-	}
-	for (size_t i = 0; i < n && !err; i++) {
-		ctx[0] = what;
-		ctx[1] = keys[2 * i];
-		ctx[2] = keys[2 * i + 1];
-		err = bpf_prog_test_run_opts(fd, &opts);
-	}
-	free(keys);
-	return err;
 }
 
 /* Benchmarks only (SPLICEWATCH_BENCH_TOGGLE=1): SIGUSR1 detaches the programs,

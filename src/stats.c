@@ -15,6 +15,7 @@
 #include "sw.h"
 #include "swstats.h"
 #include "stats.skel.h"
+#include "stats_compat.skel.h"
 
 struct st_session {
 	struct stats_bpf *skel;
@@ -22,6 +23,7 @@ struct st_session {
 	uint64_t start_ns;
 	int ncpus;
 	void *percpu;		/* scratch for one per-CPU value */
+	bool compat;		/* the programs built for 5.10-5.16 */
 };
 
 static const char *const op_names[SW_STAT__COUNT] = {
@@ -129,12 +131,37 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* As session.c's: the compat build without bpf_loop (before 5.17). */
+static struct stats_bpf *open_programs(bool compat)
+{
+	struct stats_bpf *skel;
+	const void *elf;
+	size_t size;
+	int err;
+
+	if (!compat)
+		return stats_bpf__open();
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return NULL;
+	err = stats_bpf__create_skeleton(skel);
+	elf = stats_compat_bpf__elf_bytes(&size);
+	if (!err)
+		err = sw_open_compat(skel->skeleton, elf, size);
+	if (err) {
+		stats_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
 struct st_session *st_session_open(void)
 {
 	struct st_session *s;
 	int err;
 
-	if (sw_check_environment() || sw_require_bpf_loop(NULL))
+	if (sw_check_environment())
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
 	s = calloc(1, sizeof(*s));
@@ -147,7 +174,8 @@ struct st_session *st_session_open(void)
 		goto fail;
 	}
 	s->percpu = calloc(s->ncpus, (sizeof(struct sw_stat_val) + 7) & ~7UL);
-	s->skel = stats_bpf__open();
+	s->compat = sw_kernel_has_bpf_loop(NULL) == 0;
+	s->skel = open_programs(s->compat);
 	if (!s->percpu || !s->skel) {
 		sw_err("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
@@ -368,10 +396,15 @@ out:
 static void run_gc(struct st_session *s)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int fd = bpf_program__fd(s->skel->progs.st_gc), err;
 
 	if (!s->skel->bss->stat_counters[SW_SC_HOLDS])
 		return;
-	if (bpf_prog_test_run_opts(bpf_program__fd(s->skel->progs.st_gc), &opts) && sw_verbose)
+	if (s->compat)
+		err = sw_gc_by_key(fd, s->skel->maps.hpipes, SW_GC_PIPE);
+	else
+		err = bpf_prog_test_run_opts(fd, &opts);
+	if (err && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));
 }
 

@@ -102,7 +102,10 @@ const char *sw_sharing_name(enum sw_sharing s);
 struct btf;
 bool sw_kernel_has_function(const struct btf *btf, const char *name);
 int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
-int sw_require_bpf_loop(const struct btf *btf);	/* says why and -1 if missing */
+struct bpf_object_skeleton;
+struct bpf_map;
+int sw_open_compat(struct bpf_object_skeleton *s, const void *elf, size_t size);
+int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
 /* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
