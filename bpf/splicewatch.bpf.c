@@ -769,6 +769,21 @@ __noinline int add_step(u64 pipe, u32 i)
 		return 1;
 	return add_cb(i, &c) ? 1 : 0;
 }
+
+/* Compat loops over up to 16384 steps run in blocks of STEP_BLOCK steps,
+ * each block a global function: the verifier walks a bounded loop one
+ * iteration at a time, so two levels of 128 cost it 256 iterations where one
+ * loop would cost up to 16384 (and it keeps one pending state per iteration,
+ * up to 8192). */
+#define STEP_BLOCK	128
+
+__noinline int add_block(u64 pipe, u32 first, u32 n)
+{
+	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
+		if (add_step(pipe, first + i))
+			return 1;
+	return 0;
+}
 #endif
 
 /* Who put a batch into the pipe: the running task, or the pending batch's. */
@@ -814,8 +829,8 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
 	}
 #ifdef SW_COMPAT
-	for (u32 i = 0; i < SW_PIPE_SEQ_BITS && i < n; i++)
-		if (add_step(pipe, i))
+	for (u32 b = 0; b < SW_PIPE_SEQ_BITS / STEP_BLOCK && b * STEP_BLOCK < n; b++)
+		if (add_block(pipe, b * STEP_BLOCK, n))
 			break;
 #else
 	bpf_loop(n, add_cb, &c, 0);
@@ -1247,6 +1262,14 @@ __noinline int seq_step(u64 pipe, u32 i)
 		return 1;
 	return seq_cb(i, &w) ? 1 : 0;
 }
+
+__noinline int seq_block(u64 pipe, u32 first, u32 n)
+{
+	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
+		if (seq_step(pipe, first + i))
+			return 1;
+	return 0;
+}
 #endif
 
 static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk_holder *h)
@@ -1273,8 +1296,8 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	c->hold_ts_ns = h->ts_ns;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
 #ifdef SW_COMPAT
-	for (u32 i = 0; i < SW_PIPE_SEQ_BITS && i < n; i++)
-		if (seq_step(h->pipe, i))
+	for (u32 b = 0; b < SW_PIPE_SEQ_BITS / STEP_BLOCK && b * STEP_BLOCK < n; b++)
+		if (seq_block(h->pipe, b * STEP_BLOCK, n))
 			break;
 #else
 	{
@@ -1328,8 +1351,7 @@ static long chunk_cb(u64 i, void *data)
 }
 
 #ifdef SW_COMPAT
-/* find_overlap's walk of n chunks for this thread's check context, as calls
- * of functions each verified once: chunk i ... */
+/* find_overlap's walk of n chunks for this thread's check context. */
 __noinline int chunk_step(u32 i)
 {
 	struct check_walk w = { .c = thread_value(&check_scratch) };
@@ -1339,13 +1361,9 @@ __noinline int chunk_step(u32 i)
 	return chunk_cb(i, &w) ? 1 : 0;
 }
 
-/* ... in blocks of 128: the verifier keeps one state per iteration pending,
- * and stops at 8192. */
-#define CHUNK_BLOCK	128
-
 __noinline int chunk_block(u32 first, u32 n)
 {
-	for (u32 i = 0; i < CHUNK_BLOCK && first + i < n; i++)
+	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
 		if (chunk_step(first + i))
 			return 1;
 	return 0;
@@ -1353,8 +1371,8 @@ __noinline int chunk_block(u32 first, u32 n)
 
 __noinline int overlap_chunks(u32 n)
 {
-	for (u32 b = 0; b < (MAX_WRITE_PAGES >> SW_CHUNK_SHIFT) / CHUNK_BLOCK; b++)
-		if (b * CHUNK_BLOCK >= n || chunk_block(b * CHUNK_BLOCK, n))
+	for (u32 b = 0; b < (MAX_WRITE_PAGES >> SW_CHUNK_SHIFT) / STEP_BLOCK; b++)
+		if (b * STEP_BLOCK >= n || chunk_block(b * STEP_BLOCK, n))
 			break;
 	return 0;
 }
