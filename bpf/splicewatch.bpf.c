@@ -703,6 +703,7 @@ static __always_inline void release_all(struct sw_pipe_state *ps)
 /* read_ring in one probe read where the kernel's layout allows: head, tail,
  * ring_size and bufs lie within RING_WINDOW bytes of pipe_inode_info on every
  * kernel we run on (about 90), and a sync reads them for every splice. */
+#ifndef SW_COMPAT
 #define RING_WINDOW	128
 
 struct ring_window {
@@ -713,10 +714,15 @@ static __always_inline u32 ring_window_u32(struct ring_window *rw, u32 off)
 {
 	return ((u32 *)rw->w)[(off / 4) % (RING_WINDOW / 4)];
 }
+#endif
 
-static __always_inline int read_ring_once(struct pipe_inode_info *pipe, struct pipe_ring *r,
-					  struct ring_window *rw)
+static __always_inline int read_ring_once(struct pipe_inode_info *pipe, struct pipe_ring *r)
 {
+#ifdef SW_COMPAT
+	/* The window's 128 bytes of stack would not fit the compat call chains. */
+	return read_ring(pipe, r);
+#else
+	struct ring_window window, *rw = &window;
 	u32 h = bpf_core_field_offset(struct pipe_inode_info, head),
 	    t = bpf_core_field_offset(struct pipe_inode_info, tail),
 	    z = bpf_core_field_offset(struct pipe_inode_info, ring_size),
@@ -738,6 +744,7 @@ static __always_inline int read_ring_once(struct pipe_inode_info *pipe, struct p
 		return -1;
 	r->mask = size - 1;
 	return 0;
+#endif
 }
 
 static __always_inline void pipe_state_reset(struct sw_pipe_state *ps, struct inode *inode,
@@ -1028,12 +1035,11 @@ static __always_inline bool tracking(void)
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
 	struct pipe_ring ring;
-	struct ring_window rw;
 	u64 p, pipe_addr = (u64)pipe;
 	struct sw_pipe_state *ps;
 	u32 n, from, slot;
 
-	if (read_ring_once(pipe, &ring, &rw))
+	if (read_ring_once(pipe, &ring))
 		return;
 	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
@@ -2509,6 +2515,20 @@ static __always_inline void note_truncate(s64 length)
 ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
 	    const struct path *path, loff_t length)
 
+/* Compat: a copy of the registers of the syscall check_unchecked checks (no
+ * trusted pointer to them before 5.15; 168 bytes the stack cannot spare),
+ * per thread. The frontend sizes it to 1 entry otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct pt_regs);
+} regs_scratch SEC(".maps");
+
+#ifdef SW_COMPAT
+static const struct pt_regs zero_regs = {};
+#endif
+
 /* A change syscall nr (as op) makes to file that its sys_enter run did not
  * check (redundant on: the kernel skipped it): checked here from the
  * syscall's registers, as sys_enter would have, and marked so no later hook
@@ -2516,16 +2536,17 @@ ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
 static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u32 deny_how)
 {
 #ifdef SW_COMPAT
-	struct pt_regs regs;	/* no trusted pointer to them before 5.15 */
+	struct pt_regs *regs;
 #endif
 
 	if (!tracking() || entry_checked(file, nr) ||
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
 #ifdef SW_COMPAT
-	if (bpf_probe_read_kernel(&regs, sizeof(regs), sw_current_regs()))
+	regs = thread_scratch(&regs_scratch, &zero_regs);
+	if (!regs || bpf_probe_read_kernel(regs, sizeof(*regs), sw_current_regs()))
 		return 0;
-	return check_write_to(&regs, nr, op, file, deny_how, true);
+	return check_write_to(regs, nr, op, file, deny_how, true);
 #else
 	return check_write_to(sw_current_regs(), nr, op, file, deny_how, true);
 #endif
@@ -2546,6 +2567,10 @@ ENTRY_HOOKS(vfs_fallocate, vfs_fallocate, check_file_change(file, SW_NR_fallocat
 	    struct file *file)
 ENTRY_HOOKS(do_ftruncate, do_ftruncate, check_file_change(file, SW_NR_ftruncate, SW_OP_FTRUNCATE),
 	    struct file *file)
+/* Kernels without do_ftruncate (5.10, 6.1): the syscall's body, given the fd. */
+ENTRY_HOOKS(do_sys_ftruncate, do_sys_ftruncate,
+	    check_file_change(fd_to_file(fd), SW_NR_ftruncate, SW_OP_FTRUNCATE),
+	    unsigned int fd)
 
 SEC("kretprobe/pipe_fcntl")
 int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
@@ -2622,10 +2647,27 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 			     BPF_CORE_READ(iter, count));
 }
 
-#ifdef SW_COMPAT	/* (iocb, iter) from 5.18 on */
-ENTRY_HOOKS(generic_perform_write, perform_write,
-	    check_buffered_write(file, pos, BPF_CORE_READ(i, count)),
-	    struct file *file, struct iov_iter *i, loff_t pos)
+#ifdef SW_COMPAT	/* (file, iter, pos) before 5.18 */
+SEC("fentry/generic_perform_write")
+int sw_fentry_perform_write(u64 *ctx)
+{
+	struct iov_iter *i;
+	u64 file;
+
+	/* The file as a plain number: the global functions it reaches take no
+	 * typed pointers. */
+	if (!bpf_probe_read_kernel(&file, sizeof(file), &ctx[0]) &&
+	    !bpf_probe_read_kernel(&i, sizeof(i), &ctx[1]))
+		check_buffered_write((struct file *)file, (s64)ctx[2], BPF_CORE_READ(i, count));
+	return 0;
+}
+
+SEC("kprobe/generic_perform_write")
+int BPF_KPROBE(sw_kprobe_perform_write, struct file *file, struct iov_iter *i, loff_t pos)
+{
+	check_buffered_write(file, pos, BPF_CORE_READ(i, count));
+	return 0;
+}
 #else
 ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)

@@ -24,7 +24,7 @@ static const char *const functions[] = {
 	"generic_perform_write", "iomap_file_buffered_write", "free_pipe_info",
 	"filemap_dirty_folio", "bpf_lsm_file_permission", "bpf_lsm_file_truncate",
 	"bpf_lsm_path_truncate", "do_tee", "do_splice", "__x64_sys_vmsplice", "pipe_fcntl", "vfs_truncate",
-	"vfs_fallocate", "do_ftruncate",
+	"vfs_fallocate", "do_ftruncate", "do_sys_ftruncate",
 };
 
 static const struct {
@@ -164,7 +164,8 @@ int cmd_features(int argc, char **argv)
 		printf("second hooks: %s%s\n", !btf_ok ? "no" : !redundant ? "off: not needed" :
 		       strcmp(backend, "tracepoint") ?
 		       "on: writes sys_enter did not check are checked in write_iter (deny: "
-		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate, "
+		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
+		       "(do_sys_ftruncate before it), "
 		       "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
 		       "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
 		       "(deny: file_permission checks a write both sys_enter runs missed)",

@@ -441,6 +441,8 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		{ skel->progs.sw_kprobe_vfs_fallocate, BACKEND_KPROBE, "vfs_fallocate" },
 		{ skel->progs.sw_fentry_do_ftruncate, BACKEND_FENTRY, "do_ftruncate" },
 		{ skel->progs.sw_kprobe_do_ftruncate, BACKEND_KPROBE, "do_ftruncate" },
+		{ skel->progs.sw_fentry_do_sys_ftruncate, BACKEND_FENTRY, "do_sys_ftruncate" },
+		{ skel->progs.sw_kprobe_do_sys_ftruncate, BACKEND_KPROBE, "do_sys_ftruncate" },
 		{ skel->progs.sw_kprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kretprobe_do_tee, BACKEND_KPROBE, "do_tee" },
 		{ skel->progs.sw_kprobe_do_splice, BACKEND_KPROBE, "do_splice" },
@@ -472,6 +474,11 @@ static void select_programs(struct splicewatch_bpf *skel, enum backend b, bool d
 		bpf_program__set_autoload(backup_progs[i].prog, redundant &&
 					  backup_progs[i].backend == b &&
 					  sw_kernel_has_function(btf, backup_progs[i].func));
+	/* ftruncate's body, only where it has no do_ftruncate to call. */
+	if (sw_kernel_has_function(btf, "do_ftruncate")) {
+		bpf_program__set_autoload(skel->progs.sw_fentry_do_sys_ftruncate, false);
+		bpf_program__set_autoload(skel->progs.sw_kprobe_do_sys_ftruncate, false);
+	}
 	for (size_t i = 0; i < sizeof(lsm_progs) / sizeof(lsm_progs[0]); i++)
 		bpf_program__set_autoload(lsm_progs[i].prog,
 					  deny && sw_kernel_has_function(btf, lsm_progs[i].hook));
@@ -562,7 +569,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	bpf_program__set_autoload(skel->progs.sw_io_uring_submit, compat &&
 				  sw_kernel_has_tracepoint(*btf, "io_uring_submit_sqe"));
 	if (!compat)
-		err = bpf_map__set_max_entries(skel->maps.uring_files, 1);
+		err = bpf_map__set_max_entries(skel->maps.uring_files, 1) ?:
+		      bpf_map__set_max_entries(skel->maps.regs_scratch, 1);
 	if (err)
 		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
