@@ -1446,16 +1446,8 @@ static long path_cb(u64 i, void *data)
 __noinline int path_step(u32 i)
 {
 	struct event_scratch *s = thread_value(&scratch);
-	struct sw_path_walk p;
-	long stop;
 
-	if (!s)
-		return 1;
-	p = s->walk;
-	p.buf = s->tmp;		/* stored, it reads back as a number */
-	stop = path_cb(i, &p);
-	s->walk = p;
-	return stop ? 1 : 0;
+	return s ? sw_path_resume(&s->walk, s->tmp, path_cb) : 1;
 }
 #endif
 

@@ -188,16 +188,8 @@ __noinline int path_step(u32 i)
 {
 	u32 zero = 0;
 	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-	struct sw_path_walk p;
-	long stop;
 
-	if (!s)
-		return 1;
-	p = s->walk;
-	p.buf = s->tmp;		/* stored, it reads back as a number */
-	stop = path_cb(i, &p);
-	s->walk = p;
-	return stop ? 1 : 0;
+	return s ? sw_path_resume(&s->walk, s->tmp, path_cb) : 1;
 }
 #endif
 

@@ -160,4 +160,21 @@ static __always_inline long sw_path_step(struct sw_path_walk *p, u32 mask, u32 f
 	return 0;
 }
 
+#ifdef SW_COMPAT
+/* step (the bpf_loop callback) on a walk whose state is kept in map memory
+ * between steps (compat programs, bpf/sw_compat.bpf.h): buf is where
+ * saved->buf pointed, stored pointers reading back as numbers. 1: stop. */
+static __always_inline int sw_path_resume(struct sw_path_walk *saved, char *buf,
+					  long (*step)(u64 i, void *data))
+{
+	struct sw_path_walk p = *saved;
+	long stop;
+
+	p.buf = buf;
+	stop = step(0, &p);
+	*saved = p;
+	return stop ? 1 : 0;
+}
+#endif
+
 #endif /* SW_PIPE_BPF_H */

@@ -5,7 +5,7 @@
 # compat programs) counts a known splice workload exactly and shows a hold.
 # Prints "ok NAME" / "not ok NAME: why".
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 kernel=${SW_VM_OLD_KERNEL:-5.10}
 WL=tests/build/stats_workload
 if [ ! -x "$WL" ] || [ tests/stats_workload.c -nt "$WL" ]; then
@@ -15,6 +15,7 @@ if ! out=$(bash tests/vm/kernels.sh fetch "$kernel" 2>&1); then
 	echo "not ok vm/$kernel/fetch: $(echo "$out" | tail -n1)"
 	exit 1
 fi
+# shellcheck disable=SC2016 # expanded by the guest's shell
 guest='
 /sw/splicewatch features; echo "features-rc=$?"
 /sw/splicewatch features --json | grep -o "\"programs\": *\"[a-z]*\""

@@ -14,7 +14,7 @@
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
 # Prints matrix.sh's "ok"/"not ok" lines (two matrices, one after the other).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 rc=0
 bash tests/vm/matrix.sh --kernels "6.1 6.12" --backends "tracepoint fentry kprobe" \
 	--suites "trace enforce deny ci" || rc=$?
