@@ -1817,6 +1817,23 @@ static __always_inline bool checked_syscall(long nr)
 	return false;
 }
 
+/* Compat: where a task's syscall registers sit from the bottom of its kernel
+ * stack, learnt from the frontend's first getppid at sys_enter (whose
+ * argument points there); until then the top of a 16 KiB stack (x86-64
+ * without KASAN). */
+u64 regs_offset;
+
+static __always_inline struct pt_regs *sw_current_regs(void)
+{
+#ifdef SW_COMPAT
+	void *stack = BPF_CORE_READ(sw_current_task(), stack);
+
+	return stack + (regs_offset ?: 4 * 4096 - sizeof(struct pt_regs));
+#else
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#endif
+}
+
 static __always_inline long current_syscall(void)
 {
 #ifdef SW_COMPAT
@@ -2029,8 +2046,16 @@ int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 	if (!tracking()) {
 		/* Start-up: the frontend calls getppid until the hooks see it. */
 		if (id == SW_NR_getppid && !counters[SW_CNT_LIVE_ENTER] &&
-		    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		    bpf_get_current_pid_tgid() >> 32 == self_tgid) {
+#ifdef SW_COMPAT
+			u64 at, stack = (u64)BPF_CORE_READ(sw_current_task(), stack);
+
+			/* The pointer as a number: no arithmetic on typed ones. */
+			if (!bpf_probe_read_kernel(&at, sizeof(at), &ctx[0]) && at > stack)
+				regs_offset = at - stack;
+#endif
 			counters[SW_CNT_LIVE_ENTER] = 1;
+		}
 		return 0;
 	}
 	if (test_drop & SW_DROP_ENTER)

@@ -9,7 +9,7 @@
  *     instant can miscount a buffer (a report is still checked against the
  *     live ring, so this costs a miss or a stale entry, never a false report);
  *   bpf_get_current_task_btf (5.11) and bpf_task_pt_regs (5.15): the task is
- *     read with probe reads, its registers found below its kernel stack;
+ *     read with probe reads, its registers found in its kernel stack;
  *   bpf_for_each_map_elem (5.13): the frontend walks the maps for GC;
  *   folios (5.16): a folio is read as its head page (mapping and index sit
  *     at the same place) and the page tracepoints stand for the folio ones.
@@ -54,16 +54,6 @@ static __always_inline struct task_struct *sw_current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* x86-64: pt_regs sit at the top of the task's kernel stack. */
-#define SW_THREAD_SIZE		(4096UL << 2)
-
-static __always_inline struct pt_regs *sw_current_regs(void)
-{
-	void *stack = BPF_CORE_READ(sw_current_task(), stack);
-
-	return (struct pt_regs *)(stack + SW_THREAD_SIZE) - 1;
-}
-
 #else /* 5.17 and later */
 
 #define sw_fetch_add(p, v)	__sync_fetch_and_add(p, v)
@@ -78,11 +68,6 @@ static __always_inline struct pt_regs *sw_current_regs(void)
 static __always_inline struct task_struct *sw_current_task(void)
 {
 	return bpf_get_current_task_btf();
-}
-
-static __always_inline struct pt_regs *sw_current_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 #endif /* SW_COMPAT */

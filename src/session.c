@@ -736,6 +736,9 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 		       HOOKS_LIVE_TIMEOUT_S);
 		goto fail;
 	}
+	if (s->compat && sw_verbose)
+		sw_info("compat programs: syscall registers %llu bytes into the kernel stack "
+			"(learnt at sys_enter)", (unsigned long long)s->skel->bss->regs_offset);
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), ringbuf_cb, s, NULL);
 	if (!s->rb) {
 		sw_err("cannot open the ring buffer: %s", strerror(errno));
