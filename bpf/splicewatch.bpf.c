@@ -777,20 +777,7 @@ __noinline int add_step(u64 pipe, u32 i)
 	return add_cb(i, &c) ? 1 : 0;
 }
 
-/* Compat loops over up to 16384 steps run in blocks of STEP_BLOCK steps,
- * each block a global function: the verifier walks a bounded loop one
- * iteration at a time, so two levels of 128 cost it 256 iterations where one
- * loop would cost up to 16384 (and it keeps one pending state per iteration,
- * up to 8192). */
-#define STEP_BLOCK	128
-
-__noinline int add_block(u64 pipe, u32 first, u32 n)
-{
-	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
-		if (add_step(pipe, first + i))
-			return 1;
-	return 0;
-}
+SW_STEP_BLOCKS(add_step)
 #endif
 
 /* Who put a batch into the pipe: the running task, or the pending batch's. */
@@ -836,9 +823,7 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
 	}
 #ifdef SW_COMPAT
-	for (u32 b = 0; b < SW_PIPE_SEQ_BITS / STEP_BLOCK && b * STEP_BLOCK < n; b++)
-		if (add_block(pipe, b * STEP_BLOCK, n))
-			break;
+	sw_steps(SW_PIPE_SEQ_BITS, n, add_step, pipe);
 #else
 	bpf_loop(n, add_cb, &c, 0);
 #endif
@@ -1269,13 +1254,7 @@ __noinline int seq_step(u64 pipe, u32 i)
 	return seq_cb(i, &w) ? 1 : 0;
 }
 
-__noinline int seq_block(u64 pipe, u32 first, u32 n)
-{
-	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
-		if (seq_step(pipe, first + i))
-			return 1;
-	return 0;
-}
+SW_STEP_BLOCKS(seq_step)
 #endif
 
 static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk_holder *h)
@@ -1302,9 +1281,7 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	c->hold_ts_ns = h->ts_ns;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
 #ifdef SW_COMPAT
-	for (u32 b = 0; b < SW_PIPE_SEQ_BITS / STEP_BLOCK && b * STEP_BLOCK < n; b++)
-		if (seq_block(h->pipe, b * STEP_BLOCK, n))
-			break;
+	sw_steps(SW_PIPE_SEQ_BITS, n, seq_step, h->pipe);
 #else
 	{
 		struct check_walk w = { .c = c, .ps = ps };
@@ -1357,29 +1334,24 @@ static long chunk_cb(u64 i, void *data)
 }
 
 #ifdef SW_COMPAT
-/* find_overlap's walk of n chunks for this thread's check context. */
-__noinline int chunk_step(u32 i)
+/* find_overlap's walk of this thread's check context, from its first chunk.
+ * The step checks that chunk against the context: clang passes nothing for an
+ * argument the callee ignores, and the verifier refuses such a call. */
+__noinline int chunk_step(u64 first_chunk, u32 i)
 {
 	struct check_walk w = { .c = thread_value(&check_scratch) };
 
-	if (!w.c)
+	if (!w.c || w.c->first_chunk != first_chunk)
 		return 1;
 	return chunk_cb(i, &w) ? 1 : 0;
 }
 
-__noinline int chunk_block(u32 first, u32 n)
-{
-	for (u32 i = 0; i < STEP_BLOCK && first + i < n; i++)
-		if (chunk_step(first + i))
-			return 1;
-	return 0;
-}
+SW_STEP_BLOCKS(chunk_step)
 
-__noinline int overlap_chunks(u32 n)
+/* The walk itself global too: find_overlap is inlined at every check. */
+__noinline int overlap_chunks(u64 first_chunk, u32 n)
 {
-	for (u32 b = 0; b < (MAX_WRITE_PAGES >> SW_CHUNK_SHIFT) / STEP_BLOCK; b++)
-		if (b * STEP_BLOCK >= n || chunk_block(b * STEP_BLOCK, n))
-			break;
+	sw_steps(MAX_WRITE_PAGES >> SW_CHUNK_SHIFT, n, chunk_step, first_chunk);
 	return 0;
 }
 #endif
@@ -1425,7 +1397,7 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	w.c->wstart = pos;
 	w.c->wend = pos + len;
 #ifdef SW_COMPAT
-	overlap_chunks(n);
+	overlap_chunks(w.c->first_chunk, n);
 #else
 	bpf_loop(n, chunk_cb, &w, 0);
 #endif

@@ -40,6 +40,33 @@
 				break;						\
 	} while (0)
 
+/* Long walks (up to 16384 steps) run in blocks of SW_STEP_BLOCK steps, each
+ * block a global function: the verifier walks a bounded loop one iteration at
+ * a time, so two levels of 128 cost it 256 iterations where one loop would
+ * cost up to 16384 (and it keeps one pending state per iteration, up to 8192).
+ * SW_STEP_BLOCKS(step) defines the block function of step(u64 arg, u32 i), a
+ * global function that returns non-zero to stop; sw_steps runs the walk. */
+#define SW_STEP_BLOCK	128
+
+#define SW_STEP_BLOCKS(step)							\
+__noinline int step##_block(u64 arg, u32 first, u32 n)				\
+{										\
+	for (u32 i = 0; i < SW_STEP_BLOCK && first + i < n; i++)		\
+		if (step(arg, first + i))					\
+			return 1;						\
+	return 0;								\
+}
+
+/* step(arg, i) for i in [0, n), n at most max, until it returns non-zero. */
+#define sw_steps(max, n, step, arg)						\
+	do {									\
+		u32 __n = (n);							\
+		for (u32 __b = 0; __b < (max) / SW_STEP_BLOCK &&		\
+				  __b * SW_STEP_BLOCK < __n; __b++)		\
+			if (step##_block(arg, __b * SW_STEP_BLOCK, __n))	\
+				break;						\
+	} while (0)
+
 /* A folio is its head page before 5.16. */
 struct page___folio {
 	struct address_space *mapping;
