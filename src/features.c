@@ -165,7 +165,7 @@ int cmd_features(int argc, char **argv)
 		       strcmp(backend, "tracepoint") ?
 		       "on: writes sys_enter did not check are checked in write_iter (deny: "
 		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
-		       "(do_sys_ftruncate before it), "
+		       "(do_sys_ftruncate where there is none), "
 		       "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
 		       "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
 		       "(deny: file_permission checks a write both sys_enter runs missed)",
