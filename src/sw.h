@@ -85,6 +85,9 @@ const char *sw_load_hint(int err);
 #include <stdarg.h>
 #include <bpf/libbpf.h>
 int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
+/* SPLICEWATCH_VERIFIER_STATS=1: the verifier's instruction count per program. */
+void sw_verifier_stats_request(struct bpf_object *obj);
+void sw_verifier_stats_print(struct bpf_object *obj);
 void sw_config_defaults(struct sw_config *cfg);
 /* Options every watching sub-command shares; returns 1 if handled, -1 on a bad value. */
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
