@@ -149,40 +149,6 @@ static void ci_usage(FILE *f)
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static size_t comm_len(const char *c)
-{
-	return strnlen(c, SW_TASK_COMM_LEN);
-}
-
-/* Printable bytes for the summary: control characters as \xNN. */
-static void put_printable(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
-static int op_from_name(const char *name)
-{
-	for (int op = 1; op < SW_OP__COUNT; op++)
-		if (!strcmp(name, sw_op_name(op)))
-			return op;
-	return -1;
-}
-
 /* ---- baseline ------------------------------------------------------------- */
 
 static bool pattern_ok(const char *p)
@@ -241,7 +207,7 @@ static int load_baseline(struct ci *c, const char *file)
 			       !fields[0][0] ? "COMM" : !fields[1][0] ? "OP" : "PATH");
 			goto out;
 		}
-		if (strcmp(fields[1], "*") && op_from_name(fields[1]) < 0) {
+		if (strcmp(fields[1], "*") && sw_op_from_name(fields[1]) < 0) {
 			sw_err("%s:%u: unknown op '%s' (write, pwrite64, writev, pwritev, pwritev2, "
 			       "copy_file_range, splice, sendfile, fallocate, truncate, ftruncate, "
 			       "mmap or *)", file, lineno, fields[1]);
@@ -259,7 +225,7 @@ static int load_baseline(struct ci *c, const char *file)
 		r += c->n_rules;
 		r->comm = strdup(fields[0]);
 		r->path = strdup(fields[2]);
-		r->op = strcmp(fields[1], "*") ? op_from_name(fields[1]) : -1;
+		r->op = strcmp(fields[1], "*") ? sw_op_from_name(fields[1]) : -1;
 		if (!r->comm || !r->path) {
 			free(r->comm);
 			free(r->path);
@@ -356,8 +322,8 @@ static int on_event(void *ctx, const struct sw_event *ev, size_t len)
 	if (ev->type != SW_EV_UNSAFE_WRITE || sizeof(*ev) + ev->path_len > len)
 		return 0;
 	c->received++;
-	memcpy(comm, ev->comm, comm_len(ev->comm));
-	comm[comm_len(ev->comm)] = 0;
+	memcpy(comm, ev->comm, sw_comm_len(ev->comm));
+	comm[sw_comm_len(ev->comm)] = 0;
 	sw_event_path(ev, path, sizeof(path));
 	h = group_hash(comm, ev->op, path) % CI_HASH_BUCKETS;
 	for (g = c->buckets[h]; g; g = g->next)
@@ -431,7 +397,7 @@ static bool child_done(void *ctx)
 
 static bool deadline_done(void *ctx)
 {
-	return now_ns(CLOCK_MONOTONIC) >= *(uint64_t *)ctx;
+	return sw_mono_ns() >= *(uint64_t *)ctx;
 }
 
 static void on_stop_signal(int sig, siginfo_t *si, void *uc)
@@ -757,7 +723,7 @@ static void group_details(FILE *f, const struct ci_group *g)
 		 wlen,
 		 (long long)ev->held_offset, (unsigned long long)ev->held_len,
 		 (unsigned long long)ev->pipe_ino, ev->splicer_pid,
-		 (int)comm_len(ev->splicer_comm), ev->splicer_comm, ev->held_ns / 1e6,
+		 (int)sw_comm_len(ev->splicer_comm), ev->splicer_comm, ev->held_ns / 1e6,
 		 sw_action_name(ev->action));
 	xml_put(f, buf, false);
 	fputs("path: ", f);
@@ -859,9 +825,9 @@ static void summary(const struct ci *c, const struct ci_result *r)
 
 		fprintf(f, "  %8llu  %-8s  %-15s  ", (unsigned long long)g->count,
 			g->baselined ? "baseline" : "NEW", sw_op_name(g->op));
-		put_printable(f, g->comm);
+		sw_put_printable(f, g->comm, SIZE_MAX);
 		fprintf(f, "%*s  ", (int)(16 - strlen(g->comm)), "");
-		put_printable(f, g->path[0] ? g->path : "(unknown file)");
+		sw_put_printable(f, g->path[0] ? g->path : "(unknown file)", SIZE_MAX);
 		if (killed)
 			fprintf(f, "  [%llu killed]", (unsigned long long)killed);
 		fputc('\n', f);
@@ -1004,7 +970,7 @@ int cmd_ci(int argc, char **argv)
 		sw_info("ci: watching COMMAND's process tree (backend: %s%s)",
 			sw_session_backend(s), c.enforce ? ", enforcing: unsafe writers are killed" : "");
 
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = sw_mono_ns();
 	rc = start_child(&c, s);
 	if (rc == SW_EXIT_USAGE)
 		goto out;	/* COMMAND never ran */
@@ -1027,12 +993,12 @@ int cmd_ci(int argc, char **argv)
 	}
 	/* COMMAND's events are in the ring buffer before it exits: one short poll
 	 * and a drain pick up the last ones. */
-	deadline = now_ns(CLOCK_MONOTONIC) + 50 * 1000000ULL;
+	deadline = sw_mono_ns() + 50 * 1000000ULL;
 	sw_stop = 0;
 	sw_session_run(s, on_event, &c, deadline_done, &deadline);
 	sw_session_drain(s);
 	sw_session_counters(s, &res.cnt);
-	res.duration_s = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	res.duration_s = (sw_mono_ns() - t0) / 1e9;
 
 	if (rc) {	/* could not exec */
 		res.command_status = rc;

@@ -32,8 +32,6 @@ struct sw_session {
 	bool compat;		/* the programs built for 5.10-5.16 */
 };
 
-int sw_verbose;
-
 /* libbpf's messages: warnings and info with -v, debug with -vv. */
 int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -52,14 +50,6 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->max_holds = 262144;
 	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int64_t realtime_offset(void)
@@ -625,13 +615,13 @@ static int parse_backend(const char *name, enum backend *b)
 static int wait_hooks_live(struct sw_session *s)
 {
 	const volatile u64 *k = s->skel->bss->counters;
-	uint64_t start = mono_ns();
+	uint64_t start = sw_mono_ns();
 	bool told = false;
 
 	while (!k[SW_CNT_LIVE_ENTER] || !k[SW_CNT_LIVE_EXIT]) {
-		if (mono_ns() - start > HOOKS_LIVE_TIMEOUT_S * 1000000000ULL)
+		if (sw_mono_ns() - start > HOOKS_LIVE_TIMEOUT_S * 1000000000ULL)
 			return -1;
-		if (!told && mono_ns() - start > 1000000000ULL) {
+		if (!told && sw_mono_ns() - start > 1000000000ULL) {
 			sw_info("waiting for the kernel to start running the programs...");
 			told = true;
 		}
@@ -639,7 +629,7 @@ static int wait_hooks_live(struct sw_session *s)
 		usleep(5000);
 	}
 	if (sw_verbose)
-		sw_info("hooks live after %.1f ms", (mono_ns() - start) / 1e6);
+		sw_info("hooks live after %.1f ms", (sw_mono_ns() - start) / 1e6);
 	return 0;
 }
 
@@ -789,7 +779,7 @@ static void run_gc(struct sw_session *s)
 	const volatile u64 *k = s->skel->bss->counters;
 	int fd = bpf_program__fd(s->skel->progs.sw_gc), err;
 
-	s->last_gc_ns = mono_ns();
+	s->last_gc_ns = sw_mono_ns();
 	if (!s->compat) {
 		err = bpf_prog_test_run_opts(fd, &opts);
 	} else {
@@ -873,7 +863,7 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 		if (err > 0)
 			fflush(NULL);
 		err = 0;
-		if (mono_ns() - s->last_gc_ns > GC_INTERVAL_NS)
+		if (sw_mono_ns() - s->last_gc_ns > GC_INTERVAL_NS)
 			run_gc(s);
 	}
 	/* Stop producing before the last drain, so every event detected is

@@ -26,46 +26,6 @@ struct st_session {
 	bool compat;		/* the programs built for 5.10-5.16 */
 };
 
-static const char *const op_names[SW_STAT__COUNT] = {
-	[SW_STAT_SPLICE_FILE_PIPE] = "splice_file_to_pipe",
-	[SW_STAT_SPLICE_PIPE_FILE] = "splice_pipe_to_file",
-	[SW_STAT_SPLICE_PIPE_SOCK] = "splice_pipe_to_socket",
-	[SW_STAT_SPLICE_SOCK_PIPE] = "splice_socket_to_pipe",
-	[SW_STAT_SPLICE_PIPE_PIPE] = "splice_pipe_to_pipe",
-	[SW_STAT_SPLICE_OTHER] = "splice_other",
-	[SW_STAT_SENDFILE] = "sendfile",
-	[SW_STAT_TEE] = "tee",
-	[SW_STAT_VMSPLICE] = "vmsplice",
-	[SW_STAT_COPY_FILE_RANGE] = "copy_file_range",
-};
-
-static const char *const cfr_names[SW_CFR__COUNT] = {
-	[SW_CFR_SAME_FS] = "same_fs",
-	[SW_CFR_CROSS_FS] = "cross_fs",
-	[SW_CFR_FALLBACK] = "fallback",
-	[SW_CFR_ERROR] = "error",
-};
-
-const char *st_op_name(uint32_t op)
-{
-	return op < SW_STAT__COUNT ? op_names[op] : "unknown";
-}
-
-const char *st_cfr_name(uint32_t r)
-{
-	return r < SW_CFR__COUNT ? cfr_names[r] : "unknown";
-}
-
-const char *st_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case SW_FK_FILE: return "file";
-	case SW_FK_PIPE: return "pipe";
-	case SW_FK_SOCK: return "socket";
-	}
-	return "none";
-}
-
 /* ---- options ------------------------------------------------------------- */
 
 void st_opts_defaults(struct st_opts *o, double interval)
@@ -122,14 +82,6 @@ int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *ar
 }
 
 /* ---- the counting session ------------------------------------------------ */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* As session.c's: the compat build without bpf_loop (before 5.17). */
 static struct stats_bpf *open_programs(bool compat)
@@ -194,7 +146,7 @@ struct st_session *st_session_open(void)
 		sw_err("cannot attach the BPF programs: %s", sw_load_hint(-err));
 		goto fail;
 	}
-	s->start_ns = mono_ns();
+	s->start_ns = sw_mono_ns();
 	return s;
 fail:
 	st_session_close(s);
@@ -241,7 +193,7 @@ static void file_name(struct st_session *s, uint32_t kind, uint32_t dev, uint64_
 		snprintf(buf, len, "%s%s", info.flags & SW_FILEF_TRUNCATED ? "..." : "", info.path);
 		return;
 	}
-	snprintf(buf, len, "[%u:%u]:%llu", dev >> 20, dev & 0xfffff, (unsigned long long)ino);
+	snprintf(buf, len, "[%u:%u]:%llu", sw_kdev_major(dev), sw_kdev_minor(dev), (unsigned long long)ino);
 }
 
 static int read_rows(struct st_session *s, struct st_snap *snap)
@@ -418,7 +370,7 @@ int st_collect(struct st_session *s, struct st_snap *snap)
 	memset(snap, 0, sizeof(*snap));
 	pthread_mutex_lock(&s->lock);
 	run_gc(s);
-	snap->mono_ns = mono_ns();
+	snap->mono_ns = sw_mono_ns();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	snap->real_ns = rt.tv_sec * 1000000000LL + rt.tv_nsec;
 	snap->elapsed_s = (snap->mono_ns - s->start_ns) / 1e9;
@@ -604,8 +556,8 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 			break;
 		if (o->count && ++n >= o->count)
 			break;
-		if (mono_ns() > next + (uint64_t)(o->interval * 1e9))
-			next = mono_ns();	/* fell behind (suspend, slow terminal) */
+		if (sw_mono_ns() > next + (uint64_t)(o->interval * 1e9))
+			next = sw_mono_ns();	/* fell behind (suspend, slow terminal) */
 	}
 	st_prom_stop(prom);
 	st_session_close(s);
@@ -712,7 +664,7 @@ static void json_counts(struct json *j, uint32_t op, const struct sw_stat_val *v
 	if (op == SW_STAT_COPY_FILE_RANGE) {
 		json_obj_begin(j, "copy_file_range");
 		for (int k = 0; k < SW_CFR__COUNT; k++)
-			json_u64(j, cfr_names[k], v->cfr[k]);
+			json_u64(j, st_cfr_name(k), v->cfr[k]);
 		json_obj_end(j);
 	}
 }
@@ -750,7 +702,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 		if (!tot[op].v.calls)
 			continue;
 		json_obj_begin(&j, NULL);
-		json_str(&j, "op", op_names[op]);
+		json_str(&j, "op", st_op_name(op));
 		json_counts(&j, op, &tot[op].v);
 		json_hist(&j, "latency_hist", tot[op].h.slots);
 		json_obj_end(&j);
@@ -762,11 +714,11 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 
 		json_obj_begin(&j, NULL);
 		json_u64(&j, "pid", r->key.tgid);
-		json_strn(&j, "comm", r->key.comm, strnlen(r->key.comm, SW_TASK_COMM_LEN));
+		json_strn(&j, "comm", r->key.comm, sw_comm_len(r->key.comm));
 		json_str(&j, "op", st_op_name(r->key.op));
 		json_str(&j, "file", r->file);
 		json_str(&j, "file_kind", st_kind_name(r->key.kind));
-		snprintf(tbuf, sizeof(tbuf), "%u:%u", r->key.dev >> 20, r->key.dev & 0xfffff);
+		snprintf(tbuf, sizeof(tbuf), "%u:%u", sw_kdev_major(r->key.dev), sw_kdev_minor(r->key.dev));
 		json_str(&j, "dev", tbuf);
 		json_u64(&j, "ino", r->key.ino);
 		json_counts(&j, r->key.op, &r->v);
@@ -780,7 +732,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 
 		json_obj_begin(&j, NULL);
 		json_str(&j, "file", h->file);
-		snprintf(tbuf, sizeof(tbuf), "%u:%u", h->dev >> 20, h->dev & 0xfffff);
+		snprintf(tbuf, sizeof(tbuf), "%u:%u", sw_kdev_major(h->dev), sw_kdev_minor(h->dev));
 		json_str(&j, "dev", tbuf);
 		json_u64(&j, "ino", h->ino);
 		json_u64(&j, "pages", h->pages);
@@ -819,7 +771,7 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 			continue;
 		st_fmt_ns(a, sizeof(a), (double)v->lat_ns / v->calls);
 		st_fmt_ns(b, sizeof(b), v->lat_max_ns);
-		fprintf(f, "%-22s %10llu %14llu %8llu %9s %9s %14llu %14llu\n", op_names[op],
+		fprintf(f, "%-22s %10llu %14llu %8llu %9s %9s %14llu %14llu\n", st_op_name(op),
 			(unsigned long long)v->calls, (unsigned long long)v->bytes,
 			(unsigned long long)v->errors, a, b,
 			(unsigned long long)v->pagecache_bytes, (unsigned long long)v->anon_bytes);
@@ -864,7 +816,7 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 	for (int op = 0; op < SW_STAT__COUNT; op++) {
 		if (!tot[op].v.calls)
 			continue;
-		fprintf(f, "\n%s latency:\n", op_names[op]);
+		fprintf(f, "\n%s latency:\n", st_op_name(op));
 		st_print_hist(f, tot[op].h.slots);
 	}
 	if (snap->counters[SW_SC_ROWS_DROPPED] || snap->counters[SW_SC_HOLDS_DROPPED] ||
@@ -903,11 +855,7 @@ static int stats_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	}
 	free(rows);
 	c->printed++;
-	if (fflush(stdout) || ferror(stdout)) {
-		sw_err("writing the output failed: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sw_flush_output(stdout);
 }
 
 int cmd_stats(int argc, char **argv)

@@ -8,13 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "splicewatch.h"
+#include "common.h"
 #include "json.h"
-
-#define SW_EXIT_USAGE	2
-
-extern int sw_verbose;
-extern volatile sig_atomic_t sw_stop;	/* set by SIGINT/SIGTERM */
-extern volatile sig_atomic_t sw_stop_signal;
+#include "names.h"
 
 /* Sub-commands: argv[0] is the sub-command name. */
 int cmd_trace(int argc, char **argv);
@@ -24,15 +20,6 @@ int cmd_features(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 
-void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Command-line errors every sub-command CMD answers alike; both return -1. */
-int sw_unknown_option(const char *cmd);	/* getopt said why: point to --help */
-int sw_no_operands(const char *cmd, int argc, char **argv);	/* -1 if any is left */
-int sw_install_stop_handlers(void);
-bool parse_u64(const char *s, uint64_t *out);
-int parse_signal(const char *name);
-const char *signal_name(int sig);
 
 /* ---- the watch session: programs loaded, attached, ring buffer open ---- */
 
@@ -161,8 +148,6 @@ struct sw_output {
 	uint64_t last_untracked_warn_ns;
 };
 
-const char *sw_op_name(uint32_t op);
-const char *sw_action_name(uint32_t action);
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 /* trace and enforce: a filter or session option, else unknown (said, -1). */

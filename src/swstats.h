@@ -102,9 +102,6 @@ struct st_row *st_sorted_rows(const struct st_snap *snap, enum st_sort sort);
 /* Sums rows into per-op totals: tot[SW_STAT__COUNT]. */
 void st_totals(const struct st_snap *snap, struct st_total *tot);
 
-const char *st_op_name(uint32_t op);
-const char *st_cfr_name(uint32_t r);
-const char *st_kind_name(uint32_t kind);
 /* Latency histogram as text, like bcc's print_log2_hist. */
 void st_print_hist(FILE *f, const u64 *slots);
 uint64_t st_hist_lo(int slot);

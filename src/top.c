@@ -138,10 +138,8 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	}
 	free(rows);
 	c->printed++;
-	if (fflush(f) || ferror(f)) {
-		sw_err("writing the output failed: %s", strerror(errno));
+	if (sw_flush_output(f))
 		return -1;
-	}
 	/* Keep this snapshot's rows for the next interval's rates. */
 	prev_copy = realloc(c->prev, (snap->nrows ? snap->nrows : 1) * sizeof(*prev_copy));
 	if (!prev_copy)

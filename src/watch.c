@@ -47,18 +47,6 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 	return 0;
 }
 
-FILE *sw_open_output(const char *path)
-{
-	FILE *f;
-
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "we");
-	if (!f)
-		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
-	return f;
-}
-
 int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
 {
 	struct sw_session *s;
@@ -74,10 +62,8 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 	out->session = s;
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
-	if (fflush(out->f) || ferror(out->f)) {
-		sw_err("writing the output failed: %s", strerror(errno));
+	if (sw_flush_output(out->f))
 		err = -1;
-	}
 	sw_print_summary(stderr, s, out->printed);
 	sw_session_close(s);
 	return err ? 1 : 0;

@@ -38,7 +38,6 @@ enum {
 	"  -C, --cgroup PATH    only writes from this cgroup v2 directory\n"	\
 	"  -P, --path PREFIX    only writes to files under this absolute path\n"
 
-FILE *sw_open_output(const char *path);
 int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what);
 
 #endif
