@@ -14,6 +14,8 @@
 #include <bpf/libbpf.h>
 #include "sw.h"
 #include "swstats.h"
+#include "kernel.h"
+#include "load.h"
 #include "stats.skel.h"
 #include "stats_compat.skel.h"
 
@@ -83,30 +85,7 @@ int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *ar
 
 /* ---- the counting session ------------------------------------------------ */
 
-/* As session.c's: the compat build without bpf_loop (before 5.17). */
-static struct stats_bpf *open_programs(bool compat)
-{
-	struct stats_bpf *skel;
-	const void *elf;
-	size_t size;
-	int err;
-
-	if (!compat)
-		return stats_bpf__open();
-	skel = calloc(1, sizeof(*skel));
-	if (!skel)
-		return NULL;
-	err = stats_bpf__create_skeleton(skel);
-	elf = stats_compat_bpf__elf_bytes(&size);
-	if (!err)
-		err = sw_open_compat(skel->skeleton, elf, size);
-	if (err) {
-		stats_bpf__destroy(skel);
-		errno = -err;
-		return NULL;
-	}
-	return skel;
-}
+SW_DEFINE_OPEN_PROGRAMS(open_programs, stats_bpf, stats_compat_bpf)
 
 struct st_session *st_session_open(void)
 {

@@ -65,55 +65,12 @@ struct sw_counters {
 	uint64_t backup_checks;
 };
 
-/* Root and BTF: one clear message and -1 when the machine cannot run us. */
-int sw_check_environment(void);
-/* Why a BPF load or attach failed, in words (err is a positive errno). */
-const char *sw_load_hint(int err);
-#include <stdarg.h>
-#include <bpf/libbpf.h>
-int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
-/* SPLICEWATCH_VERIFIER_STATS=1: the verifier's instruction count per program. */
-void sw_verifier_stats_request(struct bpf_object *obj);
-void sw_verifier_stats_print(struct bpf_object *obj);
 void sw_config_defaults(struct sw_config *cfg);
 /* Options every watching sub-command shares; returns 1 if handled, -1 on a bad value. */
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
 struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
-bool sw_lsm_bpf_active(void);
-/* Does splice(file -> pipe) share page-cache pages (shareprobe.c)? */
-enum sw_sharing { SW_SHARING_UNKNOWN, SW_SHARING_SHARED, SW_SHARING_COPIED };
-/* Probes a scratch file in dir (NULL: a memfd, i.e. tmpfs). */
-enum sw_sharing sw_probe_sharing(const char *dir);
-const char *sw_sharing_name(enum sw_sharing s);
-#define SW_SHARING_DISK_DIR "/var/tmp"
-
-struct btf;
-bool sw_kernel_has_function(const struct btf *btf, const char *name);
-int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
-struct bpf_object_skeleton;
-struct bpf_map;
-int sw_open_compat(struct bpf_object_skeleton *s, const void *elf, size_t size);
-int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
-bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
-bool sw_fentry_loads(const struct btf *btf);	/* needs root; false otherwise */
-/* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
- * Their BPF programs then run preemptible and the kernel can skip them. */
-bool sw_syscall_tp_faultable(const struct btf *btf);
-/* The preemption model: "none", "voluntary", "full", "lazy", "rt", "none or
- * voluntary", or NULL when unknown; *source says where it was read. */
-const char *sw_preempt_model(const char **source);
-/* Does that model preempt kernel code (full, lazy, rt; unknown: assume so)? */
-bool sw_preempts_kernel_code(const char *model);
-/* Can the kernel skip syscall tracepoint programs here? Faultable, and a
- * preemption model that preempts kernel code. */
-bool sw_syscall_runs_skippable(const struct btf *btf);
-/* Second sources on: SPLICEWATCH_REDUNDANT (0 or 1) if set, else skippable
- * (syscall hook runs can be skipped). fentry and kprobe back the syscall hooks
- * up with kernel functions (write marks, hold-learning hooks), the tracepoint
- * backend with a twin of each syscall hook. */
-bool sw_redundant_wanted(bool skippable, bool *forced);
 bool sw_session_redundant(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
@@ -122,9 +79,6 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 /* Drains what is left in the ring buffer. */
 void sw_session_drain(struct sw_session *s);
 void sw_session_counters(struct sw_session *s, struct sw_counters *c);
-/* Runs of obj's programs the kernel skipped (recursion_misses), all told. */
-struct bpf_object;
-uint64_t sw_skipped_runs(const struct bpf_object *obj);
 int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono_ns);
 void sw_session_close(struct sw_session *s);
 

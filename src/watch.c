@@ -4,6 +4,7 @@
 #include <string.h>
 #include "sw.h"
 #include "watch.h"
+#include "hooks.h"
 
 int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
 		    const char *arg)
@@ -17,6 +18,7 @@ int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg,
 
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 {
+	enum sw_backend b;
 	uint64_t v;
 
 	switch (opt) {
@@ -36,8 +38,7 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 		cfg->ringbuf_kib = v;
 		return 1;
 	case OPT_BACKEND:
-		if (strcmp(arg, "auto") && strcmp(arg, "fentry") && strcmp(arg, "kprobe") &&
-		    strcmp(arg, "tracepoint")) {
+		if (strcmp(arg, "auto") && sw_backend_parse(arg, &b)) {
 			sw_err("--backend: '%s' is not one of auto, fentry, kprobe, tracepoint", arg);
 			return -1;
 		}
