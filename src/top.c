@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sw.h"
-#include "swstats.h"
+#include "stats_loop.h"
 
 static void top_usage(FILE *f)
 {
@@ -45,12 +45,6 @@ struct top_ctx {
 	size_t nprev;
 	uint64_t prev_ns;
 };
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(&((const struct st_row *)a)->key, &((const struct st_row *)b)->key,
-		      sizeof(struct sw_stat_key));
-}
 
 static const char *sort_name(enum st_sort s)
 {
@@ -118,7 +112,7 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 		uint64_t dcalls = r->v.calls, dbytes = r->v.bytes, into;
 		char rate[24], zc[8];
 
-		p = c->nprev ? bsearch(r, c->prev, c->nprev, sizeof(*r), key_cmp) : NULL;
+		p = c->nprev ? bsearch(r, c->prev, c->nprev, sizeof(*r), st_row_key_cmp) : NULL;
 		if (p) {
 			dcalls -= p->v.calls;
 			dbytes -= p->v.bytes;

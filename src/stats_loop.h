@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What stats and top share above the counting session (stats_loop.c). */
+#ifndef SW_STATS_LOOP_H
+#define SW_STATS_LOOP_H
+
+#include "stats_core.h"
+
+struct st_opts {
+	double interval;	/* seconds */
+	uint64_t count;		/* 0: until stopped */
+	bool json;
+	const char *prom_addr;	/* ADDR:PORT or NULL */
+	uint32_t prom_top;	/* comms and files with their own label value */
+	uint64_t rows;		/* 0: all */
+	enum st_sort sort;
+};
+
+/* Options stats and top share (values outside the char range). */
+enum {
+	ST_OPT_COUNT = 0x300,
+	ST_OPT_PROM,
+	ST_OPT_PROM_TOP,
+	ST_OPT_SORT,
+};
+
+#define ST_COMMON_LONGOPTS						\
+	{ "rows", required_argument, NULL, 'n' },			\
+	{ "interval", required_argument, NULL, 'i' },			\
+	{ "count", required_argument, NULL, ST_OPT_COUNT },		\
+	{ "prometheus", required_argument, NULL, ST_OPT_PROM },	\
+	{ "prometheus-top", required_argument, NULL, ST_OPT_PROM_TOP },	\
+	{ "help", no_argument, NULL, 'h' }
+
+#define ST_COMMON_HELP							\
+	"  -i, --interval SECS  seconds between snapshots (default %s; decimals allowed)\n" \
+	"      --count N        exit after N snapshots (default: run until SIGINT/SIGTERM)\n" \
+	"      --prometheus ADDR:PORT\n"					\
+	"                       also serve the counters at http://ADDR:PORT/metrics in\n" \
+	"                       Prometheus text format; listens on ADDR only (IPv6:\n" \
+	"                       [ADDR]:PORT; PORT 0 picks a free port and reports it)\n" \
+	"      --prometheus-top N\n"						\
+	"                       comms (and files) with their own label value, the\n" \
+	"                       busiest by bytes; the rest are summed as \"other\"\n" \
+	"                       (default 10)\n"
+
+void st_opts_defaults(struct st_opts *o, double interval);
+/* An option of CMD ("stats", "top") that both share (also getopt's '?'):
+ * returns 1 if handled, -1 after saying what is wrong, 0 if not shared. */
+int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg);
+
+/* Runs the snapshot loop shared by stats and top: fn is called per snapshot
+ * (final: the last one, after SIGINT/SIGTERM). */
+typedef int (*st_snap_fn)(void *ctx, const struct st_snap *snap, bool final);
+int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapshot);
+
+#endif
