@@ -11,6 +11,7 @@
 #include "common.h"
 #include "json.h"
 #include "names.h"
+#include "event.h"
 
 /* Sub-commands: argv[0] is the sub-command name. */
 int cmd_trace(int argc, char **argv);
@@ -108,8 +109,6 @@ int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
 		    const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
-bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
-void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
 
