@@ -197,6 +197,52 @@ static bool close_output(FILE *f, const char *what, const char *path)
 
 /* ---- the command ---------------------------------------------------------- */
 
+/* The command line. */
+struct ci_args {
+	struct ci *c;
+	struct sw_config cfg;
+	const char *report_path;
+	const char *junit_path;
+	const char *wbase_path;
+};
+
+static int ci_option(void *ctx, int opt, const char *arg)
+{
+	struct ci_args *a = ctx;
+	struct ci *c = a->c;
+	const char **nb;
+
+	switch (opt) {
+	case 'q':
+		c->quiet = true;
+		return 1;
+	case OPT_REPORT:
+		a->report_path = arg;
+		return 1;
+	case OPT_JUNIT:
+		a->junit_path = arg;
+		return 1;
+	case OPT_WRITE_BASELINE:
+		a->wbase_path = arg;
+		return 1;
+	case OPT_BASELINE:
+		nb = realloc(c->baselines, (c->n_baselines + 1) * sizeof(*nb));
+		if (!nb)
+			return -1;
+		c->baselines = nb;
+		c->baselines[c->n_baselines++] = arg;
+		return 1;
+	case OPT_ENFORCE:
+		c->enforce = true;
+		a->cfg.mode = SW_MODE_ENFORCE;
+		return 1;
+	case OPT_ALLOW_LOST:
+		c->allow_lost = true;
+		return 1;
+	}
+	return sw_config_option(&a->cfg, opt, arg);
+}
+
 int cmd_ci(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -212,56 +258,24 @@ int cmd_ci(int argc, char **argv)
 		{ 0 }
 	};
 	static struct ci c;
+	struct ci_args a = { .c = &c };
+	struct sw_config *cfg = &a.cfg;
 	struct ci_result res = { 0 };
 	struct sw_counters cnt;
-	struct sw_config cfg;
 	struct sw_session *s = NULL;
 	struct utsname uts;
-	const char *report_path = NULL, *junit_path = NULL, *wbase_path = NULL, **nb;
 	FILE *report_f = NULL, *junit_f = NULL, *wbase_f = NULL;
 	uint64_t t0, deadline;
-	int opt, r, rc = SW_EXIT_USAGE;
+	int r, rc = SW_EXIT_USAGE;
 	bool io_ok = true, watch_ok = true;
 
 	memset(&c, 0, sizeof(c));
-	sw_config_defaults(&cfg);
-	cfg.scope = true;
-	while ((opt = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			c.quiet = true;
-			continue;
-		case 'h':
-			ci_usage(stdout);
-			rc = 0;
-			goto out;
-		case OPT_REPORT:
-			report_path = optarg;
-			continue;
-		case OPT_JUNIT:
-			junit_path = optarg;
-			continue;
-		case OPT_WRITE_BASELINE:
-			wbase_path = optarg;
-			continue;
-		case OPT_BASELINE:
-			nb = realloc(c.baselines, (c.n_baselines + 1) * sizeof(*nb));
-			if (!nb)
-				goto out;
-			c.baselines = nb;
-			c.baselines[c.n_baselines++] = optarg;
-			continue;
-		case OPT_ENFORCE:
-			c.enforce = true;
-			cfg.mode = SW_MODE_ENFORCE;
-			continue;
-		case OPT_ALLOW_LOST:
-			c.allow_lost = true;
-			continue;
-		}
-		r = sw_config_option(&cfg, opt, optarg);
-		if (r < 0 || (!r && sw_unknown_option("ci")))
-			goto out;
+	sw_config_defaults(cfg);
+	cfg->scope = true;
+	r = sw_parse_options("ci", argc, argv, "+qh", longopts, ci_usage, ci_option, &a, true);
+	if (r) {
+		rc = r > 0 ? 0 : SW_EXIT_USAGE;
+		goto out;
 	}
 	if (optind >= argc) {
 		sw_err("ci: no COMMAND given (usage: splicewatch ci [OPTIONS] -- COMMAND [ARGS...])");
@@ -271,17 +285,17 @@ int cmd_ci(int argc, char **argv)
 	for (int i = 0; i < c.n_baselines; i++)
 		if (ci_baseline_load(&c.base, c.baselines[i]))
 			goto out;
-	if (report_path && !(report_f = sw_open_output(report_path)))
+	if (a.report_path && !(report_f = sw_open_output(a.report_path)))
 		goto out;
-	if (junit_path && !(junit_f = sw_open_output(junit_path)))
+	if (a.junit_path && !(junit_f = sw_open_output(a.junit_path)))
 		goto out;
-	if (wbase_path && !(wbase_f = sw_open_output(wbase_path)))
+	if (a.wbase_path && !(wbase_f = sw_open_output(a.wbase_path)))
 		goto out;
 	if (ci_install_handlers()) {
 		sw_err("ci: cannot install signal handlers: %s", strerror(errno));
 		goto out;
 	}
-	s = sw_session_open(&cfg);
+	s = sw_session_open(cfg);
 	if (!s)
 		goto out;
 	if (sw_stop) {
@@ -352,19 +366,19 @@ int cmd_ci(int argc, char **argv)
 
 	if (wbase_f) {
 		ci_baseline_write(wbase_f, c.groups, c.n_groups);
-		io_ok &= close_output(wbase_f, "baseline", wbase_path);
+		io_ok &= close_output(wbase_f, "baseline", a.wbase_path);
 		wbase_f = NULL;
 	}
 	if (junit_f) {
 		ci_report_junit(junit_f, &c, &res);
-		io_ok &= close_output(junit_f, "JUnit report", junit_path);
+		io_ok &= close_output(junit_f, "JUnit report", a.junit_path);
 		junit_f = NULL;
 	}
 	if (report_f) {
 		if (!io_ok && res.exit_status != CI_EXIT_FINDINGS)
 			res.exit_status = SW_EXIT_USAGE;
 		ci_report_json(report_f, &c, &res);
-		io_ok &= close_output(report_f, "JSON report", report_path);
+		io_ok &= close_output(report_f, "JSON report", a.report_path);
 		report_f = NULL;
 	}
 	if (!io_ok && res.exit_status != CI_EXIT_FINDINGS)

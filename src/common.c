@@ -40,18 +40,30 @@ void sw_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-int sw_unknown_option(const char *cmd)
+int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts, void (*usage)(FILE *f),
+		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands)
 {
-	fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
-	return -1;
-}
+	int opt, r;
 
-int sw_no_operands(const char *cmd, int argc, char **argv)
-{
-	if (optind >= argc)
-		return 0;
-	sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
-	return -1;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		r = fn(ctx, opt, optarg);
+		if (r < 0)
+			return -1;
+		if (!r) {	/* getopt said why */
+			fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
+			return -1;
+		}
+	}
+	if (!operands && optind < argc) {
+		sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+		return -1;
+	}
+	return 0;
 }
 
 static void on_stop(int sig)

@@ -23,9 +23,18 @@ extern volatile sig_atomic_t sw_stop_signal;
 /* "splicewatch: " and the message on stderr. */
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Command-line errors every sub-command CMD answers alike; both return -1. */
-int sw_unknown_option(const char *cmd);	/* getopt said why: point to --help */
-int sw_no_operands(const char *cmd, int argc, char **argv);	/* -1 if any is left */
+struct option;
+/*
+ * The option loop of sub-command CMD (getopt_long over argv from optind):
+ * -h/--help prints usage(stdout); every other option goes to fn(ctx, opt,
+ * optarg), which returns 1 (handled), 0 (not an option of CMD) or -1 (a bad
+ * value, said). Operands are refused unless `operands`. Returns 0 when the
+ * options are read (optind: the first operand), 1 after --help, -1 after an
+ * error (an unknown option gets "Try 'splicewatch CMD --help'.").
+ */
+int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts, void (*usage)(FILE *f),
+		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands);
 /* SIGINT/SIGTERM set sw_stop; SIGPIPE is ignored (a closed reader is an output error). */
 int sw_install_stop_handlers(void);
 

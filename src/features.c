@@ -317,6 +317,25 @@ static const struct {
 	{ item_write_paths, TEXT | JSON },
 };
 
+static void features_usage(FILE *f)
+{
+	fprintf(f, "Usage: splicewatch features [--json]\n\n"
+		"Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
+		"tracepoints and functions splicewatch can hook), the backend that\n"
+		"will be used, and which write paths it covers. Needs no root.\n");
+}
+
+static int features_option(void *ctx, int opt, const char *arg)
+{
+	struct out *o = ctx;
+
+	(void)arg;
+	if (opt != 'j')
+		return 0;
+	o->json = true;
+	return 1;
+}
+
 int cmd_features(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -326,26 +345,12 @@ int cmd_features(int argc, char **argv)
 	};
 	struct out o = { 0 };
 	struct facts k;
-	int opt;
+	int r;
 
-	while ((opt = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'h':
-			printf("Usage: splicewatch features [--json]\n\n"
-			       "Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
-			       "tracepoints and functions splicewatch can hook), the backend that\n"
-			       "will be used, and which write paths it covers. Needs no root.\n");
-			return 0;
-		default:
-			sw_unknown_option("features");
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (sw_no_operands("features", argc, argv))
-		return SW_EXIT_USAGE;
+	r = sw_parse_options("features", argc, argv, "+jh", longopts, features_usage,
+			     features_option, &o, false);
+	if (r)
+		return r > 0 ? 0 : SW_EXIT_USAGE;
 	libbpf_set_print(NULL);
 	probe(&k);
 	if (o.json) {

@@ -52,6 +52,14 @@ static const char *const cfr_names[SW_CFR__COUNT] = {
 	[SW_CFR_ERROR] = "error",
 };
 
+static const char *const counter_names[SW_SC__COUNT] = {
+	[SW_SC_HOLDS] = "held_pages",
+	[SW_SC_ROWS_DROPPED] = "calls_not_counted",
+	[SW_SC_HOLDS_DROPPED] = "holds_not_indexed",
+	[SW_SC_INFLIGHT_DROPPED] = "calls_not_timed",
+	[SW_SC_STALE] = "holds_dropped_stale",
+};
+
 const char *sw_op_name(uint32_t op)
 {
 	return op < SW_OP__COUNT ? op_names[op] : "unknown";
@@ -78,6 +86,11 @@ const char *st_op_name(uint32_t op)
 const char *st_cfr_name(uint32_t r)
 {
 	return r < SW_CFR__COUNT ? cfr_names[r] : "unknown";
+}
+
+const char *st_counter_name(uint32_t counter)
+{
+	return counter < SW_SC__COUNT ? counter_names[counter] : "unknown";
 }
 
 const char *st_kind_name(uint32_t kind)

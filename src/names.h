@@ -16,5 +16,6 @@ int sw_op_from_name(const char *name);		/* a known op other than unknown, else -
 const char *st_op_name(uint32_t op);		/* enum sw_stat_op */
 const char *st_cfr_name(uint32_t r);		/* enum sw_cfr_result */
 const char *st_kind_name(uint32_t kind);	/* enum sw_file_kind */
+const char *st_counter_name(uint32_t counter);	/* enum sw_stat_counter */
 
 #endif

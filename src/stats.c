@@ -72,14 +72,6 @@ static void json_counts(struct json *j, uint32_t op, const struct sw_stat_val *v
 	}
 }
 
-static const char *const counter_names[SW_SC__COUNT] = {
-	[SW_SC_HOLDS] = "held_pages",
-	[SW_SC_ROWS_DROPPED] = "calls_not_counted",
-	[SW_SC_HOLDS_DROPPED] = "holds_not_indexed",
-	[SW_SC_INFLIGHT_DROPPED] = "calls_not_timed",
-	[SW_SC_STALE] = "holds_dropped_stale",
-};
-
 static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row *rows,
 		       size_t nrows, bool final)
 {
@@ -146,7 +138,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 	json_arr_end(&j);
 	json_obj_begin(&j, "counters");
 	for (int k = 0; k < SW_SC__COUNT; k++)
-		json_u64(&j, counter_names[k], snap->counters[k]);
+		json_u64(&j, st_counter_name(k), snap->counters[k]);
 	json_u64(&j, "skipped_program_runs", snap->skipped_runs);
 	json_obj_end(&j);
 	json_obj_end(&j);
@@ -261,31 +253,30 @@ static int stats_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	return sw_flush_output(stdout);
 }
 
+static int stats_option(void *ctx, int opt, const char *arg)
+{
+	struct st_opts *o = ctx;
+
+	if (opt != 'j')
+		return st_common_option(o, opt, arg);
+	o->json = true;
+	return 1;
+}
+
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		ST_COMMON_LONGOPTS,
-		{ 0 }
+	static const struct st_command cmd = {
+		.name = "stats",
+		.shortopts = "+jn:i:h",
+		.own = { "json", no_argument, NULL, 'j' },
+		.usage = stats_usage,
+		.option = stats_option,
+		.interval = 5,
+		.snapshot = stats_snapshot,
+		.final_snapshot = true,
 	};
 	struct st_opts o;
 	struct stats_ctx c = { .o = &o };
-	int opt;
 
-	st_opts_defaults(&o, 5);
-	while ((opt = getopt_long(argc, argv, "+jn:i:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			o.json = true;
-			continue;
-		case 'h':
-			stats_usage(stdout);
-			return 0;
-		}
-		if (st_common_option(&o, "stats", opt, optarg) < 0)
-			return SW_EXIT_USAGE;
-	}
-	if (sw_no_operands("stats", argc, argv))
-		return SW_EXIT_USAGE;
-	return st_run(&o, stats_snapshot, &c, true);
+	return st_command_run(&cmd, argc, argv, &o, &c);
 }

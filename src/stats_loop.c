@@ -19,8 +19,9 @@ void st_opts_defaults(struct st_opts *o, double interval)
 	o->sort = ST_SORT_BYTES;
 }
 
-int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg)
+int st_common_option(void *ctx, int opt, const char *arg)
 {
+	struct st_opts *o = ctx;
 	uint64_t v;
 	char *end;
 	double d;
@@ -58,8 +59,6 @@ int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *ar
 		}
 		o->prom_top = v;
 		return 1;
-	case '?':
-		return sw_unknown_option(cmd);
 	}
 	return 0;
 }
@@ -125,4 +124,23 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 	st_prom_stop(prom);
 	st_session_close(s);
 	return err ? 1 : 0;
+}
+
+int st_command_run(const struct st_command *cmd, int argc, char **argv, struct st_opts *o,
+		   void *ctx)
+{
+	const struct option longopts[] = {
+		cmd->own,
+		ST_COMMON_LONGOPTS,
+		{ 0 }
+	};
+	int r;
+
+	st_opts_defaults(o, cmd->interval);
+	o->rows = cmd->rows;
+	r = sw_parse_options(cmd->name, argc, argv, cmd->shortopts, longopts, cmd->usage,
+			     cmd->option, o, false);
+	if (r)
+		return r > 0 ? 0 : SW_EXIT_USAGE;
+	return st_run(o, cmd->snapshot, ctx, cmd->final_snapshot);
 }

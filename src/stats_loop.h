@@ -3,7 +3,10 @@
 #ifndef SW_STATS_LOOP_H
 #define SW_STATS_LOOP_H
 
+#include <getopt.h>
 #include "stats_core.h"
+
+typedef int (*st_snap_fn)(void *ctx, const struct st_snap *snap, bool final);
 
 struct st_opts {
 	double interval;	/* seconds */
@@ -44,13 +47,29 @@ enum {
 	"                       (default 10)\n"
 
 void st_opts_defaults(struct st_opts *o, double interval);
-/* An option of CMD ("stats", "top") that both share (also getopt's '?'):
+/* An option stats and top share (ctx: struct st_opts), for sw_parse_options:
  * returns 1 if handled, -1 after saying what is wrong, 0 if not shared. */
-int st_common_option(struct st_opts *o, const char *cmd, int opt, const char *arg);
+int st_common_option(void *ctx, int opt, const char *arg);
+
+/* stats and top: one option of their own besides the shared ones. */
+struct st_command {
+	const char *name;
+	const char *shortopts;
+	struct option own;
+	void (*usage)(FILE *f);
+	int (*option)(void *opts, int opt, const char *arg);	/* own, else st_common_option */
+	double interval;	/* default seconds between snapshots */
+	uint64_t rows;		/* default rows, 0: all */
+	st_snap_fn snapshot;
+	bool final_snapshot;	/* one more after SIGINT/SIGTERM */
+};
+
+/* Parses the command line into *o and runs the loop: the exit status. */
+int st_command_run(const struct st_command *cmd, int argc, char **argv, struct st_opts *o,
+		   void *ctx);
 
 /* Runs the snapshot loop shared by stats and top: fn is called per snapshot
  * (final: the last one, after SIGINT/SIGTERM). */
-typedef int (*st_snap_fn)(void *ctx, const struct st_snap *snap, bool final);
 int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapshot);
 
 #endif

@@ -105,9 +105,6 @@ struct sw_output {
 
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
-/* trace and enforce: a filter or session option, else unknown (said, -1). */
-int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
-		    const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);

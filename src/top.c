@@ -46,14 +46,26 @@ struct top_ctx {
 	uint64_t prev_ns;
 };
 
-static const char *sort_name(enum st_sort s)
+static const char *const sort_names[] = {
+	[ST_SORT_BYTES] = "bytes",
+	[ST_SORT_CALLS] = "calls",
+	[ST_SORT_ERRORS] = "errors",
+	[ST_SORT_LATENCY] = "latency",
+};
+
+static int top_option(void *ctx, int opt, const char *arg)
 {
-	switch (s) {
-	case ST_SORT_CALLS: return "calls";
-	case ST_SORT_ERRORS: return "errors";
-	case ST_SORT_LATENCY: return "latency";
-	default: return "bytes";
-	}
+	struct st_opts *o = ctx;
+
+	if (opt != 's')
+		return st_common_option(o, opt, arg);
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+		if (!strcmp(arg, sort_names[i])) {
+			o->sort = i;
+			return 1;
+		}
+	sw_err("--sort: '%s' is not one of bytes, calls, errors, latency", arg);
+	return -1;
 }
 
 static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
@@ -95,7 +107,7 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(f, "splicewatch top - %s, up %.1fs, every %.2gs, sorted by %s, %zu of %zu rows\n",
-		when, snap->elapsed_s, c->o->interval, sort_name(c->o->sort), n, snap->nrows);
+		when, snap->elapsed_s, c->o->interval, sort_names[c->o->sort], n, snap->nrows);
 	st_fmt_bytes(a, sizeof(a), all.bytes);
 	st_fmt_bytes(b, sizeof(b), all.pagecache_bytes);
 	st_fmt_bytes(d, sizeof(d), all.anon_bytes);
@@ -147,44 +159,21 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "sort", required_argument, NULL, 's' },
-		ST_COMMON_LONGOPTS,
-		{ 0 }
+	static const struct st_command cmd = {
+		.name = "top",
+		.shortopts = "+s:n:i:h",
+		.own = { "sort", required_argument, NULL, 's' },
+		.usage = top_usage,
+		.option = top_option,
+		.interval = 2,
+		.rows = 20,
+		.snapshot = top_snapshot,
 	};
 	struct st_opts o;
-	struct top_ctx c = { .o = &o };
-	int opt, r;
+	struct top_ctx c = { .o = &o, .tty = isatty(STDOUT_FILENO) };
+	int r;
 
-	st_opts_defaults(&o, 2);
-	o.rows = 20;
-	while ((opt = getopt_long(argc, argv, "+s:n:i:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			if (!strcmp(optarg, "bytes"))
-				o.sort = ST_SORT_BYTES;
-			else if (!strcmp(optarg, "calls"))
-				o.sort = ST_SORT_CALLS;
-			else if (!strcmp(optarg, "errors"))
-				o.sort = ST_SORT_ERRORS;
-			else if (!strcmp(optarg, "latency"))
-				o.sort = ST_SORT_LATENCY;
-			else {
-				sw_err("--sort: '%s' is not one of bytes, calls, errors, latency", optarg);
-				return SW_EXIT_USAGE;
-			}
-			continue;
-		case 'h':
-			top_usage(stdout);
-			return 0;
-		}
-		if (st_common_option(&o, "top", opt, optarg) < 0)
-			return SW_EXIT_USAGE;
-	}
-	if (sw_no_operands("top", argc, argv))
-		return SW_EXIT_USAGE;
-	c.tty = isatty(STDOUT_FILENO);
-	r = st_run(&o, top_snapshot, &c, false);
+	r = st_command_run(&cmd, argc, argv, &o, &c);
 	free(c.prev);
 	return r;
 }

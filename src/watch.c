@@ -6,14 +6,28 @@
 #include "watch.h"
 #include "hooks.h"
 
-int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
-		    const char *arg)
+void sw_watch_args_init(struct sw_watch_args *a)
 {
-	int r = sw_filter_option(f, opt, arg);
+	memset(a, 0, sizeof(*a));
+	sw_config_defaults(&a->cfg);
+	sw_filter_init(&a->out.filter);
+}
 
-	if (!r)
-		r = sw_config_option(cfg, opt, arg);
-	return r ? r : sw_unknown_option(cmd);
+int sw_watch_option(void *ctx, int opt, const char *arg)
+{
+	struct sw_watch_args *a = ctx;
+	int r;
+
+	switch (opt) {
+	case 'j':
+		a->out.json = true;
+		return 1;
+	case 'o':
+		a->out_path = arg;
+		return 1;
+	}
+	r = sw_filter_option(&a->out.filter, opt, arg);
+	return r ? r : sw_config_option(&a->cfg, opt, arg);
 }
 
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
@@ -48,7 +62,7 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 	return 0;
 }
 
-int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+static int watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
 {
 	struct sw_session *s;
 	int err;
@@ -68,4 +82,17 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 	sw_print_summary(stderr, s, out->printed);
 	sw_session_close(s);
 	return err ? 1 : 0;
+}
+
+int sw_watch(struct sw_watch_args *a, const char *what)
+{
+	int r;
+
+	a->out.f = sw_open_output(a->out_path);
+	if (!a->out.f)
+		return SW_EXIT_USAGE;
+	r = watch(&a->cfg, &a->out, what);
+	if (a->out.f != stdout)
+		fclose(a->out.f);
+	return r;
 }
