@@ -28,13 +28,7 @@ static void stats_usage(FILE *f)
 		"  -j, --json           JSON Lines: one object per snapshot\n"
 		"  -n, --rows N         at most N process/file rows per snapshot, busiest\n"
 		"                       by bytes first (default: all)\n");
-	fprintf(f, ST_COMMON_HELP, "5");
-	fprintf(f,
-		"  -h, --help           this help\n"
-		"\n"
-		"Needs root and a kernel with BTF. Exit status: 0 when stopped by --count,\n"
-		"SIGINT or SIGTERM; 1 if reading the counters or writing the output failed;\n"
-		"2 on usage or setup errors. See docs/stats.md for the fields.\n");
+	fprintf(f, ST_COMMON_HELP ST_HELP_END, "5");
 }
 
 static void json_hist(struct json *j, const char *key, const u64 *slots)
@@ -265,16 +259,9 @@ static int stats_option(void *ctx, int opt, const char *arg)
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct st_command cmd = {
-		.name = "stats",
-		.shortopts = "+jn:i:h",
-		.own = { "json", no_argument, NULL, 'j' },
-		.usage = stats_usage,
-		.option = stats_option,
-		.interval = 5,
-		.snapshot = stats_snapshot,
-		.final_snapshot = true,
-	};
+	/* Every 5 s, all rows, and one more snapshot when stopped. */
+	static const struct st_command cmd = ST_COMMAND(stats, "+jn:i:h",
+		"json", no_argument, 'j', 5, 0, true);
 	struct st_opts o;
 	struct stats_ctx c = { .o = &o };
 

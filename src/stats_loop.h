@@ -46,6 +46,14 @@ enum {
 	"                       busiest by bytes; the rest are summed as \"other\"\n" \
 	"                       (default 10)\n"
 
+/* The end of both usage texts. */
+#define ST_HELP_END							\
+	"  -h, --help           this help\n"					\
+	"\n"								\
+	"Needs root and a kernel with BTF. Exit status: 0 when stopped by --count,\n" \
+	"SIGINT or SIGTERM; 1 if reading the counters or writing the output failed;\n" \
+	"2 on usage or setup errors. See docs/stats.md for the fields.\n"
+
 void st_opts_defaults(struct st_opts *o, double interval);
 /* An option stats and top share (ctx: struct st_opts), for sw_parse_options:
  * returns 1 if handled, -1 after saying what is wrong, 0 if not shared. */
@@ -63,6 +71,11 @@ struct st_command {
 	st_snap_fn snapshot;
 	bool final_snapshot;	/* one more after SIGINT/SIGTERM */
 };
+
+/* The command NAME: its functions are NAME_usage, NAME_option, NAME_snapshot. */
+#define ST_COMMAND(NAME, SHORTOPTS, OWN_NAME, OWN_HAS_ARG, OWN_VAL, INTERVAL, ROWS, FINAL) \
+	{ #NAME, SHORTOPTS, { OWN_NAME, OWN_HAS_ARG, NULL, OWN_VAL }, NAME##_usage,	\
+	  NAME##_option, INTERVAL, ROWS, NAME##_snapshot, FINAL }
 
 /* Parses the command line into *o and runs the loop: the exit status. */
 int st_command_run(const struct st_command *cmd, int argc, char **argv, struct st_opts *o,

@@ -28,13 +28,7 @@ static void top_usage(FILE *f)
 		"  -s, --sort KEY       order rows by bytes (default), calls, errors or\n"
 		"                       latency (average per call); largest first\n"
 		"  -n, --rows N         show at most N rows (default 20)\n");
-	fprintf(f, ST_COMMON_HELP, "2");
-	fprintf(f,
-		"  -h, --help           this help\n"
-		"\n"
-		"Needs root and a kernel with BTF. Exit status: 0 when stopped by --count,\n"
-		"SIGINT or SIGTERM; 1 if reading the counters or writing the output failed;\n"
-		"2 on usage or setup errors. See docs/stats.md for the fields.\n");
+	fprintf(f, ST_COMMON_HELP ST_HELP_END, "2");
 }
 
 struct top_ctx {
@@ -159,16 +153,9 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct st_command cmd = {
-		.name = "top",
-		.shortopts = "+s:n:i:h",
-		.own = { "sort", required_argument, NULL, 's' },
-		.usage = top_usage,
-		.option = top_option,
-		.interval = 2,
-		.rows = 20,
-		.snapshot = top_snapshot,
-	};
+	/* Every 2 s, the busiest 20 rows; a screen, so nothing more when stopped. */
+	static const struct st_command cmd = ST_COMMAND(top, "+s:n:i:h",
+		"sort", required_argument, 's', 2, 20, false);
 	struct st_opts o;
 	struct top_ctx c = { .o = &o, .tty = isatty(STDOUT_FILENO) };
 	int r;
