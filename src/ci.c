@@ -291,11 +291,7 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	if (a.wbase_path && !(wbase_f = sw_open_output(a.wbase_path)))
 		goto out;
-	if (ci_install_handlers()) {
-		sw_err("ci: cannot install signal handlers: %s", strerror(errno));
-		goto out;
-	}
-	s = sw_session_open(cfg);
+	s = sw_watch_open(cfg, ci_install_handlers, "ci: ");
 	if (!s)
 		goto out;
 	if (sw_stop) {

@@ -148,7 +148,7 @@ static bool wanted(void)
 	return env && !strcmp(env, "1");
 }
 
-void sw_verifier_stats_request(struct bpf_object *obj)
+static void verifier_stats_request(struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
@@ -167,7 +167,7 @@ void sw_verifier_stats_request(struct bpf_object *obj)
 	}
 }
 
-void sw_verifier_stats_print(struct bpf_object *obj)
+static void verifier_stats_print(struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
@@ -188,4 +188,16 @@ void sw_verifier_stats_print(struct bpf_object *obj)
 			fprintf(stderr, "splicewatch: verifier: %s ? insns\n",
 				bpf_program__name(prog));
 	}
+}
+
+int sw_load_skeleton(struct bpf_object_skeleton *s)
+{
+	struct bpf_object *obj = *s->obj;
+	int err;
+
+	verifier_stats_request(obj);
+	err = bpf_object__load_skeleton(s);
+	if (!err)
+		verifier_stats_print(obj);
+	return err;
 }

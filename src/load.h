@@ -58,8 +58,8 @@ int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
 /* Runs of obj's programs the kernel skipped (recursion_misses), all told. */
 uint64_t sw_skipped_runs(const struct bpf_object *obj);
 
-/* SPLICEWATCH_VERIFIER_STATS=1: the verifier's instruction count per program. */
-void sw_verifier_stats_request(struct bpf_object *obj);
-void sw_verifier_stats_print(struct bpf_object *obj);
+/* Loads the programs of skeleton s (libbpf's X__load); with
+ * SPLICEWATCH_VERIFIER_STATS=1 prints the verifier's instruction count of each. */
+int sw_load_skeleton(struct bpf_object_skeleton *s);
 
 #endif

@@ -147,11 +147,9 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	btf__free(*btf);
 	*btf = NULL;
 
-	sw_verifier_stats_request(skel->obj);
-	err = splicewatch_bpf__load(skel);
+	err = sw_load_skeleton(skel->skeleton);
 	if (err)
 		goto fail;
-	sw_verifier_stats_print(skel->obj);
 	s->skel = skel;
 	if (populate_allowlists(s, cfg)) {
 		err = -errno;

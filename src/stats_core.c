@@ -57,13 +57,11 @@ struct st_session *st_session_open(void)
 	}
 	s->skel->rodata->self_tgid = getpid();
 	bpf_program__set_autoattach(s->skel->progs.st_gc, false);
-	sw_verifier_stats_request(s->skel->obj);
-	err = stats_bpf__load(s->skel);
+	err = sw_load_skeleton(s->skel->skeleton);
 	if (err) {
 		sw_err("cannot load the BPF programs: %s", sw_load_hint(-err));
 		goto fail;
 	}
-	sw_verifier_stats_print(s->skel->obj);
 	err = stats_bpf__attach(s->skel);
 	if (err) {
 		sw_err("cannot attach the BPF programs: %s", sw_load_hint(-err));

@@ -62,16 +62,22 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 	return 0;
 }
 
+struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
+				 const char *who)
+{
+	if (handlers()) {
+		sw_err("%scannot install signal handlers: %s", who, strerror(errno));
+		return NULL;
+	}
+	return sw_session_open(cfg);
+}
+
 static int watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
 {
 	struct sw_session *s;
 	int err;
 
-	if (sw_install_stop_handlers()) {
-		sw_err("cannot install signal handlers: %s", strerror(errno));
-		return SW_EXIT_USAGE;
-	}
-	s = sw_session_open(cfg);
+	s = sw_watch_open(cfg, sw_install_stop_handlers, "");
 	if (!s)
 		return SW_EXIT_USAGE;
 	out->session = s;

@@ -56,6 +56,10 @@ void sw_watch_args_init(struct sw_watch_args *a);
 /* -j, -o, a filter or a session option (ctx: struct sw_watch_args), for
  * sw_parse_options: 1 handled, 0 not one of them, -1 a bad value (said). */
 int sw_watch_option(void *ctx, int opt, const char *arg);
+/* The stop signals' handlers, then the session (said, NULL when either fails);
+ * who prefixes the message ("ci: "). */
+struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
+				 const char *who);
 /* Opens the output, watches until stopped, prints the summary: the exit status. */
 int sw_watch(struct sw_watch_args *a, const char *what);
 
