@@ -292,7 +292,7 @@ static void item_write_paths(struct out *o, const struct facts *k)
 #define JSON	2U
 
 /* The order of the output. splice pages stands at a different place in the
- * text and in the JSON (kept as both have always been). */
+ * text and in the JSON: both orders are output that scripts read. */
 static const struct {
 	void (*fn)(struct out *o, const struct facts *k);
 	unsigned in;

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Frontend-wide declarations: sub-commands, the watch session, event output. */
+/*
+ * What the commands of the frontend share: the sub-command entry points
+ * (main.c dispatches), the watch session (session.c) and event output
+ * (output.c). Helpers of every layer come from common.h, json.h, names.h and
+ * event.h, included here.
+ */
 #ifndef SW_H
 #define SW_H
 
@@ -20,7 +25,6 @@ int cmd_ci(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
-
 
 /* ---- the watch session: programs loaded, attached, ring buffer open ---- */
 
