@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Event filters and the two output formats: a human table and JSON Lines. */
+/* trace and enforce output: event filters, the text table or JSON Lines
+ * (event.c writes the object), capacity warnings and the summary. */
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>

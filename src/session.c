@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The watch session: check privileges, load and attach the programs, poll events. */
+/* The watch session: configure the detection object, load it with the
+ * programs the hook table picks (hooks.c), attach, poll events, run GC. */
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>

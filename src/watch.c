@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* What trace and enforce share: session options and the watch-until-stopped loop. */
+/* What trace, enforce (and ci) share: their options, opening the session and
+ * the watch-until-stopped loop. */
 #include <errno.h>
 #include <string.h>
 #include "sw.h"
