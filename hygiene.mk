@@ -25,9 +25,7 @@ FUZZ_OUT      := fuzz/build
 FUZZ_CFLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                  -std=gnu11 -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"' \
                  -Wno-unused-function
-# Targets whose source exists: the policy parser is built once src/policy.c is there.
-FUZZ_TARGETS   = $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_ci_baseline \
-                 $(if $(wildcard src/policy.c),$(FUZZ_OUT)/fuzz_policy)
+FUZZ_TARGETS   = $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_ci_baseline $(FUZZ_OUT)/fuzz_policy
 
 SOAK_SECONDS  ?= 120
 
@@ -55,21 +53,17 @@ $(FUZZ_OUT):
 $(FUZZ_OUT)/fuzz_json: fuzz/fuzz_json.c src/json.c src/json.h | $(FUZZ_OUT)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) fuzz/fuzz_json.c src/json.c -o $@
 
-# ci baseline parser: fuzz_ci_baseline.c #includes src/ci.c (its parser is static);
-# the rest of the frontend is linked as is, main.c with its main() renamed so that
-# libFuzzer's main() is the program's.
-FUZZ_CI_SRCS = $(filter-out src/ci.c src/main.c src/policy.c,$(wildcard src/*.c))
-$(FUZZ_OUT)/fuzz_ci_baseline: fuzz/fuzz_ci_baseline.c src/ci.c $(FUZZ_CI_SRCS) src/main.c \
-		$(wildcard src/policy.c) $(HDRS) $(SKELS) | $(FUZZ_OUT)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=sw_main_unused fuzz/fuzz_ci_baseline.c \
-		$(FUZZ_CI_SRCS) $(wildcard src/policy.c) src/main.c $(ASAN_LIBS) -o $@
+# Each target links the sources it tests and what they call, nothing that loads BPF.
+FUZZ_CI_SRCS     = src/ci_baseline.c src/common.c src/names.c
+FUZZ_POLICY_SRCS = src/policy.c src/common.c
 
-# enforce policy parser (src/policy.c: policy_parse needs libyaml, parse_u64 and
-# parse_signal from main.c).
-$(FUZZ_OUT)/fuzz_policy: fuzz/fuzz_policy.c $(wildcard src/policy.c) src/main.c $(FUZZ_CI_SRCS) \
-		src/ci.c $(HDRS) $(SKELS) | $(FUZZ_OUT)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=sw_main_unused fuzz/fuzz_policy.c src/policy.c \
-		src/main.c src/ci.c $(FUZZ_CI_SRCS) $(ASAN_LIBS) -o $@
+# ci baseline format (src/ci_baseline.c).
+$(FUZZ_OUT)/fuzz_ci_baseline: fuzz/fuzz_ci_baseline.c $(FUZZ_CI_SRCS) $(HDRS) | $(FUZZ_OUT)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) fuzz/fuzz_ci_baseline.c $(FUZZ_CI_SRCS) -o $@
+
+# enforce policy parser (src/policy.c; policy_parse needs libyaml).
+$(FUZZ_OUT)/fuzz_policy: fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(HDRS) | $(FUZZ_OUT)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) -lyaml -o $@
 
 fuzz-build: $(FUZZ_TARGETS)
 

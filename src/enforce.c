@@ -98,12 +98,62 @@ static int add_allow(struct sw_config *cfg, int opt, const char *arg)
 	return -1;
 }
 
+/* The command line; its settings are applied over the policy file's. */
+struct enforce_args {
+	struct sw_watch_args w;
+	const char *policy_path;
+	int signal;		/* -1: not given */
+	int deny;		/* -1: not given */
+	bool thread;
+	bool dry_run;
+};
+
+static int enforce_option(void *ctx, int opt, const char *arg)
+{
+	struct enforce_args *a = ctx;
+
+	switch (opt) {
+	case OPT_POLICY:
+		if (a->policy_path) {
+			sw_err("--policy: only one policy file (given '%s' and '%s')",
+			       a->policy_path, arg);
+			return -1;
+		}
+		a->policy_path = arg;
+		return 1;
+	case OPT_SIGNAL:
+		a->signal = parse_signal(arg);
+		if (a->signal < 0) {
+			sw_err("--signal: unknown signal '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_THREAD:
+		a->thread = true;
+		return 1;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return 1;
+	case OPT_ACTION:
+		if (!strcmp(arg, "kill") || !strcmp(arg, "deny")) {
+			a->deny = !strcmp(arg, "deny");
+			return 1;
+		}
+		sw_err("--action: '%s' is not kill or deny", arg);
+		return -1;
+	case OPT_ALLOW_PID:
+	case OPT_ALLOW_COMM:
+	case OPT_ALLOW_CGROUP:
+	case OPT_ALLOW_PATH:
+		return add_allow(&a->w.cfg, opt, arg) ? -1 : 1;
+	}
+	return sw_watch_option(&a->w, opt, arg);
+}
+
 int cmd_enforce(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+		SW_OUTPUT_LONGOPTS,
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "signal", required_argument, NULL, OPT_SIGNAL },
 		{ "thread", no_argument, NULL, OPT_THREAD },
@@ -117,96 +167,39 @@ int cmd_enforce(int argc, char **argv)
 		SW_SESSION_LONGOPTS,
 		{ 0 }
 	};
-	struct sw_config cfg;
-	struct sw_output out = { 0 };
+	struct enforce_args a = { .signal = -1, .deny = -1 };
+	struct sw_config *cfg = &a.w.cfg;
 	struct policy_info pol = { 0 };
-	const char *out_path = NULL, *policy_path = NULL;
-	/* Command-line settings, applied over the policy file's. */
-	int cli_signal = -1, cli_deny = -1;
-	bool cli_thread = false, cli_dry_run = false;
 	char why[1024];
-	int opt, rc = SW_EXIT_USAGE;
+	int r, rc = SW_EXIT_USAGE;
 
-	sw_config_defaults(&cfg);
-	cfg.mode = SW_MODE_ENFORCE;
-	sw_filter_init(&out.filter);
-	while ((opt = getopt_long(argc, argv, "+jo:hp:c:C:P:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			out.json = true;
-			continue;
-		case 'o':
-			out_path = optarg;
-			continue;
-		case 'h':
-			enforce_usage(stdout);
-			rc = 0;
-			goto out;
-		case OPT_POLICY:
-			if (policy_path) {
-				sw_err("--policy: only one policy file (given '%s' and '%s')",
-				       policy_path, optarg);
-				goto out;
-			}
-			policy_path = optarg;
-			continue;
-		case OPT_SIGNAL:
-			cli_signal = parse_signal(optarg);
-			if (cli_signal < 0) {
-				sw_err("--signal: unknown signal '%s'", optarg);
-				goto out;
-			}
-			continue;
-		case OPT_THREAD:
-			cli_thread = true;
-			continue;
-		case OPT_DRY_RUN:
-			cli_dry_run = true;
-			continue;
-		case OPT_ACTION:
-			if (!strcmp(optarg, "kill") || !strcmp(optarg, "deny")) {
-				cli_deny = !strcmp(optarg, "deny");
-				continue;
-			}
-			sw_err("--action: '%s' is not kill or deny", optarg);
-			goto out;
-		case OPT_ALLOW_PID:
-		case OPT_ALLOW_COMM:
-		case OPT_ALLOW_CGROUP:
-		case OPT_ALLOW_PATH:
-			if (add_allow(&cfg, opt, optarg))
-				goto out;
-			continue;
-		}
-		if (sw_watch_option("enforce", &out.filter, &cfg, opt, optarg) < 0)
-			goto out;
-	}
-	if (sw_no_operands("enforce", argc, argv))
+	sw_watch_args_init(&a.w);
+	cfg->mode = SW_MODE_ENFORCE;
+	r = sw_parse_options("enforce", argc, argv, SW_WATCH_SHORTOPTS, longopts, enforce_usage,
+			     enforce_option, &a, false);
+	if (r) {
+		rc = r > 0 ? 0 : SW_EXIT_USAGE;
 		goto out;
+	}
 	/* The file first, then the command line over it; before anything is loaded. */
-	if (policy_path && policy_load(policy_path, &cfg, &pol, why, sizeof(why))) {
+	if (a.policy_path && policy_load(a.policy_path, cfg, &pol, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why);
-		sw_err("enforce: policy '%s' rejected; nothing was started", policy_path);
+		sw_err("enforce: policy '%s' rejected; nothing was started", a.policy_path);
 		goto out;
 	}
-	if (cli_signal > 0)
-		cfg.signal = cli_signal;
-	if (cli_thread)
-		cfg.signal_thread = true;
-	if (cli_dry_run)
-		cfg.dry_run = true;
-	if (cli_deny >= 0)
-		pol.action_deny = cli_deny;
+	if (a.signal > 0)
+		cfg->signal = a.signal;
+	if (a.thread)
+		cfg->signal_thread = true;
+	if (a.dry_run)
+		cfg->dry_run = true;
+	if (a.deny >= 0)
+		pol.action_deny = a.deny;
 	/* Without BPF LSM the session falls back to kill, and says so. */
-	cfg.deny = pol.action_deny;
-	out.f = sw_open_output(out_path);
-	if (!out.f)
-		goto out;
-	rc = sw_watch(&cfg, &out, cfg.dry_run ? "enforcing (dry run: acting on nobody)"
-					      : "enforcing: unsafe writers will be signalled");
-	if (out.f != stdout)
-		fclose(out.f);
+	cfg->deny = pol.action_deny;
+	rc = sw_watch(&a.w, cfg->dry_run ? "enforcing (dry run: acting on nobody)"
+					 : "enforcing: unsafe writers will be signalled");
 out:
-	policy_free(&cfg);
+	policy_free(cfg);
 	return rc;
 }

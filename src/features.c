@@ -1,32 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* splicewatch features: what this kernel offers and what splicewatch will use. */
+/*
+ * splicewatch features: what this kernel offers and what splicewatch will use.
+ * Everything is probed first (struct facts); then each item is printed by one
+ * function that writes its text line or its JSON keys.
+ */
 #include <getopt.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
+#include "hooks.h"
+#include "kernel.h"
 
-/* Tracepoints the tracepoint backend attaches to, as tp_btf (btf_trace_* in BTF);
- * the compat programs (before 5.17) use writeback_dirty_page for
- * writeback_dirty_folio and add io_uring_submit_sqe. */
-static const char *const tracepoints[] = {
-	"sys_enter", "sys_exit", "writeback_dirty_folio", "writeback_dirty_page",
-	"mm_filemap_delete_from_page_cache", "writeback_mark_inode_dirty", "sched_process_fork",
-	"io_uring_complete", "io_uring_submit_sqe",
-};
-
-/* Kernel functions the fentry/kprobe backends would attach to. */
-static const char *const functions[] = {
-	"copy_page_to_iter_pipe", "filemap_splice_read", "splice_folio_into_pipe",
-	"generic_file_splice_read", "shmem_file_splice_read", "page_cache_pipe_buf_release",
-	"generic_perform_write", "iomap_file_buffered_write", "free_pipe_info",
-	"filemap_dirty_folio", "bpf_lsm_file_permission", "bpf_lsm_file_truncate",
-	"bpf_lsm_path_truncate", "do_tee", "do_splice", "__x64_sys_vmsplice", "pipe_fcntl", "vfs_truncate",
-	"vfs_fallocate", "do_ftruncate", "do_sys_ftruncate",
-};
-
+/* Coverage per write path, as the man page and README state it. */
 static const struct {
 	const char *path;
 	const char *coverage;
@@ -44,6 +33,309 @@ static const struct {
 					       "tracepoint backend: not observable" },
 };
 
+struct facts {
+	struct utsname u;
+	struct btf *btf;
+	bool btf_ok;
+	bool root;		/* fentry is probed only as root */
+	int has_loop;		/* sw_kernel_has_bpf_loop */
+	bool kprobes;
+	bool lsm;
+	enum sw_backend backend;	/* what auto picks */
+	struct sw_skips skips;
+	enum sw_sharing share_shm, share_disk;
+};
+
+static void probe(struct facts *k)
+{
+	uname(&k->u);
+	k->btf = btf__load_vmlinux_btf();
+	k->btf_ok = k->btf != NULL;
+	k->root = geteuid() == 0;
+	k->kprobes = sw_kernel_has_kprobes();
+	k->lsm = sw_lsm_bpf_active();
+	k->backend = sw_backend_auto(k->btf);
+	k->has_loop = sw_kernel_has_bpf_loop(k->btf);
+	sw_probe_skips(k->btf, &k->skips);
+	k->share_shm = sw_probe_sharing(NULL);
+	k->share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
+}
+
+struct out {
+	bool json;
+	struct json j;
+};
+
+/* One text line: the label in a column, then the value. */
+static void __attribute__((format(printf, 2, 3))) line(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-14s", label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void item_kernel(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_str(&o->j, "kernel", k->u.release);
+	else
+		line("kernel:", "%s", k->u.release);
+}
+
+static void item_btf(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_bool(&o->j, "btf", k->btf_ok);
+	else
+		line("btf:", "%s", k->btf_ok ? "yes (/sys/kernel/btf/vmlinux)" :
+		     "NO: splicewatch cannot run");
+}
+
+static void item_bpf_loop(struct out *o, const struct facts *k)
+{
+	if (o->json && k->has_loop >= 0)
+		json_bool(&o->j, "bpf_loop", k->has_loop);
+	else if (o->json)
+		json_str(&o->j, "bpf_loop", NULL);
+	else
+		line("bpf_loop:", "%s", k->has_loop > 0 ? "yes" : k->has_loop == 0 ?
+		     "no (Linux before 5.17)" : "unknown (no BTF)");
+}
+
+static void item_programs(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_str(&o->j, "programs", k->has_loop < 0 ? NULL : k->has_loop ? "main" : "compat");
+	else
+		line("programs:", "%s", k->has_loop > 0 ? "main" : k->has_loop == 0 ?
+		     "compat: built for Linux 5.10-5.16 (no bpf_loop)" : "none");
+}
+
+static void item_kprobes(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_bool(&o->j, "kprobes", k->kprobes);
+	else
+		line("kprobes:", "%s", k->kprobes ? "yes" : "no");
+}
+
+static void item_fentry(struct out *o, const struct facts *k)
+{
+	bool fentry = k->backend == SW_BACKEND_FENTRY;	/* auto tries it first */
+
+	if (o->json) {
+		json_bool(&o->j, "fentry", fentry);
+		json_bool(&o->j, "fentry_probed", k->root);
+	} else {
+		line("fentry:", "%s", !k->root ? "unknown (probing needs root)" :
+		     fentry ? "yes" : "no (a probe program was refused)");
+	}
+}
+
+static void item_lsm(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_bool(&o->j, "bpf_lsm", k->lsm);
+	else
+		line("bpf lsm:", "%s", k->lsm ? "active: enforce --action deny refuses writes"
+					     : "not active: --action deny falls back to kill");
+}
+
+static void item_ring_buffer(struct out *o, const struct facts *k)
+{
+	(void)k;
+	if (o->json)
+		json_bool(&o->j, "ring_buffer", true);
+	else
+		line("ring buffer:", "yes");
+}
+
+static void item_splice_pages(struct out *o, const struct facts *k)
+{
+	if (o->json) {
+		json_obj_begin(&o->j, "splice_pages");
+		json_str(&o->j, "tmpfs", sw_sharing_name(k->share_shm));
+		json_str(&o->j, SW_SHARING_DISK_DIR, sw_sharing_name(k->share_disk));
+		json_obj_end(&o->j);
+	} else {
+		line("splice pages:", "tmpfs: %s, %s: %s (probed: shared means later writes "
+		     "change what pipes hold)", sw_sharing_name(k->share_shm),
+		     SW_SHARING_DISK_DIR, sw_sharing_name(k->share_disk));
+	}
+}
+
+static void item_backend(struct out *o, const struct facts *k)
+{
+	char order[64] = "";
+
+	if (o->json) {
+		json_str(&o->j, "backend", k->btf_ok ? sw_backend_name(k->backend) : NULL);
+		return;
+	}
+	for (int i = 0; i < SW_BACKEND__COUNT; i++)
+		snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%s",
+			 i ? ", else " : "", sw_backend_name(sw_backend_auto_order[i]));
+	line("backend:", "%s (auto: %s)", sw_backend_name(k->backend), order);
+}
+
+/* Text: part of the bpf lsm line. */
+static void item_deny(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_str(&o->j, "deny", k->lsm ? "bpf_lsm" : "falls back to kill");
+}
+
+static void item_faultable(struct out *o, const struct facts *k)
+{
+	if (o->json)
+		json_bool(&o->j, "syscall_tracepoints_faultable", k->skips.faultable);
+	else
+		line("syscall tps:", "%s", k->skips.faultable ?
+		     "faultable (6.14+): their programs run with preemption on" :
+		     "not faultable: their programs run with preemption off");
+}
+
+static void item_preemption(struct out *o, const struct facts *k)
+{
+	const struct sw_skips *s = &k->skips;
+
+	if (o->json) {
+		json_str(&o->j, "preemption", s->preempt);
+		json_str(&o->j, "preemption_source", s->preempt_source);
+		json_bool(&o->j, "syscall_runs_skippable", s->skippable);
+	} else {
+		line("preemption:", "%s (%s): %s", s->preempt ? s->preempt : "unknown",
+		     s->preempt_source,
+		     !s->faultable ? "programs on syscall tracepoints are not preempted" :
+		     s->skippable ? "the kernel can skip syscall hook runs" :
+		     "kernel code is not preempted: no syscall hook run is skipped");
+	}
+}
+
+static void item_backup(struct out *o, const struct facts *k)
+{
+	const struct sw_skips *s = &k->skips;
+
+	if (o->json) {
+		json_bool(&o->j, "second_sources", k->btf_ok && s->backup);
+		json_bool(&o->j, "second_sources_forced", s->backup_forced);
+		return;
+	}
+	line("second hooks:", "%s%s", !k->btf_ok ? "no" : !s->backup ? "off: not needed" :
+	     k->backend != SW_BACKEND_TRACEPOINT ?
+	     "on: writes sys_enter did not check are checked in write_iter (deny: "
+	     "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
+	     "(do_sys_ftruncate where there is none), "
+	     "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
+	     "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
+	     "(deny: file_permission checks a write both sys_enter runs missed)",
+	     s->backup_forced ? " (SPLICEWATCH_REDUNDANT)" : "");
+}
+
+/* The hooks of one kind in the hook table, each found or missing in the BTF. */
+static void hook_list(struct out *o, const struct facts *k, enum sw_hook_kind kind,
+		      const char *key, const char *title)
+{
+	const char *names[64];
+	size_t n = sw_hook_names(kind, names, 64);
+
+	if (o->json)
+		json_obj_begin(&o->j, key);
+	else
+		printf("\n%s:\n", title);
+	for (size_t i = 0; i < n && i < 64; i++) {
+		bool found = kind == SW_HOOK_TRACEPOINT ? sw_kernel_has_tracepoint(k->btf, names[i])
+							: sw_kernel_has_function(k->btf, names[i]);
+
+		if (o->json)
+			json_bool(&o->j, names[i], found);
+		else
+			printf("  %-36s %s\n", names[i], found ? "found" : "missing");
+	}
+	if (o->json)
+		json_obj_end(&o->j);
+}
+
+static void item_tracepoints(struct out *o, const struct facts *k)
+{
+	hook_list(o, k, SW_HOOK_TRACEPOINT, "tracepoints", "tracepoints (tp_btf)");
+}
+
+static void item_functions(struct out *o, const struct facts *k)
+{
+	hook_list(o, k, SW_HOOK_FUNCTION, "functions",
+		  "kernel functions in BTF (fentry/kprobe/LSM hooks)");
+}
+
+static void item_write_paths(struct out *o, const struct facts *k)
+{
+	(void)k;
+	if (o->json)
+		json_obj_begin(&o->j, "write_paths");
+	else
+		printf("\nwrite paths:\n");
+	for (size_t i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++) {
+		if (o->json)
+			json_str(&o->j, write_paths[i].path, write_paths[i].coverage);
+		else
+			printf("  %-48s %s\n", write_paths[i].path, write_paths[i].coverage);
+	}
+	if (o->json)
+		json_obj_end(&o->j);
+}
+
+#define TEXT	1U
+#define JSON	2U
+
+/* The order of the output. splice pages stands at a different place in the
+ * text and in the JSON: both orders are output that scripts read. */
+static const struct {
+	void (*fn)(struct out *o, const struct facts *k);
+	unsigned in;
+} items[] = {
+	{ item_kernel, TEXT | JSON },
+	{ item_btf, TEXT | JSON },
+	{ item_bpf_loop, TEXT | JSON },
+	{ item_programs, TEXT | JSON },
+	{ item_kprobes, TEXT | JSON },
+	{ item_fentry, TEXT | JSON },
+	{ item_lsm, TEXT | JSON },
+	{ item_ring_buffer, TEXT | JSON },
+	{ item_splice_pages, TEXT },
+	{ item_backend, TEXT | JSON },
+	{ item_deny, JSON },
+	{ item_faultable, TEXT | JSON },
+	{ item_preemption, TEXT | JSON },
+	{ item_backup, TEXT | JSON },
+	{ item_splice_pages, JSON },
+	{ item_tracepoints, TEXT | JSON },
+	{ item_functions, TEXT | JSON },
+	{ item_write_paths, TEXT | JSON },
+};
+
+static void features_usage(FILE *f)
+{
+	fprintf(f, "Usage: splicewatch features [--json]\n\n"
+		"Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
+		"tracepoints and functions splicewatch can hook), the backend that\n"
+		"will be used, and which write paths it covers. Needs no root.\n");
+}
+
+static int features_option(void *ctx, int opt, const char *arg)
+{
+	struct out *o = ctx;
+
+	(void)arg;
+	if (opt != 'j')
+		return 0;
+	o->json = true;
+	return 1;
+}
+
 int cmd_features(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -51,137 +343,25 @@ int cmd_features(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool json_out = false, btf_ok, kprobes, lsm, fentry, faultable, skippable, redundant, forced;
-	const char *preempt, *preempt_source;
-	enum sw_sharing share_shm, share_disk;
-	int has_loop;
-	const char *backend;
-	struct btf *btf;
-	struct utsname u;
-	struct json j;
-	size_t i;
-	int opt;
+	struct out o = { 0 };
+	struct facts k;
+	int r;
 
-	while ((opt = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json_out = true;
-			break;
-		case 'h':
-			printf("Usage: splicewatch features [--json]\n\n"
-			       "Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
-			       "tracepoints and functions splicewatch can hook), the backend that\n"
-			       "will be used, and which write paths it covers. Needs no root.\n");
-			return 0;
-		default:
-			sw_unknown_option("features");
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (sw_no_operands("features", argc, argv))
-		return SW_EXIT_USAGE;
-	uname(&u);
+	r = sw_parse_options("features", argc, argv, "+jh", longopts, features_usage,
+			     features_option, &o, false);
+	if (r)
+		return r > 0 ? 0 : SW_EXIT_USAGE;
 	libbpf_set_print(NULL);
-	btf = btf__load_vmlinux_btf();
-	btf_ok = btf != NULL;
-	kprobes = access("/sys/bus/event_source/devices/kprobe", F_OK) == 0;
-	lsm = sw_lsm_bpf_active();
-	fentry = geteuid() == 0 && sw_fentry_loads(btf);
-	backend = fentry ? "fentry" : kprobes ? "kprobe" : "tracepoint";
-	has_loop = sw_kernel_has_bpf_loop(btf);
-	faultable = sw_syscall_tp_faultable(btf);
-	preempt = sw_preempt_model(&preempt_source);
-	skippable = faultable && sw_preempts_kernel_code(preempt);
-	/* As sw_session_open decides. */
-	redundant = sw_redundant_wanted(skippable, &forced);
-	share_shm = sw_probe_sharing(NULL);
-	share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
-
-	if (json_out) {
-		json_init(&j, stdout, true);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "kernel", u.release);
-		json_bool(&j, "btf", btf_ok);
-		if (has_loop >= 0)
-			json_bool(&j, "bpf_loop", has_loop);
-		else
-			json_str(&j, "bpf_loop", NULL);
-		json_str(&j, "programs", has_loop < 0 ? NULL : has_loop ? "main" : "compat");
-		json_bool(&j, "kprobes", kprobes);
-		json_bool(&j, "fentry", fentry);
-		json_bool(&j, "fentry_probed", geteuid() == 0);
-		json_bool(&j, "bpf_lsm", lsm);
-		json_bool(&j, "ring_buffer", true);
-		json_str(&j, "backend", btf_ok ? backend : NULL);
-		json_str(&j, "deny", lsm ? "bpf_lsm" : "falls back to kill");
-		json_bool(&j, "syscall_tracepoints_faultable", faultable);
-		json_str(&j, "preemption", preempt);
-		json_str(&j, "preemption_source", preempt_source);
-		json_bool(&j, "syscall_runs_skippable", skippable);
-		json_bool(&j, "second_sources", btf_ok && redundant);
-		json_bool(&j, "second_sources_forced", forced);
-		json_obj_begin(&j, "splice_pages");
-		json_str(&j, "tmpfs", sw_sharing_name(share_shm));
-		json_str(&j, SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
-		json_obj_end(&j);
-		json_obj_begin(&j, "tracepoints");
-		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
-			json_bool(&j, tracepoints[i], sw_kernel_has_tracepoint(btf, tracepoints[i]));
-		json_obj_end(&j);
-		json_obj_begin(&j, "functions");
-		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
-			json_bool(&j, functions[i], sw_kernel_has_function(btf, functions[i]));
-		json_obj_end(&j);
-		json_obj_begin(&j, "write_paths");
-		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
-			json_str(&j, write_paths[i].path, write_paths[i].coverage);
-		json_obj_end(&j);
-		json_obj_end(&j);
-	} else {
-		printf("kernel:       %s\n", u.release);
-		printf("btf:          %s\n", btf_ok ? "yes (/sys/kernel/btf/vmlinux)" : "NO: splicewatch cannot run");
-		printf("bpf_loop:     %s\n", has_loop > 0 ? "yes" : has_loop == 0 ?
-		       "no (Linux before 5.17)" : "unknown (no BTF)");
-		printf("programs:     %s\n", has_loop > 0 ? "main" : has_loop == 0 ?
-		       "compat: built for Linux 5.10-5.16 (no bpf_loop)" : "none");
-		printf("kprobes:      %s\n", kprobes ? "yes" : "no");
-		printf("fentry:       %s\n", geteuid() ? "unknown (probing needs root)" :
-		       fentry ? "yes" : "no (a probe program was refused)");
-		printf("bpf lsm:      %s\n", lsm ? "active: enforce --action deny refuses writes"
-					      : "not active: --action deny falls back to kill");
-		printf("ring buffer:  yes\n");
-		printf("splice pages: tmpfs: %s, %s: %s (probed: shared means later writes "
-		       "change what pipes hold)\n", sw_sharing_name(share_shm),
-		       SW_SHARING_DISK_DIR, sw_sharing_name(share_disk));
-		printf("backend:      %s (auto: fentry, else kprobe, else tracepoint)\n", backend);
-		printf("syscall tps:  %s\n", faultable ?
-		       "faultable (6.14+): their programs run with preemption on" :
-		       "not faultable: their programs run with preemption off");
-		printf("preemption:   %s (%s): %s\n", preempt ? preempt : "unknown", preempt_source,
-		       !faultable ? "programs on syscall tracepoints are not preempted" :
-		       skippable ? "the kernel can skip syscall hook runs" :
-		       "kernel code is not preempted: no syscall hook run is skipped");
-		printf("second hooks: %s%s\n", !btf_ok ? "no" : !redundant ? "off: not needed" :
-		       strcmp(backend, "tracepoint") ?
-		       "on: writes sys_enter did not check are checked in write_iter (deny: "
-		       "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
-		       "(do_sys_ftruncate where there is none), "
-		       "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
-		       "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
-		       "(deny: file_permission checks a write both sys_enter runs missed)",
-		       forced ? " (SPLICEWATCH_REDUNDANT)" : "");
-		printf("\ntracepoints (tp_btf):\n");
-		for (i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
-			printf("  %-36s %s\n", tracepoints[i],
-			       sw_kernel_has_tracepoint(btf, tracepoints[i]) ? "found" : "missing");
-		printf("\nkernel functions in BTF (fentry/kprobe/LSM hooks):\n");
-		for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
-			printf("  %-36s %s\n", functions[i],
-			       sw_kernel_has_function(btf, functions[i]) ? "found" : "missing");
-		printf("\nwrite paths:\n");
-		for (i = 0; i < sizeof(write_paths) / sizeof(write_paths[0]); i++)
-			printf("  %-48s %s\n", write_paths[i].path, write_paths[i].coverage);
+	probe(&k);
+	if (o.json) {
+		json_init(&o.j, stdout, true);
+		json_obj_begin(&o.j, NULL);
 	}
-	btf__free(btf);
-	return btf_ok ? 0 : 1;
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		if (items[i].in & (o.json ? JSON : TEXT))
+			items[i].fn(&o, &k);
+	if (o.json)
+		json_obj_end(&o.j);
+	btf__free(k.btf);
+	return k.btf_ok ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The one JSON writer (json.h). */
 #define _GNU_SOURCE
 #include <string.h>
 #include <inttypes.h>

@@ -1,15 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* splicewatch: catch writes that corrupt data already handed to a pipe. */
-#include <ctype.h>
-#include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 #include "sw.h"
-
-volatile sig_atomic_t sw_stop;
-volatile sig_atomic_t sw_stop_signal;
 
 static const struct {
 	const char *name;
@@ -50,108 +42,6 @@ static void usage(FILE *f)
 		"See splicewatch(8).\n");
 }
 
-void sw_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("splicewatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int sw_unknown_option(const char *cmd)
-{
-	fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
-	return -1;
-}
-
-int sw_no_operands(const char *cmd, int argc, char **argv)
-{
-	if (optind >= argc)
-		return 0;
-	sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
-	return -1;
-}
-
-void sw_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("splicewatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return !errno && !*end;
-}
-
-static const struct {
-	const char *name;
-	int sig;
-} signals[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ABRT", SIGABRT },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
-	{ "BUS", SIGBUS },
-};
-
-/* "KILL", "SIGKILL", "kill" or "9"; -1 if not a signal we may send. */
-int parse_signal(const char *name)
-{
-	uint64_t n;
-
-	if (parse_u64(name, &n))
-		return n >= 1 && n <= 64 ? (int)n : -1;
-	if (!strncasecmp(name, "SIG", 3))
-		name += 3;
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		if (!strcasecmp(name, signals[i].name))
-			return signals[i].sig;
-	return -1;
-}
-
-const char *signal_name(int sig)
-{
-	static char buf[16];
-
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		if (signals[i].sig == sig) {
-			snprintf(buf, sizeof(buf), "SIG%s", signals[i].name);
-			return buf;
-		}
-	snprintf(buf, sizeof(buf), "%d", sig);
-	return buf;
-}
-
-static void on_stop(int sig)
-{
-	sw_stop = 1;
-	sw_stop_signal = sig;
-}
-
-int sw_install_stop_handlers(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
 
 int main(int argc, char **argv)
 {

@@ -1,47 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Event filters and the two output formats: a human table and JSON Lines. */
+/* trace and enforce output: event filters, the text table or JSON Lines
+ * (event.c writes the object), capacity warnings and the summary. */
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include "sw.h"
-
-static const char *const op_names[SW_OP__COUNT] = {
-	[SW_OP_UNKNOWN] = "unknown",
-	[SW_OP_WRITE] = "write",
-	[SW_OP_PWRITE64] = "pwrite64",
-	[SW_OP_WRITEV] = "writev",
-	[SW_OP_PWRITEV] = "pwritev",
-	[SW_OP_PWRITEV2] = "pwritev2",
-	[SW_OP_COPY_FILE_RANGE] = "copy_file_range",
-	[SW_OP_SPLICE] = "splice",
-	[SW_OP_SENDFILE] = "sendfile",
-	[SW_OP_FALLOCATE] = "fallocate",
-	[SW_OP_TRUNCATE] = "truncate",
-	[SW_OP_FTRUNCATE] = "ftruncate",
-	[SW_OP_MMAP] = "mmap",
-	[SW_OP_WRITE_ITER] = "write_iter",
-};
-
-static const char *const action_names[SW_ACT__COUNT] = {
-	[SW_ACT_REPORTED] = "reported",
-	[SW_ACT_KILLED] = "killed",
-	[SW_ACT_DENIED] = "denied",
-	[SW_ACT_SIGNALLED] = "signalled",
-	[SW_ACT_WOULD_KILL] = "would_kill",
-	[SW_ACT_ALLOWED] = "allowed",
-	[SW_ACT_KILLED_LATE] = "killed_late",
-};
-
-const char *sw_op_name(uint32_t op)
-{
-	return op < SW_OP__COUNT ? op_names[op] : "unknown";
-}
-
-const char *sw_action_name(uint32_t action)
-{
-	return action < SW_ACT__COUNT ? action_names[action] : "unknown";
-}
 
 void sw_filter_init(struct sw_filter *f)
 {
@@ -107,102 +70,6 @@ bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev)
 	return true;
 }
 
-/* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
-static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
-{
-	unsigned maj, min;
-	char root[4096], mnt[4096], line[8192];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mnt) != 4)
-			continue;
-		if (maj == kdev >> 20 && min == (kdev & 0xfffff) && !strcmp(root, "/")) {
-			snprintf(out, cap, "%s", strcmp(mnt, "/") ? mnt : "");
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-/* The event's path, made absolute when the kernel could only give it relative to
- * its filesystem (stores through a mapping). Returns false if it stays relative. */
-bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
-{
-	char mnt[4096];
-
-	mnt[0] = 0;
-	if ((ev->flags & SW_EVF_PATH_FS_RELATIVE) && !fs_mountpoint(ev->dev, mnt, sizeof(mnt))) {
-		snprintf(buf, cap, "%.*s", (int)ev->path_len, ev->path);
-		return false;
-	}
-	snprintf(buf, cap, "%s%.*s", mnt, (int)ev->path_len, ev->path);
-	return true;
-}
-
-static size_t comm_len(const char *c)
-{
-	return strnlen(c, SW_TASK_COMM_LEN);
-}
-
-void sw_event_json(struct json *j, const struct sw_event *ev, const struct sw_session *s)
-{
-	char buf[2 * SW_PATH_MAX];
-	const char *path = ev->path;
-	size_t path_len = strnlen(ev->path, ev->path_len);
-	bool absolute = true;
-
-	/* Only a store through a mapping needs its mount point looked up; other
-	 * paths go out from the event itself, not through a copy. */
-	if (ev->flags & SW_EVF_PATH_FS_RELATIVE) {
-		absolute = sw_event_path(ev, buf, sizeof(buf));
-		path = buf;
-		path_len = strlen(buf);
-	}
-
-	json_obj_begin(j, NULL);
-	json_u64(j, "ts_ns", ev->ts_ns);
-	if (s)
-		json_i64(j, "time_ns", sw_session_realtime(s, ev->ts_ns));
-	json_str(j, "event", "unsafe_write");
-	json_str(j, "op", sw_op_name(ev->op));
-	json_u64(j, "pid", ev->pid);
-	json_u64(j, "tid", ev->tid);
-	json_strn(j, "comm", ev->comm, comm_len(ev->comm));
-	json_u64(j, "cgroup_id", ev->cgroup_id);
-	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
-	json_u64(j, "dev", makedev(ev->dev >> 20, ev->dev & 0xfffff));
-	json_u64(j, "ino", ev->ino);
-	json_strn(j, "path", path, path_len);
-	json_i64(j, "write_offset", ev->write_offset);
-	if (ev->write_len)
-		json_u64(j, "write_len", ev->write_len);
-	else
-		json_null(j, "write_len");	/* to end of file */
-	json_i64(j, "held_offset", ev->held_offset);
-	json_u64(j, "held_len", ev->held_len);
-	json_u64(j, "pipe_ino", ev->pipe_ino);
-	json_u64(j, "splicer_pid", ev->splicer_pid);
-	json_strn(j, "splicer_comm", ev->splicer_comm, comm_len(ev->splicer_comm));
-	json_u64(j, "held_ns", ev->held_ns);
-	json_str(j, "action", sw_action_name(ev->action));
-	if (ev->signal)
-		json_str(j, "signal", signal_name(ev->signal));
-	if (ev->flags & SW_EVF_RANGE_PAGE)
-		json_bool(j, "range_page_granular", true);
-	if (ev->flags & SW_EVF_LEN_UNKNOWN)
-		json_bool(j, "len_unknown", true);
-	if (ev->flags & SW_EVF_PATH_TRUNCATED)
-		json_bool(j, "path_truncated", true);
-	if (!absolute)
-		json_bool(j, "path_fs_relative", true);
-	json_obj_end(j);
-}
-
 static void fmt_age(char *buf, size_t n, uint64_t ns)
 {
 	if (ns < 1000000ULL)
@@ -211,19 +78,6 @@ static void fmt_age(char *buf, size_t n, uint64_t ns)
 		snprintf(buf, n, "%.1fms", ns / 1e6);
 	else
 		snprintf(buf, n, "%.2fs", ns / 1e9);
-}
-
-/* Printable form of bytes from the kernel (comm, path) for the text table. */
-static void put_printable(FILE *f, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
 }
 
 static void event_text(struct sw_output *o, const struct sw_event *ev)
@@ -248,18 +102,18 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	else
 		snprintf(wlen, sizeof(wlen), "EOF");
 	fprintf(o->f, "%s.%03lld %-7u %-7u ", ts, (long long)(real / 1000000) % 1000, ev->pid, ev->tid);
-	put_printable(o->f, ev->comm, SW_TASK_COMM_LEN);
-	fprintf(o->f, "%*s", (int)(16 - strnlen(ev->comm, SW_TASK_COMM_LEN)), "");
+	sw_put_printable(o->f, ev->comm, SW_TASK_COMM_LEN);
+	fprintf(o->f, "%*s", (int)(16 - sw_comm_len(ev->comm)), "");
 	fprintf(o->f, "%-15s %-10s %lld+%-*s %lld+%-*llu %-9llu %u/",
 		sw_op_name(ev->op), sw_action_name(ev->action),
 		(long long)ev->write_offset, 10, wlen,
 		(long long)ev->held_offset, 10, (unsigned long long)ev->held_len,
 		(unsigned long long)ev->pipe_ino, ev->splicer_pid);
-	put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
-	fprintf(o->f, " %s %u:%u:%llu ", age, ev->dev >> 20, ev->dev & 0xfffff,
+	sw_put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
+	fprintf(o->f, " %s %u:%u:%llu ", age, sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev),
 		(unsigned long long)ev->ino);
 	sw_event_path(ev, path, sizeof(path));
-	put_printable(o->f, path, sizeof(path));
+	sw_put_printable(o->f, path, sizeof(path));
 	fputc('\n', o->f);
 }
 
@@ -304,8 +158,10 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 	if (!sw_filter_match(&o->filter, ev))
 		return 0;
 	if (o->json) {
+		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
+
 		json_init(&j, o->f, false);
-		sw_event_json(&j, ev, o->session);
+		sw_event_json(&j, ev, o->session ? &off : NULL);
 	} else {
 		event_text(o, ev);
 	}

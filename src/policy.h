@@ -3,7 +3,7 @@
  * enforce policy: the allowlists and the YAML policy file (docs/enforce.md).
  *
  * policy_parse() is the whole parser, on a memory buffer, so that it can be
- * fuzzed: it needs libyaml, parse_u64() and parse_signal() (src/main.c) and
+ * fuzzed: it needs libyaml, parse_u64() and parse_signal() (src/common.c) and
  * nothing else; it prints nothing and never exits. It stat()s and statfs()s the
  * cgroup directories a policy names (that is how a cgroup path becomes the id
  * the BPF programs compare).

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
-#include "sw.h"
-#include "swstats.h"
+#include "common.h"
+#include "names.h"
+#include "prom.h"
 
 struct st_prom {
 	struct MHD_Daemon *daemon;

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sw.h"
-#include "swstats.h"
+#include "stats_loop.h"
 
 static void top_usage(FILE *f)
 {
@@ -28,13 +28,7 @@ static void top_usage(FILE *f)
 		"  -s, --sort KEY       order rows by bytes (default), calls, errors or\n"
 		"                       latency (average per call); largest first\n"
 		"  -n, --rows N         show at most N rows (default 20)\n");
-	fprintf(f, ST_COMMON_HELP, "2");
-	fprintf(f,
-		"  -h, --help           this help\n"
-		"\n"
-		"Needs root and a kernel with BTF. Exit status: 0 when stopped by --count,\n"
-		"SIGINT or SIGTERM; 1 if reading the counters or writing the output failed;\n"
-		"2 on usage or setup errors. See docs/stats.md for the fields.\n");
+	fprintf(f, ST_COMMON_HELP ST_HELP_END, "2");
 }
 
 struct top_ctx {
@@ -46,20 +40,26 @@ struct top_ctx {
 	uint64_t prev_ns;
 };
 
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(&((const struct st_row *)a)->key, &((const struct st_row *)b)->key,
-		      sizeof(struct sw_stat_key));
-}
+static const char *const sort_names[] = {
+	[ST_SORT_BYTES] = "bytes",
+	[ST_SORT_CALLS] = "calls",
+	[ST_SORT_ERRORS] = "errors",
+	[ST_SORT_LATENCY] = "latency",
+};
 
-static const char *sort_name(enum st_sort s)
+static int top_option(void *ctx, int opt, const char *arg)
 {
-	switch (s) {
-	case ST_SORT_CALLS: return "calls";
-	case ST_SORT_ERRORS: return "errors";
-	case ST_SORT_LATENCY: return "latency";
-	default: return "bytes";
-	}
+	struct st_opts *o = ctx;
+
+	if (opt != 's')
+		return st_common_option(o, opt, arg);
+	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+		if (!strcmp(arg, sort_names[i])) {
+			o->sort = i;
+			return 1;
+		}
+	sw_err("--sort: '%s' is not one of bytes, calls, errors, latency", arg);
+	return -1;
 }
 
 static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
@@ -101,7 +101,7 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	fprintf(f, "splicewatch top - %s, up %.1fs, every %.2gs, sorted by %s, %zu of %zu rows\n",
-		when, snap->elapsed_s, c->o->interval, sort_name(c->o->sort), n, snap->nrows);
+		when, snap->elapsed_s, c->o->interval, sort_names[c->o->sort], n, snap->nrows);
 	st_fmt_bytes(a, sizeof(a), all.bytes);
 	st_fmt_bytes(b, sizeof(b), all.pagecache_bytes);
 	st_fmt_bytes(d, sizeof(d), all.anon_bytes);
@@ -118,7 +118,7 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 		uint64_t dcalls = r->v.calls, dbytes = r->v.bytes, into;
 		char rate[24], zc[8];
 
-		p = c->nprev ? bsearch(r, c->prev, c->nprev, sizeof(*r), key_cmp) : NULL;
+		p = c->nprev ? bsearch(r, c->prev, c->nprev, sizeof(*r), st_row_key_cmp) : NULL;
 		if (p) {
 			dcalls -= p->v.calls;
 			dbytes -= p->v.bytes;
@@ -138,10 +138,8 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	}
 	free(rows);
 	c->printed++;
-	if (fflush(f) || ferror(f)) {
-		sw_err("writing the output failed: %s", strerror(errno));
+	if (sw_flush_output(f))
 		return -1;
-	}
 	/* Keep this snapshot's rows for the next interval's rates. */
 	prev_copy = realloc(c->prev, (snap->nrows ? snap->nrows : 1) * sizeof(*prev_copy));
 	if (!prev_copy)
@@ -155,44 +153,14 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "sort", required_argument, NULL, 's' },
-		ST_COMMON_LONGOPTS,
-		{ 0 }
-	};
+	/* Every 2 s, the busiest 20 rows; a screen, so nothing more when stopped. */
+	static const struct st_command cmd = ST_COMMAND(top, "+s:n:i:h",
+		"sort", required_argument, 's', 2, 20, false);
 	struct st_opts o;
-	struct top_ctx c = { .o = &o };
-	int opt, r;
+	struct top_ctx c = { .o = &o, .tty = isatty(STDOUT_FILENO) };
+	int r;
 
-	st_opts_defaults(&o, 2);
-	o.rows = 20;
-	while ((opt = getopt_long(argc, argv, "+s:n:i:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			if (!strcmp(optarg, "bytes"))
-				o.sort = ST_SORT_BYTES;
-			else if (!strcmp(optarg, "calls"))
-				o.sort = ST_SORT_CALLS;
-			else if (!strcmp(optarg, "errors"))
-				o.sort = ST_SORT_ERRORS;
-			else if (!strcmp(optarg, "latency"))
-				o.sort = ST_SORT_LATENCY;
-			else {
-				sw_err("--sort: '%s' is not one of bytes, calls, errors, latency", optarg);
-				return SW_EXIT_USAGE;
-			}
-			continue;
-		case 'h':
-			top_usage(stdout);
-			return 0;
-		}
-		if (st_common_option(&o, "top", opt, optarg) < 0)
-			return SW_EXIT_USAGE;
-	}
-	if (sw_no_operands("top", argc, argv))
-		return SW_EXIT_USAGE;
-	c.tty = isatty(STDOUT_FILENO);
-	r = st_run(&o, top_snapshot, &c, false);
+	r = st_command_run(&cmd, argc, argv, &o, &c);
 	free(c.prev);
 	return r;
 }

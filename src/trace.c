@@ -28,42 +28,18 @@ static void trace_usage(FILE *f)
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+		SW_OUTPUT_LONGOPTS,
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }
 	};
-	struct sw_config cfg;
-	struct sw_output out = { 0 };
-	const char *out_path = NULL;
-	int opt, r;
+	struct sw_watch_args a;
+	int r;
 
-	sw_config_defaults(&cfg);
-	sw_filter_init(&out.filter);
-	while ((opt = getopt_long(argc, argv, "+jo:hp:c:C:P:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			out.json = true;
-			continue;
-		case 'o':
-			out_path = optarg;
-			continue;
-		case 'h':
-			trace_usage(stdout);
-			return 0;
-		}
-		if (sw_watch_option("trace", &out.filter, &cfg, opt, optarg) < 0)
-			return SW_EXIT_USAGE;
-	}
-	if (sw_no_operands("trace", argc, argv))
-		return SW_EXIT_USAGE;
-	out.f = sw_open_output(out_path);
-	if (!out.f)
-		return SW_EXIT_USAGE;
-	r = sw_watch(&cfg, &out, "tracing unsafe writes");
-	if (out.f != stdout)
-		fclose(out.f);
-	return r;
+	sw_watch_args_init(&a);
+	r = sw_parse_options("trace", argc, argv, SW_WATCH_SHORTOPTS, longopts, trace_usage,
+			     sw_watch_option, &a, false);
+	if (r)
+		return r > 0 ? 0 : SW_EXIT_USAGE;
+	return sw_watch(&a, "tracing unsafe writes");
 }

@@ -1,22 +1,39 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* What trace and enforce share: session options and the watch-until-stopped loop. */
+/* What trace, enforce (and ci) share: their options, opening the session and
+ * the watch-until-stopped loop. */
 #include <errno.h>
 #include <string.h>
 #include "sw.h"
 #include "watch.h"
+#include "hooks.h"
 
-int sw_watch_option(const char *cmd, struct sw_filter *f, struct sw_config *cfg, int opt,
-		    const char *arg)
+void sw_watch_args_init(struct sw_watch_args *a)
 {
-	int r = sw_filter_option(f, opt, arg);
+	memset(a, 0, sizeof(*a));
+	sw_config_defaults(&a->cfg);
+	sw_filter_init(&a->out.filter);
+}
 
-	if (!r)
-		r = sw_config_option(cfg, opt, arg);
-	return r ? r : sw_unknown_option(cmd);
+int sw_watch_option(void *ctx, int opt, const char *arg)
+{
+	struct sw_watch_args *a = ctx;
+	int r;
+
+	switch (opt) {
+	case 'j':
+		a->out.json = true;
+		return 1;
+	case 'o':
+		a->out_path = arg;
+		return 1;
+	}
+	r = sw_filter_option(&a->out.filter, opt, arg);
+	return r ? r : sw_config_option(&a->cfg, opt, arg);
 }
 
 int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 {
+	enum sw_backend b;
 	uint64_t v;
 
 	switch (opt) {
@@ -36,8 +53,7 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 		cfg->ringbuf_kib = v;
 		return 1;
 	case OPT_BACKEND:
-		if (strcmp(arg, "auto") && strcmp(arg, "fentry") && strcmp(arg, "kprobe") &&
-		    strcmp(arg, "tracepoint")) {
+		if (strcmp(arg, "auto") && sw_backend_parse(arg, &b)) {
 			sw_err("--backend: '%s' is not one of auto, fentry, kprobe, tracepoint", arg);
 			return -1;
 		}
@@ -47,38 +63,43 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 	return 0;
 }
 
-FILE *sw_open_output(const char *path)
+struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
+				 const char *who)
 {
-	FILE *f;
-
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "we");
-	if (!f)
-		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
-	return f;
+	if (handlers()) {
+		sw_err("%scannot install signal handlers: %s", who, strerror(errno));
+		return NULL;
+	}
+	return sw_session_open(cfg);
 }
 
-int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+static int watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
 {
 	struct sw_session *s;
 	int err;
 
-	if (sw_install_stop_handlers()) {
-		sw_err("cannot install signal handlers: %s", strerror(errno));
-		return SW_EXIT_USAGE;
-	}
-	s = sw_session_open(cfg);
+	s = sw_watch_open(cfg, sw_install_stop_handlers, "");
 	if (!s)
 		return SW_EXIT_USAGE;
 	out->session = s;
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
-	if (fflush(out->f) || ferror(out->f)) {
-		sw_err("writing the output failed: %s", strerror(errno));
+	if (sw_flush_output(out->f))
 		err = -1;
-	}
 	sw_print_summary(stderr, s, out->printed);
 	sw_session_close(s);
 	return err ? 1 : 0;
+}
+
+int sw_watch(struct sw_watch_args *a, const char *what)
+{
+	int r;
+
+	a->out.f = sw_open_output(a->out_path);
+	if (!a->out.f)
+		return SW_EXIT_USAGE;
+	r = watch(&a->cfg, &a->out, what);
+	if (a->out.f != stdout)
+		fclose(a->out.f);
+	return r;
 }

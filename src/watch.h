@@ -13,6 +13,13 @@ enum {
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
+/* trace and enforce: output options first, then their own, then these two. */
+#define SW_WATCH_SHORTOPTS	"+jo:hp:c:C:P:"
+#define SW_OUTPUT_LONGOPTS						\
+	{ "json", no_argument, NULL, 'j' },				\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "help", no_argument, NULL, 'h' }
+
 #define SW_SESSION_LONGOPTS						\
 	{ "max-holds", required_argument, NULL, OPT_MAX_HOLDS },	\
 	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },	\
@@ -38,7 +45,22 @@ enum {
 	"  -C, --cgroup PATH    only writes from this cgroup v2 directory\n"	\
 	"  -P, --path PREFIX    only writes to files under this absolute path\n"
 
-FILE *sw_open_output(const char *path);
-int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what);
+/* What trace and enforce read from the command line. */
+struct sw_watch_args {
+	struct sw_config cfg;
+	struct sw_output out;
+	const char *out_path;		/* -o; NULL: stdout */
+};
+
+void sw_watch_args_init(struct sw_watch_args *a);
+/* -j, -o, a filter or a session option (ctx: struct sw_watch_args), for
+ * sw_parse_options: 1 handled, 0 not one of them, -1 a bad value (said). */
+int sw_watch_option(void *ctx, int opt, const char *arg);
+/* The stop signals' handlers, then the session (said, NULL when either fails);
+ * who prefixes the message ("ci: "). */
+struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
+				 const char *who);
+/* Opens the output, watches until stopped, prints the summary: the exit status. */
+int sw_watch(struct sw_watch_args *a, const char *what);
 
 #endif

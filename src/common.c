@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Helpers every part of the frontend uses (common.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "common.h"
+#include "splicewatch.h"
+
+int sw_verbose;
+volatile sig_atomic_t sw_stop;
+volatile sig_atomic_t sw_stop_signal;
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fputs("splicewatch: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void sw_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void sw_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts, void (*usage)(FILE *f),
+		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands)
+{
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		r = fn(ctx, opt, optarg);
+		if (r < 0)
+			return -1;
+		if (!r) {	/* getopt said why */
+			fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
+			return -1;
+		}
+	}
+	if (!operands && optind < argc) {
+		sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_stop(int sig)
+{
+	sw_stop = 1;
+	sw_stop_signal = sig;
+}
+
+int sw_install_stop_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ABRT", SIGABRT },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
+	{ "BUS", SIGBUS },
+};
+
+int parse_signal(const char *name)
+{
+	uint64_t n;
+
+	if (parse_u64(name, &n))
+		return n >= 1 && n <= 64 ? (int)n : -1;
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (!strcasecmp(name, signals[i].name))
+			return signals[i].sig;
+	return -1;
+}
+
+const char *signal_name(int sig)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i].sig == sig) {
+			snprintf(buf, sizeof(buf), "SIG%s", signals[i].name);
+			return buf;
+		}
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+uint64_t sw_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+size_t sw_comm_len(const char *comm)
+{
+	return strnlen(comm, SW_TASK_COMM_LEN);
+}
+
+void sw_put_printable(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+FILE *sw_open_output(const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "we");
+	if (!f)
+		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
+	return f;
+}
+
+int sw_flush_output(FILE *f)
+{
+	if (!fflush(f) && !ferror(f))
+		return 0;
+	sw_err("writing the output failed: %s", strerror(errno));
+	return -1;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Helpers every part of the frontend uses: messages, command-line errors,
+ * number and signal parsing, the stop signals, time, and the small
+ * conversions of kernel data (comm, dev_t, bytes to print). Depends on libc
+ * only, so that the fuzz targets can link it as it is.
+ */
+#ifndef SW_COMMON_H
+#define SW_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SW_EXIT_USAGE	2
+
+extern int sw_verbose;
+extern volatile sig_atomic_t sw_stop;	/* set by SIGINT/SIGTERM */
+extern volatile sig_atomic_t sw_stop_signal;
+
+/* "splicewatch: " and the message on stderr. */
+void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct option;
+/*
+ * The option loop of sub-command CMD (getopt_long over argv from optind):
+ * -h/--help prints usage(stdout); every other option goes to fn(ctx, opt,
+ * optarg), which returns 1 (handled), 0 (not an option of CMD) or -1 (a bad
+ * value, said). Operands are refused unless `operands`. Returns 0 when the
+ * options are read (optind: the first operand), 1 after --help, -1 after an
+ * error (an unknown option gets "Try 'splicewatch CMD --help'.").
+ */
+int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+		     const struct option *longopts, void (*usage)(FILE *f),
+		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands);
+/* SIGINT/SIGTERM set sw_stop; SIGPIPE is ignored (a closed reader is an output error). */
+int sw_install_stop_handlers(void);
+
+bool parse_u64(const char *s, uint64_t *out);
+/* "KILL", "SIGKILL", "kill" or "9"; -1 if not a signal we may send. */
+int parse_signal(const char *name);
+const char *signal_name(int sig);
+
+uint64_t sw_mono_ns(void);	/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+
+/* A kernel comm: up to SW_TASK_COMM_LEN bytes, NUL-terminated only when shorter. */
+size_t sw_comm_len(const char *comm);
+/* Bytes from the kernel (comm, path) for text output: control characters as
+ * \xNN; stops at a NUL or after len bytes. */
+void sw_put_printable(FILE *f, const char *s, size_t len);
+
+/* The kernel's internal dev_t (what BPF reads from a superblock): 12 bits of
+ * major above 20 of minor, unlike the one stat(2) reports. */
+static inline unsigned sw_kdev_major(uint32_t kdev)
+{
+	return kdev >> 20;
+}
+
+static inline unsigned sw_kdev_minor(uint32_t kdev)
+{
+	return kdev & 0xfffff;
+}
+
+/* NULL or "-": stdout; else the file, created or truncated (said, NULL on error). */
+FILE *sw_open_output(const char *path);
+/* Flushes f; says so and returns -1 when writing failed. */
+int sw_flush_output(FILE *f);
+
+#endif

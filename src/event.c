@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* An unsafe-write event as the frontend reports it: its path and its JSON
+ * object (the keys of `trace --json`, also the findings of a ci report). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include "common.h"
+#include "event.h"
+#include "names.h"
+
+/* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
+static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
+{
+	unsigned maj, min;
+	char root[4096], mnt[4096], line[8192];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mnt) != 4)
+			continue;
+		if (maj == sw_kdev_major(kdev) && min == sw_kdev_minor(kdev) && !strcmp(root, "/")) {
+			snprintf(out, cap, "%s", strcmp(mnt, "/") ? mnt : "");
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The event's path, made absolute when the kernel could only give it relative to
+ * its filesystem (stores through a mapping). Returns false if it stays relative. */
+bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
+{
+	char mnt[4096];
+
+	mnt[0] = 0;
+	if ((ev->flags & SW_EVF_PATH_FS_RELATIVE) && !fs_mountpoint(ev->dev, mnt, sizeof(mnt))) {
+		snprintf(buf, cap, "%.*s", (int)ev->path_len, ev->path);
+		return false;
+	}
+	snprintf(buf, cap, "%s%.*s", mnt, (int)ev->path_len, ev->path);
+	return true;
+}
+
+void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
+{
+	char buf[2 * SW_PATH_MAX];
+	const char *path = ev->path;
+	size_t path_len = strnlen(ev->path, ev->path_len);
+	bool absolute = true;
+
+	/* Only a store through a mapping needs its mount point looked up; other
+	 * paths go out from the event itself, not through a copy. */
+	if (ev->flags & SW_EVF_PATH_FS_RELATIVE) {
+		absolute = sw_event_path(ev, buf, sizeof(buf));
+		path = buf;
+		path_len = strlen(buf);
+	}
+
+	json_obj_begin(j, NULL);
+	json_u64(j, "ts_ns", ev->ts_ns);
+	if (mono_to_real_ns)
+		json_i64(j, "time_ns", (int64_t)ev->ts_ns + *mono_to_real_ns);
+	json_str(j, "event", "unsafe_write");
+	json_str(j, "op", sw_op_name(ev->op));
+	json_u64(j, "pid", ev->pid);
+	json_u64(j, "tid", ev->tid);
+	json_strn(j, "comm", ev->comm, sw_comm_len(ev->comm));
+	json_u64(j, "cgroup_id", ev->cgroup_id);
+	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
+	json_u64(j, "dev", makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)));
+	json_u64(j, "ino", ev->ino);
+	json_strn(j, "path", path, path_len);
+	json_i64(j, "write_offset", ev->write_offset);
+	if (ev->write_len)
+		json_u64(j, "write_len", ev->write_len);
+	else
+		json_null(j, "write_len");	/* to end of file */
+	json_i64(j, "held_offset", ev->held_offset);
+	json_u64(j, "held_len", ev->held_len);
+	json_u64(j, "pipe_ino", ev->pipe_ino);
+	json_u64(j, "splicer_pid", ev->splicer_pid);
+	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
+	json_u64(j, "held_ns", ev->held_ns);
+	json_str(j, "action", sw_action_name(ev->action));
+	if (ev->signal)
+		json_str(j, "signal", signal_name(ev->signal));
+	if (ev->flags & SW_EVF_RANGE_PAGE)
+		json_bool(j, "range_page_granular", true);
+	if (ev->flags & SW_EVF_LEN_UNKNOWN)
+		json_bool(j, "len_unknown", true);
+	if (ev->flags & SW_EVF_PATH_TRUNCATED)
+		json_bool(j, "path_truncated", true);
+	if (!absolute)
+		json_bool(j, "path_fs_relative", true);
+	json_obj_end(j);
+}

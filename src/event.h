@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* An unsafe-write event as the frontend reports it (event.c). */
+#ifndef SW_EVENT_H
+#define SW_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "splicewatch.h"
+
+/* The event's path, made absolute when the kernel could only give it relative
+ * to its filesystem (stores through a mapping). Returns false if it stays relative. */
+bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
+/* The event as one JSON object; mono_to_real_ns (NULL: no "time_ns") turns its
+ * CLOCK_MONOTONIC time into wall-clock time. */
+void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
+
+#endif

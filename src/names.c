@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The names of the enums the frontend shares with the BPF programs (names.h). */
+#include <string.h>
+#include "names.h"
+#include "splicewatch.h"
+#include "stats.h"
+
+static const char *const op_names[SW_OP__COUNT] = {
+	[SW_OP_UNKNOWN] = "unknown",
+	[SW_OP_WRITE] = "write",
+	[SW_OP_PWRITE64] = "pwrite64",
+	[SW_OP_WRITEV] = "writev",
+	[SW_OP_PWRITEV] = "pwritev",
+	[SW_OP_PWRITEV2] = "pwritev2",
+	[SW_OP_COPY_FILE_RANGE] = "copy_file_range",
+	[SW_OP_SPLICE] = "splice",
+	[SW_OP_SENDFILE] = "sendfile",
+	[SW_OP_FALLOCATE] = "fallocate",
+	[SW_OP_TRUNCATE] = "truncate",
+	[SW_OP_FTRUNCATE] = "ftruncate",
+	[SW_OP_MMAP] = "mmap",
+	[SW_OP_WRITE_ITER] = "write_iter",
+};
+
+static const char *const action_names[SW_ACT__COUNT] = {
+	[SW_ACT_REPORTED] = "reported",
+	[SW_ACT_KILLED] = "killed",
+	[SW_ACT_DENIED] = "denied",
+	[SW_ACT_SIGNALLED] = "signalled",
+	[SW_ACT_WOULD_KILL] = "would_kill",
+	[SW_ACT_ALLOWED] = "allowed",
+	[SW_ACT_KILLED_LATE] = "killed_late",
+};
+
+static const char *const stat_op_names[SW_STAT__COUNT] = {
+	[SW_STAT_SPLICE_FILE_PIPE] = "splice_file_to_pipe",
+	[SW_STAT_SPLICE_PIPE_FILE] = "splice_pipe_to_file",
+	[SW_STAT_SPLICE_PIPE_SOCK] = "splice_pipe_to_socket",
+	[SW_STAT_SPLICE_SOCK_PIPE] = "splice_socket_to_pipe",
+	[SW_STAT_SPLICE_PIPE_PIPE] = "splice_pipe_to_pipe",
+	[SW_STAT_SPLICE_OTHER] = "splice_other",
+	[SW_STAT_SENDFILE] = "sendfile",
+	[SW_STAT_TEE] = "tee",
+	[SW_STAT_VMSPLICE] = "vmsplice",
+	[SW_STAT_COPY_FILE_RANGE] = "copy_file_range",
+};
+
+static const char *const cfr_names[SW_CFR__COUNT] = {
+	[SW_CFR_SAME_FS] = "same_fs",
+	[SW_CFR_CROSS_FS] = "cross_fs",
+	[SW_CFR_FALLBACK] = "fallback",
+	[SW_CFR_ERROR] = "error",
+};
+
+static const char *const counter_names[SW_SC__COUNT] = {
+	[SW_SC_HOLDS] = "held_pages",
+	[SW_SC_ROWS_DROPPED] = "calls_not_counted",
+	[SW_SC_HOLDS_DROPPED] = "holds_not_indexed",
+	[SW_SC_INFLIGHT_DROPPED] = "calls_not_timed",
+	[SW_SC_STALE] = "holds_dropped_stale",
+};
+
+const char *sw_op_name(uint32_t op)
+{
+	return op < SW_OP__COUNT ? op_names[op] : "unknown";
+}
+
+const char *sw_action_name(uint32_t action)
+{
+	return action < SW_ACT__COUNT ? action_names[action] : "unknown";
+}
+
+int sw_op_from_name(const char *name)
+{
+	for (int op = 1; op < SW_OP__COUNT; op++)
+		if (!strcmp(name, op_names[op]))
+			return op;
+	return -1;
+}
+
+const char *st_op_name(uint32_t op)
+{
+	return op < SW_STAT__COUNT ? stat_op_names[op] : "unknown";
+}
+
+const char *st_cfr_name(uint32_t r)
+{
+	return r < SW_CFR__COUNT ? cfr_names[r] : "unknown";
+}
+
+const char *st_counter_name(uint32_t counter)
+{
+	return counter < SW_SC__COUNT ? counter_names[counter] : "unknown";
+}
+
+const char *st_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case SW_FK_FILE: return "file";
+	case SW_FK_PIPE: return "pipe";
+	case SW_FK_SOCK: return "socket";
+	}
+	return "none";
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The names splicewatch prints for the enums it shares with the BPF programs:
+ * one table each (names.c), whatever prints them (text, JSON, JUnit,
+ * Prometheus labels, baselines). */
+#ifndef SW_NAMES_H
+#define SW_NAMES_H
+
+#include <stdint.h>
+
+/* Detection events (splicewatch.h): "unknown" outside the enum. */
+const char *sw_op_name(uint32_t op);		/* enum sw_op */
+const char *sw_action_name(uint32_t action);	/* enum sw_action */
+int sw_op_from_name(const char *name);		/* a known op other than unknown, else -1 */
+
+/* Copy-path counters (stats.h). */
+const char *st_op_name(uint32_t op);		/* enum sw_stat_op */
+const char *st_cfr_name(uint32_t r);		/* enum sw_cfr_result */
+const char *st_kind_name(uint32_t kind);	/* enum sw_file_kind */
+const char *st_counter_name(uint32_t counter);	/* enum sw_stat_counter */
+
+#endif
