@@ -122,7 +122,7 @@ if [ "$HOST" = 1 ]; then
 		chmod +x "$1"
 	}
 	wrapper "$M/sw-lost" '(lambda t: open(err, "w").write(t.replace(" 0 lost records", " 3 lost records")))(open(err).read())'
-	wrapper "$M/sw-eventline" '(lambda t: open(err, "w").write(re.sub(r"(\\d+) unsafe writes detected, (\\d+) shown", lambda m: "%d unsafe writes detected, %d shown" % (int(m[1]) + 1, int(m[2]) + 1), t)))(open(err).read())'
+	wrapper "$M/sw-eventline" '(lambda t: open(err, "w").write(re.sub(r"([0-9]+) unsafe writes detected, ([0-9]+) shown", lambda m: "%d unsafe writes detected, %d shown" % (int(m[1]) + 1, int(m[2]) + 1), t)))(open(err).read())'
 	tests/build/swtest 'pwrite64_into*' > "$M/ctl.out" 2>&1
 	line "$([ $? = 0 ] && echo 1)" control/trace-pwrite64 "$(grep '^not ok' "$M/ctl.out" | head -n3 | tr '\n' ' ')"
 	tests/build/swtest --splicewatch "$M/sw-lost" 'pwrite64_into*' > "$M/lost.out" 2>&1
