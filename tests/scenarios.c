@@ -112,15 +112,63 @@ static void expect_report(struct tctx *t, const char *op, int64_t woff, int64_t 
 	prctl(PR_GET_NAME, e->splicer_comm);
 }
 
-/* What the pipe reader gets first: the new bytes if the write lands. */
+bool write_lands(const struct tctx *t)
+{
+	/* run_one sets prevented for every report under --action deny. */
+	return !(t->enforce && t->e->reports && t->e->prevented);
+}
+
+/* What the pipe reader gets after `skip` bytes: `landed` if the write lands
+ * (write_lands), else `original`, the bytes spliced. */
+static void expect_pipe_at(struct tctx *t, int pr, int64_t skip, const char *landed,
+			   const char *original)
+{
+	struct expect *e = t->e;
+
+	e->pipe_fd = pr;
+	e->pipe_skip = skip;
+	e->pipe_len = strlen(landed);
+	if (strlen(original) != strlen(landed) || (size_t)e->pipe_len > sizeof(e->pipe_landed))
+		abort();	/* a mistake in a scenario */
+	memcpy(e->pipe_landed, landed, e->pipe_len);
+	memcpy(e->pipe_original, original, e->pipe_len);
+}
+
 static void expect_pipe(struct tctx *t, int pr, const char *landed, const char *original)
 {
-	const char *want = t->enforce && (t->e->prevented || t->deny) ? original : landed;
-
-	t->e->pipe_fd = pr;
-	t->e->pipe_bytes_len = strlen(want);
-	memcpy(t->e->pipe_bytes, want, strlen(want));
+	expect_pipe_at(t, pr, 0, landed, original);
 }
+
+/* The len bytes at off of path (NULL: t->path) afterwards: `landed` if the
+ * write lands, else `original`; original NULL: the write always lands (or
+ * goes elsewhere), the file must read `landed`. */
+static void expect_file_bytes(struct tctx *t, const char *path, int64_t off, int len,
+			      const char *landed, const char *original)
+{
+	struct expect *e = t->e;
+
+	if ((size_t)len > sizeof(e->file_landed))
+		abort();
+	snprintf(e->file_path, sizeof(e->file_path), "%s", path ? path : t->path);
+	e->file_off = off;
+	e->file_len = len;
+	memcpy(e->file_landed, landed, len);
+	memcpy(e->file_original, original ? original : landed, len);
+}
+
+static void expect_file(struct tctx *t, int64_t off, const char *landed, const char *original)
+{
+	expect_file_bytes(t, NULL, off, strlen(landed), landed, original);
+}
+
+/* The file's size afterwards, as expect_file. */
+static void expect_size(struct tctx *t, int64_t landed, int64_t original)
+{
+	t->e->size_landed = landed;
+	t->e->size_original = original;
+}
+
+#define Z8 "\0\0\0\0\0\0\0\0"
 
 /* The write must land on the file and stay in the pipe without a report. */
 static void expect_safe(struct tctx *t)
@@ -149,6 +197,7 @@ static int setup_head_held(struct tctx *t)
 	if (held(t, 4 * PAGE, 0, PAGE))
 		return -1;
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -298,6 +347,8 @@ static int setup_punch_hole(struct tctx *t)
 	if (setup_fallocate(t, NULL))
 		return -1;
 	expect_report(t, "fallocate", PAGE, PAGE, PAGE, PAGE, t->pr);
+	expect_file_bytes(t, NULL, PAGE, 8, Z8, A8);
+	expect_size(t, 4 * PAGE, 4 * PAGE);
 	return 0;
 }
 
@@ -312,6 +363,8 @@ static int setup_zero_range(struct tctx *t)
 	if (setup_fallocate(t, NULL))
 		return -1;
 	expect_report(t, "fallocate", PAGE, PAGE, PAGE, PAGE, t->pr);
+	expect_file_bytes(t, NULL, PAGE, 8, Z8, A8);
+	expect_size(t, 4 * PAGE, 4 * PAGE);
 	return 0;
 }
 
@@ -326,6 +379,17 @@ static int setup_collapse_range(struct tctx *t)
 	if (setup_fallocate(t, NULL))
 		return -1;
 	expect_report(t, "fallocate", 0, -1, PAGE, PAGE, t->pr);
+	expect_size(t, 3 * PAGE, 4 * PAGE);
+	return 0;
+}
+
+static int setup_insert_range(struct tctx *t)
+{
+	if (setup_fallocate(t, NULL))
+		return -1;
+	expect_report(t, "fallocate", 0, -1, PAGE, PAGE, t->pr);
+	expect_file_bytes(t, NULL, 0, 8, Z8, A8);
+	expect_size(t, 5 * PAGE, 4 * PAGE);
 	return 0;
 }
 
@@ -348,6 +412,7 @@ static int setup_ftruncate(struct tctx *t)
 	t->e->prevented = false;
 	strcpy(t->e->action, "killed_late");
 	expect_report(t, "ftruncate", 100, -1, 0, PAGE, t->pr);
+	expect_size(t, 100, 4 * PAGE);
 	return 0;
 }
 
@@ -363,6 +428,7 @@ static int setup_truncate_path(struct tctx *t, int64_t length)
 	t->e->prevented = false;
 	strcpy(t->e->action, "killed_late");
 	expect_report(t, "truncate", length, -1, 0, PAGE, t->pr);
+	expect_size(t, length, 4 * PAGE);
 	return 0;
 }
 
@@ -393,6 +459,8 @@ static int setup_one_byte_into_range(struct tctx *t)
 	if (held(t, 4 * PAGE, 100, 100))
 		return -1;
 	expect_report(t, "pwrite64", 199, 1, 100, 100, t->pr);
+	expect_pipe_at(t, t->pr, 99, "W", "A");
+	expect_file(t, 199, "W", "A");
 	return 0;
 }
 
@@ -406,6 +474,8 @@ static int setup_first_100_bytes_held(struct tctx *t)
 	if (held(t, 4 * PAGE, 0, 100))
 		return -1;
 	expect_safe(t);
+	expect_pipe_at(t, t->pr, 92, A8, A8);
+	expect_file(t, 100, W8, NULL);
 	return 0;
 }
 
@@ -423,6 +493,47 @@ static int setup_safe_head_held(struct tctx *t)
 		return -1;
 	expect_safe(t);
 	expect_pipe(t, t->pr, A8, A8);
+	return 0;
+}
+
+static int setup_another_page(struct tctx *t)
+{
+	if (setup_safe_head_held(t))
+		return -1;
+	expect_file(t, 2 * PAGE, W8, NULL);
+	return 0;
+}
+
+static int setup_another_file(struct tctx *t)
+{
+	char path[600];
+
+	if (setup_safe_head_held(t))
+		return -1;
+	snprintf(path, sizeof(path), "%s/other", t->dir);
+	expect_file_bytes(t, path, 0, 8, W8, NULL);
+	return 0;
+}
+
+/* The pipe delivers the held page, then the bytes written into the pipe; the
+ * file is left alone. */
+static int setup_write_into_pipe(struct tctx *t)
+{
+	if (setup_safe_head_held(t))
+		return -1;
+	expect_pipe_at(t, t->pr, PAGE - 8, A8 W8, A8 W8);
+	expect_file(t, 0, A8, NULL);
+	return 0;
+}
+
+static int setup_copy_out(struct tctx *t)
+{
+	char path[600];
+
+	if (setup_safe_head_held(t))
+		return -1;
+	snprintf(path, sizeof(path), "%s/copy", t->dir);
+	expect_file_bytes(t, path, 2 * PAGE - 8, 8, A8, NULL);
 	return 0;
 }
 
@@ -464,6 +575,9 @@ static int setup_append(struct tctx *t)
 		return -1;
 	lseek(t->fd, 0, SEEK_SET);
 	expect_safe(t);
+	expect_pipe(t, t->pr, A8, A8);
+	expect_file(t, PAGE + 100, W8, NULL);
+	expect_size(t, PAGE + 108, PAGE + 108);
 	return 0;
 }
 
@@ -485,6 +599,7 @@ static int setup_drained_by_read(struct tctx *t)
 	if (read(t->pr, buf, PAGE) != PAGE)
 		return fail(t, "read pipe");
 	expect_safe(t);
+	expect_file(t, 0, W8, NULL);
 	return 0;
 }
 
@@ -498,6 +613,7 @@ static int setup_drained_by_splice(struct tctx *t)
 		return fail(t, "splice to /dev/null");
 	close(null);
 	expect_safe(t);
+	expect_file(t, 0, W8, NULL);
 	return 0;
 }
 
@@ -509,6 +625,7 @@ static int setup_pipe_closed(struct tctx *t)
 	close(t->pw);
 	t->pr = t->pw = -1;
 	expect_safe(t);
+	expect_file(t, 0, W8, NULL);
 	return 0;
 }
 
@@ -532,6 +649,7 @@ static int setup_splicer_exited(struct tctx *t)
 	if (status)
 		return fail(t, "splicer child failed");
 	expect_safe(t);
+	expect_file(t, 0, W8, NULL);
 	return 0;
 }
 
@@ -551,6 +669,8 @@ static int setup_partial_read_consumed_bytes(struct tctx *t)
 	if (setup_partially_read(t))
 		return -1;
 	expect_safe(t);
+	expect_pipe(t, t->pr, A8, A8);
+	expect_file(t, 500, W8, NULL);
 	return 0;
 }
 
@@ -565,6 +685,7 @@ static int setup_partial_read_remaining_bytes(struct tctx *t)
 		return -1;
 	expect_report(t, "pwrite64", 1000, 8, 1000, PAGE - 1000, t->pr);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 1000, W8, A8);
 	return 0;
 }
 
@@ -625,10 +746,12 @@ static int setup_sendfile_to_pipe(struct tctx *t)
 	if (!shares) {
 		expect_safe(t);
 		expect_pipe(t, t->pr, A8, A8);
+		expect_file(t, 0, W8, NULL);
 		return 0;
 	}
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -654,6 +777,7 @@ static int setup_vmsplice(struct tctx *t)
 		return fail(t, "vmsplice");
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -727,6 +851,7 @@ static int setup_io_uring_splice(struct tctx *t)
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
 	expect_io_wq_splicer(t);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -752,6 +877,7 @@ static int held_by_tee_only(struct tctx *t, bool uring)
 		return fail(t, "read");
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr2);
 	expect_pipe(t, t->pr2, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -803,6 +929,7 @@ static int setup_splice_at_file_position(struct tctx *t)
 		return fail(t, "splice at f_pos");
 	expect_report(t, "pwrite64", 2 * PAGE + 16, 8, 2 * PAGE + 16, 100, t->pr);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 2 * PAGE + 16, W8, A8);
 	return 0;
 }
 
@@ -825,6 +952,8 @@ static int setup_resized_pipe(struct tctx *t)
 	if (splice_in(t, t->fd, 0, 1 << 20, t->pw))
 		return -1;
 	expect_report(t, "pwrite64", 900 * 1024, 8, 900 * 1024, PAGE, t->pr);
+	expect_pipe_at(t, t->pr, 900 * 1024, W8, A8);
+	expect_file(t, 900 * 1024, W8, A8);
 	return 0;
 }
 
@@ -840,6 +969,8 @@ static int setup_resize_after_splice(struct tctx *t)
 	if (fcntl(t->pw, F_SETPIPE_SZ, 1 << 20) < (1 << 20))	/* copies and renumbers the ring */
 		return fail(t, "F_SETPIPE_SZ");
 	expect_report(t, "pwrite64", 5 * PAGE, 8, 5 * PAGE, PAGE, t->pr);
+	expect_pipe_at(t, t->pr, 5 * PAGE, W8, A8);
+	expect_file(t, 5 * PAGE, W8, A8);
 	return 0;
 }
 
@@ -870,6 +1001,7 @@ static int setup_forked_splicer(struct tctx *t)
 	t->e->splicer_pid = pid;
 	strcpy(t->e->splicer_comm, "sw-splicer");
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
 	return 0;
 }
 
@@ -913,7 +1045,9 @@ static int setup_second_splicer(struct tctx *t)
 	expect_report(t, "pwrite64", 64 * PAGE, 8, 64 * PAGE, PAGE, t->pr);
 	t->e->splicer_pid = pid;
 	strcpy(t->e->splicer_comm, "sw-splicer2");
-	expect_pipe(t, t->pr, A8, A8);
+	/* the pipe: page 1 (the runner's, page 0 read out), then page 64 */
+	expect_pipe_at(t, t->pr, PAGE, W8, A8);
+	expect_file(t, 64 * PAGE, W8, A8);
 	return 0;
 }
 
@@ -928,6 +1062,7 @@ static int setup_first_splicer_after_second(struct tctx *t)
 		return -1;
 	expect_report(t, "pwrite64", PAGE, 8, PAGE, PAGE, t->pr);
 	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, PAGE, W8, A8);
 	return 0;
 }
 
@@ -952,7 +1087,10 @@ static int setup_drained_then_spliced_again(struct tctx *t)
 {
 	if (setup_drained_by_splice(t))
 		return -1;
-	return splice_in(t, t->fd, 2 * PAGE, PAGE, t->pw) ? -1 : 0;
+	if (splice_in(t, t->fd, 2 * PAGE, PAGE, t->pw))
+		return -1;
+	expect_pipe(t, t->pr, A8, A8);	/* page 2 */
+	return 0;
 }
 
 static void *thread_pwrite(void *arg)
@@ -1016,6 +1154,8 @@ static int setup_page_inside_large_folio(struct tctx *t)
 	if (held(t, 4 << 20, 5 * PAGE, PAGE))
 		return -1;
 	expect_report(t, "pwrite64", 5 * PAGE + 10, 8, 5 * PAGE, PAGE, t->pr);
+	expect_pipe_at(t, t->pr, 10, W8, A8);
+	expect_file(t, 5 * PAGE + 10, W8, A8);
 	return 0;
 }
 
@@ -1029,6 +1169,8 @@ static int setup_other_page_of_large_folio(struct tctx *t)
 	if (held(t, 4 << 20, 5 * PAGE, PAGE))
 		return -1;
 	expect_safe(t);
+	expect_pipe(t, t->pr, A8, A8);
+	expect_file(t, 6 * PAGE, W8, NULL);
 	return 0;
 }
 
@@ -1045,6 +1187,8 @@ static int setup_mmap_store(struct tctx *t)
 	if (fsync(t->fd))
 		return fail(t, "fsync");
 	expect_report(t, "mmap", 0, PAGE, 0, PAGE, t->pr);
+	expect_pipe(t, t->pr, "W", "A");
+	expect_file(t, 0, "W", "A");
 	return 0;
 }
 
@@ -1080,7 +1224,7 @@ const struct scenario scenarios[] = {
 	{ "fallocate_zero_range_over_held_range_is_reported", E4, setup_zero_range, do_zero_range },
 	{ "fallocate_collapse_range_before_held_range_is_reported", E4, setup_collapse_range,
 	  do_collapse_range },
-	{ "fallocate_insert_range_before_held_range_is_reported", E4, setup_collapse_range,
+	{ "fallocate_insert_range_before_held_range_is_reported", E4, setup_insert_range,
 	  do_insert_range },
 	{ "ftruncate_into_held_range_is_reported", FS_ALL, setup_ftruncate, do_ftruncate },
 	/* tmpfs zeroes a partly cut page with no tracepoint on the way: see README */
@@ -1094,12 +1238,12 @@ const struct scenario scenarios[] = {
 	  do_one_byte_at_199 },
 	{ "write_beside_held_bytes_in_same_page_is_not_reported", FS_ALL,
 	  setup_first_100_bytes_held, do_write_bytes_100_to_300 },
-	{ "write_to_another_page_is_not_reported", FS_ALL, setup_safe_head_held,
+	{ "write_to_another_page_is_not_reported", FS_ALL, setup_another_page,
 	  do_write_another_page },
-	{ "write_to_another_file_is_not_reported", FS_ALL, setup_safe_head_held,
+	{ "write_to_another_file_is_not_reported", FS_ALL, setup_another_file,
 	  do_write_another_file },
-	{ "write_into_a_pipe_is_not_reported", FS_ALL, setup_safe_head_held, do_write_into_a_pipe },
-	{ "copy_file_range_out_of_held_file_is_not_reported", FS_ALL, setup_safe_head_held,
+	{ "write_into_a_pipe_is_not_reported", FS_ALL, setup_write_into_pipe, do_write_into_a_pipe },
+	{ "copy_file_range_out_of_held_file_is_not_reported", FS_ALL, setup_copy_out,
 	  do_copy_file_range_without_pipe },
 	{ "o_append_write_past_held_bytes_is_not_reported", FS_ALL, setup_append, do_append },
 	/* releases */

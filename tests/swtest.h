@@ -29,10 +29,23 @@ struct expect {
 	/* enforce mode */
 	bool prevented;			/* the write must not land (writer killed at entry) */
 	char action[16];		/* expected action in enforce mode */
-	/* Data the pipe must deliver afterwards, checked by the runner. */
+	/* Data the pipe must deliver afterwards, checked by the runner: after
+	 * reading and dropping pipe_skip bytes, pipe_len bytes (see write_lands). */
 	int pipe_fd;			/* -1: nothing to check */
-	char pipe_bytes[64];
-	int pipe_bytes_len;
+	char pipe_landed[64];		/* what it delivers if the write lands */
+	char pipe_original[64];		/* ... and if it does not */
+	int pipe_len;
+	int64_t pipe_skip;
+	/* The file's bytes afterwards, read back by the runner: file_len bytes at
+	 * file_off of file_path are file_landed where the write lands (trace, a
+	 * late kill, a write nothing held), file_original where it may not
+	 * (killed at entry, denied). Its size likewise, when size_landed >= 0. */
+	char file_path[512];		/* "": nothing to check */
+	int64_t file_off;
+	int file_len;
+	char file_landed[64];
+	char file_original[64];
+	int64_t size_landed, size_original;
 	bool denied_seen;		/* the writer's syscall failed with EPERM */
 	char failure[256];		/* set when the scenario itself could not run */
 };
@@ -69,6 +82,8 @@ extern const int n_scenarios;
 
 /* Helpers for scenarios (scenarios.c). */
 int fail(struct tctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Does the write land? Not where enforce stops it at entry (killed, denied). */
+bool write_lands(const struct tctx *t);
 #define FS_ALL ((1u << FS_EXT4) | (1u << FS_TMPFS))
 #define FS_EXT4_ONLY (1u << FS_EXT4)
 

@@ -12,7 +12,9 @@
 # escaping do not depend on the kernel: tests/suites/ci.sh covers them on the
 # host. Most tests read one of two shared runs (a load is most of a test's
 # time under TCG on 7.x, and the tests are mostly about one report): four loads in
-# all. Prints "ok NAME" / "not ok NAME: why", then "# ci: N passed, N failed".
+# all. Prints a TAP plan ("1..N", the tests GLOB selects; "1..1" and "not ok
+# start-up" when splicewatch cannot start), "ok NAME" / "not ok NAME: why",
+# then "# ci: N passed, N failed"; exit status 1 when anything failed.
 # SW and WL, when set, replace /sw/splicewatch and /sw/ci_workload (to run it
 # on the host: SW=./splicewatch WL=tests/build/ci_workload sh tests/vm/guest-ci.sh B).
 # The report is checked with grep: it is pretty-printed, one key per line.
@@ -182,22 +184,39 @@ selected() { # NAME...: does GLOB select any of them?
 	return 1
 }
 
+count_selected() { # NAME...: how many GLOB selects
+	c=0
+	for n in "$@"; do
+		case "$n" in $GLOB) c=$((c + 1)) ;; esac
+	done
+	echo "$c"
+}
+
 # The clean run goes first whatever GLOB says: it is the load check too.
 # Cannot load: say so the way swtest does (matrix.sh then fetches the
 # verifier log).
 clean_run
 if ! grep -q "ci: watching COMMAND's process tree" "$CLEAN/err"; then
+	echo "1..1"
 	echo "not ok start-up"
 	sed 's/^/#   /' "$CLEAN/err" | grep '^#   splicewatch: ' | tail -n 1
 	echo "# ci: 0 passed, 1 failed"
 	exit 1
 fi
-t clean-run-passes test_clean_run_passes
-t clean-run-exits-with-commands-status test_clean_exit_is_commands
 UNSAFE_TESTS="unsafe-run-fails-with-report-and-junit unsafe-report[ext4] unsafe-report[tmpfs]
 	unsafe-grandchild unsafe-second-thread unsafe-daemonised-descendant report-names-backend"
+set -f	# the names have brackets: words, not globs
+# shellcheck disable=SC2086
+planned=$(count_selected clean-run-passes clean-run-exits-with-commands-status $UNSAFE_TESTS \
+	unrelated-process-not-a-finding enforce-kills-writer)
+set +f
+echo "1..$planned"
+t clean-run-passes test_clean_run_passes
+t clean-run-exits-with-commands-status test_clean_exit_is_commands
+set -f
 # shellcheck disable=SC2086
 if selected $UNSAFE_TESTS; then
+	set +f
 	unsafe_run
 	t unsafe-run-fails-with-report-and-junit test_unsafe_run_fails
 	t unsafe-report[ext4] test_unsafe_ext4
@@ -207,8 +226,13 @@ if selected $UNSAFE_TESTS; then
 	t unsafe-daemonised-descendant test_daemon
 	t report-names-backend test_backend_in_report
 fi
+set +f
 t unrelated-process-not-a-finding test_unrelated_process
 t enforce-kills-writer test_enforce
 rm -rf "$tmp"
 echo "# ci: $passed passed, $failed failed"
+if [ $((passed + failed)) != "$planned" ]; then
+	echo "# planned $planned tests, ran $((passed + failed))"
+	exit 1
+fi
 [ "$failed" = 0 ]

@@ -11,8 +11,8 @@
 # where the kernel never skips runs and so would not load them. Expects
 # /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
 # section markers ("@@ features", "@@ suite trace", "@@ status trace N",
-# "@@ vv", "@@ end") that matrix.sh parses, and swtest's "ok"/"not ok" lines
-# unchanged. When a suite cannot start (BPF programs do not
+# "@@ vv", "@@ taint N" (/proc/sys/kernel/tainted at the end), "@@ end") that
+# matrix.sh parses, and swtest's plan and "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
 # load), the failing program's verifier log from `splicewatch -vv` follows
 # "@@ vv" and no further suite runs.
 B=$1
@@ -60,4 +60,5 @@ for s in $SUITES; do
         break
     fi
 done
+echo "@@ taint $(cat /proc/sys/kernel/tainted)"
 echo "@@ end"

@@ -6,6 +6,7 @@
 #                      [--suites "trace enforce"] [--filter GLOB] [--logs DIR]
 #                      [--splicewatch PATH] [--swtest PATH]
 #                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
+#                      [--no-plan]
 #   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
@@ -27,9 +28,26 @@
 #   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
 #   not ok vm/<kernel>/<backend>/<test>: why
 #   not ok vm/<kernel>/<backend>/load: why     programs do not load (suites skipped)
-#   not ok vm/<kernel>/<backend>/<suite>: why  the VM or swtest died, timed out, ...
+#   ok vm/<kernel>/<backend>/<suite>           the suite ran to its end and its
+#                                              own account agrees with the lines
+#                                              parsed: one plan, that many lines,
+#                                              its "N passed, N failed", its exit
+#                                              status (1 iff a line failed); a
+#                                              -noenter suite also proved its
+#                                              sys_enter runs were dropped
+#   not ok vm/<kernel>/<backend>/<suite>: why  else (the VM or swtest died, ...)
+#   ok vm/<kernel>/<backend>/vm                the guest reached its end, exit
+#                                              status 0, and the kernel neither
+#                                              warned nor oopsed: its console
+#                                              (loglevel 5: warnings) has no
+#                                              WARNING/BUG/Oops/stall/KASAN/...
+#                                              line and /proc/sys/kernel/tainted
+#                                              no B, D, L, M or W
+#   not ok vm/<kernel>/<backend>/vm: why       the first offending console line
 # then "# " comment lines (features, the verifier log of a load failure), a
-# kernel x backend table of passed/failed, and finally "N passed, N failed".
+# kernel x backend table of passed/failed, the TAP plan "1..N" (N: the lines
+# above; --no-plan: none, for make-test-matrix.sh, which sums two runs) and
+# finally "N passed, N failed".
 # Exit status 0 only if nothing failed; 2 if it cannot run (no binaries, qemu).
 # Per-VM logs: DIR/<kernel>-<backend>.{log,err} (default DIR: a temp dir, kept
 # and printed when something failed). -v also prints each VM's full output.
@@ -54,6 +72,7 @@ SWTEST=$ROOTDIR/tests/build/swtest
 CIWL=$ROOTDIR/tests/build/ci_workload
 LOGS=""
 VERBOSE=0
+PLAN=1
 PASS=()
 
 die2() { echo "matrix.sh: $*" >&2; exit 2; }
@@ -73,6 +92,7 @@ while [ $# -gt 0 ]; do
         --mem) MEM=${2:?}; shift 2 ;;
         --timeout) VMTIMEOUT=${2:?}; shift 2 ;;
         --disk-size) DISK=${2:?}; shift 2 ;;
+        --no-plan) PLAN=0; shift ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) break ;;
         --keep|-q|--quiet) PASS+=("$1"); shift ;;
@@ -146,7 +166,9 @@ for j in "${JOBLIST[@]}"; do
     if [ "$GENERIC" = 1 ]; then
         run_vm "$tag" "$k" -- "$@" &
     else
-        run_vm "$tag" "$k" "${GUESTFILES[@]}" -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
+        # loglevel 5: warnings (WARN_ON's "WARNING:") reach the console too
+        run_vm "$tag" "$k" "${GUESTFILES[@]}" --append loglevel=5 --console "$LOGS/$tag.console" \
+            -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
     fi
     running=$((running + 1))
     if [ "$running" -ge "$JOBS" ]; then wait -n || true; running=$((running - 1)); fi
@@ -185,23 +207,32 @@ status_text() {
     esac
 }
 
+# kernel_trouble CONSOLE LOG: WARN/BUG/Oops/stall lines, taint flags
+. "$HERE/kernel-trouble.sh"
+
 # parse one VM's log: prints the prefixed ok/not ok lines, and "# " comments
-parse_vm() { # kernel backend log rc secs
+parse_vm() { # kernel backend log rc secs console
     local k=$1 b=$2 log=$3 rc=$4 secs=$5 pre="vm/$1/$2"
-    awk -v pre="$pre" -v suites="$SUITES" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" '
+    awk -v pre="$pre" -v suites="$SUITES" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" \
+        -v ktrouble="$(kernel_trouble "$6" "$log")" '
         function emit(ok, name, why) {
             if (ok) print "ok " pre "/" name
             else print "not ok " pre "/" name (why != "" ? ": " why : "")
         }
+        function add(why) { problems = problems (problems != "" ? "; " : "") why }
         BEGIN { nsuites = split(suites, want, " ") }
         /^@@ features$/ { sect = "features"; nfeat = 0; next }
         /^@@ uname / { uname = $3; cpus = $5; sect = ""; next }
-        /^@@ suite / { sect = "suite"; suite = $3; started[suite] = 1; nlines[suite] = 0; next }
+        /^@@ suite / {
+            sect = "suite"; suite = $3; started[suite]++; nlines[suite] = 0; nok[suite] = 0; nnot[suite] = 0
+            next
+        }
         /^@@ status / {
             s = $3; status[s] = $4; dur[s] = ($6 != "" ? sprintf("%.0f", $7 - $6) : "?"); sect = ""; next
         }
         /^@@ vv / { sect = "vv"; vvsuite = $3; next }
         /^@@ vvlog$/ { sect = "vvlog"; next }
+        /^@@ taint / { sect = ""; next }
         /^@@ end$/ { ended = 1; sect = ""; next }
         sect == "features" { if (nfeat++ < 6) feat = feat "\n# " pre " features: " $0; next }
         sect == "vv" {
@@ -216,6 +247,7 @@ parse_vm() { # kernel backend log rc secs
         }
         sect == "suite" {
             line = $0
+            if (line ~ /^1\.\.[0-9]+$/) { nplan[suite]++; plan[suite] = substr(line, 4) + 0; next }
             if (line ~ /^not ok start-up/) { startup[suite] = 1; next }
             if (line ~ /^#   splicewatch: /) { sub(/^#   splicewatch: /, "", line); startwhy[suite] = line; next }
             if (line ~ /^ok / || line ~ /^not ok /) {
@@ -223,14 +255,18 @@ parse_vm() { # kernel backend log rc secs
                 sub(/^(not )?ok /, "", line)
                 why = ""
                 if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
+                if (ok && line ~ /dropped_sys_enter_runs_were_checked_by_second_sources$/) proof[suite] = 1
                 # swtest names deny and enforce scenarios "deny/...": one prefix, the suite
                 base = suite; sub(/-noenter$/, "", base)
                 if (base != "trace" && index(line, base "/") == 1) line = substr(line, length(base) + 2)
                 if (suite != "trace") line = suite "/" line
                 emit(ok, line, why); nlines[suite]++
+                if (ok) nok[suite]++; else nnot[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny|ci): [0-9]+ passed/) { summary[suite] = 1; next }
+            if (line ~ /^# (trace|enforce|deny|ci): [0-9]+ passed, [0-9]+ failed$/) {
+                summary[suite] = 1; spass[suite] = $3 + 0; sfail[suite] = $5 + 0; next
+            }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
             next
         }
@@ -248,11 +284,30 @@ parse_vm() { # kernel backend log rc secs
                     emit(0, s, "suite did not run (" vmwhy ")")
                     continue
                 }
-                if (!summary[s])
+                if (!summary[s]) {
                     emit(0, s, "swtest did not finish (" (status[s] != "" ? "swtest status " status[s] : vmwhy) ")")
-                else if (status[s] != 0 && status[s] != 1)
-                    emit(0, s, "swtest exited with status " status[s])
+                    continue
+                }
+                # the suite own account against the lines parsed for it
+                problems = ""
+                if (started[s] != 1) add("ran " started[s] " times")
+                if (nplan[s] != 1) add(nplan[s] + 0 " plan lines, want 1")
+                else if (plan[s] != nlines[s]) add("planned " plan[s] " tests, " nlines[s] " test lines")
+                if (spass[s] != nok[s] || sfail[s] != nnot[s])
+                    add("its summary says " spass[s] " passed, " sfail[s] " failed; " nok[s] " ok and " nnot[s] " not ok lines")
+                if (status[s] == "") add("no exit status")
+                else if (status[s] != (nnot[s] > 0 ? 1 : 0))
+                    add("exit status " status[s] " with " nnot[s] " failed")
+                if (s ~ /-noenter$/ && !proof[s])
+                    add("no ok dropped_sys_enter_runs_were_checked_by_second_sources line: the drop is unproven")
+                emit(problems == "", s, problems)
             }
+            # the VM: the guest reached its end, exit 0, a kernel with nothing to say
+            problems = ""
+            if (vmrc != 0) add(vmwhy)
+            if (!ended) add("the guest did not reach its end (@@ end)")
+            if (ktrouble != "") add(ktrouble)
+            emit(problems == "", "vm", problems)
             if (feat != "") print substr(feat, 2)
             if (comments != "") print substr(comments, 2)
             if (vvtext != "") print substr(vvtext, 2)
@@ -276,7 +331,7 @@ for j in "${JOBLIST[@]}"; do
         continue
     fi
     read -r rc secs < "$LOGS/$tag.rc" 2>/dev/null || { rc=125; secs=0; }
-    parse_vm "$k" "$b" "$LOGS/$tag.log" "$rc" "$secs" > "$LOGS/$tag.results"
+    parse_vm "$k" "$b" "$LOGS/$tag.log" "$rc" "$secs" "$LOGS/$tag.console" > "$LOGS/$tag.results"
     grep -E '^(not )?ok ' "$LOGS/$tag.results" | tee -a "$OUT"
     p=$(grep -c '^ok ' "$LOGS/$tag.results")
     f=$(grep -c '^not ok ' "$LOGS/$tag.results")
@@ -302,6 +357,7 @@ echo "kernel x backend: passed/failed, VM wall time (suites: $SUITES${FILTER:+, 
     done
 } | { if command -v column >/dev/null; then column -t -s $'\t'; else cat; fi; } | sed 's/^/  /'
 echo "wall time ${WALL}s; logs: $LOGS$([ "$failed" = 0 ] && [ -n "$CLEAN" ] && echo ' (removed)')"
+[ "$PLAN" = 1 ] && echo "1..$((passed + failed))"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ -n "$CLEAN" ] && rm -rf "$CLEAN"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -16,6 +16,8 @@
 #   --smp N              guest CPUs (default 1)
 #   --disk-size MB       size of the ext4 disk mounted at /mnt/ext4 (default 256)
 #   --append ARGS        extra kernel command line arguments
+#   --console FILE       write the kernel console log (ttyS0, escape codes
+#                        stripped) to FILE, whatever the status
 #   --keep               keep the temporary directory (printed on stderr)
 #   -v, --verbose        progress + the kernel console log on stderr
 #   -q, --quiet          never print the kernel console log (even on failure)
@@ -46,6 +48,7 @@ KEEP=0
 VERBOSE=${SW_VM_VERBOSE:-0}
 QUIET=0
 OUTDIR=""
+CONSOLE_COPY=""
 FILES=()
 BUSYBOX=${SW_VM_BUSYBOX:-/bin/busybox}
 QEMU=${SW_VM_QEMU:-qemu-system-x86_64}
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
         --smp) SMP=${2:?}; shift 2 ;;
         --disk-size) DISK_MB=${2:?}; shift 2 ;;
         --append) APPEND="$APPEND ${2:?}"; shift 2 ;;
+        --console) CONSOLE_COPY=${2:?}; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -v|--verbose) VERBOSE=1; shift ;;
         -q|--quiet) QUIET=1; shift ;;
@@ -291,6 +295,8 @@ strip_console() { # escape sequences (firmware), CRs and other control chars
     sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[()][0-9A-Za-z]//g' -e 's/\x1bc//g' \
         -e 's/\r//g' -e 's/[\x00-\x08\x0b-\x1f\x7f]//g' "$1"
 }
+
+[ -n "$CONSOLE_COPY" ] && { strip_console "$CONSOLE" > "$CONSOLE_COPY" 2>/dev/null || say "warning: cannot write $CONSOLE_COPY"; }
 
 boot=$(sed -n 's/.*sw-init: running command at uptime \([0-9.]*\)s.*/\1/p' "$CONSOLE" 2>/dev/null | tr -d '\r' | head -n1)
 log "kernel $KERNEL: guest uptime at command start ${boot:-?}s, total $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')s, status $status"

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# tests/vm/mutants.sh - mutation checks of the test harness (issue 23): each
+# mutant breaks one behaviour a check guards, and the check must then fail,
+# for its own reason. Not part of make test.
+#
+#   tests/vm/mutants.sh [--host] [--vm] [--kernel K] [-j N]
+#
+# Prints "ok mutant/NAME" when the mutant was killed (the suite failed, with
+# the expected reason), "not ok mutant/NAME: why" when it survived, and
+# "ok control/NAME" / "not ok control/NAME" for the unmutated runs each
+# mutant is read against; a TAP plan at the end; exit status 1 if any line
+# failed. Loads BPF programs and boots VMs: run it under the test lock,
+#   flock /tmp/splicewatch-test.lock tests/vm/mutants.sh
+#
+# Host mutants (swtest on the running kernel, seconds each):
+#   late-write      a swtest build (-DSWTEST_MUTANT_LATE_WRITE) where the bytes
+#                   of every write enforce kills at entry land anyway, as if
+#                   the kill had arrived after the write: every such pair must
+#                   fail on the file's or the pipe's bytes, among them the ten
+#                   that checked only the writer's death before (one_byte,
+#                   megabyte, resize, large folio, second_splicer)
+#   late-write-file-only  the same with the pipe left unread
+#                   (-DSWTEST_MUTANT_NO_PIPE_CHECK): the file's bytes alone
+#   lost-records    splicewatch's exit summary says 3 lost records
+#   event-line-unread  the summary counts one event more (detected and shown)
+#                   than swtest read from the -o file
+#   drop-ignored-tracepoint  SPLICEWATCH_TEST_DROP=enter never reaches
+#                   splicewatch (a wrapper unsets it): the runs are plain repeats
+# VM mutants (tests/vm copied, guest-swtest.sh patched; one VM each, kernel K
+# (default 6.12), backend tracepoint, swtest filter 'pwrite64_into*'):
+#   fake-warn       the guest logs "WARNING: CPU: 0 PID: 1 at ..." to the console
+#   taint-warn      the guest sets the W taint flag
+#   dies-after-last-suite  the guest powers off after its last suite
+#   truncated-log   one "ok" line of swtest's output is lost on the way
+#   status-lies     the guest reports exit status 1 for a suite that passed
+#   drop-disabled   trace-noenter without SPLICEWATCH_TEST_DROP (plain trace)
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+ROOT=$(pwd)
+HOST=0 VM=0 KERNEL=6.12 JOBS=2
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--host) HOST=1; shift ;;
+	--vm) VM=1; shift ;;
+	--kernel) KERNEL=${2:?}; shift 2 ;;
+	-j) JOBS=${2:?}; shift 2 ;;
+	*) echo "usage: $0 [--host] [--vm] [--kernel K] [-j N]" >&2; exit 2 ;;
+	esac
+done
+[ "$HOST" = 0 ] && [ "$VM" = 0 ] && HOST=1 VM=1
+[ "$(id -u)" = 0 ] || { echo "mutants.sh loads BPF programs: run it as root" >&2; exit 2; }
+[ -x splicewatch ] && [ -x tests/build/swtest ] || { echo "build first: make && make tests/build/swtest" >&2; exit 2; }
+M=$(mktemp -d /tmp/sw-mutants.XXXXXX) || exit 2
+[ -n "${SW_MUTANTS_KEEP:-}" ] && echo "# keeping $M" || trap 'rm -rf "$M"' EXIT
+passed=0 failed=0
+line() { # ok? NAME WHY
+	if [ "$1" = 1 ]; then echo "ok $2"; passed=$((passed + 1))
+	else echo "not ok $2: $3"; failed=$((failed + 1)); fi
+}
+
+if [ "$HOST" = 1 ]; then
+	# --- late-write: the bytes of writes killed at entry land anyway
+	if ! cc -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation \
+		-Iinclude -Isrc -D_GNU_SOURCE -DSWTEST_MUTANT_LATE_WRITE tests/swtest.c tests/scenarios.c \
+		-luring -lpthread -o "$M/swtest-late" 2>"$M/cc.err"; then
+		line 0 mutant/late-write "cannot build: $(tail -n1 "$M/cc.err")"
+	else
+		tests/build/swtest --enforce > "$M/enf.out" 2>&1
+		line "$([ $? = 0 ] && echo 1)" control/enforce "$(grep '^not ok' "$M/enf.out" | head -n3 | tr '\n' ' ')"
+		"$M/swtest-late" --enforce > "$M/late.out" 2>&1
+		# every pair killed at entry (action killed or denied: the control's
+		# passing lines minus those whose writes land: killed_late, safe)
+		want="one_byte_into_held_range_is_reported[ext4] one_byte_into_held_range_is_reported[tmpfs]
+			megabyte_pipe_holds_are_tracked[ext4] megabyte_pipe_holds_are_tracked[tmpfs]
+			holds_survive_pipe_resize[ext4] holds_survive_pipe_resize[tmpfs]
+			page_inside_large_folio_is_matched_by_index[ext4] page_inside_large_folio_is_matched_by_index[hugetmpfs]
+			second_splicer_into_a_pipe_is_named_for_its_pages[ext4] second_splicer_into_a_pipe_is_named_for_its_pages[tmpfs]"
+		survived=""
+		for n in $want; do
+			grep -qF "not ok enforce/$n: the " "$M/late.out" || survived="$survived $n"
+		done
+		nbytes=$(grep -cE "^not ok enforce/.*(must not land)" "$M/late.out")
+		nkill=$(grep -cE "^not ok enforce/" "$M/late.out")
+		echo "# late-write: $nkill not ok lines, $nbytes on the bytes (file or pipe)"
+		line "$([ -z "$survived" ] && [ "$nbytes" -ge 40 ] && echo 1)" mutant/late-write \
+			"survived:${survived:- none of the ten}; $nbytes lines failed on the bytes"
+	fi
+
+	# --- late-write-file-only: the same, the pipe left unread: the file's
+	# bytes alone must catch it
+	if cc -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation \
+		-Iinclude -Isrc -D_GNU_SOURCE -DSWTEST_MUTANT_LATE_WRITE -DSWTEST_MUTANT_NO_PIPE_CHECK \
+		tests/swtest.c tests/scenarios.c -luring -lpthread -o "$M/swtest-late-file" 2>"$M/cc.err"; then
+		"$M/swtest-late-file" --enforce > "$M/late-file.out" 2>&1
+		survived=""
+		for n in $want; do
+			grep -qF "not ok enforce/$n: the file's bytes at " "$M/late-file.out" || survived="$survived $n"
+		done
+		nfile=$(grep -c "^not ok enforce/.*: the file's bytes at .*(the write must not land)" "$M/late-file.out")
+		echo "# late-write-file-only: $nfile lines failed on the file's bytes"
+		line "$([ -z "$survived" ] && [ "$nfile" -ge 40 ] && echo 1)" mutant/late-write-file-only \
+			"survived:${survived:- none of the ten}; $nfile lines failed on the file's bytes"
+	else
+		line 0 mutant/late-write-file-only "cannot build: $(tail -n1 "$M/cc.err")"
+	fi
+
+	# --- lost-records, event-line-unread: a wrapper edits what splicewatch said
+	# once it has exited (python: a shell started in the background could not
+	# trap the SIGINT swtest sends, it would be ignored on entry)
+	wrapper() { # FILE PYTHON-LINES: runs splicewatch, forwards SIGINT, then edits
+		cat > "$1" <<-EOF
+		#!/usr/bin/env python3
+		import os, re, signal, subprocess, sys
+		err = os.readlink("/proc/self/fd/2")
+		out = sys.argv[sys.argv.index("-o") + 1]
+		signal.signal(signal.SIGINT, lambda s, f: p.send_signal(signal.SIGINT))
+		p = subprocess.Popen(["$ROOT/splicewatch"] + sys.argv[1:])
+		rc = p.wait()
+		$2
+		sys.exit(rc)
+		EOF
+		chmod +x "$1"
+	}
+	wrapper "$M/sw-lost" '(lambda t: open(err, "w").write(t.replace(" 0 lost records", " 3 lost records")))(open(err).read())'
+	wrapper "$M/sw-eventline" '(lambda t: open(err, "w").write(re.sub(r"([0-9]+) unsafe writes detected, ([0-9]+) shown", lambda m: "%d unsafe writes detected, %d shown" % (int(m[1]) + 1, int(m[2]) + 1), t)))(open(err).read())'
+	tests/build/swtest 'pwrite64_into*' > "$M/ctl.out" 2>&1
+	line "$([ $? = 0 ] && echo 1)" control/trace-pwrite64 "$(grep '^not ok' "$M/ctl.out" | head -n3 | tr '\n' ' ')"
+	tests/build/swtest --splicewatch "$M/sw-lost" 'pwrite64_into*' > "$M/lost.out" 2>&1
+	rc=$?
+	line "$([ $rc = 1 ] && grep -q '^not ok no_event_lost_and_every_detection_shown: .* 3 lost records' "$M/lost.out" && echo 1)" \
+		mutant/lost-records "status $rc: $(grep -E '^(not )?ok no_event' "$M/lost.out")"
+	tests/build/swtest --splicewatch "$M/sw-eventline" 'pwrite64_into*' > "$M/evl.out" 2>&1
+	rc=$?
+	line "$([ $rc = 1 ] && grep -q '^not ok no_event_lost_and_every_detection_shown: ' "$M/evl.out" && echo 1)" \
+		mutant/event-line-unread "status $rc: $(grep -E '^(not )?ok no_event' "$M/evl.out")"
+
+	# --- drop-ignored: SPLICEWATCH_TEST_DROP never reaches splicewatch
+	cat > "$M/sw-nodrop" <<-EOF
+	#!/bin/bash
+	unset SPLICEWATCH_TEST_DROP
+	exec "$ROOT/splicewatch" "\$@"
+	EOF
+	chmod +x "$M/sw-nodrop"
+	for b in tracepoint; do	# the host: fentry and kprobe may not load (the VMs run them)
+		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_REDUNDANT=1 tests/build/swtest --backend "$b" \
+			'*_into_held_range_is_reported' > "$M/drop-$b.out" 2>&1
+		line "$([ $? = 0 ] && grep -q '^ok dropped_sys_enter_runs_were_checked_by_second_sources' "$M/drop-$b.out" && echo 1)" \
+			"control/drop-enter-$b" "$(grep '^not ok' "$M/drop-$b.out" | head -n3 | tr '\n' ' ')"
+		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_REDUNDANT=1 tests/build/swtest --backend "$b" \
+			--splicewatch "$M/sw-nodrop" '*_into_held_range_is_reported' > "$M/nodrop-$b.out" 2>&1
+		rc=$?
+		n=$(grep -c '^not ok .*no second source checked the write' "$M/nodrop-$b.out")
+		line "$([ $rc = 1 ] && [ "$n" -ge 10 ] &&
+			grep -q '^not ok dropped_sys_enter_runs_were_checked_by_second_sources' "$M/nodrop-$b.out" && echo 1)" \
+			"mutant/drop-ignored-$b" "status $rc, $n scenarios failed for want of a second source"
+	done
+fi
+
+if [ "$VM" = 1 ]; then
+	# one patched copy of tests/vm per mutant; matrix.sh takes the binaries by option
+	vm_mutant() { # NAME SUITES SED-SCRIPT
+		local d=$M/vm-$1
+		mkdir -p "$d/tests"
+		cp -r tests/vm "$d/tests/vm"
+		sed -i "$3" "$d/tests/vm/guest-swtest.sh"
+		if cmp -s tests/vm/guest-swtest.sh "$d/tests/vm/guest-swtest.sh"; then
+			echo "patch did not apply" > "$d/out"; return
+		fi
+		bash "$d/tests/vm/matrix.sh" --kernels "$KERNEL" --backends tracepoint --suites "$2" \
+			--filter 'pwrite64_into*' --splicewatch "$ROOT/splicewatch" --swtest "$ROOT/tests/build/swtest" \
+			--logs "$d/logs" > "$d/out" 2>&1
+		echo "status $?" >> "$d/out"
+	}
+	pre="vm/$KERNEL/tracepoint"
+	muts=(
+		"control%trace trace-noenter%s/^@@ nothing$//"
+		"fake-warn%trace%s|^echo \"@@ taint|echo '<4>WARNING: CPU: 0 PID: 1 at mutant.c:1 fake_warn' > /dev/kmsg; sleep 1\\n&|"
+		"taint-warn%trace%s|^echo \"@@ taint|echo 512 > /proc/sys/kernel/tainted\\n&|"
+		"dies-after-last-suite%trace%s|^echo \"@@ taint|poweroff -f\\n&|"
+		"truncated-log%trace%s|^    cat /tmp/swtest.out|    awk '/^ok /\\&\\&!d{d=1;next}1' /tmp/swtest.out|"
+		"status-lies%trace%s|^    rc=\\\$?\$|    rc=\$?; [ \$rc = 0 ] \\&\\& rc=1|"
+		"drop-disabled%trace-noenter%s|drop=enter; redundant=1 ;;|drop=; redundant=1 ;;|"
+	)
+	# the control's patch changes nothing: run it unpatched
+	running=0
+	for m in "${muts[@]}"; do
+		IFS='%' read -r name suites script <<< "$m"
+		if [ "$name" = control ]; then
+			( d=$M/vm-control; mkdir -p "$d"
+			  bash tests/vm/matrix.sh --kernels "$KERNEL" --backends tracepoint --suites "$suites" \
+				--filter 'pwrite64_into*' --logs "$d/logs" > "$d/out" 2>&1; echo "status $?" >> "$d/out" ) &
+		else
+			vm_mutant "$name" "$suites" "$script" &
+		fi
+		running=$((running + 1))
+		if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+	done
+	wait
+	verdict() { # NAME GREP-PATTERN: killed when matrix failed with a line matching it
+		local out=$M/vm-$1/out
+		if grep -q '^status 0$' "$out"; then
+			line 0 "mutant/$1" "survived: the matrix passed"
+		elif grep -qE -- "$2" "$out"; then
+			line 1 "mutant/$1"
+		else
+			line 0 "mutant/$1" "failed, not for its reason: $(grep -E '^not ok|^status' "$out" | head -n4 | tr '\n' ' ')"
+		fi
+		grep -E -- "$2" "$out" | head -n2 | sed 's/^/# /'
+	}
+	out=$M/vm-control/out
+	line "$(grep -q '^status 0$' "$out" && grep -q "^ok $pre/trace-noenter$" "$out" && echo 1)" \
+		"control/vm-$KERNEL" "$(grep -E '^not ok|^status' "$out" | head -n4 | tr '\n' ' ')"
+	verdict fake-warn "^not ok $pre/vm: kernel console: .*WARNING: CPU: 0 PID: 1 at mutant.c"
+	verdict taint-warn "^not ok $pre/vm: kernel tainted"
+	verdict dies-after-last-suite "^not ok $pre/vm: .*did not reach its end"
+	verdict truncated-log "^not ok $pre/trace: planned [0-9]+ tests, [0-9]+ test lines"
+	verdict status-lies "^not ok $pre/trace: exit status 1 with 0 failed"
+	verdict drop-disabled "^not ok $pre/trace-noenter: .*the drop is unproven"
+fi
+echo "1..$((passed + failed))"
+echo "# mutants.sh: $passed passed, $failed failed"
+[ "$failed" = 0 ]
