@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include "sw.h"
 #include "ci.h"
+#include "names.h"
 #include "watch.h"
 
 #define CI_MAX_STORED		100000	/* events kept for the JSON report */
@@ -76,9 +77,9 @@ static void ci_usage(FILE *f)
 		"Baseline format: one finding per line, three fields separated by one TAB:\n"
 		"  COMM<TAB>OP<TAB>PATH\n"
 		"COMM and PATH are fnmatch(3) patterns (no flags: * also matches /; a\n"
-		"backslash quotes the next character), OP is a write op name (write,\n"
-		"pwrite64, writev, pwritev, pwritev2, copy_file_range, splice, sendfile,\n"
-		"fallocate, truncate, ftruncate, mmap) or *. Pids and times are not matched.\n"
+		"backslash quotes the next character), OP is a write op name or *:\n"
+		"  %s\n"
+		"Pids and times are not matched.\n"
 		"Lines starting with # and blank lines are ignored. A malformed file is\n"
 		"reported as FILE:LINE: reason, before COMMAND starts.\n"
 		"\n"
@@ -93,7 +94,7 @@ static void ci_usage(FILE *f)
 		"\n"
 		"SIGINT and SIGTERM are forwarded to COMMAND (not when the terminal already\n"
 		"sent them to its process group); splicewatch keeps watching until COMMAND\n"
-		"exits.\n");
+		"exits.\n", sw_op_list());
 }
 
 /* ---- collecting findings -------------------------------------------------- */

@@ -71,9 +71,8 @@ int ci_baseline_load(struct ci_baseline *c, const char *file)
 			goto out;
 		}
 		if (strcmp(fields[1], "*") && sw_op_from_name(fields[1]) < 0) {
-			sw_err("%s:%u: unknown op '%s' (write, pwrite64, writev, pwritev, pwritev2, "
-			       "copy_file_range, splice, sendfile, fallocate, truncate, ftruncate, "
-			       "mmap or *)", file, lineno, fields[1]);
+			sw_err("%s:%u: unknown op '%s' (%s or *)", file, lineno, fields[1],
+			       sw_op_list());
 			goto out;
 		}
 		if (!pattern_ok(fields[0]) || !pattern_ok(fields[2])) {

@@ -79,7 +79,9 @@ int sw_check_environment(void)
 	return 0;
 }
 
-/* "none [integrity] confidentiality": the bracketed mode is in force. */
+/* "none integrity [confidentiality]": the bracketed mode is in force. Only
+ * confidentiality forbids what the programs need (reading kernel memory);
+ * integrity forbids bpf_probe_write_user, which they never call. */
 static bool kernel_locked_down(void)
 {
 	char buf[128] = "";
@@ -90,14 +92,15 @@ static bool kernel_locked_down(void)
 	if (!fgets(buf, sizeof(buf), f))
 		buf[0] = 0;
 	fclose(f);
-	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
+	return strstr(buf, "[confidentiality]");
 }
 
 const char *sw_load_hint(int err)
 {
 	if (kernel_locked_down())
-		return "the kernel is locked down (/sys/kernel/security/lockdown), which "
-		       "forbids the BPF programs splicewatch needs";
+		return "the kernel is locked down for confidentiality "
+		       "(/sys/kernel/security/lockdown), which forbids the BPF programs "
+		       "splicewatch needs";
 	switch (err) {
 	case EPERM:
 	case EACCES:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The names of the enums the frontend shares with the BPF programs (names.h). */
+#include <stdio.h>
 #include <string.h>
 #include "names.h"
 #include "splicewatch.h"
@@ -68,6 +69,19 @@ const char *sw_op_name(uint32_t op)
 const char *sw_action_name(uint32_t action)
 {
 	return action < SW_ACT__COUNT ? action_names[action] : "unknown";
+}
+
+const char *sw_op_list(void)
+{
+	static char list[256];
+
+	if (!list[0])
+		for (int op = SW_OP_UNKNOWN + 1; op < SW_OP__COUNT; op++) {
+			size_t n = strlen(list);
+
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", op_names[op]);
+		}
+	return list;
 }
 
 int sw_op_from_name(const char *name)

@@ -11,6 +11,8 @@
 const char *sw_op_name(uint32_t op);		/* enum sw_op */
 const char *sw_action_name(uint32_t action);	/* enum sw_action */
 int sw_op_from_name(const char *name);		/* a known op other than unknown, else -1 */
+/* "write, pwrite64, ..., write_iter": every op sw_op_from_name knows. */
+const char *sw_op_list(void);
 
 /* Copy-path counters (stats.h). */
 const char *st_op_name(uint32_t op);		/* enum sw_stat_op */

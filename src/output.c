@@ -82,7 +82,8 @@ static void fmt_age(char *buf, size_t n, uint64_t ns)
 
 static void event_text(struct sw_output *o, const struct sw_event *ev)
 {
-	char ts[32], age[32], wlen[32], path[2 * SW_PATH_MAX];
+	char ts[32], age[32], wlen[32], wrange[64], hrange[64], path[2 * SW_PATH_MAX];
+	int spl;
 	time_t secs;
 	struct tm tm;
 	int64_t real = o->session ? sw_session_realtime(o->session, ev->ts_ns) : 0;
@@ -104,14 +105,17 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	fprintf(o->f, "%s.%03lld %-7u %-7u ", ts, (long long)(real / 1000000) % 1000, ev->pid, ev->tid);
 	sw_put_printable(o->f, ev->comm, SW_TASK_COMM_LEN);
 	fprintf(o->f, "%*s", (int)(16 - sw_comm_len(ev->comm)), "");
-	fprintf(o->f, "%-15s %-10s %lld+%-*s %lld+%-*llu %-9llu %u/",
-		sw_op_name(ev->op), sw_action_name(ev->action),
-		(long long)ev->write_offset, 10, wlen,
-		(long long)ev->held_offset, 10, (unsigned long long)ev->held_len,
-		(unsigned long long)ev->pipe_ino, ev->splicer_pid);
+	snprintf(wrange, sizeof(wrange), "%lld+%s", (long long)ev->write_offset, wlen);
+	snprintf(hrange, sizeof(hrange), "%lld+%llu", (long long)ev->held_offset,
+		 (unsigned long long)ev->held_len);
+	fprintf(o->f, "%-15s %-10s %-22s %-22s %-9llu ", sw_op_name(ev->op),
+		sw_action_name(ev->action), wrange, hrange, (unsigned long long)ev->pipe_ino);
+	/* SPLICER is pid/comm: pad it to its column after the printable comm. */
+	spl = fprintf(o->f, "%u/", ev->splicer_pid);
 	sw_put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
-	fprintf(o->f, " %s %u:%u:%llu ", age, sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev),
-		(unsigned long long)ev->ino);
+	spl += sw_comm_len(ev->splicer_comm);
+	fprintf(o->f, "%*s %s %u:%u:%llu ", spl < 22 ? 22 - spl : 0, "", age,
+		sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev), (unsigned long long)ev->ino);
 	sw_event_path(ev, path, sizeof(path));
 	sw_put_printable(o->f, path, sizeof(path));
 	fputc('\n', o->f);
