@@ -60,7 +60,8 @@ static void enforce_usage(FILE *f)
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"
-		"Never signalled: pid 1, kernel threads, splicewatch itself. Allowed writers\n"
+		"Never signalled: pid 1 of any pid namespace (a container's init), kernel\n"
+		"threads, splicewatch itself. Allowed writers\n"
 		"are reported with \"action\": \"allowed\". ftruncate(2), truncate(2) and\n"
 		"fallocate(2) complete even when the caller is killed at entry: they are\n"
 		"reported as \"killed_late\". Stores through a shared mapping are seen only on\n"

@@ -322,7 +322,8 @@ static void features_usage(FILE *f)
 	fprintf(f, "Usage: splicewatch features [--json]\n\n"
 		"Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
 		"tracepoints and functions splicewatch can hook), the backend that\n"
-		"will be used, and which write paths it covers. Needs no root.\n");
+		"will be used, and which write paths it covers. Needs no root, but only\n"
+		"root can probe whether fentry programs load.\n");
 }
 
 static int features_option(void *ctx, int opt, const char *arg)

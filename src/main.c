@@ -38,7 +38,8 @@ static void usage(FILE *f)
 		"  -V, --version   print the version\n"
 		"\n"
 		"Exit status: 0 on success, 2 on usage or setup errors (not root, no BTF,\n"
-		"programs that cannot load); `ci` adds 3 for unsafe writes found.\n"
+		"programs that cannot load), 1 when writing the output failed; `ci` adds 3\n"
+		"for unsafe writes found.\n"
 		"See splicewatch(8).\n");
 }
 

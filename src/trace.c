@@ -22,7 +22,8 @@ static void trace_usage(FILE *f)
 		"  -h, --help           this help\n"
 		"\n"
 		"On SIGINT or SIGTERM it prints a summary to standard error (events, lost\n"
-		"records, pages still held) and exits 0. Exit status 2: usage or setup error.\n");
+		"records, pages still held, holds the index could not track) and exits 0.\n"
+		"Exit status 2: usage or setup error.\n");
 }
 
 int cmd_trace(int argc, char **argv)
