@@ -14,8 +14,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "stats.h"
-#include "sw_syscalls.h"
-#include "sw_pipe.bpf.h"
+#include "lib/syscalls.bpf.h"
+#include "lib/kobj.bpf.h"
+#include "lib/pipe_ring.bpf.h"
+#include "lib/path.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
