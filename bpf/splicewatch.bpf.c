@@ -185,8 +185,9 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 	/* Pages of a folio are contiguous; 512 covers a PMD-sized folio. */
 	c = find_overlap(m, pos, 512 * SW_PAGE_SIZE, folio);
 	if (c)
-		report(c, SW_OP_MMAP, NULL, c->index << SW_PAGE_SHIFT, SW_PAGE_SIZE,
-		       SW_EVF_RANGE_PAGE, false, DENY_NO);
+		report(c, &(struct write_desc){ .op = SW_OP_MMAP, .pos = c->index << SW_PAGE_SHIFT,
+						.len = SW_PAGE_SIZE, .flags = SW_EVF_RANGE_PAGE,
+						.deny_how = DENY_NO });
 	return 0;
 }
 
@@ -472,7 +473,8 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	if (!c)
 		return 0;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
-	if (report(c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NOW) == SW_ACT_DENIED)
+	if (report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = LEN_TO_EOF,
+					    .late = true, .deny_how = DENY_NOW }) == SW_ACT_DENIED)
 		return -EPERM;
 	return 0;
 }

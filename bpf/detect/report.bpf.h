@@ -52,49 +52,23 @@ struct {
 	__type(value, u8);
 } allow_comms SEC(".maps");
 
-static long path_cb(u64 i, void *data)
-{
-	/* One byte is left for the leading '/' of the root. */
-	return sw_path_step(data, SW_PATH_MAX - 1, 1);
-}
-
-#ifdef SW_COMPAT
-/* One step of this thread's path walk (its state in the scratch): path_cb,
- * verified once. */
-__noinline int path_step(u32 i)
-{
-	struct event_scratch *s = thread_value(&scratch);
-
-	return s ? sw_path_resume(&s->walk, s->tmp, path_cb) : 1;
-}
-#endif
+/* One byte is left for the leading '/' of the root. */
+SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, thread_value(&scratch))
 
 /* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
  * mapping has no struct file), the path within its filesystem. */
 static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *dentry,
 					struct vfsmount *vfsmnt, u32 *flags)
 {
-	struct sw_path_walk p = { .buf = s->tmp, .off = SW_PATH_MAX - 1 };
+	struct sw_path_walk p;
 	struct sw_event *ev = (struct sw_event *)s->ev;
 	u32 len;
 
-	p.dentry = dentry;
-	p.vfsmnt = vfsmnt;
-	p.mnt = container_of(vfsmnt, struct mount, mnt);
-	s->tmp[SW_PATH_MAX - 1] = 0;
-#ifdef SW_COMPAT
-	s->walk = p;
-	for (u32 i = 0; i < SW_PATH_DEPTH; i++)
-		if (path_step(i))
-			break;
-	p = s->walk;
-#else
-	bpf_loop(SW_PATH_DEPTH, path_cb, &p, 0);
-#endif
-	vfsmnt = p.vfsmnt;
-	if (p.truncated || (vfsmnt && p.dentry != BPF_CORE_READ(vfsmnt, mnt_root)))
+	sw_path_start(&p, s->tmp, SW_PATH_MAX - 1, dentry, vfsmnt);
+	SW_PATH_RUN(path, &p, &s->walk, SW_PATH_DEPTH);
+	if (sw_path_truncated(&p))
 		*flags |= SW_EVF_PATH_TRUNCATED;
-	if (!vfsmnt)
+	if (!p.vfsmnt)
 		*flags |= SW_EVF_PATH_FS_RELATIVE;
 	if (p.off == SW_PATH_MAX - 1) {
 		ev->path[0] = '/';
@@ -183,6 +157,18 @@ enum deny_how {
 	DENY_NOW,
 };
 
+/* A write that changes held bytes, as the hook that saw it describes it. */
+struct write_desc {
+	struct file *file;	/* NULL: truncate(path), a store through a mapping */
+	s64 pos;		/* first byte changed */
+	u64 len;		/* bytes changed; LEN_TO_EOF: every byte from pos on */
+	u32 op;			/* SW_OP_*: the path it takes */
+	u32 flags;		/* SW_EVF_* the decoding knows (length unknown, page-granular) */
+	u32 deny_how;		/* enum deny_how */
+	bool late;		/* completes even if the writer is killed at once
+				 * (fallocate, ftruncate, truncate) */
+};
+
 /* Act on the writer, before its bytes land. */
 static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 				  struct file *file)
@@ -197,7 +183,7 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 		return SW_ACT_ALLOWED;
 	/* Never pid 1 (of any pid namespace: a container's init), kernel
 	 * threads or ourselves. */
-	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */) ||
+	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & PF_KTHREAD) ||
 	    ns_init(task))
 		return SW_ACT_ALLOWED;
 	if (dry_run)
@@ -222,8 +208,8 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
 }
 
-static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file,
-				  s64 wpos, u64 wlen, u32 flags, bool late, u32 deny_how)
+static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file *file, s64 pos,
+				       u64 len, u32 flags, bool late, u32 deny_how)
 {
 	u32 path_len;
 	struct event_scratch *s;
@@ -253,8 +239,8 @@ static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file
 	host = BPF_CORE_READ(as, host);
 	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
 	ev->ino = BPF_CORE_READ(host, i_ino);
-	ev->write_offset = wpos;
-	ev->write_len = wlen;
+	ev->write_offset = pos;
+	ev->write_len = len == LEN_TO_EOF ? 0 : len;
 	ev->held_offset = c->held_offset;
 	ev->held_len = c->held_len;
 	ev->pipe_ino = c->pipe_ino;
@@ -274,6 +260,13 @@ static __always_inline u32 report(struct check_ctx *c, u32 op, struct file *file
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
 		count(SW_CNT_LOST, 1);
 	return ev->action;
+}
+
+/* Reports write w, found to change the held bytes c describes, and acts on
+ * its writer: the action taken (SW_ACT_*). */
+static __always_inline u32 report(struct check_ctx *c, const struct write_desc *w)
+{
+	return emit_report(c, w->op, w->file, w->pos, w->len, w->flags, w->late, w->deny_how);
 }
 
 static __always_inline int refuse_pending(u64 file, u64 dentry)

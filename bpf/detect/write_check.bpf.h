@@ -16,11 +16,9 @@
 static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 					  struct file *file, u32 deny_how, bool backup)
 {
+	struct write_desc w = { .file = file, .op = op, .deny_how = deny_how };
 	struct check_ctx *c;
-	u32 flags = 0;
-	s64 pos;
-	u64 len, mapping;
-	bool late = false;
+	u64 mapping;
 
 	/* Only regular files and block devices have page-cache pages a pipe
 	 * can hold: a splice into a pipe or /dev/null leaves batches pending. */
@@ -33,68 +31,12 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 		mark_checked(file, nr);
 	if (backup)
 		count(SW_CNT_BACKUP_CHECKS, 1);
-
-	switch (op) {
-	case SW_OP_WRITE:
-		pos = file_pos(file, false);
-		len = regs->dx;
-		break;
-	case SW_OP_PWRITE64:
-		pos = regs->r10;
-		len = regs->dx;
-		break;
-	case SW_OP_WRITEV:
-		pos = file_pos(file, false);
-		len = iov_total((void *)regs->si, regs->dx, &flags);
-		break;
-	case SW_OP_PWRITEV:
-		pos = regs->r10;
-		len = iov_total((void *)regs->si, regs->dx, &flags);
-		break;
-	case SW_OP_PWRITEV2:
-		pos = regs->r10;
-		if (pos == -1 || (regs->r9 & RWF_APPEND))
-			pos = file_pos(file, regs->r9 & RWF_APPEND);
-		len = iov_total((void *)regs->si, regs->dx, &flags);
-		break;
-	case SW_OP_COPY_FILE_RANGE:
-		pos = user_off((loff_t *)regs->r10, file);
-		len = regs->r8;
-		break;
-	case SW_OP_SPLICE:
-		pos = user_off((loff_t *)regs->r10, file);
-		len = regs->r8;
-		break;
-	case SW_OP_SENDFILE:
-		pos = file_pos(file, false);
-		len = regs->r10;
-		break;
-	case SW_OP_FALLOCATE: {
-		long mode = regs->si;
-
-		pos = regs->dx;
-		len = regs->r10;
-		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
-			len = LEN_TO_EOF;	/* every byte after pos moves */
-		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
-			return 0;		/* allocation keeps existing bytes */
-		late = true;
-		break;
-	}
-	case SW_OP_FTRUNCATE:
-		pos = regs->si;
-		len = LEN_TO_EOF;
-		late = true;
-		break;
-	default:
+	if (!decode_write(regs, &w))
 		return 0;
-	}
-	if (pos < 0)
-		return 0;
-	c = find_overlap(mapping, pos, len, NULL);
+	c = find_overlap(mapping, w.pos, w.len, NULL);
 	if (!c)
 		return 0;
-	return report(c, op, file, pos, len == LEN_TO_EOF ? 0 : len, flags, late, deny_how);
+	return report(c, &w);
 }
 
 /* backup: the twin's check, of a write its first copy may have checked. */
@@ -150,7 +92,8 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!c)
 		return;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
-	report(c, SW_OP_TRUNCATE, NULL, len, 0, 0, true, DENY_NO);
+	report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = LEN_TO_EOF,
+					.late = true, .deny_how = DENY_NO });
 }
 
 static __always_inline bool in_checked_syscall(void)
@@ -197,7 +140,8 @@ static __always_inline void check_buffered_write(struct file *file, s64 pos, u64
 	c = find_overlap(mapping, pos, count, NULL);
 	if (!c)
 		return;
-	report(c, op, file, pos, count, 0, false, DENY_NO);
+	report(c, &(struct write_desc){ .file = file, .op = op, .pos = pos, .len = count,
+					.deny_how = DENY_NO });
 	if (redundant && op != SW_OP_WRITE_ITER)
 		mark_reported((u64)file);
 }

@@ -112,4 +112,66 @@ static __always_inline u32 syscall_op(long nr)
 	return SW_OP_WRITE_ITER;
 }
 
+/* The bytes write syscall w->op changes in w->file, from its registers, into
+ * w; false when it changes none (or none can be told). */
+static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc *w)
+{
+	switch (w->op) {
+	case SW_OP_WRITE:
+		w->pos = file_pos(w->file, false);
+		w->len = SW_ARG3(regs);
+		break;
+	case SW_OP_PWRITE64:
+		w->pos = SW_ARG4(regs);
+		w->len = SW_ARG3(regs);
+		break;
+	case SW_OP_WRITEV:
+		w->pos = file_pos(w->file, false);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_PWRITEV:
+		w->pos = SW_ARG4(regs);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_PWRITEV2:
+		w->pos = SW_ARG4(regs);
+		if (w->pos == -1 || (SW_ARG6(regs) & RWF_APPEND))
+			w->pos = file_pos(w->file, SW_ARG6(regs) & RWF_APPEND);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_COPY_FILE_RANGE:
+		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
+		w->len = SW_ARG5(regs);
+		break;
+	case SW_OP_SPLICE:
+		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
+		w->len = SW_ARG5(regs);
+		break;
+	case SW_OP_SENDFILE:
+		w->pos = file_pos(w->file, false);
+		w->len = SW_ARG4(regs);
+		break;
+	case SW_OP_FALLOCATE: {
+		long mode = SW_ARG2(regs);
+
+		w->pos = SW_ARG3(regs);
+		w->len = SW_ARG4(regs);
+		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			w->len = LEN_TO_EOF;	/* every byte after pos moves */
+		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+			return false;		/* allocation keeps existing bytes */
+		w->late = true;
+		break;
+	}
+	case SW_OP_FTRUNCATE:
+		w->pos = SW_ARG2(regs);
+		w->len = LEN_TO_EOF;
+		w->late = true;
+		break;
+	default:
+		return false;
+	}
+	return w->pos >= 0;
+}
+
 #endif /* SW_DETECT_WRITE_DECODE_BPF_H */

@@ -96,6 +96,7 @@ static __always_inline void sw_path_start(struct sw_path_walk *p, char *buf, u32
 	p->dentry = dentry;
 	p->vfsmnt = vfsmnt;
 	p->mnt = container_of(vfsmnt, struct mount, mnt);
+	p->truncated = false;
 	buf[end] = 0;
 }
 
