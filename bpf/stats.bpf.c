@@ -6,8 +6,12 @@
  * anonymous pages). Everything is counted in maps that the frontend reads; no
  * per-call records are sent to user space.
  *
- * Held page-cache pages are indexed per pipe buffer (holds) so the frontend can
- * show a gauge per file; the index is independent of splicewatch.bpf.c's.
+ * Held page-cache pages are counted per pipe buffer (holds: the hold gauge) so
+ * the frontend can show what pipes hold of each file right now. It answers
+ * "how much, of which file, since when", not "does this write overlap", and
+ * is kept apart from the detection object's hold index (bpf/detect/), which
+ * stats does not load. Kernel access, ring reading, the path walk and the
+ * compat block walk are bpf/lib/'s.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,11 +25,16 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define EINVAL		22
-#define EXDEV		18
-#define ENOSYS		38
-#define EOPNOTSUPP	95
-#define BPF_F_NO_PREALLOC_	1U	/* BPF_F_NO_PREALLOC */
+/* File names: built backwards in a NAME_BUF-byte buffer, at most
+ * SW_STATS_PATH - 1 bytes kept below its end (the rest is the floor no name
+ * may cross), NAME_DEPTH components at most. */
+#define NAME_BUF	512
+#define NAME_FLOOR	(NAME_BUF - SW_STATS_PATH)
+#define NAME_DEPTH	32
+
+/* Ring positions a compat walk covers: the state's positions and pipes of up
+ * to 4 MiB. */
+#define COMPAT_RING	1024
 
 /* Set by the frontend before load. */
 const volatile u32 self_tgid;
@@ -38,7 +47,7 @@ const struct sw_stat_hist zero_hist;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct sw_stat_key);
 	__type(value, struct sw_stat_val);
@@ -46,7 +55,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct sw_stat_key);
 	__type(value, struct sw_stat_hist);
@@ -54,7 +63,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
 	__type(key, struct sw_file_key);
 	__type(value, struct sw_file_info);
@@ -62,7 +71,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 262144);
 	__type(key, struct sw_hold_key);
 	__type(value, struct sw_hold);
@@ -108,8 +117,9 @@ struct {
 	__type(value, struct call);
 } inflight SEC(".maps");
 
-/* A call's pipe being synced (pipe_filled, drop_range). */
-struct sync_ctx {
+/* The hold gauge of one pipe being brought in line with its ring
+ * (pipe_filled, drop_range). */
+struct gauge_sync {
 	u64 pipe;
 	struct pipe_ring ring;
 	struct hpipe *ps;
@@ -121,13 +131,13 @@ struct sync_ctx {
 };
 
 struct path_scratch {
-	char tmp[512 + 256];	/* built backwards into tmp[off..511]; slack for the mask */
+	char tmp[NAME_BUF + 256];	/* built backwards into tmp[off..NAME_BUF - 1]; slack for the mask */
 	struct sw_file_info info;
-	/* compat (bpf/sw_compat.bpf.h): the state of a walk between its steps;
+	/* compat (lib/compat.bpf.h): the state of a walk between its steps;
 	 * the sync as bytes: a struct with a pointer to struct hpipe in a map
 	 * value made clang declare hpipe only, and the hpipes map unloadable */
 	struct sw_path_walk walk;
-	char sync[sizeof(struct sync_ctx)];
+	char sync[sizeof(struct gauge_sync)];
 };
 
 struct {
@@ -178,65 +188,45 @@ static __always_inline u32 file_kind(struct file *file)
 
 /* ---- file names ---------------------------------------------------------- */
 
-static long path_cb(u64 i, void *data)
-{
-	/* Keep the result within SW_STATS_PATH - 1 bytes: tmp[256..511]. */
-	return sw_path_step(data, 511, 256);
-}
-
-#ifdef SW_COMPAT
-/* One step of this CPU's path walk (its state in the scratch), verified once. */
-__noinline int path_step(u32 i)
+static __always_inline struct path_scratch *this_cpu_scratch(void)
 {
 	u32 zero = 0;
-	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
 
-	return s ? sw_path_resume(&s->walk, s->tmp, path_cb) : 1;
+	return bpf_map_lookup_elem(&pscratch, &zero);
 }
-#endif
+
+SW_PATH_WALKER(path, NAME_BUF - 1, NAME_FLOOR, struct path_scratch, this_cpu_scratch())
 
 /* Remember the path of a file the first time a row names it. */
 static __always_inline void note_file(struct file *file, struct sw_file_key *fk, u32 kind)
 {
-	struct sw_path_walk p = { .off = 511 };
+	struct sw_path_walk p;
 	struct path_scratch *s;
 	struct sw_file_info *info;
-	struct vfsmount *vfsmnt;
-	u32 zero = 0, len;
+	u32 len;
 
 	if (kind != SW_FK_FILE || bpf_map_lookup_elem(&files, fk))
 		return;
-	s = bpf_map_lookup_elem(&pscratch, &zero);
+	s = this_cpu_scratch();
 	if (!s)
 		return;
 	info = &s->info;
 	info->kind = kind;
 	info->flags = 0;
 	info->path[0] = 0;
-	p.buf = s->tmp;
-	p.dentry = BPF_CORE_READ(file, f_path.dentry);
-	p.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
-	s->tmp[511] = 0;
-#ifdef SW_COMPAT
-	s->walk = p;
-	for (u32 i = 0; i < 32; i++)
-		if (path_step(i))
-			break;
-	p = s->walk;
-#else
-	bpf_loop(32, path_cb, &p, 0);
-#endif
-	vfsmnt = p.vfsmnt;
-	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
+	sw_path_start(&p, s->tmp, NAME_BUF - 1, BPF_CORE_READ(file, f_path.dentry),
+		      BPF_CORE_READ(file, f_path.mnt));
+	SW_PATH_RUN(path, &p, &s->walk, NAME_DEPTH);
+	if (sw_path_truncated(&p))
 		info->flags |= SW_FILEF_TRUNCATED;
-	if (p.off >= 511) {
+	if (p.off >= NAME_BUF - 1) {
 		info->path[0] = '/';
 		info->path[1] = 0;
 	} else {
-		len = 511 - p.off + 1;	/* with the NUL */
-		bpf_probe_read_kernel(info->path, len & 255, &s->tmp[p.off & 511]);
-		info->path[255] = 0;
+		len = NAME_BUF - 1 - p.off + 1;	/* with the NUL */
+		bpf_probe_read_kernel(info->path, len & (SW_STATS_PATH - 1),
+				      &s->tmp[p.off & (NAME_BUF - 1)]);
+		info->path[SW_STATS_PATH - 1] = 0;
 	}
 	bpf_map_update_elem(&files, fk, info, BPF_NOEXIST);
 }
@@ -254,7 +244,7 @@ static __always_inline void file_key(struct file *file, struct sw_file_key *fk)
 
 static long drop_cb(u64 i, void *data)
 {
-	struct sync_ctx *c = data;
+	struct gauge_sync *c = data;
 	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
 
 	if (!bpf_map_delete_elem(&holds, &hk)) {
@@ -266,23 +256,55 @@ static long drop_cb(u64 i, void *data)
 }
 
 #ifdef SW_COMPAT
-/* Ring positions a compat walk covers: the state's positions and pipes of up
- * to 4 MiB. */
-#define COMPAT_RING	1024
-
-/* drop_cb for ring position seq of pipe, verified once. */
-__noinline int drop_step(u64 pipe, u32 seq)
+/* cb(i, c) for the sync kept in this CPU's scratch between compat steps (its
+ * hpipe pointer, stored in a map value, reads back as a number: looked up
+ * again). pipe is the sync's, checked: clang passes nothing for an argument
+ * the callee ignores, and the verifier refuses such a call. need_ps: stop
+ * when the pipe has no state. */
+static __always_inline int gauge_step(u64 pipe, u32 i, long (*cb)(u64 i, void *data),
+				      bool need_ps)
 {
-	struct sync_ctx c = { .pipe = pipe, .start = seq };
+	struct path_scratch *s = this_cpu_scratch();
+	struct gauge_sync c;
+	long stop;
 
-	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	if (!c.ps)
+	if (!s)
 		return 1;
-	return drop_cb(0, &c) ? 1 : 0;
+	__builtin_memcpy(&c, s->sync, sizeof(c));
+	if (c.pipe != pipe)
+		return 1;
+	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
+	if (need_ps && !c.ps)
+		return 1;
+	stop = cb(i, &c);
+	__builtin_memcpy(s->sync, &c, sizeof(c));
+	return stop ? 1 : 0;
 }
+
+/* drop_cb, one ring position of this CPU's sync, verified once. */
+__noinline int drop_step(u64 pipe, u32 i)
+{
+	return gauge_step(pipe, i, drop_cb, true);
+}
+
+SW_STEP_BLOCKS(drop_step)
+
+/* The walk of c over n positions by step, in blocks (lib/compat.bpf.h), with
+ * c in this CPU's scratch meanwhile. */
+#define gauge_walk(c, n, step)							\
+	do {									\
+		struct path_scratch *__s = this_cpu_scratch();			\
+										\
+		if (!__s)							\
+			break;							\
+		__builtin_memcpy(__s->sync, c, sizeof(*(c)));			\
+		sw_steps(COMPAT_RING, n, step, (c)->pipe);			\
+		__builtin_memcpy(c, __s->sync, sizeof(*(c)));			\
+		(c)->ps = bpf_map_lookup_elem(&hpipes, &(c)->pipe);		\
+	} while (0)
 #endif
 
-static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
+static __always_inline void drop_range(struct gauge_sync *c, u32 from, u32 to)
 {
 	u32 n = to - from;
 
@@ -290,16 +312,14 @@ static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
 		return;
 	c->start = from;
 #ifdef SW_COMPAT
-	for (u32 i = 0; i < COMPAT_RING && i < n; i++)
-		if (drop_step(c->pipe, from + i))
-			break;
+	gauge_walk(c, n, drop_step);
 #else
 	bpf_loop(n, drop_cb, c, 0);
 #endif
 }
 
 /* Forget buffers the pipe's reader consumed; start over if the ring was resized. */
-static __always_inline void drop_consumed(struct sync_ctx *c)
+static __always_inline void drop_consumed(struct gauge_sync *c)
 {
 	struct hpipe *ps = c->ps;
 
@@ -326,7 +346,7 @@ static __always_inline void drop_consumed(struct sync_ctx *c)
 
 /* A pipe with nothing indexed needs no state (a pipe of anonymous buffers
  * would otherwise keep one until it is closed). */
-static __always_inline void pipe_forget(struct sync_ctx *c)
+static __always_inline void pipe_forget(struct gauge_sync *c)
 {
 	if (!c->ps->nslots)
 		bpf_map_delete_elem(&hpipes, &c->pipe);
@@ -335,7 +355,7 @@ static __always_inline void pipe_forget(struct sync_ctx *c)
 /* A pipe lost buffers (its reader ran): drop their holds. */
 static __always_inline void pipe_drained(u64 pipe)
 {
-	struct sync_ctx c = { .pipe = pipe };
+	struct gauge_sync c = { .pipe = pipe };
 
 	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
 	if (!c.ps || read_ring((struct pipe_inode_info *)pipe, &c.ring))
@@ -346,7 +366,7 @@ static __always_inline void pipe_drained(u64 pipe)
 
 static long add_cb(u64 i, void *data)
 {
-	struct sync_ctx *c = data;
+	struct gauge_sync *c = data;
 	struct pipe_buffer buf;
 	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
 	struct sw_hold h = {};
@@ -385,22 +405,13 @@ static long add_cb(u64 i, void *data)
 }
 
 #ifdef SW_COMPAT
-/* add_cb for this CPU's sync (in the scratch), verified once. */
-__noinline int add_step(u32 i)
+/* add_cb, one ring position of this CPU's sync, verified once. */
+__noinline int add_step(u64 pipe, u32 i)
 {
-	u32 zero = 0;
-	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-	struct sync_ctx c;
-	long stop;
-
-	if (!s)
-		return 1;
-	__builtin_memcpy(&c, s->sync, sizeof(c));
-	c.ps = bpf_map_lookup_elem(&hpipes, &c.pipe);	/* stored, a number */
-	stop = add_cb(i, &c);
-	__builtin_memcpy(s->sync, &c, sizeof(c));
-	return stop ? 1 : 0;
+	return gauge_step(pipe, i, add_cb, false);
 }
+
+SW_STEP_BLOCKS(add_step)
 #endif
 
 /* A call added buffers [from, head) to a pipe: classify their bytes, index
@@ -408,7 +419,7 @@ __noinline int add_step(u32 i)
 static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
 					u64 *pagecache, u64 *anon)
 {
-	struct sync_ctx c = { .pipe = pipe };
+	struct gauge_sync c = { .pipe = pipe };
 	struct hpipe new_ps = {};
 	u32 n;
 
@@ -433,19 +444,9 @@ static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
 	c.now = bpf_ktime_get_ns();
 	c.start = from;
 #ifdef SW_COMPAT
-	{
-		u32 zero = 0;
-		struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-
-		if (!s)
-			return;
-		__builtin_memcpy(s->sync, &c, sizeof(c));
-		for (u32 i = 0; i < COMPAT_RING && i < n; i++)
-			if (add_step(i))
-				break;
-		__builtin_memcpy(&c, s->sync, sizeof(c));
-		c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	}
+	if (!this_cpu_scratch())
+		return;
+	gauge_walk(&c, n, add_step);
 #else
 	bpf_loop(n, add_cb, &c, 0);
 #endif
@@ -671,21 +672,12 @@ int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 
 /* ---- garbage collection, run by the frontend with BPF_PROG_TEST_RUN ------ */
 
-/* Is the pipe's inode still the one we indexed? Catches closed pipes. */
-static __always_inline bool pipe_alive(u64 pipe, struct hpipe *ps)
-{
-	struct inode *inode = (struct inode *)ps->inode;
-
-	return (u64)BPF_CORE_READ(inode, i_pipe) == pipe &&
-	       BPF_CORE_READ(inode, i_ino) == ps->ino &&
-	       (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFIFO;
-}
-
 static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct hpipe *ps, void *data)
 {
-	struct sync_ctx c = { .pipe = *pipe, .ps = ps };
+	struct gauge_sync c = { .pipe = *pipe, .ps = ps };
 
-	if (!pipe_alive(*pipe, ps) || read_ring((struct pipe_inode_info *)*pipe, &c.ring)) {
+	if (!pipe_inode_current((struct inode *)ps->inode, *pipe, ps->ino) ||
+	    read_ring((struct pipe_inode_info *)*pipe, &c.ring)) {
 		u32 before = ps->nslots;
 
 		drop_range(&c, ps->lo_seq, ps->hi_seq);
