@@ -19,6 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include "stats.h"
 #include "lib/syscalls.bpf.h"
+#include "lib/maps.bpf.h"
 #include "lib/kobj.bpf.h"
 #include "lib/pipe_ring.bpf.h"
 #include "lib/path.bpf.h"
@@ -45,37 +46,13 @@ u64 stat_counters[SW_SC__COUNT];
 const struct sw_stat_val zero_val;
 const struct sw_stat_hist zero_hist;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_stat_key);
-	__type(value, struct sw_stat_val);
-} rows SEC(".maps");
+SW_MAP_FLAGS(rows, BPF_MAP_TYPE_PERCPU_HASH, BPF_F_NO_PREALLOC, 16384, struct sw_stat_key, struct sw_stat_val);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_stat_key);
-	__type(value, struct sw_stat_hist);
-} hists SEC(".maps");
+SW_MAP_FLAGS(hists, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, 16384, struct sw_stat_key, struct sw_stat_hist);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_file_key);
-	__type(value, struct sw_file_info);
-} files SEC(".maps");
+SW_MAP_FLAGS(files, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, 16384, struct sw_file_key, struct sw_file_info);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
-	__type(key, struct sw_hold_key);
-	__type(value, struct sw_hold);
-} holds SEC(".maps");
+SW_MAP_FLAGS(holds, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, 262144, struct sw_hold_key, struct sw_hold);
 
 struct hpipe {
 	u64 inode;		/* struct inode * of the pipe, to tell it is still alive */
@@ -87,12 +64,7 @@ struct hpipe {
 	u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, struct hpipe);
-} hpipes SEC(".maps");
+SW_MAP(hpipes, BPF_MAP_TYPE_HASH, 16384, u64, struct hpipe);
 
 /* A call between sys_enter and sys_exit. */
 struct call {
@@ -110,12 +82,7 @@ struct call {
 };
 
 /* LRU: a thread that dies inside a call never reaches sys_exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u32);
-	__type(value, struct call);
-} inflight SEC(".maps");
+SW_THREAD_MAP(inflight, 16384, struct call);
 
 /* The hold gauge of one pipe being brought in line with its ring
  * (pipe_filled, drop_range). */
@@ -140,12 +107,7 @@ struct path_scratch {
 	char sync[sizeof(struct gauge_sync)];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct path_scratch);
-} pscratch SEC(".maps");
+SW_MAP(pscratch, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct path_scratch);
 
 static __always_inline void count(enum sw_stat_counter c, s64 n)
 {
@@ -461,12 +423,8 @@ static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
 static __always_inline u64 file_pipe(struct file *file, u64 *inode_out)
 {
 	struct inode *inode;
-	struct pipe_inode_info *pipe;
+	struct pipe_inode_info *pipe = file_pipe_of(file, &inode);
 
-	if (!file)
-		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	pipe = inode_pipe(inode);
 	if (pipe && inode_out)
 		*inode_out = (u64)inode;
 	return (u64)pipe;

@@ -24,12 +24,7 @@ struct ret_stash {
 	u64 b;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct ret_stash);
-} ret_stash SEC(".maps");
+SW_THREAD_MAP(ret_stash, 4096, struct ret_stash);
 
 static __always_inline void stash(u64 a, u64 b)
 {
@@ -73,12 +68,7 @@ __noinline int sync_vmsplice(u64 regs_addr)
 /* Compat: a copy of the registers of the syscall check_unchecked checks (no
  * trusted pointer to them before 5.15; 168 bytes the stack cannot spare),
  * per thread. The frontend sizes it to 1 entry otherwise. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct pt_regs);
-} regs_scratch SEC(".maps");
+SW_THREAD_MAP(regs_scratch, 4096, struct pt_regs);
 
 #ifdef SW_COMPAT
 static const struct pt_regs zero_regs = {};

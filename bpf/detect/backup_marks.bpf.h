@@ -27,12 +27,7 @@ struct write_mark {
 	long nr;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct write_mark);
-} write_marks SEC(".maps");
+SW_THREAD_MAP(write_marks, 4096, struct write_mark);
 
 static __always_inline u64 write_syscalls(void)
 {
@@ -120,12 +115,7 @@ struct twin_gate {
 	u32 tid[2];	/* by GATE_*: the thread the first copy ran for */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct twin_gate);
-} twin_gates SEC(".maps");
+SW_MAP(twin_gates, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct twin_gate);
 
 static __always_inline struct twin_gate *twin_gate(void)
 {

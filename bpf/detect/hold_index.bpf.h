@@ -23,27 +23,12 @@
 const struct sw_chunk zero_chunk = {};
 const struct sw_pipe_state zero_pipe = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct sw_chunk_key);
-	__type(value, struct sw_chunk);
-} chunks SEC(".maps");
+SW_MAP(chunks, BPF_MAP_TYPE_HASH, 65536, struct sw_chunk_key, struct sw_chunk);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, struct sw_pipe_state);
-} pipes SEC(".maps");
+SW_MAP(pipes, BPF_MAP_TYPE_HASH, 16384, u64, struct sw_pipe_state);
 
 #define MAPPINGS_MAX 16384
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAPPINGS_MAX);
-	__type(key, u64);
-	__type(value, struct sw_mapping_state);
-} mappings SEC(".maps");
+SW_MAP(mappings, BPF_MAP_TYPE_HASH, MAPPINGS_MAX, u64, struct sw_mapping_state);
 
 /* How many mappings entries hash to each bucket: a write to a file none of
  * whose pages a pipe holds (the common case while other files are held)

@@ -44,15 +44,8 @@ struct sync_state {
 	struct pipe_buffer bufs[SYNC_BATCH];
 };
 
-/* Per thread, not per CPU: syscall tracepoints are faultable from 6.14 on, so
- * their programs run preemptible and two tasks on one CPU would share a
- * per-CPU buffer. LRU: idle threads' entries are recycled. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct sync_state);
-} sync_scratch SEC(".maps");
+/* Per thread, not per CPU (lib/maps.bpf.h). */
+SW_THREAD_MAP(sync_scratch, 4096, struct sync_state);
 
 static const struct sync_state zero_sync = {};
 

@@ -43,13 +43,8 @@ struct check_walk {
 	struct sw_pipe_state *ps;	/* a pointer stored in a map value is a scalar */
 };
 
-/* Per thread, as sync_scratch: programs run preemptible on 7.x. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct check_ctx);
-} check_scratch SEC(".maps");
+/* Per thread, not per CPU (lib/maps.bpf.h). */
+SW_THREAD_MAP(check_scratch, 4096, struct check_ctx);
 
 static const struct check_ctx zero_check = {};
 

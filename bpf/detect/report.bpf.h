@@ -9,12 +9,7 @@
 
 #include "overlap.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, u32);
-	__type(value, u8);
-} scope_pids SEC(".maps");
+SW_MAP(scope_pids, BPF_MAP_TYPE_HASH, 65536, u32, u8);
 
 /* enforce --action deny: the write a thread is about to make (decided at
  * syscall entry), refused by the LSM hook the kernel reaches next. */
@@ -23,34 +18,14 @@ struct deny_entry {
 	u64 dentry;		/* for path_truncate (ftruncate before 6.2) */
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, struct deny_entry);
-} deny_pending SEC(".maps");
+SW_MAP(deny_pending, BPF_MAP_TYPE_HASH, 4096, u32, struct deny_entry);
 
 /* Writers enforce leaves alone (key: tgid / cgroup id). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, u32);
-	__type(value, u8);
-} allow_pids SEC(".maps");
+SW_MAP(allow_pids, BPF_MAP_TYPE_HASH, 1024, u32, u8);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, u64);
-	__type(value, u8);
-} allow_cgroups SEC(".maps");
+SW_MAP(allow_cgroups, BPF_MAP_TYPE_HASH, 1024, u64, u8);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, char[SW_TASK_COMM_LEN]);
-	__type(value, u8);
-} allow_comms SEC(".maps");
+SW_MAP(allow_comms, BPF_MAP_TYPE_HASH, 1024, char[SW_TASK_COMM_LEN], u8);
 
 /* One byte is left for the leading '/' of the root. */
 SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, thread_value(&scratch))

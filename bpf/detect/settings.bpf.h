@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include "splicewatch.h"
 #include "../lib/compat.bpf.h"
+#include "../lib/maps.bpf.h"
 #include "../lib/kernel_defs.bpf.h"
 #include "../lib/path.bpf.h"
 
@@ -38,12 +39,7 @@ u64 counters[SW_CNT__COUNT];
 
 /* truncate(2) names a path, not a file: remember the new length per thread and
  * check when the kernel reaches the inode (tid -> length). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, s64);
-} pending_truncate SEC(".maps");
+SW_MAP(pending_truncate, BPF_MAP_TYPE_HASH, 4096, u32, s64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -56,13 +52,8 @@ struct event_scratch {
 	struct sw_path_walk walk;	/* compat: the path walk between its steps */
 };
 
-/* Per thread for the same reason as sync_scratch (see there). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, u32);
-	__type(value, struct event_scratch);
-} scratch SEC(".maps");
+/* Per thread, not per CPU (lib/maps.bpf.h). */
+SW_THREAD_MAP(scratch, 256, struct event_scratch);
 
 static const struct event_scratch zero_scratch = {};
 

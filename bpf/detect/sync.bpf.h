@@ -120,14 +120,10 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
  * branch of the caller, which keeps sys_exit within its complexity limit. */
 __noinline int sync_file(u64 file_addr)
 {
-	struct file *file = (struct file *)file_addr;
 	struct pipe_inode_info *pipe;
 	struct inode *inode;
 
-	if (!file)
-		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	pipe = inode_pipe(inode);
+	pipe = file_pipe_of((struct file *)file_addr, &inode);
 	if (pipe)
 		pipe_sync(inode, pipe);
 	return 0;
@@ -166,12 +162,7 @@ __noinline int sync_spliced_pipe(u64 pipe)
  * through generic_file_splice_read. copy_page_to_iter_pipe, the innermost
  * point, is inlined in every kernel checked (features tells). The kprobe
  * backend keeps the pipe from entry to return per thread. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u32);
-	__type(value, u64);
-} splice_read_pipe SEC(".maps");
+SW_THREAD_MAP(splice_read_pipe, 4096, u64);
 
 static __always_inline void splice_read_entry(u64 pipe)
 {
@@ -213,11 +204,6 @@ struct uring_key {
 	u64 user_data;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct uring_key);
-	__type(value, u64);
-} uring_files SEC(".maps");
+SW_MAP(uring_files, BPF_MAP_TYPE_LRU_HASH, 4096, struct uring_key, u64);
 
 #endif /* SW_DETECT_SYNC_BPF_H */

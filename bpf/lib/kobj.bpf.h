@@ -43,6 +43,16 @@ static __always_inline struct pipe_inode_info *inode_pipe(struct inode *inode)
 	return BPF_CORE_READ(inode, i_pipe);
 }
 
+/* The pipe behind file, or NULL; *inode: file's inode (file not NULL). */
+static __always_inline struct pipe_inode_info *file_pipe_of(struct file *file,
+							    struct inode **inode)
+{
+	if (!file)
+		return NULL;
+	*inode = BPF_CORE_READ(file, f_inode);
+	return inode_pipe(*inode);
+}
+
 /* file as a plain number: callers pass it on to global functions, which take
  * no typed pointers. */
 static __always_inline bool file_is_pipe(u64 file)
