@@ -141,6 +141,8 @@ int BPF_PROG(sw_sys_exit_twin, struct pt_regs *regs, long ret)
 	return sys_exit(regs, ret);
 }
 
+/* ---- truncate(path): checked where the kernel reaches the inode ---------- */
+
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(sw_page_cache_delete, struct folio *folio)
 {
@@ -261,6 +263,9 @@ SPLICE_READ_HOOKS(filemap_splice_read)
 SPLICE_READ_HOOKS(shmem_file_splice_read)
 SPLICE_READ_HOOKS(generic_file_splice_read)
 
+/* Backup hooks for what sys_exit learns (detect/backup_checks.bpf.h): tee,
+ * pipe-to-pipe splice, vmsplice, F_SETPIPE_SZ. */
+
 /* fexit ctx: in, out, len, flags, return value. */
 SEC("fexit/do_tee")
 int sw_fexit_do_tee(u64 *ctx)
@@ -377,9 +382,11 @@ int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
 	return 0;
 }
 
+/* truncate(path)'s length, for the checks where the kernel reaches the inode. */
 ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
 	    const struct path *path, loff_t length)
 
+/* Backup hooks for fallocate and ftruncate's sys_enter check. */
 ENTRY_HOOKS(vfs_fallocate, vfs_fallocate, check_file_change(file, SW_NR_fallocate, SW_OP_FALLOCATE),
 	    struct file *file)
 ENTRY_HOOKS(do_ftruncate, do_ftruncate, check_file_change(file, SW_NR_ftruncate, SW_OP_FTRUNCATE),
@@ -389,6 +396,8 @@ ENTRY_HOOKS(do_sys_ftruncate, do_sys_ftruncate,
 	    check_file_change(fd_to_file(fd), SW_NR_ftruncate, SW_OP_FTRUNCATE),
 	    unsigned int fd)
 
+/* Buffered writes whoever makes them (io_uring, AIO, nfsd; the backup hook
+ * of the write syscalls): detect/write_check.bpf.h check_buffered_write. */
 #ifdef SW_COMPAT	/* (file, iter, pos) before 5.18 */
 SEC("fentry/generic_perform_write")
 int sw_fentry_perform_write(u64 *ctx)

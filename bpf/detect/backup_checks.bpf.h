@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Backup hooks, part two: the checks and syncs kernel functions make when a
- * syscall hook's run was skipped (redundant on): a write its sys_enter did
+ * syscall hook's run was skipped (backup hooks on): a write its sys_enter did
  * not check (check_unchecked; refused at the LSM hook under deny), and the
  * syscalls that fill pipes without a splice read (tee, vmsplice, pipe-to-pipe
  * splice, F_SETPIPE_SZ), synced again from their kernel functions.
@@ -11,7 +11,7 @@
 
 #include "write_check.bpf.h"
 
-/* Second sources for what sys_exit learns (redundant on): the syscalls that
+/* Backup hooks for what sys_exit learns: the syscalls that
  * fill pipes without a splice read. Each sync is idempotent, so the one the
  * syscall's exit makes afterwards costs a ring read and finds nothing new.
  * tee(2) (do_tee also serves io_uring tee); vmsplice(2); a pipe-to-pipe
@@ -75,7 +75,7 @@ static const struct pt_regs zero_regs = {};
 #endif
 
 /* A change syscall nr (as op) makes to file that its sys_enter run did not
- * check (redundant on: the kernel skipped it): checked here from the
+ * check (the kernel skipped it): checked here from the
  * syscall's registers, as sys_enter would have, and marked so no later hook
  * checks it again. */
 static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u32 deny_how)
@@ -108,9 +108,9 @@ static __always_inline void check_file_change(struct file *file, long nr, u32 op
 		check_unchecked(file, nr, op, DENY_AT_LSM);
 }
 
-/* A write whose sys_enter run the kernel skipped (redundant on), checked here
- * from its syscall's registers: refused before its bytes land, as sys_enter's
- * check would have had it, rather than killed by the write_iter second source.
+/* A write whose sys_enter run the kernel skipped, checked here from its
+ * syscall's registers: refused before its bytes land, as sys_enter's check
+ * would have had it, rather than killed by the write_iter backup hook.
  * Its mark keeps write_iter (and a second permission check) off it. */
 static __always_inline int refuse_unchecked_write(struct file *file)
 {

@@ -2,9 +2,10 @@
 /*
  * Backup hooks, part one: what the syscall hooks really did. The kernel can
  * skip a syscall tracepoint program's run (faultable tracepoints, 6.14+, on a
- * kernel that preempts kernel code). With redundant on, backup hooks check
- * again where the kernel is sure to pass: kernel functions on the fentry and
- * kprobe backends, a twin of each syscall hook on the tracepoint backend.
+ * kernel that preempts kernel code). With backup hooks on (rodata
+ * redundant), they check again where the kernel is sure to pass: kernel
+ * functions on the fentry and kprobe backends, a twin of each syscall hook on
+ * the tracepoint backend.
  * They look here to leave alone what the first hook did: the write marks
  * sys_enter leaves, and the twin gates.
  */
@@ -73,8 +74,8 @@ static __always_inline void clear_mark(void)
 		m->nr = -1;
 }
 
-/* Redundant on: the op to check a buffered write to file as here, or 0 when
- * its syscall's sys_enter checked it. Global, so the caller goes on with one
+/* Backup hooks on: the op to check a buffered write to file as here, or 0
+ * when its syscall's sys_enter checked it. Global, so the caller goes on with one
  * unknown op rather than one verifier path per syscall. */
 __noinline u32 write_iter_op(u64 file)
 {
@@ -99,11 +100,12 @@ __noinline int mark_reported(u64 file)
 	return 0;
 }
 
-/* Twins: with the tracepoint backend nothing but the syscall hooks sees a
- * write's range or a pipe gaining pages, and while one task's run of a
- * program is preempted the kernel skips that program for every other task on
- * the CPU. Each program keeps its own count, so a second copy of each hook
- * runs where the first was skipped. The first copy names its thread in this
+/* The tracepoint backend's backup hooks (twins): there nothing but the
+ * syscall hooks sees a write's range or a pipe gaining pages, and while one
+ * task's run of a program is preempted the kernel skips that program for
+ * every other task on the CPU. Each program keeps its own count, so a second
+ * copy of each hook (sw_sys_enter_twin, sw_sys_exit_twin) runs where the
+ * first was skipped. The first copy names its thread in this
  * CPU's gate; the twin works only when the gate names another: the first
  * copy was skipped, or ran for another task between this task's two runs
  * (then the write's mark keeps it to one report, and a pipe synced twice is

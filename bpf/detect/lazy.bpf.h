@@ -168,9 +168,9 @@ static long pending_slot_cb(u64 i, void *data)
 }
 
 /* Before looking for holds: index every pending batch. A global function,
- * verified once whatever its caller knows: sys_enter reaches it with each
- * write syscall's number and op as known constants, and inline the walk was
- * verified again for each (97k instructions against 23k). */
+ * verified once whatever its caller knows: it must stay out of line, or the
+ * verifier walks it again for each write syscall number and op sys_enter
+ * reaches it with (four times the instructions). */
 __noinline int index_pending(void)
 {
 	if (pending_mask)

@@ -142,9 +142,9 @@ struct holders_ctx {
 	u64 mask;
 };
 
-/* One callback per holder rather than a bounded loop: the verifier walks a
- * loop's iterations one by one, and 7.x re-verified the pipe scan inside for
- * each holder index (20x the instructions, a minute more under qemu TCG). */
+/* One callback per holder, never a bounded loop: the verifier walks a
+ * loop's iterations one by one, and 7.x verifies the pipe scan inside again
+ * for each holder index (twenty times the instructions). */
 static long holder_cb(u64 k, void *data)
 {
 	struct holders_ctx *hc = data;
@@ -200,10 +200,10 @@ __noinline int overlap_chunks(u64 first_chunk, u32 n)
 
 /* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? The
  * held page found, or NULL. only_folio (mmap, truncate): pages of that folio
- * only. Inlined on purpose: as a global function (verified once, with unknown
- * arguments) 7.3's verifier walked its nested loops for 960k instructions per
- * program and hit the 1M limit, against 95k-141k inlined (15k-20k since the
- * context lives in check_scratch); 6.18 went up too. */
+ * only. Must stay inline: as a global function (verified once, with unknown
+ * arguments) 7.x's verifier walks its nested loops close to its 1M
+ * instruction limit per program; inline, with the context in check_scratch,
+ * it costs a few percent of that. */
 static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 len,
 						      struct folio *only_folio)
 {

@@ -27,10 +27,11 @@ const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the wr
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
-/* Syscall tracepoint programs can be skipped here (faultable, 6.14+, on a
- * kernel that preempts kernel code): second sources back them up, kernel
- * functions on the fentry and kprobe backends, twins (below) on the
- * tracepoint backend. Off, nothing of it is loaded or run. */
+/* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
+ * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).
+ * redundant: backup hooks on (kernel functions on the fentry and kprobe
+ * backends); twins: the tracepoint backend's backup hooks on, a second copy
+ * of each syscall hook. Off, nothing of them is loaded or run. */
 const volatile bool redundant;
 const volatile bool twins;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */

@@ -11,7 +11,7 @@
 #include "backup_marks.bpf.h"
 
 /* The range syscall nr (as op) writes to file, from its registers; checked
- * and reported. backup: a second hook checks it, no sys_enter run did. The
+ * and reported. backup: a backup hook checks it, no sys_enter run did. The
  * action taken, 0 when nothing is held there. */
 static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 					  struct file *file, u32 deny_how, bool backup)
@@ -39,7 +39,8 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	return report(c, &w);
 }
 
-/* backup: the twin's check, of a write its first copy may have checked. */
+/* backup: the twin's check (a backup hook), of a write the first copy may
+ * have checked. */
 static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
 {
 	struct file *file;
@@ -115,9 +116,9 @@ static __always_inline void note_truncate(s64 length)
 /* The buffered write paths every writer goes through, syscall or not: catches
  * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
  * checked at entry are skipped here so each write is reported once; with
- * redundant on, only those sys_enter really checked (its mark), and the others
- * are checked here and reported as their syscall. */
-/* A buffered write of count bytes at pos of file. */
+ * backup hooks on, only those sys_enter really checked (its mark), and the
+ * others are checked here and reported as their syscall.
+ * A buffered write of count bytes at pos of file. */
 static __always_inline void check_buffered_write(struct file *file, s64 pos, u64 count)
 {
 	struct check_ctx *c;
