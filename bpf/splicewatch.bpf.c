@@ -83,35 +83,35 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 		if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
 			counters[SW_CNT_LIVE_EXIT] = 1;
 		return 0;
-	case SW_NR_splice:		/* in: di, off_in: si, out: dx, off_out: r10 */
+	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
 		if (ret <= 0)
 			return 0;
 		/* A splice that succeeded with an offset did not use a pipe on
 		 * that side (-ESPIPE otherwise): no need to look at it. */
-		if (!regs->r10)
-			sync_fd(regs->dx);
-		if (!regs->si && tracking())
-			sync_fd(regs->di);
+		if (!SW_ARG4(regs))
+			sync_fd(SW_ARG3(regs));
+		if (!SW_ARG2(regs) && tracking())
+			sync_fd(SW_ARG1(regs));
 		return 0;
-	case SW_NR_tee:			/* out: si */
-	case SW_NR_sendfile:		/* out: di */
+	case SW_NR_tee:			/* out 2 */
+	case SW_NR_sendfile:		/* out 1 */
 		if (ret <= 0)
 			return 0;
-		sync_fd(id == SW_NR_tee ? regs->si : regs->di);
+		sync_fd(id == SW_NR_tee ? SW_ARG2(regs) : SW_ARG1(regs));
 		return 0;
 	case SW_NR_vmsplice:
 		if (ret > 0)
-			sync_fd(regs->di);
+			sync_fd(SW_ARG1(regs));
 		return 0;
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_preadv2:
 		if (ret > 0 && tracking())
-			sync_fd(regs->di);
+			sync_fd(SW_ARG1(regs));
 		return 0;
 	case SW_NR_fcntl:
-		if (regs->si == F_SETPIPE_SZ && ret > 0 && tracking())
-			sync_fd(regs->di);
+		if (SW_ARG2(regs) == F_SETPIPE_SZ && ret > 0 && tracking())
+			sync_fd(SW_ARG1(regs));
 		return 0;
 	case SW_NR_truncate: {
 		u32 tid = (u32)bpf_get_current_pid_tgid();

@@ -60,7 +60,7 @@ __noinline int sync_vmsplice(u64 regs_addr)
 	struct pt_regs *regs = (struct pt_regs *)regs_addr;
 	long fd;
 
-	if (bpf_probe_read_kernel(&fd, sizeof(fd), &regs->di))
+	if (bpf_probe_read_kernel(&fd, sizeof(fd), &SW_ARG1(regs)))
 		return 0;
 	return sync_fd(fd);
 }

@@ -58,7 +58,7 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
 		break;
 	case SW_NR_truncate: {
 		u32 tid = (u32)bpf_get_current_pid_tgid();
-		s64 length = regs->si;
+		s64 length = SW_ARG2(regs);
 
 		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
 		return 0;
@@ -68,7 +68,7 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
 		if (op == SW_OP_WRITE_ITER)
 			return 0;
 	}
-	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? regs->dx : regs->di);
+	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? SW_ARG3(regs) : SW_ARG1(regs));
 	if (!file || (backup && entry_checked(file, id)))
 		return 0;
 	check_write_to(regs, id, op, file, DENY_AT_LSM, backup);

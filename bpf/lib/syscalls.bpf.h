@@ -27,7 +27,8 @@
 #define SW_NR_preadv2		327
 #define SW_NR_pwritev2		328
 
-/* Argument n (1-6) of the syscall whose registers are regs. */
+/* Argument n (1-6) of the syscall whose registers are regs (comments name
+ * arguments by these numbers). */
 #define SW_ARG1(regs)	((regs)->di)
 #define SW_ARG2(regs)	((regs)->si)
 #define SW_ARG3(regs)	((regs)->dx)
