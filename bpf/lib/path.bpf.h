@@ -103,7 +103,11 @@ static __always_inline void sw_path_start(struct sw_path_walk *p, char *buf, u32
 /* Stopped short of the root: too deep for the walk or too long for the buffer. */
 static __always_inline bool sw_path_truncated(struct sw_path_walk *p)
 {
-	return p->truncated || (p->vfsmnt && p->dentry != BPF_CORE_READ(p->vfsmnt, mnt_root));
+	/* A local: BPF_CORE_READ would relocate p->vfsmnt too, and sw_path_walk
+	 * is no kernel type. */
+	struct vfsmount *vfsmnt = p->vfsmnt;
+
+	return p->truncated || (vfsmnt && p->dentry != BPF_CORE_READ(vfsmnt, mnt_root));
 }
 
 /* mask: buffer size - 1 (a power of 2); floor: the lowest offset the path may
