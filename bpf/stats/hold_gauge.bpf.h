@@ -59,17 +59,18 @@ __noinline int drop_step(u64 pipe, u32 i)
 SW_STEP_BLOCKS(drop_step)
 
 /* The walk of c over n positions by step, in blocks (lib/compat.bpf.h), with
- * c in this CPU's scratch meanwhile. */
+ * c in this CPU's scratch meanwhile; c->ps is kept (the copy's is a number). */
 #define gauge_walk(c, n, step)							\
 	do {									\
 		struct path_scratch *__s = this_cpu_scratch();			\
+		struct hpipe *__ps = (c)->ps;					\
 										\
 		if (!__s)							\
 			break;							\
 		__builtin_memcpy(__s->sync, c, sizeof(*(c)));			\
 		sw_steps(COMPAT_RING, n, step, (c)->pipe);			\
 		__builtin_memcpy(c, __s->sync, sizeof(*(c)));			\
-		(c)->ps = bpf_map_lookup_elem(&hpipes, &(c)->pipe);		\
+		(c)->ps = __ps;							\
 	} while (0)
 #endif
 
@@ -216,6 +217,7 @@ static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
 	if (!this_cpu_scratch())
 		return;
 	gauge_walk(&c, n, add_step);
+	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
 #else
 	bpf_loop(n, add_cb, &c, 0);
 #endif
