@@ -482,7 +482,7 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	if (!c)
 		return 0;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
-	if (report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = LEN_TO_EOF,
+	if (report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
 					    .late = true, .deny_how = DENY_NOW }) == SW_ACT_DENIED)
 		return -EPERM;
 	return 0;

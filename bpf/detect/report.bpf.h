@@ -136,7 +136,8 @@ enum deny_how {
 struct write_desc {
 	struct file *file;	/* NULL: truncate(path), a store through a mapping */
 	s64 pos;		/* first byte changed */
-	u64 len;		/* bytes changed; LEN_TO_EOF: every byte from pos on */
+	u64 len;		/* bytes changed; 0: every byte from pos on (the
+				 * checks take LEN_TO_EOF for that) */
 	u32 op;			/* SW_OP_*: the path it takes */
 	u32 flags;		/* SW_EVF_* the decoding knows (length unknown, page-granular) */
 	u32 deny_how;		/* enum deny_how */
@@ -215,7 +216,7 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
 	ev->ino = BPF_CORE_READ(host, i_ino);
 	ev->write_offset = pos;
-	ev->write_len = len == LEN_TO_EOF ? 0 : len;
+	ev->write_len = len;
 	ev->held_offset = c->held_offset;
 	ev->held_len = c->held_len;
 	ev->pipe_ino = c->pipe_ino;

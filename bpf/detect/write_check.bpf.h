@@ -36,6 +36,8 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	c = find_overlap(mapping, w.pos, w.len, NULL);
 	if (!c)
 		return 0;
+	if (w.len == LEN_TO_EOF)
+		w.len = 0;
 	return report(c, &w);
 }
 
@@ -93,7 +95,7 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!c)
 		return;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
-	report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = LEN_TO_EOF,
+	report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
 					.late = true, .deny_how = DENY_NO });
 }
 

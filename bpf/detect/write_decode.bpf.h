@@ -113,7 +113,8 @@ static __always_inline u32 syscall_op(long nr)
 }
 
 /* The bytes write syscall w->op changes in w->file, from its registers, into
- * w; false when it changes none (or none can be told). */
+ * w (LEN_TO_EOF: every byte from w->pos on); false when it changes none (or
+ * none can be told). */
 static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc *w)
 {
 	switch (w->op) {
