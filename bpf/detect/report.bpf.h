@@ -37,13 +37,15 @@ static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *
 {
 	struct sw_path_walk p;
 	struct sw_event *ev = (struct sw_event *)s->ev;
+	bool truncated;
 	u32 len;
 
 	sw_path_start(&p, s->tmp, SW_PATH_MAX - 1, dentry, vfsmnt);
 	SW_PATH_RUN(path, &p, &s->walk, SW_PATH_DEPTH);
-	if (sw_path_truncated(&p))
+	vfsmnt = sw_path_finish(&p, &truncated);
+	if (truncated)
 		*flags |= SW_EVF_PATH_TRUNCATED;
-	if (!p.vfsmnt)
+	if (!vfsmnt)
 		*flags |= SW_EVF_PATH_FS_RELATIVE;
 	if (p.off == SW_PATH_MAX - 1) {
 		ev->path[0] = '/';

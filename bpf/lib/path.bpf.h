@@ -9,7 +9,8 @@
  *	function that resumes the walk kept in lookup's ->walk over ->tmp);
  *   sw_path_start(&p, buf, end, dentry, vfsmnt), then
  *   SW_PATH_RUN(path, &p, &scratch->walk, depth) walks;
- *   sw_path_truncated(&p) tells whether it stopped short of the root.
+ *   sw_path_finish(&p, &truncated) gives the mount it ended in and whether
+ *   it stopped short of the root.
  */
 #ifndef SW_PATH_BPF_H
 #define SW_PATH_BPF_H
@@ -100,14 +101,18 @@ static __always_inline void sw_path_start(struct sw_path_walk *p, char *buf, u32
 	buf[end] = 0;
 }
 
-/* Stopped short of the root: too deep for the walk or too long for the buffer. */
-static __always_inline bool sw_path_truncated(struct sw_path_walk *p)
+/* After a walk: the mount it ended in (NULL: it had none), read once, and
+ * *truncated: it stopped short of the root (too deep for the walk, too long
+ * for the buffer). Callers test the mount returned, not p->vfsmnt again: a
+ * second read after the walk is a new unknown to the verifier, which then
+ * explores combinations that cannot happen. A local also keeps
+ * BPF_CORE_READ from relocating p->vfsmnt (sw_path_walk is no kernel type). */
+static __always_inline struct vfsmount *sw_path_finish(struct sw_path_walk *p, bool *truncated)
 {
-	/* A local: BPF_CORE_READ would relocate p->vfsmnt too, and sw_path_walk
-	 * is no kernel type. */
 	struct vfsmount *vfsmnt = p->vfsmnt;
 
-	return p->truncated || (vfsmnt && p->dentry != BPF_CORE_READ(vfsmnt, mnt_root));
+	*truncated = p->truncated || (vfsmnt && p->dentry != BPF_CORE_READ(vfsmnt, mnt_root));
+	return vfsmnt;
 }
 
 /* mask: buffer size - 1 (a power of 2); floor: the lowest offset the path may

@@ -38,6 +38,7 @@ static __always_inline void note_file(struct file *file, struct sw_file_key *fk,
 	struct sw_path_walk p;
 	struct path_scratch *s;
 	struct sw_file_info *info;
+	bool truncated;
 	u32 len;
 
 	if (kind != SW_FK_FILE || bpf_map_lookup_elem(&files, fk))
@@ -52,7 +53,8 @@ static __always_inline void note_file(struct file *file, struct sw_file_key *fk,
 	sw_path_start(&p, s->tmp, NAME_BUF - 1, BPF_CORE_READ(file, f_path.dentry),
 		      BPF_CORE_READ(file, f_path.mnt));
 	SW_PATH_RUN(path, &p, &s->walk, NAME_DEPTH);
-	if (sw_path_truncated(&p))
+	sw_path_finish(&p, &truncated);
+	if (truncated)
 		info->flags |= SW_FILEF_TRUNCATED;
 	if (p.off >= NAME_BUF - 1) {
 		info->path[0] = '/';
