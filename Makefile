@@ -42,7 +42,7 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(LLVM_STRIP) -g $@
 
 # Linux 5.10-5.16: the same programs, built without what those kernels lack
-# (bpf/sw_compat.bpf.h) ...
+# (bpf/lib/compat.bpf.h) ...
 $(OUT)/%_compat.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -DSW_COMPAT -c $< -o $@
 	$(LLVM_STRIP) -g $@
