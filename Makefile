@@ -25,7 +25,7 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS)) \
 SKELS      := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
-HDRS       := $(wildcard include/*.h src/*.h bpf/*.h)
+HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
 
 .PHONY: all clean install test check
 # Kept: the skeletons embed them, and the compat layout check reads both.
@@ -42,7 +42,7 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(LLVM_STRIP) -g $@
 
 # Linux 5.10-5.16: the same programs, built without what those kernels lack
-# (bpf/sw_compat.bpf.h) ...
+# (bpf/lib/compat.bpf.h) ...
 $(OUT)/%_compat.bpf.o: bpf/%.bpf.c $(HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -DSW_COMPAT -c $< -o $@
 	$(LLVM_STRIP) -g $@

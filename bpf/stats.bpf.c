@@ -6,488 +6,24 @@
  * anonymous pages). Everything is counted in maps that the frontend reads; no
  * per-call records are sent to user space.
  *
- * Held page-cache pages are indexed per pipe buffer (holds) so the frontend can
- * show a gauge per file; the index is independent of splicewatch.bpf.c's.
+ * Held page-cache pages are counted per pipe buffer (holds: the hold gauge) so
+ * the frontend can show what pipes hold of each file right now. It answers
+ * "how much, of which file, since when", not "does this write overlap", and
+ * is kept apart from the detection object's hold index (bpf/detect/), which
+ * stats does not load. Kernel access, ring reading, the path walk and the
+ * compat block walk are bpf/lib/'s.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
-#include "stats.h"
-#include "sw_syscalls.h"
-#include "sw_pipe.bpf.h"
+#include "lib/syscalls.bpf.h"
+#include "stats/account.bpf.h"
+#include "stats/hold_gauge.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define EINVAL		22
-#define EXDEV		18
-#define ENOSYS		38
-#define EOPNOTSUPP	95
-#define BPF_F_NO_PREALLOC_	1U	/* BPF_F_NO_PREALLOC */
-
-/* Set by the frontend before load. */
-const volatile u32 self_tgid;
-
-u64 stat_counters[SW_SC__COUNT];
-
-/* Initial values of new rows (too large for the BPF stack). */
-const struct sw_stat_val zero_val;
-const struct sw_stat_hist zero_hist;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_stat_key);
-	__type(value, struct sw_stat_val);
-} rows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_stat_key);
-	__type(value, struct sw_stat_hist);
-} hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
-	__uint(max_entries, 16384);
-	__type(key, struct sw_file_key);
-	__type(value, struct sw_file_info);
-} files SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC_);
-	__uint(max_entries, 262144);
-	__type(key, struct sw_hold_key);
-	__type(value, struct sw_hold);
-} holds SEC(".maps");
-
-struct hpipe {
-	u64 inode;		/* struct inode * of the pipe, to tell it is still alive */
-	u64 ino;
-	u64 bufs;		/* pipe->bufs: F_SETPIPE_SZ renumbers the ring */
-	u32 lo_seq;		/* oldest ring position that may be indexed */
-	u32 hi_seq;		/* one past the newest indexed position */
-	u32 nslots;
-	u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, struct hpipe);
-} hpipes SEC(".maps");
-
-/* A call between sys_enter and sys_exit. */
-struct call {
-	u64 ts;
-	u32 op;
-	u32 out_head;		/* out_pipe->head at entry */
-	u64 out_pipe;		/* pipe that may gain buffers */
-	u64 out_inode;
-	u64 in_pipe;		/* pipe that may lose buffers */
-	u64 in_sb;		/* copy_file_range: superblocks of both files */
-	u64 out_sb;
-	struct sw_file_key file;
-	u32 kind;
-	u32 pad;
-};
-
-/* LRU: a thread that dies inside a call never reaches sys_exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u32);
-	__type(value, struct call);
-} inflight SEC(".maps");
-
-/* A call's pipe being synced (pipe_filled, drop_range). */
-struct sync_ctx {
-	u64 pipe;
-	struct pipe_ring ring;
-	struct hpipe *ps;
-	u32 start;
-	u32 new_from;		/* first position to index (>= tail) */
-	u64 pagecache;		/* bytes seen in page-cache buffers */
-	u64 anon;		/* bytes seen in other buffers */
-	u64 now;
-};
-
-struct path_scratch {
-	char tmp[512 + 256];	/* built backwards into tmp[off..511]; slack for the mask */
-	struct sw_file_info info;
-	/* compat (bpf/sw_compat.bpf.h): the state of a walk between its steps;
-	 * the sync as bytes: a struct with a pointer to struct hpipe in a map
-	 * value made clang declare hpipe only, and the hpipes map unloadable */
-	struct sw_path_walk walk;
-	char sync[sizeof(struct sync_ctx)];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, struct path_scratch);
-} pscratch SEC(".maps");
-
-static __always_inline void count(enum sw_stat_counter c, s64 n)
-{
-	__sync_fetch_and_add(&stat_counters[c], n);
-}
-
-static __always_inline u32 log2_u32(u32 v)
-{
-	u32 r, shift;
-
-	r = (v > 0xFFFF) << 4; v >>= r;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-static __always_inline u32 lat_slot(u64 ns)
-{
-	u32 hi = ns >> 32, s;
-
-	s = hi ? log2_u32(hi) + 32 : log2_u32(ns);
-	return s >= SW_LAT_SLOTS ? SW_LAT_SLOTS - 1 : s;
-}
-
-static __always_inline u32 file_kind(struct file *file)
-{
-	u32 mode;
-
-	if (!file)
-		return SW_FK_NONE;
-	mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
-	if (mode == S_IFIFO)
-		return SW_FK_PIPE;
-	if (mode == S_IFSOCK)
-		return SW_FK_SOCK;
-	return SW_FK_FILE;
-}
-
-/* ---- file names ---------------------------------------------------------- */
-
-static long path_cb(u64 i, void *data)
-{
-	/* Keep the result within SW_STATS_PATH - 1 bytes: tmp[256..511]. */
-	return sw_path_step(data, 511, 256);
-}
-
-#ifdef SW_COMPAT
-/* One step of this CPU's path walk (its state in the scratch), verified once. */
-__noinline int path_step(u32 i)
-{
-	u32 zero = 0;
-	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-
-	return s ? sw_path_resume(&s->walk, s->tmp, path_cb) : 1;
-}
-#endif
-
-/* Remember the path of a file the first time a row names it. */
-static __always_inline void note_file(struct file *file, struct sw_file_key *fk, u32 kind)
-{
-	struct sw_path_walk p = { .off = 511 };
-	struct path_scratch *s;
-	struct sw_file_info *info;
-	struct vfsmount *vfsmnt;
-	u32 zero = 0, len;
-
-	if (kind != SW_FK_FILE || bpf_map_lookup_elem(&files, fk))
-		return;
-	s = bpf_map_lookup_elem(&pscratch, &zero);
-	if (!s)
-		return;
-	info = &s->info;
-	info->kind = kind;
-	info->flags = 0;
-	info->path[0] = 0;
-	p.buf = s->tmp;
-	p.dentry = BPF_CORE_READ(file, f_path.dentry);
-	p.vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	p.mnt = container_of(p.vfsmnt, struct mount, mnt);
-	s->tmp[511] = 0;
-#ifdef SW_COMPAT
-	s->walk = p;
-	for (u32 i = 0; i < 32; i++)
-		if (path_step(i))
-			break;
-	p = s->walk;
-#else
-	bpf_loop(32, path_cb, &p, 0);
-#endif
-	vfsmnt = p.vfsmnt;
-	if (p.truncated || p.dentry != BPF_CORE_READ(vfsmnt, mnt_root))
-		info->flags |= SW_FILEF_TRUNCATED;
-	if (p.off >= 511) {
-		info->path[0] = '/';
-		info->path[1] = 0;
-	} else {
-		len = 511 - p.off + 1;	/* with the NUL */
-		bpf_probe_read_kernel(info->path, len & 255, &s->tmp[p.off & 511]);
-		info->path[255] = 0;
-	}
-	bpf_map_update_elem(&files, fk, info, BPF_NOEXIST);
-}
-
-static __always_inline void file_key(struct file *file, struct sw_file_key *fk)
-{
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-
-	fk->ino = BPF_CORE_READ(inode, i_ino);
-	fk->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	fk->pad = 0;
-}
-
-/* ---- the hold index: page-cache pages pipe buffers reference ------------- */
-
-static long drop_cb(u64 i, void *data)
-{
-	struct sync_ctx *c = data;
-	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
-
-	if (!bpf_map_delete_elem(&holds, &hk)) {
-		if (c->ps->nslots)
-			c->ps->nslots--;
-		count(SW_SC_HOLDS, -1);
-	}
-	return 0;
-}
-
-#ifdef SW_COMPAT
-/* Ring positions a compat walk covers: the state's positions and pipes of up
- * to 4 MiB. */
-#define COMPAT_RING	1024
-
-/* drop_cb for ring position seq of pipe, verified once. */
-__noinline int drop_step(u64 pipe, u32 seq)
-{
-	struct sync_ctx c = { .pipe = pipe, .start = seq };
-
-	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	if (!c.ps)
-		return 1;
-	return drop_cb(0, &c) ? 1 : 0;
-}
-#endif
-
-static __always_inline void drop_range(struct sync_ctx *c, u32 from, u32 to)
-{
-	u32 n = to - from;
-
-	if (!n || n > MAX_RING)
-		return;
-	c->start = from;
-#ifdef SW_COMPAT
-	for (u32 i = 0; i < COMPAT_RING && i < n; i++)
-		if (drop_step(c->pipe, from + i))
-			break;
-#else
-	bpf_loop(n, drop_cb, c, 0);
-#endif
-}
-
-/* Forget buffers the pipe's reader consumed; start over if the ring was resized. */
-static __always_inline void drop_consumed(struct sync_ctx *c)
-{
-	struct hpipe *ps = c->ps;
-
-	if (ps->bufs != (u64)c->ring.bufs) {
-		u32 before = ps->nslots;
-
-		drop_range(c, ps->lo_seq, ps->hi_seq);
-		if (before > ps->nslots)
-			count(SW_SC_STALE, before - ps->nslots);
-		ps->bufs = (u64)c->ring.bufs;
-		ps->lo_seq = c->ring.tail;
-		ps->hi_seq = c->ring.tail;
-		return;
-	}
-	if ((s32)(c->ring.tail - ps->lo_seq) > 0) {
-		u32 to = (s32)(c->ring.tail - ps->hi_seq) > 0 ? ps->hi_seq : c->ring.tail;
-
-		drop_range(c, ps->lo_seq, to);
-		ps->lo_seq = c->ring.tail;
-	}
-	if ((s32)(ps->hi_seq - ps->lo_seq) < 0)
-		ps->hi_seq = ps->lo_seq;
-}
-
-/* A pipe with nothing indexed needs no state (a pipe of anonymous buffers
- * would otherwise keep one until it is closed). */
-static __always_inline void pipe_forget(struct sync_ctx *c)
-{
-	if (!c->ps->nslots)
-		bpf_map_delete_elem(&hpipes, &c->pipe);
-}
-
-/* A pipe lost buffers (its reader ran): drop their holds. */
-static __always_inline void pipe_drained(u64 pipe)
-{
-	struct sync_ctx c = { .pipe = pipe };
-
-	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	if (!c.ps || read_ring((struct pipe_inode_info *)pipe, &c.ring))
-		return;
-	drop_consumed(&c);
-	pipe_forget(&c);
-}
-
-static long add_cb(u64 i, void *data)
-{
-	struct sync_ctx *c = data;
-	struct pipe_buffer buf;
-	struct sw_hold_key hk = { .pipe = c->pipe, .seq = c->start + (u32)i };
-	struct sw_hold h = {};
-	struct address_space *as;
-	struct folio *folio;
-	u64 mapping;
-
-	if (read_buf(&c->ring, hk.seq, &buf))
-		return 1;
-	if (!buf.page || !buf.len)
-		return 0;
-	folio = page_folio_of(buf.page);
-	mapping = folio_file_mapping(folio);
-	if (!mapping) {
-		c->anon += buf.len;
-		return 0;
-	}
-	c->pagecache += buf.len;
-	if (!c->ps || (s32)(hk.seq - c->new_from) < 0)
-		return 0;	/* already consumed by a concurrent reader */
-	as = (struct address_space *)mapping;
-	h.ino = BPF_CORE_READ(as, host, i_ino);
-	h.dev = BPF_CORE_READ(as, host, i_sb, s_dev);
-	h.len = buf.len;
-	h.ts_ns = c->now;
-	if (bpf_map_update_elem(&holds, &hk, &h, BPF_NOEXIST)) {
-		if (!bpf_map_lookup_elem(&holds, &hk))
-			count(SW_SC_HOLDS_DROPPED, 1);
-		return 0;
-	}
-	c->ps->nslots++;
-	if ((s32)(hk.seq + 1 - c->ps->hi_seq) > 0)
-		c->ps->hi_seq = hk.seq + 1;
-	count(SW_SC_HOLDS, 1);
-	return 0;
-}
-
-#ifdef SW_COMPAT
-/* add_cb for this CPU's sync (in the scratch), verified once. */
-__noinline int add_step(u32 i)
-{
-	u32 zero = 0;
-	struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-	struct sync_ctx c;
-	long stop;
-
-	if (!s)
-		return 1;
-	__builtin_memcpy(&c, s->sync, sizeof(c));
-	c.ps = bpf_map_lookup_elem(&hpipes, &c.pipe);	/* stored, a number */
-	stop = add_cb(i, &c);
-	__builtin_memcpy(s->sync, &c, sizeof(c));
-	return stop ? 1 : 0;
-}
-#endif
-
-/* A call added buffers [from, head) to a pipe: classify their bytes, index
- * the page-cache ones. */
-static __always_inline void pipe_filled(u64 pipe, u64 inode, u32 from,
-					u64 *pagecache, u64 *anon)
-{
-	struct sync_ctx c = { .pipe = pipe };
-	struct hpipe new_ps = {};
-	u32 n;
-
-	if (read_ring((struct pipe_inode_info *)pipe, &c.ring))
-		return;
-	n = c.ring.head - from;
-	if (!n || n > c.ring.mask + 1)
-		return;
-	c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	if (!c.ps) {
-		new_ps.inode = inode;
-		new_ps.ino = BPF_CORE_READ((struct inode *)inode, i_ino);
-		new_ps.bufs = (u64)c.ring.bufs;
-		new_ps.lo_seq = c.ring.tail;
-		new_ps.hi_seq = c.ring.tail;
-		bpf_map_update_elem(&hpipes, &pipe, &new_ps, BPF_NOEXIST);
-		c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	}
-	if (c.ps)
-		drop_consumed(&c);
-	c.new_from = (s32)(from - c.ring.tail) > 0 ? from : c.ring.tail;
-	c.now = bpf_ktime_get_ns();
-	c.start = from;
-#ifdef SW_COMPAT
-	{
-		u32 zero = 0;
-		struct path_scratch *s = bpf_map_lookup_elem(&pscratch, &zero);
-
-		if (!s)
-			return;
-		__builtin_memcpy(s->sync, &c, sizeof(c));
-		for (u32 i = 0; i < COMPAT_RING && i < n; i++)
-			if (add_step(i))
-				break;
-		__builtin_memcpy(&c, s->sync, sizeof(c));
-		c.ps = bpf_map_lookup_elem(&hpipes, &pipe);
-	}
-#else
-	bpf_loop(n, add_cb, &c, 0);
-#endif
-	*pagecache += c.pagecache;
-	*anon += c.anon;
-	if (c.ps)
-		pipe_forget(&c);
-}
-
 /* ---- syscall entry: remember what the call is about ----------------------- */
-
-static __always_inline u64 file_pipe(struct file *file, u64 *inode_out)
-{
-	struct inode *inode;
-	struct pipe_inode_info *pipe;
-
-	if (!file)
-		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	pipe = inode_pipe(inode);
-	if (pipe && inode_out)
-		*inode_out = (u64)inode;
-	return (u64)pipe;
-}
-
-static __always_inline u32 splice_op(u32 in, u32 out)
-{
-	if (in == SW_FK_PIPE) {
-		if (out == SW_FK_PIPE)
-			return SW_STAT_SPLICE_PIPE_PIPE;
-		if (out == SW_FK_SOCK)
-			return SW_STAT_SPLICE_PIPE_SOCK;
-		if (out == SW_FK_FILE)
-			return SW_STAT_SPLICE_PIPE_FILE;
-		return SW_STAT_SPLICE_OTHER;
-	}
-	if (out == SW_FK_PIPE) {
-		if (in == SW_FK_SOCK)
-			return SW_STAT_SPLICE_SOCK_PIPE;
-		if (in == SW_FK_FILE)
-			return SW_STAT_SPLICE_FILE_PIPE;
-	}
-	return SW_STAT_SPLICE_OTHER;
-}
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
@@ -498,35 +34,35 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 	u64 pid_tgid;
 
 	switch (id) {
-	case SW_NR_splice:		/* fd_in di, fd_out dx */
-		in = fd_to_file(regs->di);
-		out = fd_to_file(regs->dx);
+	case SW_NR_splice:		/* fd_in 1, fd_out 3 */
+		in = fd_to_file(SW_ARG1(regs));
+		out = fd_to_file(SW_ARG3(regs));
 		in_kind = file_kind(in);
 		out_kind = file_kind(out);
 		c.op = splice_op(in_kind, out_kind);
 		/* The row names the non-pipe end; pipe to pipe: the source pipe. */
 		row = in_kind == SW_FK_PIPE && out_kind != SW_FK_PIPE && out ? out : in;
 		break;
-	case SW_NR_tee:			/* fd_in di, fd_out si */
-		in = fd_to_file(regs->di);
-		out = fd_to_file(regs->si);
+	case SW_NR_tee:			/* fd_in 1, fd_out 2 */
+		in = fd_to_file(SW_ARG1(regs));
+		out = fd_to_file(SW_ARG2(regs));
 		c.op = SW_STAT_TEE;
 		row = in;
 		break;
-	case SW_NR_vmsplice:		/* fd di: fills or drains that pipe */
-		in = out = fd_to_file(regs->di);
+	case SW_NR_vmsplice:		/* fd 1: fills or drains that pipe */
+		in = out = fd_to_file(SW_ARG1(regs));
 		c.op = SW_STAT_VMSPLICE;
 		row = in;
 		break;
-	case SW_NR_sendfile:		/* out_fd di, in_fd si */
-		out = fd_to_file(regs->di);
-		in = fd_to_file(regs->si);
+	case SW_NR_sendfile:		/* out_fd 1, in_fd 2 */
+		out = fd_to_file(SW_ARG1(regs));
+		in = fd_to_file(SW_ARG2(regs));
 		c.op = SW_STAT_SENDFILE;
 		row = in;
 		break;
-	case SW_NR_copy_file_range:	/* fd_in di, fd_out dx */
-		in = fd_to_file(regs->di);
-		out = fd_to_file(regs->dx);
+	case SW_NR_copy_file_range:	/* fd_in 1, fd_out 3 */
+		in = fd_to_file(SW_ARG1(regs));
+		out = fd_to_file(SW_ARG3(regs));
 		c.op = SW_STAT_COPY_FILE_RANGE;
 		row = in;
 		if (in)
@@ -564,69 +100,6 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 
 /* ---- syscall exit: count ------------------------------------------------- */
 
-static __always_inline void account(struct call *c, long ret, u64 lat, u64 pagecache, u64 anon)
-{
-	struct sw_stat_key key = {};
-	struct sw_stat_val *v;
-	struct sw_stat_hist *h;
-	u64 id = bpf_get_current_pid_tgid();
-	u64 slot;
-
-	key.tgid = id >> 32;
-	key.op = c->op;
-	key.ino = c->file.ino;
-	key.dev = c->file.dev;
-	key.kind = c->kind;
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
-
-	v = bpf_map_lookup_elem(&rows, &key);
-	if (!v) {
-		bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&rows, &key);
-		if (!v) {
-			count(SW_SC_ROWS_DROPPED, 1);
-			return;
-		}
-	}
-	/* Per-CPU value: no other writer on this CPU while we run. */
-	v->calls++;
-	if (ret > 0)
-		v->bytes += ret;
-	else if (ret < 0)
-		v->errors++;
-	v->lat_ns += lat;
-	if (lat > v->lat_max_ns)
-		v->lat_max_ns = lat;
-	v->pagecache_bytes += pagecache;
-	v->anon_bytes += anon;
-	if (c->op == SW_STAT_COPY_FILE_RANGE) {
-		u32 r;
-
-		if (ret >= 0)
-			r = c->in_sb == c->out_sb ? SW_CFR_SAME_FS : SW_CFR_CROSS_FS;
-		else if (ret == -EXDEV || ret == -EOPNOTSUPP || ret == -ENOSYS || ret == -EINVAL)
-			r = SW_CFR_FALLBACK;
-		else
-			r = SW_CFR_ERROR;
-		if (r < SW_CFR__COUNT)
-			v->cfr[r]++;
-	}
-
-	h = bpf_map_lookup_elem(&hists, &key);
-	if (!h) {
-		bpf_map_update_elem(&hists, &key, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h)
-			return;
-	}
-	slot = lat_slot(lat);
-	/* A 64-bit test clang cannot drop: 5.10's verifier loses the upper
-	 * bits of lat_slot's 32-bit ORs. */
-	barrier_var(slot);
-	if (slot < SW_LAT_SLOTS)
-		__sync_fetch_and_add(&h->slots[slot], 1);
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -646,7 +119,7 @@ int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 	case SW_NR_readv:
 		/* A reader drained a pipe: forget the holds it consumed. */
 		if (ret > 0 && stat_counters[SW_SC_HOLDS])
-			pipe_drained(file_pipe(fd_to_file(regs->di), NULL));
+			pipe_drained(file_pipe(fd_to_file(SW_ARG1(regs)), NULL));
 		return 0;
 	default:
 		return 0;
@@ -668,35 +141,6 @@ int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /* ---- garbage collection, run by the frontend with BPF_PROG_TEST_RUN ------ */
-
-/* Is the pipe's inode still the one we indexed? Catches closed pipes. */
-static __always_inline bool pipe_alive(u64 pipe, struct hpipe *ps)
-{
-	struct inode *inode = (struct inode *)ps->inode;
-
-	return (u64)BPF_CORE_READ(inode, i_pipe) == pipe &&
-	       BPF_CORE_READ(inode, i_ino) == ps->ino &&
-	       (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFIFO;
-}
-
-static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct hpipe *ps, void *data)
-{
-	struct sync_ctx c = { .pipe = *pipe, .ps = ps };
-
-	if (!pipe_alive(*pipe, ps) || read_ring((struct pipe_inode_info *)*pipe, &c.ring)) {
-		u32 before = ps->nslots;
-
-		drop_range(&c, ps->lo_seq, ps->hi_seq);
-		if (before > ps->nslots)
-			count(SW_SC_STALE, before - ps->nslots);
-		bpf_map_delete_elem(&hpipes, pipe);
-		return 0;
-	}
-	/* Consumed through a path we do not hook (io_uring, pread of /proc...). */
-	drop_consumed(&c);
-	pipe_forget(&c);
-	return 0;
-}
 
 #ifdef SW_COMPAT
 /* No bpf_for_each_map_elem before 5.13: the frontend walks the pipes and runs

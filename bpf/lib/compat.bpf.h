@@ -14,7 +14,8 @@
  *   folios (5.16): a folio is read as its head page (mapping and index sit
  *     at the same place) and the page tracepoints stand for the folio ones.
  * Each pair shares one skeleton (checked at build time): the same maps,
- * programs and globals, which the skeleton binds by name.
+ * programs and globals, which the skeleton binds by name. Variant structs
+ * (the folio as its head page among them) are in core_fixes.bpf.h.
  */
 #ifndef SW_COMPAT_BPF_H
 #define SW_COMPAT_BPF_H
@@ -66,13 +67,6 @@ __noinline int step##_block(u64 arg, u32 first, u32 n)				\
 			if (step##_block(arg, __b * SW_STEP_BLOCK, __n))	\
 				break;						\
 	} while (0)
-
-/* A folio is its head page before 5.16. */
-struct page___folio {
-	struct address_space *mapping;
-	unsigned long index;
-} __attribute__((preserve_access_index));
-#define folio page___folio
 
 #define SW_DIRTY_TP		"writeback_dirty_page"
 

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Backup hooks, part two: the checks and syncs kernel functions make when a
+ * syscall hook's run was skipped (backup hooks on): a write its sys_enter did
+ * not check (check_unchecked; refused at the LSM hook under deny), and the
+ * syscalls that fill pipes without a splice read (tee, vmsplice, pipe-to-pipe
+ * splice, F_SETPIPE_SZ), synced again from their kernel functions.
+ */
+#ifndef SW_DETECT_BACKUP_CHECKS_BPF_H
+#define SW_DETECT_BACKUP_CHECKS_BPF_H
+
+#include "write_check.bpf.h"
+
+/* Backup hooks for what sys_exit learns: the syscalls that
+ * fill pipes without a splice read. Each sync is idempotent, so the one the
+ * syscall's exit makes afterwards costs a ring read and finds nothing new.
+ * tee(2) (do_tee also serves io_uring tee); vmsplice(2); a pipe-to-pipe
+ * splice (do_splice: only when both ends are pipes, the splice reads cover
+ * file to pipe); F_SETPIPE_SZ, which renumbers the ring and hides the holds
+ * until the pipe is synced again. The kprobe backend keeps what it needs from
+ * entry to return per thread. */
+struct ret_stash {
+	u64 a;
+	u64 b;
+};
+
+SW_THREAD_MAP(ret_stash, 4096, struct ret_stash);
+
+static __always_inline void stash(u64 a, u64 b)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ret_stash v = { .a = a, .b = b };
+
+	bpf_map_update_elem(&ret_stash, &tid, &v, BPF_ANY);
+}
+
+static __always_inline bool unstash(struct ret_stash *v)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ret_stash *p = bpf_map_lookup_elem(&ret_stash, &tid);
+
+	if (!p)
+		return false;
+	*v = *p;
+	bpf_map_delete_elem(&ret_stash, &tid);
+	return true;
+}
+
+/* Both ends pipes: the out pipe may have gained another's page-cache pages. */
+__noinline int sync_pipe_to_pipe(u64 in, u64 out)
+{
+	if (in && file_is_pipe(in))
+		sync_file(out);
+	return 0;
+}
+
+/* vmsplice(fd, ...): the pt_regs of the syscall. */
+__noinline int sync_vmsplice(u64 regs_addr)
+{
+	struct pt_regs *regs = (struct pt_regs *)regs_addr;
+	long fd;
+
+	if (bpf_probe_read_kernel(&fd, sizeof(fd), &SW_ARG1(regs)))
+		return 0;
+	return sync_fd(fd);
+}
+
+/* Compat: a copy of the registers of the syscall check_unchecked checks (no
+ * trusted pointer to them before 5.15; 168 bytes the stack cannot spare),
+ * per thread. The frontend sizes it to 1 entry otherwise. */
+SW_THREAD_MAP(regs_scratch, 4096, struct pt_regs);
+
+#ifdef SW_COMPAT
+static const struct pt_regs zero_regs = {};
+#endif
+
+/* A change syscall nr (as op) makes to file that its sys_enter run did not
+ * check (the kernel skipped it): checked here from the
+ * syscall's registers, as sys_enter would have, and marked so no later hook
+ * checks it again. */
+static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u32 deny_how)
+{
+#ifdef SW_COMPAT
+	struct pt_regs *regs;
+#endif
+
+	if (!tracking() || entry_checked(file, nr) ||
+	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+#ifdef SW_COMPAT
+	regs = thread_scratch(&regs_scratch, &zero_regs);
+	if (!regs || bpf_probe_read_kernel(regs, sizeof(*regs), sw_current_regs()))
+		return 0;
+	return check_write_to(regs, nr, op, file, deny_how, true);
+#else
+	return check_write_to(sw_current_regs(), nr, op, file, deny_how, true);
+#endif
+}
+
+/* fallocate and ftruncate: no write_iter call to back their sys_enter check
+ * up. Both functions run before the LSM hook the syscall reaches next
+ * (file_permission, file_truncate), so deny still refuses. Inside the
+ * syscall only, as sys_enter would (neither changes the task's write count,
+ * so sys_enter's mark of an earlier call is cleared at its sys_exit). */
+static __always_inline void check_file_change(struct file *file, long nr, u32 op)
+{
+	if (current_syscall() == nr)
+		check_unchecked(file, nr, op, DENY_AT_LSM);
+}
+
+/* A write whose sys_enter run the kernel skipped, checked here from its
+ * syscall's registers: refused before its bytes land, as sys_enter's check
+ * would have had it, rather than killed by the write_iter backup hook.
+ * Its mark keeps write_iter (and a second permission check) off it. */
+static __always_inline int refuse_unchecked_write(struct file *file)
+{
+	long nr = current_syscall();
+	u32 op = syscall_op(nr);
+
+	if (op != SW_OP_WRITE_ITER && check_unchecked(file, nr, op, DENY_NOW) == SW_ACT_DENIED)
+		return -EPERM;
+	return 0;
+}
+
+#endif /* SW_DETECT_BACKUP_CHECKS_BPF_H */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Backup hooks, part one: what the syscall hooks really did. The kernel can
+ * skip a syscall tracepoint program's run (faultable tracepoints, 6.14+, on a
+ * kernel that preempts kernel code). With backup hooks on (rodata
+ * redundant), they check again where the kernel is sure to pass: kernel
+ * functions on the fentry and kprobe backends, a twin of each syscall hook on
+ * the tracepoint backend.
+ * They look here to leave alone what the first hook did: the write marks
+ * sys_enter leaves, and the twin gates.
+ */
+#ifndef SW_DETECT_BACKUP_MARKS_BPF_H
+#define SW_DETECT_BACKUP_MARKS_BPF_H
+
+#include "write_decode.bpf.h"
+
+/* sys_enter leaves a mark for the write it checked (a file something is held
+ * of), so the write_iter hooks leave that one write to it and check every
+ * other: a skipped sys_enter run leaves no mark. Per thread, keyed by tid (the
+ * programs run preemptible, so nothing per CPU). Valid for one syscall: it
+ * names the syscall and the file, and the count of write syscalls the task
+ * had made (ioac.syscw, raised as each write, pwrite, writev, copy_file_range
+ * or sendfile ends), and sys_exit clears it. A stale mark needs a skipped
+ * sys_exit and then a skipped sys_enter of the same syscall on the same file. */
+struct write_mark {
+	u64 file;
+	u64 syscw;
+	long nr;
+};
+
+SW_THREAD_MAP(write_marks, 4096, struct write_mark);
+
+static __always_inline u64 write_syscalls(void)
+{
+	struct task_struct *task = sw_current_task();
+
+	if (bpf_core_field_exists(task->ioac))
+		return BPF_CORE_READ(task, ioac.syscw);
+	return 0;		/* no CONFIG_TASK_IO_ACCOUNTING: sys_exit alone clears */
+}
+
+static __always_inline void mark_checked(struct file *file, long nr)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark m = { .file = (u64)file, .syscw = write_syscalls(), .nr = nr };
+	struct write_mark *old = bpf_map_lookup_elem(&write_marks, &tid);
+
+	if (old) {
+		/* In place: cheaper than an LRU update, and only this thread
+		 * reads it. */
+		old->file = m.file;
+		old->syscw = m.syscw;
+		old->nr = m.nr;
+		return;
+	}
+	bpf_map_update_elem(&write_marks, &tid, &m, BPF_ANY);
+}
+
+/* Did this syscall's sys_enter check this write to file? */
+static __always_inline bool entry_checked(struct file *file, long nr)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark *m = bpf_map_lookup_elem(&write_marks, &tid);
+
+	return m && m->nr == nr && m->file == (u64)file && m->syscw == write_syscalls();
+}
+
+static __always_inline void clear_mark(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark *m = bpf_map_lookup_elem(&write_marks, &tid);
+
+	if (m)
+		m->nr = -1;
+}
+
+/* Backup hooks on: the op to check a buffered write to file as here, or 0
+ * when its syscall's sys_enter checked it. Global, so the caller goes on with one
+ * unknown op rather than one verifier path per syscall. */
+__noinline u32 write_iter_op(u64 file)
+{
+	long nr = current_syscall();
+	u32 op = syscall_op(nr);
+
+	if (op == SW_OP_WRITE_ITER)
+		return op;
+	/* Our own output, left alone at sys_enter too; or checked there. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid ||
+	    entry_checked((struct file *)file, nr))
+		return 0;
+	count(SW_CNT_BACKUP_CHECKS, 1);
+	return op;
+}
+
+/* Reported here in sys_enter's stead: once per syscall, as sys_enter would (a
+ * splice into a file writes in several calls). */
+__noinline int mark_reported(u64 file)
+{
+	mark_checked((struct file *)file, current_syscall());
+	return 0;
+}
+
+/* The tracepoint backend's backup hooks (twins): there nothing but the
+ * syscall hooks sees a write's range or a pipe gaining pages, and while one
+ * task's run of a program is preempted the kernel skips that program for
+ * every other task on the CPU. Each program keeps its own count, so a second
+ * copy of each hook (sw_sys_enter_twin, sw_sys_exit_twin) runs where the
+ * first was skipped. The first copy names its thread in this
+ * CPU's gate; the twin works only when the gate names another: the first
+ * copy was skipped, or ran for another task between this task's two runs
+ * (then the write's mark keeps it to one report, and a pipe synced twice is
+ * unchanged). */
+#define GATE_ENTER	0
+#define GATE_EXIT	1
+
+struct twin_gate {
+	u32 tid[2];	/* by GATE_*: the thread the first copy ran for */
+};
+
+SW_MAP(twin_gates, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct twin_gate);
+
+static __always_inline struct twin_gate *twin_gate(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&twin_gates, &zero);
+}
+
+/* The first copy's mark. It clears the thread's mark at the other hook, left
+ * if that hook's twin was skipped, so it cannot stand for a later syscall. */
+static __always_inline void first_runs(u32 hook)
+{
+	struct twin_gate *g = twin_gate();
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (!g)
+		return;
+	g->tid[hook & 1] = tid;
+	if (g->tid[!hook] == tid)
+		g->tid[!hook] = 0;
+}
+
+/* The twin's question: did the first copy run for this thread? Answered once.
+ * Without the gate (never) the twin stays quiet. */
+static __always_inline bool first_ran(u32 hook)
+{
+	struct twin_gate *g = twin_gate();
+
+	if (!g)
+		return true;
+	if (g->tid[hook & 1] != (u32)bpf_get_current_pid_tgid())
+		return false;
+	g->tid[hook & 1] = 0;
+	return true;
+}
+
+#endif /* SW_DETECT_BACKUP_MARKS_BPF_H */

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Indexing a batch: the walk over ring positions [from, to) of one pipe that
+ * records each page-cache buffer in the hold index (pipe bitmap and extent,
+ * mapping range, chunk holder). Updates are gathered per mapping and per
+ * chunk in the thread's sync_state and flushed when either changes.
+ */
+#ifndef SW_DETECT_INDEX_WALK_BPF_H
+#define SW_DETECT_INDEX_WALK_BPF_H
+
+#include "hold_index.bpf.h"
+
+/* Ring slots a sync reads at once: a 64 KiB splice fills 16. */
+#define SYNC_BATCH	16
+
+/* What a sync accumulates while it walks the ring. It lives in a map value
+ * (sync_scratch), not on the stack: the verifier would otherwise track every
+ * counter through each callback iteration and never converge. */
+struct sync_state {
+	u32 added;
+	u32 pid;
+	u64 now;
+	char comm[SW_TASK_COMM_LEN];
+	/* the folio of the previous buffer: large folios span many buffers */
+	struct folio_memo fm;
+	/* pending updates, flushed when the mapping or chunk changes */
+	u64 map;
+	u64 map_lo, map_hi;
+	u32 map_n;
+	u32 chunk_lo, chunk_hi;
+	u32 pad;
+	struct sw_chunk_key chunk;
+	u64 chunk_pages;
+	/* ring slots read ahead in one bpf_probe_read_kernel: [buf_seq, +buf_n) */
+	u32 buf_seq;
+	u32 buf_n;
+	/* Set by the walk's caller after clearing the above, or scratch: here
+	 * rather than on the stack, which the call chain from a write check
+	 * through the walk must keep under 512 bytes. */
+	struct pipe_ring ring;
+	u32 start;
+	u32 end;		/* ring position after the last new buffer */
+	struct page_window pw;
+	struct pipe_buffer bufs[SYNC_BATCH];
+};
+
+/* Per thread, not per CPU (lib/maps.bpf.h). */
+SW_THREAD_MAP(sync_scratch, 4096, struct sync_state);
+
+static const struct sync_state zero_sync = {};
+
+struct sync_ctx {
+	u64 pipe;
+	struct sw_pipe_state *ps;
+	struct sync_state *st;
+};
+
+/* A new mapping entry, widened below: no range on the walk's stack. */
+static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
+
+static __always_inline void flush_mapping(struct sync_ctx *c)
+{
+	struct sw_mapping_state *ms;
+
+	if (!c->st->map_n)
+		return;
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (!ms) {
+		__sync_fetch_and_add(hint_of(c->st->map), 1);
+		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh_mapping, BPF_NOEXIST))
+			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
+		else	/* another CPU's (counted there), or the map is full */
+			__sync_fetch_and_add(hint_of(c->st->map), -1);
+		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	}
+	if (ms) {
+		/* The range only grows while the entry lives: shrinking it could
+		 * race with another CPU's add. */
+		if (c->st->map_lo < ms->lo_index)
+			ms->lo_index = c->st->map_lo;
+		if (c->st->map_hi > ms->hi_index)
+			ms->hi_index = c->st->map_hi;
+		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
+			count(SW_CNT_MAPPING_TOMBS, -1);
+	} else {
+		emit_capacity();
+	}
+	c->st->map_n = 0;
+}
+
+static __always_inline void flush_chunk(struct sync_ctx *c)
+{
+	struct sw_chunk *ch;
+	struct sw_chunk_holder *h;
+	int i, slot = -1;
+
+	if (!c->st->chunk_pages)
+		return;
+	ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
+	if (!ch) {
+		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &zero_chunk, BPF_NOEXIST))
+			count(SW_CNT_CHUNKS, 1);
+		ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
+		if (!ch)
+			goto full;
+	}
+	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++) {
+		h = &ch->h[i];
+		if (h->pipe == c->pipe && h->gen == c->ps->gen) {
+			if ((s32)(h->hi_seq - c->ps->lo_seq) >= 0) {
+				/* Batches are usually indexed in ring order, but
+				 * not always (two CPUs syncing one pipe): only
+				 * widen the range, keep the oldest splicer. */
+				h->pages |= c->st->chunk_pages;
+				if ((s32)(c->st->chunk_hi - h->hi_seq) > 0)
+					h->hi_seq = c->st->chunk_hi;
+				if ((s32)(c->st->chunk_lo - h->lo_seq) < 0)
+					h->lo_seq = c->st->chunk_lo;
+				if (c->st->now < h->ts_ns) {
+					h->ts_ns = c->st->now;
+					h->splicer_pid = c->st->pid;
+					__builtin_memcpy(h->splicer_comm, c->st->comm,
+							 sizeof(h->splicer_comm));
+				}
+				c->st->chunk_pages = 0;
+				return;
+			}
+			slot = i;	/* all consumed: start it over */
+			break;
+		}
+		if (slot < 0 && !h->pipe)
+			slot = i;
+	}
+	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
+		if (holder_stale(&ch->h[i]))
+			slot = i;
+	if (slot < 0 || slot >= SW_HOLDERS_PER_CHUNK)
+		goto full;
+	h = &ch->h[slot];
+	h->pipe = c->pipe;
+	h->gen = c->ps->gen;
+	h->pages = c->st->chunk_pages;
+	h->ts_ns = c->st->now;
+	h->lo_seq = c->st->chunk_lo;
+	h->hi_seq = c->st->chunk_hi;
+	h->splicer_pid = c->st->pid;
+	__builtin_memcpy(h->splicer_comm, c->st->comm, sizeof(h->splicer_comm));
+	c->st->chunk_pages = 0;
+	return;
+full:
+	/* Held (and counted) but not findable: say so rather than miss quietly. */
+	c->st->chunk_pages = 0;
+	emit_capacity();
+}
+
+/* Reads the ring slots from seq on (up to SYNC_BATCH, not across the end of
+ * the array) into the scratch: one probe read instead of one per buffer. */
+static __always_inline int fill_bufs(struct sync_ctx *c, u32 seq)
+{
+	u32 mask = c->st->ring.mask, idx = seq & mask, n = c->st->end - seq;
+
+	if (n > SYNC_BATCH)
+		n = SYNC_BATCH;
+	if (n > mask + 1 - idx)
+		n = mask + 1 - idx;
+	/* Keep clang from folding this check into the clamps above: older
+	 * verifiers (6.1) cannot follow that and see an unbounded size. */
+	barrier_var(n);
+	if (!n || n > SYNC_BATCH)
+		return -1;
+	c->st->buf_seq = seq;
+	c->st->buf_n = n;
+	return bpf_probe_read_kernel(c->st->bufs, n * sizeof(struct pipe_buffer),
+				     &c->st->ring.bufs[idx]);
+}
+
+static long add_cb(u64 i, void *data)
+{
+	struct sync_ctx *c = data;
+	struct sw_pipe_state *ps = c->ps;
+	struct pipe_buffer *buf;
+	u32 seq = c->st->start + (u32)i, k;
+	struct folio *folio;
+	u64 index, bitmask, chunk;
+
+	k = seq - c->st->buf_seq;
+	if (k >= c->st->buf_n) {
+		if (fill_bufs(c, seq))
+			return 1;
+		k = 0;
+	}
+	buf = &c->st->bufs[k % SYNC_BATCH];
+	if (!buf->page || !buf->len)
+		return 0;
+	if (!folio_memo_window(&c->st->fm, &c->st->pw, buf->page))
+		folio_memo_fields(&c->st->fm, buf->page);
+	folio = c->st->fm.folio;
+	if (!c->st->fm.mapping)
+		return 0;	/* anonymous pipe page: a copy, nobody else writes it */
+	index = c->st->fm.index + page_offset_in_folio(buf->page, folio);
+
+	bitmask = 1ULL << (seq % 64);
+	if (sw_fetch_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
+		return 0;	/* another CPU indexed this position */
+	if (extent_for(ps, c->st->fm.mapping, seq) < 0) {
+		sw_fetch_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
+		emit_capacity();
+		return 0;
+	}
+	c->st->added++;
+
+	if (c->st->fm.mapping != c->st->map) {
+		flush_mapping(c);
+		c->st->map = c->st->fm.mapping;
+		c->st->map_lo = index;
+		c->st->map_hi = index;
+	}
+	if (index < c->st->map_lo)
+		c->st->map_lo = index;
+	if (index > c->st->map_hi)
+		c->st->map_hi = index;
+	c->st->map_n++;
+
+	chunk = index >> SW_CHUNK_SHIFT;
+	if (c->st->chunk.mapping != c->st->fm.mapping || c->st->chunk.chunk != chunk) {
+		flush_chunk(c);
+		c->st->chunk.mapping = c->st->fm.mapping;
+		c->st->chunk.chunk = chunk;
+		c->st->chunk_lo = seq;
+	}
+	c->st->chunk_pages |= 1ULL << (index & ((1 << SW_CHUNK_SHIFT) - 1));
+	c->st->chunk_hi = seq;
+	return 0;
+}
+
+#ifdef SW_COMPAT
+/* One ring position of this thread's walk_range: add_cb, verified once. */
+__noinline int add_step(u64 pipe, u32 i)
+{
+	struct sync_ctx c = { .pipe = pipe };
+
+	c.ps = bpf_map_lookup_elem(&pipes, &pipe);
+	c.st = thread_value(&sync_scratch);
+	if (!c.ps || !c.st)
+		return 1;
+	return add_cb(i, &c) ? 1 : 0;
+}
+
+SW_STEP_BLOCKS(add_step)
+#endif
+
+/* Who put a batch into the pipe: the running task, or the pending batch's. */
+#define WALK_CURRENT	0
+#define WALK_PENDING	1
+
+/* Indexes the page-cache buffers at ring positions [from, to) still in the
+ * pipe: the per-buffer walk. */
+static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	struct sync_ctx c = { .pipe = pipe };
+	struct sw_pipe_state *ps = bpf_map_lookup_elem(&pipes, &pipe);
+	struct pipe_ring *ring;
+	u32 n;
+
+	if (!ps)
+		return;
+	c.st = thread_scratch(&sync_scratch, &zero_sync);
+	if (!c.st)
+		return;
+	/* The read-ahead buffers need no clearing: buf_n = 0. */
+	__builtin_memset(c.st, 0, offsetof(struct sync_state, ring));
+	ring = &c.st->ring;
+	if (read_ring((struct pipe_inode_info *)pipe, ring) || (u64)ring->bufs != ps->bufs)
+		return;	/* resized since: the next sync starts over */
+	if ((s32)(ring->tail - from) > 0)
+		from = ring->tail;	/* read meanwhile: nothing to learn there */
+	if ((s32)(to - ring->head) > 0)
+		to = ring->head;
+	n = to - from;
+	if ((s32)n <= 0 || n > SW_PIPE_SEQ_BITS || ring->head - ring->tail > SW_PIPE_SEQ_BITS)
+		return;
+	c.ps = ps;
+	c.st->start = from;
+	c.st->end = to;
+	if (who == WALK_PENDING) {
+		c.st->now = ps->pend_ts;
+		c.st->pid = ps->pend_pid;
+		__builtin_memcpy(c.st->comm, ps->pend_comm, sizeof(c.st->comm));
+	} else {
+		c.st->now = bpf_ktime_get_ns();
+		c.st->pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
+	}
+#ifdef SW_COMPAT
+	sw_steps(SW_PIPE_SEQ_BITS, n, add_step, pipe);
+#else
+	bpf_loop(n, add_cb, &c, 0);
+#endif
+	flush_mapping(&c);
+	flush_chunk(&c);
+	if (c.st->added) {
+		__sync_fetch_and_add(&ps->held, c.st->added);
+		count(SW_CNT_HELD_SLOTS, c.st->added);
+	}
+}
+
+/* The walk for a sync: a global function, verified once. */
+__noinline int index_range(u64 pipe, u32 from, u32 to, u32 who)
+{
+	walk_range(pipe, from, to, who);
+	return 0;
+}
+
+#endif /* SW_DETECT_INDEX_WALK_BPF_H */

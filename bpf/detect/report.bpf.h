@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Verdict and report: the event for an unsafe write (writer, file and path,
+ * the held range, the splicer), what enforce does about it (decide), and the
+ * refusal BPF LSM applies for a write decided at syscall entry.
+ */
+#ifndef SW_DETECT_REPORT_BPF_H
+#define SW_DETECT_REPORT_BPF_H
+
+#include "overlap.bpf.h"
+
+SW_MAP(scope_pids, BPF_MAP_TYPE_HASH, 65536, u32, u8);
+
+/* enforce --action deny: the write a thread is about to make (decided at
+ * syscall entry), refused by the LSM hook the kernel reaches next. */
+struct deny_entry {
+	u64 file;		/* struct file * to refuse MAY_WRITE on */
+	u64 dentry;		/* for path_truncate (ftruncate before 6.2) */
+};
+
+SW_MAP(deny_pending, BPF_MAP_TYPE_HASH, 4096, u32, struct deny_entry);
+
+/* Writers enforce leaves alone (key: tgid / cgroup id). */
+SW_MAP(allow_pids, BPF_MAP_TYPE_HASH, 1024, u32, u8);
+
+SW_MAP(allow_cgroups, BPF_MAP_TYPE_HASH, 1024, u64, u8);
+
+SW_MAP(allow_comms, BPF_MAP_TYPE_HASH, 1024, char[SW_TASK_COMM_LEN], u8);
+
+/* One byte is left for the leading '/' of the root. */
+SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, thread_value(&scratch))
+
+/* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
+ * mapping has no struct file), the path within its filesystem. */
+static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *dentry,
+					struct vfsmount *vfsmnt, u32 *flags)
+{
+	struct sw_path_walk p;
+	struct sw_event *ev = (struct sw_event *)s->ev;
+	bool truncated;
+	u32 len;
+
+	sw_path_start(&p, s->tmp, SW_PATH_MAX - 1, dentry, vfsmnt);
+	SW_PATH_RUN(path, &p, &s->walk, SW_PATH_DEPTH);
+	vfsmnt = sw_path_finish(&p, &truncated);
+	if (truncated)
+		*flags |= SW_EVF_PATH_TRUNCATED;
+	if (!vfsmnt)
+		*flags |= SW_EVF_PATH_FS_RELATIVE;
+	if (p.off == SW_PATH_MAX - 1) {
+		ev->path[0] = '/';
+		return 1;
+	}
+	len = SW_PATH_MAX - 1 - p.off;
+	if (len > SW_PATH_MAX - 1)
+		return 0;
+	bpf_probe_read_kernel(ev->path, len & (SW_PATH_MAX - 1), &s->tmp[p.off & (SW_PATH_MAX - 1)]);
+	return len;
+}
+
+static __always_inline bool in_scope(u32 tgid)
+{
+	if (!scope_enabled)
+		return true;
+	return bpf_map_lookup_elem(&scope_pids, &tgid) != NULL;
+}
+
+struct prefix_ctx {
+	const char *path;
+	const volatile char *prefix;
+	bool differs;
+};
+
+static long prefix_cb(u64 i, void *data)
+{
+	struct prefix_ctx *p = data;
+	u32 k = i & (SW_ALLOW_PATH_LEN - 1);
+
+	if (p->path[k] != p->prefix[k]) {
+		p->differs = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Is path under one of the --allow-path prefixes (at a '/' boundary)? */
+static __always_inline bool path_allowed(const char *path, u32 path_len)
+{
+	struct prefix_ctx p = { .path = path };
+	u32 len;
+	int i;
+
+	for (i = 0; i < SW_ALLOW_PATHS_MAX; i++) {
+		len = allow_paths[i].len;
+		if (!len || len >= SW_ALLOW_PATH_LEN || len > path_len)
+			continue;
+		p.prefix = allow_paths[i].prefix;
+		p.differs = false;
+		sw_loop(SW_ALLOW_PATH_LEN, len, prefix_cb, &p);
+		if (p.differs)
+			continue;
+		if (len == path_len || path[len & (SW_ALLOW_PATH_LEN - 1)] == '/' ||
+		    allow_paths[i].prefix[(len - 1) & (SW_ALLOW_PATH_LEN - 1)] == '/')
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool allowed(struct sw_event *ev)
+{
+	return bpf_map_lookup_elem(&allow_pids, &ev->pid) ||
+	       bpf_map_lookup_elem(&allow_cgroups, &ev->cgroup_id) ||
+	       bpf_map_lookup_elem(&allow_comms, ev->comm) ||
+	       (!(ev->flags & SW_EVF_PATH_FS_RELATIVE) && path_allowed(ev->path, ev->path_len));
+}
+
+/* Is the task pid 1 of its own pid namespace? */
+static __always_inline bool ns_init(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
+	return up.nr == 1;
+}
+
+/* How a decision can stop the write: not at all but by a signal, by the LSM
+ * hook the syscall reaches next (file recorded now), or right now (we are in
+ * that LSM hook). */
+enum deny_how {
+	DENY_NO,
+	DENY_AT_LSM,
+	DENY_NOW,
+};
+
+/* A write that changes held bytes, as the hook that saw it describes it. */
+struct write_desc {
+	struct file *file;	/* NULL: truncate(path), a store through a mapping */
+	s64 pos;		/* first byte changed */
+	u64 len;		/* bytes changed; 0: every byte from pos on (the
+				 * checks take LEN_TO_EOF for that) */
+	u32 op;			/* SW_OP_*: the path it takes */
+	u32 flags;		/* SW_EVF_* the decoding knows (length unknown, page-granular) */
+	u32 deny_how;		/* enum deny_how */
+	bool late;		/* completes even if the writer is killed at once
+				 * (fallocate, ftruncate, truncate) */
+};
+
+/* Act on the writer, before its bytes land. */
+static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
+				  struct file *file)
+{
+	struct task_struct *task = sw_current_task();
+	struct deny_entry d = {};
+	u32 tid;
+
+	if (sw_mode != SW_MODE_ENFORCE)
+		return SW_ACT_REPORTED;
+	if (allowed(ev))
+		return SW_ACT_ALLOWED;
+	/* Never pid 1 (of any pid namespace: a container's init), kernel
+	 * threads or ourselves. */
+	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & PF_KTHREAD) ||
+	    ns_init(task))
+		return SW_ACT_ALLOWED;
+	if (dry_run)
+		return SW_ACT_WOULD_KILL;
+	if (deny_mode && deny_how == DENY_NOW)
+		return SW_ACT_DENIED;
+	if (deny_mode && deny_how == DENY_AT_LSM && file) {
+		tid = ev->tid;
+		d.file = (u64)file;
+		d.dentry = (u64)BPF_CORE_READ(file, f_path.dentry);
+		if (!bpf_map_update_elem(&deny_pending, &tid, &d, BPF_ANY))
+			return SW_ACT_DENIED;
+	}
+	if (signal_thread)
+		bpf_send_signal_thread(kill_signal);
+	else
+		bpf_send_signal(kill_signal);
+	count(SW_CNT_SIGNALS, 1);
+	ev->signal = kill_signal;
+	if (kill_signal != SIGKILL)
+		return SW_ACT_SIGNALLED;
+	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
+}
+
+static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file *file, s64 pos,
+				       u64 len, u32 flags, bool late, u32 deny_how)
+{
+	u32 path_len;
+	struct event_scratch *s;
+	struct address_space *as;
+	struct inode *host;
+	struct sw_event *ev;
+	u64 id = bpf_get_current_pid_tgid();
+
+	if (!in_scope(id >> 32))
+		return SW_ACT_REPORTED;
+	s = thread_scratch(&scratch, &zero_scratch);
+	if (!s)
+		return SW_ACT_REPORTED;
+	ev = (struct sw_event *)s->ev;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->type = SW_EV_UNSAFE_WRITE;
+	ev->op = op;
+	ev->flags = flags;
+	ev->pid = id >> 32;
+	ev->tid = (u32)id;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	/* From the inode itself: an index entry may outlive a freed inode whose
+	 * address_space was reused. */
+	as = (struct address_space *)c->mapping;
+	host = BPF_CORE_READ(as, host);
+	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
+	ev->ino = BPF_CORE_READ(host, i_ino);
+	ev->write_offset = pos;
+	ev->write_len = len;
+	ev->held_offset = c->held_offset;
+	ev->held_len = c->held_len;
+	ev->pipe_ino = c->pipe_ino;
+	ev->splicer_pid = c->splicer_pid;
+	__builtin_memcpy(ev->splicer_comm, c->splicer_comm, sizeof(ev->splicer_comm));
+	ev->held_ns = ev->ts_ns - c->hold_ts_ns;
+	path_len = 0;
+	if (file)
+		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
+					BPF_CORE_READ(file, f_path.mnt), &ev->flags);
+	else if (mapping_dentry(c->mapping))
+		path_len = resolve_path(s, mapping_dentry(c->mapping), NULL, &ev->flags);
+	ev->path_len = path_len & (SW_PATH_MAX - 1);
+	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
+	ev->action = decide(ev, late, deny_how, file);
+	count(SW_CNT_EVENTS, 1);
+	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
+		count(SW_CNT_LOST, 1);
+	return ev->action;
+}
+
+/* Reports write w, found to change the held bytes c describes, and acts on
+ * its writer: the action taken (SW_ACT_*). */
+static __always_inline u32 report(struct check_ctx *c, const struct write_desc *w)
+{
+	return emit_report(c, w->op, w->file, w->pos, w->len, w->flags, w->late, w->deny_how);
+}
+
+static __always_inline int refuse_pending(u64 file, u64 dentry)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct deny_entry *d = bpf_map_lookup_elem(&deny_pending, &tid);
+
+	if (!d)
+		return 0;
+	if ((file && d->file == file) || (dentry && d->dentry == dentry)) {
+		bpf_map_delete_elem(&deny_pending, &tid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+#endif /* SW_DETECT_REPORT_BPF_H */

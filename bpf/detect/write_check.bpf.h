@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Checking a write: gate (anything held of this file?), decode, overlap
+ * check, report. One entry per kind of hook: a write syscall at sys_enter,
+ * truncate(path) where the kernel reaches the inode, a buffered write
+ * (write_iter paths), a store through a shared mapping.
+ */
+#ifndef SW_DETECT_WRITE_CHECK_BPF_H
+#define SW_DETECT_WRITE_CHECK_BPF_H
+
+#include "backup_marks.bpf.h"
+
+/* The range syscall nr (as op) writes to file, from its registers; checked
+ * and reported. backup: a backup hook checks it, no sys_enter run did. The
+ * action taken, 0 when nothing is held there. */
+static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
+					  struct file *file, u32 deny_how, bool backup)
+{
+	struct write_desc w = { .file = file, .op = op, .deny_how = deny_how };
+	struct check_ctx *c;
+	u64 mapping;
+
+	/* Only regular files and block devices have page-cache pages a pipe
+	 * can hold: a splice into a pipe or /dev/null leaves batches pending. */
+	if (pending_mask && may_be_held(file))
+		index_pending();
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (!mapping_tracked(mapping))
+		return 0;
+	if (redundant)
+		mark_checked(file, nr);
+	if (backup)
+		count(SW_CNT_BACKUP_CHECKS, 1);
+	if (!decode_write(regs, &w))
+		return 0;
+	c = find_overlap(mapping, w.pos, w.len, NULL);
+	if (!c)
+		return 0;
+	if (w.len == LEN_TO_EOF)
+		w.len = 0;
+	return report(c, &w);
+}
+
+/* backup: the twin's check (a backup hook), of a write the first copy may
+ * have checked. */
+static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
+{
+	struct file *file;
+	u32 op;
+
+	/* Our own output (a held -o file) would report itself forever. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+	switch (id) {
+	case SW_NR_fallocate:
+		op = SW_OP_FALLOCATE;
+		break;
+	case SW_NR_ftruncate:
+		op = SW_OP_FTRUNCATE;
+		break;
+	case SW_NR_truncate: {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		s64 length = SW_ARG2(regs);
+
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+		return 0;
+	}
+	default:
+		op = syscall_op(id);
+		if (op == SW_OP_WRITE_ITER)
+			return 0;
+	}
+	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? SW_ARG3(regs) : SW_ARG1(regs));
+	if (!file || (backup && entry_checked(file, id)))
+		return 0;
+	check_write_to(regs, id, op, file, DENY_AT_LSM, backup);
+	return 0;
+}
+
+static __always_inline void check_truncate(u64 mapping, struct folio *folio)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct check_ctx *c;
+	s64 *length, len;
+
+	length = bpf_map_lookup_elem(&pending_truncate, &tid);
+	if (!length)
+		return;
+	len = *length;
+	index_pending();
+	/* A whole folio leaving the page cache: only its pages count. */
+	c = folio ? find_overlap(mapping, BPF_CORE_READ(folio, index) << SW_PAGE_SHIFT,
+				 512 * SW_PAGE_SIZE, folio) :
+		    find_overlap(mapping, len, LEN_TO_EOF, NULL);
+	if (!c)
+		return;
+	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
+	report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
+					.late = true, .deny_how = DENY_NO });
+}
+
+static __always_inline bool in_checked_syscall(void)
+{
+	return checked_syscall(current_syscall());
+}
+
+/* truncate(path): its length, which sys_enter notes for the checks where the
+ * kernel reaches the inode, noted here too. Only inside truncate(2): sys_exit
+ * forgets it. */
+static __always_inline void note_truncate(s64 length)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (current_syscall() == SW_NR_truncate)
+		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+}
+
+/* The buffered write paths every writer goes through, syscall or not: catches
+ * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
+ * checked at entry are skipped here so each write is reported once; with
+ * backup hooks on, only those sys_enter really checked (its mark), and the
+ * others are checked here and reported as their syscall.
+ * A buffered write of count bytes at pos of file. */
+static __always_inline void check_buffered_write(struct file *file, s64 pos, u64 count)
+{
+	struct check_ctx *c;
+	u32 op = SW_OP_WRITE_ITER;
+	u64 mapping;
+
+	if (!tracking())
+		return;
+	if (!redundant && in_checked_syscall())
+		return;
+	index_pending();
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (redundant) {
+		if (!mapping_tracked(mapping))
+			return;
+		op = write_iter_op((u64)file);
+		if (!op)
+			return;
+	}
+	c = find_overlap(mapping, pos, count, NULL);
+	if (!c)
+		return;
+	report(c, &(struct write_desc){ .file = file, .op = op, .pos = pos, .len = count,
+					.deny_how = DENY_NO });
+	if (redundant && op != SW_OP_WRITE_ITER)
+		mark_reported((u64)file);
+}
+
+static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	check_buffered_write(BPF_CORE_READ(iocb, ki_filp), BPF_CORE_READ(iocb, ki_pos),
+			     BPF_CORE_READ(iter, count));
+}
+
+#endif /* SW_DETECT_WRITE_CHECK_BPF_H */

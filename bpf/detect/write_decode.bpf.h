@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Write decoding: which syscall the current task is in, and the byte range a
+ * write syscall changes, from its registers (struct write_desc).
+ */
+#ifndef SW_DETECT_WRITE_DECODE_BPF_H
+#define SW_DETECT_WRITE_DECODE_BPF_H
+
+#include "report.bpf.h"
+#include "../lib/syscalls.bpf.h"
+
+static __always_inline u64 iov_total(const struct iovec *uiov, long cnt, u32 *flags)
+{
+	u64 total = 0;
+	struct iovec iov;
+	int i;
+
+	if (cnt <= 0)
+		return 0;
+	if (cnt > 64) {
+		*flags |= SW_EVF_LEN_UNKNOWN;
+		return LEN_TO_EOF;
+	}
+	for (i = 0; i < 64; i++) {
+		if (i >= cnt)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), &uiov[i])) {
+			*flags |= SW_EVF_LEN_UNKNOWN;
+			return LEN_TO_EOF;
+		}
+		total += iov.iov_len;
+	}
+	return total;
+}
+
+static __always_inline s64 file_pos(struct file *file, bool append)
+{
+	if (append || (BPF_CORE_READ(file, f_flags) & O_APPEND))
+		return BPF_CORE_READ(file, f_inode, i_size);
+	return BPF_CORE_READ(file, f_pos);
+}
+
+static __always_inline s64 user_off(loff_t *uoff, struct file *file)
+{
+	s64 off;
+
+	if (!uoff)
+		return file_pos(file, false);
+	if (bpf_probe_read_user(&off, sizeof(off), uoff))
+		return -1;
+	return off;
+}
+
+static __always_inline bool may_be_held(struct file *file)
+{
+	u32 mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+
+	return mode == S_IFREG || mode == S_IFBLK;
+}
+
+/* The syscalls sys_enter checks (check_write), by number. */
+static __always_inline bool checked_syscall(long nr)
+{
+	switch (nr) {
+	case SW_NR_write: case SW_NR_pwrite64: case SW_NR_writev: case SW_NR_pwritev:
+	case SW_NR_pwritev2: case SW_NR_copy_file_range: case SW_NR_splice:
+	case SW_NR_sendfile: case SW_NR_fallocate: case SW_NR_ftruncate:
+		return true;
+	}
+	return false;
+}
+
+/* Compat: where a task's syscall registers sit from the bottom of its kernel
+ * stack, learnt from the frontend's first getppid at sys_enter (whose
+ * argument points there); until then the top of a 16 KiB stack (x86-64
+ * without KASAN). */
+u64 regs_offset;
+
+static __always_inline struct pt_regs *sw_current_regs(void)
+{
+#ifdef SW_COMPAT
+	void *stack = BPF_CORE_READ(sw_current_task(), stack);
+
+	return stack + (regs_offset ?: 4 * 4096 - sizeof(struct pt_regs));
+#else
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#endif
+}
+
+static __always_inline long current_syscall(void)
+{
+#ifdef SW_COMPAT
+	return BPF_CORE_READ(sw_current_regs(), orig_ax);
+#else
+	return sw_current_regs()->orig_ax;
+#endif
+}
+
+/* The op a write syscall is reported as. */
+static __always_inline u32 syscall_op(long nr)
+{
+	switch (nr) {
+	case SW_NR_write: return SW_OP_WRITE;
+	case SW_NR_pwrite64: return SW_OP_PWRITE64;
+	case SW_NR_writev: return SW_OP_WRITEV;
+	case SW_NR_pwritev: return SW_OP_PWRITEV;
+	case SW_NR_pwritev2: return SW_OP_PWRITEV2;
+	case SW_NR_copy_file_range: return SW_OP_COPY_FILE_RANGE;
+	case SW_NR_splice: return SW_OP_SPLICE;
+	case SW_NR_sendfile: return SW_OP_SENDFILE;
+	}
+	return SW_OP_WRITE_ITER;
+}
+
+/* The bytes write syscall w->op changes in w->file, from its registers, into
+ * w (LEN_TO_EOF: every byte from w->pos on); false when it changes none (or
+ * none can be told). */
+static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc *w)
+{
+	switch (w->op) {
+	case SW_OP_WRITE:
+		w->pos = file_pos(w->file, false);
+		w->len = SW_ARG3(regs);
+		break;
+	case SW_OP_PWRITE64:
+		w->pos = SW_ARG4(regs);
+		w->len = SW_ARG3(regs);
+		break;
+	case SW_OP_WRITEV:
+		w->pos = file_pos(w->file, false);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_PWRITEV:
+		w->pos = SW_ARG4(regs);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_PWRITEV2:
+		w->pos = SW_ARG4(regs);
+		if (w->pos == -1 || (SW_ARG6(regs) & RWF_APPEND))
+			w->pos = file_pos(w->file, SW_ARG6(regs) & RWF_APPEND);
+		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		break;
+	case SW_OP_COPY_FILE_RANGE:
+		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
+		w->len = SW_ARG5(regs);
+		break;
+	case SW_OP_SPLICE:
+		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
+		w->len = SW_ARG5(regs);
+		break;
+	case SW_OP_SENDFILE:
+		w->pos = file_pos(w->file, false);
+		w->len = SW_ARG4(regs);
+		break;
+	case SW_OP_FALLOCATE: {
+		long mode = SW_ARG2(regs);
+
+		w->pos = SW_ARG3(regs);
+		w->len = SW_ARG4(regs);
+		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
+			w->len = LEN_TO_EOF;	/* every byte after pos moves */
+		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
+			return false;		/* allocation keeps existing bytes */
+		w->late = true;
+		break;
+	}
+	case SW_OP_FTRUNCATE:
+		w->pos = SW_ARG2(regs);
+		w->len = LEN_TO_EOF;
+		w->late = true;
+		break;
+	default:
+		return false;
+	}
+	return w->pos >= 0;
+}
+
+#endif /* SW_DETECT_WRITE_DECODE_BPF_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel type whose layout differs between the kernels splicewatch runs
+ * on (5.10 to 7.x), as libbpf CO-RE "___" variants: each names the kernel
+ * change that needs it. Code picks a variant with bpf_core_field_exists();
+ * relocation makes each one's field offsets those of the running kernel.
+ */
+#ifndef SW_CORE_FIXES_BPF_H
+#define SW_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+
+#ifdef SW_COMPAT
+/* struct folio appeared in 5.16 (compat builds run before 5.17): a folio is
+ * its head page there, whose mapping and index sit where a folio's do. */
+struct page___folio {
+	struct address_space *mapping;
+	unsigned long index;
+} __attribute__((preserve_access_index));
+#define folio page___folio
+#endif
+
+/* 7.x renamed page->compound_head to compound_info; with a power-of-2 struct
+ * page it may hold a mask (head = page & mask) instead of the head pointer. */
+struct page___info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+struct page___head {
+	unsigned long compound_head;
+} __attribute__((preserve_access_index));
+
+/* dentry->d_u.d_alias became an anonymous union member in 7.x. */
+struct dentry___anon_alias {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
+struct dentry___d_u {
+	union {
+		struct hlist_node d_alias;
+	} d_u;
+} __attribute__((preserve_access_index));
+
+/* user_data moved into req->cqe in 5.19. */
+struct io_kiocb___user_data {
+	u64 user_data;
+} __attribute__((preserve_access_index));
+
+#endif /* SW_CORE_FIXES_BPF_H */
