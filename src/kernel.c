@@ -47,6 +47,11 @@ bool sw_kernel_has_function(const struct btf *btf, const char *name)
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
 }
 
+bool sw_raw_tp_maps_need_prealloc(const struct btf *btf)
+{
+	return btf && btf__find_by_name_kind(btf, "bpf_mem_alloc", BTF_KIND_STRUCT) <= 0;
+}
+
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name)
 {
 	char full[128];

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
 #include "names.h"
@@ -34,6 +35,7 @@ SW_DEFINE_OPEN_PROGRAMS(open_programs, stats_bpf, stats_compat_bpf)
 struct st_session *st_session_open(void)
 {
 	struct st_session *s;
+	struct btf *btf;
 	int err;
 
 	if (sw_check_environment())
@@ -49,12 +51,19 @@ struct st_session *st_session_open(void)
 		goto fail;
 	}
 	s->percpu = calloc(s->ncpus, (sizeof(struct sw_stat_val) + 7) & ~7UL);
-	s->compat = sw_kernel_has_bpf_loop(NULL) == 0;
+	btf = btf__load_vmlinux_btf();
+	s->compat = sw_kernel_has_bpf_loop(btf) == 0;
 	s->skel = open_programs(s->compat);
 	if (!s->percpu || !s->skel) {
 		sw_err("cannot open the BPF object: %s", strerror(errno));
+		btf__free(btf);
 		goto fail;
 	}
+	/* st_gc (raw_tp) deletes holds. */
+	if (sw_raw_tp_maps_need_prealloc(btf))
+		bpf_map__set_map_flags(s->skel->maps.holds,
+				       bpf_map__map_flags(s->skel->maps.holds) & ~BPF_F_NO_PREALLOC);
+	btf__free(btf);
 	s->skel->rodata->self_tgid = getpid();
 	bpf_program__set_autoattach(s->skel->progs.st_gc, false);
 	err = sw_load_skeleton(s->skel->skeleton);
