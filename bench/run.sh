@@ -369,11 +369,11 @@ ratios "$FLOOR" >"$WORK/floor_ratios.txt"
 # reads as spread. swbench ab keeps one process and switches the programs on
 # and off between phases of 13-40 ms (SPLICEWATCH_BENCH_TOGGLE, empty_loader):
 # T, E, and F2 (the floor of this host's attach points) for the syscall loops;
-# TT, trace with the twin syscall hooks forced on (SPLICEWATCH_REDUNDANT=1),
+# TT, trace with the backup syscall hooks forced on (SPLICEWATCH_BACKUP_HOOKS=1),
 # for what they cost where the kernel needs them (7.x).
 AB_ROUNDS=${BENCH_AB_ROUNDS:-40}
 AB_WORKLOADS="w1a w1b w3 w4 w5"
-AB_TWIN_WORKLOADS="w1a w1b w3"
+AB_BACKUP_WORKLOADS="w1a w1b w3"
 ab_load() { case $1 in w1a) echo pwrite ;; w1b) echo pwrite-held ;; w3) echo splice ;; w4) echo samefile ;; w5) echo getppid ;; esac; }
 ab_ops() { case $1 in w3) echo $((N / 200)) ;; *) echo $((N / 10)) ;; esac; }
 ab_pass() { # ab_pass COND PID WORKLOAD...: cond workload ratio min max p25 p75 ns_per_op_without
@@ -385,7 +385,7 @@ ab_pass() { # ab_pass COND PID WORKLOAD...: cond workload ratio min max p25 p75 
 				print c, w, v["ratio"], v["min"], v["max"], v["p25"], v["p75"], v["without_ns_per_op"]}' >>"$WORK/ab.tsv"
 	done
 }
-log "ab: $AB_ROUNDS rounds of phases with/without inside one process: T E F2 x [$AB_WORKLOADS], TT x [$AB_TWIN_WORKLOADS]"
+log "ab: $AB_ROUNDS rounds of phases with/without inside one process: T E F2 x [$AB_WORKLOADS], TT x [$AB_BACKUP_WORKLOADS]"
 : >"$WORK/ab.tsv"
 (($(wait_clean) > 0)) && note "- A/B: someone else's tracing BPF programs were loaded when it started."
 export SPLICEWATCH_BENCH_TOGGLE=1
@@ -395,12 +395,12 @@ for mode in trace enforce; do
 	ab_pass "$(echo $mode | cut -c1 | tr te TE)" "$SWPID" $AB_WORKLOADS
 	sw_stop
 done
-export SPLICEWATCH_REDUNDANT=1
+export SPLICEWATCH_BACKUP_HOOKS=1
 sw_start trace
 # shellcheck disable=SC2086
-ab_pass TT "$SWPID" $AB_TWIN_WORKLOADS
+ab_pass TT "$SWPID" $AB_BACKUP_WORKLOADS
 sw_stop
-unset SPLICEWATCH_BENCH_TOGGLE SPLICEWATCH_REDUNDANT
+unset SPLICEWATCH_BENCH_TOGGLE SPLICEWATCH_BACKUP_HOOKS
 if loader_start $(floor_progs F2); then
 	# shellcheck disable=SC2086
 	ab_pass F2 "$LPID" $FLOOR_WORKLOADS
@@ -596,8 +596,8 @@ target_of() {
 	echo "detached (or the reverse: ABBA), $AB_ROUNDS rounds; splicewatch switches its programs"
 	echo "on and off between phases (SPLICEWATCH_BENCH_TOGGLE=1, bench only). Ratio = median"
 	echo "over rounds of (with / without); the floor is the same for empty tp_btf/sys_enter +"
-	echo "sys_exit programs (empty_loader). \"trace, twins on\": the tracepoint backend's twin"
-	echo "syscall hooks forced on (SPLICEWATCH_REDUNDANT=1), as on kernels that can skip their runs."
+	echo "sys_exit programs (empty_loader). \"trace, backup hooks on\": the tracepoint backend's backup"
+	echo "syscall hooks forced on (SPLICEWATCH_BACKUP_HOOKS=1), as on kernels that can skip their runs."
 	echo
 	echo "| Workload | Mode | Ratio (median) | p25..p75 | min..max | Floor: empty hooks | Target | Verdict |"
 	echo "|---|---|---|---|---|---|---|---|"
@@ -605,9 +605,9 @@ target_of() {
 		t=$(target_of "$w")
 		f=$(awk -v w="$w" '$1 == "F2" && $2 == w {printf "%.3fx", $3}' "$WORK/ab.tsv")
 		for c in T E TT; do
-			# The targets are for what runs here by default; twins are off here.
+			# The targets are for what runs here by default; backup hooks are off here.
 			ct=$t
-			case $c in T) mode=trace ;; E) mode=enforce ;; TT) mode="trace, twins on" ct=- ;; esac
+			case $c in T) mode=trace ;; E) mode=enforce ;; TT) mode="trace, backup hooks on" ct=- ;; esac
 			awk -v c="$c" -v w="$w" '$1 == c && $2 == w' "$WORK/ab.tsv" | while read -r _ _ med lo hi q1 q3 _; do
 				printf '| %s | %s | %.3fx | %.3f..%.3f | %.3f..%.3f | %s | %s | %s |\n' "$(wl_title "$w")" "$mode" \
 					"$med" "$q1" "$q3" "$lo" "$hi" "${f:--}" "$ct" \

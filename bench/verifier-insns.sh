@@ -3,14 +3,14 @@
 # program splicewatch loads, per kernel x backend (SPLICEWATCH_VERIFIER_STATS=1).
 #
 #   verifier-insns.sh [--kernels "host 5.10 6.1 6.12 7"] [--backends "tracepoint fentry kprobe"]
-#                     [--redundant "auto 1"] [--binary PATH] [--timeout SECS]
+#                     [--backup-hooks "auto 1"] [--binary PATH] [--timeout SECS]
 #   verifier-insns.sh --compare BEFORE.tsv AFTER.tsv
 #
-# Prints one TSV line per loaded program: kernel backend redundant program insns.
+# Prints one TSV line per loaded program: kernel backend backup_hooks program insns.
 # "host" is the running kernel; the others boot under qemu (tests/vm/run-in-vm.sh).
-# backend "stats" is the stats object (`splicewatch stats`). --redundant
-# "auto" leaves SPLICEWATCH_REDUNDANT unset (the kernel decides), "1" loads
-# the backup hooks (and the tracepoint backend's twins) too.
+# backend "stats" is the stats object (`splicewatch stats`). --backup-hooks
+# "auto" leaves SPLICEWATCH_BACKUP_HOOKS unset (the kernel decides), "1" loads
+# the backup hooks (and the tracepoint backend's backup syscall hooks) too.
 # It loads BPF programs and boots VMs: run it under the test lock,
 #   flock /tmp/splicewatch-test.lock bench/verifier-insns.sh ...
 # --compare joins two such outputs: before, after and the change in percent;
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 KERNELS="host 5.10 6.1 6.12 7"
 BACKENDS="tracepoint fentry kprobe"
-REDUNDANT="auto 1"
+BACKUP_HOOKS="auto 1"
 BINARY="$ROOT/splicewatch"
 TIMEOUT=900
 
@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --kernels) KERNELS=${2:?}; shift 2 ;;
         --backends) BACKENDS=${2:?}; shift 2 ;;
-        --redundant) REDUNDANT=${2:?}; shift 2 ;;
+        --backup-hooks) BACKUP_HOOKS=${2:?}; shift 2 ;;
         --binary) BINARY=${2:?}; shift 2 ;;
         --timeout) TIMEOUT=${2:?}; shift 2 ;;
         --compare) compare "${2:?}" "${3:?}"; exit 0 ;;
@@ -61,18 +61,18 @@ done
 [ -x "$BINARY" ] || { echo "verifier-insns: no binary at $BINARY (make first)" >&2; exit 2; }
 
 # The commands, as one sh script (the guest has busybox sh): a "@@ backend
-# redundant" line before each, the verifier lines after.
+# backup_hooks" line before each, the verifier lines after.
 script() {
     local bin=$1 b r
     for b in $BACKENDS; do
-        for r in $REDUNDANT; do
-            echo "echo '@@ $b $r'; SPLICEWATCH_REDUNDANT=$r SPLICEWATCH_VERIFIER_STATS=1 $bin ci -q --backend $b -- true 2>&1;"
+        for r in $BACKUP_HOOKS; do
+            echo "echo '@@ $b $r'; SPLICEWATCH_BACKUP_HOOKS=$r SPLICEWATCH_VERIFIER_STATS=1 $bin ci -q --backend $b -- true 2>&1;"
         done
     done
     echo "echo '@@ stats -'; SPLICEWATCH_VERIFIER_STATS=1 timeout 20 $bin stats --count 1 --interval 0.1 2>&1 >/dev/null;"
 }
 
-# "splicewatch: verifier: PROG N insns" -> kernel backend redundant PROG N
+# "splicewatch: verifier: PROG N insns" -> kernel backend backup_hooks PROG N
 parse() {
     awk -v k="$1" '
         /^@@ / { b = $2; r = $3; next }

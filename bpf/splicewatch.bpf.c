@@ -11,7 +11,7 @@
  * produce a false report.
  *
  * This file holds the programs only, each hook's variants (fentry / kprobe /
- * kretprobe / fexit, a syscall hook and its twin) together; what they do is
+ * kretprobe / fexit, a syscall hook and its backup copy) together; what they do is
  * in bpf/detect/ (one header per concern, each including the one before:
  * settings, hold_index, index_walk, lazy, sync, overlap, report,
  * write_decode, backup_marks, write_check, backup_checks, gc) over bpf/lib/.
@@ -49,13 +49,13 @@ int BPF_PROG(sw_sys_enter, struct pt_regs *regs, long id)
 	}
 	if (test_drop & SW_DROP_ENTER)
 		return 0;
-	if (twins)
+	if (backup_syscall_hooks)
 		first_runs(GATE_ENTER);
 	return check_write(regs, id, false);
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(sw_sys_enter_twin, struct pt_regs *regs, long id)
+int BPF_PROG(sw_sys_enter_backup, struct pt_regs *regs, long id)
 {
 	if (!tracking() || first_ran(GATE_ENTER))
 		return 0;
@@ -68,7 +68,7 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 
-	if (redundant && tracking() && checked_syscall(id))
+	if (backup_hooks && tracking() && checked_syscall(id))
 		clear_mark();
 	if (deny_mode) {
 		u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -128,13 +128,13 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 {
 	if ((test_drop & SW_DROP_EXIT) && regs->orig_ax != SW_NR_getppid)
 		return 0;
-	if (twins)
+	if (backup_syscall_hooks)
 		first_runs(GATE_EXIT);
 	return sys_exit(regs, ret);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(sw_sys_exit_twin, struct pt_regs *regs, long ret)
+int BPF_PROG(sw_sys_exit_backup, struct pt_regs *regs, long ret)
 {
 	if (first_ran(GATE_EXIT))
 		return 0;
@@ -438,7 +438,7 @@ int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	rc = refuse_pending((u64)file, 0);
-	if (rc || !redundant)
+	if (rc || !backup_hooks)
 		return rc;
 	return refuse_unchecked_write(file);
 }

@@ -166,7 +166,7 @@ enum sw_counter {
 	SW_CNT_GEN,		/* pipe state generations handed out */
 	SW_CNT_LIVE_ENTER,	/* sys_enter saw our own probe syscall: hooks are live */
 	SW_CNT_LIVE_EXIT,
-	SW_CNT_BACKUP_CHECKS,	/* writes second hooks checked: no sys_enter check of them ran */
+	SW_CNT_BACKUP_CHECKS,	/* writes backup hooks checked: no sys_enter check of them ran */
 	SW_CNT__COUNT,
 };
 
@@ -180,8 +180,8 @@ struct sw_allow_path {
 
 /* Policy, written by the frontend before load (rodata) or into maps. */
 /* Tests only (SPLICEWATCH_TEST_DROP): act as if the kernel had skipped every
- * sys_enter / sys_exit run (the first copy's, where twins run), to show what
- * the second sources catch. */
+ * sys_enter / sys_exit run (the first copy's, where backup syscall hooks run), to show what
+ * the backup hooks catch. */
 #define SW_DROP_ENTER		1
 #define SW_DROP_EXIT		2
 

@@ -358,7 +358,7 @@ int cmd_ci(int argc, char **argv)
 	uname(&uts);
 	res.kernel = uts.release;
 	res.backend = sw_session_backend(s);
-	res.redundant = sw_session_redundant(s);
+	res.backup_hooks = sw_session_backup_hooks(s);
 	res.mono_to_real_ns = sw_session_realtime(s, 0);
 
 	if (wbase_f) {

@@ -95,7 +95,7 @@ struct ci_result {
 	double duration_s;
 	const char *kernel;
 	const char *backend;
-	bool redundant;		/* second sources or twins covered skipped runs */
+	bool backup_hooks;		/* backup hooks were loaded to cover skipped runs */
 	int64_t mono_to_real_ns;	/* for the findings' wall-clock time */
 };
 

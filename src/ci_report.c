@@ -315,11 +315,11 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 		fprintf(f, "splicewatch: ci: warning: %llu pipe holds were not tracked (index "
 			"full; see --max-holds): unsafe writes to them would be missed\n",
 			(unsigned long long)r->untracked);
-	if (r->skipped_runs && r->redundant)
+	if (r->skipped_runs && r->backup_hooks)
 		fprintf(f, "splicewatch: ci: note: the kernel skipped %llu runs of the programs "
 			"(preempted programs block themselves per CPU on 6.14+); %s checked %llu "
 			"writes in their stead\n", (unsigned long long)r->skipped_runs,
-			strcmp(r->backend, "tracepoint") ? "second hooks" : "twin syscall hooks",
+			strcmp(r->backend, "tracepoint") ? "backup hooks" : "backup syscall hooks",
 			(unsigned long long)r->backup_checks);
 	else if (r->skipped_runs)
 		fprintf(f, "splicewatch: ci: warning: the kernel skipped %llu runs of the programs "

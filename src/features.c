@@ -221,19 +221,19 @@ static void item_backup(struct out *o, const struct facts *k)
 	const struct sw_skips *s = &k->skips;
 
 	if (o->json) {
-		json_bool(&o->j, "second_sources", k->btf_ok && s->backup);
-		json_bool(&o->j, "second_sources_forced", s->backup_forced);
+		json_bool(&o->j, "backup_hooks", k->btf_ok && s->backup);
+		json_bool(&o->j, "backup_hooks_forced", s->backup_forced);
 		return;
 	}
-	line("second hooks:", "%s%s", !k->btf_ok ? "no" : !s->backup ? "off: not needed" :
+	line("backup hooks:", "%s%s", !k->btf_ok ? "no" : !s->backup ? "off: not needed" :
 	     k->backend != SW_BACKEND_TRACEPOINT ?
 	     "on: writes sys_enter did not check are checked in write_iter (deny: "
 	     "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
 	     "(do_sys_ftruncate where there is none), "
 	     "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
-	     "on: a twin of sys_enter and of sys_exit runs where the kernel skipped the first "
+	     "on: a backup copy of sys_enter and of sys_exit runs where the kernel skipped the first "
 	     "(deny: file_permission checks a write both sys_enter runs missed)",
-	     s->backup_forced ? " (SPLICEWATCH_REDUNDANT)" : "");
+	     s->backup_forced ? " (SPLICEWATCH_BACKUP_HOOKS)" : "");
 }
 
 /* The hooks of one kind in the hook table, each found or missing in the BTF. */

@@ -99,9 +99,9 @@ struct sw_hook {
 /* In the order `features` lists the hooks. */
 static const struct sw_hook hooks[] = {
 	TP(sw_sys_enter, ANY, "sys_enter", SYSCALL, SW_BUILD_BOTH, 0),
-	TP(sw_sys_enter_twin, TRACEPOINT, "sys_enter", BACKUP, SW_BUILD_BOTH, 0),
+	TP(sw_sys_enter_backup, TRACEPOINT, "sys_enter", BACKUP, SW_BUILD_BOTH, 0),
 	TP(sw_sys_exit, ANY, "sys_exit", SYSCALL, SW_BUILD_BOTH, 0),
-	TP(sw_sys_exit_twin, TRACEPOINT, "sys_exit", BACKUP, SW_BUILD_BOTH, 0),
+	TP(sw_sys_exit_backup, TRACEPOINT, "sys_exit", BACKUP, SW_BUILD_BOTH, 0),
 	/* One program: the compat build's section names the page tracepoint. */
 	TP(sw_dirty_folio, ANY, "writeback_dirty_folio", PAGE_CACHE, SW_BUILD_MAIN, 0),
 	TP(sw_dirty_folio, ANY, "writeback_dirty_page", PAGE_CACHE, SW_BUILD_COMPAT, 0),

@@ -205,7 +205,7 @@ bool sw_kernel_has_kprobes(void)
 
 void sw_probe_skips(const struct btf *btf, struct sw_skips *k)
 {
-	const char *env = getenv("SPLICEWATCH_REDUNDANT");
+	const char *env = getenv("SPLICEWATCH_BACKUP_HOOKS");
 
 	k->faultable = sw_syscall_tp_faultable(btf);
 	k->preempt = sw_preempt_model(&k->preempt_source);

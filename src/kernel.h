@@ -34,15 +34,15 @@ bool sw_preempts_kernel_code(const char *model);
  * Can the kernel skip runs of the syscall hooks here, and so are the backup
  * hooks wanted? Decided here once for the session and for `features`.
  * fentry and kprobe back the syscall hooks up with kernel functions, the
- * tracepoint backend with a twin of each syscall hook (hooks.c).
+ * tracepoint backend with a backup copy of each syscall hook (hooks.c).
  */
 struct sw_skips {
 	bool faultable;			/* sw_syscall_tp_faultable */
 	const char *preempt;		/* sw_preempt_model */
 	const char *preempt_source;
 	bool skippable;			/* faultable, and the model preempts kernel code */
-	bool backup;			/* SPLICEWATCH_REDUNDANT (0 or 1) if set, else skippable */
-	bool backup_forced;		/* by SPLICEWATCH_REDUNDANT */
+	bool backup;			/* SPLICEWATCH_BACKUP_HOOKS (0 or 1) if set, else skippable */
+	bool backup_forced;		/* by SPLICEWATCH_BACKUP_HOOKS */
 };
 void sw_probe_skips(const struct btf *btf, struct sw_skips *k);
 

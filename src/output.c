@@ -175,7 +175,8 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 {
-	bool twins = !strcmp(sw_session_backend(s), "tracepoint");	/* when redundant */
+	/* With backup hooks on, the tracepoint backend backs up with copies of the syscall hooks. */
+	bool backup_syscall_hooks = !strcmp(sw_session_backend(s), "tracepoint");
 	struct sw_counters c;
 
 	sw_session_counters(s, &c);
@@ -184,15 +185,15 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 		(unsigned long long)c.events, (unsigned long long)shown,
 		(unsigned long long)c.lost, (unsigned long long)c.held,
 		(unsigned long long)c.untracked);
-	if (c.skipped_runs && sw_session_redundant(s))
+	if (c.skipped_runs && sw_session_backup_hooks(s))
 		fprintf(f, "splicewatch: note: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "
 			"%s: they checked %llu writes no sys_enter check had seen%s\n",
 			(unsigned long long)c.skipped_runs,
-			twins ? "the twins of sys_enter and sys_exit ran where their first copies "
-				"were skipped" : "second hooks backed the syscall hooks up",
+			backup_syscall_hooks ? "the backup syscall hooks ran where the first sys_enter and sys_exit runs "
+				"were skipped" : "backup hooks backed the syscall hooks up",
 			(unsigned long long)c.backup_checks,
-			twins ? "" : ", and tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ are "
+			backup_syscall_hooks ? "" : ", and tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ are "
 				     "learnt in the kernel functions too");
 	else if (c.skipped_runs)
 		fprintf(f, "splicewatch: warning: the kernel skipped %llu runs of its programs "

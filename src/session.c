@@ -31,7 +31,7 @@ struct sw_session {
 	uint64_t last_gc_ns;
 	const char *backend;
 	bool deny;
-	bool redundant;
+	bool backup_hooks;
 	bool compat;		/* the programs built for 5.10-5.16 */
 };
 
@@ -109,8 +109,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->scope_enabled = cfg->scope;
 	sw_probe_skips(*btf, &skips);
 	choice.backup = skips.backup;
-	skel->rodata->redundant = skips.backup;
-	skel->rodata->twins = skips.backup && b == SW_BACKEND_TRACEPOINT;
+	skel->rodata->backup_hooks = skips.backup;
+	skel->rodata->backup_syscall_hooks = skips.backup && b == SW_BACKEND_TRACEPOINT;
 	/* Tests: "enter", "exit" or both, comma separated. */
 	if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
@@ -164,12 +164,12 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	}
 	s->backend = sw_backend_name(b);
 	s->deny = deny;
-	s->redundant = skips.backup;
+	s->backup_hooks = skips.backup;
 	s->compat = compat;
 	if (sw_verbose)
-		sw_info("second sources for skipped syscall hook runs: %s%s",
+		sw_info("backup hooks for skipped syscall hook runs: %s%s",
 			skips.backup ? "on" : "off",
-			skips.backup_forced ? " (SPLICEWATCH_REDUNDANT)" : "");
+			skips.backup_forced ? " (SPLICEWATCH_BACKUP_HOOKS)" : "");
 	return 0;
 fail:
 	splicewatch_bpf__destroy(skel);
@@ -313,9 +313,9 @@ bool sw_session_denies(const struct sw_session *s)
 	return s->deny;
 }
 
-bool sw_session_redundant(const struct sw_session *s)
+bool sw_session_backup_hooks(const struct sw_session *s)
 {
-	return s->redundant;
+	return s->backup_hooks;
 }
 
 const char *sw_session_backend(const struct sw_session *s)

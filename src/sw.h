@@ -64,9 +64,9 @@ struct sw_counters {
 	 * run preemptible, and a program preempted on a CPU makes the kernel skip
 	 * it for other tasks there (prog info recursion_misses). */
 	uint64_t skipped_runs;
-	/* Writes second hooks (write_iter, file_permission, vfs_fallocate,
+	/* Writes backup hooks (write_iter, file_permission, vfs_fallocate,
 	 * do_ftruncate) checked because no sys_enter check of them ran
-	 * (redundant on). */
+	 * (backup_hooks on). */
 	uint64_t backup_checks;
 };
 
@@ -76,7 +76,7 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
 struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
-bool sw_session_redundant(const struct sw_session *s);
+bool sw_session_backup_hooks(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,

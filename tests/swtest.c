@@ -14,7 +14,7 @@
  *
  * With SPLICEWATCH_TEST_DROP=enter in the environment (passed on to
  * splicewatch: every first sys_enter run dropped), every reported write made
- * by a write syscall must also have been checked by a second source: the
+ * by a write syscall must also have been checked by a backup hook: the
  * runner reads splicewatch's counters (its .bss map, found through its fds)
  * before and after the writer. A drop that did not happen cannot pass.
  *
@@ -70,7 +70,7 @@ static char linebuf[1 << 16];
 static size_t linelen;
 static int passed, failed;
 static long events_total;	/* event lines splicewatch printed, all read */
-/* SPLICEWATCH_TEST_DROP names "enter": second sources must do the checks. */
+/* SPLICEWATCH_TEST_DROP names "enter": backup hooks must do the checks. */
 static bool drop_enter;
 /* How long splicewatch may take to report ready (load and verification). */
 static int startup_timeout_s = 600;
@@ -724,7 +724,7 @@ static const char *show_bytes(const char *b, ssize_t n, char *out, size_t cap)
 }
 
 /* The write ops a write syscall's sys_enter checks: with its runs dropped, a
- * second source must check them (truncate(path), mmap stores and io_uring
+ * backup hook must check them (truncate(path), mmap stores and io_uring
  * writes are checked elsewhere anyway). */
 static bool checked_at_sys_enter(const char *op)
 {
@@ -896,7 +896,7 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 		goto out;
 	}
 	if (want_backup && backup1 <= backup0) {
-		snprintf(why, sizeof(why), "no second source checked the write (backup_write_checks "
+		snprintf(why, sizeof(why), "no backup hook checked the write (backup_write_checks "
 			 "%lld before and after it): was its sys_enter run dropped?", backup0);
 		goto out;
 	}
@@ -1019,7 +1019,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The plan: the first sentinel, every scenario x filesystem selected, the
-	 * exit and the counts, the second sources' share with sys_enter dropped. */
+	 * exit and the counts, the backup hooks' share with sys_enter dropped. */
 	planned = 3 + drop_enter;
 	for (int i = 0; i < n_scenarios; i++)
 		if (selected(&scenarios[i], false))
@@ -1084,7 +1084,7 @@ int main(int argc, char **argv)
 			printf("# backup_write_checks: %lld\n", backups);
 			snprintf(why, sizeof(why), "backup_write_checks %lld%s", backups,
 				 told ? "" : "; splicewatch did not name SPLICEWATCH_TEST_DROP");
-			snprintf(name, sizeof(name), "%sdropped_sys_enter_runs_were_checked_by_second_sources",
+			snprintf(name, sizeof(name), "%sdropped_sys_enter_runs_were_checked_by_backup_hooks",
 				 mode);
 			report(told && backups > 0, name, why);
 		}

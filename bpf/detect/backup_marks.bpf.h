@@ -3,11 +3,11 @@
  * Backup hooks, part one: what the syscall hooks really did. The kernel can
  * skip a syscall tracepoint program's run (faultable tracepoints, 6.14+, on a
  * kernel that preempts kernel code). With backup hooks on (rodata
- * redundant), they check again where the kernel is sure to pass: kernel
- * functions on the fentry and kprobe backends, a twin of each syscall hook on
+ * backup_hooks), they check again where the kernel is sure to pass: kernel
+ * functions on the fentry and kprobe backends, a backup copy of each syscall hook on
  * the tracepoint backend.
  * They look here to leave alone what the first hook did: the write marks
- * sys_enter leaves, and the twin gates.
+ * sys_enter leaves, and the backup gates.
  */
 #ifndef SW_DETECT_BACKUP_MARKS_BPF_H
 #define SW_DETECT_BACKUP_MARKS_BPF_H
@@ -100,37 +100,37 @@ __noinline int mark_reported(u64 file)
 	return 0;
 }
 
-/* The tracepoint backend's backup hooks (twins): there nothing but the
+/* The tracepoint backend's backup hooks (backup_syscall_hooks): there nothing but the
  * syscall hooks sees a write's range or a pipe gaining pages, and while one
  * task's run of a program is preempted the kernel skips that program for
  * every other task on the CPU. Each program keeps its own count, so a second
- * copy of each hook (sw_sys_enter_twin, sw_sys_exit_twin) runs where the
+ * copy of each hook (sw_sys_enter_backup, sw_sys_exit_backup) runs where the
  * first was skipped. The first copy names its thread in this
- * CPU's gate; the twin works only when the gate names another: the first
+ * CPU's gate; the backup copy works only when the gate names another: the first
  * copy was skipped, or ran for another task between this task's two runs
  * (then the write's mark keeps it to one report, and a pipe synced twice is
  * unchanged). */
 #define GATE_ENTER	0
 #define GATE_EXIT	1
 
-struct twin_gate {
+struct backup_gate {
 	u32 tid[2];	/* by GATE_*: the thread the first copy ran for */
 };
 
-SW_MAP(twin_gates, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct twin_gate);
+SW_MAP(backup_gates, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct backup_gate);
 
-static __always_inline struct twin_gate *twin_gate(void)
+static __always_inline struct backup_gate *backup_gate(void)
 {
 	u32 zero = 0;
 
-	return bpf_map_lookup_elem(&twin_gates, &zero);
+	return bpf_map_lookup_elem(&backup_gates, &zero);
 }
 
 /* The first copy's mark. It clears the thread's mark at the other hook, left
- * if that hook's twin was skipped, so it cannot stand for a later syscall. */
+ * if that hook's backup copy was skipped, so it cannot stand for a later syscall. */
 static __always_inline void first_runs(u32 hook)
 {
-	struct twin_gate *g = twin_gate();
+	struct backup_gate *g = backup_gate();
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 
 	if (!g)
@@ -140,11 +140,11 @@ static __always_inline void first_runs(u32 hook)
 		g->tid[!hook] = 0;
 }
 
-/* The twin's question: did the first copy run for this thread? Answered once.
- * Without the gate (never) the twin stays quiet. */
+/* The backup copy's question: did the first copy run for this thread? Answered once.
+ * Without the gate (never) the backup copy stays quiet. */
 static __always_inline bool first_ran(u32 hook)
 {
-	struct twin_gate *g = twin_gate();
+	struct backup_gate *g = backup_gate();
 
 	if (!g)
 		return true;

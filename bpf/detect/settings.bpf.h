@@ -29,11 +29,11 @@ const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 /* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
  * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).
- * redundant: backup hooks on (kernel functions on the fentry and kprobe
- * backends); twins: the tracepoint backend's backup hooks on, a second copy
+ * backup_hooks: backup hooks on (kernel functions on the fentry and kprobe
+ * backends); backup_syscall_hooks: the tracepoint backend's backup hooks on, a second copy
  * of each syscall hook. Off, nothing of them is loaded or run. */
-const volatile bool redundant;
-const volatile bool twins;
+const volatile bool backup_hooks;
+const volatile bool backup_syscall_hooks;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
 
 u64 counters[SW_CNT__COUNT];

@@ -27,7 +27,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (!mapping_tracked(mapping))
 		return 0;
-	if (redundant)
+	if (backup_hooks)
 		mark_checked(file, nr);
 	if (backup)
 		count(SW_CNT_BACKUP_CHECKS, 1);
@@ -41,7 +41,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	return report(c, &w);
 }
 
-/* backup: the twin's check (a backup hook), of a write the first copy may
+/* backup: the backup copy's check (a backup hook), of a write the first copy may
  * have checked. */
 static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
 {
@@ -129,11 +129,11 @@ static __always_inline void check_buffered_write(struct file *file, s64 pos, u64
 
 	if (!tracking())
 		return;
-	if (!redundant && in_checked_syscall())
+	if (!backup_hooks && in_checked_syscall())
 		return;
 	index_pending();
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
-	if (redundant) {
+	if (backup_hooks) {
 		if (!mapping_tracked(mapping))
 			return;
 		op = write_iter_op((u64)file);
@@ -145,7 +145,7 @@ static __always_inline void check_buffered_write(struct file *file, s64 pos, u64
 		return;
 	report(c, &(struct write_desc){ .file = file, .op = op, .pos = pos, .len = count,
 					.deny_how = DENY_NO });
-	if (redundant && op != SW_OP_WRITE_ITER)
+	if (backup_hooks && op != SW_OP_WRITE_ITER)
 		mark_reported((u64)file);
 }
 

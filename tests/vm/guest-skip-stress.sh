@@ -1,12 +1,12 @@
 #!/bin/sh
 # tests/vm/guest-skip-stress.sh - runs inside a VM for skip-stress.sh:
 #
-#   guest-skip-stress.sh BACKEND N "MODES" "REDUNDANT..." STORM [DROP]
+#   guest-skip-stress.sh BACKEND N "MODES" "BACKUP_HOOKS..." STORM [DROP]
 #
-# For each REDUNDANT setting (auto, 0, 1: SPLICEWATCH_REDUNDANT), starts
+# For each BACKUP_HOOKS setting (auto, 0, 1: SPLICEWATCH_BACKUP_HOOKS), starts
 # `splicewatch trace --json`, optionally a syscall storm (dd bs=1), runs
 # skip_stress MODE N on tmpfs and ext4 for each MODE, and prints one line per
-# MODE and filesystem: "result REDUNDANT MODE FS expected E detected D", then
+# MODE and filesystem: "result BACKUP_HOOKS MODE FS expected E detected D", then
 # the kernel's skipped runs per program and splicewatch's summary.
 B=$1
 N=$2
@@ -17,11 +17,11 @@ DROP=$6
 SW=/sw/splicewatch
 echo 1 > /proc/sys/kernel/bpf_stats_enabled
 
-"$SW" features 2>&1 | grep -E '^(kernel|backend|syscall tps|second hooks)'
+"$SW" features 2>&1 | grep -E '^(kernel|backend|syscall tps|backup hooks)'
 echo "@@ cpus $(grep -c ^processor /proc/cpuinfo)"
 for r in $SETTINGS; do
     rm -f /tmp/ev.json /tmp/sw.err
-    if [ "$r" = auto ]; then unset SPLICEWATCH_REDUNDANT; else export SPLICEWATCH_REDUNDANT=$r; fi
+    if [ "$r" = auto ]; then unset SPLICEWATCH_BACKUP_HOOKS; else export SPLICEWATCH_BACKUP_HOOKS=$r; fi
     if [ -n "$DROP" ]; then export SPLICEWATCH_TEST_DROP=$DROP; fi
     t0=$(cut -d' ' -f1 /proc/uptime)
     "$SW" -v trace --json -o /tmp/ev.json --backend "$B" 2>/tmp/sw.err &
@@ -34,8 +34,8 @@ for r in $SETTINGS; do
         fi
         sleep 0.1
     done
-    echo "@@ redundant=$r ready after $(awk -v a="$t0" '{print $1 - a}' /proc/uptime) s"
-    grep -E 'second sources' /tmp/sw.err
+    echo "@@ backup_hooks=$r ready after $(awk -v a="$t0" '{print $1 - a}' /proc/uptime) s"
+    grep -E 'backup hooks' /tmp/sw.err
     if [ "$STORM" = 1 ]; then
         dd if=/dev/zero of=/dev/null bs=1 2>/dev/null &
         storm=$!

@@ -6,8 +6,8 @@
 # SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
 # (guest-ci.sh), and "trace-noenter", "deny-noenter": trace and deny with every
 # run of the first sys_enter dropped (SPLICEWATCH_TEST_DROP=enter), as if the
-# kernel had skipped them all: what the second sources (the twin sys_enter on
-# the tracepoint backend) catch on their own, forced on (SPLICEWATCH_REDUNDANT=1)
+# kernel had skipped them all: what the backup hooks (the backup sys_enter on
+# the tracepoint backend) catch on their own, forced on (SPLICEWATCH_BACKUP_HOOKS=1)
 # where the kernel never skips runs and so would not load them. Expects
 # /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
 # section markers ("@@ features", "@@ suite trace", "@@ status trace N",
@@ -26,14 +26,14 @@ echo "@@ uname $(uname -r) cpus $(grep -c ^processor /proc/cpuinfo)"
 
 for s in $SUITES; do
     drop=""
-    redundant=""
+    backup_hooks=""
     case "$s" in
         trace) flag="" ;;
         enforce) flag="--enforce" ;;
         deny) flag="--deny" ;;
         ci) flag="" ;;
-        trace-noenter) flag=""; drop=enter; redundant=1 ;;
-        deny-noenter) flag="--deny"; drop=enter; redundant=1 ;;
+        trace-noenter) flag=""; drop=enter; backup_hooks=1 ;;
+        deny-noenter) flag="--deny"; drop=enter; backup_hooks=1 ;;
         *) echo "@@ status $s 2"; continue ;;
     esac
     echo "@@ suite $s"
@@ -42,7 +42,7 @@ for s in $SUITES; do
         sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
     else
         # shellcheck disable=SC2086
-        SPLICEWATCH_TEST_DROP=$drop SPLICEWATCH_REDUNDANT=$redundant /sw/swtest $flag --splicewatch "$SW" --backend "$B" \
+        SPLICEWATCH_TEST_DROP=$drop SPLICEWATCH_BACKUP_HOOKS=$backup_hooks /sw/swtest $flag --splicewatch "$SW" --backend "$B" \
             ${GLOB:+"$GLOB"} > /tmp/swtest.out 2>&1
     fi
     rc=$?

@@ -7,10 +7,10 @@
 # on, and on a kernel that preempts kernel code (7.x: lazy) the kernel skips a
 # program for other tasks on a CPU while one task's run is preempted
 # (recursion_misses; README "Known limit"). fentry and kprobe back those hooks
-# up with kernel functions (second sources), the tracepoint backend with a
-# twin of each syscall hook; the -noenter suites prove those alone catch and
+# up with kernel functions (backup hooks), the tracepoint backend with a
+# backup copy of each syscall hook; the -noenter suites prove those alone catch and
 # refuse what sys_enter would have. 5.10 never skips runs, so there they run
-# only when forced (SPLICEWATCH_REDUNDANT=1, as the suites do), through the
+# only when forced (SPLICEWATCH_BACKUP_HOOKS=1, as the suites do), through the
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
 # Prints matrix.sh's "ok"/"not ok" lines (two matrices, one after the other,
 # each without its plan), then one TAP plan for both, "1..N"; exit status 1

@@ -22,8 +22,8 @@
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
 # --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh;
 # "trace-noenter" and "deny-noenter" drop every run of the first sys_enter,
-# for the second sources of 7.x: kernel functions with fentry or kprobe, the
-# twin sys_enter with tracepoint).
+# for the backup hooks of 7.x: kernel functions with fentry or kprobe, the
+# backup sys_enter with tracepoint).
 # Output, on stdout:
 #   ok vm/<kernel>/<backend>/<test>            (enforce tests: .../enforce/<test>)
 #   not ok vm/<kernel>/<backend>/<test>: why
@@ -255,7 +255,7 @@ parse_vm() { # kernel backend log rc secs console
                 sub(/^(not )?ok /, "", line)
                 why = ""
                 if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
-                if (ok && line ~ /dropped_sys_enter_runs_were_checked_by_second_sources$/) proof[suite] = 1
+                if (ok && line ~ /dropped_sys_enter_runs_were_checked_by_backup_hooks$/) proof[suite] = 1
                 # swtest names deny and enforce scenarios "deny/...": one prefix, the suite
                 base = suite; sub(/-noenter$/, "", base)
                 if (base != "trace" && index(line, base "/") == 1) line = substr(line, length(base) + 2)
@@ -299,7 +299,7 @@ parse_vm() { # kernel backend log rc secs console
                 else if (status[s] != (nnot[s] > 0 ? 1 : 0))
                     add("exit status " status[s] " with " nnot[s] " failed")
                 if (s ~ /-noenter$/ && !proof[s])
-                    add("no ok dropped_sys_enter_runs_were_checked_by_second_sources line: the drop is unproven")
+                    add("no ok dropped_sys_enter_runs_were_checked_by_backup_hooks line: the drop is unproven")
                 emit(problems == "", s, problems)
             }
             # the VM: the guest reached its end, exit 0, a kernel with nothing to say

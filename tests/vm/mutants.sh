@@ -142,17 +142,17 @@ if [ "$HOST" = 1 ]; then
 	EOF
 	chmod +x "$M/sw-nodrop"
 	for b in tracepoint; do	# the host: fentry and kprobe may not load (the VMs run them)
-		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_REDUNDANT=1 tests/build/swtest --backend "$b" \
+		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_BACKUP_HOOKS=1 tests/build/swtest --backend "$b" \
 			'*_into_held_range_is_reported' > "$M/drop-$b.out" 2>&1
-		line "$([ $? = 0 ] && grep -q '^ok dropped_sys_enter_runs_were_checked_by_second_sources' "$M/drop-$b.out" && echo 1)" \
+		line "$([ $? = 0 ] && grep -q '^ok dropped_sys_enter_runs_were_checked_by_backup_hooks' "$M/drop-$b.out" && echo 1)" \
 			"control/drop-enter-$b" "$(grep '^not ok' "$M/drop-$b.out" | head -n3 | tr '\n' ' ')"
-		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_REDUNDANT=1 tests/build/swtest --backend "$b" \
+		SPLICEWATCH_TEST_DROP=enter SPLICEWATCH_BACKUP_HOOKS=1 tests/build/swtest --backend "$b" \
 			--splicewatch "$M/sw-nodrop" '*_into_held_range_is_reported' > "$M/nodrop-$b.out" 2>&1
 		rc=$?
-		n=$(grep -c '^not ok .*no second source checked the write' "$M/nodrop-$b.out")
+		n=$(grep -c '^not ok .*no backup hook checked the write' "$M/nodrop-$b.out")
 		line "$([ $rc = 1 ] && [ "$n" -ge 10 ] &&
-			grep -q '^not ok dropped_sys_enter_runs_were_checked_by_second_sources' "$M/nodrop-$b.out" && echo 1)" \
-			"mutant/drop-ignored-$b" "status $rc, $n scenarios failed for want of a second source"
+			grep -q '^not ok dropped_sys_enter_runs_were_checked_by_backup_hooks' "$M/nodrop-$b.out" && echo 1)" \
+			"mutant/drop-ignored-$b" "status $rc, $n scenarios failed for want of a backup hook"
 	done
 fi
 
@@ -179,7 +179,7 @@ if [ "$VM" = 1 ]; then
 		"dies-after-last-suite%trace%s|^echo \"@@ taint|poweroff -f\\n&|"
 		"truncated-log%trace%s|^    cat /tmp/swtest.out|    awk '/^ok /\\&\\&!d{d=1;next}1' /tmp/swtest.out|"
 		"status-lies%trace%s|^    rc=\\\$?\$|    rc=\$?; [ \$rc = 0 ] \\&\\& rc=1|"
-		"drop-disabled%trace-noenter%s|drop=enter; redundant=1 ;;|drop=; redundant=1 ;;|"
+		"drop-disabled%trace-noenter%s|drop=enter; backup_hooks=1 ;;|drop=; backup_hooks=1 ;;|"
 	)
 	# the control's patch changes nothing: run it unpatched
 	running=0

@@ -4,10 +4,10 @@
 #
 #   skip-stress.sh [--kernel 7] [--backends "tracepoint fentry kprobe"] [-n 2000]
 #                  [--modes "write tee vmsplice resize p2p"]
-#                  [--redundant "0 auto"] [--no-storm] [--drop enter,exit]
+#                  [--backup-hooks "0 auto"] [--no-storm] [--drop enter,exit]
 #
-# One VM (1 vCPU) per backend, in parallel. In each, for every --redundant
-# setting (SPLICEWATCH_REDUNDANT: 0 off, 1 on, auto as the kernel asks),
+# One VM (1 vCPU) per backend, in parallel. In each, for every --backup-hooks
+# setting (SPLICEWATCH_BACKUP_HOOKS: 0 off, 1 on, auto as the kernel asks),
 # splicewatch trace runs while `dd if=/dev/zero of=/dev/null bs=1` storms
 # syscalls and tests/build/skip_stress makes N unsafe writes per mode and
 # filesystem (tmpfs, ext4). Prints "result ..." lines (expected vs detected),
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
         --backends) BACKENDS=$2; shift 2 ;;
         -n) N=$2; shift 2 ;;
         --modes) MODES=$2; shift 2 ;;
-        --redundant) SETTINGS=$2; shift 2 ;;
+        --backup-hooks) SETTINGS=$2; shift 2 ;;
         --no-storm) STORM=0; shift ;;
         --drop) DROP=$2; shift 2 ;;
         *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
