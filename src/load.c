@@ -23,7 +23,7 @@ int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /* Without bpf_loop (before 5.17) the programs are the compat build
- * (bpf/sw_compat.bpf.h), opened through the main skeleton s, made by its
+ * (bpf/lib/compat.bpf.h), opened through the main skeleton s, made by its
  * __create_skeleton: both have the same maps, programs and global data, which
  * the skeleton binds by name (checked at build time). */
 int sw_open_compat(struct bpf_object_skeleton *s, const void *elf, size_t size)

@@ -698,7 +698,7 @@ static int do_write_1000(struct tctx *t)
 
 /* Does sendfile into a pipe hand it the file's page (5.12 on), or a copy
  * (before: through the task's own splice pipe, then written into this one)?
- * Asked as src/shareprobe.c asks of splice: a store through a shared mapping
+ * Asked as src/kernel.c asks of splice: a store through a shared mapping
  * into a page already dirty, which no watcher reports. 1 shares, 0 copies. */
 static int sendfile_to_pipe_shares(struct tctx *t)
 {
