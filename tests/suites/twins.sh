@@ -18,7 +18,8 @@
 # Prints TAP: swtest's lines as "ok twins/drop-<hook>[-enforce]/NAME" (each
 # swtest run's own plan checked against what it ran, as a line of its own),
 # the drop checks, and the plan last (its N is swtest's). Exits 1 if anything
-# failed, 2 if it cannot run.
+# failed, 2 if it cannot run. --drop-checks-only (tests/mutants.sh, not make
+# test): only the drop checks, without the four swtest runs.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 if [ ! -x splicewatch ] || [ ! -x tests/build/swtest ] || [ ! -x tests/build/ci_workload ]; then
@@ -36,7 +37,9 @@ emit() { # LINE
 	return 0
 }
 
-for drop in enter exit; do
+swtest_drops=(enter exit)
+[ "${1:-}" = --drop-checks-only ] && swtest_drops=()
+for drop in "${swtest_drops[@]}"; do
 	for flag in "" --enforce; do
 		tag=drop-$drop${flag:+-enforce}
 		# shellcheck disable=SC2086
