@@ -89,10 +89,11 @@ t() {
 }
 
 run_tests() {
-	local i
+	# Not "i": test functions use it without declaring it local.
+	local _sw_test
 	echo "1..${#declared_names[@]}"
-	for ((i = 0; i < ${#declared_names[@]}; i++)); do
-		t "${declared_names[i]}" "${declared_fns[i]}"
+	for ((_sw_test = 0; _sw_test < ${#declared_names[@]}; _sw_test++)); do
+		t "${declared_names[_sw_test]}" "${declared_fns[_sw_test]}"
 	done
 	[ "$failed_tests" = 0 ] || exit 1
 	exit 0
