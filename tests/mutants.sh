@@ -72,11 +72,17 @@ expect() {
 	if [ "$rc" = 0 ]; then
 		problem="survived: '$1' exited 0 ($(grep -c '^not ok' "$out") not ok)"
 	elif ! grep -qE "^not ok $2" "$out"; then
-		problem="'$1' exited $rc but no /^not ok $2/ (failed: $(grep '^not ok' "$out" | head -2 | cut -c1-150 | tr '\n' '|'))"
+		problem="'$1' exited $rc but no /^not ok $2/; its line: $(grep -E "^(not )?ok ${2%%[: /]*}" "$out" | head -1 | cut -c1-200) (failed: $(grep '^not ok' "$out" | head -2 | cut -c1-150 | tr '\n' '|'))"
 	elif [ "$ran" != "${planned:-none}" ]; then
 		problem="'$1': ran $ran tests, planned ${planned:-none}: checks vanished"
 	fi
 	echo "# $name: $1: exit $rc; $(grep -E "^not ok $2" "$out" | head -1 | cut -c1-160)"
+}
+
+# settle SECONDS: wait that long after the mutant's suites (leftovers of theirs die).
+settle() {
+	selected || return 0
+	sleep "$1"
 }
 
 done_mutant() {
@@ -132,19 +138,6 @@ mutants() {
 	expect 'tests/suites/reliability.sh --only enforcement' "enforce_never_signals_itself: splicewatch's event 2 never reached the held page"
 	done_mutant
 
-	# Finding 5: BPF objects outliving a SIGKILLed splicewatch (a child keeps
-	# its fds 15 s); the old check grepped a reaped pid's name and could not fail.
-	mutant enforce_objects_outlive_sigkill
-	edit src/watch.c 'int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
-{' '#include <unistd.h>
-int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
-{'
-	edit src/watch.c '	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));' \
-		'	if (!fork()) { sleep(15); _exit(0); }
-	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));'
-	expect tests/suites/enforce.sh 'sigkill_stops_enforcement: BPF objects of the killed splicewatch'
-	done_mutant
-
 	# Finding 2: a product failure (writer not killed) then a failed pid reuse
 	# was a SKIP. The workload's second reuse is made to fail, enforce to not kill.
 	mutant pid_reuse_failure_not_skipped
@@ -172,6 +165,21 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 		return 0;
 ' ''
 	expect 'tests/suites/twins.sh --drop-checks-only' 'twins/drop-enter/first_copy_really_dropped'
+	done_mutant
+
+	# Finding 5: BPF objects outliving a SIGKILLed splicewatch (a child keeps
+	# its fds 15 s, enforcing: last, and
+	# waited for); the old check grepped a reaped pid's name and could not fail.
+	mutant enforce_objects_outlive_sigkill
+	edit src/watch.c 'int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+{' '#include <unistd.h>
+int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+{'
+	edit src/watch.c '	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));' \
+		'	if (!fork()) { sleep(15); _exit(0); }
+	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));'
+	expect tests/suites/enforce.sh 'sigkill_stops_enforcement: BPF objects of the killed splicewatch'
+	settle 16	# until the mutant's children (still enforcing) are gone
 	done_mutant
 }
 
