@@ -53,7 +53,7 @@ check features_second_hooks_forced_on 0 '^second hooks: on: .*\(SPLICEWATCH_REDU
 check features_second_hooks_forced_off 0 '^second hooks: off.*\(SPLICEWATCH_REDUNDANT\)$' -- \
 	env SPLICEWATCH_REDUNDANT=0 $sw features
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
-src=$($sw features | sed -n 's/^preemption: .*(\(.*\))$/\1/p')
+src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in
 "kernel config")
 	cfg=/boot/config-$(uname -r)
