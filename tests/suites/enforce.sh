@@ -97,11 +97,18 @@ no_silent_kill() {
 	fi
 }
 
+# nothing_lost: splicewatch's summary (after stop_sw) counts 0 lost records.
+nothing_lost() {
+	grep -qE '^splicewatch: [0-9]+ unsafe writes detected, [0-9]+ shown, 0 lost records' "$d/swerr" ||
+		fail "summary: $(grep -m1 'unsafe writes detected' "$d/swerr" || echo none), want 0 lost records"
+}
+
 # survived OUT ACTION: the writer lived, its write landed (the pipe delivers the
 # new bytes: that is what an unsafe write does), one event with ACTION.
 survived() {
 	local out=$1 action=$2
 	no_silent_kill "$out" || return
+	nothing_lost || return
 	[ "$(kv "$out" status)" = exit:0 ] || fail "$out: writer ended with $(kv "$out" status), want exit:0" || return
 	[ "$(kv "$out" file)" = WWWWWWWW ] || fail "$out: file has $(kv "$out" file): the write did not land" || return
 	[ "$(kv "$out" pipe)" = WWWWWWWW ] || fail "$out: pipe delivered $(kv "$out" pipe), want the written bytes" || return
@@ -113,6 +120,7 @@ survived() {
 killed() {
 	local out=$1
 	no_silent_kill "$out" || return
+	nothing_lost || return
 	[ "$(kv "$out" status)" = signal:9 ] || fail "$out: writer ended with $(kv "$out" status), want signal:9" || return
 	[ "$(kv "$out" file)" = AAAAAAAA ] || fail "$out: file has $(kv "$out" file): the write landed" || return
 	[ "$(kv "$out" pipe)" = AAAAAAAA ] || fail "$out: pipe delivered $(kv "$out" pipe), want the original" || return
