@@ -17,7 +17,7 @@ test check: splicewatch $(TEST_BINS)
 	bash tests/run-all.sh
 
 # Mutation checks of the suites (tests/mutants.sh; not part of make test, about
-# 10 minutes): MUTANTS="name ..." selects some.
+# 12 minutes): MUTANTS="name ..." selects some.
 mutants: splicewatch $(TEST_BINS)
 	bash tests/mutants.sh $(MUTANTS)
 
