@@ -38,10 +38,12 @@
  *   --ready FILE   the child writes its pid to FILE (created atomically), and
  *   --go FILE      nothing is spliced until FILE exists (up to 60 s)
  *
- *   enforce_workload hold FILE READY DONE
+ *   enforce_workload hold FILE READY DONE [PIPE_OUT]
  *
  * Splices FILE's first page (or what there is of it) into a pipe, creates READY,
- * waits until DONE exists (up to 60 s), exits without reading the pipe.
+ * waits until DONE exists (up to 60 s), then writes what the pipe delivers to
+ * PIPE_OUT (the held page-cache bytes as they are now: a write into them since
+ * the splice shows there), or exits without reading the pipe.
  *
  * Exits 0 when it could do all that (whatever happened to the writer), 1 with a
  * message when a system call failed.
@@ -302,11 +304,13 @@ static int cmd_write(int argc, char **argv)
 
 static int cmd_hold(int argc, char **argv)
 {
-	int fd, p[2];
+	int fd, p[2], out;
 	loff_t off = 0;
+	ssize_t n, got;
+	char buf[PAGE];
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: enforce_workload hold FILE READY DONE\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: enforce_workload hold FILE READY DONE [PIPE_OUT]\n");
 		return 2;
 	}
 	fd = open(argv[2], O_RDONLY);
@@ -318,6 +322,22 @@ static int cmd_hold(int argc, char **argv)
 		die("splice");
 	put_file(argv[3], "held\n");
 	wait_for_file(argv[4]);
+	if (argc == 6) {
+		close(p[1]);	/* read what there is, never block */
+		out = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (out < 0)
+			die(argv[5]);
+		for (got = 0; got < PAGE; got += n) {
+			n = read(p[0], buf, PAGE - got);
+			if (n < 0)
+				die("read pipe");
+			if (n == 0)
+				break;
+			if (write(out, buf, n) != n)
+				die("write pipe bytes");
+		}
+		close(out);
+	}
 	return 0;
 }
 

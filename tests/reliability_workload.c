@@ -22,17 +22,20 @@
  *                                              forever; READY after the first round
  *   reliability_workload pwrite FILE OFF LEN   one pwrite of LEN 'W's at OFF; prints
  *                                              "pwrite done"
- *   reliability_workload self-hold OUT READY DONE
+ *   reliability_workload self-hold OUT READY DONE PIPE_OUT
  *                                              make OUT (a file splicewatch writes its
  *                                              events to) 4 pages of '#' from offset 0
  *                                              and hold them in a pipe; READY; wait
- *                                              for DONE
+ *                                              for DONE; write what the pipe delivers
+ *                                              (the held bytes as they are now) to
+ *                                              PIPE_OUT
  *   reliability_workload pid-reuse FILE        under `splicewatch enforce`: a splicer
  *                                              exits and its pid is reused; a writer
  *                                              is killed and its pid is reused. Checks
  *                                              that only the writer is signalled.
- *                                              Exit 0 ok, 1 failed, 77 pid reuse could
- *                                              not be arranged.
+ *                                              Exit 0 ok, 1 failed (whatever else
+ *                                              happened), 77 pid reuse could not be
+ *                                              arranged and nothing had failed.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -212,10 +215,11 @@ static int do_pwrite(const char *path, long off, long len)
 	return 0;
 }
 
-static int self_hold(const char *out, const char *ready, const char *done)
+static int self_hold(const char *out, const char *ready, const char *done, const char *pipe_out)
 {
 	char buf[PAGE];
-	int p[2], fd = open(out, O_RDWR);
+	int p[2], fd = open(out, O_RDWR), po;
+	ssize_t n;
 
 	if (fd < 0)
 		die(out);
@@ -228,7 +232,16 @@ static int self_hold(const char *out, const char *ready, const char *done)
 	splice_in(fd, 0, p[1], 4 * PAGE);
 	touch(ready);
 	wait_file(done);
-	drain(p[0]);
+	close(p[1]);
+	po = open(pipe_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (po < 0)
+		die(pipe_out);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0)
+		if (write(po, buf, n) != n)
+			die("write pipe bytes");
+	if (n < 0)
+		die("read pipe");
+	close(po);
 	return 0;
 }
 
@@ -335,10 +348,11 @@ static int pid_reuse(const char *path)
 	/* A new process with the writer's pid: nothing may signal it. */
 	z = fork_as(writer, reused_writer, "rw-reused-wr");
 	if (z < 0) {
-		fprintf(stderr, "pid reuse not achieved (writer pid %d)\n", writer);
+		fprintf(stderr, "pid reuse not achieved (writer pid %d)%s\n", writer,
+			rc ? ": FAILED already (see above)" : "");
 		kill(y, SIGKILL);
 		waitpid(y, NULL, 0);
-		return 77;
+		return rc ? rc : 77;	/* a failure found is never a skip */
 	}
 	waitpid(z, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -379,8 +393,8 @@ int main(int argc, char **argv)
 		return splice_loop(argv[2], argv[3]);
 	if (!strcmp(mode, "pwrite") && argc == 5)
 		return do_pwrite(argv[2], atol(argv[3]), atol(argv[4]));
-	if (!strcmp(mode, "self-hold") && argc == 5)
-		return self_hold(argv[2], argv[3], argv[4]);
+	if (!strcmp(mode, "self-hold") && argc == 6)
+		return self_hold(argv[2], argv[3], argv[4], argv[5]);
 	if (!strcmp(mode, "pid-reuse") && argc == 3)
 		return pid_reuse(argv[2]);
 	fprintf(stderr, "usage: see tests/reliability_workload.c\n");

@@ -1,26 +1,38 @@
+# shellcheck shell=bash
 # tests/suite-lib.sh - sourced by the bash suites in tests/suites/ that run a
 # workload under splicewatch (ci, enforce, reliability). Not a suite itself.
 #
 #   suite_setup NAME WORKLOAD       checks (root, python3, ./splicewatch built),
 #                                   builds WORKLOAD when missing or older than its
 #                                   source, makes $tmp, cleans up at exit
-#   t NAME FUNCTION                 one test, "ok NAME # Ns" / "not ok NAME: why"
+#   T NAME FUNCTION                 declares one test (nothing runs yet)
+#   run_tests                       prints the TAP plan "1..N" (N: the tests
+#                                   declared), runs them in order, then exits:
+#                                   non-zero iff a test failed
 #   fail WHY...                     sets $why, returns 1
 #   wait_for FILE [SECONDS]         until FILE exists (default 10 s)
 #   wait_started PID FILE           until splicewatch PID says it is attached in
 #                                   its stderr FILE (30 s at most)
 #
+# A test FUNCTION runs in a fresh directory $d and returns 0 (pass), 77 (skip:
+# only for a cause outside the product, a missing tool or facility, named in
+# $why) or anything else (fail, reason in $why). There are no retries: `make
+# test` runs one suite at a time, nothing outside may disturb a test, and a
+# test that was disturbed anyway has failed.
+#
 # Background processes appended to bg() are killed at exit (signal
 # $BG_SIGNAL, default TERM) and waited for; then suite_on_exit runs, if the
-# suite defines it. after_each, if defined, runs after every attempt of a test.
+# suite defines it. after_each, if defined, runs after every test.
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-ATTEMPTS=${ATTEMPTS:-5}
 BG_SIGNAL=${BG_SIGNAL:-TERM}
 bg=()
 why=""
 tmp=""
+declared_names=()
+declared_fns=()
+failed_tests=0
 
 suite_setup() { # NAME WORKLOAD
 	local name=$1 wl=$2
@@ -44,29 +56,47 @@ suite_cleanup() {
 
 fail() { why=$*; return 1; }
 
-# t NAME FUNCTION: runs FUNCTION in a fresh directory $d. It returns 0 (pass),
-# 1 (fail, reason in $why), 2 (disturbed by another process, e.g. a
-# system-wide enforce killed the workload: retried, up to $ATTEMPTS times) or
-# 77 (skipped, reason in $why).
+T() { # NAME FUNCTION
+	declared_names+=("$1")
+	declared_fns+=("$2")
+}
+
+# t NAME FUNCTION: runs FUNCTION once in a fresh directory $d; prints
+# "ok NAME # Ns", "ok NAME # SKIP why" or "not ok NAME: why".
 t() {
-	local name=$1 fn=$2 r attempt start=$SECONDS
-	for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
-		d=$tmp/$name.$attempt
-		mkdir -p "$d"
-		why=""
-		"$fn"
-		r=$?
-		declare -F after_each >/dev/null && after_each
-		[ "$r" = 2 ] || break
-		echo "# $name: attempt $attempt disturbed (${why:-workload killed from outside?}), retrying"
-		sleep 1
-	done
+	local name=$1 fn=$2 r start=$SECONDS
+	d=$tmp/$name
+	mkdir -p "$d"
+	why=""
+	"$fn"
+	r=$?
+	declare -F after_each >/dev/null && after_each
 	case $r in
 	0) echo "ok $name # $((SECONDS - start))s" ;;
-	77) echo "ok $name # SKIP $why" ;;
-	2) echo "not ok $name: disturbed $ATTEMPTS times (${why:-workload killed from outside?})" ;;
-	*) echo "not ok $name: ${why:-failed}" ;;
+	77)
+		if [ -n "$why" ]; then
+			echo "ok $name # SKIP $why"
+		else
+			echo "not ok $name: skipped without naming a cause"
+			failed_tests=$((failed_tests + 1))
+		fi
+		;;
+	*)
+		echo "not ok $name: ${why:-failed (status $r)}"
+		failed_tests=$((failed_tests + 1))
+		;;
 	esac
+}
+
+run_tests() {
+	# Not "i": test functions use it without declaring it local.
+	local _sw_test
+	echo "1..${#declared_names[@]}"
+	for ((_sw_test = 0; _sw_test < ${#declared_names[@]}; _sw_test++)); do
+		t "${declared_names[_sw_test]}" "${declared_fns[_sw_test]}"
+	done
+	[ "$failed_tests" = 0 ] || exit 1
+	exit 0
 }
 
 wait_for() { # FILE [SECONDS]

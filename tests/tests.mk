@@ -12,9 +12,14 @@ tests/build/swtest: tests/swtest.c tests/swtest.h tests/scenarios.c src/json.c |
 tests/build/skip_stress: tests/skip_stress.c | tests/build
 	$(CC) $(TEST_CFLAGS) $< -o $@
 
-.PHONY: test check test-host
+.PHONY: test check test-host mutants
 test check: splicewatch $(TEST_BINS)
 	bash tests/run-all.sh
+
+# Mutation checks of the suites (tests/mutants.sh; not part of make test, about
+# 12 minutes): MUTANTS="name ..." selects some.
+mutants: splicewatch $(TEST_BINS)
+	bash tests/mutants.sh $(MUTANTS)
 
 -include tests/stats.mk
 -include tests/ci.mk

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Command-line behaviour: help, version, bad input and privilege errors.
-# Prints "ok NAME" / "not ok NAME: why" per test.
-cd "$(dirname "$0")/../.."
+# Prints TAP (plan first, "ok NAME" / "not ok NAME: why" per test); exits 1 if
+# a test failed.
+cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
+nfail=0
+echo 1..31
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -10,8 +13,10 @@ check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	out=$("$@" 2>&1); rc=$?
 	if [ "$rc" != "$want" ]; then
 		echo "not ok $name: exit $rc, want $want: $(echo "$out" | head -2)"
+		nfail=$((nfail + 1))
 	elif [ -n "$pattern" ] && ! grep -qE -- "$pattern" <<<"$out"; then
 		echo "not ok $name: output lacks /$pattern/: $(echo "$out" | head -2)"
+		nfail=$((nfail + 1))
 	else
 		echo "ok $name"
 	fi
@@ -47,15 +52,27 @@ check features_second_hooks_forced_on 0 '^second hooks: on: .*\(SPLICEWATCH_REDU
 	env SPLICEWATCH_REDUNDANT=1 $sw features
 check features_second_hooks_forced_off 0 '^second hooks: off.*\(SPLICEWATCH_REDUNDANT\)$' -- \
 	env SPLICEWATCH_REDUNDANT=0 $sw features
-# Where the model comes from the kernel's config, it is the config's choice.
-if $sw features | grep -q '^preemption: .*(kernel config)'; then
+# Where the model comes from the kernel's config or from debugfs, it is their choice.
+src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
+case $src in
+"kernel config")
 	cfg=/boot/config-$(uname -r)
 	[ -r "$cfg" ] || cfg=/proc/config.gz
 	want=$(zcat -f "$cfg" | sed -n 's/^CONFIG_PREEMPT_NONE=y$/none/p; s/^CONFIG_PREEMPT_VOLUNTARY=y$/voluntary/p;
 		s/^CONFIG_PREEMPT=y$/full/p; s/^CONFIG_PREEMPT_LAZY=y$/lazy/p' | head -n 1)
-	check features_preemption_model_is_the_kernel_configs 0 "^preemption: +$want \\(kernel config\\)" -- $sw features
-fi
+	check features_preemption_model_is_its_sources 0 "^preemption: +$want \\(kernel config\\)" -- $sw features
+	;;
+debugfs)
+	want=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt)
+	check features_preemption_model_is_its_sources 0 "^preemption: +$want \\(debugfs\\)" -- $sw features
+	;;
+*) echo "ok features_preemption_model_is_its_sources # SKIP taken from '$src' here, compared only with a kernel config or debugfs" ;;
+esac
 if id nobody >/dev/null 2>&1; then
 	check trace_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
 	check enforce_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
+else
+	echo "ok trace_as_non_root_is_clear_error # SKIP no user nobody"
+	echo "ok enforce_as_non_root_is_clear_error # SKIP no user nobody"
 fi
+[ "$nfail" = 0 ]

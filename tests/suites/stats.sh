@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # splicewatch stats / top / --prometheus: run known copy-path workloads and check
 # that the counts (JSON snapshots and the /metrics page) match them exactly.
-# Prints "ok NAME" / "not ok NAME" per test; exits 2 if it cannot run at all.
+# Prints TAP: the plan first (SHELL_CHECKS below plus what the checker plans for
+# the workloads run), then "ok NAME" / "not ok NAME # why" per check; exits 1 if
+# a check failed, 2 if it cannot run at all.
 set -u
 cd "$(dirname "$0")/../.."
 SW=./splicewatch
@@ -26,9 +28,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+nfail=0
 ok() { echo "ok $1"; }
-notok() { echo "not ok $1${2:+ # $2}"; }
+notok() { echo "not ok $1${2:+ # $2}"; nfail=$((nfail + 1)); }
+skip() { echo "ok $1 # SKIP $2"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+# The checks this script makes itself, each one line whatever happens (a missing
+# tool: a SKIP line). Change it with them.
+SHELL_CHECKS=37
 
 # The checker: a strict Prometheus text-format parser and the comparisons.
 cat > "$tmp/check.py" <<'PYEOF'
@@ -36,8 +43,13 @@ cat > "$tmp/check.py" <<'PYEOF'
 """Checks for tests/suites/stats.sh: a strict Prometheus text-format (0.0.4) parser
 and the comparison of splicewatch's counts with what the workloads did.
 
-  stats_check.py promparse FILE                 exit 0 if FILE is valid exposition text
-  stats_check.py compare JSONL WORKLOADS METRICS    prints "ok NAME" / "not ok NAME" lines
+  check.py promparse FILE              exit 0 if FILE is valid exposition text
+  check.py plan EXPECT                how many lines compare prints for EXPECT
+  check.py compare JSONL WORKLOADS METRICS EXPECT [PREFIX]
+                                      prints "ok NAME" / "not ok NAME" lines, the same
+                                      number whatever the input (bad input fails
+                                      checks, never removes them); exit 1 if one failed
+  EXPECT: the workload lines the suite ran, "COMMBASE:OP,COMMBASE:OP..."
 """
 import json
 import math
@@ -237,79 +249,165 @@ RESULTS = []
 
 
 def check(name, cond, detail=''):
-    RESULTS.append(name)
+    RESULTS.append((name, bool(cond)))
     if cond:
         print(f'ok {name}')
     else:
         print(f'not ok {name}' + (f' # {detail}' if detail else ''))
 
 
-def compare(jsonl, workloads, metrics_file, prefix):
-    snaps = [json.loads(l) for l in open(jsonl) if l.strip()]
-    check(f'{prefix}json_lines_parse', len(snaps) >= 1)
-    if not snaps:
-        return
-    last = snaps[-1]
-    check(f'{prefix}json_final_snapshot', last.get('final') is True and last.get('type') == 'stats')
-    done = [json.loads(l) for l in open(workloads) if l.strip()]
+def guarded(name, fn):
+    """One check whatever the input: fn() returns (cond, detail); an exception
+    (a missing key, a wrong type) is a failed check, never a vanished one."""
+    try:
+        cond, detail = fn()
+    except Exception as e:  # noqa: BLE001 - any bad input is a failure
+        cond, detail = False, f'{type(e).__name__}: {e}'
+    check(name, cond, detail)
+
+
+GLOBAL_CHECKS = ('json_lines_parse', 'json_final_snapshot', 'metrics_strict_parse')
+
+
+def op_checks(op):
+    """The checks made for one workload line: the same whatever splicewatch printed."""
+    names = ['json_counts', 'json_histogram', 'metrics']
+    if op in ('splice_file_to_pipe', 'tee'):
+        names.append('pagecache_bytes')
+    elif op == 'vmsplice':
+        names.append('anon_bytes')
+    elif op in ('splice_pipe_to_file', 'sendfile', 'copy_file_range'):
+        names.append('no_pipe_bytes')
+    if op == 'copy_file_range':
+        names += ['outcome', 'outcome_metrics']
+    names.append('file')
+    return names
+
+
+def parse_expect(spec):
+    """'base:op,base:op...' -> [(base, op)]: the workload lines the suite ran."""
+    return [tuple(x.split(':', 1)) for x in spec.split(',') if x]
+
+
+def planned(expect):
+    return len(GLOBAL_CHECKS) + sum(len(op_checks(op)) for _, op in expect)
+
+
+def json_lines(path):
+    """(objects, problems): every non-empty line must be one JSON object."""
+    objs, bad = [], []
+    try:
+        text = open(path, encoding='utf-8', errors='replace').read()
+    except OSError as e:
+        return [], [str(e)]
+    for n, line in enumerate(text.split('\n'), 1):
+        if not line.strip():
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError as e:
+            bad.append(f'line {n}: {e}: {line[:60]!r}')
+            continue
+        if isinstance(o, dict):
+            objs.append(o)
+        else:
+            bad.append(f'line {n}: not an object')
+    return objs, bad
+
+
+def compare(jsonl, workloads, metrics_file, prefix, expect):
+    snaps, bad = json_lines(jsonl)
+    check(f'{prefix}json_lines_parse', snaps and not bad,
+          f'{len(snaps)} snapshots; {"; ".join(bad[:2])}')
+    last = snaps[-1] if snaps else {}
+    rows_all = last.get('rows')
+    check(f'{prefix}json_final_snapshot',
+          last.get('final') is True and last.get('type') == 'stats' and isinstance(rows_all, list),
+          f'last snapshot: final {last.get("final")!r} type {last.get("type")!r} '
+          f'rows {type(rows_all).__name__}')
+    if not isinstance(rows_all, list):
+        rows_all = []
+    done, wbad = json_lines(workloads)
     fams = None
     try:
         fams = parse(open(metrics_file).read())
         check(f'{prefix}metrics_strict_parse', True)
-    except ParseError as e:
-        check(f'{prefix}metrics_strict_parse', False, str(e))
-    comm_of = {}
-    for w in done:
-        if 'comm' in w:
-            comm_of[w['pid']] = w['comm']
-    for w in done:
-        if 'calls' not in w:
+    except (ParseError, OSError, ValueError, IndexError, KeyError) as e:
+        check(f'{prefix}metrics_strict_parse', False, f'{type(e).__name__}: {e}')
+    comm_of = {w['pid']: w['comm'] for w in done if 'comm' in w and 'pid' in w}
+    for base, op in expect:
+        tag = f'{prefix}{base}_{op}'
+        ws = [w for w in done if 'calls' in w and w.get('op') == op and
+              re.sub(r'\d+$', '', comm_of.get(w.get('pid'), '')) == base]
+        if len(ws) != 1:
+            for c in op_checks(op):
+                check(f'{tag}_{c}', False, f'{len(ws)} workload lines for {base} {op}, want 1 '
+                      f'({len(done)} lines, {len(wbad)} bad)')
             continue
+        w = ws[0]
         comm = comm_of.get(w['pid'])
-        rows = [r for r in last['rows'] if r['pid'] == w['pid'] and r['op'] == w['op']]
-        base = re.sub(r'\d+$', '', comm or '')
-        tag = f'{prefix}{base}_{w["op"]}'
-        calls = sum(r['calls'] for r in rows)
-        nbytes = sum(r['bytes'] for r in rows)
-        errors = sum(r['errors'] for r in rows)
-        check(f'{tag}_json_counts',
-              rows and all(r['comm'] == comm for r in rows) and
-              (calls, nbytes, errors) == (w['calls'], w['bytes'], w['errors']),
-              f'splicewatch {calls} calls {nbytes} bytes {errors} errors, '
-              f'workload {w["calls"]} calls {w["bytes"]} bytes {w["errors"]} errors')
-        hist = sum(b['count'] for r in rows for b in r['latency_hist'])
-        check(f'{tag}_json_histogram', hist == calls, f'histogram {hist}, calls {calls}')
-        if fams is not None:
-            mc = metric(fams, 'splicewatch_splice_calls_total', op=w['op'], comm=comm)
-            mb = metric(fams, 'splicewatch_splice_bytes_total', op=w['op'], comm=comm)
-            me = metric(fams, 'splicewatch_splice_errors_total', op=w['op'], comm=comm)
-            check(f'{tag}_metrics', (mc, mb, me) == (w['calls'], w['bytes'], w['errors']),
-                  f'/metrics {mc} calls {mb} bytes {me} errors')
+        rows = [r for r in rows_all if isinstance(r, dict) and r.get('pid') == w['pid'] and r.get('op') == op]
+
+        def total(key):
+            return sum(r[key] for r in rows)
+
+        def counts():
+            got = (total('calls'), total('bytes'), total('errors'))
+            return (bool(rows) and all(r['comm'] == comm for r in rows) and
+                    got == (w['calls'], w['bytes'], w['errors']),
+                    f'{len(rows)} rows: splicewatch {got[0]} calls {got[1]} bytes {got[2]} errors, '
+                    f'workload {w["calls"]} calls {w["bytes"]} bytes {w["errors"]} errors')
+        guarded(f'{tag}_json_counts', counts)
+
+        def histogram():
+            hist = sum(b['count'] for r in rows for b in r['latency_hist'])
+            return bool(rows) and hist == total('calls'), f'histogram {hist}, calls {total("calls")}'
+        guarded(f'{tag}_json_histogram', histogram)
+
+        def metrics():
+            if fams is None:
+                return False, '/metrics did not parse'
+            got = tuple(metric(fams, f'splicewatch_splice_{k}_total', op=op, comm=comm)
+                        for k in ('calls', 'bytes', 'errors'))
+            return got == (w['calls'], w['bytes'], w['errors']), f'/metrics {got}'
+        guarded(f'{tag}_metrics', metrics)
+
         # how the bytes entered pipes
-        pc = sum(r['pagecache_bytes'] for r in rows)
-        an = sum(r['anon_bytes'] for r in rows)
-        if w['op'] in ('splice_file_to_pipe', 'tee'):
-            check(f'{tag}_pagecache_bytes', (pc, an) == (w['bytes'], 0), f'pagecache {pc} anon {an}')
-        elif w['op'] == 'vmsplice':
-            check(f'{tag}_anon_bytes', (pc, an) == (0, w['bytes']), f'pagecache {pc} anon {an}')
-        elif w['op'] in ('splice_pipe_to_file', 'sendfile', 'copy_file_range'):
-            check(f'{tag}_no_pipe_bytes', (pc, an) == (0, 0), f'pagecache {pc} anon {an}')
-        if w['op'] == 'copy_file_range':
-            cfr = {}
-            for r in rows:
-                for k, v in r.get('copy_file_range', {}).items():
-                    cfr[k] = cfr.get(k, 0) + v
-            want = w.get('expect_cfr')
-            if want:
+        def pipe_bytes(want):
+            def fn():
+                got = (total('pagecache_bytes'), total('anon_bytes'))
+                return bool(rows) and got == want, f'{len(rows)} rows: pagecache {got[0]} anon {got[1]}'
+            return fn
+        if op in ('splice_file_to_pipe', 'tee'):
+            guarded(f'{tag}_pagecache_bytes', pipe_bytes((w['bytes'], 0)))
+        elif op == 'vmsplice':
+            guarded(f'{tag}_anon_bytes', pipe_bytes((0, w['bytes'])))
+        elif op in ('splice_pipe_to_file', 'sendfile', 'copy_file_range'):
+            guarded(f'{tag}_no_pipe_bytes', pipe_bytes((0, 0)))
+        if op == 'copy_file_range':
+            want = w.get('expect_cfr') or {}
+
+            def outcome():
+                cfr = {}
+                for r in rows:
+                    for k, v in r.get('copy_file_range', {}).items():
+                        cfr[k] = cfr.get(k, 0) + v
                 got = {k: cfr.get(k, 0) for k in want}
-                check(f'{tag}_outcome', got == want, f'got {cfr}, want {want}')
-                if fams is not None:
-                    mgot = {k: metric(fams, 'splicewatch_copy_file_range_calls_total',
-                                      result=k, comm=comm) for k in want}
-                    check(f'{tag}_outcome_metrics', mgot == want, f'/metrics {mgot}')
-        if w.get('file'):
-            check(f'{tag}_file', all(r['file'] == w['file'] for r in rows),
-                  f'files {[r["file"] for r in rows]}, want {w["file"]}')
+                return bool(want) and got == want, f'got {cfr}, want {want}'
+            guarded(f'{tag}_outcome', outcome)
+
+            def outcome_metrics():
+                if fams is None:
+                    return False, '/metrics did not parse'
+                mgot = {k: metric(fams, 'splicewatch_copy_file_range_calls_total', result=k, comm=comm)
+                        for k in want}
+                return bool(want) and mgot == want, f'/metrics {mgot}, want {want}'
+            guarded(f'{tag}_outcome_metrics', outcome_metrics)
+
+        def files():
+            return (bool(rows) and bool(w.get('file')) and all(r['file'] == w['file'] for r in rows),
+                    f'files {[r.get("file") for r in rows]}, want {w.get("file")}')
+        guarded(f'{tag}_file', files)
 
 
 def main():
@@ -325,9 +423,13 @@ def main():
         json.dump({n: [[s, l, v] for s, l, v in f['samples']] for n, f in fams.items()},
                   sys.stdout)
         return 0
-    if len(sys.argv) in (5, 6) and sys.argv[1] == 'compare':
-        compare(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) == 6 else '')
+    if len(sys.argv) == 3 and sys.argv[1] == 'plan':
+        print(planned(parse_expect(sys.argv[2])))
         return 0
+    if len(sys.argv) in (6, 7) and sys.argv[1] == 'compare':
+        compare(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[6] if len(sys.argv) == 7 else '',
+                parse_expect(sys.argv[5]))
+        return 0 if all(ok for _, ok in RESULTS) else 1
     print(__doc__, file=sys.stderr)
     return 2
 
@@ -346,6 +448,20 @@ wait_for() {
 	return 1
 }
 
+# The workload lines the checker compares (COMMBASE:OP), each with a fixed set
+# of checks (op_checks in the checker).
+expect=swsp:splice_file_to_pipe,swsp:splice_pipe_to_file,swsf:sendfile
+expect+=,swtee:splice_file_to_pipe,swtee:tee,swtee:splice_pipe_to_file
+expect+=,swcfr:copy_file_range,swvm:vmsplice,swfail:splice_pipe_to_pipe
+shm_copy=
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$tmp")" ]; then
+	shm_copy=/dev/shm/swstats.$$
+	expect+=,swxfs:copy_file_range
+fi
+expect+=,swhold:splice_file_to_pipe
+checker_plan=$(python3 "$tmp/check.py" plan "$expect") || { echo "stats.sh: the checker does not run" >&2; exit 2; }
+echo "1..$((SHELL_CHECKS + checker_plan))"
+
 # ---- help and usage --------------------------------------------------------
 out=$($SW stats --help); rc=$?
 check stats_help bash -c '[ '$rc' = 0 ] && for o in --json --rows --interval --count --prometheus --prometheus-top --help; do grep -q -- "$o" <<<"$1" || exit 1; done' _ "$out"
@@ -360,6 +476,8 @@ $SW stats extra >/dev/null 2>&1; check usage_extra_argument [ $? = 2 ]
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups $SW stats --count 1 2>&1); rc=$?
 	check not_root_exit_2 bash -c '[ '$rc' = 2 ] && grep -q "needs root" <<<"$1"' _ "$msg"
+else
+	skip not_root_exit_2 "setpriv is not installed"
 fi
 
 # ---- the workloads, counted by stats --json and served at /metrics -----------
@@ -395,9 +513,7 @@ $WL tee "$f" "swtee$u" >> "$wl"
 $WL cfr "$f" "$tmp/copy" "swcfr$u" >> "$wl"
 $WL vmsplice 100000 "swvm$u" >> "$wl"
 $WL fail "swfail$u" >> "$wl"
-shm_copy=
-if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$tmp")" ]; then
-	shm_copy=/dev/shm/swstats.$u
+if [ -n "$shm_copy" ]; then
 	$WL cfr "$f" "$shm_copy" "swxfs$u" >> "$wl"	# EXDEV (fallback) or cross_fs
 fi
 check workloads_ran [ "$(grep -c '"calls"' "$wl")" -ge 10 ]
@@ -434,6 +550,8 @@ if command -v promtool >/dev/null; then
 	# promtool lints too; a lint message is printed but only parse errors fail.
 	promtool check metrics < "$tmp/metrics.prom" > "$tmp/promtool.out" 2>&1
 	check promtool_parses bash -c '! grep -qi "error" "$1"' _ "$tmp/promtool.out"
+else
+	skip promtool_parses "promtool is not installed"
 fi
 curl -sf "http://127.0.0.1:$port2/metrics" > "$tmp/metrics2.prom"
 check metrics_top2_strict_parse python3 "$tmp/check.py" promparse "$tmp/metrics2.prom"
@@ -444,7 +562,20 @@ check metrics_other_label grep -q 'comm="other"' "$tmp/metrics2.prom"
 kill -INT "$swpid" "$sw2pid"
 wait "$swpid"; rc=$?
 check stats_sigint_exit_0 [ "$rc" = 0 ]
-python3 "$tmp/check.py" compare "$tmp/stats.jsonl" "$wl" "$tmp/metrics.prom"
+# The checker prints exactly $checker_plan lines whatever the input; if it dies
+# midway, or prints another number, that is a failure of its own.
+python3 "$tmp/check.py" compare "$tmp/stats.jsonl" "$wl" "$tmp/metrics.prom" "$expect" > "$tmp/compare.out" 2> "$tmp/compare.err"
+rc=$?
+cat "$tmp/compare.out"
+got=$(grep -cE '^(not )?ok ' "$tmp/compare.out")
+nfail=$((nfail + $(grep -c '^not ok ' "$tmp/compare.out")))
+if [ "$rc" -gt 1 ] || [ "$got" != "$checker_plan" ]; then
+	notok checker_completed "exit $rc, $got of $checker_plan checks: $(tail -1 "$tmp/compare.err")"
+elif [ "$rc" = 1 ] && ! grep -q '^not ok ' "$tmp/compare.out"; then
+	notok checker_completed "exit 1 without a failed check"
+else
+	ok checker_completed
+fi
 
 # ---- stats text output ------------------------------------------------------
 $SW stats -i 0.5 --count 2 > "$tmp/stats.txt" 2> "$tmp/stats_txt.err" &
@@ -474,5 +605,7 @@ check top_rows_limited [ "$rows" -le 5 ]
 if command -v script >/dev/null; then
 	script -qfec "$SW top -i 0.3 --count 2" /dev/null > "$tmp/top_tty.txt" 2>&1
 	check top_clears_screen_on_tty grep -q $'\e\[H\e\[2J' "$tmp/top_tty.txt"
+else
+	skip top_clears_screen_on_tty "script (util-linux) is not installed"
 fi
-exit 0
+[ "$nfail" = 0 ]

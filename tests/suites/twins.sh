@@ -7,21 +7,101 @@
 # two copies both run, so each scenario's exact event count also proves that a
 # syscall both copies saw is reported once. The twins are forced on
 # (SPLICEWATCH_REDUNDANT=1): this kernel's preemption model may not need them.
-# Prints swtest's lines as "ok twins/drop-<hook>/NAME"; exits 2 if it cannot run.
+#
+# That the drop is real is checked apart, per hook, with one unsafe write under
+# `splicewatch ci --backend tracepoint`: without the twins (SPLICEWATCH_REDUNDANT=0)
+# the dropped hook's work is gone and the write is NOT found; with them it is
+# found, and for a dropped sys_enter the twin's check is counted
+# (backup_write_checks > 0). Otherwise every swtest line below could be a plain
+# repeat of the ordinary run.
+#
+# Prints TAP: swtest's lines as "ok twins/drop-<hook>[-enforce]/NAME" (each
+# swtest run's own plan checked against what it ran, as a line of its own),
+# the drop checks, and the plan last (its N is swtest's). Exits 1 if anything
+# failed, 2 if it cannot run. --drop-checks-only (tests/mutants.sh, not make
+# test): only the drop checks, without the four swtest runs.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-if [ ! -x splicewatch ] || [ ! -x tests/build/swtest ]; then
-	echo "not ok twins: build splicewatch and tests/build/swtest first"
+if [ ! -x splicewatch ] || [ ! -x tests/build/swtest ] || [ ! -x tests/build/ci_workload ]; then
+	echo "twins.sh: build splicewatch, tests/build/swtest and tests/build/ci_workload first" >&2
 	exit 2
 fi
-rc=0
-for drop in enter exit; do
+tmp=$(mktemp -d /var/tmp/swtwins.XXXXXX) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+n=0
+nfail=0
+emit() { # LINE
+	echo "$1"
+	n=$((n + 1))
+	[[ $1 == "not ok "* ]] && nfail=$((nfail + 1))
+	return 0
+}
+
+swtest_drops=(enter exit)
+[ "${1:-}" = --drop-checks-only ] && swtest_drops=()
+for drop in "${swtest_drops[@]}"; do
 	for flag in "" --enforce; do
+		tag=drop-$drop${flag:+-enforce}
 		# shellcheck disable=SC2086
 		SPLICEWATCH_REDUNDANT=1 SPLICEWATCH_TEST_DROP=$drop \
-			tests/build/swtest $flag --splicewatch ./splicewatch --backend tracepoint |
-			sed -e "s|^ok |ok twins/drop-$drop/|" -e "s|^not ok |not ok twins/drop-$drop/|"
-		[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+			tests/build/swtest $flag --splicewatch ./splicewatch --backend tracepoint >"$tmp/out" 2>&1 </dev/null
+		rc=$?
+		grep -vE '^(not )?ok |^1\.\.[0-9]+[ \t]*$' "$tmp/out"	# swtest's comments and summary
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) emit "ok twins/$tag/${line#ok }" ;;
+			"not ok "*) emit "not ok twins/$tag/${line#not ok }" ;;
+			esac
+		done < <(grep -E '^(not )?ok ' "$tmp/out")
+		ran=$(grep -cE '^(not )?ok ' "$tmp/out")
+		nok=$(grep -c '^not ok ' "$tmp/out")
+		plans=$(grep -cE '^1\.\.[0-9]+[ \t]*$' "$tmp/out")
+		planned=$(grep -m1 -E '^1\.\.[0-9]+[ \t]*$' "$tmp/out" | sed 's/^1\.\.//; s/[ \t]*$//')
+		if [ "$plans" != 1 ]; then
+			emit "not ok twins/$tag/swtest_ran_its_plan: swtest printed $plans plan lines, want 1 ($ran tests, exit $rc)"
+		elif [ "$ran" != "$planned" ] || [ "$ran" = 0 ]; then
+			emit "not ok twins/$tag/swtest_ran_its_plan: ran $ran of the $planned tests planned (exit $rc)"
+		elif [ "$rc" != 0 ] && [ "$nok" = 0 ]; then
+			emit "not ok twins/$tag/swtest_ran_its_plan: exit $rc without a failed test"
+		elif [ "$rc" = 0 ] && [ "$nok" != 0 ]; then
+			emit "not ok twins/$tag/swtest_ran_its_plan: exit 0 with $nok failed tests"
+		else
+			emit "ok twins/$tag/swtest_ran_its_plan"
+		fi
 	done
 done
-exit "$rc"
+
+# ci_once NAME REDUNDANT DROP: one unsafe write under ci on the tracepoint
+# backend; exit status in $rc, report $tmp/NAME.json.
+ci_once() {
+	mkdir -p "$tmp/$1"
+	SPLICEWATCH_REDUNDANT=$2 SPLICEWATCH_TEST_DROP=$3 ./splicewatch ci --backend tracepoint \
+		--report "$tmp/$1.json" -- tests/build/ci_workload unsafe "$tmp/$1/data" >"$tmp/$1.out" 2>"$tmp/$1.err" </dev/null
+	rc=$?
+}
+# jq_py FILE EXPR: a Python expression over the report r.
+jq_py() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>&1; }
+
+for drop in enter exit; do
+	# Without twins the dropped copy's work is gone: the write is not found.
+	ci_once "notwins-$drop" 0 "$drop"
+	got=$(jq_py "$tmp/notwins-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], r["exit_status"])')
+	if grep -q 'unsafe write done' "$tmp/notwins-$drop.err" && [ "$rc" = 0 ] && [ "$got" = "(0, 0, 0)" ]; then
+		emit "ok twins/drop-$drop/first_copy_really_dropped"
+	else
+		emit "not ok twins/drop-$drop/first_copy_really_dropped: without twins: exit $rc, (found, backup checks, exit) $got, want 0 and (0, 0, 0): $(tail -1 "$tmp/notwins-$drop.err")"
+	fi
+	# With them the twin does that work: found (and, for sys_enter, counted).
+	ci_once "twins-$drop" 1 "$drop"
+	want="True"
+	expr='r["totals"]["unsafe_writes"] == 1 and [(f["op"], f["path"]) for f in r["findings"]] == [("pwrite64", "'"$tmp/twins-$drop/data"'")] and r["lost_records"] == 0'
+	[ "$drop" = enter ] && expr+=' and r["backup_write_checks"] > 0'
+	got=$(jq_py "$tmp/twins-$drop.json" "$expr")
+	if [ "$rc" = 3 ] && [ "$got" = "$want" ]; then
+		emit "ok twins/drop-$drop/twin_did_the_work # backup_write_checks $(jq_py "$tmp/twins-$drop.json" 'r["backup_write_checks"]')"
+	else
+		emit "not ok twins/drop-$drop/twin_did_the_work: exit $rc (want 3), report $(jq_py "$tmp/twins-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], [(f["op"], f["path"]) for f in r["findings"]])'): $(tail -1 "$tmp/twins-$drop.err")"
+	fi
+done
+echo "1..$n"
+[ "$nfail" = 0 ]

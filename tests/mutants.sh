@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# tests/mutants.sh [NAME...] - mutation checks for the test suites (`make mutants`,
+# not part of `make test`). Each mutant breaks, in a copy of this tree, one
+# behaviour or protection a test guards (source edited exactly, rebuilt), runs
+# the suite(s) that guard it and expects each to exit non-zero with the named
+# test failing, every planned test still printed. Prints TAP: "ok mutant/NAME"
+# when the mutant is killed, "not ok mutant/NAME: why" when it survives (or an
+# edit no longer applies). As root, under the test lock:
+#   flock /tmp/splicewatch-test.lock tests/mutants.sh [NAME...]
+# About 12 minutes for all (a rebuild and a suite run each; 18:39-18:50 UTC here).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+[ "$(id -u)" = 0 ] || { echo "mutants.sh loads BPF programs: run it as root" >&2; exit 2; }
+src=$PWD
+work=$(mktemp -d /var/tmp/swmutants.XXXXXX) || exit 2
+trap 'rm -rf "$work"' EXIT
+tar -C "$src" --exclude=.git --exclude='./build-asan' -cf - . | tar -C "$work" -xf -
+cd "$work" || exit 2
+WLS="tests/build/swtest tests/build/ci_workload tests/build/enforce_workload tests/build/reliability_workload tests/build/stats_workload"
+# shellcheck disable=SC2086
+make -s -j2 splicewatch $WLS >"$work/build.log" 2>&1 || { echo "cannot build the copy: $(tail -3 "$work/build.log")" >&2; exit 2; }
+
+want=" $* "
+all=()
+n=0
+nfail=0
+edited=()
+name=""
+problem=""
+
+# mutant NAME: starts one (the edits, then expect lines, then done).
+mutant() {
+	name=$1
+	problem=""
+	edited=()
+	all+=("$name")
+}
+selected() { [ "$want" = "  " ] || [[ $want == *" $name "* ]]; }
+
+# edit FILE OLD NEW: replaces the one occurrence of OLD in FILE (Python, exact).
+edit() {
+	selected || return 0
+	[ -z "$problem" ] || return 0
+	[ -e "$1.orig" ] || cp -p "$1" "$1.orig"
+	edited+=("$1")
+	python3 - "$1" "$2" "$3" <<-'EOF' || problem="the edit of $1 no longer applies"
+	import sys
+	path, old, new = sys.argv[1:]
+	s = open(path).read()
+	if s.count(old) != 1:
+	    sys.exit(1)
+	open(path, "w").write(s.replace(old, new))
+	EOF
+}
+
+# expect SUITE_CMD TEST_REGEX: the suite fails, with a "not ok" line matching
+# ^not ok TEST_REGEX, and prints as many tests as it planned.
+expect() {
+	selected || return 0
+	[ -z "$problem" ] || return 0
+	local out=$work/out.$name rc planned ran
+	if [ ! -e "$work/built.$name" ]; then
+		# shellcheck disable=SC2086
+		make -s -j2 splicewatch $WLS >"$work/build.log" 2>&1 || { problem="the mutant does not build: $(grep -m2 error "$work/build.log")"; return; }
+		touch "$work/built.$name"
+	fi
+	# shellcheck disable=SC2086
+	eval "$1" >"$out" 2>&1 </dev/null
+	rc=$?
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -1)
+	ran=$(grep -cE '^(not )?ok ' "$out")
+	if [ "$rc" = 0 ]; then
+		problem="survived: '$1' exited 0 ($(grep -c '^not ok' "$out") not ok)"
+	elif ! grep -qE "^not ok $2" "$out"; then
+		problem="'$1' exited $rc but no /^not ok $2/; its line: $(grep -E "^(not )?ok ${2%%[: /]*}" "$out" | head -1 | cut -c1-200) (failed: $(grep '^not ok' "$out" | head -2 | cut -c1-150 | tr '\n' '|'))"
+	elif [ "$ran" != "${planned:-none}" ]; then
+		problem="'$1': ran $ran tests, planned ${planned:-none}: checks vanished"
+	fi
+	echo "# $name: $1: exit $rc; $(grep -E "^not ok $2" "$out" | head -1 | cut -c1-160)"
+}
+
+# settle SECONDS: wait that long after the mutant's suites (leftovers of theirs die).
+settle() {
+	selected || return 0
+	sleep "$1"
+}
+
+done_mutant() {
+	local f
+	selected || return 0
+	n=$((n + 1))
+	for f in "${edited[@]}"; do
+		[ -e "$f.orig" ] && cp "$f.orig" "$f" && rm -f "$f.orig" && touch "$f"
+	done
+	if [ -z "$problem" ]; then
+		echo "ok mutant/$name"
+	else
+		echo "not ok mutant/$name: $problem"
+		nfail=$((nfail + 1))
+	fi
+}
+
+mutants() {
+	# Finding 1: a stats snapshot without "rows" made ~66 checks vanish with 0 failures.
+	mutant stats_snapshot_without_rows
+	edit src/stats.c 'json_arr_begin(&j, "rows");' 'json_arr_begin(&j, "rowz");'
+	expect tests/suites/stats.sh 'json_final_snapshot'
+	done_mutant
+
+	# Finding 3 (ci): a wrong command_exit_status was retried as "disturbed".
+	mutant ci_wrong_command_exit_status
+	edit src/ci.c 'json_i64(&j, "command_exit_status", r->command_status);' \
+		'json_i64(&j, "command_exit_status", r->command_status + 1);'
+	expect tests/suites/ci.sh 'unsafe-report-junit: command_exit_status 1'
+	done_mutant
+
+	# Finding 3 (enforce): a writer SIGKILLed with no kill logged was retried.
+	mutant enforce_kill_not_logged
+	edit src/output.c 'if (ev->type != SW_EV_UNSAFE_WRITE)' \
+		'if (ev->type != SW_EV_UNSAFE_WRITE || ev->action == SW_ACT_KILLED)'
+	expect tests/suites/enforce.sh 'kill_default: .*SIGKILLed but splicewatch logged no kill'
+	done_mutant
+
+	# Finding 4: splicewatch acting on (reporting) its own write into a held page.
+	mutant self_write_checked
+	edit bpf/splicewatch.bpf.c '	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return 0;
+	switch (id) {' '	switch (id) {'
+	expect tests/suites/enforce.sh 'self_never_signalled'
+	expect 'tests/suites/reliability.sh --only enforcement' 'enforce_never_signals_itself'
+	done_mutant
+
+	# Finding 4: "never acts on itself" passing because its write never reached
+	# the held page (-o appends: the write lands past it).
+	mutant self_write_misses_held_page
+	edit src/watch.c 'fopen(path, "we")' 'fopen(path, "ae")'
+	expect tests/suites/enforce.sh "self_never_signalled: the held page never got splicewatch's write"
+	expect 'tests/suites/reliability.sh --only enforcement' "enforce_never_signals_itself: splicewatch's event 2 never reached the held page"
+	done_mutant
+
+	# Finding 2: a product failure (writer not killed) then a failed pid reuse
+	# was a SKIP. The workload's second reuse is made to fail, enforce to not kill.
+	mutant pid_reuse_failure_not_skipped
+	edit src/session.c 'skel->rodata->dry_run = cfg->dry_run;' 'skel->rodata->dry_run = true;'
+	edit tests/reliability_workload.c 'z = fork_as(writer, reused_writer, "rw-reused-wr");' 'z = -1;'
+	expect 'tests/suites/reliability.sh --only enforcement' 'enforce_pid_reuse_only_writer_killed: .*writer [0-9]+ was not killed'
+	done_mutant
+
+	# Finding 7: a detector that sees nothing passed the stress runs (0 reports,
+	# survival). The positive control inside the load must catch it.
+	mutant load_detector_blind
+	edit bpf/splicewatch.bpf.c '	return check_write(regs, id, false);' '	return 0;'
+	expect 'SPLICEWATCH_REDUNDANT=0 RELIABILITY_STRESS_SECONDS=4 tests/suites/reliability.sh --only load' \
+		'load_stress_ng_under_trace: control'
+	done_mutant
+
+	# Finding 8: twins that do nothing, and a drop that drops nothing.
+	mutant twin_of_sys_enter_idle
+	edit bpf/splicewatch.bpf.c '	return check_write(regs, id, true);' '	return 0;'
+	expect 'tests/suites/twins.sh --drop-checks-only' 'twins/drop-enter/twin_did_the_work'
+	done_mutant
+
+	mutant test_drop_drops_nothing
+	edit bpf/splicewatch.bpf.c '	if (test_drop & SW_DROP_ENTER)
+		return 0;
+' ''
+	expect 'tests/suites/twins.sh --drop-checks-only' 'twins/drop-enter/first_copy_really_dropped'
+	done_mutant
+
+	# Finding 5: BPF objects outliving a SIGKILLed splicewatch (a child keeps
+	# its fds 15 s, enforcing: last, and
+	# waited for); the old check grepped a reaped pid's name and could not fail.
+	mutant enforce_objects_outlive_sigkill
+	edit src/watch.c 'int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+{' '#include <unistd.h>
+int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+{'
+	edit src/watch.c '	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));' \
+		'	if (!fork()) { sleep(15); _exit(0); }
+	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));'
+	expect tests/suites/enforce.sh 'sigkill_stops_enforcement: BPF objects of the killed splicewatch'
+	settle 16	# until the mutant's children (still enforcing) are gone
+	done_mutant
+}
+
+# The plan: every selected mutant.
+planned=0
+for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_not_logged \
+	self_write_checked self_write_misses_held_page enforce_objects_outlive_sigkill \
+	pid_reuse_failure_not_skipped load_detector_blind twin_of_sys_enter_idle test_drop_drops_nothing; do
+	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
+done
+echo "1..$planned"
+mutants
+[ "$n" = "$planned" ] || echo "# ran $n mutants, planned $planned (unknown name among: $*?)"
+[ "$nfail" = 0 ] && [ "$n" = "$planned" ]
