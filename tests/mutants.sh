@@ -150,21 +150,21 @@ mutants() {
 	# survival). The positive control inside the load must catch it.
 	mutant load_detector_blind
 	edit bpf/splicewatch.bpf.c '	return check_write(regs, id, false);' '	return 0;'
-	expect 'SPLICEWATCH_REDUNDANT=0 RELIABILITY_STRESS_SECONDS=4 tests/suites/reliability.sh --only load' \
+	expect 'SPLICEWATCH_BACKUP_HOOKS=0 RELIABILITY_STRESS_SECONDS=4 tests/suites/reliability.sh --only load' \
 		'load_stress_ng_under_trace: control'
 	done_mutant
 
-	# Finding 8: twins that do nothing, and a drop that drops nothing.
-	mutant twin_of_sys_enter_idle
+	# Finding 8: backup copies that do nothing, and a drop that drops nothing.
+	mutant backup_of_sys_enter_idle
 	edit bpf/splicewatch.bpf.c '	return check_write(regs, id, true);' '	return 0;'
-	expect 'tests/suites/twins.sh --drop-checks-only' 'twins/drop-enter/twin_did_the_work'
+	expect 'tests/suites/backup-hooks.sh --drop-checks-only' 'backup-hooks/drop-enter/backup_copy_did_the_work'
 	done_mutant
 
 	mutant test_drop_drops_nothing
 	edit bpf/splicewatch.bpf.c '	if (test_drop & SW_DROP_ENTER)
 		return 0;
 ' ''
-	expect 'tests/suites/twins.sh --drop-checks-only' 'twins/drop-enter/first_copy_really_dropped'
+	expect 'tests/suites/backup-hooks.sh --drop-checks-only' 'backup-hooks/drop-enter/first_copy_really_dropped'
 	done_mutant
 
 	# Finding 5: BPF objects outliving a SIGKILLed splicewatch (a child keeps
@@ -187,7 +187,7 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 planned=0
 for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_not_logged \
 	self_write_checked self_write_misses_held_page enforce_objects_outlive_sigkill \
-	pid_reuse_failure_not_skipped load_detector_blind twin_of_sys_enter_idle test_drop_drops_nothing; do
+	pid_reuse_failure_not_skipped load_detector_blind backup_of_sys_enter_idle test_drop_drops_nothing; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

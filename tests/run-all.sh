@@ -32,7 +32,7 @@ else
 	for s in tests/suites/*.sh; do [ -e "$s" ] && suites+=("$s"); done
 	# The kernel matrix: Debian 5.10, 6.1, 6.12 and 7.x under qemu with every
 	# backend; the trace, enforce, deny and ci suites, on 5.10 and 7.x also trace
-	# and deny on the second sources alone (tests/vm/make-test-matrix.sh says why).
+	# and deny on the backup hooks alone (tests/vm/make-test-matrix.sh says why).
 	# 5.10 runs the compat programs (no bpf_loop); compat-kernel.sh checks what
 	# only they change. SW_VMTEST=0 leaves it out (and says so).
 	if [ "${SW_VMTEST:-1}" != 0 ]; then

@@ -48,10 +48,10 @@ check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 check features_reports_preemption_model 0 \
 	'^preemption: +(none|voluntary|full|lazy|rt|none or voluntary|unknown) \(' -- $sw features
-check features_second_hooks_forced_on 0 '^second hooks: on: .*\(SPLICEWATCH_REDUNDANT\)$' -- \
-	env SPLICEWATCH_REDUNDANT=1 $sw features
-check features_second_hooks_forced_off 0 '^second hooks: off.*\(SPLICEWATCH_REDUNDANT\)$' -- \
-	env SPLICEWATCH_REDUNDANT=0 $sw features
+check features_backup_hooks_forced_on 0 '^backup hooks: on: .*\(SPLICEWATCH_BACKUP_HOOKS\)$' -- \
+	env SPLICEWATCH_BACKUP_HOOKS=1 $sw features
+check features_backup_hooks_forced_off 0 '^backup hooks: off.*\(SPLICEWATCH_BACKUP_HOOKS\)$' -- \
+	env SPLICEWATCH_BACKUP_HOOKS=0 $sw features
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
 src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in
