@@ -138,6 +138,9 @@ int BPF_PROG(sw_sys_exit_backup, struct pt_regs *regs, long ret)
 {
 	if (first_ran(GATE_EXIT))
 		return 0;
+	/* Proof that this copy learnt holds the first one missed. */
+	if (ret > 0 && fills_pipe(regs->orig_ax))
+		count(SW_CNT_BACKUP_PIPE_SYNCS, 1);
 	return sys_exit(regs, ret);
 }
 

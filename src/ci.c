@@ -337,6 +337,7 @@ int cmd_ci(int argc, char **argv)
 	res.untracked = cnt.untracked;
 	res.skipped_runs = cnt.skipped_runs;
 	res.backup_checks = cnt.backup_checks;
+	res.backup_pipe_syncs = cnt.backup_pipe_syncs;
 	res.duration_s = (sw_mono_ns() - t0) / 1e9;
 
 	if (rc) {	/* could not exec */

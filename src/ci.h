@@ -86,6 +86,7 @@ struct ci_result {
 	uint64_t untracked;
 	uint64_t skipped_runs;
 	uint64_t backup_checks;
+	uint64_t backup_pipe_syncs;
 	int command_status;	/* 128+N when killed by signal N */
 	int command_signal;	/* 0: exited */
 	int exit_status;	/* ours */

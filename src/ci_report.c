@@ -55,6 +55,7 @@ void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 	json_u64(&j, "untracked_holds", r->untracked);
 	json_u64(&j, "skipped_program_runs", r->skipped_runs);
 	json_u64(&j, "backup_write_checks", r->backup_checks);
+	json_u64(&j, "backup_pipe_syncs", r->backup_pipe_syncs);
 	json_arr_begin(&j, "groups");
 	for (size_t i = 0; i < c->n_groups; i++) {
 		const struct ci_group *g = c->groups[i];

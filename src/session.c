@@ -457,6 +457,7 @@ void sw_session_counters(struct sw_session *s, struct sw_counters *c)
 	c->signals = k[SW_CNT_SIGNALS];
 	c->stale_dropped = k[SW_CNT_STALE_DROPPED];
 	c->backup_checks = k[SW_CNT_BACKUP_CHECKS];
+	c->backup_pipe_syncs = k[SW_CNT_BACKUP_PIPE_SYNCS];
 	c->skipped_runs = sw_skipped_runs(s->skel->obj);
 }
 

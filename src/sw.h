@@ -68,6 +68,9 @@ struct sw_counters {
 	 * do_ftruncate) checked because no sys_enter check of them ran
 	 * (backup_hooks on). */
 	uint64_t backup_checks;
+	/* Splice, tee, sendfile and vmsplice returns whose first sys_exit run
+	 * did not happen, seen by the tracepoint backend's backup sys_exit. */
+	uint64_t backup_pipe_syncs;
 };
 
 void sw_config_defaults(struct sw_config *cfg);

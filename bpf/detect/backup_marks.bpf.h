@@ -154,4 +154,11 @@ static __always_inline bool first_ran(u32 hook)
 	return true;
 }
 
+/* Does a successful return of this syscall put buffers into a pipe? */
+static __always_inline bool fills_pipe(long id)
+{
+	return id == SW_NR_splice || id == SW_NR_tee || id == SW_NR_sendfile ||
+	       id == SW_NR_vmsplice;
+}
+
 #endif /* SW_DETECT_BACKUP_MARKS_BPF_H */

@@ -11,8 +11,8 @@
 # That the drop is real is checked apart, per hook, with one unsafe write under
 # `splicewatch ci --backend tracepoint`: without the backup hooks (SPLICEWATCH_BACKUP_HOOKS=0)
 # the dropped hook's work is gone and the write is NOT found; with them it is
-# found, and for a dropped sys_enter the backup copy's check is counted
-# (backup_write_checks > 0). Otherwise every swtest line below could be a plain
+# found, and the backup copy's work is counted (dropped sys_enter:
+# backup_write_checks > 0; dropped sys_exit: backup_pipe_syncs > 0). Otherwise every swtest line below could be a plain
 # repeat of the ordinary run.
 #
 # Prints TAP: swtest's lines as "ok backup-hooks/drop-<hook>[-enforce]/NAME" (each
@@ -85,22 +85,27 @@ jq_py() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eva
 for drop in enter exit; do
 	# Without backup hooks the dropped copy's work is gone: the write is not found.
 	ci_once "nobackup-$drop" 0 "$drop"
-	got=$(jq_py "$tmp/nobackup-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], r["exit_status"])')
-	if grep -q 'unsafe write done' "$tmp/nobackup-$drop.err" && [ "$rc" = 0 ] && [ "$got" = "(0, 0, 0)" ]; then
+	got=$(jq_py "$tmp/nobackup-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], r["backup_pipe_syncs"], r["exit_status"])')
+	if grep -q 'unsafe write done' "$tmp/nobackup-$drop.err" && [ "$rc" = 0 ] && [ "$got" = "(0, 0, 0, 0)" ]; then
 		emit "ok backup-hooks/drop-$drop/first_copy_really_dropped"
 	else
-		emit "not ok backup-hooks/drop-$drop/first_copy_really_dropped: without backup hooks: exit $rc, (found, backup checks, exit) $got, want 0 and (0, 0, 0): $(tail -1 "$tmp/nobackup-$drop.err")"
+		emit "not ok backup-hooks/drop-$drop/first_copy_really_dropped: without backup hooks: exit $rc, (found, backup checks, backup pipe syncs, exit) $got, want 0 and (0, 0, 0, 0): $(tail -1 "$tmp/nobackup-$drop.err")"
 	fi
-	# With them the backup copy does that work: found (and, for sys_enter, counted).
+	# With them the backup copy does that work: found, and counted (sys_enter:
+	# the writes it checked; sys_exit: the splices it learnt holds from).
 	ci_once "backup-$drop" 1 "$drop"
 	want="True"
 	expr='r["totals"]["unsafe_writes"] == 1 and [(f["op"], f["path"]) for f in r["findings"]] == [("pwrite64", "'"$tmp/backup-$drop/data"'")] and r["lost_records"] == 0'
-	[ "$drop" = enter ] && expr+=' and r["backup_write_checks"] > 0'
+	if [ "$drop" = enter ]; then
+		expr+=' and r["backup_write_checks"] > 0'
+	else
+		expr+=' and r["backup_pipe_syncs"] > 0'
+	fi
 	got=$(jq_py "$tmp/backup-$drop.json" "$expr")
 	if [ "$rc" = 3 ] && [ "$got" = "$want" ]; then
-		emit "ok backup-hooks/drop-$drop/backup_copy_did_the_work # backup_write_checks $(jq_py "$tmp/backup-$drop.json" 'r["backup_write_checks"]')"
+		emit "ok backup-hooks/drop-$drop/backup_copy_did_the_work # $(jq_py "$tmp/backup-$drop.json" '"backup_write_checks %d, backup_pipe_syncs %d" % (r["backup_write_checks"], r["backup_pipe_syncs"])')"
 	else
-		emit "not ok backup-hooks/drop-$drop/backup_copy_did_the_work: exit $rc (want 3), report $(jq_py "$tmp/backup-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], [(f["op"], f["path"]) for f in r["findings"]])'): $(tail -1 "$tmp/backup-$drop.err")"
+		emit "not ok backup-hooks/drop-$drop/backup_copy_did_the_work: exit $rc (want 3), report $(jq_py "$tmp/backup-$drop.json" '(r["totals"]["unsafe_writes"], r["backup_write_checks"], r["backup_pipe_syncs"], [(f["op"], f["path"]) for f in r["findings"]])'): $(tail -1 "$tmp/backup-$drop.err")"
 	fi
 done
 echo "1..$n"
