@@ -108,6 +108,33 @@ wait_for() { # FILE [SECONDS]
 	return 1
 }
 
+# BPF object ids (prog/map/link) a process holds, from its fdinfo:
+# "link_id:7 map_id:12 prog_id:30 ...".
+bpf_ids() {
+	grep -hE '^(prog_id|map_id|link_id):' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u | tr -d '\t ' | tr '\n' ' '
+}
+
+# wait_bpf_ids_freed IDS SECONDS: waits up to SECONDS (by the clock) for the
+# objects IDS (from bpf_ids) to be freed, which happens asynchronously (RCU,
+# workqueues) once their last holder is gone. Sets ids_left to those still
+# loaded (" prog 30 map 12"; empty when all went) and waited_ds to the time
+# taken in tenths of a second.
+wait_bpf_ids_freed() {
+	local id start deadline
+	start=$(date +%s%N)
+	deadline=$(($(date +%s) + $2))
+	while :; do
+		ids_left=""
+		for id in $1; do
+			bpftool "${id%%_id:*}" show id "${id##*:}" >/dev/null 2>&1 &&
+				ids_left+=" ${id%%_id:*} ${id##*:}"
+		done
+		[ -z "$ids_left" ] || [ "$(date +%s)" -ge "$deadline" ] && break
+		sleep 0.1
+	done
+	waited_ds=$((($(date +%s%N) - start) / 100000000))
+}
+
 wait_started() { # PID FILE
 	local i
 	for ((i = 0; i < 1500; i++)); do

@@ -532,27 +532,18 @@ test_cli_errors() {
 # The BPF objects it held (by id, from its fdinfo: a reaped process has no name
 # in `bpftool prog show`) must all be gone, and a write into held bytes then lands.
 test_sigkill_stops_enforcement() {
-	local pid ids id kind num left deadline
+	local pid ids left
 	command -v bpftool >/dev/null || { why="bpftool is not installed"; return 77; }
 	start_sw || return
 	pid=$swpid
-	ids=$(grep -hE '^(prog_id|map_id|link_id):' /proc/"$pid"/fdinfo/* 2>/dev/null | tr -d '\t ' | sort -u)
+	ids=$(bpf_ids "$pid")
 	[[ $ids == *prog_id:* && $ids == *link_id:* ]] || fail "no BPF programs or links in splicewatch's fdinfo: $ids" || return
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	swpid=""
-	# Objects are freed asynchronously (RCU, workqueues; 0.1 s here): allow 5 s.
-	deadline=$(($(date +%s) + 5))
-	while :; do
-		left=""
-		for id in $ids; do
-			kind=${id%%_id:*}
-			num=${id##*:}
-			bpftool "$kind" show id "$num" >/dev/null 2>&1 && left+=" $kind $num"
-		done
-		[ -z "$left" ] || [ "$(date +%s)" -ge "$deadline" ] && break
-		sleep 0.1
-	done
+	# Freed within 0.1 s here: allow 5 s.
+	wait_bpf_ids_freed "$ids" 5
+	left=$ids_left
 	[ -z "$left" ] || fail "BPF objects of the killed splicewatch ($pid) still loaded:$left" || return
 	wl a "$d/f" || return
 	if [ "$(kv a status)" = signal:9 ]; then

@@ -221,11 +221,6 @@ test_ringbuf_overflow_accounting() {
 
 # ---- faults ----------------------------------------------------------------------
 
-# BPF object ids (prog/map/link) a process holds, from its fdinfo.
-bpf_ids() {
-	grep -hE '^(prog_id|map_id|link_id):' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u | tr -d '\t ' | tr '\n' ' '
-}
-
 # Programs named sw_* and maps named splicewa* that no live process holds.
 ORPHANS='
 import json, os, subprocess, sys
@@ -263,24 +258,15 @@ print(" ".join(bad))
 '
 
 test_sigkill_leaves_nothing() {
-	local ids gone=0 i id kind num left orphans
+	local ids i left orphans
 	start_sw sw trace || return 1
 	ids=$(bpf_ids "$swpid")
 	[[ $ids == *prog_id* && $ids == *map_id* && $ids == *link_id* ]] || fail "no BPF fds in fdinfo: $ids" || return
 	kill -9 "$swpid"
 	wait "$swpid" 2>/dev/null
-	# Objects are freed asynchronously (RCU, workqueues): allow a few seconds.
-	for ((i = 0; i < 100; i++)); do
-		left=""
-		for id in $ids; do
-			kind=${id%%_id:*}
-			num=${id##*:}
-			bpftool "$kind" show id "$num" >/dev/null 2>&1 && left+=" $kind $num"
-		done
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	figure "sigkill: $(wc -w <<<"$ids") BPF objects held by the killed trace, left after $((i / 10)).$((i % 10))s: ${left:-none}"
+	wait_bpf_ids_freed "$ids" 10
+	left=$ids_left
+	figure "sigkill: $(wc -w <<<"$ids") BPF objects held by the killed trace, left after $((waited_ds / 10)).$((waited_ds % 10))s: ${left:-none}"
 	[ -z "$left" ] || fail "still loaded after SIGKILL:$left" || return
 	for ((i = 0; i < 20; i++)); do
 		orphans=$("$PY" -c "$ORPHANS") || fail "bpftool failed" || return
