@@ -132,6 +132,7 @@ wait_bpf_ids_freed() {
 		[ -z "$ids_left" ] || [ "$(date +%s)" -ge "$deadline" ] && break
 		sleep 0.1
 	done
+	# shellcheck disable=SC2034  # read by the caller
 	waited_ds=$((($(date +%s%N) - start) / 100000000))
 }
 
