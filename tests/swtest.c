@@ -46,18 +46,11 @@
 #include <sys/syscall.h>
 #include "splicewatch.h"
 #include "swtest.h"
+#include "swtest_sw.h"
 
 #define SENTINEL_COMM "sw-sentinel"
-#define MAX_FIELDS 40
 /* Ready to first detected sentinel: tens of ms; generous for TCG under load. */
 #define FIRST_SENTINEL_BOUND_MS 5000
-
-struct event {
-	int n;
-	char key[MAX_FIELDS][32];
-	char val[MAX_FIELDS][600];
-	bool is_str[MAX_FIELDS];
-};
 
 static const char *sw_bin = "./splicewatch";
 static const char *backend;
@@ -83,112 +76,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-/* ---- a strict little parser for splicewatch's flat JSON objects ---------- */
-
-static const char *parse_string(const char *p, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (*p++ != '"')
-		return NULL;
-	while (*p && *p != '"') {
-		char c = *p++;
-
-		if (c == '\\') {
-			c = *p++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case '"': case '\\': case '/': break;
-			case 'u': {
-				unsigned cp;
-
-				if (sscanf(p, "%4x", &cp) != 1)
-					return NULL;
-				p += 4;
-				if (cp < 0x80) {
-					c = cp;
-				} else {	/* keep non-ASCII escapes visible as UTF-8 */
-					if (n + 3 < cap) {
-						if (cp < 0x800) {
-							out[n++] = 0xc0 | (cp >> 6);
-							c = 0x80 | (cp & 0x3f);
-						} else {
-							out[n++] = 0xe0 | (cp >> 12);
-							out[n++] = 0x80 | ((cp >> 6) & 0x3f);
-							c = 0x80 | (cp & 0x3f);
-						}
-					}
-				}
-				break;
-			}
-			default:
-				return NULL;
-			}
-		} else if ((unsigned char)c < 0x20) {
-			return NULL;	/* raw control characters are invalid JSON */
-		}
-		if (n + 1 < cap)
-			out[n++] = c;
-	}
-	if (*p != '"')
-		return NULL;
-	out[n] = 0;
-	return p + 1;
-}
-
-static bool parse_event(const char *line, struct event *ev)
-{
-	const char *p = line;
-
-	memset(ev, 0, sizeof(*ev));
-	if (*p++ != '{')
-		return false;
-	while (*p && *p != '}') {
-		int i = ev->n;
-
-		if (i >= MAX_FIELDS)
-			return false;
-		p = parse_string(p, ev->key[i], sizeof(ev->key[i]));
-		if (!p || *p++ != ':')
-			return false;
-		if (*p == '"') {
-			p = parse_string(p, ev->val[i], sizeof(ev->val[i]));
-			if (!p)
-				return false;
-			ev->is_str[i] = true;
-		} else {
-			size_t n = strcspn(p, ",}");
-
-			if (!n || n >= sizeof(ev->val[i]))
-				return false;
-			memcpy(ev->val[i], p, n);
-			ev->val[i][n] = 0;
-			p += n;
-		}
-		ev->n++;
-		if (*p == ',')
-			p++;
-	}
-	return *p == '}';
-}
-
-static const char *ev_get(const struct event *ev, const char *key)
-{
-	for (int i = 0; i < ev->n; i++)
-		if (!strcmp(ev->key[i], key))
-			return ev->val[i];
-	return NULL;
-}
-
-static long long ev_num(const struct event *ev, const char *key)
-{
-	const char *v = ev_get(ev, key);
-
-	return v ? strtoll(v, NULL, 10) : -999999;
 }
 
 /* ---- the splicewatch process ---------------------------------------------- */
@@ -339,196 +226,6 @@ static int stop_splicewatch(void)
 	return status;
 }
 
-/* ---- splicewatch's counters, read from its .bss map ------------------------ */
-
-/* The BPF programs count in `u64 counters[SW_CNT__COUNT]` (.bss). Found as
- * bpftool would: the map ids behind splicewatch's fds (/proc/PID/fdinfo), the
- * map whose BTF value (DATASEC) has a variable "counters"; read by lookup. */
-static int bss_fd = -1;
-static uint32_t bss_size, counters_off;
-
-static long sys_bpf(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
-/* Bytes after a struct btf_type of this kind and vlen; -1 unknown kind. */
-static long btf_extra(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case 1: case 14: case 17: return 4;		/* INT, VAR, DECL_TAG */
-	case 2: case 7: case 8: case 9: case 10: case 11: case 12: case 16: case 18:
-		return 0;
-	case 3: return sizeof(struct btf_array);
-	case 4: case 5: return vlen * sizeof(struct btf_member);
-	case 6: return vlen * sizeof(struct btf_enum);
-	case 13: return vlen * sizeof(struct btf_param);
-	case 15: return vlen * sizeof(struct btf_var_secinfo);
-	case 19: return vlen * 12;			/* btf_enum64 */
-	}
-	return -1;
-}
-
-/* The offset of variable `name` in DATASEC `sec_id` of the BTF object btf_id. */
-static int btf_var_offset(uint32_t btf_id, uint32_t sec_id, const char *name, uint32_t *off)
-{
-	union bpf_attr attr = {};
-	struct bpf_btf_info info = {};
-	const struct btf_header *h;
-	const char *types, *strs;
-	uint32_t *at = NULL, n = 0;
-	char *buf = NULL;
-	int fd, ret = -1;
-
-	attr.btf_id = btf_id;
-	fd = sys_bpf(BPF_BTF_GET_FD_BY_ID, &attr);
-	if (fd < 0)
-		return -1;
-	memset(&attr, 0, sizeof(attr));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uintptr_t)&info;
-	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) || !info.btf_size)
-		goto out;
-	buf = malloc(info.btf_size);
-	if (!buf)
-		goto out;
-	{
-		uint32_t size = info.btf_size;
-
-		memset(&info, 0, sizeof(info));
-		info.btf = (uintptr_t)buf;
-		info.btf_size = size;
-		attr.info.info_len = sizeof(info);
-		if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-			goto out;
-	}
-	h = (const void *)buf;
-	if (h->magic != BTF_MAGIC)
-		goto out;
-	types = buf + h->hdr_len + h->type_off;
-	strs = buf + h->hdr_len + h->str_off;
-	/* index the types: at[id] is the offset of type id (ids from 1) */
-	at = calloc(h->type_len / sizeof(struct btf_type) + 2, sizeof(*at));
-	if (!at)
-		goto out;
-	for (uint32_t o = 0; o + sizeof(struct btf_type) <= h->type_len;) {
-		const struct btf_type *t = (const void *)(types + o);
-		long extra = btf_extra(BTF_INFO_KIND(t->info), BTF_INFO_VLEN(t->info));
-
-		if (extra < 0)
-			goto out;
-		at[++n] = o;
-		o += sizeof(*t) + extra;
-	}
-	if (sec_id == 0 || sec_id > n)
-		goto out;
-	{
-		const struct btf_type *sec = (const void *)(types + at[sec_id]);
-		const struct btf_var_secinfo *vs = (const void *)(sec + 1);
-
-		if (BTF_INFO_KIND(sec->info) != BTF_KIND_DATASEC)
-			goto out;
-		for (uint32_t i = 0; i < BTF_INFO_VLEN(sec->info); i++) {
-			const struct btf_type *v;
-
-			if (vs[i].type == 0 || vs[i].type > n)
-				continue;
-			v = (const void *)(types + at[vs[i].type]);
-			if (BTF_INFO_KIND(v->info) == BTF_KIND_VAR && v->name_off < h->str_len &&
-			    !strcmp(strs + v->name_off, name) &&
-			    vs[i].size == SW_CNT__COUNT * sizeof(uint64_t)) {
-				*off = vs[i].offset;
-				ret = 0;
-				break;
-			}
-		}
-	}
-out:
-	free(at);
-	free(buf);
-	close(fd);
-	return ret;
-}
-
-static int find_counters(void)
-{
-	char dir[64], path[400], line[256];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", sw_pid);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while (bss_fd < 0 && (de = readdir(d))) {
-		unsigned map_id = 0;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "map_id: %u", &map_id) == 1)
-				break;
-		fclose(f);
-		if (map_id) {
-			union bpf_attr attr = {};
-			struct bpf_map_info info = {};
-			size_t nl;
-			int fd;
-
-			attr.map_id = map_id;
-			fd = sys_bpf(BPF_MAP_GET_FD_BY_ID, &attr);
-			if (fd < 0)
-				continue;
-			memset(&attr, 0, sizeof(attr));
-			attr.info.bpf_fd = fd;
-			attr.info.info_len = sizeof(info);
-			attr.info.info = (uintptr_t)&info;
-			nl = 0;
-			if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-				nl = strnlen(info.name, sizeof(info.name));
-			if (nl >= 4 && !strcmp(info.name + nl - 4, ".bss") && info.btf_id &&
-			    !btf_var_offset(info.btf_id, info.btf_value_type_id, "counters",
-					    &counters_off) &&
-			    counters_off + SW_CNT__COUNT * sizeof(uint64_t) <= info.value_size) {
-				bss_fd = fd;
-				bss_size = info.value_size;
-			} else {
-				close(fd);
-			}
-		}
-	}
-	closedir(d);
-	return bss_fd < 0 ? -1 : 0;
-}
-
-/* splicewatch's counter `idx` (SW_CNT_*), or -1 when it cannot be read. */
-static long long sw_counter(int idx)
-{
-	union bpf_attr attr = {};
-	uint32_t key = 0;
-	uint64_t v;
-	char *val;
-
-	if (bss_fd < 0 && find_counters())
-		return -1;
-	val = calloc(1, bss_size);
-	if (!val)
-		return -1;
-	attr.map_fd = bss_fd;
-	attr.key = (uintptr_t)&key;
-	attr.value = (uintptr_t)val;
-	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr)) {
-		free(val);
-		return -1;
-	}
-	memcpy(&v, val + counters_off + idx * sizeof(uint64_t), sizeof(v));
-	free(val);
-	return (long long)v;
-}
 
 /* ---- sentinel: one known unsafe write marks the end of a scenario --------- */
 
@@ -853,13 +550,13 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	}
 	want_backup = drop_enter && e->reports && checked_at_sys_enter(e->op);
 	if (want_backup)
-		backup0 = sw_counter(SW_CNT_BACKUP_CHECKS);
+		backup0 = sw_counter(sw_pid, SW_CNT_BACKUP_CHECKS);
 	writer = fork();
 	if (writer == 0)
 		_exit(sc->write(&t));
 	waitpid(writer, &status, 0);
 	if (want_backup)
-		backup1 = sw_counter(SW_CNT_BACKUP_CHECKS);
+		backup1 = sw_counter(sw_pid, SW_CNT_BACKUP_CHECKS);
 #ifdef SWTEST_MUTANT_LATE_WRITE
 	if (enforce_mode && !write_lands(&t) && WIFSIGNALED(status))
 		mutant_late_write(sc, &t);
@@ -1053,7 +750,7 @@ int main(int argc, char **argv)
 				run_one(sc, fs);
 	}
 	if (drop_enter)
-		backups = sw_counter(SW_CNT_BACKUP_CHECKS);
+		backups = sw_counter(sw_pid, SW_CNT_BACKUP_CHECKS);
 	status = stop_splicewatch();
 	{
 		struct event scratch[1];

@@ -80,7 +80,7 @@ struct scenario {
 extern const struct scenario scenarios[];
 extern const int n_scenarios;
 
-/* Helpers for scenarios (scenarios.c). */
+/* Helpers for scenarios (scenario_lib.c). */
 int fail(struct tctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Does the write land? Not where enforce stops it at entry (killed, denied). */
 bool write_lands(const struct tctx *t);

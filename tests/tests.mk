@@ -5,8 +5,10 @@ TEST_BINS   := tests/build/swtest
 tests/build:
 	mkdir -p $@
 
-tests/build/swtest: tests/swtest.c tests/swtest.h tests/scenarios.c src/json.c | tests/build
-	$(CC) $(TEST_CFLAGS) tests/swtest.c tests/scenarios.c -luring -lpthread -o $@
+SWTEST_SRCS := tests/swtest.c tests/swtest_event.c tests/swtest_counters.c tests/scenarios.c \
+	       tests/scenario_lib.c tests/scenarios_write.c tests/scenarios_hold.c
+tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build
+	$(CC) $(TEST_CFLAGS) $(SWTEST_SRCS) -luring -lpthread -o $@
 
 # tests/vm/skip-stress.sh's workload (not part of make test).
 tests/build/skip_stress: tests/skip_stress.c | tests/build

@@ -61,7 +61,7 @@ line() { # ok? NAME WHY
 if [ "$HOST" = 1 ]; then
 	# --- late-write: the bytes of writes killed at entry land anyway
 	if ! cc -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation \
-		-Iinclude -Isrc -D_GNU_SOURCE -DSWTEST_MUTANT_LATE_WRITE tests/swtest.c tests/scenarios.c \
+		-Iinclude -Isrc -D_GNU_SOURCE -DSWTEST_MUTANT_LATE_WRITE tests/swtest*.c tests/scenario*.c \
 		-luring -lpthread -o "$M/swtest-late" 2>"$M/cc.err"; then
 		line 0 mutant/late-write "cannot build: $(tail -n1 "$M/cc.err")"
 	else
@@ -90,7 +90,7 @@ if [ "$HOST" = 1 ]; then
 	# bytes alone must catch it
 	if cc -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation \
 		-Iinclude -Isrc -D_GNU_SOURCE -DSWTEST_MUTANT_LATE_WRITE -DSWTEST_MUTANT_NO_PIPE_CHECK \
-		tests/swtest.c tests/scenarios.c -luring -lpthread -o "$M/swtest-late-file" 2>"$M/cc.err"; then
+		tests/swtest*.c tests/scenario*.c -luring -lpthread -o "$M/swtest-late-file" 2>"$M/cc.err"; then
 		"$M/swtest-late-file" --enforce > "$M/late-file.out" 2>&1
 		survived=""
 		for n in $want; do

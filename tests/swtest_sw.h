@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What swtest reads of splicewatch: its JSON event lines (swtest_event.c) and
+ * its counters in the BPF programs' .bss map (swtest_counters.c). */
+#ifndef SW_TEST_SWTEST_SW_H
+#define SW_TEST_SWTEST_SW_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define MAX_FIELDS 40
+
+struct event {
+	int n;
+	char key[MAX_FIELDS][32];
+	char val[MAX_FIELDS][600];
+	bool is_str[MAX_FIELDS];
+};
+
+/* One flat JSON object (strings, numbers, null, booleans); false when malformed. */
+bool parse_event(const char *line, struct event *ev);
+const char *ev_get(const struct event *ev, const char *key);	/* NULL: no such key */
+long long ev_num(const struct event *ev, const char *key);
+
+/* Counter idx (SW_CNT_*) of the splicewatch process pid, or -1 when it cannot
+ * be read. The map is found once: one splicewatch per swtest run. */
+long long sw_counter(pid_t pid, int idx);
+
+#endif
