@@ -1,0 +1,42 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Actors of tests/suites/adversary.sh: the processes an attacker (run as an
+unprivileged user through setpriv) or its victim (root) runs. One sub-command
+per action; each prints "key=value" lines the suite reads.
+
+  actor.py hold FILE OFF LEN        splice LEN bytes of FILE at OFF into a pipe,
+                                     keep it, print held=N then pid=PID, sleep
+                                     until killed
+  actor.py pwrite FILE OFF DATA      pwrite DATA at OFF; prints status=ok|errno:N
+"""
+import os
+import sys
+import time
+
+
+def hold(args):
+    path, off, length = args[0], int(args[1]), int(args[2])
+    fd = os.open(path, os.O_RDONLY)
+    r, w = os.pipe()
+    n = os.splice(fd, w, length, offset_src=off)
+    print(f"held={n}\npid={os.getpid()}", flush=True)
+    while True:
+        time.sleep(60)
+
+
+def pwrite(args):
+    path, off, data = args[0], int(args[1]), args[2].encode()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, data, off)
+        print("status=ok", flush=True)
+    except OSError as e:
+        print(f"status=errno:{e.errno}", flush=True)
+
+
+ACTIONS = {"hold": hold, "pwrite": pwrite}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:
+        sys.exit("usage: actor.py " + "|".join(ACTIONS) + " ARGS...")
+    ACTIONS[sys.argv[1]](sys.argv[2:])
