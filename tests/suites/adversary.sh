@@ -28,8 +28,9 @@ after_each() {
 	actors=()
 }
 
-# as_nobody CMD...: CMD as uid/gid 65534, no supplementary groups.
-as_nobody() { setpriv --reuid "$NOBODY" --regid "$NOBODY" --clear-groups -- "$@"; }
+# "${as_nobody[@]}" CMD...: CMD as uid/gid 65534, no supplementary groups. An
+# array, not a function: `CMD &` then gives the actor's own pid in $!.
+as_nobody=(setpriv --reuid "$NOBODY" --regid "$NOBODY" --clear-groups --)
 
 # start_sw COMMAND ARGS...: `splicewatch COMMAND --json -o $d/ev ARGS` in the
 # background until it says it is attached (30 s at most); stderr in $d/swerr.
@@ -68,7 +69,7 @@ root_file() {
 # pipe it keeps (in the background, killed after the test); its pid in $holder.
 nobody_hold() {
 	local out=$d/hold.$2.out i
-	as_nobody "$PY" "$ACTOR" hold "$1" "$2" "$3" >"$out" 2>&1 &
+	"${as_nobody[@]}" "$PY" "$ACTOR" hold "$1" "$2" "$3" >"$out" 2>&1 &
 	actors+=("$!")
 	bg+=("$!")
 	holder=""
