@@ -58,6 +58,11 @@ enum sw_event_type {
 #define SW_EVF_RANGE_PAGE	(1U << 1)	/* write range only known to page granularity */
 #define SW_EVF_LEN_UNKNOWN	(1U << 2)	/* iovec unreadable: length assumed to reach EOF */
 #define SW_EVF_PATH_FS_RELATIVE	(1U << 3)	/* path[] is within the file's filesystem */
+#define SW_EVF_HOLDER_TRUSTED	(1U << 4)	/* the hold may be acted on (enforce: decide()) */
+
+/* Hold flags (struct sw_chunk_holder.hold_flags). */
+#define SW_HOLD_PROTECTED	(1U << 0)	/* the splicer is a protected consumer
+						 * (--protect-uid, --protect-cgroup) */
 
 struct sw_event {
 	u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
@@ -79,6 +84,9 @@ struct sw_event {
 	u64 pipe_ino;
 	u64 held_ns;		/* how long the pipe has held the page */
 	char splicer_comm[SW_TASK_COMM_LEN];
+	u32 uid;		/* the writer's real uid */
+	u32 splicer_uid;	/* the splicer's real uid at the splice */
+	u32 pipe_uid;		/* the pipe's owner: the real uid that created it */
 	u32 signal;		/* signal sent, if any */
 	u32 path_len;		/* bytes of path[] that follow, NUL excluded */
 	char path[];		/* absolute path within the writer's mount namespace */
@@ -110,6 +118,8 @@ struct sw_chunk_holder {
 	u32 lo_seq;		/* ring positions they were put at */
 	u32 hi_seq;
 	u32 splicer_pid;
+	u32 splicer_uid;	/* real uid */
+	u32 hold_flags;		/* SW_HOLD_* */
 	u32 pad;
 	char splicer_comm[SW_TASK_COMM_LEN];
 };
@@ -142,6 +152,8 @@ struct sw_pipe_state {
 	u64 pend;
 	u64 pend_ts;
 	u32 pend_pid;
+	u32 pend_uid;
+	u32 pend_hold_flags;
 	u32 pend_slot;		/* 1 + its slot in pending_pipes[]; 0: none */
 	char pend_comm[SW_TASK_COMM_LEN];
 	u64 bits[SW_PIPE_SEQ_BITS / 64];	/* ring positions holding page-cache buffers */

@@ -16,6 +16,8 @@ enum {
 	OPT_ALLOW_COMM,
 	OPT_ALLOW_CGROUP,
 	OPT_ALLOW_PATH,
+	OPT_PROTECT_UID,
+	OPT_PROTECT_CGROUP,
 	OPT_POLICY,
 };
 
@@ -53,6 +55,14 @@ static void enforce_usage(FILE *f)
 		"  --allow-path PREFIX  never act on writes to the file or directory tree\n"
 		"                       PREFIX (absolute, normalised, < %d bytes; /srv/data\n"
 		"                       covers /srv/data/x, not /srv/data2; up to %d in all)\n"
+		"  --protect-uid USER   act on writes into bytes held by USER (name or uid),\n"
+		"                       whoever the writer is (repeatable). Without it a\n"
+		"                       hold counts for action only when its holder (the\n"
+		"                       splicer and the pipe's owner) is root or the\n"
+		"                       writer's own user; other users' holds are reported\n"
+		"                       with \"holder_trusted\": false, never acted on\n"
+		"  --protect-cgroup PATH  the same for splicers in this cgroup v2 directory\n"
+		"                       (exactly that cgroup, at the splice; repeatable)\n"
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    write events to FILE\n"
 		SW_FILTER_HELP
@@ -84,6 +94,8 @@ static int add_allow(struct sw_config *cfg, int opt, const char *arg)
 		{ OPT_ALLOW_COMM, POLICY_ALLOW_COMM, "--allow-comm" },
 		{ OPT_ALLOW_CGROUP, POLICY_ALLOW_CGROUP, "--allow-cgroup" },
 		{ OPT_ALLOW_PATH, POLICY_ALLOW_PATH, "--allow-path" },
+		{ OPT_PROTECT_UID, POLICY_PROTECT_UID, "--protect-uid" },
+		{ OPT_PROTECT_CGROUP, POLICY_PROTECT_CGROUP, "--protect-cgroup" },
 	};
 	char why[384];
 
@@ -146,6 +158,8 @@ static int enforce_option(void *ctx, int opt, const char *arg)
 	case OPT_ALLOW_COMM:
 	case OPT_ALLOW_CGROUP:
 	case OPT_ALLOW_PATH:
+	case OPT_PROTECT_UID:
+	case OPT_PROTECT_CGROUP:
 		return add_allow(&a->w.cfg, opt, arg) ? -1 : 1;
 	}
 	return sw_watch_option(&a->w, opt, arg);
@@ -164,6 +178,8 @@ int cmd_enforce(int argc, char **argv)
 		{ "allow-comm", required_argument, NULL, OPT_ALLOW_COMM },
 		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
 		{ "allow-path", required_argument, NULL, OPT_ALLOW_PATH },
+		{ "protect-uid", required_argument, NULL, OPT_PROTECT_UID },
+		{ "protect-cgroup", required_argument, NULL, OPT_PROTECT_CGROUP },
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }

@@ -69,6 +69,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_u64(j, "pid", ev->pid);
 	json_u64(j, "tid", ev->tid);
 	json_strn(j, "comm", ev->comm, sw_comm_len(ev->comm));
+	json_u64(j, "uid", ev->uid);
 	json_u64(j, "cgroup_id", ev->cgroup_id);
 	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
 	json_u64(j, "dev", makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)));
@@ -84,6 +85,9 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_u64(j, "pipe_ino", ev->pipe_ino);
 	json_u64(j, "splicer_pid", ev->splicer_pid);
 	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
+	json_u64(j, "splicer_uid", ev->splicer_uid);
+	json_u64(j, "pipe_uid", ev->pipe_uid);
+	json_bool(j, "holder_trusted", ev->flags & SW_EVF_HOLDER_TRUSTED);
 	json_u64(j, "held_ns", ev->held_ns);
 	json_str(j, "action", sw_action_name(ev->action));
 	if (ev->signal)

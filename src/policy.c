@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <linux/magic.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -91,7 +92,25 @@ int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *
 		memset(cfg->allow_comms[cfg->n_allow_comms], 0, SW_TASK_COMM_LEN);
 		memcpy(cfg->allow_comms[cfg->n_allow_comms++], value, n);
 		return 0;
+	case POLICY_PROTECT_UID: {
+		struct passwd *pw = getpwnam(value);
+
+		if (pw)
+			v = pw->pw_uid;
+		else if (!parse_u64(value, &v) || v >= 0xffffffffULL) {
+			errf(err, errlen, "'%s' is neither a user name nor a uid (0 to 4294967294)",
+			     value);
+			return -1;
+		}
+		p = grow(cfg->protect_uids, cfg->n_protect_uids, sizeof(uint32_t));
+		if (!p)
+			goto oom;
+		cfg->protect_uids = p;
+		cfg->protect_uids[cfg->n_protect_uids++] = v;
+		return 0;
+	}
 	case POLICY_ALLOW_CGROUP:
+	case POLICY_PROTECT_CGROUP:
 		if (stat(value, &st)) {
 			errf(err, errlen, "cgroup '%s': %s", value, strerror(errno));
 			return -1;
@@ -99,6 +118,14 @@ int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *
 		if (!S_ISDIR(st.st_mode) || statfs(value, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 			errf(err, errlen, "'%s' is not a cgroup v2 directory", value);
 			return -1;
+		}
+		if (kind == POLICY_PROTECT_CGROUP) {
+			p = grow(cfg->protect_cgroups, cfg->n_protect_cgroups, sizeof(uint64_t));
+			if (!p)
+				goto oom;
+			cfg->protect_cgroups = p;
+			cfg->protect_cgroups[cfg->n_protect_cgroups++] = st.st_ino;
+			return 0;
 		}
 		p = grow(cfg->allow_cgroups, cfg->n_allow_cgroups, sizeof(uint64_t));
 		if (!p)
@@ -147,6 +174,11 @@ void policy_free(struct sw_config *cfg)
 	free(cfg->allow_comms);
 	free(cfg->allow_cgroups);
 	free(cfg->allow_paths);
+	free(cfg->protect_uids);
+	free(cfg->protect_cgroups);
+	cfg->protect_uids = NULL;
+	cfg->protect_cgroups = NULL;
+	cfg->n_protect_uids = cfg->n_protect_cgroups = 0;
 	cfg->allow_pids = NULL;
 	cfg->allow_comms = NULL;
 	cfg->allow_cgroups = NULL;
@@ -242,18 +274,43 @@ static int get_bool(struct pctx *c, const yaml_node_t *n, const char *key, bool 
 	return fail(c, n, "%s: expected true or false, not '%s'", key, v);
 }
 
-static const char *const allow_keys[] = { "pids", "comms", "cgroups", "paths" };
-static const enum policy_allow allow_kinds[] = {
-	POLICY_ALLOW_PID, POLICY_ALLOW_COMM, POLICY_ALLOW_CGROUP, POLICY_ALLOW_PATH,
+/* The sections of lists: allow (writers left alone), protect (consumers
+ * whose holds are acted on for any writer). */
+struct list_key {
+	const char *name;
+	enum policy_allow kind;
+	const char *what;	/* what an item is, for messages */
 };
 
-static int parse_list(struct pctx *c, const yaml_node_t *n, int which)
+struct list_section {
+	const char *name;
+	const struct list_key *keys;
+	unsigned n;
+	const char *known;	/* the keys, for messages */
+};
+
+static const struct list_key allow_keys[] = {
+	{ "pids", POLICY_ALLOW_PID, "a process id" },
+	{ "comms", POLICY_ALLOW_COMM, "a string" },
+	{ "cgroups", POLICY_ALLOW_CGROUP, "a string" },
+	{ "paths", POLICY_ALLOW_PATH, "a string" },
+};
+
+static const struct list_key protect_keys[] = {
+	{ "uids", POLICY_PROTECT_UID, "a user name or uid" },
+	{ "cgroups", POLICY_PROTECT_CGROUP, "a string" },
+};
+
+static const struct list_section allow_section = { "allow", allow_keys, 4, "pids, comms, cgroups, paths" };
+static const struct list_section protect_section = { "protect", protect_keys, 2, "uids, cgroups" };
+
+static int parse_list(struct pctx *c, const yaml_node_t *n, const struct list_section *sec,
+		      const struct list_key *key)
 {
-	const char *key = allow_keys[which];
 	char full[32], reason[384];
 	yaml_node_item_t *it;
 
-	snprintf(full, sizeof(full), "allow.%s", key);
+	snprintf(full, sizeof(full), "%s.%s", sec->name, key->name);
 	if (n->type == YAML_SCALAR_NODE && is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
@@ -264,56 +321,57 @@ static int parse_list(struct pctx *c, const yaml_node_t *n, int which)
 
 		if (!item)
 			return fail(c, n, "%s: broken list", full);
-		v = scalar(c, item, full, which == POLICY_ALLOW_PID ? "a process id" : "a string");
+		v = scalar(c, item, full, key->what);
 		if (!v)
 			return -1;
-		if (which == POLICY_ALLOW_CGROUP && v[0] != '/')
+		if ((key->kind == POLICY_ALLOW_CGROUP || key->kind == POLICY_PROTECT_CGROUP) &&
+		    v[0] != '/')
 			return fail(c, item, "%s: '%s' is not an absolute path", full, v);
-		if (policy_allow_add(c->cfg, allow_kinds[which], v, reason, sizeof(reason)))
+		if (policy_allow_add(c->cfg, key->kind, v, reason, sizeof(reason)))
 			return fail(c, item, "%s: %s", full, reason);
 	}
 	return 0;
 }
 
-static int parse_allow(struct pctx *c, const yaml_node_t *n)
+static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_section *sec)
 {
+	const char *s = sec->name;
 	unsigned seen = 0;
 	yaml_node_pair_t *pair;
 
 	if (n->type == YAML_SCALAR_NODE && is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
-		return fail(c, n, "allow: expected a mapping (pids, comms, cgroups, paths), not %s",
-			    node_kind(n));
+		return fail(c, n, "%s: expected a mapping (%s), not %s", s, sec->known, node_kind(n));
 	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *k = node(c, pair->key), *v = node(c, pair->value);
 		const char *name;
 		unsigned i;
 
 		if (!k || !v)
-			return fail(c, n, "allow: broken mapping");
+			return fail(c, n, "%s: broken mapping", s);
 		if (k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "allow: keys must be names, not %s", node_kind(k));
+			return fail(c, k, "%s: keys must be names, not %s", s, node_kind(k));
 		name = (const char *)k->data.scalar.value;
-		for (i = 0; i < sizeof(allow_keys) / sizeof(allow_keys[0]); i++)
-			if (!strcmp(name, allow_keys[i]))
+		for (i = 0; i < sec->n; i++)
+			if (!strcmp(name, sec->keys[i].name))
 				break;
-		if (i == sizeof(allow_keys) / sizeof(allow_keys[0]))
-			return fail(c, k, "allow: unknown key '%s' (known: pids, comms, cgroups, paths)",
-				    name);
+		if (i == sec->n)
+			return fail(c, k, "%s: unknown key '%s' (known: %s)", s, name, sec->known);
 		if (seen & (1U << i))
-			return fail(c, k, "allow: duplicate key '%s'", name);
+			return fail(c, k, "%s: duplicate key '%s'", s, name);
 		seen |= 1U << i;
-		if (parse_list(c, v, i))
+		if (parse_list(c, v, sec, &sec->keys[i]))
 			return -1;
 	}
 	return 0;
 }
 
-enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K__COUNT };
+enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_PROTECT, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
+	[K_PROTECT] = "protect",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -368,7 +426,9 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 			c->info->set |= POLICY_SET_DRY_RUN;
 		return 0;
 	case K_ALLOW:
-		return parse_allow(c, v);
+		return parse_lists(c, v, &allow_section);
+	case K_PROTECT:
+		return parse_lists(c, v, &protect_section);
 	}
 	return -1;
 }
@@ -396,7 +456,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, allow)", name);
+				    "dry_run, allow, protect)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

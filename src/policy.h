@@ -20,6 +20,8 @@ enum policy_allow {
 	POLICY_ALLOW_COMM,
 	POLICY_ALLOW_CGROUP,
 	POLICY_ALLOW_PATH,
+	POLICY_PROTECT_UID,
+	POLICY_PROTECT_CGROUP,
 };
 
 /* Which scalar settings a policy file set (struct policy_info.set). */
@@ -44,6 +46,9 @@ struct policy_info {
  *   CGROUP  a cgroup v2 directory (stored as its id, the directory's inode)
  *   PATH    an absolute, normalised path prefix (no "//", "/./", "/../"),
  *           1..SW_ALLOW_PATH_LEN-1 bytes, at most SW_ALLOW_PATHS_MAX in all
+ * and one protected-consumer entry (--protect-uid, --protect-cgroup):
+ *   UID     a user name or a decimal uid, 0..4294967294
+ *   CGROUP  as above
  * Returns 0, or -1 with a reason (no "FILE:LINE:" or option prefix) in err.
  */
 int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *value,
@@ -63,7 +68,7 @@ int policy_parse(const char *buf, size_t len, const char *name, struct sw_config
 int policy_load(const char *path, struct sw_config *cfg, struct policy_info *info,
 		char *err, size_t errlen);
 
-/* Frees cfg's allowlists (and zeroes their counts). */
+/* Frees cfg's allowlists and protect lists (and zeroes their counts). */
 void policy_free(struct sw_config *cfg);
 
 #endif

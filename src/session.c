@@ -71,6 +71,14 @@ static int populate_allowlists(struct sw_session *s, const struct sw_config *cfg
 		if (bpf_map__update_elem(s->skel->maps.allow_comms, cfg->allow_comms[i],
 					 SW_TASK_COMM_LEN, &one, 1, BPF_ANY))
 			return -1;
+	for (i = 0; i < cfg->n_protect_uids; i++)
+		if (bpf_map__update_elem(s->skel->maps.protect_uids, &cfg->protect_uids[i],
+					 sizeof(uint32_t), &one, 1, BPF_ANY))
+			return -1;
+	for (i = 0; i < cfg->n_protect_cgroups; i++)
+		if (bpf_map__update_elem(s->skel->maps.protect_cgroups, &cfg->protect_cgroups[i],
+					 sizeof(uint64_t), &one, 1, BPF_ANY))
+			return -1;
 	return 0;
 }
 
@@ -107,6 +115,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
+	skel->rodata->protect_enabled = cfg->n_protect_uids || cfg->n_protect_cgroups;
 	sw_probe_skips(*btf, &skips);
 	choice.backup = skips.backup;
 	skel->rodata->backup_hooks = skips.backup;

@@ -335,7 +335,8 @@ static bool check_event(const struct event *ev, const struct expect *e, pid_t wr
 {
 	static const char *required[] = { "ts_ns", "event", "op", "pid", "tid", "comm",
 		"cgroup_id", "dev", "ino", "path", "write_offset", "write_len", "held_offset",
-		"held_len", "pipe_ino", "splicer_pid", "splicer_comm", "held_ns", "action" };
+		"held_len", "pipe_ino", "splicer_pid", "splicer_comm", "held_ns", "action", "uid",
+		"splicer_uid", "pipe_uid", "holder_trusted" };
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		CHECK(ev_get(ev, required[i]), "key '%s' missing", required[i]);
@@ -354,6 +355,9 @@ static bool check_event(const struct event *ev, const struct expect *e, pid_t wr
 	    !check_glob(ev, "splicer_comm", e->splicer_comm, why, whylen) ||
 	    !check_str(ev, "action", enforce_mode ? e->action : "reported", why, whylen))
 		return false;
+	/* The scenarios' splicer and writer are one user: a trusted holder. */
+	CHECK(!strcmp(ev_get(ev, "holder_trusted"), "true"), "holder_trusted is %s, want true",
+	      ev_get(ev, "holder_trusted"));
 	if (e->write_len < 0)
 		CHECK(!strcmp(ev_get(ev, "write_len"), "null"), "write_len is %s, want null",
 		      ev_get(ev, "write_len"));

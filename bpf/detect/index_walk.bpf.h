@@ -9,6 +9,7 @@
 #define SW_DETECT_INDEX_WALK_BPF_H
 
 #include "hold_index.bpf.h"
+#include "trust.bpf.h"
 
 /* Ring slots a sync reads at once: a 64 KiB splice fills 16. */
 #define SYNC_BATCH	16
@@ -19,6 +20,8 @@
 struct sync_state {
 	u32 added;
 	u32 pid;
+	u32 uid;
+	u32 hold_flags;
 	u64 now;
 	char comm[SW_TASK_COMM_LEN];
 	/* the folio of the previous buffer: large folios span many buffers */
@@ -119,6 +122,8 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 				if (c->st->now < h->ts_ns) {
 					h->ts_ns = c->st->now;
 					h->splicer_pid = c->st->pid;
+					h->splicer_uid = c->st->uid;
+					h->hold_flags = c->st->hold_flags;
 					__builtin_memcpy(h->splicer_comm, c->st->comm,
 							 sizeof(h->splicer_comm));
 				}
@@ -144,6 +149,8 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 	h->lo_seq = c->st->chunk_lo;
 	h->hi_seq = c->st->chunk_hi;
 	h->splicer_pid = c->st->pid;
+	h->splicer_uid = c->st->uid;
+	h->hold_flags = c->st->hold_flags;
 	__builtin_memcpy(h->splicer_comm, c->st->comm, sizeof(h->splicer_comm));
 	c->st->chunk_pages = 0;
 	return;
@@ -285,10 +292,14 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 	if (who == WALK_PENDING) {
 		c.st->now = ps->pend_ts;
 		c.st->pid = ps->pend_pid;
+		c.st->uid = ps->pend_uid;
+		c.st->hold_flags = ps->pend_hold_flags;
 		__builtin_memcpy(c.st->comm, ps->pend_comm, sizeof(c.st->comm));
 	} else {
 		c.st->now = bpf_ktime_get_ns();
 		c.st->pid = bpf_get_current_pid_tgid() >> 32;
+		c.st->uid = (u32)bpf_get_current_uid_gid();
+		c.st->hold_flags = current_hold_flags(c.st->uid);
 		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
 	}
 #ifdef SW_COMPAT

@@ -3,7 +3,9 @@
  * The overlap check: does a write of bytes [pos, pos + len) of a file touch
  * bytes a pipe still holds? mapping range -> chunks -> holders -> the
  * holder's live ring, buffer by buffer; the first held buffer found is the
- * answer (check_ctx).
+ * answer (check_ctx). In enforce, holds trusted for the writer
+ * (trust.bpf.h) are looked at first: a write into bytes both a trusted and
+ * an untrusted holder hold is acted on.
  */
 #ifndef SW_DETECT_OVERLAP_BPF_H
 #define SW_DETECT_OVERLAP_BPF_H
@@ -23,6 +25,15 @@ struct check_ctx {
 	u32 start;
 	/* who put the pages into the pipe, and when */
 	u32 splicer_pid;
+	u32 splicer_uid;
+	u32 pipe_uid;
+	u32 trusted;		/* the holder found is trusted for writer_uid */
+	u32 writer_uid;
+	/* enforce: which holders this pass looks at (WANT_*), and whether the
+	 * trusted pass passed over an untrusted holder */
+	u32 want;
+	u32 skipped;
+	u32 nchunks;
 	u64 hold_ts_ns;
 	char splicer_comm[SW_TASK_COMM_LEN];
 	/* result: not a bool, which the compiler returns from the bpf_loop
@@ -99,14 +110,26 @@ __noinline int seq_step(u64 pipe, u32 i)
 SW_STEP_BLOCKS(seq_step)
 #endif
 
+#define WANT_ANY	0
+#define WANT_TRUSTED	1
+#define WANT_UNTRUSTED	2
+
 static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk_holder *h)
 {
+	struct pipe_inode_info *pipe = (struct pipe_inode_info *)h->pipe;
 	struct sw_pipe_state *ps;
-	u32 from, to, n;
+	u32 from, to, n, pipe_uid;
+	bool trusted;
 
 	ps = live_pipe(h->pipe);
 	if (!ps || ps->gen != h->gen)
 		return false;
+	pipe_uid = BPF_CORE_READ(pipe, user, uid.val);
+	trusted = holder_trusted(h->splicer_uid, h->hold_flags, pipe_uid, c->writer_uid);
+	if (c->want == (trusted ? WANT_UNTRUSTED : WANT_TRUSTED)) {
+		c->skipped = 1;
+		return false;
+	}
 	if (read_ring((struct pipe_inode_info *)h->pipe, &c->ring))
 		return false;
 	if ((u64)c->ring.bufs == ps->bufs) {
@@ -120,6 +143,9 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 		return false;
 	c->start = from;
 	c->splicer_pid = h->splicer_pid;
+	c->splicer_uid = h->splicer_uid;
+	c->pipe_uid = pipe_uid;
+	c->trusted = trusted;
 	c->hold_ts_ns = h->ts_ns;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
 #ifdef SW_COMPAT
@@ -158,13 +184,24 @@ static long holder_cb(u64 k, void *data)
 	return holder_overlaps(hc->c, h) ? 1 : 0;
 }
 
+/* Pass i over the chunks: in enforce, [0, n) over trusted holders, then
+ * [n, 2n) over untrusted ones, only if the first found nothing and passed
+ * over one. */
 static long chunk_cb(u64 i, void *data)
 {
 	struct check_ctx *c = ((struct check_walk *)data)->c;
-	struct sw_chunk_key key = { .mapping = c->mapping, .chunk = c->first_chunk + i };
+	struct sw_chunk_key key = { .mapping = c->mapping };
 	struct holders_ctx hc = { .c = c };
-	u64 base = key.chunk << SW_CHUNK_SHIFT, lo, hi;
+	u64 base, lo, hi;
 
+	if (c->want != WANT_ANY && i >= c->nchunks) {
+		if (!c->skipped)
+			return 1;
+		c->want = WANT_UNTRUSTED;
+		i -= c->nchunks;
+	}
+	key.chunk = c->first_chunk + i;
+	base = key.chunk << SW_CHUNK_SHIFT;
 	hc.ch = bpf_map_lookup_elem(&chunks, &key);
 	if (!hc.ch)
 		return 0;
@@ -193,7 +230,7 @@ SW_STEP_BLOCKS(chunk_step)
 /* The walk itself global too: find_overlap is inlined at every check. */
 __noinline int overlap_chunks(u64 first_chunk, u32 n)
 {
-	sw_steps(MAX_WRITE_PAGES >> SW_CHUNK_SHIFT, n, chunk_step, first_chunk);
+	sw_steps(2 * (MAX_WRITE_PAGES >> SW_CHUNK_SHIFT), n, chunk_step, first_chunk);
 	return 0;
 }
 #endif
@@ -238,6 +275,12 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	w.c->first_chunk = first >> SW_CHUNK_SHIFT;
 	w.c->wstart = pos;
 	w.c->wend = pos + len;
+	w.c->writer_uid = (u32)bpf_get_current_uid_gid();
+	w.c->nchunks = n;
+	if (sw_mode == SW_MODE_ENFORCE) {
+		w.c->want = WANT_TRUSTED;
+		n *= 2;
+	}
 #ifdef SW_COMPAT
 	overlap_chunks(w.c->first_chunk, n);
 #else

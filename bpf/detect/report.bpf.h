@@ -157,6 +157,9 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 
 	if (sw_mode != SW_MODE_ENFORCE)
 		return SW_ACT_REPORTED;
+	/* Another user's hold: reported, never acted on (trust.bpf.h). */
+	if (!(ev->flags & SW_EVF_HOLDER_TRUSTED))
+		return SW_ACT_REPORTED;
 	if (allowed(ev))
 		return SW_ACT_ALLOWED;
 	/* Never pid 1 (of any pid namespace: a container's init), kernel
@@ -223,6 +226,11 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->held_len = c->held_len;
 	ev->pipe_ino = c->pipe_ino;
 	ev->splicer_pid = c->splicer_pid;
+	ev->uid = c->writer_uid;
+	ev->splicer_uid = c->splicer_uid;
+	ev->pipe_uid = c->pipe_uid;
+	if (c->trusted)
+		ev->flags |= SW_EVF_HOLDER_TRUSTED;
 	__builtin_memcpy(ev->splicer_comm, c->splicer_comm, sizeof(ev->splicer_comm));
 	ev->held_ns = ev->ts_ns - c->hold_ts_ns;
 	path_len = 0;

@@ -8,6 +8,12 @@ per action; each prints "key=value" lines the suite reads.
                                      keep it, print held=N then pid=PID, sleep
                                      until killed
   actor.py pwrite FILE OFF DATA      pwrite DATA at OFF; prints status=ok|errno:N
+  actor.py pipe                      make a pipe, print pid=PID and w=/proc/PID/fd/N
+                                     (its write end), sleep until killed
+  actor.py splice_into FILE OFF LEN PIPE
+                                     splice LEN bytes of FILE at OFF into the pipe
+                                     opened at path PIPE (another process's pipe,
+                                     through /proc), print held=N, exit
 """
 import os
 import sys
@@ -34,7 +40,21 @@ def pwrite(args):
         print(f"status=errno:{e.errno}", flush=True)
 
 
-ACTIONS = {"hold": hold, "pwrite": pwrite}
+def pipe(args):
+    r, w = os.pipe()
+    print(f"pid={os.getpid()}\nw=/proc/{os.getpid()}/fd/{w}", flush=True)
+    while True:
+        time.sleep(60)
+
+
+def splice_into(args):
+    path, off, length, pipe_path = args[0], int(args[1]), int(args[2]), args[3]
+    fd = os.open(path, os.O_RDONLY)
+    w = os.open(pipe_path, os.O_WRONLY)
+    print(f"held={os.splice(fd, w, length, offset_src=off)}", flush=True)
+
+
+ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

@@ -65,20 +65,32 @@ root_file() {
 	printf '%s\n' "$d/$1"
 }
 
+# wait_line FILE KEY: the value of the first "KEY=value" line FILE gets (10 s at most).
+wait_line() {
+	local i v
+	for ((i = 0; i < 500; i++)); do
+		v=$(sed -n "s/^$2=//p" "$1" | head -1)
+		[ -n "$v" ] && { printf '%s\n' "$v"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+
+# root_write FILE OFF DATA: pwrite as root in a child; its exit status in
+# $wrc (137: SIGKILLed), its output in $d/w.out.
+root_write() {
+	"$PY" "$ACTOR" pwrite "$@" >"$d/w.out" 2>&1
+	wrc=$?
+}
+
 # nobody_hold FILE OFF LEN: as nobody, splice LEN bytes of FILE at OFF into a
 # pipe it keeps (in the background, killed after the test); its pid in $holder.
 nobody_hold() {
-	local out=$d/hold.$2.out i
+	local out=$d/hold.$2.out
 	"${as_nobody[@]}" "$PY" "$ACTOR" hold "$1" "$2" "$3" >"$out" 2>&1 &
 	actors+=("$!")
 	bg+=("$!")
-	holder=""
-	for ((i = 0; i < 500; i++)); do
-		holder=$(sed -n 's/^pid=//p' "$out")
-		[ -n "$holder" ] && return 0
-		sleep 0.02
-	done
-	fail "the hold did not start: $(cat "$out")"
+	holder=$(wait_line "$out" pid) || fail "the hold did not start: $(cat "$out")"
 }
 
 # evs EXPR: a Python expression over the events in $d/ev (list `e`, in order),
@@ -108,6 +120,120 @@ test_other_users_hold_is_reported_by_trace() {
 		fail "no unsafe_write with splicer_pid $holder: $(head -c 600 "$d/ev")"
 }
 T other_users_hold_is_reported_by_trace test_other_users_hold_is_reported_by_trace
+
+# The attack: nobody keeps page 0 of a root 0644 file in a pipe; a root
+# daemon then writes there. enforce reports it and leaves the writer alone.
+test_other_users_hold_does_not_stop_root_writer() {
+	local f
+	f=$(root_file data)
+	start_sw enforce || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	root_write "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 0 ] && grep -q status=ok "$d/w.out" ||
+		{ fail "the root writer did not live through its write (status $wrc): $(cat "$d/w.out")"; return 1; }
+	[ "$(head -c 104 "$f" | tail -c 4)" = WWWW ] || { fail "the write did not land"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $holder and
+		 x['action'] == 'reported' and x['holder_trusted'] is False and
+		 x['splicer_uid'] == $NOBODY and x['uid'] == 0 for x in e)" ||
+		fail "no reported, untrusted event for holder $holder: $(head -c 800 "$d/ev")"
+}
+T other_users_hold_does_not_stop_root_writer test_other_users_hold_does_not_stop_root_writer
+
+# --protect-uid names the consumer: its hold then stops any writer.
+test_protected_users_hold_stops_root_writer() {
+	local f
+	f=$(root_file data)
+	start_sw enforce --protect-uid nobody || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	root_write "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 137 ] || { fail "the root writer was not killed (status $wrc): $(cat "$d/w.out")"; return 1; }
+	[ "$(head -c 104 "$f" | tail -c 4)" = AAAA ] || { fail "the write landed"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $holder and
+		 x['action'] == 'killed' and x['holder_trusted'] is True for x in e)" ||
+		fail "no killed, trusted event for holder $holder: $(head -c 800 "$d/ev")"
+}
+T protected_users_hold_stops_root_writer test_protected_users_hold_stops_root_writer
+
+# Root holds the same bytes as nobody, after nobody: the untrusted holder
+# found first must not hide the trusted one.
+test_trusted_hold_beside_untrusted_one_is_acted_on() {
+	local f rootholder
+	f=$(root_file data)
+	start_sw enforce || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	"$PY" "$ACTOR" hold "$f" 0 4096 >"$d/roothold.out" 2>&1 &
+	actors+=("$!")
+	bg+=("$!")
+	rootholder=$(wait_line "$d/roothold.out" pid) || { fail "no root hold"; return 1; }
+	root_write "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 137 ] || { fail "the root writer was not killed (status $wrc)"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $rootholder and
+		 x['action'] == 'killed' and x['holder_trusted'] is True for x in e)" ||
+		fail "no killed event naming the root holder $rootholder: $(head -c 800 "$d/ev")"
+}
+T trusted_hold_beside_untrusted_one_is_acted_on test_trusted_hold_beside_untrusted_one_is_acted_on
+
+# The policy file's protect.uids is --protect-uid.
+test_policy_protect_uids_stops_root_writer() {
+	local f
+	f=$(root_file data)
+	printf 'version: 1\nprotect:\n  uids: [%s]\n' "$NOBODY" >"$d/policy.yaml"
+	start_sw enforce --policy "$d/policy.yaml" || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	root_write "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 137 ] || fail "the root writer was not killed (status $wrc): $(cat "$d/w.out")"
+}
+T policy_protect_uids_stops_root_writer test_policy_protect_uids_stops_root_writer
+
+# A user's own hold stops that user's writer: what enforce is for.
+test_own_users_hold_stops_its_writer() {
+	local f wrc
+	f=$(root_file data)
+	chown "$NOBODY" "$f"
+	start_sw enforce || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	"${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$f" 100 WWWW >"$d/w.out" 2>&1
+	wrc=$?
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 137 ] || { fail "the writer was not killed (status $wrc): $(cat "$d/w.out")"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['action'] == 'killed' and
+		 x['holder_trusted'] is True and x['uid'] == $NOBODY for x in e)" ||
+		fail "no killed, trusted event: $(head -c 800 "$d/ev")"
+}
+T own_users_hold_stops_its_writer test_own_users_hold_stops_its_writer
+
+# A pipe nobody made, handed to a root splicer (here through /proc/PID/fd):
+# the pipe is nobody's, so the hold is not root's to act on.
+test_pipe_of_another_user_is_not_trusted() {
+	local f w pid
+	f=$(root_file data)
+	start_sw enforce || return 1
+	"${as_nobody[@]}" "$PY" "$ACTOR" pipe >"$d/pipe.out" 2>&1 &
+	actors+=("$!")
+	bg+=("$!")
+	w=$(wait_line "$d/pipe.out" w) || { fail "no pipe: $(cat "$d/pipe.out")"; return 1; }
+	pid=$(wait_line "$d/pipe.out" pid)
+	"$PY" "$ACTOR" splice_into "$f" 0 4096 "$w" >"$d/splice.out" 2>&1 ||
+		{ fail "root splice: $(cat "$d/splice.out")"; return 1; }
+	root_write "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 0 ] || { fail "the root writer was killed (status $wrc)"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['action'] == 'reported' and
+		 x['holder_trusted'] is False and x['splicer_uid'] == 0 and
+		 x['pipe_uid'] == $NOBODY for x in e)" ||
+		fail "no reported, untrusted event with pipe_uid $NOBODY: $(head -c 800 "$d/ev")"
+}
+T pipe_of_another_user_is_not_trusted test_pipe_of_another_user_is_not_trusted
 
 # ---- 2. untrackable holds ----
 

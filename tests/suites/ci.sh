@@ -76,7 +76,7 @@ test_unsafe() {
 	# Same keys as trace --json.
 	jt "$d/r.json" 'set(r["findings"][0]) >= {"ts_ns", "time_ns", "pid", "tid", "comm", "op", "dev", "ino", "path",
 		"write_offset", "write_len", "held_offset", "held_len", "pipe_ino", "splicer_pid", "splicer_comm",
-		"held_ns", "action"}' || fail "finding keys: $(j "$d/r.json" 'sorted(r["findings"][0])')" || return
+		"held_ns", "action", "uid", "splicer_uid", "pipe_uid", "holder_trusted"}' || fail "finding keys: $(j "$d/r.json" 'sorted(r["findings"][0])')" || return
 	xml_ok "$d/j.xml" || fail "JUnit is not XML: $(cat "$d/xmlerr")" || return
 	"$PY" - "$d/j.xml" "$d/u/data" <<-'EOF' || fail "JUnit content: $(cat "$d/j.xml")"
 	import sys, xml.dom.minidom as m
