@@ -61,16 +61,34 @@ static void *grow(void *p, size_t n, size_t size)
 
 /* The identity of an --allow-path rule: its inode and its filesystem's dev_t
  * in the kernel's encoding (what BPF reads from the superblock). Symlinks are
- * followed. */
+ * followed. Refused on filesystems where (superblock, inode number) does not
+ * name one file: btrfs and bcachefs subvolumes and snapshots share one
+ * superblock and repeat inode numbers, and overlayfs inode numbers come from
+ * several layers; a rule there could exempt a file a user made to match. */
 static int rule_inode(const char *path, struct sw_allow_inode *key, char *err, size_t errlen)
 {
+	static const struct {
+		long magic;
+		const char *name;
+	} shared_ino[] = {
+		{ BTRFS_SUPER_MAGIC, "btrfs" },
+		{ 0xca451a4e, "bcachefs" },	/* BCACHEFS_SUPER_MAGIC, not in older headers */
+		{ OVERLAYFS_SUPER_MAGIC, "overlayfs" },
+	};
+	struct statfs sfs;
 	struct stat st;
 
-	if (stat(path, &st)) {
+	if (stat(path, &st) || statfs(path, &sfs)) {
 		errf(err, errlen, "'%s': %s (a path rule must name an existing file or directory)",
 		     path, strerror(errno));
 		return -1;
 	}
+	for (size_t i = 0; i < sizeof(shared_ino) / sizeof(shared_ino[0]); i++)
+		if ((unsigned long)sfs.f_type == (unsigned long)shared_ino[i].magic) {
+			errf(err, errlen, "'%s' is on %s, where inode numbers do not name one file: "
+			     "path rules there are not supported", path, shared_ino[i].name);
+			return -1;
+		}
 	memset(key, 0, sizeof(*key));
 	key->dev = sw_kdev(major(st.st_dev), minor(st.st_dev));
 	key->ino = st.st_ino;

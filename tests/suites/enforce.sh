@@ -518,11 +518,19 @@ usage_error() {
 }
 
 test_cli_errors() {
-	local many=() i
+	local many=() i r
 	for i in $(seq 17); do mkdir -p "$d/p$i" && many+=(--allow-path "$d/p$i"); done
 	usage_error "not an absolute path" --allow-path relative/dir || return
 	usage_error "too many path rules" "${many[@]}" || return
 	usage_error "must name an existing file or directory" --allow-path "$d/missing" || return
+	# overlayfs inode numbers come from several layers: a rule there is refused.
+	mkdir -p "$d/lower" "$d/upper" "$d/work" "$d/ovl"
+	if mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/ovl" 2>/dev/null; then
+		usage_error "is on overlayfs" --allow-path "$d/ovl"
+		r=$?
+		umount "$d/ovl"
+		[ "$r" = 0 ] || return
+	fi
 	usage_error "cannot open" --policy "$d/missing.yaml" || return
 	printf 'dry_run: true\n' >"$d/p.yaml"
 	usage_error "only one policy file" --policy "$d/p.yaml" --policy "$d/p.yaml" || return
