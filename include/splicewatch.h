@@ -183,12 +183,16 @@ enum sw_counter {
 	SW_CNT__COUNT,
 };
 
-/* enforce --allow-path: writers to files under these prefixes are left alone. */
+/* enforce --allow-path: a rule is the identity of a file or directory,
+ * resolved by the frontend at start (stat). A write is left alone when the
+ * written file is a rule, or has exactly one link and one of its ancestor
+ * directories (its dentry's d_parent chain, within its own filesystem, up to
+ * SW_PATH_DEPTH levels) is. Key of the allow_inodes map. */
 #define SW_ALLOW_PATHS_MAX	16
-#define SW_ALLOW_PATH_LEN	256
-struct sw_allow_path {
-	u32 len;		/* 0: unused slot */
-	char prefix[SW_ALLOW_PATH_LEN];
+struct sw_allow_inode {
+	u32 dev;		/* kernel dev_t of the superblock (as sw_event.dev) */
+	u32 pad;
+	u64 ino;
 };
 
 /* Policy, written by the frontend before load (rodata) or into maps. */

@@ -63,6 +63,11 @@ static inline unsigned sw_kdev_minor(uint32_t kdev)
 	return kdev & 0xfffff;
 }
 
+static inline uint32_t sw_kdev(unsigned major, unsigned minor)
+{
+	return major << 20 | (minor & 0xfffff);
+}
+
 /* NULL or "-": stdout; else the file, created or truncated (said, NULL on error). */
 FILE *sw_open_output(const char *path);
 /* Flushes f; says so and returns -1 when writing failed. */

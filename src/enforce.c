@@ -18,6 +18,7 @@ enum {
 	OPT_ALLOW_PATH,
 	OPT_PROTECT_UID,
 	OPT_PROTECT_CGROUP,
+	OPT_ALLOW_NS_INIT,
 	OPT_POLICY,
 };
 
@@ -34,8 +35,9 @@ static void enforce_usage(FILE *f)
 		"signalled, would_kill or allowed.\n"
 		"\n"
 		"Options:\n"
-		"  --policy FILE        read the policy (action, signal, thread, dry_run and\n"
-		"                       the allowlists) from a YAML file; see docs/enforce.md.\n"
+		"  --policy FILE        read the policy (action, signal, thread, dry_run,\n"
+		"                       allow_ns_init and the allowlists) from a YAML file;\n"
+		"                       see docs/enforce.md.\n"
 		"                       The options below override its settings and add to\n"
 		"                       its allowlists, wherever --policy stands\n"
 		"  --action kill|deny   kill: signal the writer (default). deny: refuse the\n"
@@ -48,13 +50,24 @@ static void enforce_usage(FILE *f)
 		"  --thread             signal only the writing thread, not its process\n"
 		"                       (SIGKILL kills the whole process all the same)\n"
 		"  --dry-run            act on nobody; report \"would_kill\"\n"
-		"  --allow-pid PID      never act on this process (tgid; repeatable)\n"
-		"  --allow-comm NAME    never act on threads with this comm (repeatable)\n"
+		"  --allow-pid PID      never act on this process (tgid; repeatable).\n"
+		"                       A convenience, not a security boundary: pids are reused\n"
+		"  --allow-comm NAME    never act on threads with this comm (repeatable).\n"
+		"                       A convenience, not a security boundary: any process\n"
+		"                       sets its own comm (prctl PR_SET_NAME)\n"
 		"  --allow-cgroup PATH  never act on processes in this cgroup v2 directory\n"
 		"                       (exactly that cgroup, not its descendants; repeatable)\n"
-		"  --allow-path PREFIX  never act on writes to the file or directory tree\n"
-		"                       PREFIX (absolute, normalised, < %d bytes; /srv/data\n"
-		"                       covers /srv/data/x, not /srv/data2; up to %d in all)\n"
+		"  --allow-path PATH    never act on writes to the existing file or directory\n"
+		"                       PATH, matched by identity (device, inode), resolved\n"
+		"                       at start: the file itself, or a file below the\n"
+		"                       directory within the directory's own filesystem\n"
+		"                       that has no other hard link (up to %d levels down;\n"
+		"                       filesystems mounted below need their own rule; a\n"
+		"                       bind mount or hard link elsewhere does not count;\n"
+		"                       absolute; up to %d in all)\n"
+		"  --allow-ns-init      never act on pid 1 of a pid namespace other than the\n"
+		"                       initial one (a container's init). Off by default:\n"
+		"                       any user can become one (unshare -Urpf)\n"
 		"  --protect-uid USER   act on writes into bytes held by USER (name or uid),\n"
 		"                       whoever the writer is (repeatable). Without it a\n"
 		"                       hold counts for action only when its holder (the\n"
@@ -70,17 +83,16 @@ static void enforce_usage(FILE *f)
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"
-		"Never signalled: pid 1 of any pid namespace (a container's init), kernel\n"
-		"threads, splicewatch itself. Allowed writers\n"
-		"are reported with \"action\": \"allowed\". ftruncate(2), truncate(2) and\n"
-		"fallocate(2) complete even when the caller is killed at entry: they are\n"
-		"reported as \"killed_late\". Stores through a shared mapping are seen only on\n"
+		"Never signalled: pid 1 (of the initial pid namespace), kernel threads,\n"
+		"splicewatch itself. Allowed writers are reported with \"action\":\n"
+		"\"allowed\". ftruncate(2), truncate(2) and fallocate(2) complete even when\n"
+		"the caller is killed at entry: they are reported as \"killed_late\". Stores through a shared mapping are seen only on\n"
 		"a page's first clean-to-dirty transition. When splicewatch exits (any way,\n"
 		"SIGKILL included), enforcement stops.\n"
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
 		"file (reported as FILE:LINE: reason; nothing is loaded) or a setup error.\n",
-		SW_ALLOW_PATH_LEN, SW_ALLOW_PATHS_MAX);
+		SW_PATH_DEPTH, SW_ALLOW_PATHS_MAX);
 }
 
 static int add_allow(struct sw_config *cfg, int opt, const char *arg)
@@ -119,6 +131,7 @@ struct enforce_args {
 	int deny;		/* -1: not given */
 	bool thread;
 	bool dry_run;
+	bool allow_ns_init;
 };
 
 static int enforce_option(void *ctx, int opt, const char *arg)
@@ -146,6 +159,9 @@ static int enforce_option(void *ctx, int opt, const char *arg)
 		return 1;
 	case OPT_DRY_RUN:
 		a->dry_run = true;
+		return 1;
+	case OPT_ALLOW_NS_INIT:
+		a->allow_ns_init = true;
 		return 1;
 	case OPT_ACTION:
 		if (!strcmp(arg, "kill") || !strcmp(arg, "deny")) {
@@ -180,6 +196,7 @@ int cmd_enforce(int argc, char **argv)
 		{ "allow-path", required_argument, NULL, OPT_ALLOW_PATH },
 		{ "protect-uid", required_argument, NULL, OPT_PROTECT_UID },
 		{ "protect-cgroup", required_argument, NULL, OPT_PROTECT_CGROUP },
+		{ "allow-ns-init", no_argument, NULL, OPT_ALLOW_NS_INIT },
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }
@@ -210,6 +227,8 @@ int cmd_enforce(int argc, char **argv)
 		cfg->signal_thread = true;
 	if (a.dry_run)
 		cfg->dry_run = true;
+	if (a.allow_ns_init)
+		cfg->allow_ns_init = true;
 	if (a.deny >= 0)
 		pol.action_deny = a.deny;
 	/* Without BPF LSM the session falls back to kill, and says so. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -59,9 +60,46 @@ static void *grow(void *p, size_t n, size_t size)
 	return realloc(p, (n + 1) * size);
 }
 
+/* The identity of an --allow-path rule: its inode and its filesystem's dev_t
+ * in the kernel's encoding (what BPF reads from the superblock). Symlinks are
+ * followed. Refused on filesystems where (superblock, inode number) does not
+ * name one file: btrfs and bcachefs subvolumes and snapshots share one
+ * superblock and repeat inode numbers, and overlayfs inode numbers come from
+ * several layers; a rule there could exempt a file a user made to match. */
+static int rule_inode(const char *path, struct sw_allow_inode *key, char *err, size_t errlen)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} shared_ino[] = {
+		{ BTRFS_SUPER_MAGIC, "btrfs" },
+		{ 0xca451a4e, "bcachefs" },	/* BCACHEFS_SUPER_MAGIC, not in older headers */
+		{ OVERLAYFS_SUPER_MAGIC, "overlayfs" },
+	};
+	struct statfs sfs;
+	struct stat st;
+
+	if (stat(path, &st) || statfs(path, &sfs)) {
+		errf(err, errlen, "'%s': %s (a path rule must name an existing file or directory)",
+		     path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(shared_ino) / sizeof(shared_ino[0]); i++)
+		if ((unsigned long)sfs.f_type == (unsigned long)shared_ino[i].magic) {
+			errf(err, errlen, "'%s' is on %s, where inode numbers do not name one file: "
+			     "path rules there are not supported", path, shared_ino[i].name);
+			return -1;
+		}
+	memset(key, 0, sizeof(*key));
+	key->dev = sw_kdev(major(st.st_dev), minor(st.st_dev));
+	key->ino = st.st_ino;
+	return 0;
+}
+
 int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *value,
 		     char *err, size_t errlen)
 {
+	struct sw_allow_inode key;
 	uint64_t v;
 	struct stat st;
 	struct statfs sfs;
@@ -138,27 +176,24 @@ int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *
 			errf(err, errlen, "'%s' is not an absolute path", value);
 			return -1;
 		}
-		if (n >= SW_ALLOW_PATH_LEN) {
-			errf(err, errlen, "'%.32s...' is %zu bytes long: a path prefix has at most %d",
-			     value, n, SW_ALLOW_PATH_LEN - 1);
-			return -1;
-		}
 		if (!normalised(value)) {
 			errf(err, errlen, "'%s' is not a normalised path (no '//', '.' or '..' components)",
 			     value);
 			return -1;
 		}
 		if (cfg->n_allow_paths >= SW_ALLOW_PATHS_MAX) {
-			errf(err, errlen, "too many path prefixes: at most %d in all (file and command line)",
+			errf(err, errlen, "too many path rules: at most %d in all (file and command line)",
 			     SW_ALLOW_PATHS_MAX);
 			return -1;
 		}
-		p = grow(cfg->allow_paths, cfg->n_allow_paths, SW_ALLOW_PATH_LEN);
+		/* The rule is the file's identity now: what BPF compares. */
+		if (rule_inode(value, &key, err, errlen))
+			return -1;
+		p = grow(cfg->allow_paths, cfg->n_allow_paths, sizeof(key));
 		if (!p)
 			goto oom;
 		cfg->allow_paths = p;
-		memset(cfg->allow_paths[cfg->n_allow_paths], 0, SW_ALLOW_PATH_LEN);
-		memcpy(cfg->allow_paths[cfg->n_allow_paths++], value, n);
+		cfg->allow_paths[cfg->n_allow_paths++] = key;
 		return 0;
 	}
 	errf(err, errlen, "internal error: unknown allowlist %d", (int)kind);
@@ -367,11 +402,12 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 	return 0;
 }
 
-enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_PROTECT, K__COUNT };
+enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
+       K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
-	[K_PROTECT] = "protect",
+	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -429,6 +465,11 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		return parse_lists(c, v, &allow_section);
 	case K_PROTECT:
 		return parse_lists(c, v, &protect_section);
+	case K_ALLOW_NS_INIT:
+		if (get_bool(c, v, "allow_ns_init", &b))
+			return -1;
+		c->cfg->allow_ns_init = b;
+		return 0;
 	}
 	return -1;
 }
@@ -456,7 +497,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, allow, protect)", name);
+				    "dry_run, allow, allow_ns_init, protect)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

@@ -78,6 +78,9 @@ static int populate_allowlists(struct sw_session *s, const struct sw_config *cfg
 	for (i = 0; i < cfg->n_protect_cgroups; i++)
 		if (bpf_map__update_elem(s->skel->maps.protect_cgroups, &cfg->protect_cgroups[i],
 					 sizeof(uint64_t), &one, 1, BPF_ANY))
+	for (i = 0; i < cfg->n_allow_paths; i++)
+		if (bpf_map__update_elem(s->skel->maps.allow_inodes, &cfg->allow_paths[i],
+					 sizeof(cfg->allow_paths[i]), &one, 1, BPF_ANY))
 			return -1;
 	return 0;
 }
@@ -130,14 +133,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
 	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	skel->rodata->chunk_capacity = chunks;
-	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
-		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
-
-		if (len >= SW_ALLOW_PATH_LEN)
-			continue;	/* the option parser rejects these */
-		skel->rodata->allow_paths[i].len = len;
-		memcpy(skel->rodata->allow_paths[i].prefix, cfg->allow_paths[i], len);
-	}
+	skel->rodata->n_allow_paths = cfg->n_allow_paths;
+	skel->rodata->allow_ns_init = cfg->allow_ns_init;
 	/* Ring buffer size must be a power of two multiple of the page size. */
 	ring_bytes = 4096;
 	while (ring_bytes < cfg->ringbuf_kib * 1024ULL && ring_bytes < (1U << 30))

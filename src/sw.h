@@ -45,13 +45,14 @@ struct sw_config {
 	int n_allow_cgroups;
 	char (*allow_comms)[SW_TASK_COMM_LEN];
 	int n_allow_comms;
-	char (*allow_paths)[SW_ALLOW_PATH_LEN];	/* absolute prefixes, NUL-terminated */
+	struct sw_allow_inode *allow_paths;	/* --allow-path rules, resolved (stat) */
 	int n_allow_paths;			/* at most SW_ALLOW_PATHS_MAX */
 	/* enforce: consumers whose holds are acted on for any writer */
 	uint32_t *protect_uids;
 	int n_protect_uids;
 	uint64_t *protect_cgroups;
 	int n_protect_cgroups;
+	bool allow_ns_init;			/* never act on a pid namespace's init */
 };
 
 typedef int (*sw_event_fn)(void *ctx, const struct sw_event *ev, size_t len);

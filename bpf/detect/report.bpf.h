@@ -65,53 +65,88 @@ static __always_inline bool in_scope(u32 tgid)
 	return bpf_map_lookup_elem(&scope_pids, &tgid) != NULL;
 }
 
-struct prefix_ctx {
-	const char *path;
-	const volatile char *prefix;
-	bool differs;
+/* --allow-path rules: identities of files and directories (the frontend
+ * stat()s each rule at start), not path strings, which bind mounts, hard
+ * links and truncation make say what the writer wants. */
+SW_MAP(allow_inodes, BPF_MAP_TYPE_HASH, SW_ALLOW_PATHS_MAX, struct sw_allow_inode, u8);
+
+/* A walk up a dentry's d_parent chain: d_parent never leaves the filesystem
+ * (bind mounts and mount points do not change it), so an ancestor is where
+ * the file really is, whatever path the writer opened it by. */
+struct allow_walk {
+	u64 dentry;		/* looked at: its parent, next */
+	u32 dev;		/* kernel dev_t of the dentry's filesystem */
+	bool found;
 };
 
-static long prefix_cb(u64 i, void *data)
+static long allow_walk_cb(u64 i, void *data)
 {
-	struct prefix_ctx *p = data;
-	u32 k = i & (SW_ALLOW_PATH_LEN - 1);
+	struct allow_walk *w = data;
+	struct dentry *d = (struct dentry *)w->dentry;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct sw_allow_inode k = { .dev = w->dev };
 
-	if (p->path[k] != p->prefix[k]) {
-		p->differs = true;
+	if (!parent || parent == d)
+		return 1;	/* d is the filesystem's root, looked at already */
+	k.ino = BPF_CORE_READ(parent, d_inode, i_ino);
+	if (bpf_map_lookup_elem(&allow_inodes, &k)) {
+		w->found = true;
 		return 1;
 	}
+	w->dentry = (u64)parent;
 	return 0;
 }
 
-/* Is path under one of the --allow-path prefixes (at a '/' boundary)? */
-static __always_inline bool path_allowed(const char *path, u32 path_len)
+/* Is an ancestor directory of dentry (SW_PATH_DEPTH levels up at most: deeper
+ * rules do not match) a rule? */
+#ifdef SW_COMPAT
+/* A global function: verified once, not at every report site. */
+__noinline int allow_walk_run(u64 dentry, u32 dev)
 {
-	struct prefix_ctx p = { .path = path };
-	u32 len;
-	int i;
+	struct allow_walk w = { .dentry = dentry, .dev = dev };
 
-	for (i = 0; i < SW_ALLOW_PATHS_MAX; i++) {
-		len = allow_paths[i].len;
-		if (!len || len >= SW_ALLOW_PATH_LEN || len > path_len)
-			continue;
-		p.prefix = allow_paths[i].prefix;
-		p.differs = false;
-		sw_loop(SW_ALLOW_PATH_LEN, len, prefix_cb, &p);
-		if (p.differs)
-			continue;
-		if (len == path_len || path[len & (SW_ALLOW_PATH_LEN - 1)] == '/' ||
-		    allow_paths[i].prefix[(len - 1) & (SW_ALLOW_PATH_LEN - 1)] == '/')
-			return true;
-	}
-	return false;
+	for (u32 i = 0; i < SW_PATH_DEPTH; i++)
+		if (allow_walk_cb(i, &w))
+			break;
+	return w.found;
+}
+#else
+static __always_inline int allow_walk_run(u64 dentry, u32 dev)
+{
+	struct allow_walk w = { .dentry = dentry, .dev = dev };
+
+	bpf_loop(SW_PATH_DEPTH, allow_walk_cb, &w, 0);
+	return w.found;
+}
+#endif
+
+/* Is the written file (host; dentry: a name of it, or NULL) covered by a
+ * --allow-path rule? A rule naming the file covers it; a rule naming a
+ * directory covers the files below it in its own filesystem that have no
+ * other name (i_nlink 1): a hard link put under an allowed directory is
+ * not exempted by it. */
+static __always_inline bool path_allowed(struct sw_event *ev, struct inode *host,
+					 struct dentry *dentry)
+{
+	struct sw_allow_inode k = { .dev = ev->dev, .ino = ev->ino };
+
+	if (!n_allow_paths)
+		return false;
+	if (bpf_map_lookup_elem(&allow_inodes, &k))
+		return true;
+	if (!dentry || BPF_CORE_READ(host, i_nlink) != 1)
+		return false;
+	return allow_walk_run((u64)dentry, BPF_CORE_READ(dentry, d_sb, s_dev));
 }
 
-static __always_inline bool allowed(struct sw_event *ev)
+/* --allow-pid and --allow-comm are conveniences, not boundaries: pids are
+ * reused and any process names itself (prctl PR_SET_NAME). */
+static __always_inline bool allowed(struct sw_event *ev, struct inode *host, struct dentry *dentry)
 {
 	return bpf_map_lookup_elem(&allow_pids, &ev->pid) ||
 	       bpf_map_lookup_elem(&allow_cgroups, &ev->cgroup_id) ||
 	       bpf_map_lookup_elem(&allow_comms, ev->comm) ||
-	       (!(ev->flags & SW_EVF_PATH_FS_RELATIVE) && path_allowed(ev->path, ev->path_len));
+	       path_allowed(ev, host, dentry);
 }
 
 /* Is the task pid 1 of its own pid namespace? */
@@ -149,7 +184,7 @@ struct write_desc {
 
 /* Act on the writer, before its bytes land. */
 static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
-				  struct file *file)
+				  struct file *file, struct inode *host, struct dentry *dentry)
 {
 	struct task_struct *task = sw_current_task();
 	struct deny_entry d = {};
@@ -160,12 +195,13 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	/* Another user's hold: reported, never acted on (trust.bpf.h). */
 	if (!(ev->flags & SW_EVF_HOLDER_TRUSTED))
 		return SW_ACT_REPORTED;
-	if (allowed(ev))
+	if (allowed(ev, host, dentry))
 		return SW_ACT_ALLOWED;
-	/* Never pid 1 (of any pid namespace: a container's init), kernel
-	 * threads or ourselves. */
+	/* Never the global pid 1, kernel threads or ourselves. The init of
+	 * another pid namespace only with --allow-ns-init: anyone can make one
+	 * (unshare -Urpf). */
 	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & PF_KTHREAD) ||
-	    ns_init(task))
+	    (allow_ns_init && ns_init(task)))
 		return SW_ACT_ALLOWED;
 	if (dry_run)
 		return SW_ACT_WOULD_KILL;
@@ -194,6 +230,7 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 {
 	u32 path_len;
 	struct event_scratch *s;
+	struct dentry *dentry;
 	struct address_space *as;
 	struct inode *host;
 	struct sw_event *ev;
@@ -234,14 +271,14 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	__builtin_memcpy(ev->splicer_comm, c->splicer_comm, sizeof(ev->splicer_comm));
 	ev->held_ns = ev->ts_ns - c->hold_ts_ns;
 	path_len = 0;
+	dentry = file ? BPF_CORE_READ(file, f_path.dentry) : mapping_dentry(c->mapping);
 	if (file)
-		path_len = resolve_path(s, BPF_CORE_READ(file, f_path.dentry),
-					BPF_CORE_READ(file, f_path.mnt), &ev->flags);
-	else if (mapping_dentry(c->mapping))
-		path_len = resolve_path(s, mapping_dentry(c->mapping), NULL, &ev->flags);
+		path_len = resolve_path(s, dentry, BPF_CORE_READ(file, f_path.mnt), &ev->flags);
+	else if (dentry)
+		path_len = resolve_path(s, dentry, NULL, &ev->flags);
 	ev->path_len = path_len & (SW_PATH_MAX - 1);
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
-	ev->action = decide(ev, late, deny_how, file);
+	ev->action = decide(ev, late, deny_how, file, host, dentry);
 	count(SW_CNT_EVENTS, 1);
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
 		count(SW_CNT_LOST, 1);

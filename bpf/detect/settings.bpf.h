@@ -26,7 +26,8 @@ const volatile bool dry_run;
 const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the write */
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
-const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
+const volatile bool allow_ns_init;	/* enforce --allow-ns-init */
+const volatile u32 n_allow_paths;	/* --allow-path rules in allow_inodes */
 /* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
  * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).
  * backup_hooks: backup hooks on (kernel functions on the fentry and kprobe

@@ -14,6 +14,9 @@ per action; each prints "key=value" lines the suite reads.
                                      splice LEN bytes of FILE at OFF into the pipe
                                      opened at path PIPE (another process's pipe,
                                      through /proc), print held=N, exit
+  actor.py hold_read FILE OFF LEN GO AT N
+                                     as hold, then once the file GO exists, read
+                                     the pipe and print pipe=<its bytes AT..AT+N>
 """
 import os
 import sys
@@ -54,7 +57,22 @@ def splice_into(args):
     print(f"held={os.splice(fd, w, length, offset_src=off)}", flush=True)
 
 
-ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into}
+def hold_read(args):
+    path, off, length, go, at, n = args[0], int(args[1]), int(args[2]), args[3], int(args[4]), int(args[5])
+    fd = os.open(path, os.O_RDONLY)
+    r, w = os.pipe()
+    held = os.splice(fd, w, length, offset_src=off)
+    print(f"held={held}\npid={os.getpid()}", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.02)
+    data = b""
+    while len(data) < held:
+        data += os.read(r, held - len(data))
+    print(f"pipe={data[at:at + n].decode(errors='replace')}", flush=True)
+
+
+ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
+           "hold_read": hold_read}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

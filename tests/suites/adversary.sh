@@ -240,6 +240,184 @@ T pipe_of_another_user_is_not_trusted test_pipe_of_another_user_is_not_trusted
 # ---- 3. ci scope ----
 
 # ---- 4. allowlists ----
+# The attacker is the writer: nobody, writing into bytes its own process holds
+# (a holder of the writer's uid is trusted), tries to be exempted. The file
+# and its directory are nobody's, outside the allowed directory, so nothing
+# but a bypass can exempt the write.
+
+# nobody_file NAME: a nobody-owned 0644 file of two pages of 'A' in the
+# nobody-owned directory $d/nob; prints its path.
+nobody_file() {
+	chmod 755 "$d"
+	mkdir -p "$d/nob"
+	chown "$NOBODY:$NOBODY" "$d/nob"
+	head -c 8192 /dev/zero | tr '\0' A >"$d/nob/$1"
+	chown "$NOBODY:$NOBODY" "$d/nob/$1"
+	chmod 644 "$d/nob/$1"
+	printf '%s\n' "$d/nob/$1"
+}
+
+# hold_read FILE: as nobody, splice FILE's first page into a pipe (in the
+# background); once $d/go exists it reads the pipe into $d/hold.out
+# (pipe=<bytes 100..103>).
+hold_read() {
+	local i
+	rm -f "$d/go"
+	: >"$d/hold.out"
+	"${as_nobody[@]}" "$PY" "$ACTOR" hold_read "$1" 0 4096 "$d/go" 100 4 >"$d/hold.out" 2>&1 &
+	actors+=("$!")
+	bg+=("$!")
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^pid=' "$d/hold.out" && return 0
+		sleep 0.02
+	done
+	fail "the hold did not start: $(cat "$d/hold.out")"
+}
+
+# pipe_bytes: what the holder read from its pipe at bytes 100..103.
+pipe_bytes() {
+	local i
+	touch "$d/go"
+	for ((i = 0; i < 250; i++)); do
+		grep -q '^pipe=' "$d/hold.out" && break
+		sleep 0.02
+	done
+	sed -n 's/^pipe=//p' "$d/hold.out"
+}
+
+# writer CMD...: runs the writer (nobody's pwrite of WWWW at 100, through CMD);
+# its exit status in $wrc, its output in $d/w.out.
+writer() {
+	"$@" >"$d/w.out" 2>&1
+	wrc=$?
+}
+
+# outcome FILE ACTION: after splicewatch stopped, the writer to FILE (its
+# inode) got one event with ACTION; killed: it died of SIGKILL, the file and
+# the pipe keep AAAA; allowed: it lived and WWWW landed in both.
+outcome() {
+	local f=$1 action=$2 ino pipe want
+	ino=$(stat -c %i "$f")
+	pipe=$(pipe_bytes)
+	evs "[x['action'] for x in e if x.get('ino') == $ino] == ['$action']" ||
+		fail "events for inode $ino: $("$PY" -c 'import json,sys; print([(x.get("path"), x.get("action")) for x in map(json.loads, open(sys.argv[1])) if x.get("ino") == int(sys.argv[2])])' "$d/ev" "$ino"), want one '$action'; writer: $(cat "$d/w.out")" || return
+	case $action in
+	killed)
+		[ "$wrc" = 137 ] || fail "the writer ended with status $wrc ($(cat "$d/w.out")), want 137 (SIGKILL)" || return
+		evs "all(x.get('signal') == 'SIGKILL' for x in e if x.get('ino') == $ino)" || fail "no SIGKILL in the event" || return
+		want=AAAA ;;
+	allowed)
+		[ "$wrc" = 0 ] && grep -q status=ok "$d/w.out" || fail "the writer: status $wrc, $(cat "$d/w.out")" || return
+		want=WWWW ;;
+	esac
+	[ "$(dd if="$f" bs=1 skip=100 count=4 status=none)" = "$want" ] || fail "the file has $(dd if="$f" bs=1 skip=100 count=4 status=none), want $want" || return
+	[ "$pipe" = "$want" ] || fail "the pipe delivered '$pipe', want $want"
+}
+
+# A file really under an allowed directory (one link) is exempted.
+test_allow_path_exempts_a_file_under_the_directory() {
+	local f
+	mkdir -p "$d/allowed"
+	chmod 755 "$d/allowed"
+	nobody_file x >/dev/null
+	mv "$d/nob/x" "$d/allowed/x"
+	f=$d/allowed/x
+	start_sw enforce --allow-path "$d/allowed" || return 1
+	hold_read "$f" || return 1
+	writer "${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$f" 100 WWWW
+	stop_sw
+	outcome "$f" allowed
+}
+T allow_path_exempts_a_file_under_the_directory test_allow_path_exempts_a_file_under_the_directory
+
+# A file bind-mounted under the allowed directory (unshare -Urm) is matched
+# where it really is: the event's path is the allowed one, the write is not
+# exempted.
+test_allow_path_bind_mount_not_exempted() {
+	local f
+	mkdir -p "$d/allowed"
+	chmod 755 "$d/allowed"
+	: >"$d/allowed/target"
+	f=$(nobody_file victim)
+	start_sw enforce --allow-path "$d/allowed" || return 1
+	hold_read "$f" || return 1
+	writer "${as_nobody[@]}" unshare -Urm sh -c 'mount --bind "$1" "$2" && exec "$3" "$4" pwrite "$2" 100 WWWW' \
+		sh "$f" "$d/allowed/target" "$PY" "$ACTOR"
+	stop_sw
+	evs "any(x.get('path') == '$d/allowed/target' for x in e)" ||
+		fail "the event does not name the bind mount $d/allowed/target: $(head -c 600 "$d/ev")" || return
+	outcome "$f" killed
+}
+T allow_path_bind_mount_not_exempted test_allow_path_bind_mount_not_exempted
+
+# A hard link put into the allowed directory (writable by the attacker) does
+# not exempt the file: it has another name outside.
+test_allow_path_hard_link_not_exempted() {
+	local f
+	mkdir -p "$d/allowed"
+	chown "$NOBODY:$NOBODY" "$d/allowed"
+	f=$(nobody_file victim)
+	start_sw enforce --allow-path "$d/allowed" || return 1
+	hold_read "$f" || return 1
+	"${as_nobody[@]}" ln "$f" "$d/allowed/link" || { fail "nobody cannot link $f"; return 1; }
+	writer "${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$d/allowed/link" 100 WWWW
+	stop_sw
+	outcome "$f" killed
+}
+T allow_path_hard_link_not_exempted test_allow_path_hard_link_not_exempted
+
+# A file with several names is exempted by a rule naming the file itself.
+test_allow_path_file_rule_exempts_a_hard_linked_file() {
+	local f
+	mkdir -p "$d/other"
+	chown "$NOBODY:$NOBODY" "$d/other"
+	f=$(nobody_file victim)
+	"${as_nobody[@]}" ln "$f" "$d/other/link" || { fail "nobody cannot link $f"; return 1; }
+	start_sw enforce --allow-path "$f" || return 1
+	hold_read "$f" || return 1
+	writer "${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$d/other/link" 100 WWWW
+	stop_sw
+	outcome "$f" allowed
+}
+T allow_path_file_rule_exempts_a_hard_linked_file test_allow_path_file_rule_exempts_a_hard_linked_file
+
+# (--allow-comm is not tested for spoofing: it is documented as a
+# convenience, not a boundary; any process can take an allowed comm.)
+
+# ns_init_writer FILE: nobody's pwrite of WWWW at 100 into FILE as pid 1 of a
+# new pid namespace: the first child of `unshare -Urp` (without --fork, the
+# shell stays outside and reports the writer's status; unshare --fork fails
+# re-raising a SIGKILL). Status in $wrc, as writer.
+ns_init_writer() {
+	"${as_nobody[@]}" unshare -Urp sh -c '"$1" "$2" pwrite "$3" 100 WWWW; echo "rc=$?"' \
+		sh "$PY" "$ACTOR" "$1" >"$d/w.out" 2>&1
+	wrc=$(sed -n 's/^rc=//p' "$d/w.out")
+}
+
+# Any user can become pid 1 of a new pid namespace: by default that init is
+# acted on like any writer.
+test_ns_init_writer_killed_by_default() {
+	local f
+	f=$(nobody_file victim)
+	start_sw enforce || return 1
+	hold_read "$f" || return 1
+	ns_init_writer "$f"
+	stop_sw
+	outcome "$f" killed
+}
+T ns_init_writer_killed_by_default test_ns_init_writer_killed_by_default
+
+# --allow-ns-init opts in to leaving namespace inits alone.
+test_ns_init_writer_allowed_with_allow_ns_init() {
+	local f
+	f=$(nobody_file victim)
+	start_sw enforce --allow-ns-init || return 1
+	hold_read "$f" || return 1
+	ns_init_writer "$f"
+	stop_sw
+	outcome "$f" allowed
+}
+T ns_init_writer_allowed_with_allow_ns_init test_ns_init_writer_allowed_with_allow_ns_init
 
 # ---- 5. deny without BPF LSM ----
 
