@@ -78,6 +78,7 @@ static int populate_allowlists(struct sw_session *s, const struct sw_config *cfg
 	for (i = 0; i < cfg->n_protect_cgroups; i++)
 		if (bpf_map__update_elem(s->skel->maps.protect_cgroups, &cfg->protect_cgroups[i],
 					 sizeof(uint64_t), &one, 1, BPF_ANY))
+			return -1;
 	for (i = 0; i < cfg->n_allow_paths; i++)
 		if (bpf_map__update_elem(s->skel->maps.allow_inodes, &cfg->allow_paths[i],
 					 sizeof(cfg->allow_paths[i]), &one, 1, BPF_ANY))
