@@ -10,7 +10,11 @@
 /* Detection events (splicewatch.h): "unknown" outside the enum. */
 const char *sw_op_name(uint32_t op);		/* enum sw_op */
 const char *sw_action_name(uint32_t action);	/* enum sw_action */
-int sw_op_from_name(const char *name);		/* a known op other than unknown, else -1 */
+int sw_op_from_name(const char *name);
+/* enum sw_untracked_reason: the JSON name ("chunk_holders_full"), and the
+ * limit in words for text output. */
+const char *sw_untracked_reason_name(uint32_t reason);
+const char *sw_untracked_reason_text(uint32_t reason);		/* a known op other than unknown, else -1 */
 /* "write, pwrite64, ..., write_iter": every op sw_op_from_name knows. */
 const char *sw_op_list(void);
 

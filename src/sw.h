@@ -58,6 +58,7 @@ struct sw_counters {
 	uint64_t events;
 	uint64_t lost;
 	uint64_t untracked;
+	uint64_t untracked_by_reason[SW_UNTR__COUNT];	/* enum sw_untracked_reason */
 	uint64_t signals;
 	uint64_t stale_dropped;
 	/* Program runs the kernel skipped: on 6.14+ syscall tracepoint programs
@@ -107,7 +108,9 @@ struct sw_output {
 	struct sw_filter filter;
 	uint64_t printed;
 	uint64_t untracked;		/* capacity events seen */
-	uint64_t last_untracked_warn_ns;
+	uint64_t untracked_window_ns;	/* text: the second the warnings below are in */
+	uint64_t untracked_lines;
+	uint64_t untracked_unshown;
 };
 
 void sw_filter_init(struct sw_filter *f);
@@ -115,5 +118,6 @@ int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
+void sw_untracked_split(char *buf, size_t cap, const uint64_t by_reason[SW_UNTR__COUNT]);
 
 #endif
