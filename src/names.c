@@ -102,6 +102,20 @@ const char *sw_untracked_reason_text(uint32_t reason)
 	return reason < SW_UNTR__COUNT ? untracked_texts[reason] : untracked_texts[0];
 }
 
+/* " (chunk_holders_full 3, pipes_full 1)": untracked holds by reason, "" if none. */
+void sw_untracked_split(char *buf, size_t cap, const uint64_t *by_reason)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int r = 0; r < SW_UNTR__COUNT && n < cap; r++)
+		if (by_reason[r])
+			n += snprintf(buf + n, cap - n, "%s%s %llu", n ? ", " : " (",
+				      sw_untracked_reason_name(r), (unsigned long long)by_reason[r]);
+	if (n && n < cap)
+		snprintf(buf + n, cap - n, ")");
+}
+
 const char *sw_op_list(void)
 {
 	static char list[256];

@@ -192,20 +192,6 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 	return 0;
 }
 
-/* " (chunk_holders_full 3, pipes_full 1)": untracked holds by reason, "" if none. */
-void sw_untracked_split(char *buf, size_t cap, const uint64_t by_reason[SW_UNTR__COUNT])
-{
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (int r = 0; r < SW_UNTR__COUNT && n < cap; r++)
-		if (by_reason[r])
-			n += snprintf(buf + n, cap - n, "%s%s %llu", n ? ", " : " (",
-				      sw_untracked_reason_name(r), (unsigned long long)by_reason[r]);
-	if (n && n < cap)
-		snprintf(buf + n, cap - n, ")");
-}
-
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 {
 	/* With backup hooks on, the tracepoint backend backs up with copies of the syscall hooks. */

@@ -118,6 +118,5 @@ int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
-void sw_untracked_split(char *buf, size_t cap, const uint64_t by_reason[SW_UNTR__COUNT]);
 
 #endif
