@@ -50,7 +50,20 @@ enum sw_action {
 
 enum sw_event_type {
 	SW_EV_UNSAFE_WRITE = 1,
-	SW_EV_CAPACITY,		/* a hold could not be tracked: the index is full */
+	SW_EV_CAPACITY,		/* a hold could not be tracked: reason says which limit */
+};
+
+/* Why a hold could not be tracked (an SW_EV_CAPACITY event's reason): the
+ * limit it met. Names in src/names.c. */
+enum sw_untracked_reason {
+	SW_UNTR_UNKNOWN = 0,
+	SW_UNTR_CHUNK_HOLDERS,	/* SW_HOLDERS_PER_CHUNK other pipes hold pages of its 64-page chunk */
+	SW_UNTR_CHUNKS,		/* the chunks map is full */
+	SW_UNTR_PIPES,		/* the pipes map is full */
+	SW_UNTR_MAPPINGS,	/* the mappings map is full */
+	SW_UNTR_PIPE_EXTENTS,	/* the pipe holds pages of SW_PIPE_EXTENTS other files */
+	SW_UNTR_RING_SIZE,	/* the pipe's ring is over SW_PIPE_SEQ_BITS buffers */
+	SW_UNTR__COUNT,
 };
 
 /* Event flags. */
@@ -88,6 +101,7 @@ struct sw_event {
 	u32 splicer_uid;	/* the splicer's real uid at the splice */
 	u32 pipe_uid;		/* the pipe's owner: the real uid that created it */
 	u32 signal;		/* signal sent, if any */
+	u32 reason;		/* SW_EV_CAPACITY: enum sw_untracked_reason */
 	u32 path_len;		/* bytes of path[] that follow, NUL excluded */
 	char path[];		/* absolute path within the writer's mount namespace */
 };
@@ -152,7 +166,7 @@ struct sw_pipe_state {
 	u64 pend;
 	u64 pend_ts;
 	u32 pend_pid;
-	u32 pend_uid;
+	u32 pend_uid;		/* pend_pid's real uid */
 	u32 pend_hold_flags;
 	u32 pend_slot;		/* 1 + its slot in pending_pipes[]; 0: none */
 	char pend_comm[SW_TASK_COMM_LEN];
@@ -170,7 +184,7 @@ enum sw_counter {
 	SW_CNT_HELD_SLOTS = 0,	/* page-cache pipe buffers currently tracked */
 	SW_CNT_EVENTS,		/* unsafe writes detected */
 	SW_CNT_LOST,		/* ring buffer records dropped */
-	SW_CNT_UNTRACKED,	/* holds not indexed: a map was full */
+	SW_CNT_UNTRACKED,	/* holds not indexed: a limit was met (by reason: untracked[]) */
 	SW_CNT_SIGNALS,		/* signals sent by enforce */
 	SW_CNT_STALE_DROPPED,	/* entries dropped because their pipe was gone */
 	SW_CNT_CHUNKS,		/* chunk entries (swept by GC when crowded) */

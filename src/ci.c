@@ -29,6 +29,7 @@ enum {
 	OPT_WRITE_BASELINE,
 	OPT_ENFORCE,
 	OPT_ALLOW_LOST,
+	OPT_ALLOW_UNTRACKED,
 };
 
 static void ci_usage(FILE *f)
@@ -62,6 +63,9 @@ static void ci_usage(FILE *f)
 		"                         still a finding\n"
 		"  --allow-lost           records dropped by a full ring buffer do not fail\n"
 		"                         the run (they are still reported)\n"
+		"  --allow-untracked      holds the index could not track (an unsafe write\n"
+		"                         into them would be missed) do not fail the run\n"
+		"                         (they are still reported)\n"
 		"  -q, --quiet            no progress messages and no summary unless the run\n"
 		"                         fails on findings or lost records\n"
 		"  --backend NAME         auto (default: fentry, else kprobe, else tracepoint),\n"
@@ -85,7 +89,8 @@ static void ci_usage(FILE *f)
 		"\n"
 		"Exit status:\n"
 		"  3        unsafe writes not covered by the baseline (whatever COMMAND\n"
-		"           returned), or records were lost and --allow-lost was not given\n"
+		"           returned), or records were lost and --allow-lost was not given,\n"
+		"           or holds went untracked and --allow-untracked was not given\n"
 		"  2        usage or setup error (bad option or baseline, cannot load the BPF\n"
 		"           programs, cannot open an output file): COMMAND was not started;\n"
 		"           also when watching or writing a report failed after it ran\n"
@@ -120,6 +125,12 @@ static int on_event(void *ctx, const struct sw_event *ev, size_t len)
 	void *grow;
 	uint32_t h;
 
+	if (ev->type == SW_EV_CAPACITY) {
+		/* Not scoped: any user's untracked hold may be one COMMAND writes into. */
+		if (c->n_untracked < CI_MAX_UNTRACKED)
+			c->untracked[c->n_untracked++] = *ev;
+		return 0;
+	}
 	if (ev->type != SW_EV_UNSAFE_WRITE || sizeof(*ev) + ev->path_len > len)
 		return 0;
 	c->received++;
@@ -240,6 +251,9 @@ static int ci_option(void *ctx, int opt, const char *arg)
 	case OPT_ALLOW_LOST:
 		c->allow_lost = true;
 		return 1;
+	case OPT_ALLOW_UNTRACKED:
+		c->allow_untracked = true;
+		return 1;
 	}
 	return sw_config_option(&a->cfg, opt, arg);
 }
@@ -253,6 +267,7 @@ int cmd_ci(int argc, char **argv)
 		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "allow-lost", no_argument, NULL, OPT_ALLOW_LOST },
+		{ "allow-untracked", no_argument, NULL, OPT_ALLOW_UNTRACKED },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		SW_SESSION_LONGOPTS,
@@ -335,6 +350,7 @@ int cmd_ci(int argc, char **argv)
 	res.events = cnt.events;
 	res.lost = cnt.lost;
 	res.untracked = cnt.untracked;
+	memcpy(res.untracked_by_reason, cnt.untracked_by_reason, sizeof(res.untracked_by_reason));
 	res.skipped_runs = cnt.skipped_runs;
 	res.backup_checks = cnt.backup_checks;
 	res.backup_pipe_syncs = cnt.backup_pipe_syncs;
@@ -349,7 +365,8 @@ int cmd_ci(int argc, char **argv)
 			res.command_signal = WTERMSIG(c.status);
 	}
 	res.lost_fails = res.lost && !c.allow_lost;
-	if (c.n_new || res.lost_fails)
+	res.untracked_fails = res.untracked && !c.allow_untracked;
+	if (c.n_new || res.lost_fails || res.untracked_fails)
 		res.exit_status = CI_EXIT_FINDINGS;
 	else if (!watch_ok)
 		res.exit_status = SW_EXIT_USAGE;

@@ -17,6 +17,7 @@
 
 #define CI_EXIT_FINDINGS	3
 #define CI_HASH_BUCKETS		1024
+#define CI_MAX_UNTRACKED	100	/* untracked hold events kept for the report */
 
 /* ---- the baseline format: COMM<TAB>OP<TAB>PATH, fnmatch(3) patterns ---- */
 
@@ -57,6 +58,7 @@ void ci_baseline_free(struct ci_baseline *b);
 struct ci {
 	bool quiet;
 	bool allow_lost;
+	bool allow_untracked;
 	bool enforce;
 	char **argv;		/* COMMAND and its arguments */
 	const char **baselines;
@@ -77,6 +79,8 @@ struct ci {
 	uint64_t n_baselined;
 	uint64_t omitted;
 	bool oom;
+	struct sw_event untracked[CI_MAX_UNTRACKED];	/* the first untracked holds */
+	size_t n_untracked;
 };
 
 /* How the run ended, for the report writers. */
@@ -84,6 +88,7 @@ struct ci_result {
 	uint64_t events;	/* unsafe writes the programs detected */
 	uint64_t lost;		/* records lost to a full ring buffer */
 	uint64_t untracked;
+	uint64_t untracked_by_reason[SW_UNTR__COUNT];	/* enum sw_untracked_reason */
 	uint64_t skipped_runs;
 	uint64_t backup_checks;
 	uint64_t backup_pipe_syncs;
@@ -91,6 +96,7 @@ struct ci_result {
 	int command_signal;	/* 0: exited */
 	int exit_status;	/* ours */
 	bool lost_fails;
+	bool untracked_fails;
 	bool watch_failed;
 	bool exec_failed;
 	double duration_s;

@@ -53,6 +53,17 @@ void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 	json_bool(&j, "allow_lost", c->allow_lost);
 	json_bool(&j, "lost_records_fail", r->lost_fails);
 	json_u64(&j, "untracked_holds", r->untracked);
+	json_obj_begin(&j, "untracked_by_reason");
+	for (int i = 0; i < SW_UNTR__COUNT; i++)
+		if (r->untracked_by_reason[i])
+			json_u64(&j, sw_untracked_reason_name(i), r->untracked_by_reason[i]);
+	json_obj_end(&j);
+	json_bool(&j, "allow_untracked", c->allow_untracked);
+	json_bool(&j, "untracked_holds_fail", r->untracked_fails);
+	json_arr_begin(&j, "untracked");
+	for (size_t i = 0; i < c->n_untracked; i++)
+		sw_untracked_json(&j, &c->untracked[i], &r->mono_to_real_ns);
+	json_arr_end(&j);
 	json_u64(&j, "skipped_program_runs", r->skipped_runs);
 	json_u64(&j, "backup_write_checks", r->backup_checks);
 	json_u64(&j, "backup_pipe_syncs", r->backup_pipe_syncs);
@@ -208,7 +219,7 @@ static void group_details(FILE *f, const struct ci_group *g)
 void ci_report_junit(FILE *f, const struct ci *c, const struct ci_result *r)
 {
 	size_t tests = 0, failures = 0, skipped = 0;
-	bool clean = !c->n_new && !r->lost_fails;
+	bool clean = !c->n_new && !r->lost_fails && !r->untracked_fails;
 	char num[32], *cmd = NULL;
 	size_t cap = 0;
 	FILE *m;
@@ -270,6 +281,12 @@ void ci_report_junit(FILE *f, const struct ci *c, const struct ci_result *r)
 			"buffer was full, unsafe writes may be missing\"/>\n  </testcase>\n",
 			(unsigned long long)r->lost);
 	}
+	if (r->untracked_fails) {
+		fprintf(f, "  <testcase classname=\"splicewatch\" name=\"no untracked holds\">\n"
+			"    <failure type=\"untracked_holds\" message=\"%llu holds the index could not "
+			"track: unsafe writes into them would be missed\"/>\n  </testcase>\n",
+			(unsigned long long)r->untracked);
+	}
 	if (clean)
 		fputs("  <testcase classname=\"splicewatch\" name=\"no unsafe writes\"/>\n", f);
 	fputs("</testsuite>\n", f);
@@ -312,10 +329,25 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 			"unsafe writes may be missing%s\n", (unsigned long long)r->lost,
 			c->allow_lost ? " (--allow-lost: not a failure)"
 				      : "; this fails the run (--allow-lost to accept it)");
-	if (r->untracked)
-		fprintf(f, "splicewatch: ci: warning: %llu pipe holds were not tracked (index "
-			"full; see --max-holds): unsafe writes to them would be missed\n",
-			(unsigned long long)r->untracked);
+	if (r->untracked) {
+		char split[512];
+
+		sw_untracked_split(split, sizeof(split), r->untracked_by_reason);
+		fprintf(f, "splicewatch: ci: %llu pipe holds were NOT TRACKED%s: unsafe writes "
+			"into them would be missed%s\n", (unsigned long long)r->untracked, split,
+			c->allow_untracked ? " (--allow-untracked: not a failure)"
+					   : "; this fails the run (--allow-untracked to accept it)");
+		for (size_t i = 0; i < c->n_untracked && i < 10; i++) {
+			const struct sw_event *ev = &c->untracked[i];
+
+			fprintf(f, "  untracked: %s, pid %u uid %u comm ",
+				sw_untracked_reason_name(ev->reason), ev->pid, ev->splicer_uid);
+			sw_put_printable(f, ev->comm, SW_TASK_COMM_LEN);
+			fprintf(f, ", file %u:%u:%llu, pipe %llu\n", sw_kdev_major(ev->dev),
+				sw_kdev_minor(ev->dev), (unsigned long long)ev->ino,
+				(unsigned long long)ev->pipe_ino);
+		}
+	}
 	if (r->skipped_runs && r->backup_hooks)
 		fprintf(f, "splicewatch: ci: note: the kernel skipped %llu runs of the programs "
 			"(preempted programs block themselves per CPU on 6.14+); %s checked %llu "
@@ -328,7 +360,8 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 			"those syscalls would be missed\n", (unsigned long long)r->skipped_runs);
 	if (r->exit_status == CI_EXIT_FINDINGS)
 		fprintf(f, "splicewatch: ci: FAIL (exit 3): %s\n",
-			c->n_new ? "new unsafe writes" : "records lost");
+			c->n_new ? "new unsafe writes" : r->lost_fails ? "records lost" :
+			"holds untracked");
 	else
 		fprintf(f, "splicewatch: ci: pass: no new unsafe writes (exit %d, COMMAND's status)\n",
 			r->exit_status);

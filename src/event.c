@@ -102,3 +102,22 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 		json_bool(j, "path_fs_relative", true);
 	json_obj_end(j);
 }
+
+void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
+{
+	json_obj_begin(j, NULL);
+	json_u64(j, "ts_ns", ev->ts_ns);
+	if (mono_to_real_ns)
+		json_i64(j, "time_ns", (int64_t)ev->ts_ns + *mono_to_real_ns);
+	json_str(j, "event", "untracked_hold");
+	json_str(j, "reason", sw_untracked_reason_name(ev->reason));
+	json_u64(j, "splicer_pid", ev->pid);
+	json_u64(j, "splicer_uid", ev->splicer_uid);
+	json_strn(j, "splicer_comm", ev->comm, sw_comm_len(ev->comm));
+	/* The file: known where a page of it was looked at (0 for ring_too_large,
+	 * and pipes_full on a ring too long to look through). */
+	json_u64(j, "dev", ev->ino ? makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)) : 0);
+	json_u64(j, "ino", ev->ino);
+	json_u64(j, "pipe_ino", ev->pipe_ino);
+	json_obj_end(j);
+}

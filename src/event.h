@@ -16,4 +16,9 @@ bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
  * CLOCK_MONOTONIC time into wall-clock time. */
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
 
+/* An untracked hold (SW_EV_CAPACITY) as one JSON object: why (reason), whose
+ * (splicer_pid, splicer_uid, splicer_comm), which file (dev, ino; 0: not known)
+ * and pipe (pipe_ino). */
+void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
+
 #endif

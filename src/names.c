@@ -33,6 +33,27 @@ static const char *const action_names[SW_ACT__COUNT] = {
 	[SW_ACT_KILLED_LATE] = "killed_late",
 };
 
+/* An untracked hold's reason: its JSON value, and what the text says. */
+static const char *const untracked_names[SW_UNTR__COUNT] = {
+	[SW_UNTR_UNKNOWN] = "unknown",
+	[SW_UNTR_CHUNK_HOLDERS] = "chunk_holders_full",
+	[SW_UNTR_CHUNKS] = "chunks_full",
+	[SW_UNTR_PIPES] = "pipes_full",
+	[SW_UNTR_MAPPINGS] = "mappings_full",
+	[SW_UNTR_PIPE_EXTENTS] = "pipe_extents_full",
+	[SW_UNTR_RING_SIZE] = "ring_too_large",
+};
+
+static const char *const untracked_texts[SW_UNTR__COUNT] = {
+	[SW_UNTR_UNKNOWN] = "an unknown limit",
+	[SW_UNTR_CHUNK_HOLDERS] = "4 other pipes hold pages of the same 64-page chunk of the file",
+	[SW_UNTR_CHUNKS] = "the chunk index is full (--max-holds)",
+	[SW_UNTR_PIPES] = "the pipe index is full (16384 pipes holding page-cache pages)",
+	[SW_UNTR_MAPPINGS] = "the file index is full (16384 files with held pages)",
+	[SW_UNTR_PIPE_EXTENTS] = "the pipe holds pages of 4 other files",
+	[SW_UNTR_RING_SIZE] = "the pipe holds more than 1024 buffers",
+};
+
 static const char *const stat_op_names[SW_STAT__COUNT] = {
 	[SW_STAT_SPLICE_FILE_PIPE] = "splice_file_to_pipe",
 	[SW_STAT_SPLICE_PIPE_FILE] = "splice_pipe_to_file",
@@ -69,6 +90,30 @@ const char *sw_op_name(uint32_t op)
 const char *sw_action_name(uint32_t action)
 {
 	return action < SW_ACT__COUNT ? action_names[action] : "unknown";
+}
+
+const char *sw_untracked_reason_name(uint32_t reason)
+{
+	return reason < SW_UNTR__COUNT ? untracked_names[reason] : "unknown";
+}
+
+const char *sw_untracked_reason_text(uint32_t reason)
+{
+	return reason < SW_UNTR__COUNT ? untracked_texts[reason] : untracked_texts[0];
+}
+
+/* " (chunk_holders_full 3, pipes_full 1)": untracked holds by reason, "" if none. */
+void sw_untracked_split(char *buf, size_t cap, const uint64_t *by_reason)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int r = 0; r < SW_UNTR__COUNT && n < cap; r++)
+		if (by_reason[r])
+			n += snprintf(buf + n, cap - n, "%s%s %llu", n ? ", " : " (",
+				      sw_untracked_reason_name(r), (unsigned long long)by_reason[r]);
+	if (n && n < cap)
+		snprintf(buf + n, cap - n, ")");
 }
 
 const char *sw_op_list(void)

@@ -121,29 +121,48 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	fputc('\n', o->f);
 }
 
+/* Text warnings about untracked holds per second at most; the rest are counted. */
+#define UNTRACKED_LINES_PER_S	20
+
 /* The index could not track a hold: writes into it would go unreported, so
- * say so at once (JSON: an event; text: a warning at most once a second). */
+ * say so at once, with the limit, the holder, the file and the pipe (JSON: an
+ * event; text: a warning on stderr, at most UNTRACKED_LINES_PER_S a second). */
 static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 {
 	struct json j;
 
 	o->untracked++;
 	if (o->json) {
+		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
+
 		json_init(&j, o->f, false);
-		json_obj_begin(&j, NULL);
-		json_u64(&j, "ts_ns", ev->ts_ns);
-		json_str(&j, "event", "untracked_hold");
-		json_str(&j, "reason", "hold index full (see --max-holds) or a pipe holding "
-			 "pages of too many files or positions");
-		json_obj_end(&j);
+		sw_untracked_json(&j, ev, o->session ? &off : NULL);
 		return;
 	}
-	if (ev->ts_ns - o->last_untracked_warn_ns < 1000000000ULL && o->last_untracked_warn_ns)
+	if (ev->ts_ns - o->untracked_window_ns >= 1000000000ULL || !o->untracked_window_ns) {
+		if (o->untracked_unshown)
+			sw_err("warning: %llu more untracked holds not shown",
+			       (unsigned long long)o->untracked_unshown);
+		o->untracked_window_ns = ev->ts_ns;
+		o->untracked_lines = 0;
+		o->untracked_unshown = 0;
+	}
+	if (o->untracked_lines >= UNTRACKED_LINES_PER_S) {
+		o->untracked_unshown++;
 		return;
-	o->last_untracked_warn_ns = ev->ts_ns;
-	sw_err("warning: a pipe holds page-cache pages the index cannot track (%llu so far); "
-	       "unsafe writes to them will not be reported (see --max-holds)",
-	       (unsigned long long)o->untracked);
+	}
+	o->untracked_lines++;
+	fprintf(stderr, "splicewatch: warning: untracked hold (%s: %s): pipe %llu of pid %u "
+		"(uid %u, comm ", sw_untracked_reason_name(ev->reason),
+		sw_untracked_reason_text(ev->reason), (unsigned long long)ev->pipe_ino, ev->pid,
+		ev->splicer_uid);
+	sw_put_printable(stderr, ev->comm, SW_TASK_COMM_LEN);
+	if (ev->ino)
+		fprintf(stderr, ") holds pages of file %u:%u:%llu",
+			sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev), (unsigned long long)ev->ino);
+	else
+		fprintf(stderr, ") holds page-cache pages");
+	fprintf(stderr, "; unsafe writes to them will not be reported\n");
 }
 
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
@@ -178,13 +197,15 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 	/* With backup hooks on, the tracepoint backend backs up with copies of the syscall hooks. */
 	bool backup_syscall_hooks = !strcmp(sw_session_backend(s), "tracepoint");
 	struct sw_counters c;
+	char split[512];
 
 	sw_session_counters(s, &c);
+	sw_untracked_split(split, sizeof(split), c.untracked_by_reason);
 	fprintf(f, "splicewatch: %llu unsafe writes detected, %llu shown, %llu lost records, "
-		"%llu pages held by pipes now, %llu holds untracked (index full)\n",
+		"%llu pages held by pipes now, %llu holds untracked%s\n",
 		(unsigned long long)c.events, (unsigned long long)shown,
 		(unsigned long long)c.lost, (unsigned long long)c.held,
-		(unsigned long long)c.untracked);
+		(unsigned long long)c.untracked, split);
 	if (c.skipped_runs && sw_session_backup_hooks(s))
 		fprintf(f, "splicewatch: note: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "

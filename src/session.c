@@ -461,6 +461,8 @@ void sw_session_counters(struct sw_session *s, struct sw_counters *c)
 	c->events = k[SW_CNT_EVENTS];
 	c->lost = k[SW_CNT_LOST];
 	c->untracked = k[SW_CNT_UNTRACKED];
+	for (int r = 0; r < SW_UNTR__COUNT; r++)
+		c->untracked_by_reason[r] = s->skel->bss->untracked[r];
 	c->signals = k[SW_CNT_SIGNALS];
 	c->stale_dropped = k[SW_CNT_STALE_DROPPED];
 	c->backup_checks = k[SW_CNT_BACKUP_CHECKS];

@@ -64,6 +64,7 @@ struct sw_counters {
 	uint64_t events;
 	uint64_t lost;
 	uint64_t untracked;
+	uint64_t untracked_by_reason[SW_UNTR__COUNT];	/* enum sw_untracked_reason */
 	uint64_t signals;
 	uint64_t stale_dropped;
 	/* Program runs the kernel skipped: on 6.14+ syscall tracepoint programs
@@ -113,7 +114,9 @@ struct sw_output {
 	struct sw_filter filter;
 	uint64_t printed;
 	uint64_t untracked;		/* capacity events seen */
-	uint64_t last_untracked_warn_ns;
+	uint64_t untracked_window_ns;	/* text: the second the warnings below are in */
+	uint64_t untracked_lines;
+	uint64_t untracked_unshown;
 };
 
 void sw_filter_init(struct sw_filter *f);

@@ -20,7 +20,7 @@
 struct sync_state {
 	u32 added;
 	u32 pid;
-	u32 uid;
+	u32 uid;		/* pid's real uid */
 	u32 hold_flags;
 	u64 now;
 	char comm[SW_TASK_COMM_LEN];
@@ -58,6 +58,15 @@ struct sync_ctx {
 	struct sync_state *st;
 };
 
+/* What the walk cannot track: told with the batch's splicer as the holder. */
+static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 mapping)
+{
+	u64 *comm = (u64 *)c->st->comm;
+
+	emit_untracked(untracked_why(reason, c->ps->ino), mapping,
+		       (u64)c->st->pid << 32 | c->st->uid, comm[0], comm[1]);
+}
+
 /* A new mapping entry, widened below: no range on the walk's stack. */
 static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
 
@@ -86,7 +95,7 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
 			count(SW_CNT_MAPPING_TOMBS, -1);
 	} else {
-		emit_capacity();
+		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map);
 	}
 	c->st->map_n = 0;
 }
@@ -95,6 +104,7 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 {
 	struct sw_chunk *ch;
 	struct sw_chunk_holder *h;
+	u32 reason = SW_UNTR_CHUNK_HOLDERS;
 	int i, slot = -1;
 
 	if (!c->st->chunk_pages)
@@ -104,8 +114,10 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &zero_chunk, BPF_NOEXIST))
 			count(SW_CNT_CHUNKS, 1);
 		ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
-		if (!ch)
+		if (!ch) {
+			reason = SW_UNTR_CHUNKS;
 			goto full;
+		}
 	}
 	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++) {
 		h = &ch->h[i];
@@ -157,7 +169,7 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 full:
 	/* Held (and counted) but not findable: say so rather than miss quietly. */
 	c->st->chunk_pages = 0;
-	emit_capacity();
+	walk_untracked(c, reason, c->st->chunk.mapping);
 }
 
 /* Reads the ring slots from seq on (up to SYNC_BATCH, not across the end of
@@ -211,7 +223,7 @@ static long add_cb(u64 i, void *data)
 		return 0;	/* another CPU indexed this position */
 	if (extent_for(ps, c->st->fm.mapping, seq) < 0) {
 		sw_fetch_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
-		emit_capacity();
+		walk_untracked(c, SW_UNTR_PIPE_EXTENTS, c->st->fm.mapping);
 		return 0;
 	}
 	c->st->added++;

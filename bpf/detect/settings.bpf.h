@@ -84,18 +84,63 @@ static __always_inline void *thread_scratch(void *map, const void *zero)
 	return thread_value(map);
 }
 
-static __always_inline void emit_capacity(void)
+/* Holds not tracked, by reason (enum sw_untracked_reason); their sum is
+ * counters[SW_CNT_UNTRACKED]. */
+u64 untracked[SW_UNTR__COUNT];
+
+/* A hold could not be tracked: count it by reason and tell the frontend which
+ * limit and pipe (why: reason << 32 | the pipe's inode number, 32 bits as
+ * get_next_ino() hands them out), the file (mapping: its address_space, 0 if
+ * not known), the holder (pid << 32 | real uid) and its comm (the 16 bytes as
+ * two words, both 0: the running task's). A global function, verified once
+ * whatever the call site; it takes scalars only. */
+__noinline int emit_untracked(u64 why, u64 mapping, u64 holder, u64 comm_lo, u64 comm_hi)
 {
+	struct address_space *as = (struct address_space *)mapping;
+	u32 reason = why >> 32;
 	struct sw_event *ev;
+	struct inode *host;
 
 	count(SW_CNT_UNTRACKED, 1);
+	barrier_var(reason);
+	if (reason < SW_UNTR__COUNT)
+		__sync_fetch_and_add(&untracked[reason], 1);
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev)
-		return;		/* counted as untracked above; not a lost report */
+		return 0;	/* counted as untracked above; not a lost report */
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->type = SW_EV_CAPACITY;
 	ev->ts_ns = bpf_ktime_get_ns();
+	ev->reason = reason;
+	ev->pid = holder >> 32;
+	ev->tid = ev->pid;
+	ev->splicer_uid = (u32)holder;
+	if (comm_lo || comm_hi) {
+		__builtin_memcpy(ev->comm, &comm_lo, 8);
+		__builtin_memcpy(ev->comm + 8, &comm_hi, 8);
+	} else {
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	}
+	if (as) {
+		host = BPF_CORE_READ(as, host);
+		ev->ino = BPF_CORE_READ(host, i_ino);
+		ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
+	}
+	ev->pipe_ino = (u32)why;
 	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/* emit_untracked()'s first argument. */
+static __always_inline u64 untracked_why(u32 reason, u64 pipe_ino)
+{
+	return (u64)reason << 32 | (u32)pipe_ino;
+}
+
+/* The running task as a holder for emit_untracked(). */
+static __always_inline u64 current_holder(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) << 32 | (u32)bpf_get_current_uid_gid();
 }
 
 #endif /* SW_DETECT_SETTINGS_BPF_H */

@@ -11,6 +11,56 @@
 #include "lazy.bpf.h"
 #include "../lib/syscalls.bpf.h"
 
+/* Looking through a ring with no index entry for a page-cache buffer. The
+ * compat programs unroll the loop: there, a longer ring counts as one. */
+#ifdef SW_COMPAT
+#define FILE_SCAN_MAX	16
+#else
+#define FILE_SCAN_MAX	SW_PIPE_SEQ_BITS
+#endif
+
+struct file_scan {
+	struct pipe_buffer *bufs;
+	u32 tail;
+	u32 mask;
+	u64 mapping;		/* the first page-cache buffer's file */
+	struct folio_memo fm;
+};
+
+static long file_scan_cb(u64 i, void *data)
+{
+	struct file_scan *fs = data;
+	struct pipe_buffer *buf = &fs->bufs[(fs->tail + (u32)i) & fs->mask];
+	struct page *page;
+	u32 len;
+
+	if (bpf_probe_read_kernel(&page, sizeof(page), &buf->page) ||
+	    bpf_probe_read_kernel(&len, sizeof(len), &buf->len) || !page || !len)
+		return 0;
+	folio_memo_fields(&fs->fm, page);
+	if (!fs->fm.mapping)
+		return 0;	/* anonymous memory: a copy, or the holder's own */
+	fs->mapping = fs->fm.mapping;
+	return 1;
+}
+
+/* Does the ring hold any page-cache buffer? Only those need an index entry:
+ * a pipe of anonymous memory (write(2), vmsplice of anonymous pages) takes
+ * none, so any number of them cannot fill the pipes map. *mapping: the first
+ * such buffer's file (0: not known, a ring too long to look through). */
+static __always_inline bool ring_holds_file_pages(struct pipe_ring *ring, u64 *mapping)
+{
+	struct file_scan fs = { .bufs = ring->bufs, .tail = ring->tail, .mask = ring->mask };
+	u32 n = ring->head - ring->tail;
+
+	*mapping = 0;
+	if (n > FILE_SCAN_MAX)
+		return true;
+	sw_loop(FILE_SCAN_MAX, n, file_scan_cb, &fs);
+	*mapping = fs.mapping;
+	return fs.mapping != 0;
+}
+
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
  * record new ones as the pipe's pending batch (indexing the previous batch
  * first if it is still in the pipe, so each keeps its splicer and time).
@@ -18,7 +68,7 @@
 static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_info *pipe)
 {
 	struct pipe_ring ring;
-	u64 p, pipe_addr = (u64)pipe;
+	u64 p, pipe_addr = (u64)pipe, mapping;
 	struct sw_pipe_state *ps;
 	u32 n, from, slot;
 
@@ -26,11 +76,13 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		return;
 	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
-		if (ring.head == ring.tail)
+		if (ring.head == ring.tail || !ring_holds_file_pages(&ring, &mapping))
 			return;
 		if (bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&pipes, &pipe_addr)) {
-			emit_capacity();
+			emit_untracked(untracked_why(SW_UNTR_PIPES,
+						     inode ? BPF_CORE_READ(inode, i_ino) : 0),
+				       mapping, current_holder(), 0, 0);
 			return;
 		}
 		ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
@@ -64,7 +116,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		n = 0;
 	if (n && ring.head - ring.tail > SW_PIPE_SEQ_BITS) {
 		/* A ring this large would alias positions in the bitmap. */
-		emit_capacity();
+		emit_untracked(untracked_why(SW_UNTR_RING_SIZE, ps->ino), 0, current_holder(), 0, 0);
 		n = 0;
 	}
 	/* The state stays while the pipe lives, even empty: deleting it here would

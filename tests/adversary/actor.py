@@ -17,6 +17,11 @@ per action; each prints "key=value" lines the suite reads.
   actor.py hold_read FILE OFF LEN GO AT N
                                      as hold, then once the file GO exists, read
                                      the pipe and print pipe=<its bytes AT..AT+N>
+  actor.py hold_many FILE OFF LEN N  hold, in N pipes at once; prints pipes=N,
+                                     pid=PID, sleeps until killed
+  actor.py anon_flood N              N pipes each holding one vmspliced byte of
+                                     anonymous memory; prints pipes=N, pid=PID,
+                                     sleeps until killed (needs 2N+ fds)
 """
 import os
 import sys
@@ -46,6 +51,15 @@ def pwrite(args):
 def pipe(args):
     r, w = os.pipe()
     print(f"pid={os.getpid()}\nw=/proc/{os.getpid()}/fd/{w}", flush=True)
+def hold_many(args):
+    path, off, length, n = args[0], int(args[1]), int(args[2]), int(args[3])
+    fd = os.open(path, os.O_RDONLY)
+    pipes = []
+    for _ in range(n):
+        r, w = os.pipe()
+        os.splice(fd, w, length, offset_src=off)
+        pipes.append((r, w))
+    print(f"pipes={len(pipes)}\npid={os.getpid()}", flush=True)
     while True:
         time.sleep(60)
 
@@ -71,8 +85,30 @@ def hold_read(args):
     print(f"pipe={data[at:at + n].decode(errors='replace')}", flush=True)
 
 
+def anon_flood(args):
+    import ctypes
+    n = int(args[0])
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class Iovec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+    buf = ctypes.create_string_buffer(b"x", 4096)	# anonymous memory (the heap)
+    iov = Iovec(ctypes.cast(buf, ctypes.c_void_p), 1)
+    pipes = []
+    for _ in range(n):
+        r, w = os.pipe()
+        if libc.vmsplice(w, ctypes.byref(iov), 1, 0) != 1:
+            sys.exit(f"vmsplice: errno {ctypes.get_errno()}")
+        pipes.append((r, w))
+    print(f"pipes={len(pipes)}\npid={os.getpid()}", flush=True)
+    while True:
+        time.sleep(60)
+
+
+
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
-           "hold_read": hold_read}
+           "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:
