@@ -51,6 +51,10 @@ def pwrite(args):
 def pipe(args):
     r, w = os.pipe()
     print(f"pid={os.getpid()}\nw=/proc/{os.getpid()}/fd/{w}", flush=True)
+    while True:
+        time.sleep(60)
+
+
 def hold_many(args):
     path, off, length, n = args[0], int(args[1]), int(args[2]), int(args[3])
     fd = os.open(path, os.O_RDONLY)
@@ -104,7 +108,6 @@ def anon_flood(args):
     print(f"pipes={len(pipes)}\npid={os.getpid()}", flush=True)
     while True:
         time.sleep(60)
-
 
 
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
