@@ -5,8 +5,8 @@
  * policy_parse() is the whole parser, on a memory buffer, so that it can be
  * fuzzed: it needs libyaml, parse_u64() and parse_signal() (src/common.c) and
  * nothing else; it prints nothing and never exits. It stat()s and statfs()s the
- * cgroup directories a policy names (that is how a cgroup path becomes the id
- * the BPF programs compare).
+ * cgroup directories and path rules a policy names (that is how a cgroup path
+ * becomes the id, and a path rule the identity, the BPF programs compare).
  */
 #ifndef SW_POLICY_H
 #define SW_POLICY_H
@@ -44,8 +44,10 @@ struct policy_info {
  *   PID     a decimal process id, 1..2147483647
  *   COMM    1..15 bytes
  *   CGROUP  a cgroup v2 directory (stored as its id, the directory's inode)
- *   PATH    an absolute, normalised path prefix (no "//", "/./", "/../"),
- *           1..SW_ALLOW_PATH_LEN-1 bytes, at most SW_ALLOW_PATHS_MAX in all
+ *   PATH    an absolute, normalised path (no "//", "/./", "/../") of an
+ *           existing file or directory, not on btrfs, bcachefs or overlayfs;
+ *           stored as its identity (kernel dev_t, inode); at most
+ *           SW_ALLOW_PATHS_MAX in all
  * and one protected-consumer entry (--protect-uid, --protect-cgroup):
  *   UID     a user name or a decimal uid, 0..4294967294
  *   CGROUP  as above
