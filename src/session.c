@@ -129,6 +129,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	choice.backup = skips.backup;
 	skel->rodata->backup_hooks = skips.backup;
 	skel->rodata->backup_syscall_hooks = skips.backup && b == SW_BACKEND_TRACEPOINT;
+	skel->rodata->write_iter_hooks = b != SW_BACKEND_TRACEPOINT;
 	/* Tests: "enter", "exit" or both, comma separated. */
 	if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |

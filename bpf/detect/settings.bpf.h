@@ -34,6 +34,9 @@ const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
  * of each syscall hook. Off, nothing of them is loaded or run. */
 const volatile bool backup_hooks;
 const volatile bool backup_syscall_hooks;
+/* The write_iter hooks are loaded (fentry and kprobe backends): they re-check
+ * a write whose file or range sys_enter did not check (detect/backup_marks.bpf.h). */
+const volatile bool write_iter_hooks;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
 /* Compat, where tracing programs have no task storage (before 5.12): the
  * scratch maps are per-CPU arrays of one entry. Exact on 5.10, where every
