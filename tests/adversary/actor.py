@@ -12,17 +12,7 @@ per action; each prints "key=value" lines the suite reads.
                                      pipe, then N threads at once each pwrite
                                      one byte into its own file; prints a line
                                      "tid=T ino=I off=O path=P" per thread
-  actor.py race_fd HELD OTHER SECS   thread A dup2()s HELD and OTHER over one fd
-                                     in turn while thread B pwrites "W" at 100
-                                     through it, SECS seconds; prints writes=N
-                                     (B's writes) and landed=0|1 (HELD's byte
-                                     100 is "W")
-  actor.py race_iov FILE SECS        thread A swaps an iovec's length 0 <-> 8
-                                     while thread B pwritev()s it at offset 0 of
-                                     FILE, SECS seconds; prints writes=N and
-                                     landed=0|1 (FILE's byte 0 is "W")
 """
-import ctypes
 import os
 import resource
 import sys
@@ -80,63 +70,7 @@ def many_writers(args):
     print("\n".join(out), flush=True)
 
 
-def race_fd(args):
-    held, other, secs = args[0], args[1], float(args[2])
-    hfd, ofd = os.open(held, os.O_WRONLY), os.open(other, os.O_WRONLY)
-    fd = os.dup(ofd)
-    stop = time.monotonic() + secs
-    writes = 0
-
-    def swap():
-        while time.monotonic() < stop:
-            os.dup2(hfd, fd)
-            os.dup2(ofd, fd)
-
-    a = threading.Thread(target=swap)
-    a.start()
-    while time.monotonic() < stop:
-        os.pwrite(fd, b"W", 100)
-        writes += 1
-    a.join()
-    with open(held, "rb") as f:
-        landed = f.read()[100:101] == b"W"
-    print(f"writes={writes}\nlanded={int(landed)}", flush=True)
-
-
-class Iovec(ctypes.Structure):
-    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-
-
-def race_iov(args):
-    path, secs = args[0], float(args[1])
-    libc = ctypes.CDLL(None, use_errno=True)
-    buf = ctypes.create_string_buffer(b"W" * 8)
-    iov = Iovec(ctypes.cast(buf, ctypes.c_void_p), 0)
-    fd = os.open(path, os.O_WRONLY)
-    stop = time.monotonic() + secs
-    writes = 0
-    # The swapper in C-speed steps: ctypes stores release nothing, so the
-    # GIL switch interval decides how often B's syscall sees 8.
-    sys.setswitchinterval(1e-6)
-
-    def swap():
-        while time.monotonic() < stop:
-            iov.len = 8
-            iov.len = 0
-
-    a = threading.Thread(target=swap)
-    a.start()
-    while time.monotonic() < stop:
-        libc.pwritev(fd, ctypes.byref(iov), 1, ctypes.c_long(0))
-        writes += 1
-    a.join()
-    with open(path, "rb") as f:
-        landed = f.read(1) == b"W"
-    print(f"writes={writes}\nlanded={int(landed)}", flush=True)
-
-
-ACTIONS = {"hold": hold, "pwrite": pwrite, "many_writers": many_writers,
-           "race_fd": race_fd, "race_iov": race_iov}
+ACTIONS = {"hold": hold, "pwrite": pwrite, "many_writers": many_writers}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:
