@@ -68,7 +68,7 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
 	long id = regs->orig_ax;
 
-	if (backup_hooks && tracking() && checked_syscall(id))
+	if (marks_on() && tracking() && checked_syscall(id))
 		clear_mark();
 	if (deny_mode) {
 		u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -441,7 +441,9 @@ int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	rc = refuse_pending((u64)file, 0);
-	if (rc || !backup_hooks)
+	/* The kernel's file: another than sys_enter checked (a skipped run, or
+	 * a thread that dup2()ed it over the fd since) is checked here. */
+	if (rc || !marks_on())
 		return rc;
 	return refuse_unchecked_write(file);
 }

@@ -16,6 +16,7 @@
 #include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "kernel.h"
 
 /* Does the kernel know the bpf_loop helper (5.17+)? Read from its BTF (enum
@@ -45,6 +46,15 @@ int sw_kernel_has_bpf_loop(const struct btf *btf)
 bool sw_kernel_has_function(const struct btf *btf, const char *name)
 {
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+/* Can tracing programs keep per-thread memory in task storage (5.12+)? Asked
+ * of the kernel with a probe program (needs CAP_BPF): the scratch maps are
+ * per-CPU arrays without it (bpf/lib/maps.bpf.h). */
+bool sw_kernel_has_task_storage(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) > 0;
 }
 
 bool sw_raw_tp_maps_need_prealloc(const struct btf *btf)

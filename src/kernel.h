@@ -13,6 +13,7 @@ bool sw_kernel_has_function(const struct btf *btf, const char *name);
  * struct bpf_mem_alloc) the verifier accepts run-time allocated ones but
  * WARNs, which taints the kernel ("trace type BPF program uses run-time
  * allocation"). */
+bool sw_kernel_has_task_storage(void);
 bool sw_raw_tp_maps_need_prealloc(const struct btf *btf);
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
 int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */

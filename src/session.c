@@ -95,6 +95,24 @@ static int ringbuf_cb(void *ctx, void *data, size_t len)
 	return s->fn ? s->fn(s->ctx, data, len) : 0;
 }
 
+/* Compat programs where tracing programs have no task storage (5.10, 5.11):
+ * the scratch maps become per-CPU arrays of one entry (bpf/lib/maps.bpf.h). */
+static int scratch_per_cpu(struct splicewatch_bpf *skel)
+{
+	struct bpf_map *maps[] = { skel->maps.scratch, skel->maps.sync_scratch,
+				   skel->maps.check_scratch, skel->maps.regs_scratch };
+	int err = 0;
+
+	skel->rodata->scratch_per_cpu = true;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
+		err = bpf_map__set_type(maps[i], BPF_MAP_TYPE_PERCPU_ARRAY) ?:
+		      bpf_map__set_map_flags(maps[i], 0) ?:
+		      bpf_map__set_max_entries(maps[i], 1);
+	if (!err && sw_verbose)
+		sw_info("no task storage for tracing programs: per-CPU scratch");
+	return err;
+}
+
 /* Opens, configures, loads and attaches the programs of one backend. Frees
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
@@ -124,6 +142,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	choice.backup = skips.backup;
 	skel->rodata->backup_hooks = skips.backup;
 	skel->rodata->backup_syscall_hooks = skips.backup && b == SW_BACKEND_TRACEPOINT;
+	skel->rodata->write_iter_hooks = b != SW_BACKEND_TRACEPOINT;
 	/* Tests: "enter", "exit" or both, comma separated. */
 	if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
@@ -146,8 +165,9 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	if (err)
 		goto fail;
 	if (!compat)
-		err = bpf_map__set_max_entries(skel->maps.uring_files, 1) ?:
-		      bpf_map__set_max_entries(skel->maps.regs_scratch, 1);
+		err = bpf_map__set_max_entries(skel->maps.uring_files, 1);
+	else if (!sw_kernel_has_task_storage())
+		err = scratch_per_cpu(skel);
 	if (err)
 		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);

@@ -82,6 +82,11 @@ int do_copy_file_range_without_pipe(struct tctx *t);
 int setup_append(struct tctx *t);
 int do_append(struct tctx *t);
 
+/* scenarios_race.c: a second thread changes the write after sys_enter */
+int setup_race(struct tctx *t);
+int do_race_dup2(struct tctx *t);
+int do_race_iov(struct tctx *t);
+
 /* scenarios_hold.c: releases and how pages get into pipes */
 int setup_drained_by_read(struct tctx *t);
 int setup_drained_by_splice(struct tctx *t);

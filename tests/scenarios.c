@@ -37,6 +37,11 @@ const struct scenario scenarios[] = {
 	{ "truncate_path_to_zero_is_reported", FS_ALL, setup_truncate_to_zero, do_truncate_0 },
 	{ "mmap_store_to_clean_held_page_is_reported", E4, setup_mmap_store, do_mmap_store,
 	  .trace_only = true },
+	/* check-then-use: a second thread changes the write after sys_enter */
+	{ "fd_swapped_by_dup2_after_entry_is_reported", FS_ALL, setup_race, do_race_dup2,
+	  .trace_only = true, .kernel_hooks_only = true },
+	{ "iovec_grown_after_entry_is_reported", FS_ALL, setup_race, do_race_iov,
+	  .trace_only = true, .kernel_hooks_only = true },
 	/* byte precision */
 	{ "one_byte_into_held_range_is_reported", FS_ALL, setup_one_byte_into_range,
 	  do_one_byte_at_199 },

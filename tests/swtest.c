@@ -513,6 +513,34 @@ static void mutant_late_write(const struct scenario *sc, struct tctx *t)
 }
 #endif
 
+/* Each landed write of a race scenario has an event of its writer (nevs of
+ * them) inside its window; too few events overall cannot cover them. */
+static bool check_race(const struct expect *e, struct event *evs, int nevs, char *why,
+		       size_t whylen)
+{
+	if (e->race_landed < RACE_MAX) {
+		snprintf(why, whylen, "only %d writes landed in held bytes (race lost)", e->race_landed);
+		return false;
+	}
+	for (int i = 0; i < e->race_landed; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < nevs && !seen; k++) {
+			long long ts = strtoll(ev_get(&evs[k], "ts_ns") ?: "0", NULL, 10);
+
+			seen = ts >= e->race_t0[i] && ts <= e->race_t1[i] &&
+			       !strcmp(ev_get(&evs[k], "write_offset") ?: "", "96");
+		}
+		if (!seen) {
+			snprintf(why, whylen, "landed write %d of %d (in [%lld, %lld] ns) has no event "
+				 "(%d events from the writer)", i + 1, e->race_landed,
+				 (long long)e->race_t0[i], (long long)e->race_t1[i], nevs);
+			return false;
+		}
+	}
+	return true;
+}
+
 static void run_one(const struct scenario *sc, enum fs_kind fs)
 {
 	char name[200], dir[400], why[512] = "";
@@ -571,6 +599,10 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	}
 	if (collect(writer, evs, MAX_EVENTS_PER_TEST, &nevs, why, sizeof(why)))
 		goto out;
+	if (e->race) {
+		ok = check_race(e, evs, nevs, why, sizeof(why));
+		goto out;
+	}
 	if (nevs != e->reports) {
 		snprintf(why, sizeof(why), "%d events from the writer, want %d%s%s", nevs, e->reports,
 			 nevs ? ": first op=" : "", nevs ? ev_get(&evs[0], "op") : "");

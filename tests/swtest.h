@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #define MAX_EVENTS_PER_TEST 16
+#define RACE_MAX 4		/* landed writes a race scenario waits for */
 
 enum fs_kind { FS_EXT4, FS_TMPFS, FS_HUGE_TMPFS, FS__COUNT };
 
@@ -47,6 +48,12 @@ struct expect {
 	char file_original[64];
 	int64_t size_landed, size_original;
 	bool denied_seen;		/* the writer's syscall failed with EPERM */
+	/* A racing writer (scenarios_race.c): instead of one report, each of its
+	 * writes that landed in held bytes, [race_t0, race_t1] on CLOCK_MONOTONIC
+	 * (the events' ts_ns), must have one of its events in that window. */
+	bool race;
+	int race_landed;
+	int64_t race_t0[RACE_MAX], race_t1[RACE_MAX];
 	char failure[256];		/* set when the scenario itself could not run */
 };
 

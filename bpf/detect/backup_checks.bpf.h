@@ -67,12 +67,8 @@ __noinline int sync_vmsplice(u64 regs_addr)
 
 /* Compat: a copy of the registers of the syscall check_unchecked checks (no
  * trusted pointer to them before 5.15; 168 bytes the stack cannot spare),
- * per thread. The frontend sizes it to 1 entry otherwise. */
-SW_THREAD_MAP(regs_scratch, 4096, struct pt_regs);
-
-#ifdef SW_COMPAT
-static const struct pt_regs zero_regs = {};
-#endif
+ * per thread (lib/maps.bpf.h: scratch maps; unused, so empty, otherwise). */
+SW_SCRATCH_MAP(regs_scratch, struct pt_regs);
 
 /* A change syscall nr (as op) makes to file that its sys_enter run did not
  * check (the kernel skipped it): checked here from the
@@ -88,7 +84,7 @@ static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
 #ifdef SW_COMPAT
-	regs = thread_scratch(&regs_scratch, &zero_regs);
+	regs = scratch_of(&regs_scratch, true);
 	if (!regs || bpf_probe_read_kernel(regs, sizeof(*regs), sw_current_regs()))
 		return 0;
 	return check_write_to(regs, nr, op, file, deny_how, true);

@@ -15,17 +15,25 @@
 #include "write_decode.bpf.h"
 
 /* sys_enter leaves a mark for the write it checked (a file something is held
- * of), so the write_iter hooks leave that one write to it and check every
- * other: a skipped sys_enter run leaves no mark. Per thread, keyed by tid (the
- * programs run preemptible, so nothing per CPU). Valid for one syscall: it
- * names the syscall and the file, and the count of write syscalls the task
- * had made (ioac.syscw, raised as each write, pwrite, writev, copy_file_range
- * or sendfile ends), and sys_exit clears it. A stale mark needs a skipped
+ * of): the file and the range it decoded, so the write_iter hooks leave that
+ * one write to it and check every other: a skipped sys_enter run leaves no
+ * mark, and a racing thread that changes the write after sys_enter read it
+ * (dup2() of another file over the fd, iovec lengths, the offset, the file
+ * position) makes the kernel write a file or range the mark does not cover.
+ * Kept where marks_on: backup hooks on, or write_iter hooks loaded (the
+ * fentry and kprobe backends). Per thread, keyed by tid (the programs run
+ * preemptible, so nothing per CPU). Valid for one syscall: it names the
+ * syscall and the file, and the count of write syscalls the task had made
+ * (ioac.syscw, raised as each write, pwrite, writev, copy_file_range or
+ * sendfile ends), and sys_exit clears it. A stale mark needs a skipped
  * sys_exit and then a skipped sys_enter of the same syscall on the same file. */
 struct write_mark {
 	u64 file;
 	u64 syscw;
 	long nr;
+	s64 pos;		/* the range sys_enter checked: [pos, pos + len) */
+	u64 len;		/* 0: none (not decoded); LEN_TO_EOF: to the end */
+	bool reported;		/* reported in this syscall: every range covered */
 };
 
 SW_THREAD_MAP(write_marks, 4096, struct write_mark);
@@ -39,18 +47,24 @@ static __always_inline u64 write_syscalls(void)
 	return 0;		/* no CONFIG_TASK_IO_ACCOUNTING: sys_exit alone clears */
 }
 
-static __always_inline void mark_checked(struct file *file, long nr)
+/* Marks are kept (backup hooks, or write_iter hooks that re-check). */
+static __always_inline bool marks_on(void)
+{
+	return backup_hooks || write_iter_hooks;
+}
+
+static __always_inline void mark_checked(struct file *file, long nr, s64 pos, u64 len,
+					 bool reported)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct write_mark m = { .file = (u64)file, .syscw = write_syscalls(), .nr = nr };
+	struct write_mark m = { .file = (u64)file, .syscw = write_syscalls(), .nr = nr,
+				.pos = pos, .len = len, .reported = reported };
 	struct write_mark *old = bpf_map_lookup_elem(&write_marks, &tid);
 
 	if (old) {
 		/* In place: cheaper than an LRU update, and only this thread
 		 * reads it. */
-		old->file = m.file;
-		old->syscw = m.syscw;
-		old->nr = m.nr;
+		*old = m;
 		return;
 	}
 	bpf_map_update_elem(&write_marks, &tid, &m, BPF_ANY);
@@ -65,6 +79,21 @@ static __always_inline bool entry_checked(struct file *file, long nr)
 	return m && m->nr == nr && m->file == (u64)file && m->syscw == write_syscalls();
 }
 
+/* Did it check (or report) the len bytes at pos it writes to file? What the
+ * kernel really writes, against what sys_enter read from the registers. */
+static __always_inline bool entry_covers(struct file *file, long nr, s64 pos, u64 len)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct write_mark *m = bpf_map_lookup_elem(&write_marks, &tid);
+
+	if (!m || m->nr != nr || m->file != (u64)file || m->syscw != write_syscalls())
+		return false;
+	if (m->reported)
+		return true;
+	return pos >= m->pos && (u64)(pos - m->pos) <= m->len &&
+	       len <= m->len - (u64)(pos - m->pos);
+}
+
 static __always_inline void clear_mark(void)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -74,10 +103,11 @@ static __always_inline void clear_mark(void)
 		m->nr = -1;
 }
 
-/* Backup hooks on: the op to check a buffered write to file as here, or 0
- * when its syscall's sys_enter checked it. Global, so the caller goes on with one
- * unknown op rather than one verifier path per syscall. */
-__noinline u32 write_iter_op(u64 file)
+/* The op to check a buffered write of len bytes at pos of file as here, or 0
+ * when its syscall's sys_enter checked that file and range. Global, so the
+ * caller goes on with one unknown op rather than one verifier path per
+ * syscall. */
+__noinline u32 write_iter_op(u64 file, s64 pos, u64 len)
 {
 	long nr = current_syscall();
 	u32 op = syscall_op(nr);
@@ -86,9 +116,10 @@ __noinline u32 write_iter_op(u64 file)
 		return op;
 	/* Our own output, left alone at sys_enter too; or checked there. */
 	if (bpf_get_current_pid_tgid() >> 32 == self_tgid ||
-	    entry_checked((struct file *)file, nr))
+	    entry_covers((struct file *)file, nr, pos, len))
 		return 0;
-	count(SW_CNT_BACKUP_CHECKS, 1);
+	if (backup_hooks)
+		count(SW_CNT_BACKUP_CHECKS, 1);
 	return op;
 }
 
@@ -96,7 +127,7 @@ __noinline u32 write_iter_op(u64 file)
  * splice into a file writes in several calls). */
 __noinline int mark_reported(u64 file)
 {
-	mark_checked((struct file *)file, current_syscall());
+	mark_checked((struct file *)file, current_syscall(), 0, 0, true);
 	return 0;
 }
 

@@ -47,10 +47,8 @@ struct sync_state {
 	struct pipe_buffer bufs[SYNC_BATCH];
 };
 
-/* Per thread, not per CPU (lib/maps.bpf.h). */
-SW_THREAD_MAP(sync_scratch, 4096, struct sync_state);
-
-static const struct sync_state zero_sync = {};
+/* lib/maps.bpf.h: scratch maps. */
+SW_SCRATCH_MAP(sync_scratch, struct sync_state);
 
 struct sync_ctx {
 	u64 pipe;
@@ -259,7 +257,7 @@ __noinline int add_step(u64 pipe, u32 i)
 	struct sync_ctx c = { .pipe = pipe };
 
 	c.ps = bpf_map_lookup_elem(&pipes, &pipe);
-	c.st = thread_value(&sync_scratch);
+	c.st = scratch_of(&sync_scratch, false);
 	if (!c.ps || !c.st)
 		return 1;
 	return add_cb(i, &c) ? 1 : 0;
@@ -283,7 +281,7 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 
 	if (!ps)
 		return;
-	c.st = thread_scratch(&sync_scratch, &zero_sync);
+	c.st = scratch_of(&sync_scratch, true);
 	if (!c.st)
 		return;
 	/* The read-ahead buffers need no clearing: buf_n = 0. */

@@ -54,10 +54,8 @@ struct check_walk {
 	struct sw_pipe_state *ps;	/* a pointer stored in a map value is a scalar */
 };
 
-/* Per thread, not per CPU (lib/maps.bpf.h). */
-SW_THREAD_MAP(check_scratch, 4096, struct check_ctx);
-
-static const struct check_ctx zero_check = {};
+/* lib/maps.bpf.h: scratch maps. */
+SW_SCRATCH_MAP(check_scratch, struct check_ctx);
 
 static long seq_cb(u64 i, void *data)
 {
@@ -99,7 +97,7 @@ static long seq_cb(u64 i, void *data)
  * verified once. */
 __noinline int seq_step(u64 pipe, u32 i)
 {
-	struct check_walk w = { .c = thread_value(&check_scratch) };
+	struct check_walk w = { .c = scratch_of(&check_scratch, false) };
 
 	w.ps = bpf_map_lookup_elem(&pipes, &pipe);
 	if (!w.c || !w.ps)
@@ -218,7 +216,7 @@ static long chunk_cb(u64 i, void *data)
  * argument the callee ignores, and the verifier refuses such a call. */
 __noinline int chunk_step(u64 first_chunk, u32 i)
 {
-	struct check_walk w = { .c = thread_value(&check_scratch) };
+	struct check_walk w = { .c = scratch_of(&check_scratch, false) };
 
 	if (!w.c || w.c->first_chunk != first_chunk)
 		return 1;
@@ -264,7 +262,7 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
 	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
 		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
-	w.c = thread_scratch(&check_scratch, &zero_check);
+	w.c = scratch_of(&check_scratch, true);
 	if (!w.c)
 		return NULL;
 	__builtin_memset(w.c, 0, sizeof(*w.c));

@@ -28,7 +28,7 @@ SW_MAP(allow_cgroups, BPF_MAP_TYPE_HASH, 1024, u64, u8);
 SW_MAP(allow_comms, BPF_MAP_TYPE_HASH, 1024, char[SW_TASK_COMM_LEN], u8);
 
 /* One byte is left for the leading '/' of the root. */
-SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, thread_value(&scratch))
+SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, scratch_of(&scratch, false))
 
 /* Absolute path of dentry under vfsmnt; with no vfsmnt (a store through a
  * mapping has no struct file), the path within its filesystem. */
@@ -238,7 +238,7 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 
 	if (!in_scope(id >> 32))
 		return SW_ACT_REPORTED;
-	s = thread_scratch(&scratch, &zero_scratch);
+	s = scratch_of(&scratch, true);
 	if (!s)
 		return SW_ACT_REPORTED;
 	ev = (struct sw_event *)s->ev;

@@ -35,7 +35,17 @@ const volatile u32 n_allow_paths;	/* --allow-path rules in allow_inodes */
  * of each syscall hook. Off, nothing of them is loaded or run. */
 const volatile bool backup_hooks;
 const volatile bool backup_syscall_hooks;
+/* The write_iter hooks are loaded (fentry and kprobe backends): they re-check
+ * a write whose file or range sys_enter did not check (detect/backup_marks.bpf.h). */
+const volatile bool write_iter_hooks;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
+/* Compat, where tracing programs have no task storage (before 5.12): the
+ * scratch maps are per-CPU arrays of one entry. Exact on 5.10, where every
+ * program runs with preemption off (tracepoints and kprobes always; fentry
+ * and LSM trampolines through migrate_disable, which is preempt_disable
+ * there): a run cannot be interleaved with another on its CPU. 5.11 lets a
+ * trampoline program be preempted (docs/enforce.md: Check-then-use). */
+const volatile bool scratch_per_cpu;
 
 u64 counters[SW_CNT__COUNT];
 
@@ -54,34 +64,29 @@ struct event_scratch {
 	struct sw_path_walk walk;	/* compat: the path walk between its steps */
 };
 
-/* Per thread, not per CPU (lib/maps.bpf.h). */
-SW_THREAD_MAP(scratch, 256, struct event_scratch);
-
-static const struct event_scratch zero_scratch = {};
+/* The report's event and path (lib/maps.bpf.h: scratch maps). */
+SW_SCRATCH_MAP(scratch, struct event_scratch);
 
 static __always_inline void count(enum sw_counter c, s64 n)
 {
 	__sync_fetch_and_add(&counters[c], n);
 }
 
-/* This thread's entry of a per-thread map, or NULL. */
-static __always_inline void *thread_value(void *map)
+/* This thread's working memory in a scratch map (lib/maps.bpf.h), made (from
+ * zero) if create and it has none; NULL if it cannot be had (no memory, or
+ * the task storage lock held by a run this one interrupted). Its contents are
+ * whatever this thread's last run left: a user clears what it reads. */
+static __always_inline void *scratch_of(void *map, bool create)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
+#ifdef SW_COMPAT
+	if (scratch_per_cpu) {
+		u32 zero = 0;
 
-	return bpf_map_lookup_elem(map, &tid);
-}
-
-/* This thread's entry, made from zero if it has none. */
-static __always_inline void *thread_scratch(void *map, const void *zero)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	void *v = thread_value(map);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, &tid, zero, BPF_ANY);
-	return thread_value(map);
+		return bpf_map_lookup_elem(map, &zero);
+	}
+#endif
+	return bpf_task_storage_get(map, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
 /* Holds not tracked, by reason (enum sw_untracked_reason); their sum is

@@ -27,12 +27,15 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
 	if (!mapping_tracked(mapping))
 		return 0;
-	if (backup_hooks)
-		mark_checked(file, nr);
 	if (backup)
 		count(SW_CNT_BACKUP_CHECKS, 1);
-	if (!decode_write(regs, &w))
+	if (!decode_write(regs, &w)) {
+		if (marks_on())
+			mark_checked(file, nr, 0, 0, false);
 		return 0;
+	}
+	if (marks_on())
+		mark_checked(file, nr, w.pos, w.len, false);
 	c = find_overlap(mapping, w.pos, w.len, NULL);
 	if (!c)
 		return 0;
@@ -116,36 +119,34 @@ static __always_inline void note_truncate(s64 length)
 }
 
 /* The buffered write paths every writer goes through, syscall or not: catches
- * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Writes from the syscalls
- * checked at entry are skipped here so each write is reported once; with
- * backup hooks on, only those sys_enter really checked (its mark), and the
- * others are checked here and reported as their syscall.
+ * io_uring, AIO and in-kernel writers (nfsd, ksmbd). Here the file and range
+ * are the kernel's own (iocb->ki_filp, ki_pos, the iter's count): a write
+ * inside a syscall sys_enter checked is left to it only where its mark covers
+ * that file and range (detect/backup_marks.bpf.h); any other is checked here
+ * and reported as its syscall, once per syscall: a skipped sys_enter run, or
+ * a thread that changed the fd, iovecs or offset after sys_enter read them.
  * A buffered write of count bytes at pos of file. */
 static __always_inline void check_buffered_write(struct file *file, s64 pos, u64 count)
 {
 	struct check_ctx *c;
-	u32 op = SW_OP_WRITE_ITER;
+	u32 op;
 	u64 mapping;
 
 	if (!tracking())
 		return;
-	if (!backup_hooks && in_checked_syscall())
-		return;
 	index_pending();
 	mapping = (u64)BPF_CORE_READ(file, f_mapping);
-	if (backup_hooks) {
-		if (!mapping_tracked(mapping))
-			return;
-		op = write_iter_op((u64)file);
-		if (!op)
-			return;
-	}
+	if (!mapping_tracked(mapping))
+		return;
+	op = write_iter_op((u64)file, pos, count);
+	if (!op)
+		return;
 	c = find_overlap(mapping, pos, count, NULL);
 	if (!c)
 		return;
 	report(c, &(struct write_desc){ .file = file, .op = op, .pos = pos, .len = count,
 					.deny_how = DENY_NO });
-	if (backup_hooks && op != SW_OP_WRITE_ITER)
+	if (op != SW_OP_WRITE_ITER)
 		mark_reported((u64)file);
 }
 

@@ -22,9 +22,15 @@ per action; each prints "key=value" lines the suite reads.
   actor.py anon_flood N              N pipes each holding one vmspliced byte of
                                      anonymous memory; prints pipes=N, pid=PID,
                                      sleeps until killed (needs 2N+ fds)
+  actor.py many_writers DIR N        N files in DIR, page 0 of each held in a
+                                     pipe, then N threads at once each pwrite
+                                     one byte into its own file; prints a line
+                                     "tid=T ino=I off=O path=P" per thread
 """
 import os
+import resource
 import sys
+import threading
 import time
 
 
@@ -110,8 +116,39 @@ def anon_flood(args):
         time.sleep(60)
 
 
+def many_writers(args):
+    d, n = args[0], int(args[1])
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    files = []
+    for i in range(n):
+        path = f"{d}/w{i}"
+        with open(path, "wb") as f:
+            f.write(b"A" * 4096)
+        fd = os.open(path, os.O_RDWR)
+        r, w = os.pipe()
+        os.splice(fd, w, 4096, offset_src=0)
+        files.append((path, fd, r, w))
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def run(i):
+        path, fd = files[i][0], files[i][1]
+        barrier.wait()
+        os.pwrite(fd, b"W", i % 4096)
+        out[i] = f"tid={threading.get_native_id()} ino={os.fstat(fd).st_ino} off={i % 4096} path={path}"
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("\n".join(out), flush=True)
+
+
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
-           "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood}
+           "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood,
+           "many_writers": many_writers}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

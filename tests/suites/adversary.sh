@@ -515,4 +515,41 @@ T ns_init_writer_allowed_with_allow_ns_init test_ns_init_writer_allowed_with_all
 
 # ---- 6. check-then-use ----
 
+# nobody_dir: a directory in $d the unprivileged user can write; prints its path.
+nobody_dir() {
+	mkdir -p "$d/nobody"
+	chown "$NOBODY:$NOBODY" "$d/nobody"
+	printf '%s\n' "$d/nobody"
+}
+
+# 320 threads report at once (more than the 256 entries the event scratch had
+# as an LRU map): each event is its own writer's, whole (thread, file, inode,
+# offset), one per writer. A scratch recycled under a report in progress
+# would give a thread another's path or lose an event.
+test_many_threads_reporting_at_once_each_get_their_own_event() {
+	local dir n=320
+	dir=$(nobody_dir)
+	start_sw trace || return 1
+	"${as_nobody[@]}" "$PY" "$ACTOR" many_writers "$dir" "$n" >"$d/w.out" 2>&1 ||
+		{ fail "the writers failed: $(tail -3 "$d/w.out")"; return 1; }
+	sleep 1
+	stop_sw
+	[ "$(grep -c '^tid=' "$d/w.out")" = "$n" ] || { fail "not $n writers: $(tail -3 "$d/w.out")"; return 1; }
+	"$PY" - "$d/ev" "$d/w.out" "$n" <<-'PYEOF' || { fail "$(cat "$d/check")"; return 1; }
+	import json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+	ev = [x for x in ev if x.get("event") == "unsafe_write"]
+	w = [dict(kv.split("=", 1) for kv in l.split()) for l in open(sys.argv[2]) if l.startswith("tid=")]
+	want = {(int(x["tid"]), x["path"], int(x["ino"]), int(x["off"])) for x in w}
+	got = [(x["tid"], x["path"], x["ino"], x["write_offset"]) for x in ev]
+	bad = [g for g in got if g not in want]
+	missing = want - set(got)
+	ok = len(got) == int(sys.argv[3]) and not bad and not missing
+	open(sys.argv[1].rsplit("/", 1)[0] + "/check", "w").write(
+	    f"{len(got)} events, {len(bad)} not a writer's own (e.g. {bad[:2]}), {len(missing)} writers without one")
+	sys.exit(0 if ok else 1)
+	PYEOF
+}
+T many_threads_reporting_at_once_each_get_their_own_event test_many_threads_reporting_at_once_each_get_their_own_event
+
 run_tests
