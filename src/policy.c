@@ -58,6 +58,17 @@ static void *grow(void *p, size_t n, size_t size)
 	return realloc(p, (n + 1) * size);
 }
 
+int policy_fallback_parse(const char *s, enum sw_fallback *f)
+{
+	if (!strcmp(s, "kill"))
+		*f = SW_FALLBACK_KILL;
+	else if (!strcmp(s, "dry-run"))
+		*f = SW_FALLBACK_DRY_RUN;
+	else
+		return -1;
+	return 0;
+}
+
 int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *value,
 		     char *err, size_t errlen)
 {
@@ -310,10 +321,11 @@ static int parse_allow(struct pctx *c, const yaml_node_t *n)
 	return 0;
 }
 
-enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K__COUNT };
+enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_FALLBACK, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
+	[K_FALLBACK] = "fallback",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -369,6 +381,15 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		return 0;
 	case K_ALLOW:
 		return parse_allow(c, v);
+	case K_FALLBACK:
+		s = scalar(c, v, "fallback", "kill or dry-run");
+		if (!s)
+			return -1;
+		if (policy_fallback_parse(s, &c->cfg->fallback))
+			return fail(c, v, "fallback: '%s' is not kill or dry-run", s);
+		if (c->info)
+			c->info->set |= POLICY_SET_FALLBACK;
+		return 0;
 	}
 	return -1;
 }
@@ -396,7 +417,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, allow)", name);
+				    "dry_run, fallback, allow)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

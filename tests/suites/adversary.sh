@@ -117,6 +117,92 @@ T other_users_hold_is_reported_by_trace test_other_users_hold_is_reported_by_tra
 
 # ---- 5. deny without BPF LSM ----
 
+# deny_needs_no_lsm: 0 when BPF LSM is not active here (what these tests are
+# about); else 77 with a reason.
+deny_needs_no_lsm() {
+	! grep -qw bpf /sys/kernel/security/lsm 2>/dev/null && return 0
+	why="BPF LSM is active here: deny is in force, no fallback to test"
+	return 77
+}
+
+# nobody_file NAME: a 0644 file of two pages of 'A' in $d owned by uid 65534
+# (holder and writer are the same user: trusted holds are acted on); its path.
+nobody_file() {
+	root_file "$1" >/dev/null
+	chown "$NOBODY:$NOBODY" "$d/$1"
+	printf '%s\n' "$d/$1"
+}
+
+# nobody_pwrite FILE OFF DATA: the actor's pwrite as nobody; its exit status
+# in $wrc, its output in $d/w.out.
+nobody_pwrite() {
+	"${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$@" >"$d/w.out" 2>&1
+	wrc=$?
+}
+
+# enforce --action deny where it cannot deny: exit 2 and one line naming the
+# boot parameter, before any BPF object is created (no bpf(BPF_PROG_LOAD) or
+# BPF_MAP_CREATE at all, none left).
+test_deny_without_lsm_refuses_to_start() {
+	local rc before after
+	deny_needs_no_lsm || return
+	before=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]')
+	timeout 30 strace -f -qq -e trace=bpf -o "$d/strace" \
+		"$SW" enforce --action deny --json -o "$d/ev" >"$d/out" 2>"$d/err"
+	rc=$?
+	after=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]')
+	[ "$rc" = 2 ] || fail "exit $rc, want 2: $(head -3 "$d/err")" || return
+	[ "$(wc -l <"$d/err")" = 1 ] || fail "want one line on stderr, got: $(cat "$d/err")" || return
+	grep -qF 'lsm=...,bpf' "$d/err" || fail "the line does not name lsm=...,bpf: $(cat "$d/err")" || return
+	grep -qF -- '--fallback' "$d/err" || fail "the line does not name --fallback: $(cat "$d/err")" || return
+	! grep -qE 'BPF_PROG_LOAD|BPF_MAP_CREATE' "$d/strace" ||
+		fail "BPF objects were created: $(grep -E 'BPF_PROG_LOAD|BPF_MAP_CREATE' "$d/strace" | head -2)" || return
+	[ "$after" -le "$before" ] || fail "$before BPF programs before, $after after" || return
+	[ ! -s "$d/ev" ] || fail "events were written: $(head -c 300 "$d/ev")"
+}
+T deny_without_lsm_refuses_to_start test_deny_without_lsm_refuses_to_start
+
+# --fallback kill: says so, and a write into held bytes is stopped by SIGKILL
+# ("killed"), the file unchanged.
+test_deny_fallback_kill_kills() {
+	local f
+	deny_needs_no_lsm || return
+	f=$(nobody_file data)
+	start_sw enforce --action deny --fallback kill || return
+	grep -qF -- '--fallback kill: killing instead' "$d/swerr" ||
+		fail "stderr does not say it fell back to kill: $(cat "$d/swerr")" || return
+	nobody_hold "$f" 0 4096 || return
+	nobody_pwrite "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 137 ] || fail "the writer ended with $wrc, want 137 (SIGKILL): $(cat "$d/w.out")" || return
+	[ "$(head -c 4 "$f")" = AAAA ] && [ "$(tail -c +101 "$f" | head -c 4)" = AAAA ] ||
+		fail "the write landed: $(head -c 104 "$f" | tail -c 4)" || return
+	evs "len(e) == 1 and e[0]['action'] == 'killed' and e[0]['splicer_pid'] == $holder" ||
+		fail "want one 'killed' event with splicer_pid $holder: $(head -c 600 "$d/ev")"
+}
+T deny_fallback_kill_kills test_deny_fallback_kill_kills
+
+# --fallback dry-run: says so, acts on nobody: "would_kill", the write lands.
+test_deny_fallback_dry_run_acts_on_nobody() {
+	local f
+	deny_needs_no_lsm || return
+	f=$(nobody_file data)
+	start_sw enforce --action deny --fallback dry-run || return
+	grep -qF -- '--fallback dry-run: acting on nobody' "$d/swerr" ||
+		fail "stderr does not say it fell back to dry-run: $(cat "$d/swerr")" || return
+	nobody_hold "$f" 0 4096 || return
+	nobody_pwrite "$f" 100 WWWW
+	sleep 0.3
+	stop_sw
+	[ "$wrc" = 0 ] && grep -q status=ok "$d/w.out" ||
+		fail "the writer ended with $wrc: $(cat "$d/w.out")" || return
+	[ "$(tail -c +101 "$f" | head -c 4)" = WWWW ] || fail "the write did not land" || return
+	evs "len(e) == 1 and e[0]['action'] == 'would_kill' and e[0]['splicer_pid'] == $holder" ||
+		fail "want one 'would_kill' event with splicer_pid $holder: $(head -c 600 "$d/ev")"
+}
+T deny_fallback_dry_run_acts_on_nobody test_deny_fallback_dry_run_acts_on_nobody
+
 # ---- 6. check-then-use ----
 
 run_tests
