@@ -94,7 +94,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	uint32_t ring_bytes, chunks;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = deny,
-					 .scope = cfg->scope };
+					 .scope = cfg->scope && !cfg->scope_cgroup_id };
 	struct sw_skips skips;
 	int err;
 
@@ -108,6 +108,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->dry_run = cfg->dry_run;
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
+	skel->rodata->scope_cgroup_id = cfg->scope_cgroup_id;
+	skel->rodata->scope_cgroup_level = cfg->scope_cgroup_level;
 	sw_probe_skips(*btf, &skips);
 	choice.backup = skips.backup;
 	skel->rodata->backup_hooks = skips.backup;
@@ -136,7 +138,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		ring_bytes <<= 1;
 	err = bpf_map__set_max_entries(skel->maps.events, ring_bytes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.chunks, chunks);
-	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope && !cfg->scope_cgroup_id ? 65536 : 1);
 	if (err)
 		goto fail;
 	if (!compat)

@@ -43,7 +43,11 @@ struct sw_config {
 	enum sw_fallback fallback;	/* deny without BPF LSM */
 	int signal;
 	bool signal_thread;
-	bool scope;			/* only writers in the scope set count */
+	bool scope;			/* only writers in ci's scope count */
+	/* ci --scope cgroup: the cgroup v2 (id, level) whose tasks and
+	 * descendants' tasks are the scope; 0: the pid set (--scope pids). */
+	uint64_t scope_cgroup_id;
+	uint32_t scope_cgroup_level;
 	uint32_t max_holds;		/* pipe buffers the index can track */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
