@@ -114,24 +114,41 @@ int ci_cgroup_enter(const struct ci_cgroup *cg, pid_t pid)
 	return cg_write(cg, "cgroup.procs", s);
 }
 
-/* The processes in the cgroup now; SIGKILLs them when kill is set. */
-static unsigned cg_procs(const struct ci_cgroup *cg, bool kill_them)
+/* The processes in cgroup dir and the cgroups below it (COMMAND may have made
+ * some), SIGKILLed when kill_them is set; with rm, the cgroups below are
+ * removed, deepest first (a cgroup with children cannot be). */
+static unsigned cg_walk(const char *dir, bool kill_them, bool rm, int depth)
 {
-	char p[sizeof(cg->path) + 32];
+	char p[4096];
 	unsigned n = 0;
+	struct dirent *e;
 	FILE *f;
+	DIR *d;
 	int pid;
 
-	snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path);
+	snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
 	f = fopen(p, "re");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%d", &pid) == 1) {
-		n++;
-		if (kill_them)
-			kill(pid, SIGKILL);
+	if (f) {
+		while (fscanf(f, "%d", &pid) == 1) {
+			n++;
+			if (kill_them)
+				kill(pid, SIGKILL);
+		}
+		fclose(f);
 	}
-	fclose(f);
+	d = depth < 64 ? opendir(dir) : NULL;
+	if (!d)
+		return n;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p))
+			continue;
+		n += cg_walk(p, kill_them, rm, depth + 1);
+		if (rm)
+			rmdir(p);
+	}
+	closedir(d);
 	return n;
 }
 
@@ -142,25 +159,24 @@ int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet)
 
 	if (!cg->path[0])
 		return 0;
-	left = cg_procs(cg, false);
+	left = cg_walk(cg->path, false, false, 0);
 	if (left) {
-		/* cgroup.kill (5.14+) also gets those forking at the time. */
+		/* cgroup.kill (5.14+) kills the subtree, those forking included. */
 		if (cg_write(cg, "cgroup.kill", "1"))
-			cg_procs(cg, true);
+			cg_walk(cg->path, true, false, 0);
 		if (!quiet)
 			sw_info("ci: killed %u process%s COMMAND left running in its cgroup",
 				left, left == 1 ? "" : "es");
 	}
 	/* Killed tasks leave the cgroup as they exit: rmdir is EBUSY until then. */
 	for (i = 0; i < 500; i++) {
+		cg_walk(cg->path, i % 50 == 49, true, 0);
 		if (!rmdir(cg->path) || errno == ENOENT) {
 			cg->path[0] = 0;
 			return left;
 		}
-		if (errno != EBUSY)
+		if (errno != EBUSY && errno != ENOTEMPTY)
 			break;
-		if (i % 50 == 49)
-			cg_procs(cg, true);
 		usleep(10000);
 	}
 	sw_err("ci: cannot remove the cgroup %s: %s", cg->path, strerror(errno));
