@@ -2,10 +2,11 @@
 /*
  * splicewatch ci: run a command under watch and fail it on unsafe writes.
  *
- * The programs are loaded with the process-tree scope enabled before COMMAND
- * starts; the forked child waits on a pipe until its tgid is in the scope set,
- * then execs. From then on the BPF fork hook adds every descendant, so only
- * writes by COMMAND's tree are reported. When COMMAND exits the ring buffer is
+ * The programs are loaded with the scope enabled before COMMAND starts: a
+ * cgroup v2 splicewatch creates for COMMAND (ci_cgroup.c), or with --scope
+ * pids a pid set the BPF fork hook extends. The forked child waits on a pipe
+ * until it is in the scope, then execs, so only writes by COMMAND's tree are
+ * reported. When COMMAND exits the ring buffer is
  * drained, findings are matched against the baseline and reported.
  */
 #define _GNU_SOURCE
@@ -30,6 +31,7 @@ enum {
 	OPT_ENFORCE,
 	OPT_ALLOW_LOST,
 	OPT_ALLOW_UNTRACKED,
+	OPT_SCOPE,
 };
 
 static void ci_usage(FILE *f)
@@ -39,12 +41,13 @@ static void ci_usage(FILE *f)
 		"\n"
 		"Load the watch programs, then run COMMAND and watch only its process tree:\n"
 		"COMMAND, its threads and every descendant (also those that daemonise or are\n"
-		"re-parented). A finding is a write by one of them into page-cache bytes that\n"
+		"re-parented), as members of a cgroup v2 splicewatch creates for COMMAND\n"
+		"under the root of the cgroup v2 hierarchy. A finding is a write by one of them into page-cache bytes that\n"
 		"a pipe still holds (spliced, sent with sendfile, tee'd or vmspliced and not\n"
 		"yet read); the pipe may belong to any process. When COMMAND exits, the\n"
 		"remaining events are drained and findings are reported, grouped by writer\n"
-		"comm, file path and write op. Descendants still running then are no longer\n"
-		"watched.\n"
+		"comm, file path and write op. Descendants still running then are killed\n"
+		"(said on stderr) and the cgroup is removed.\n"
 		"\n"
 		"Options:\n"
 		"  --report FILE          write a JSON report: every finding (the keys of\n"
@@ -61,6 +64,12 @@ static void ci_usage(FILE *f)
 		"  --enforce              SIGKILL writers in the tree at syscall entry, before\n"
 		"                         their bytes land (as `splicewatch enforce`); each is\n"
 		"                         still a finding\n"
+		"  --scope cgroup|pids    cgroup (default): COMMAND's cgroup and those below\n"
+		"                         it; without a cgroup v2 mount ci exits 2. pids:\n"
+		"                         the pids COMMAND and its descendants had, never\n"
+		"                         pruned: unsafe, an outside process that gets one\n"
+		"                         of their pids again is counted (and killed with\n"
+		"                         --enforce); leftovers are not killed\n"
 		"  --allow-lost           records dropped by a full ring buffer do not fail\n"
 		"                         the run (they are still reported)\n"
 		"  --allow-untracked      holds the index could not track (an unsafe write\n"
@@ -92,7 +101,8 @@ static void ci_usage(FILE *f)
 		"           returned), or records were lost and --allow-lost was not given,\n"
 		"           or holds went untracked and --allow-untracked was not given\n"
 		"  2        usage or setup error (bad option or baseline, cannot load the BPF\n"
-		"           programs, cannot open an output file): COMMAND was not started;\n"
+		"           programs, cannot open an output file, no cgroup v2 for --scope\n"
+		"           cgroup): COMMAND was not started;\n"
 		"           also when watching or writing a report failed after it ran\n"
 		"  126/127  COMMAND could not be executed / was not found\n"
 		"  else     COMMAND's exit status, or 128+N if it was killed by signal N\n"
@@ -254,6 +264,13 @@ static int ci_option(void *ctx, int opt, const char *arg)
 	case OPT_ALLOW_UNTRACKED:
 		c->allow_untracked = true;
 		return 1;
+	case OPT_SCOPE:
+		if (strcmp(arg, "cgroup") && strcmp(arg, "pids")) {
+			sw_err("--scope: '%s' is not cgroup or pids", arg);
+			return -1;
+		}
+		c->scope_pids = !strcmp(arg, "pids");
+		return 1;
 	}
 	return sw_config_option(&a->cfg, opt, arg);
 }
@@ -268,6 +285,7 @@ int cmd_ci(int argc, char **argv)
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
 		{ "allow-lost", no_argument, NULL, OPT_ALLOW_LOST },
 		{ "allow-untracked", no_argument, NULL, OPT_ALLOW_UNTRACKED },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		SW_SESSION_LONGOPTS,
@@ -307,6 +325,13 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	if (a.wbase_path && !(wbase_f = sw_open_output(a.wbase_path)))
 		goto out;
+	/* Before the programs load: they compare with its id. */
+	if (!c.scope_pids) {
+		if (ci_cgroup_create(&c.cgroup))
+			goto out;
+		cfg->scope_cgroup_id = c.cgroup.id;
+		cfg->scope_cgroup_level = c.cgroup.level;
+	}
 	s = sw_watch_open(cfg, ci_install_handlers, "ci: ");
 	if (!s)
 		goto out;
@@ -316,7 +341,8 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	}
 	if (!c.quiet)
-		sw_info("ci: watching COMMAND's process tree (backend: %s%s)",
+		sw_info("ci: watching COMMAND's process tree (%s%s; backend: %s%s)",
+			c.scope_pids ? "by pid" : "cgroup ", c.scope_pids ? "" : c.cgroup.path,
 			sw_session_backend(s), c.enforce ? ", enforcing: unsafe writers are killed" : "");
 
 	t0 = sw_mono_ns();
@@ -346,6 +372,7 @@ int cmd_ci(int argc, char **argv)
 	sw_stop = 0;
 	sw_session_run(s, on_event, &c, deadline_done, &deadline);
 	sw_session_drain(s);
+	res.leftovers_killed = ci_cgroup_remove(&c.cgroup, c.quiet);
 	sw_session_counters(s, &cnt);
 	res.events = cnt.events;
 	res.lost = cnt.lost;
@@ -376,6 +403,7 @@ int cmd_ci(int argc, char **argv)
 	uname(&uts);
 	res.kernel = uts.release;
 	res.backend = sw_session_backend(s);
+	res.scope = c.scope_pids ? "pids" : "cgroup";
 	res.backup_hooks = sw_session_backup_hooks(s);
 	res.mono_to_real_ns = sw_session_realtime(s, 0);
 
@@ -409,6 +437,7 @@ out:
 	if (wbase_f && wbase_f != stdout)
 		fclose(wbase_f);
 	sw_session_close(s);
+	ci_cgroup_remove(&c.cgroup, c.quiet);
 	for (size_t i = 0; i < c.n_groups; i++) {
 		free(c.groups[i]->path);
 		free(c.groups[i]);

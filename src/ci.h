@@ -53,6 +53,22 @@ bool ci_baseline_covers(const struct ci_baseline *b, const char *comm, uint32_t 
 void ci_baseline_write(FILE *f, struct ci_group *const *groups, size_t n);
 void ci_baseline_free(struct ci_baseline *b);
 
+/* ---- COMMAND's cgroup (ci --scope cgroup) ---- */
+
+struct ci_cgroup {
+	char path[4096];	/* "": none */
+	uint64_t id;		/* its inode: the id the BPF programs compare */
+	uint32_t level;		/* its depth in the cgroup v2 hierarchy */
+};
+
+/* Creates a child of the cgroup v2 root; 0, or -1 after saying why. */
+int ci_cgroup_create(struct ci_cgroup *cg);
+/* Moves process pid into it; 0, or -1 (errno). */
+int ci_cgroup_enter(const struct ci_cgroup *cg, pid_t pid);
+/* SIGKILLs what is left in it (said unless quiet) and removes it: the number
+ * of processes killed. Nothing when it was not created. */
+int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet);
+
 /* ---- one run ---- */
 
 struct ci {
@@ -60,6 +76,8 @@ struct ci {
 	bool allow_lost;
 	bool allow_untracked;
 	bool enforce;
+	bool scope_pids;	/* --scope pids: follow pids, not a cgroup */
+	struct ci_cgroup cgroup;
 	char **argv;		/* COMMAND and its arguments */
 	const char **baselines;
 	int n_baselines;
@@ -102,6 +120,8 @@ struct ci_result {
 	double duration_s;
 	const char *kernel;
 	const char *backend;
+	const char *scope;		/* "cgroup" or "pids" */
+	unsigned leftovers_killed;	/* processes left in COMMAND's cgroup */
 	bool backup_hooks;		/* backup hooks were loaded to cover skipped runs */
 	int64_t mono_to_real_ns;	/* for the findings' wall-clock time */
 };

@@ -66,8 +66,9 @@ void ci_forward_stop(struct ci *c)
 	kill(c->pid, sig);
 }
 
-/* COMMAND waits on a pipe until its tgid is in the scope set, then execs: from
- * then on the BPF fork hook adds every descendant. */
+/* COMMAND waits on a pipe until it is in the scope, then execs: in its cgroup
+ * (--scope cgroup), where its descendants are born; or in the scope set
+ * (--scope pids), to which the BPF fork hook then adds every descendant. */
 int ci_child_start(struct ci *c, struct sw_session *s)
 {
 	int sync[2], errp[2], err = 0;
@@ -105,8 +106,10 @@ int ci_child_start(struct ci *c, struct sw_session *s)
 	}
 	close(sync[0]);
 	close(errp[1]);
-	if (sw_session_scope_add(s, c->pid)) {
-		sw_err("ci: cannot add pid %d to the scope: %s", (int)c->pid, strerror(errno));
+	if (c->cgroup.path[0] ? ci_cgroup_enter(&c->cgroup, c->pid)
+			      : sw_session_scope_add(s, c->pid)) {
+		sw_err("ci: cannot add pid %d to the scope (%s): %s", (int)c->pid,
+		       c->cgroup.path[0] ? c->cgroup.path : "pids", strerror(errno));
 		close(sync[1]);
 		close(errp[0]);
 		while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)

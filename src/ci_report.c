@@ -35,6 +35,8 @@ void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 	json_str(&j, "kernel_release", r->kernel);
 	json_str(&j, "backend", r->backend);
 	json_str(&j, "mode", c->enforce ? "enforce" : "trace");
+	json_str(&j, "scope", r->scope);
+	json_u64(&j, "leftovers_killed", r->leftovers_killed);
 	json_arr_begin(&j, "baselines");
 	for (int i = 0; i < c->n_baselines; i++)
 		json_str(&j, NULL, c->baselines[i]);

@@ -20,6 +20,7 @@ enum {
 	OPT_PROTECT_CGROUP,
 	OPT_ALLOW_NS_INIT,
 	OPT_POLICY,
+	OPT_FALLBACK,
 };
 
 static void enforce_usage(FILE *f)
@@ -35,16 +36,21 @@ static void enforce_usage(FILE *f)
 		"signalled, would_kill or allowed.\n"
 		"\n"
 		"Options:\n"
-		"  --policy FILE        read the policy (action, signal, thread, dry_run,\n"
-		"                       allow_ns_init and the allowlists) from a YAML file;\n"
-		"                       see docs/enforce.md.\n"
+		"  --policy FILE        read the policy (action, fallback, signal, thread,\n"
+		"                       dry_run, allow_ns_init, the allowlists and protect)\n"
+		"                       from a YAML file; see docs/enforce.md.\n"
 		"                       The options below override its settings and add to\n"
 		"                       its allowlists, wherever --policy stands\n"
 		"  --action kill|deny   kill: signal the writer (default). deny: refuse the\n"
 		"                       write with EPERM through BPF LSM and let the writer\n"
-		"                       live (\"denied\"); without bpf in\n"
-		"                       /sys/kernel/security/lsm it falls back to kill with\n"
-		"                       a notice\n"
+		"                       live (\"denied\"). deny needs bpf in\n"
+		"                       /sys/kernel/security/lsm (boot with lsm=...,bpf):\n"
+		"                       without it, or if the kernel refuses the LSM\n"
+		"                       programs, enforce exits 2 and loads nothing\n"
+		"  --fallback kill|dry-run\n"
+		"                       what --action deny does instead where it cannot\n"
+		"                       deny (said on stderr): kill (\"killed\") or act on\n"
+		"                       nobody (\"would_kill\"); unused with deny in force\n"
 		"  --signal SIG         send SIG instead (name or number); the write then\n"
 		"                       proceeds unless SIG is fatal: action \"signalled\"\n"
 		"  --thread             signal only the writing thread, not its process\n"
@@ -91,7 +97,8 @@ static void enforce_usage(FILE *f)
 		"SIGKILL included), enforcement stops.\n"
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
-		"file (reported as FILE:LINE: reason; nothing is loaded) or a setup error.\n",
+		"file (reported as FILE:LINE: reason; nothing is loaded), on --action deny\n"
+		"without BPF LSM and no --fallback, or on a setup error.\n",
 		SW_PATH_DEPTH, SW_ALLOW_PATHS_MAX);
 }
 
@@ -129,6 +136,7 @@ struct enforce_args {
 	const char *policy_path;
 	int signal;		/* -1: not given */
 	int deny;		/* -1: not given */
+	int fallback;		/* -1: not given, else enum sw_fallback */
 	bool thread;
 	bool dry_run;
 	bool allow_ns_init;
@@ -170,6 +178,16 @@ static int enforce_option(void *ctx, int opt, const char *arg)
 		}
 		sw_err("--action: '%s' is not kill or deny", arg);
 		return -1;
+	case OPT_FALLBACK: {
+		enum sw_fallback f;
+
+		if (policy_fallback_parse(arg, &f)) {
+			sw_err("--fallback: '%s' is not kill or dry-run", arg);
+			return -1;
+		}
+		a->fallback = f;
+		return 1;
+	}
 	case OPT_ALLOW_PID:
 	case OPT_ALLOW_COMM:
 	case OPT_ALLOW_CGROUP:
@@ -190,6 +208,7 @@ int cmd_enforce(int argc, char **argv)
 		{ "thread", no_argument, NULL, OPT_THREAD },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "action", required_argument, NULL, OPT_ACTION },
+		{ "fallback", required_argument, NULL, OPT_FALLBACK },
 		{ "allow-pid", required_argument, NULL, OPT_ALLOW_PID },
 		{ "allow-comm", required_argument, NULL, OPT_ALLOW_COMM },
 		{ "allow-cgroup", required_argument, NULL, OPT_ALLOW_CGROUP },
@@ -201,7 +220,7 @@ int cmd_enforce(int argc, char **argv)
 		SW_SESSION_LONGOPTS,
 		{ 0 }
 	};
-	struct enforce_args a = { .signal = -1, .deny = -1 };
+	struct enforce_args a = { .signal = -1, .deny = -1, .fallback = -1 };
 	struct sw_config *cfg = &a.w.cfg;
 	struct policy_info pol = { 0 };
 	char why[1024];
@@ -231,7 +250,10 @@ int cmd_enforce(int argc, char **argv)
 		cfg->allow_ns_init = true;
 	if (a.deny >= 0)
 		pol.action_deny = a.deny;
-	/* Without BPF LSM the session falls back to kill, and says so. */
+	if (a.fallback >= 0)
+		cfg->fallback = a.fallback;
+	/* Without BPF LSM the session refuses to start, or does what
+	 * cfg->fallback says and says so. */
 	cfg->deny = pol.action_deny;
 	rc = sw_watch(&a.w, cfg->dry_run ? "enforcing (dry run: acting on nobody)"
 					 : "enforcing: unsafe writers will be signalled");

@@ -142,7 +142,8 @@ static void item_lsm(struct out *o, const struct facts *k)
 		json_bool(&o->j, "bpf_lsm", k->lsm);
 	else
 		line("bpf lsm:", "%s", k->lsm ? "active: enforce --action deny refuses writes"
-					     : "not active: --action deny falls back to kill");
+					     : "not active: enforce --action deny refuses to start "
+					       "(boot with lsm=...,bpf) unless --fallback");
 }
 
 static void item_ring_buffer(struct out *o, const struct facts *k)
@@ -186,7 +187,7 @@ static void item_backend(struct out *o, const struct facts *k)
 static void item_deny(struct out *o, const struct facts *k)
 {
 	if (o->json)
-		json_str(&o->j, "deny", k->lsm ? "bpf_lsm" : "falls back to kill");
+		json_str(&o->j, "deny", k->lsm ? "bpf_lsm" : "needs lsm=...,bpf or --fallback");
 }
 
 static void item_faultable(struct out *o, const struct facts *k)

@@ -46,7 +46,7 @@ struct sw_hook_choice {
 	bool compat;		/* the programs built for 5.10-5.16 */
 	bool deny;		/* --action deny with BPF LSM */
 	bool backup;		/* backup hooks on (struct sw_skips.backup) */
-	bool scope;		/* ci: only COMMAND's process tree */
+	bool scope;		/* ci --scope pids: the fork hook follows the pids */
 };
 
 /* Sets which programs of skel load (autoload), from the table. */

@@ -96,6 +96,17 @@ static int rule_inode(const char *path, struct sw_allow_inode *key, char *err, s
 	return 0;
 }
 
+int policy_fallback_parse(const char *s, enum sw_fallback *f)
+{
+	if (!strcmp(s, "kill"))
+		*f = SW_FALLBACK_KILL;
+	else if (!strcmp(s, "dry-run"))
+		*f = SW_FALLBACK_DRY_RUN;
+	else
+		return -1;
+	return 0;
+}
+
 int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *value,
 		     char *err, size_t errlen)
 {
@@ -403,11 +414,11 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K__COUNT };
+       K_FALLBACK, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
-	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect",
+	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -470,6 +481,15 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 			return -1;
 		c->cfg->allow_ns_init = b;
 		return 0;
+	case K_FALLBACK:
+		s = scalar(c, v, "fallback", "kill or dry-run");
+		if (!s)
+			return -1;
+		if (policy_fallback_parse(s, &c->cfg->fallback))
+			return fail(c, v, "fallback: '%s' is not kill or dry-run", s);
+		if (c->info)
+			c->info->set |= POLICY_SET_FALLBACK;
+		return 0;
 	}
 	return -1;
 }
@@ -497,7 +517,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, allow, allow_ns_init, protect)", name);
+				    "dry_run, fallback, allow, allow_ns_init, protect)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

@@ -29,10 +29,11 @@ enum policy_allow {
 #define POLICY_SET_SIGNAL	(1U << 1)
 #define POLICY_SET_THREAD	(1U << 2)
 #define POLICY_SET_DRY_RUN	(1U << 3)
+#define POLICY_SET_FALLBACK	(1U << 4)
 
 struct policy_info {
 	unsigned set;		/* POLICY_SET_* */
-	bool action_deny;	/* "action: deny" (the caller falls back to kill) */
+	bool action_deny;	/* "action: deny" */
 };
 
 /* Largest policy file policy_load() reads. */
@@ -56,9 +57,12 @@ struct policy_info {
 int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *value,
 		     char *err, size_t errlen);
 
+/* "kill" or "dry-run" (--fallback, "fallback:") into *f; -1 for anything else. */
+int policy_fallback_parse(const char *s, enum sw_fallback *f);
+
 /*
  * Parses a policy document of len bytes (need not be NUL-terminated) named
- * `name` in messages. Scalars (action, signal, thread, dry_run) are stored in
+ * `name` in messages. Scalars (action, signal, thread, dry_run, fallback) are stored in
  * cfg; allowlist entries are appended to those already in cfg. info may be NULL.
  * Returns 0, or -1 with "NAME:LINE: reason" in err. On error cfg may hold part
  * of the file's allowlists: release them with policy_free().

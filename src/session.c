@@ -31,6 +31,7 @@ struct sw_session {
 	uint64_t last_gc_ns;
 	const char *backend;
 	bool deny;
+	bool dry_run;
 	bool backup_hooks;
 	bool compat;		/* the programs built for 5.10-5.16 */
 };
@@ -123,7 +124,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	uint32_t ring_bytes, chunks;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = deny,
-					 .scope = cfg->scope };
+					 .scope = cfg->scope && !cfg->scope_cgroup_id };
 	struct sw_skips skips;
 	int err;
 
@@ -138,6 +139,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->deny_mode = deny;
 	skel->rodata->scope_enabled = cfg->scope;
 	skel->rodata->protect_enabled = cfg->n_protect_uids || cfg->n_protect_cgroups;
+	skel->rodata->scope_cgroup_id = cfg->scope_cgroup_id;
+	skel->rodata->scope_cgroup_level = cfg->scope_cgroup_level;
 	sw_probe_skips(*btf, &skips);
 	choice.backup = skips.backup;
 	skel->rodata->backup_hooks = skips.backup;
@@ -161,7 +164,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		ring_bytes <<= 1;
 	err = bpf_map__set_max_entries(skel->maps.events, ring_bytes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.chunks, chunks);
-	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope && !cfg->scope_cgroup_id ? 65536 : 1);
 	if (err)
 		goto fail;
 	if (!compat)
@@ -191,6 +194,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	}
 	s->backend = sw_backend_name(b);
 	s->deny = deny;
+	s->dry_run = cfg->dry_run;
 	s->backup_hooks = skips.backup;
 	s->compat = compat;
 	if (sw_verbose)
@@ -245,12 +249,49 @@ static void warn_if_splice_copies(void)
 			sw_sharing_name(shm), SW_SHARING_DISK_DIR, sw_sharing_name(disk));
 }
 
-struct sw_session *sw_session_open(const struct sw_config *cfg)
+/* The boot parameter BPF LSM needs, for the messages below. */
+#define LSM_BOOT_HINT	"boot with lsm=...,bpf (the kernel's LSM list with bpf added)"
+
+/* --action deny cannot be honoured (why): with --fallback, c is set to act
+ * the way it says, and stderr says which; without, says how to get deny and
+ * returns -1. */
+static int deny_fallback(struct sw_config *c, const char *why)
 {
+	if (c->fallback == SW_FALLBACK_NONE) {
+		sw_err("--action deny needs BPF LSM: %s; %s, or pass --fallback kill|dry-run; "
+		       "nothing was loaded", why, LSM_BOOT_HINT);
+		return -1;
+	}
+	c->deny = false;
+	if (c->fallback == SW_FALLBACK_DRY_RUN)
+		c->dry_run = true;
+	sw_info("--action deny: %s; --fallback %s: %s", why,
+		c->fallback == SW_FALLBACK_KILL ? "kill" : "dry-run",
+		c->dry_run ? "acting on nobody (\"would_kill\")" : "killing instead (\"killed\")");
+	return 0;
+}
+
+/* Why BPF LSM is not there, or NULL when it is active. */
+static const char *lsm_missing(void)
+{
+	if (access("/sys/kernel/security/lsm", R_OK))
+		return "cannot read /sys/kernel/security/lsm (securityfs not mounted?)";
+	if (!sw_lsm_bpf_active())
+		return "bpf is not in /sys/kernel/security/lsm";
+	return NULL;
+}
+
+struct sw_session *sw_session_open(const struct sw_config *config)
+{
+	/* A copy: the deny fallback changes deny and dry_run. */
+	struct sw_config c = *config;
+	const struct sw_config *cfg = &c;
 	struct sw_session *s;
 	struct btf *btf;
 	enum sw_backend forced = SW_BACKEND_TRACEPOINT;
-	bool deny = cfg->deny, is_auto = !strcmp(cfg->backend, "auto"), compat;
+	bool is_auto = !strcmp(cfg->backend, "auto"), compat;
+	const char *no_lsm;
+	char why[128];
 	int err = -EINVAL;
 
 	if (!is_auto && sw_backend_parse(cfg->backend, &forced)) {
@@ -260,11 +301,8 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 	if (sw_check_environment())
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
-	if (deny && !sw_lsm_bpf_active()) {
-		sw_info("--action deny needs BPF LSM, which this kernel does not have active "
-			"(bpf not in /sys/kernel/security/lsm); falling back to kill");
-		deny = false;
-	}
+	if (c.deny && (no_lsm = lsm_missing()) && deny_fallback(&c, no_lsm))
+		return NULL;
 	warn_if_splice_copies();
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -281,17 +319,24 @@ struct sw_session *sw_session_open(const struct sw_config *cfg)
 			btf = btf__load_vmlinux_btf();
 		err = sw_backend_precheck(b, btf);
 		if (!err) {
-			err = load_backend(s, cfg, b, deny, compat, &btf);
-			if (err && deny) {
-				/* LSM programs can be refused where fentry is not. */
-				int lsm_err;
+			err = load_backend(s, cfg, b, c.deny, compat, &btf);
+			if (err && c.deny) {
+				/* LSM programs can be refused where fentry is not: is
+				 * it them? Then what --fallback says, or nothing. */
+				struct sw_config t = c;
 
+				t.deny = false;
+				t.dry_run |= t.fallback == SW_FALLBACK_DRY_RUN;
 				btf = btf ?: btf__load_vmlinux_btf();
-				lsm_err = load_backend(s, cfg, b, false, compat, &btf);
-
-				if (!lsm_err) {
-					sw_info("--action deny: the kernel refused the BPF LSM programs "
-						"(%s); falling back to kill", strerror(-err));
+				if (!load_backend(s, &t, b, false, compat, &btf)) {
+					snprintf(why, sizeof(why), "the kernel refused the BPF "
+						 "LSM programs (%s)", strerror(-err));
+					if (deny_fallback(&c, why)) {
+						splicewatch_bpf__destroy(s->skel);
+						btf__free(btf);
+						free(s);
+						return NULL;
+					}
 					err = 0;
 				}
 			}
@@ -338,6 +383,11 @@ fail:
 bool sw_session_denies(const struct sw_session *s)
 {
 	return s->deny;
+}
+
+bool sw_session_dry_run(const struct sw_session *s)
+{
+	return s->dry_run;
 }
 
 bool sw_session_backup_hooks(const struct sw_session *s)

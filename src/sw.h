@@ -28,13 +28,26 @@ int cmd_top(int argc, char **argv);
 
 /* ---- the watch session: programs loaded, attached, ring buffer open ---- */
 
+/* --fallback: what --action deny does where BPF LSM is not active or its
+ * programs are refused. None: refuse to start (exit 2). */
+enum sw_fallback {
+	SW_FALLBACK_NONE,
+	SW_FALLBACK_KILL,
+	SW_FALLBACK_DRY_RUN,
+};
+
 struct sw_config {
 	uint32_t mode;			/* SW_MODE_* */
 	bool dry_run;
 	bool deny;			/* --action deny: refuse the write with BPF LSM */
+	enum sw_fallback fallback;	/* deny without BPF LSM */
 	int signal;
 	bool signal_thread;
-	bool scope;			/* only writers in the scope set count */
+	bool scope;			/* only writers in ci's scope count */
+	/* ci --scope cgroup: the cgroup v2 (id, level) whose tasks and
+	 * descendants' tasks are the scope; 0: the pid set (--scope pids). */
+	uint64_t scope_cgroup_id;
+	uint32_t scope_cgroup_level;
 	uint32_t max_holds;		/* pipe buffers the index can track */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
@@ -86,6 +99,7 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg);
 struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
+bool sw_session_dry_run(const struct sw_session *s);	/* acting on nobody */
 bool sw_session_backup_hooks(const struct sw_session *s);
 int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */

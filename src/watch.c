@@ -82,6 +82,9 @@ static int watch(const struct sw_config *cfg, struct sw_output *out, const char 
 	if (!s)
 		return SW_EXIT_USAGE;
 	out->session = s;
+	/* --fallback dry-run turned deny into a dry run. */
+	if (sw_session_dry_run(s) && !cfg->dry_run)
+		what = "enforcing (dry run: acting on nobody)";
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
 	if (sw_flush_output(out->f))

@@ -24,7 +24,12 @@ const volatile u32 kill_signal = SIGKILL;
 const volatile bool signal_thread;
 const volatile bool dry_run;
 const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the write */
-const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
+const volatile bool scope_enabled;	/* only writers in ci's scope count */
+/* ci --scope cgroup: the scope is this cgroup v2 (its id, the directory's
+ * inode) at this level of the hierarchy, and its descendants; 0: the pids in
+ * scope_pids (ci --scope pids). */
+const volatile u64 scope_cgroup_id;
+const volatile u32 scope_cgroup_level;
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile bool allow_ns_init;	/* enforce --allow-ns-init */
 const volatile u32 n_allow_paths;	/* --allow-path rules in allow_inodes */

@@ -47,4 +47,10 @@ struct io_kiocb___user_data {
 	u64 user_data;
 } __attribute__((preserve_access_index));
 
+/* Before 6.1 a cgroup kept its ancestors' ids (cgroup->ancestor_ids[level]),
+ * since then pointers to them (cgroup->ancestors[level]). */
+struct cgroup___ids {
+	u64 ancestor_ids[0];
+} __attribute__((preserve_access_index));
+
 #endif /* SW_CORE_FIXES_BPF_H */

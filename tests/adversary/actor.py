@@ -26,6 +26,16 @@ per action; each prints "key=value" lines the suite reads.
                                      pipe, then N threads at once each pwrite
                                      one byte into its own file; prints a line
                                      "tid=T ino=I off=O path=P" per thread
+  actor.py pid-pwrite GO FILE OFF DATA
+                                     print pid=PID, wait until the file GO
+                                     exists (the suite checks the pid first),
+                                     then pwrite as above
+  actor.py daemon-pwrite GO FILE OFF DATA
+                                     double fork + setsid: the grandchild waits
+                                     to be re-parented, prints daemon_pid=PID
+                                     reparented=1, waits for the file GO,
+                                     pwrites as above; the first process exits
+                                     0 once it did
 """
 import os
 import resource
@@ -146,9 +156,42 @@ def many_writers(args):
     print("\n".join(out), flush=True)
 
 
+def pid_pwrite(args):
+    go = args[0]
+    print(f"pid={os.getpid()}", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    pwrite(args[1:])
+
+
+def daemon_pwrite(args):
+    r, w = os.pipe()
+    if os.fork() == 0:
+        os.close(r)
+        os.setsid()
+        parent = os.getpid()
+        if os.fork():
+            os._exit(0)
+        for _ in range(2000):
+            if os.getppid() != parent:
+                break
+            time.sleep(0.001)
+        print(f"daemon_pid={os.getpid()}\nreparented={int(os.getppid() != parent)}",
+              flush=True)
+        while not os.path.exists(args[0]):
+            time.sleep(0.01)
+        pwrite(args[1:])
+        os.write(w, b"d")
+        os._exit(0)
+    os.close(w)
+    os.wait()
+    sys.exit(0 if os.read(r, 1) == b"d" else 1)
+
+
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
            "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood,
-           "many_writers": many_writers}
+           "many_writers": many_writers, "pid-pwrite": pid_pwrite,
+           "daemon-pwrite": daemon_pwrite}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

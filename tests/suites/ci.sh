@@ -39,7 +39,7 @@ xml_ok() { "$PY" -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[
 
 test_help() {
 	"$SW" ci --help >"$d/out" 2>&1 || fail "--help exited $?" || return
-	for w in --report --junit --baseline --write-baseline --enforce --allow-lost --quiet; do
+	for w in --report --junit --baseline --write-baseline --enforce --scope --allow-lost --quiet; do
 		grep -q -- "$w" "$d/out" || fail "--help does not mention $w" || return 1
 	done
 }
@@ -263,6 +263,35 @@ test_enforce() {
 	jt "$d/r.json" 'r["lost_records"] == 0' || fail "lost records: $(j "$d/r.json" 'r["lost_records"]')"
 }
 
+# The scope is COMMAND's cgroup and those below it: a process COMMAND moves
+# into a cgroup it made under its own still counts; the cgroups are removed.
+test_sub_cgroup() {
+	local root
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$root" ] || { why="no cgroup v2 mounted"; return 77; }
+	mkdir -p "$d/s"
+	ci --report "$d/r.json" -- sh -c 'cg=$1$(sed -n "s/^0:://p" /proc/self/cgroup)/sub
+		mkdir "$cg" && echo $$ >"$cg/cgroup.procs" && exec "$2" unsafe "$3" 0' \
+		sh "$root" "$WL" "$d/s/data"
+	must_write || return
+	[ "$rc" = 3 ] || fail "exit $rc, want 3: $(cat "$d/err")" || return
+	jt "$d/r.json" 'len(r["findings"]) == 1 and r["scope"] == "cgroup"' ||
+		fail "findings: $(j "$d/r.json" 'r["findings"]')" || return
+	! ls -d "$root"/splicewatch-ci.* 2>/dev/null | grep -q . ||
+		fail "cgroups left: $(ls -d "$root"/splicewatch-ci.*)"
+}
+
+# What COMMAND leaves running in its cgroup is killed when it exits.
+test_leftovers_killed() {
+	ci --report "$d/r.json" -- sh -c 'sleep 1000 & echo $! >"$1"' sh "$d/sleeper"
+	[ "$rc" = 0 ] || fail "exit $rc, want 0: $(cat "$d/err")" || return
+	# Gone, or a zombie its new parent has yet to reap.
+	! grep -qv '^[^)]*) Z' "/proc/$(cat "$d/sleeper")/stat" 2>/dev/null ||
+		fail "the leftover $(cat "$d/sleeper") still runs: $(cat "/proc/$(cat "$d/sleeper")/stat")" || return
+	grep -q 'killed 1 process COMMAND left running' "$d/err" || fail "not said: $(cat "$d/err")" || return
+	jt "$d/r.json" 'r["leftovers_killed"] == 1' || fail "leftovers_killed: $(j "$d/r.json" 'r["leftovers_killed"]')"
+}
+
 test_lost_records() {
 	mkdir -p "$d/l"
 	ci --ringbuf-kib 16 --report "$d/r.json" -- "$WL" unsafe-many "$d/l/data" 200000
@@ -297,4 +326,6 @@ T sigterm-forwarded test_sigterm_forwarded
 T junit-xml-escaping test_xml_escaping
 T enforce-kills-writer test_enforce
 T lost-records-fail-unless-allowed test_lost_records
+T sub-cgroup-counts test_sub_cgroup
+T leftovers-killed test_leftovers_killed
 run_tests

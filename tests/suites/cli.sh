@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..31
+echo 1..32
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -42,6 +42,7 @@ check trace_unwritable_output_is_clear_error 2 "cannot open" -- $sw trace -o /no
 check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw enforce --signal SIGFOO
 check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
 check enforce_unknown_action_is_usage_error 2 "is not kill or deny" -- $sw enforce --action maim
+check enforce_unknown_fallback_is_usage_error 2 "is not kill or dry-run" -- $sw enforce --action deny --fallback deny
 check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.tool"
 # This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
 check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features

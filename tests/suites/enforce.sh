@@ -288,8 +288,8 @@ test_thread_kill() {
 }
 
 # deny_or_kill OUT: with BPF LSM active the write fails with EPERM (the writer,
-# which exits 1 when pwrite fails, lives; "denied"); without it splicewatch says
-# it falls back to kill, and kills.
+# which exits 1 when pwrite fails, lives; "denied"); without it splicewatch,
+# told --fallback kill (option or policy), says so and kills.
 deny_or_kill() {
 	if grep -qw bpf /sys/kernel/security/lsm 2>/dev/null; then
 		no_silent_kill "$1" || return
@@ -300,13 +300,14 @@ deny_or_kill() {
 		evt "$1" 'len(e) == 1 and e[0]["action"] == "denied"' ||
 			fail "$1: events $(evs "$1" '[x["action"] for x in e]'), want one 'denied'"
 	else
-		grep -q 'falling back to kill' "$d/swerr" || fail "no fallback notice: $(cat "$d/swerr")" || return
+		grep -q -- '--fallback kill: killing instead' "$d/swerr" ||
+			fail "no fallback notice: $(cat "$d/swerr")" || return
 		killed "$1"
 	fi
 }
 
 test_action_deny() {
-	start_sw --action deny || return
+	start_sw --action deny --fallback kill || return
 	wl a "$d/f" || return
 	stop_sw
 	deny_or_kill a
@@ -415,6 +416,7 @@ test_policy_cli_precedence() {
 test_policy_deny() {
 	policy p.yaml <<-'EOF'
 	action: deny
+	fallback: kill
 	EOF
 	start_sw --policy "$d/p.yaml" || return
 	wl a "$d/f" || return
@@ -469,6 +471,8 @@ test_policy_malformed() {
 	rejected "$d/signal.yaml" 1 "unknown signal 'SIGFOO'" || return
 	printf 'action: stop\n' >"$d/action.yaml"
 	rejected "$d/action.yaml" 1 "not kill or deny" || return
+	printf 'action: deny\nfallback: deny\n' >"$d/fallback.yaml"
+	rejected "$d/fallback.yaml" 2 "fallback: 'deny' is not kill or dry-run" || return
 	printf 'allow:\n  paths:\n    - /srv\n    - srv/data\n' >"$d/relative.yaml"
 	rejected "$d/relative.yaml" 4 "not an absolute path" || return
 	printf 'allow:\n  cgroups: [sys/fs/cgroup]\n' >"$d/relcg.yaml"

@@ -30,6 +30,9 @@ for s in $SUITES; do
     case "$s" in
         trace) flag="" ;;
         enforce) flag="--enforce" ;;
+        # No --fallback: every matrix kernel has BPF LSM active (5.10 through
+        # lsm=, kernels.sh); without it enforce exits 2 and the suite fails
+        # instead of testing kill under the name deny.
         deny) flag="--deny" ;;
         ci) flag="" ;;
         trace-noenter) flag=""; drop=enter; backup_hooks=1 ;;
