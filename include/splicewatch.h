@@ -63,6 +63,7 @@ enum sw_untracked_reason {
 	SW_UNTR_MAPPINGS,	/* the mappings map is full */
 	SW_UNTR_PIPE_EXTENTS,	/* the pipe holds pages of SW_PIPE_EXTENTS other files */
 	SW_UNTR_RING_SIZE,	/* the pipe's ring is over SW_PIPE_SEQ_BITS buffers */
+	SW_UNTR_CHUNK_EVICTED,	/* its chunk slot went to another uid's hold (per-uid share) */
 	SW_UNTR__COUNT,
 };
 
@@ -125,7 +126,7 @@ struct sw_chunk_holder {
 	u32 lo_seq;		/* ring positions they were put at */
 	u32 hi_seq;
 	u32 splicer_pid;
-	u32 pad;
+	u32 splicer_uid;	/* splicer_pid's real uid: the per-uid share of the slots */
 	char splicer_comm[SW_TASK_COMM_LEN];
 };
 

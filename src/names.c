@@ -42,6 +42,7 @@ static const char *const untracked_names[SW_UNTR__COUNT] = {
 	[SW_UNTR_MAPPINGS] = "mappings_full",
 	[SW_UNTR_PIPE_EXTENTS] = "pipe_extents_full",
 	[SW_UNTR_RING_SIZE] = "ring_too_large",
+	[SW_UNTR_CHUNK_EVICTED] = "chunk_holder_evicted",
 };
 
 static const char *const untracked_texts[SW_UNTR__COUNT] = {
@@ -52,6 +53,8 @@ static const char *const untracked_texts[SW_UNTR__COUNT] = {
 	[SW_UNTR_MAPPINGS] = "the file index is full (16384 files with held pages)",
 	[SW_UNTR_PIPE_EXTENTS] = "the pipe holds pages of 4 other files",
 	[SW_UNTR_RING_SIZE] = "the pipe holds more than 1024 buffers",
+	[SW_UNTR_CHUNK_EVICTED] = "its slot of the 64-page chunk went to another user's hold "
+				  "(this user had 2 or more of the 4)",
 };
 
 static const char *const stat_op_names[SW_STAT__COUNT] = {
