@@ -41,6 +41,7 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->mode = SW_MODE_TRACE;
 	cfg->signal = SIGKILL;
 	cfg->max_holds = 262144;
+	cfg->max_pipes_per_user = -1;
 	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
 }
@@ -90,7 +91,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 			bool deny, bool compat, struct btf **btf)
 {
 	struct splicewatch_bpf *skel;
-	uint32_t ring_bytes, chunks;
+	uint32_t ring_bytes, chunks, pipes;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = deny,
 					 .scope = cfg->scope };
@@ -121,6 +122,13 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
 	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	skel->rodata->chunk_capacity = chunks;
+	/* Pipes and files with held pages: one per 16 held pages (16384 at the
+	 * default), at least 1024. One non-root user may have a quarter of the
+	 * pipes unless told otherwise: a flood leaves room for root's holds. */
+	pipes = cfg->max_holds / 16 < 1024 ? 1024 : cfg->max_holds / 16;
+	skel->rodata->mapping_capacity = pipes;
+	skel->rodata->pipe_quota = cfg->max_pipes_per_user < 0 ? pipes / 4 :
+				   (uint32_t)cfg->max_pipes_per_user;
 	for (int i = 0; i < cfg->n_allow_paths && i < SW_ALLOW_PATHS_MAX; i++) {
 		size_t len = strnlen(cfg->allow_paths[i], SW_ALLOW_PATH_LEN);
 
@@ -135,6 +143,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		ring_bytes <<= 1;
 	err = bpf_map__set_max_entries(skel->maps.events, ring_bytes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.chunks, chunks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pipes, pipes);
+	err = err ?: bpf_map__set_max_entries(skel->maps.mappings, pipes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope ? 65536 : 1);
 	if (err)
 		goto fail;

@@ -36,6 +36,7 @@ struct sw_config {
 	bool signal_thread;
 	bool scope;			/* only writers in the scope set count */
 	uint32_t max_holds;		/* pipe buffers the index can track */
+	int64_t max_pipes_per_user;	/* pipes entries per non-root uid; -1: a quarter; 0: no limit */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
 	/* enforce allowlists */

@@ -26,6 +26,8 @@ const volatile bool dry_run;
 const volatile bool deny_mode;		/* enforce --action deny: BPF LSM refuses the write */
 const volatile bool scope_enabled;	/* only writers in scope_pids count (ci) */
 const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
+const volatile u32 mapping_capacity = 16384;	/* max_entries of mappings */
+const volatile u32 pipe_quota = 4096;	/* pipes entries one non-root uid may have; 0: no limit */
 const volatile struct sw_allow_path allow_paths[SW_ALLOW_PATHS_MAX];
 /* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
  * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).

@@ -227,6 +227,30 @@ test_anon_flood_takes_no_index_slot() {
 }
 T anon_flood_takes_no_index_slot test_anon_flood_takes_no_index_slot
 
+# 16,400 pipes each holding one byte of a root 0644 file, as nobody (more
+# than the 16384 pipes entries at the default --max-holds): past its quarter
+# (4096) nobody's holds are untracked (user_quota, naming nobody), and a root
+# hold of another root file made after them is still tracked and the root
+# write into it reported.
+test_file_hold_flood_bounded_by_user_quota() {
+	local f g
+	f=$(root_file bait)
+	g=$(root_file data)
+	start_sw trace || return 1
+	bg_actor "$d/flood1.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_many "$f" 0 1 8200 || return 1
+	bg_actor "$d/flood2.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_many "$f" 0 1 8200 || return 1
+	bg_actor "$d/root.out" "$PY" "$ACTOR" hold "$g" 0 4096 || return 1
+	"$PY" "$ACTOR" pwrite "$g" 100 WWWW >"$d/w.out" || return 1
+	sleep 0.3
+	stop_sw
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $actor_pid for x in e)" ||
+		{ fail "the root write into the root hold was not reported after the flood: $(grep -v chunk_holders_full "$d/ev" | head -c 400)"; return 1; }
+	evs "any(x.get('event') == 'untracked_hold' and x['reason'] == 'user_quota' and x['holder_uid'] == $NOBODY
+	         and x['ino'] == $(stat -c %i "$f") for x in e)" ||
+		fail "no untracked_hold naming user_quota, uid $NOBODY and the file"
+}
+T file_hold_flood_bounded_by_user_quota test_file_hold_flood_bounded_by_user_quota
+
 # ---- 3. ci scope ----
 
 # ---- 4. allowlists ----
