@@ -63,6 +63,8 @@ enum sw_untracked_reason {
 	SW_UNTR_MAPPINGS,	/* the mappings map is full */
 	SW_UNTR_PIPE_EXTENTS,	/* the pipe holds pages of SW_PIPE_EXTENTS other files */
 	SW_UNTR_RING_SIZE,	/* the pipe's ring is over SW_PIPE_SEQ_BITS buffers */
+	SW_UNTR_CHUNK_EVICTED,	/* its chunk slot went to another uid's hold (per-uid share) */
+	SW_UNTR_USER_QUOTA,	/* the holder's uid has its share of the pipes map (pipe_quota) */
 	SW_UNTR__COUNT,
 };
 
@@ -132,7 +134,7 @@ struct sw_chunk_holder {
 	u32 lo_seq;		/* ring positions they were put at */
 	u32 hi_seq;
 	u32 splicer_pid;
-	u32 splicer_uid;	/* real uid */
+	u32 splicer_uid;	/* splicer_pid's real uid: the per-uid share of the slots */
 	u32 hold_flags;		/* SW_HOLD_* */
 	u32 pad;
 	char splicer_comm[SW_TASK_COMM_LEN];
@@ -158,6 +160,7 @@ struct sw_pipe_state {
 	u32 held;		/* page-cache buffers tracked */
 	u32 cur_ext;		/* the extent the newest buffer went to */
 	u32 pend_lock;		/* 1: a program is changing or indexing the pending batch */
+	u32 quota_uid;		/* the uid charged for this entry (pipe_quota; 0: root, none) */
 	struct sw_extent ext[SW_PIPE_EXTENTS];
 	/* Lazy indexing: the newest batch of buffers, ring positions [lo, hi)
 	 * packed as hi << 32 | lo (0: none), put there by pend_pid/pend_comm at

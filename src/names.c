@@ -42,16 +42,22 @@ static const char *const untracked_names[SW_UNTR__COUNT] = {
 	[SW_UNTR_MAPPINGS] = "mappings_full",
 	[SW_UNTR_PIPE_EXTENTS] = "pipe_extents_full",
 	[SW_UNTR_RING_SIZE] = "ring_too_large",
+	[SW_UNTR_CHUNK_EVICTED] = "chunk_holder_evicted",
+	[SW_UNTR_USER_QUOTA] = "user_quota",
 };
 
 static const char *const untracked_texts[SW_UNTR__COUNT] = {
 	[SW_UNTR_UNKNOWN] = "an unknown limit",
 	[SW_UNTR_CHUNK_HOLDERS] = "4 other pipes hold pages of the same 64-page chunk of the file",
 	[SW_UNTR_CHUNKS] = "the chunk index is full (--max-holds)",
-	[SW_UNTR_PIPES] = "the pipe index is full (16384 pipes holding page-cache pages)",
-	[SW_UNTR_MAPPINGS] = "the file index is full (16384 files with held pages)",
+	[SW_UNTR_PIPES] = "the pipe index is full (--max-holds)",
+	[SW_UNTR_MAPPINGS] = "the file index is full (--max-holds)",
 	[SW_UNTR_PIPE_EXTENTS] = "the pipe holds pages of 4 other files",
 	[SW_UNTR_RING_SIZE] = "the pipe holds more than 1024 buffers",
+	[SW_UNTR_CHUNK_EVICTED] = "its slot of the 64-page chunk went to another user's hold "
+				  "(this user had 2 or more of the 4)",
+	[SW_UNTR_USER_QUOTA] = "the holder's user has its share of the pipe index "
+			       "(--max-pipes-per-user)",
 };
 
 static const char *const stat_op_names[SW_STAT__COUNT] = {

@@ -42,6 +42,7 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->mode = SW_MODE_TRACE;
 	cfg->signal = SIGKILL;
 	cfg->max_holds = 262144;
+	cfg->max_pipes_per_user = -1;
 	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
 }
@@ -121,7 +122,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 			bool deny, bool compat, struct btf **btf)
 {
 	struct splicewatch_bpf *skel;
-	uint32_t ring_bytes, chunks;
+	uint32_t ring_bytes, chunks, pipes;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = deny,
 					 .scope = cfg->scope && !cfg->scope_cgroup_id };
@@ -158,12 +159,21 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->chunk_capacity = chunks;
 	skel->rodata->n_allow_paths = cfg->n_allow_paths;
 	skel->rodata->allow_ns_init = cfg->allow_ns_init;
+	/* Pipes and files with held pages: one per 16 held pages (16384 at the
+	 * default), at least 1024. One non-root user may have a quarter of the
+	 * pipes unless told otherwise: a flood leaves room for root's holds. */
+	pipes = cfg->max_holds / 16 < 1024 ? 1024 : cfg->max_holds / 16;
+	skel->rodata->mapping_capacity = pipes;
+	skel->rodata->pipe_quota = cfg->max_pipes_per_user < 0 ? pipes / 4 :
+				   (uint32_t)cfg->max_pipes_per_user;
 	/* Ring buffer size must be a power of two multiple of the page size. */
 	ring_bytes = 4096;
 	while (ring_bytes < cfg->ringbuf_kib * 1024ULL && ring_bytes < (1U << 30))
 		ring_bytes <<= 1;
 	err = bpf_map__set_max_entries(skel->maps.events, ring_bytes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.chunks, chunks);
+	err = err ?: bpf_map__set_max_entries(skel->maps.pipes, pipes);
+	err = err ?: bpf_map__set_max_entries(skel->maps.mappings, pipes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.scope_pids, cfg->scope && !cfg->scope_cgroup_id ? 65536 : 1);
 	if (err)
 		goto fail;

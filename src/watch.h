@@ -10,6 +10,7 @@ enum {
 	OPT_MAX_HOLDS = 0x100,
 	OPT_RINGBUF,
 	OPT_BACKEND,
+	OPT_MAX_PIPES_PER_USER,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -22,6 +23,7 @@ enum {
 
 #define SW_SESSION_LONGOPTS						\
 	{ "max-holds", required_argument, NULL, OPT_MAX_HOLDS },	\
+	{ "max-pipes-per-user", required_argument, NULL, OPT_MAX_PIPES_PER_USER }, \
 	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },	\
 	{ "backend", required_argument, NULL, OPT_BACKEND }
 
@@ -36,7 +38,11 @@ enum {
 	"                       fentry, kprobe or tracepoint (a forced backend that\n"	\
 	"                       cannot load is an error)\n"	\
 	"  --max-holds N        size of the hold index: about N held pages in runs\n" \
-	"                       (N/4 entries of 64 file pages; default 262144)\n" \
+	"                       (N/4 entries of 64 file pages, N/16 pipes and files\n" \
+	"                       with held pages, at least 1024; default 262144)\n" \
+	"  --max-pipes-per-user N  pipes holding page-cache pages one non-root user\n" \
+	"                       may have tracked (default: a quarter of N/16; 0: no\n" \
+	"                       limit); beyond, its holds are untracked (user_quota)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
 
 #define SW_FILTER_HELP							\

@@ -21,6 +21,7 @@ __noinline int forget_pipe(u64 pipe)
 		return 0;
 	release_all(ps);
 	drop_pending(ps, pipe);
+	quota_put(ps->quota_uid);
 	bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
@@ -44,8 +45,10 @@ __noinline int gc_pipe(u64 pipe)
 		drop_pending(ps, pipe);
 		/* A new pipe at this address may have taken the state over (a sync
 		 * resets it with a new generation): then it is not ours to delete. */
-		if (ps->gen == gen)
+		if (ps->gen == gen) {
+			quota_put(ps->quota_uid);
 			bpf_map_delete_elem(&pipes, &pipe);
+		}
 		return 0;
 	}
 	/* A live pipe's entry is never deleted here: a sync on another CPU may

@@ -27,8 +27,44 @@ SW_MAP(chunks, BPF_MAP_TYPE_HASH, 65536, struct sw_chunk_key, struct sw_chunk);
 
 SW_MAP(pipes, BPF_MAP_TYPE_HASH, 16384, u64, struct sw_pipe_state);
 
-#define MAPPINGS_MAX 16384
-SW_MAP(mappings, BPF_MAP_TYPE_HASH, MAPPINGS_MAX, u64, struct sw_mapping_state);
+SW_MAP(mappings, BPF_MAP_TYPE_HASH, 16384, u64, struct sw_mapping_state);
+
+/* The per-user quota on pipes entries: how many each non-root uid has (uid ->
+ * count). Root's are not counted: an unprivileged user flooding the index
+ * leaves room for root's holds. A uid this map cannot take is refused. */
+SW_MAP(pipe_quota_used, BPF_MAP_TYPE_HASH, 4096, u32, u32);
+
+/* Charges uid one pipes entry; false if it has pipe_quota already. */
+static __always_inline bool quota_take(u32 uid)
+{
+	u32 *n, zero = 0;
+
+	if (!uid || !pipe_quota)
+		return true;
+	n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
+	if (!n) {
+		bpf_map_update_elem(&pipe_quota_used, &uid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
+		if (!n)
+			return false;
+	}
+	if (sw_fetch_add(n, 1) < pipe_quota)
+		return true;
+	sw_fetch_add(n, -1);
+	return false;
+}
+
+/* Gives an entry's charge back (the entry is deleted, or was never made). */
+static __always_inline void quota_put(u32 uid)
+{
+	u32 *n;
+
+	if (!uid || !pipe_quota)
+		return;
+	n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
+	if (n)
+		sw_fetch_add(n, -1);
+}
 
 /* How many mappings entries hash to each bucket: a write to a file none of
  * whose pages a pipe holds (the common case while other files are held)

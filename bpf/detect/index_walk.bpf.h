@@ -98,6 +98,41 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 	c->st->map_n = 0;
 }
 
+/* A chunk's holder slots are shared per uid: with no free or stale slot, a
+ * new hold takes the slot of a holder whose uid (not root's, not its own) has
+ * 2 or more of them and more than the new hold's uid has. So one user cannot
+ * keep other users' holds of a chunk out of the index (4 decoy pipes on a
+ * page), and root's holds are never given up; the holder given up is told as
+ * untracked (chunk_holder_evicted). -1: no such slot (chunk_holders_full). */
+static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
+{
+	u32 n, mine = 0, uid = c->st->uid;
+	struct sw_pipe_state *ps;
+	struct sw_chunk_holder *h;
+	int i, j, victim = -1;
+	u64 *comm;
+
+	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
+		mine += ch->h[i].splicer_uid == uid;
+	for (i = 0; victim < 0 && i < SW_HOLDERS_PER_CHUNK; i++) {
+		if (!ch->h[i].splicer_uid || ch->h[i].splicer_uid == uid)
+			continue;
+		n = 0;
+		for (j = 0; j < SW_HOLDERS_PER_CHUNK; j++)
+			n += ch->h[j].splicer_uid == ch->h[i].splicer_uid;
+		if (n >= 2 && n > mine)
+			victim = i;
+	}
+	if (victim < 0 || victim >= SW_HOLDERS_PER_CHUNK)
+		return -1;
+	h = &ch->h[victim];
+	ps = bpf_map_lookup_elem(&pipes, &h->pipe);
+	comm = (u64 *)h->splicer_comm;
+	emit_untracked(untracked_why(SW_UNTR_CHUNK_EVICTED, ps ? ps->ino : 0), c->st->chunk.mapping,
+		       (u64)h->splicer_pid << 32 | h->splicer_uid, comm[0], comm[1]);
+	return victim;
+}
+
 static __always_inline void flush_chunk(struct sync_ctx *c)
 {
 	struct sw_chunk *ch;
@@ -149,6 +184,8 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
 		if (holder_stale(&ch->h[i]))
 			slot = i;
+	if (slot < 0)
+		slot = evict_slot(c, ch);
 	if (slot < 0 || slot >= SW_HOLDERS_PER_CHUNK)
 		goto full;
 	h = &ch->h[slot];

@@ -70,7 +70,8 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	struct pipe_ring ring;
 	u64 p, pipe_addr = (u64)pipe, mapping;
 	struct sw_pipe_state *ps;
-	u32 n, from, slot;
+	u32 n, from, slot, uid;
+	bool made;
 
 	if (read_ring_once(pipe, &ring))
 		return;
@@ -78,16 +79,28 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 	if (!ps) {
 		if (ring.head == ring.tail || !ring_holds_file_pages(&ring, &mapping))
 			return;
-		if (bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&pipes, &pipe_addr)) {
-			emit_untracked(untracked_why(SW_UNTR_PIPES,
+		uid = (u32)bpf_get_current_uid_gid();
+		if (!quota_take(uid)) {
+			emit_untracked(untracked_why(SW_UNTR_USER_QUOTA,
 						     inode ? BPF_CORE_READ(inode, i_ino) : 0),
 				       mapping, current_holder(), 0, 0);
 			return;
 		}
+		made = !bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST);
+		if (!made) {
+			quota_put(uid);
+			if (!bpf_map_lookup_elem(&pipes, &pipe_addr)) {
+				emit_untracked(untracked_why(SW_UNTR_PIPES,
+							     inode ? BPF_CORE_READ(inode, i_ino) : 0),
+					       mapping, current_holder(), 0, 0);
+				return;
+			}
+		}
 		ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 		if (!ps)
 			return;
+		if (made)
+			ps->quota_uid = uid;
 		if (!ps->gen)	/* ours, not another CPU's just-made one */
 			pipe_state_reset(ps, inode, &ring);
 	}
