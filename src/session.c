@@ -97,7 +97,7 @@ static int ringbuf_cb(void *ctx, void *data, size_t len)
 	return s->fn ? s->fn(s->ctx, data, len) : 0;
 }
 
-/* Compat programs where tracing programs have no task storage (5.10, 5.11):
+/* Compat programs where tracing programs have no task storage (5.10):
  * the scratch maps become per-CPU arrays of one entry (bpf/lib/maps.bpf.h). */
 static int scratch_per_cpu(struct splicewatch_bpf *skel)
 {

@@ -39,9 +39,9 @@ const struct scenario scenarios[] = {
 	  .trace_only = true },
 	/* check-then-use: a second thread changes the write after sys_enter */
 	{ "fd_swapped_by_dup2_after_entry_is_reported", FS_ALL, setup_race, do_race_dup2,
-	  .trace_only = true, .kernel_hooks_only = true },
+	  .trace_only = true, .kernel_hooks_only = true, .two_cpus = true },
 	{ "iovec_grown_after_entry_is_reported", FS_ALL, setup_race, do_race_iov,
-	  .trace_only = true, .kernel_hooks_only = true },
+	  .trace_only = true, .kernel_hooks_only = true, .two_cpus = true },
 	/* byte precision */
 	{ "one_byte_into_held_range_is_reported", FS_ALL, setup_one_byte_into_range,
 	  do_one_byte_at_199 },

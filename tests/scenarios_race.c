@@ -113,9 +113,16 @@ static void *swap_len(void *arg)
 	struct racer *r = arg;
 	volatile size_t *len = &r->iov->iov_len;
 
+	/* A spin after each store: under qemu's TCG an interrupt (and so a
+	 * preemption) comes only between translated blocks, and a loop of the
+	 * two stores alone is one block, always preempted at 0. */
 	while (!atomic_load(&r->stop)) {
 		*len = 8;
+		for (volatile int i = 0; i < 64; i++)
+			;
 		*len = 0;
+		for (volatile int i = 0; i < 64; i++)
+			;
 	}
 	return NULL;
 }

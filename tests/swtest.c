@@ -689,6 +689,11 @@ static bool selected(const struct scenario *sc, bool say)
 			printf("# %s: not run, needs the fentry or kprobe backend\n", sc->name);
 		return false;
 	}
+	if (sc->two_cpus && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		if (say)
+			printf("# %s: not run, needs two CPUs\n", sc->name);
+		return false;
+	}
 	return true;
 }
 

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MAX_EVENTS_PER_TEST 16
-#define RACE_MAX 4		/* landed writes a race scenario waits for */
+#define MAX_EVENTS_PER_TEST 32
+#define RACE_MAX 6		/* landed writes a race scenario waits for */
 
 enum fs_kind { FS_EXT4, FS_TMPFS, FS_HUGE_TMPFS, FS__COUNT };
 
@@ -82,6 +82,9 @@ struct scenario {
 	bool trace_only;		/* not meaningful under enforce */
 	bool enforce_only;
 	bool kernel_hooks_only;		/* needs the fentry or kprobe backend */
+	bool two_cpus;			/* races threads: not run on one CPU, where
+					 * nothing preempts a syscall between its
+					 * check and its write */
 };
 
 extern const struct scenario scenarios[];

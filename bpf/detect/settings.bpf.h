@@ -46,12 +46,14 @@ const volatile bool backup_syscall_hooks;
  * a write whose file or range sys_enter did not check (detect/backup_marks.bpf.h). */
 const volatile bool write_iter_hooks;
 const volatile u32 test_drop;		/* SW_DROP_*: tests only */
-/* Compat, where tracing programs have no task storage (before 5.12): the
- * scratch maps are per-CPU arrays of one entry. Exact on 5.10, where every
- * program runs with preemption off (tracepoints and kprobes always; fentry
- * and LSM trampolines through migrate_disable, which is preempt_disable
- * there): a run cannot be interleaved with another on its CPU. 5.11 lets a
- * trampoline program be preempted (docs/enforce.md: Check-then-use). */
+/* Compat, where tracing programs have no task storage (probed by the
+ * frontend: 5.10, and 5.11 as we read its history): the scratch maps are
+ * per-CPU arrays of one entry. Exact on 5.10, where every program runs with
+ * preemption off (tracepoints and kprobes always; fentry and LSM trampolines
+ * through migrate_disable, which is preempt_disable there): a run cannot be
+ * interleaved with another on its CPU. From 5.11 migrate_disable leaves
+ * preemption on, so on a 5.11 built with full preemption two fentry/LSM
+ * reports on one CPU could share it (untested: no such kernel in tests/vm). */
 const volatile bool scratch_per_cpu;
 
 u64 counters[SW_CNT__COUNT];

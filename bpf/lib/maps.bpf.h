@@ -13,8 +13,8 @@
  *     per thread in task storage: it lives as long as its thread and nothing
  *     else can take it, however many threads run at once (an LRU entry could
  *     be recycled under a program still using it). Where tracing programs
- *     have no task storage (5.10, 5.11) the frontend makes it a per-CPU array
- *     of one entry (settings.bpf.h: scratch_per_cpu).
+ *     have no task storage (5.10) the frontend makes it a per-CPU array of
+ *     one entry (settings.bpf.h: scratch_per_cpu).
  */
 #ifndef SW_MAPS_BPF_H
 #define SW_MAPS_BPF_H

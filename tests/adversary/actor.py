@@ -36,9 +36,16 @@ per action; each prints "key=value" lines the suite reads.
                                      reparented=1, waits for the file GO,
                                      pwrites as above; the first process exits
                                      0 once it did
+  actor.py race_fd HELD OTHER SECS   thread A dup2()s HELD and OTHER over one fd
+                                     in turn while thread B pwrites its sequence
+                                     number (8 bytes) at 96 through it, SECS
+                                     seconds; prints "landed T0 T1" (monotonic
+                                     ns around the write) for each write that
+                                     landed in HELD, then writes=N
 """
 import os
 import resource
+import struct
 import sys
 import threading
 import time
@@ -188,10 +195,37 @@ def daemon_pwrite(args):
     sys.exit(0 if os.read(r, 1) == b"d" else 1)
 
 
+def race_fd(args):
+    held, other, secs = args[0], args[1], float(args[2])
+    hfd, ofd = os.open(held, os.O_WRONLY), os.open(other, os.O_WRONLY)
+    check = os.open(held, os.O_RDONLY)
+    fd = os.dup(ofd)
+    stop = time.monotonic() + secs
+    writes = 0
+
+    def swap():
+        while time.monotonic() < stop:
+            os.dup2(hfd, fd)
+            os.dup2(ofd, fd)
+
+    a = threading.Thread(target=swap)
+    a.start()
+    while time.monotonic() < stop:
+        writes += 1
+        data = struct.pack("<Q", writes)
+        t0 = time.monotonic_ns()
+        os.pwrite(fd, data, 96)
+        t1 = time.monotonic_ns()
+        if os.pread(check, 8, 96) == data:
+            print(f"landed {t0} {t1}")
+    a.join()
+    print(f"writes={writes}", flush=True)
+
+
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
            "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood,
            "many_writers": many_writers, "pid-pwrite": pid_pwrite,
-           "daemon-pwrite": daemon_pwrite}
+           "daemon-pwrite": daemon_pwrite, "race_fd": race_fd}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

@@ -802,4 +802,36 @@ test_many_threads_reporting_at_once_each_get_their_own_event() {
 }
 T many_threads_reporting_at_once_each_get_their_own_event test_many_threads_reporting_at_once_each_get_their_own_event
 
+# The tracepoint backend's documented answer (docs/enforce.md, Check-then-use):
+# a thread that dup2()s a held file over the fd its other thread writes through
+# can make writes land unreported (nothing runs between sys_enter and the
+# write), and what is reported is that writer writing that file. The fentry
+# and kprobe backends catch every landed write: swtest's race scenarios (VM).
+test_racing_dup2_writer_on_tracepoint_is_as_documented() {
+	local dir f o
+	dir=$(nobody_dir)
+	f=$dir/held o=$dir/other
+	"${as_nobody[@]}" sh -c "head -c 8192 /dev/zero | tr '\0' A >'$f'; head -c 4096 /dev/zero >'$o'"
+	start_sw trace --backend tracepoint || return 1
+	nobody_hold "$f" 0 4096 || return 1
+	"${as_nobody[@]}" "$PY" "$ACTOR" race_fd "$f" "$o" 1 >"$d/w.out" 2>&1 ||
+		{ fail "the racing writer failed: $(tail -3 "$d/w.out")"; return 1; }
+	sleep 0.5
+	stop_sw
+	"$PY" - "$d/ev" "$d/w.out" "$f" <<-'PYEOF' || { fail "$(cat "$d/check")"; return 1; }
+	import json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+	ev = [x for x in ev if x.get("event") == "unsafe_write"]
+	landed = [tuple(map(int, l.split()[1:])) for l in open(sys.argv[2]) if l.startswith("landed ")]
+	wrong = [x for x in ev if x["path"] != sys.argv[3] or x["write_offset"] != 96]
+	missed = [w for w in landed if not any(w[0] <= x["ts_ns"] <= w[1] for x in ev)]
+	msg = (f"{len(landed)} writes landed in held bytes, {len(missed)} unreported; "
+	       f"{len(ev)} events, {len(wrong)} not of that write")
+	open(sys.argv[1].rsplit("/", 1)[0] + "/check", "w").write(msg)
+	print("# " + msg)
+	sys.exit(0 if landed and not wrong else 1)
+	PYEOF
+}
+T racing_dup2_writer_on_tracepoint_is_as_documented test_racing_dup2_writer_on_tracepoint_is_as_documented
+
 run_tests
