@@ -215,6 +215,8 @@ test_bad_option() {
 	[ "$rc" = 2 ] || fail "unwritable report: exit $rc, want 2" || return
 	ci --baseline "$d/missing" -- touch "$d/marker"
 	[ "$rc" = 2 ] || fail "missing baseline: exit $rc, want 2" || return
+	ci --scope tree -- touch "$d/marker"
+	[ "$rc" = 2 ] && grep -q "not cgroup or pids" "$d/err" || fail "--scope tree: exit $rc, want 2" || return
 	ci
 	[ "$rc" = 2 ] || fail "no COMMAND: exit $rc, want 2" || return
 	[ ! -e "$d/marker" ] || fail "COMMAND ran"
