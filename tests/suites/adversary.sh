@@ -384,8 +384,9 @@ T file_hold_flood_bounded_by_user_quota test_file_hold_flood_bounded_by_user_quo
 ci_cgroup_gone() {
 	local root
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
-	[ -n "$root" ] && [ ! -e "$root/splicewatch-ci.$1" ] ||
+	if [ -z "$root" ] || [ -e "$root/splicewatch-ci.$1" ]; then
 		fail "ci's cgroup $root/splicewatch-ci.$1 is still there"
+	fi
 }
 
 # ci_reused_pid [CI OPTION]: `ci` runs a COMMAND whose child writes its pid P
@@ -398,6 +399,7 @@ ci_reused_pid() {
 	[ -w /proc/sys/kernel/ns_last_pid ] ||
 		{ why="no writable /proc/sys/kernel/ns_last_pid (CONFIG_CHECKPOINT_RESTORE)"; return 77; }
 	f=$(nobody_file data)
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	"$SW" ci "$@" --report "$d/r.json" -- sh -c \
 		'sh -c "echo \$\$ >$0/child"; touch "$0/ready"; while [ ! -e "$0/done" ]; do sleep 0.05; done' \
 		"$d" >"$d/ciout" 2>"$d/cierr" &

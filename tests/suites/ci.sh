@@ -215,6 +215,8 @@ test_bad_option() {
 	[ "$rc" = 2 ] || fail "unwritable report: exit $rc, want 2" || return
 	ci --baseline "$d/missing" -- touch "$d/marker"
 	[ "$rc" = 2 ] || fail "missing baseline: exit $rc, want 2" || return
+	ci --scope tree -- touch "$d/marker"
+	[ "$rc" = 2 ] && grep -q "not cgroup or pids" "$d/err" || fail "--scope tree: exit $rc, want 2" || return
 	ci
 	[ "$rc" = 2 ] || fail "no COMMAND: exit $rc, want 2" || return
 	[ ! -e "$d/marker" ] || fail "COMMAND ran"
@@ -270,6 +272,7 @@ test_sub_cgroup() {
 	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 	[ -n "$root" ] || { why="no cgroup v2 mounted"; return 77; }
 	mkdir -p "$d/s"
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	ci --report "$d/r.json" -- sh -c 'cg=$1$(sed -n "s/^0:://p" /proc/self/cgroup)/sub
 		mkdir "$cg" && echo $$ >"$cg/cgroup.procs" && exec "$2" unsafe "$3" 0' \
 		sh "$root" "$WL" "$d/s/data"
@@ -277,12 +280,13 @@ test_sub_cgroup() {
 	[ "$rc" = 3 ] || fail "exit $rc, want 3: $(cat "$d/err")" || return
 	jt "$d/r.json" 'len(r["findings"]) == 1 and r["scope"] == "cgroup"' ||
 		fail "findings: $(j "$d/r.json" 'r["findings"]')" || return
-	! ls -d "$root"/splicewatch-ci.* 2>/dev/null | grep -q . ||
-		fail "cgroups left: $(ls -d "$root"/splicewatch-ci.*)"
+	! compgen -G "$root/splicewatch-ci.*" >/dev/null ||
+		fail "cgroups left: $(compgen -G "$root/splicewatch-ci.*")"
 }
 
 # What COMMAND leaves running in its cgroup is killed when it exits.
 test_leftovers_killed() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	ci --report "$d/r.json" -- sh -c 'sleep 1000 & echo $! >"$1"' sh "$d/sleeper"
 	[ "$rc" = 0 ] || fail "exit $rc, want 0: $(cat "$d/err")" || return
 	# Gone, or a zombie its new parent has yet to reap.
