@@ -12,9 +12,11 @@
 # refuse what sys_enter would have. 5.10 never skips runs, so there they run
 # only when forced (SPLICEWATCH_BACKUP_HOOKS=1, as the suites do), through the
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
-# Prints matrix.sh's "ok"/"not ok" lines (two matrices, one after the other,
-# each without its plan), then one TAP plan for both, "1..N"; exit status 1
-# when either failed.
+# Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
+# scenarios only (they need a second CPU).
+# Prints matrix.sh's "ok"/"not ok" lines (three matrices, one after the other,
+# each without its plan), then one TAP plan for all, "1..N"; exit status 1
+# when any failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 rc=0
