@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "sw.h"
+#include "load.h"
 #include "ci.h"
 #include "names.h"
 #include "watch.h"
@@ -330,6 +331,9 @@ int cmd_ci(int argc, char **argv)
 	if (a.junit_path && !(junit_f = sw_open_output(a.junit_path)))
 		goto out;
 	if (a.wbase_path && !(wbase_f = sw_open_output(a.wbase_path)))
+		goto out;
+	/* Not root, no BTF: say so before making a cgroup as root would. */
+	if (sw_check_environment())
 		goto out;
 	/* Before the programs load: they compare with its id. */
 	if (!c.scope_pids) {

@@ -687,9 +687,9 @@ deny_needs_no_lsm() {
 	return 77
 }
 
-# nobody_file NAME: a 0644 file of two pages of 'A' in $d owned by uid 65534
+# nobody_data_file NAME: a 0644 file of two pages of 'A' in $d owned by uid 65534
 # (holder and writer are the same user: trusted holds are acted on); its path.
-nobody_file() {
+nobody_data_file() {
 	root_file "$1" >/dev/null
 	chown "$NOBODY:$NOBODY" "$d/$1"
 	printf '%s\n' "$d/$1"
@@ -729,7 +729,7 @@ T deny_without_lsm_refuses_to_start test_deny_without_lsm_refuses_to_start
 test_deny_fallback_kill_kills() {
 	local f
 	deny_needs_no_lsm || return
-	f=$(nobody_file data)
+	f=$(nobody_data_file data)
 	start_sw enforce --action deny --fallback kill || return
 	grep -qF -- '--fallback kill: killing instead' "$d/swerr" ||
 		fail "stderr does not say it fell back to kill: $(cat "$d/swerr")" || return
@@ -749,7 +749,7 @@ T deny_fallback_kill_kills test_deny_fallback_kill_kills
 test_deny_fallback_dry_run_acts_on_nobody() {
 	local f
 	deny_needs_no_lsm || return
-	f=$(nobody_file data)
+	f=$(nobody_data_file data)
 	start_sw enforce --action deny --fallback dry-run || return
 	grep -qF -- '--fallback dry-run: acting on nobody' "$d/swerr" ||
 		fail "stderr does not say it fell back to dry-run: $(cat "$d/swerr")" || return
