@@ -23,6 +23,12 @@ struct sync_state {
 	u32 uid;		/* pid's real uid */
 	u32 hold_flags;
 	u64 now;
+	/* The first hold of the walk that could not be tracked, told once the
+	 * walk is done (untracked_event's arguments; why 0: none). */
+	u64 untr_why;
+	u64 untr_mapping;
+	u64 untr_holder;
+	u64 untr_comm[2];
 	char comm[SW_TASK_COMM_LEN];
 	/* the folio of the previous buffer: large folios span many buffers */
 	struct folio_memo fm;
@@ -56,13 +62,25 @@ struct sync_ctx {
 	struct sync_state *st;
 };
 
-/* What the walk cannot track: told with the batch's splicer as the holder. */
+/* A hold the walk cannot track: counted now, the walk's first told after it. */
+static __always_inline void walk_untracked_of(struct sync_ctx *c, u64 why, u64 mapping,
+					      u64 holder, u64 *comm)
+{
+	count_untracked(why >> 32);
+	if (c->st->untr_why)
+		return;
+	c->st->untr_why = why;
+	c->st->untr_mapping = mapping;
+	c->st->untr_holder = holder;
+	c->st->untr_comm[0] = comm[0];
+	c->st->untr_comm[1] = comm[1];
+}
+
+/* ... with the batch's splicer as the holder. */
 static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 mapping)
 {
-	u64 *comm = (u64 *)c->st->comm;
-
-	emit_untracked(untracked_why(reason, c->ps->ino), mapping,
-		       (u64)c->st->pid << 32 | c->st->uid, comm[0], comm[1]);
+	walk_untracked_of(c, untracked_why(reason, c->ps->ino), mapping,
+			  (u64)c->st->pid << 32 | c->st->uid, (u64 *)c->st->comm);
 }
 
 /* A new mapping entry, widened below: no range on the walk's stack. */
@@ -128,8 +146,8 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 	h = &ch->h[victim];
 	ps = bpf_map_lookup_elem(&pipes, &h->pipe);
 	comm = (u64 *)h->splicer_comm;
-	emit_untracked(untracked_why(SW_UNTR_CHUNK_EVICTED, ps ? ps->ino : 0), c->st->chunk.mapping,
-		       (u64)h->splicer_pid << 32 | h->splicer_uid, comm[0], comm[1]);
+	walk_untracked_of(c, untracked_why(SW_UNTR_CHUNK_EVICTED, ps ? ps->ino : 0),
+			  c->st->chunk.mapping, (u64)h->splicer_pid << 32 | h->splicer_uid, comm);
 	return victim;
 }
 
@@ -356,6 +374,9 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 #endif
 	flush_mapping(&c);
 	flush_chunk(&c);
+	if (c.st->untr_why)
+		untracked_event(c.st->untr_why, c.st->untr_mapping, c.st->untr_holder,
+				c.st->untr_comm[0], c.st->untr_comm[1]);
 	if (c.st->added) {
 		__sync_fetch_and_add(&ps->held, c.st->added);
 		count(SW_CNT_HELD_SLOTS, c.st->added);

@@ -102,30 +102,36 @@ static __always_inline void *scratch_of(void *map, bool create)
  * counters[SW_CNT_UNTRACKED]. */
 u64 untracked[SW_UNTR__COUNT];
 
-/* A hold could not be tracked: count it by reason and tell the frontend which
- * limit and pipe (why: reason << 32 | the pipe's inode number, 32 bits as
- * get_next_ino() hands them out), the file (mapping: its address_space, 0 if
- * not known), the holder (pid << 32 | real uid) and its comm (the 16 bytes as
- * two words, both 0: the running task's). A global function, verified once
- * whatever the call site; it takes scalars only. */
-__noinline int emit_untracked(u64 why, u64 mapping, u64 holder, u64 comm_lo, u64 comm_hi)
+/* A hold could not be tracked: count it by reason. */
+static __always_inline void count_untracked(u32 reason)
 {
-	struct address_space *as = (struct address_space *)mapping;
-	u32 reason = why >> 32;
-	struct sw_event *ev;
-	struct inode *host;
-
 	count(SW_CNT_UNTRACKED, 1);
 	barrier_var(reason);
 	if (reason < SW_UNTR__COUNT)
 		__sync_fetch_and_add(&untracked[reason], 1);
+}
+
+/* Tell the frontend which limit and pipe (why: reason << 32 | the pipe's
+ * inode number, 32 bits as get_next_ino() hands them out), the file
+ * (mapping: its address_space, 0 if not known), the holder (pid << 32 |
+ * real uid) and its comm (the 16 bytes as two words, both 0: the running
+ * task's). A global function, verified once whatever the call site; it takes
+ * scalars only. Called from sync_file and after a walk, never from the walk's
+ * callbacks: a frame there would take the call chain over 512 bytes of stack
+ * on 5.10-6.1. */
+__noinline int untracked_event(u64 why, u64 mapping, u64 holder, u64 comm_lo, u64 comm_hi)
+{
+	struct address_space *as = (struct address_space *)mapping;
+	struct sw_event *ev;
+	struct inode *host;
+
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev)
-		return 0;	/* counted as untracked above; not a lost report */
+		return 0;	/* counted as untracked; not a lost report */
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->type = SW_EV_CAPACITY;
 	ev->ts_ns = bpf_ktime_get_ns();
-	ev->reason = reason;
+	ev->reason = why >> 32;
 	ev->pid = holder >> 32;
 	ev->tid = ev->pid;
 	ev->splicer_uid = (u32)holder;
@@ -143,6 +149,14 @@ __noinline int emit_untracked(u64 why, u64 mapping, u64 holder, u64 comm_lo, u64
 	ev->pipe_ino = (u32)why;
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
+}
+
+/* Count and tell at once (outside the walk). */
+static __always_inline void emit_untracked(u64 why, u64 mapping, u64 holder, u64 comm_lo,
+					   u64 comm_hi)
+{
+	count_untracked(why >> 32);
+	untracked_event(why, mapping, holder, comm_lo, comm_hi);
 }
 
 /* emit_untracked()'s first argument. */

@@ -19,46 +19,49 @@
 #define FILE_SCAN_MAX	SW_PIPE_SEQ_BITS
 #endif
 
+/* The scan runs in the thread's sync_state (its ring and folio memo; the walk
+ * that may follow sets it up again): sync_file's frame is on the call chain
+ * of the walk's callbacks, which must fit 512 bytes of stack on 5.10-6.1. */
 struct file_scan {
-	struct pipe_buffer *bufs;
-	u32 tail;
-	u32 mask;
-	u64 mapping;		/* the first page-cache buffer's file */
-	struct folio_memo fm;
+	struct sync_state *st;
 };
 
-static long file_scan_cb(u64 i, void *data)
+/* Not inlined: the compat programs' loop around it would otherwise take a
+ * shape 5.10's verifier refuses (a back-edge on a fall-through). */
+static __noinline long file_scan_cb(u64 i, void *data)
 {
-	struct file_scan *fs = data;
-	struct pipe_buffer *buf = &fs->bufs[(fs->tail + (u32)i) & fs->mask];
+	struct sync_state *st = ((struct file_scan *)data)->st;
+	struct pipe_buffer *buf = &st->ring.bufs[(st->ring.tail + (u32)i) & st->ring.mask];
 	struct page *page;
 	u32 len;
 
 	if (bpf_probe_read_kernel(&page, sizeof(page), &buf->page) ||
 	    bpf_probe_read_kernel(&len, sizeof(len), &buf->len) || !page || !len)
 		return 0;
-	folio_memo_fields(&fs->fm, page);
-	if (!fs->fm.mapping)
+	folio_memo_fields(&st->fm, page);
+	if (!st->fm.mapping)
 		return 0;	/* anonymous memory: a copy, or the holder's own */
-	fs->mapping = fs->fm.mapping;
+	st->map = st->fm.mapping;
 	return 1;
 }
 
 /* Does the ring hold any page-cache buffer? Only those need an index entry:
  * a pipe of anonymous memory (write(2), vmsplice of anonymous pages) takes
- * none, so any number of them cannot fill the pipes map. *mapping: the first
- * such buffer's file (0: not known, a ring too long to look through). */
-static __always_inline bool ring_holds_file_pages(struct pipe_ring *ring, u64 *mapping)
+ * none, so any number of them cannot fill the pipes map. Returns the first
+ * such buffer's file (address_space), 1 when there may be one (a ring too
+ * long to look through here, or no scratch), 0 when there is none. */
+static __always_inline u64 ring_file_pages(struct pipe_ring *ring)
 {
-	struct file_scan fs = { .bufs = ring->bufs, .tail = ring->tail, .mask = ring->mask };
+	struct file_scan fs = { .st = scratch_of(&sync_scratch, true) };
 	u32 n = ring->head - ring->tail;
 
-	*mapping = 0;
-	if (n > FILE_SCAN_MAX)
-		return true;
+	if (n > FILE_SCAN_MAX || !fs.st)
+		return 1;
+	fs.st->ring = *ring;
+	fs.st->fm.folio = NULL;
+	fs.st->map = 0;
 	sw_loop(FILE_SCAN_MAX, n, file_scan_cb, &fs);
-	*mapping = fs.mapping;
-	return fs.mapping != 0;
+	return fs.st->map;
 }
 
 /* Bring the index of one pipe in line with its ring: forget consumed buffers,
@@ -77,8 +80,13 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		return;
 	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
 	if (!ps) {
-		if (ring.head == ring.tail || !ring_holds_file_pages(&ring, &mapping))
+		if (ring.head == ring.tail)
 			return;
+		mapping = ring_file_pages(&ring);
+		if (!mapping)
+			return;
+		if (mapping == 1)
+			mapping = 0;	/* not known */
 		uid = (u32)bpf_get_current_uid_gid();
 		if (!quota_take(uid)) {
 			emit_untracked(untracked_why(SW_UNTR_USER_QUOTA,
