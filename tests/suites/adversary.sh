@@ -398,7 +398,7 @@ ci_reused_pid() {
 	local f cipid p wp i
 	[ -w /proc/sys/kernel/ns_last_pid ] ||
 		{ why="no writable /proc/sys/kernel/ns_last_pid (CONFIG_CHECKPOINT_RESTORE)"; return 77; }
-	f=$(nobody_file data)
+	f=$(nobody_data_file data)
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	"$SW" ci "$@" --report "$d/r.json" -- sh -c \
 		'sh -c "echo \$\$ >$0/child"; touch "$0/ready"; while [ ! -e "$0/done" ]; do sleep 0.05; done' \
@@ -472,7 +472,7 @@ T ci_scope_pids_counts_reused_pid test_ci_scope_pids_counts_reused_pid
 # COMMAND's process tree still counts: its unsafe write is a finding.
 test_ci_double_forked_grandchild_counts() {
 	local f cipid dpid i
-	f=$(nobody_file data)
+	f=$(nobody_data_file data)
 	"$SW" ci --report "$d/r.json" -- "${as_nobody[@]}" "$PY" "$ACTOR" daemon-pwrite "$d/go" "$f" 100 WWWW \
 		>"$d/ciout" 2>"$d/cierr" &
 	cipid=$!
