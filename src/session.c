@@ -115,6 +115,25 @@ static int scratch_per_cpu(struct splicewatch_bpf *skel)
 	return err;
 }
 
+/* Syscall tracepoint programs that run preemptible (6.14+, a preempting
+ * model): task storage refuses a task while another's run holds its per-CPU
+ * lock, so the scratch maps become per-thread LRU hashes (settings.bpf.h). */
+static int scratch_per_thread(struct splicewatch_bpf *skel)
+{
+	struct bpf_map *maps[] = { skel->maps.scratch, skel->maps.sync_scratch,
+				   skel->maps.check_scratch, skel->maps.regs_scratch };
+	int err = 0;
+
+	skel->rodata->scratch_per_thread = true;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
+		err = bpf_map__set_type(maps[i], BPF_MAP_TYPE_LRU_HASH) ?:
+		      bpf_map__set_map_flags(maps[i], 0) ?:
+		      bpf_map__set_max_entries(maps[i], 4096);
+	if (!err && sw_verbose)
+		sw_info("preemptible syscall tracepoints: per-thread scratch");
+	return err;
+}
+
 /* Opens, configures, loads and attaches the programs of one backend. Frees
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
@@ -181,6 +200,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		err = bpf_map__set_max_entries(skel->maps.uring_files, 1);
 	else if (!sw_kernel_has_task_storage())
 		err = scratch_per_cpu(skel);
+	if (!err && !compat && skips.skippable)
+		err = scratch_per_thread(skel);
 	if (err)
 		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);

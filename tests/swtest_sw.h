@@ -16,10 +16,24 @@ struct event {
 	bool is_str[MAX_FIELDS];
 };
 
+/* In a function taking (char *why, size_t whylen): unless cond, says why
+ * and returns false. */
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		snprintf(why, whylen, __VA_ARGS__);			\
+		return false;						\
+	}								\
+} while (0)
+
 /* One flat JSON object (strings, numbers, null, booleans); false when malformed. */
 bool parse_event(const char *line, struct event *ev);
 const char *ev_get(const struct event *ev, const char *key);	/* NULL: no such key */
 long long ev_num(const struct event *ev, const char *key);
+
+/* Does ev report what e expects of writer, with action? false with why. */
+struct expect;
+bool check_event(const struct event *ev, const struct expect *e, pid_t writer,
+		 const char *action, char *why, size_t whylen);
 
 /* Counter idx (SW_CNT_*) of the splicewatch process pid, or -1 when it cannot
  * be read. The map is found once: one splicewatch per swtest run. */

@@ -55,6 +55,14 @@ const volatile u32 test_drop;		/* SW_DROP_*: tests only */
  * preemption on, so on a 5.11 built with full preemption two fentry/LSM
  * reports on one CPU could share it (untested: no such kernel in tests/vm). */
 const volatile bool scratch_per_cpu;
+/* Kernels whose syscall tracepoint programs run preemptible (6.14+ with a
+ * preempting model): task storage's per-CPU lock is taken by a preempted
+ * run and refused to every other task's on that CPU, so the frontend makes
+ * the scratch maps per-thread LRU hashes (tid -> value) there instead. */
+const volatile bool scratch_per_thread;
+/* The zeroed value a per-thread scratch entry is made from: at least as
+ * large as the largest scratch value. */
+const char zero_scratch_value[16384] = {};
 
 u64 counters[SW_CNT__COUNT];
 
@@ -94,6 +102,15 @@ static __always_inline void *scratch_of(void *map, bool create)
 		return bpf_map_lookup_elem(map, &zero);
 	}
 #endif
+	if (scratch_per_thread) {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		void *v = bpf_map_lookup_elem(map, &tid);
+
+		if (v || !create)
+			return v;
+		bpf_map_update_elem(map, &tid, zero_scratch_value, BPF_NOEXIST);
+		return bpf_map_lookup_elem(map, &tid);
+	}
 	return bpf_task_storage_get(map, bpf_get_current_task_btf(), NULL,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
