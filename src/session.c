@@ -97,40 +97,25 @@ static int ringbuf_cb(void *ctx, void *data, size_t len)
 	return s->fn ? s->fn(s->ctx, data, len) : 0;
 }
 
-/* Compat programs where tracing programs have no task storage (5.10):
- * the scratch maps become per-CPU arrays of one entry (bpf/lib/maps.bpf.h). */
-static int scratch_per_cpu(struct splicewatch_bpf *skel)
+/* The scratch maps (bpf/lib/maps.bpf.h) as another map type where task
+ * storage cannot serve: per-CPU arrays of one entry for the compat programs
+ * where tracing programs have no task storage (5.10); per-thread LRU hashes
+ * where syscall tracepoint programs run preemptible (6.14+ with a preempting
+ * model), whose runs task storage's per-CPU lock refuses while another task's
+ * preempted run holds it (settings.bpf.h). */
+static int scratch_maps_as(struct splicewatch_bpf *skel, enum bpf_map_type type,
+			   uint32_t max_entries, const char *why)
 {
 	struct bpf_map *maps[] = { skel->maps.scratch, skel->maps.sync_scratch,
 				   skel->maps.check_scratch, skel->maps.regs_scratch };
 	int err = 0;
 
-	skel->rodata->scratch_per_cpu = true;
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
-		err = bpf_map__set_type(maps[i], BPF_MAP_TYPE_PERCPU_ARRAY) ?:
+		err = bpf_map__set_type(maps[i], type) ?:
 		      bpf_map__set_map_flags(maps[i], 0) ?:
-		      bpf_map__set_max_entries(maps[i], 1);
+		      bpf_map__set_max_entries(maps[i], max_entries);
 	if (!err && sw_verbose)
-		sw_info("no task storage for tracing programs: per-CPU scratch");
-	return err;
-}
-
-/* Syscall tracepoint programs that run preemptible (6.14+, a preempting
- * model): task storage refuses a task while another's run holds its per-CPU
- * lock, so the scratch maps become per-thread LRU hashes (settings.bpf.h). */
-static int scratch_per_thread(struct splicewatch_bpf *skel)
-{
-	struct bpf_map *maps[] = { skel->maps.scratch, skel->maps.sync_scratch,
-				   skel->maps.check_scratch, skel->maps.regs_scratch };
-	int err = 0;
-
-	skel->rodata->scratch_per_thread = true;
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
-		err = bpf_map__set_type(maps[i], BPF_MAP_TYPE_LRU_HASH) ?:
-		      bpf_map__set_map_flags(maps[i], 0) ?:
-		      bpf_map__set_max_entries(maps[i], 4096);
-	if (!err && sw_verbose)
-		sw_info("preemptible syscall tracepoints: per-thread scratch");
+		sw_info("%s", why);
 	return err;
 }
 
@@ -198,10 +183,14 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		goto fail;
 	if (!compat)
 		err = bpf_map__set_max_entries(skel->maps.uring_files, 1);
-	else if (!sw_kernel_has_task_storage())
-		err = scratch_per_cpu(skel);
-	if (!err && !compat && skips.skippable)
-		err = scratch_per_thread(skel);
+	skel->rodata->scratch_per_cpu = compat && !sw_kernel_has_task_storage();
+	skel->rodata->scratch_per_thread = !compat && skips.skippable;
+	if (!err && skel->rodata->scratch_per_cpu)
+		err = scratch_maps_as(skel, BPF_MAP_TYPE_PERCPU_ARRAY, 1,
+				      "no task storage for tracing programs: per-CPU scratch");
+	if (!err && skel->rodata->scratch_per_thread)
+		err = scratch_maps_as(skel, BPF_MAP_TYPE_LRU_HASH, 4096,
+				      "preemptible syscall tracepoints: per-thread scratch");
 	if (err)
 		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);

@@ -14,7 +14,10 @@
  *     else can take it, however many threads run at once (an LRU entry could
  *     be recycled under a program still using it). Where tracing programs
  *     have no task storage (5.10) the frontend makes it a per-CPU array of
- *     one entry (settings.bpf.h: scratch_per_cpu).
+ *     one entry (settings.bpf.h: scratch_per_cpu); where syscall tracepoint
+ *     programs run preemptible (7.x), a per-thread LRU hash, since task
+ *     storage's per-CPU lock there refuses other tasks while a preempted run
+ *     holds it (scratch_per_thread).
  */
 #ifndef SW_MAPS_BPF_H
 #define SW_MAPS_BPF_H
