@@ -579,6 +579,9 @@ int sw_gc(u64 *ctx)
 		if (ms)
 			sweep_mapping_cb((struct bpf_map *)&mappings, &key, ms, NULL);
 		break;
+	case SW_GC_UNTRACKED:
+		gc_untracked(ctx[1], ctx[2]);
+		break;
 	}
 	return 0;
 }
@@ -591,6 +594,8 @@ int sw_gc(void *ctx)
 		bpf_for_each_map_elem(&chunks, sweep_chunk_cb, NULL, 0);
 	if (counters[SW_CNT_MAPPING_TOMBS] > mapping_capacity / 2)
 		bpf_for_each_map_elem(&mappings, sweep_mapping_cb, NULL, 0);
+	if (untracked_marks)
+		bpf_for_each_map_elem(&untracked_holds, gc_untracked_cb, NULL, 0);
 	return 0;
 }
 #endif

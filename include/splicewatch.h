@@ -74,6 +74,9 @@ enum sw_untracked_reason {
 #define SW_EVF_LEN_UNKNOWN	(1U << 2)	/* iovec unreadable: length assumed to reach EOF */
 #define SW_EVF_PATH_FS_RELATIVE	(1U << 3)	/* path[] is within the file's filesystem */
 #define SW_EVF_HOLDER_TRUSTED	(1U << 4)	/* the hold may be acted on (enforce: decide()) */
+#define SW_EVF_HOLD_UNTRACKED	(1U << 5)	/* the file has a hold the index could not
+						 * track (reason: why; held range: the pages
+						 * such holds were of); enforce --on-untracked */
 
 /* Hold flags (struct sw_chunk_holder.hold_flags). */
 #define SW_HOLD_PROTECTED	(1U << 0)	/* the splicer is a protected consumer
@@ -103,7 +106,7 @@ struct sw_event {
 	u32 splicer_uid;	/* the splicer's real uid at the splice */
 	u32 pipe_uid;		/* the pipe's owner: the real uid that created it */
 	u32 signal;		/* signal sent, if any */
-	u32 reason;		/* SW_EV_CAPACITY: enum sw_untracked_reason */
+	u32 reason;		/* enum sw_untracked_reason: SW_EV_CAPACITY, SW_EVF_HOLD_UNTRACKED */
 	u32 path_len;		/* bytes of path[] that follow, NUL excluded */
 	char path[];		/* absolute path within the writer's mount namespace */
 };
@@ -224,6 +227,20 @@ struct sw_allow_inode {
 #define SW_GC_PIPE		0
 #define SW_GC_CHUNK		1
 #define SW_GC_MAPPING		2
+#define SW_GC_UNTRACKED		3
+
+/* enforce --on-untracked: what happens to a write to a file with an untracked
+ * hold that would be trusted for the writer. */
+enum sw_on_untracked {
+	SW_ON_UNTRACKED_OFF = 0,	/* no marks kept (trace, ci) */
+	SW_ON_UNTRACKED_REPORT,
+	SW_ON_UNTRACKED_DENY,
+	SW_ON_UNTRACKED_KILL,
+};
+
+/* The writer uid an untracked hold's mark is for: every writer (the splicer
+ * is root or protected and the pipe is root's or the splicer's). */
+#define SW_UNTRACKED_ANY_UID	0xffffffffU
 
 #define SW_MODE_TRACE		0
 #define SW_MODE_ENFORCE		1

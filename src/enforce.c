@@ -19,6 +19,7 @@ enum {
 	OPT_PROTECT_UID,
 	OPT_PROTECT_CGROUP,
 	OPT_ALLOW_NS_INIT,
+	OPT_ON_UNTRACKED,
 	OPT_POLICY,
 	OPT_FALLBACK,
 };
@@ -36,8 +37,9 @@ static void enforce_usage(FILE *f)
 		"signalled, would_kill or allowed.\n"
 		"\n"
 		"Options:\n"
-		"  --policy FILE        read the policy (action, fallback, signal, thread,\n"
-		"                       dry_run, allow_ns_init, the allowlists and protect)\n"
+		"  --policy FILE        read the policy (action, fallback, on_untracked,\n"
+		"                       signal, thread, dry_run, allow_ns_init, the\n"
+		"                       allowlists and protect)\n"
 		"                       from a YAML file; see docs/enforce.md.\n"
 		"                       The options below override its settings and add to\n"
 		"                       its allowlists, wherever --policy stands\n"
@@ -48,9 +50,17 @@ static void enforce_usage(FILE *f)
 		"                       without it, or if the kernel refuses the LSM\n"
 		"                       programs, enforce exits 2 and loads nothing\n"
 		"  --fallback kill|dry-run\n"
-		"                       what --action deny does instead where it cannot\n"
-		"                       deny (said on stderr): kill (\"killed\") or act on\n"
-		"                       nobody (\"would_kill\"); unused with deny in force\n"
+		"                       what --action deny (and --on-untracked deny) does\n"
+		"                       instead where it cannot deny (said on stderr): kill\n"
+		"                       (\"killed\") or act on nobody (\"would_kill\");\n"
+		"                       unused with deny in force\n"
+		"  --on-untracked report|deny|kill\n"
+		"                       a write to pages of a file whose hold the index\n"
+		"                       could not track (a limit met: \"untracked_hold\"),\n"
+		"                       where that hold would be trusted for the writer:\n"
+		"                       report it (default), refuse it (as --action deny,\n"
+		"                       BPF LSM) or kill the writer. Only holds whose file\n"
+		"                       is known count; see docs/enforce.md\n"
 		"  --signal SIG         send SIG instead (name or number); the write then\n"
 		"                       proceeds unless SIG is fatal: action \"signalled\"\n"
 		"  --thread             signal only the writing thread, not its process\n"
@@ -97,8 +107,8 @@ static void enforce_usage(FILE *f)
 		"SIGKILL included), enforcement stops.\n"
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
-		"file (reported as FILE:LINE: reason; nothing is loaded), on --action deny\n"
-		"without BPF LSM and no --fallback, or on a setup error.\n",
+		"file (reported as FILE:LINE: reason; nothing is loaded), on --action deny or\n"
+		"--on-untracked deny without BPF LSM and no --fallback, or on a setup error.\n",
 		SW_PATH_DEPTH, SW_ALLOW_PATHS_MAX);
 }
 
@@ -137,6 +147,7 @@ struct enforce_args {
 	int signal;		/* -1: not given */
 	int deny;		/* -1: not given */
 	int fallback;		/* -1: not given, else enum sw_fallback */
+	int on_untracked;	/* -1: not given, else enum sw_on_untracked */
 	bool thread;
 	bool dry_run;
 	bool allow_ns_init;
@@ -178,6 +189,16 @@ static int enforce_option(void *ctx, int opt, const char *arg)
 		}
 		sw_err("--action: '%s' is not kill or deny", arg);
 		return -1;
+	case OPT_ON_UNTRACKED: {
+		uint32_t how;
+
+		if (policy_on_untracked_parse(arg, &how)) {
+			sw_err("--on-untracked: '%s' is not report, deny or kill", arg);
+			return -1;
+		}
+		a->on_untracked = how;
+		return 1;
+	}
 	case OPT_FALLBACK: {
 		enum sw_fallback f;
 
@@ -216,11 +237,12 @@ int cmd_enforce(int argc, char **argv)
 		{ "protect-uid", required_argument, NULL, OPT_PROTECT_UID },
 		{ "protect-cgroup", required_argument, NULL, OPT_PROTECT_CGROUP },
 		{ "allow-ns-init", no_argument, NULL, OPT_ALLOW_NS_INIT },
+		{ "on-untracked", required_argument, NULL, OPT_ON_UNTRACKED },
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }
 	};
-	struct enforce_args a = { .signal = -1, .deny = -1, .fallback = -1 };
+	struct enforce_args a = { .signal = -1, .deny = -1, .fallback = -1, .on_untracked = -1 };
 	struct sw_config *cfg = &a.w.cfg;
 	struct policy_info pol = { 0 };
 	char why[1024];
@@ -228,6 +250,7 @@ int cmd_enforce(int argc, char **argv)
 
 	sw_watch_args_init(&a.w);
 	cfg->mode = SW_MODE_ENFORCE;
+	cfg->on_untracked = SW_ON_UNTRACKED_REPORT;
 	r = sw_parse_options("enforce", argc, argv, SW_WATCH_SHORTOPTS, longopts, enforce_usage,
 			     enforce_option, &a, false);
 	if (r) {
@@ -252,6 +275,8 @@ int cmd_enforce(int argc, char **argv)
 		pol.action_deny = a.deny;
 	if (a.fallback >= 0)
 		cfg->fallback = a.fallback;
+	if (a.on_untracked >= 0)
+		cfg->on_untracked = a.on_untracked;
 	/* Without BPF LSM the session refuses to start, or does what
 	 * cfg->fallback says and says so. */
 	cfg->deny = pol.action_deny;

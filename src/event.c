@@ -98,6 +98,10 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 		json_bool(j, "len_unknown", true);
 	if (ev->flags & SW_EVF_PATH_TRUNCATED)
 		json_bool(j, "path_truncated", true);
+	/* enforce --on-untracked: the hold is a mark of untracked holds, its
+	 * range the pages they were of. */
+	if (ev->flags & SW_EVF_HOLD_UNTRACKED)
+		json_str(j, "untracked_reason", sw_untracked_reason_name(ev->reason));
 	if (!absolute)
 		json_bool(j, "path_fs_relative", true);
 	json_obj_end(j);

@@ -118,6 +118,8 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 		sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev), (unsigned long long)ev->ino);
 	sw_event_path(ev, path, sizeof(path));
 	sw_put_printable(o->f, path, sizeof(path));
+	if (ev->flags & SW_EVF_HOLD_UNTRACKED)
+		fprintf(o->f, " (untracked hold: %s)", sw_untracked_reason_name(ev->reason));
 	fputc('\n', o->f);
 }
 

@@ -96,6 +96,19 @@ static int rule_inode(const char *path, struct sw_allow_inode *key, char *err, s
 	return 0;
 }
 
+int policy_on_untracked_parse(const char *s, uint32_t *how)
+{
+	if (!strcmp(s, "report"))
+		*how = SW_ON_UNTRACKED_REPORT;
+	else if (!strcmp(s, "deny"))
+		*how = SW_ON_UNTRACKED_DENY;
+	else if (!strcmp(s, "kill"))
+		*how = SW_ON_UNTRACKED_KILL;
+	else
+		return -1;
+	return 0;
+}
+
 int policy_fallback_parse(const char *s, enum sw_fallback *f)
 {
 	if (!strcmp(s, "kill"))
@@ -414,11 +427,12 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K_FALLBACK, K__COUNT };
+       K_FALLBACK, K_ON_UNTRACKED, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
 	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
+	[K_ON_UNTRACKED] = "on_untracked",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -490,6 +504,13 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		if (c->info)
 			c->info->set |= POLICY_SET_FALLBACK;
 		return 0;
+	case K_ON_UNTRACKED:
+		s = scalar(c, v, "on_untracked", "report, deny or kill");
+		if (!s)
+			return -1;
+		if (policy_on_untracked_parse(s, &c->cfg->on_untracked))
+			return fail(c, v, "on_untracked: '%s' is not report, deny or kill", s);
+		return 0;
 	}
 	return -1;
 }
@@ -517,7 +538,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, fallback, allow, allow_ns_init, protect)", name);
+				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

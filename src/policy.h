@@ -59,6 +59,8 @@ int policy_allow_add(struct sw_config *cfg, enum policy_allow kind, const char *
 
 /* "kill" or "dry-run" (--fallback, "fallback:") into *f; -1 for anything else. */
 int policy_fallback_parse(const char *s, enum sw_fallback *f);
+/* report | deny | kill -> enum sw_on_untracked; -1 if none of them. */
+int policy_on_untracked_parse(const char *s, uint32_t *how);
 
 /*
  * Parses a policy document of len bytes (need not be NUL-terminated) named

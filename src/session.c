@@ -123,12 +123,12 @@ static int scratch_maps_as(struct splicewatch_bpf *skel, enum bpf_map_type type,
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
 static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum sw_backend b,
-			bool deny, bool compat, struct btf **btf)
+			bool lsm, bool compat, struct btf **btf)
 {
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks, pipes;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
-	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = deny,
+	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = lsm,
 					 .scope = cfg->scope && !cfg->scope_cgroup_id };
 	struct sw_skips skips;
 	int err;
@@ -141,7 +141,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->kill_signal = cfg->signal;
 	skel->rodata->signal_thread = cfg->signal_thread;
 	skel->rodata->dry_run = cfg->dry_run;
-	skel->rodata->deny_mode = deny;
+	skel->rodata->deny_mode = lsm && cfg->deny;
+	skel->rodata->on_untracked = cfg->mode == SW_MODE_ENFORCE ? cfg->on_untracked : 0;
 	skel->rodata->scope_enabled = cfg->scope;
 	skel->rodata->protect_enabled = cfg->n_protect_uids || cfg->n_protect_cgroups;
 	skel->rodata->scope_cgroup_id = cfg->scope_cgroup_id;
@@ -213,7 +214,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		goto fail;
 	}
 	s->backend = sw_backend_name(b);
-	s->deny = deny;
+	s->deny = lsm;
 	s->dry_run = cfg->dry_run;
 	s->backup_hooks = skips.backup;
 	s->compat = compat;
@@ -272,20 +273,36 @@ static void warn_if_splice_copies(void)
 /* The boot parameter BPF LSM needs, for the messages below. */
 #define LSM_BOOT_HINT	"boot with lsm=...,bpf (the kernel's LSM list with bpf added)"
 
+/* Denying needs BPF LSM: --action deny, --on-untracked deny. */
+static bool needs_lsm(const struct sw_config *c)
+{
+	return c->deny || (c->mode == SW_MODE_ENFORCE && c->on_untracked == SW_ON_UNTRACKED_DENY);
+}
+
+/* c as --fallback says, for a session without BPF LSM: nothing denied. */
+static void fallback_config(struct sw_config *c)
+{
+	c->deny = false;
+	if (c->on_untracked == SW_ON_UNTRACKED_DENY)
+		c->on_untracked = SW_ON_UNTRACKED_KILL;
+	if (c->fallback == SW_FALLBACK_DRY_RUN)
+		c->dry_run = true;
+}
+
 /* --action deny cannot be honoured (why): with --fallback, c is set to act
  * the way it says, and stderr says which; without, says how to get deny and
  * returns -1. */
 static int deny_fallback(struct sw_config *c, const char *why)
 {
+	const char *opt = c->deny ? "--action deny" : "--on-untracked deny";
+
 	if (c->fallback == SW_FALLBACK_NONE) {
-		sw_err("--action deny needs BPF LSM: %s; %s, or pass --fallback kill|dry-run; "
-		       "nothing was loaded", why, LSM_BOOT_HINT);
+		sw_err("%s needs BPF LSM: %s; %s, or pass --fallback kill|dry-run; "
+		       "nothing was loaded", opt, why, LSM_BOOT_HINT);
 		return -1;
 	}
-	c->deny = false;
-	if (c->fallback == SW_FALLBACK_DRY_RUN)
-		c->dry_run = true;
-	sw_info("--action deny: %s; --fallback %s: %s", why,
+	fallback_config(c);
+	sw_info("%s: %s; --fallback %s: %s", opt, why,
 		c->fallback == SW_FALLBACK_KILL ? "kill" : "dry-run",
 		c->dry_run ? "acting on nobody (\"would_kill\")" : "killing instead (\"killed\")");
 	return 0;
@@ -321,7 +338,7 @@ struct sw_session *sw_session_open(const struct sw_config *config)
 	if (sw_check_environment())
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
-	if (c.deny && (no_lsm = lsm_missing()) && deny_fallback(&c, no_lsm))
+	if (needs_lsm(&c) && (no_lsm = lsm_missing()) && deny_fallback(&c, no_lsm))
 		return NULL;
 	warn_if_splice_copies();
 	s = calloc(1, sizeof(*s));
@@ -339,14 +356,13 @@ struct sw_session *sw_session_open(const struct sw_config *config)
 			btf = btf__load_vmlinux_btf();
 		err = sw_backend_precheck(b, btf);
 		if (!err) {
-			err = load_backend(s, cfg, b, c.deny, compat, &btf);
-			if (err && c.deny) {
+			err = load_backend(s, cfg, b, needs_lsm(&c), compat, &btf);
+			if (err && needs_lsm(&c)) {
 				/* LSM programs can be refused where fentry is not: is
 				 * it them? Then what --fallback says, or nothing. */
 				struct sw_config t = c;
 
-				t.deny = false;
-				t.dry_run |= t.fallback == SW_FALLBACK_DRY_RUN;
+				fallback_config(&t);
 				btf = btf ?: btf__load_vmlinux_btf();
 				if (!load_backend(s, &t, b, false, compat, &btf)) {
 					snprintf(why, sizeof(why), "the kernel refused the BPF "
@@ -451,6 +467,8 @@ static void run_gc(struct sw_session *s)
 			err = sw_gc_by_key(fd, s->skel->maps.chunks, SW_GC_CHUNK);
 		if (!err && k[SW_CNT_MAPPING_TOMBS] > bpf_map__max_entries(s->skel->maps.mappings) / 2)
 			err = sw_gc_by_key(fd, s->skel->maps.mappings, SW_GC_MAPPING);
+		if (!err && s->skel->bss->untracked_marks)
+			err = sw_gc_by_key(fd, s->skel->maps.untracked_holds, SW_GC_UNTRACKED);
 	}
 	if (err && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));

@@ -67,6 +67,7 @@ struct sw_config {
 	uint64_t *protect_cgroups;
 	int n_protect_cgroups;
 	bool allow_ns_init;			/* never act on a pid namespace's init */
+	uint32_t on_untracked;			/* enum sw_on_untracked (enforce) */
 };
 
 typedef int (*sw_event_fn)(void *ctx, const struct sw_event *ev, size_t len);

@@ -116,6 +116,7 @@ int do_pwrite_page_64(struct tctx *t);
 int setup_first_splicer_after_second(struct tctx *t);
 int do_pwrite_page_1(struct tctx *t);
 int setup_held_for_a_while(struct tctx *t);
+int setup_untracked_hold(struct tctx *t);
 int setup_drained_then_spliced_again(struct tctx *t);
 int do_pwrite_from_thread(struct tctx *t);
 int setup_hard_link(struct tctx *t);

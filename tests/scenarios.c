@@ -85,6 +85,8 @@ const struct scenario scenarios[] = {
 	{ "first_splicer_keeps_its_pages_after_another_splices_in", FS_ALL,
 	  setup_first_splicer_after_second, do_pwrite_page_1 },
 	{ "held_ns_counts_from_the_splice", FS_ALL, setup_held_for_a_while, do_pwrite64 },
+	{ "write_into_untracked_hold_is_stopped_by_on_untracked", FS_ALL, setup_untracked_hold,
+	  do_pwrite64, .enforce_only = true },
 	{ "write_to_bytes_read_out_before_the_next_splice_is_not_reported", FS_ALL,
 	  setup_drained_then_spliced_again, do_pwrite64 },
 	{ "write_from_second_thread_is_reported_with_its_tid", FS_ALL, setup_pwrite64,

@@ -507,6 +507,54 @@ int do_pwrite_page_1(struct tctx *t)
 	return child_ok(t, pwrite(t->fd, W8, 8, PAGE), 8, "pwrite");
 }
 
+/* enforce --on-untracked (swtest passes kill, deny with --deny): a helper's
+ * pipes hold page 1 in every holder slot of the file's first chunk; the
+ * splicer's own hold of page 0 is then untracked (chunk_holders_full) and
+ * only its mark covers page 0. The write there is stopped all the same, told
+ * with the reason and the chunk's 64 pages as the held range. */
+int setup_untracked_hold(struct tctx *t)
+{
+	int ready[2], p[2], sync_fd;
+	char c, sync_path[512];
+
+	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
+	if (t->fd < 0)
+		return -1;
+	if (pipe(ready))
+		return fail(t, "pipe");
+	t->helper = fork();
+	if (t->helper == 0) {
+		for (int i = 0; i < 4; i++)	/* SW_HOLDERS_PER_CHUNK */
+			if (pipe(p) || splice(t->fd, &(loff_t){ PAGE }, p[1], NULL, PAGE, 0) != PAGE)
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		return fail(t, "the helper's holds of page 1");
+	close(ready[0]);
+	/* A write check indexes every pending batch: the helper's first. */
+	sync_fd = make_file(t, sync_path, "sync", PAGE, 'S');
+	if (sync_fd < 0 || pwrite(sync_fd, "s", 1, 0) != 1)
+		return fail(t, "write to index the helper's holds");
+	close(sync_fd);
+	if (pipe(p))
+		return fail(t, "pipe");
+	t->pr = p[0];
+	t->pw = p[1];
+	if (splice_in(t, t->fd, 0, PAGE, t->pw))
+		return -1;
+	expect_report(t, "pwrite64", 0, 8, 0, 64 * PAGE, t->pr);
+	snprintf(t->e->untracked_reason, sizeof(t->e->untracked_reason), "chunk_holders_full");
+	expect_pipe(t, t->pr, W8, A8);
+	expect_file(t, 0, W8, A8);
+	untracked_expected++;
+	return 0;
+}
+
 /* held_ns counts from the splice, not from when the hold was first looked at. */
 int setup_held_for_a_while(struct tctx *t)
 {

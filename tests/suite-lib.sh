@@ -145,3 +145,30 @@ wait_started() { # PID FILE
 	done
 	return 1
 }
+
+# start_sw COMMAND ARGS...: `$SW COMMAND --json -o $d/ev ARGS` in the
+# background until it says it is attached (wait_started); its pid in $swpid,
+# stderr in $d/swerr.
+start_sw() {
+	local cmd=$1
+	shift
+	"$SW" "$cmd" --json -o "$d/ev" "$@" 2>"$d/swerr" &
+	swpid=$!
+	bg+=("$swpid")
+	wait_started "$swpid" "$d/swerr" && return 0
+	kill -INT "$swpid" 2>/dev/null
+	wait "$swpid" 2>/dev/null
+	swpid=""
+	fail "splicewatch $cmd $* did not start: $(head -3 "$d/swerr")"
+}
+
+# stop_sw: SIGINT to $swpid, wait; its exit status in $swrc.
+# shellcheck disable=SC2034 # swrc is read by the suites
+stop_sw() {
+	swrc=""
+	[ -n "$swpid" ] || return 0
+	kill -INT "$swpid" 2>/dev/null
+	wait "$swpid"
+	swrc=$?
+	swpid=""
+}

@@ -27,6 +27,8 @@ struct expect {
 	char splicer_comm[16];
 	int tid;			/* 0: same as pid; -1: any thread */
 	int64_t min_held_ns;		/* held_ns at least this (0: just positive) */
+	char untracked_reason[24];	/* the hold is an untracked one's mark
+					 * (enforce --on-untracked): its reason */
 	/* enforce mode */
 	bool prevented;			/* the write must not land (writer killed at entry) */
 	char action[16];		/* expected action in enforce mode */
@@ -88,6 +90,8 @@ struct scenario {
 };
 
 extern const struct scenario scenarios[];
+/* Holds the scenarios made untracked on purpose: the exit summary's count. */
+extern int untracked_expected;
 extern const int n_scenarios;
 
 /* Helpers for scenarios (scenario_lib.c). */

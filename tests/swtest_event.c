@@ -188,6 +188,10 @@ bool check_event(const struct event *ev, const struct expect *e, pid_t writer,
 	/* The scenarios' splicer and writer are one user: a trusted holder. */
 	CHECK(!strcmp(ev_get(ev, "holder_trusted"), "true"), "holder_trusted is %s, want true",
 	      ev_get(ev, "holder_trusted"));
+	if (e->untracked_reason[0] && !check_str(ev, "untracked_reason", e->untracked_reason, why, whylen))
+		return false;
+	CHECK(e->untracked_reason[0] || !ev_get(ev, "untracked_reason"),
+	      "untracked_reason is %s, want none", ev_get(ev, "untracked_reason"));
 	if (e->write_len < 0)
 		CHECK(!strcmp(ev_get(ev, "write_len"), "null"), "write_len is %s, want null",
 		      ev_get(ev, "write_len"));

@@ -81,7 +81,8 @@ static __always_inline u32 *hint_of(u64 mapping)
 /* Has any pipe held pages of this mapping since the last GC? */
 static __always_inline bool mapping_tracked(u64 mapping)
 {
-	return *hint_of(mapping) && bpf_map_lookup_elem(&mappings, &mapping);
+	return (*hint_of(mapping) && bpf_map_lookup_elem(&mappings, &mapping)) ||
+	       (on_untracked && untracked_marks);
 }
 
 #define SEQ_WORDS (SW_PIPE_SEQ_BITS / 64)

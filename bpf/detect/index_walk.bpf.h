@@ -9,7 +9,7 @@
 #define SW_DETECT_INDEX_WALK_BPF_H
 
 #include "hold_index.bpf.h"
-#include "trust.bpf.h"
+#include "untracked.bpf.h"
 
 /* Ring slots a sync reads at once: a 64 KiB splice fills 16. */
 #define SYNC_BATCH	16
@@ -29,6 +29,7 @@ struct sync_state {
 	u64 untr_mapping;
 	u64 untr_holder;
 	u64 untr_comm[2];
+	u32 nmarks;		/* in marks[] */
 	char comm[SW_TASK_COMM_LEN];
 	/* the folio of the previous buffer: large folios span many buffers */
 	struct folio_memo fm;
@@ -51,6 +52,11 @@ struct sync_state {
 	u32 end;		/* ring position after the last new buffer */
 	struct page_window pw;
 	struct pipe_buffer bufs[SYNC_BATCH];
+	/* enforce --on-untracked: untracked holds of known files, marked
+	 * after the walk (mark_walk_untracked); a walk's holds past
+	 * WALK_MARKS are told and counted, not marked */
+	struct walk_mark marks[WALK_MARKS];
+	struct untracked_mark mark;	/* the one being made */
 };
 
 /* lib/maps.bpf.h: scratch maps. */
@@ -76,9 +82,32 @@ static __always_inline void walk_untracked_of(struct sync_ctx *c, u64 why, u64 m
 	c->st->untr_comm[1] = comm[1];
 }
 
-/* ... with the batch's splicer as the holder. */
-static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 mapping)
+/* enforce --on-untracked: a slot in which to note an untracked hold of file
+ * mapping in pages [lo, hi], marked after the walk; NULL if none is kept.
+ * Only stores here: the walk's callbacks have no stack to spare on 5.10-6.1. */
+static __always_inline struct walk_mark *walk_mark_slot(struct sync_ctx *c, u32 reason,
+							u64 mapping, u64 lo, u64 hi)
 {
+	u32 n = c->st->nmarks;
+	struct walk_mark *m;
+
+	if (!on_untracked || !mapping || n >= WALK_MARKS)
+		return NULL;
+	m = &c->st->marks[n % WALK_MARKS];
+	c->st->nmarks = n + 1;
+	m->mapping = mapping;
+	m->lo = lo;
+	m->hi = hi;
+	m->reason = reason;
+	m->pipe = 0;
+	return m;
+}
+
+/* ... with the batch's splicer as the holder. */
+static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 mapping, u64 lo,
+					   u64 hi)
+{
+	walk_mark_slot(c, reason, mapping, lo, hi);
 	walk_untracked_of(c, untracked_why(reason, c->ps->ino), mapping,
 			  (u64)c->st->pid << 32 | c->st->uid, (u64 *)c->st->comm);
 }
@@ -111,7 +140,7 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
 			count(SW_CNT_MAPPING_TOMBS, -1);
 	} else {
-		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map);
+		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map, c->st->map_lo, c->st->map_hi);
 	}
 	c->st->map_n = 0;
 }
@@ -127,6 +156,7 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 	u32 n, mine = 0, uid = c->st->uid;
 	struct sw_pipe_state *ps;
 	struct sw_chunk_holder *h;
+	struct walk_mark *m;
 	int i, j, victim = -1;
 	u64 *comm;
 
@@ -148,6 +178,16 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 	comm = (u64 *)h->splicer_comm;
 	walk_untracked_of(c, untracked_why(SW_UNTR_CHUNK_EVICTED, ps ? ps->ino : 0),
 			  c->st->chunk.mapping, (u64)h->splicer_pid << 32 | h->splicer_uid, comm);
+	m = walk_mark_slot(c, SW_UNTR_CHUNK_EVICTED, c->st->chunk.mapping,
+			   c->st->chunk.chunk << SW_CHUNK_SHIFT,
+			   (c->st->chunk.chunk << SW_CHUNK_SHIFT) + (1 << SW_CHUNK_SHIFT) - 1);
+	if (m) {
+		m->pipe = h->pipe;
+		m->splicer_pid = h->splicer_pid;
+		m->splicer_uid = h->splicer_uid;
+		m->hold_flags = h->hold_flags;
+		__builtin_memcpy(m->splicer_comm, h->splicer_comm, sizeof(m->splicer_comm));
+	}
 	return victim;
 }
 
@@ -222,7 +262,8 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 full:
 	/* Held (and counted) but not findable: say so rather than miss quietly. */
 	c->st->chunk_pages = 0;
-	walk_untracked(c, reason, c->st->chunk.mapping);
+	walk_untracked(c, reason, c->st->chunk.mapping, c->st->chunk.chunk << SW_CHUNK_SHIFT,
+		       (c->st->chunk.chunk << SW_CHUNK_SHIFT) + (1 << SW_CHUNK_SHIFT) - 1);
 }
 
 /* Reads the ring slots from seq on (up to SYNC_BATCH, not across the end of
@@ -276,7 +317,7 @@ static long add_cb(u64 i, void *data)
 		return 0;	/* another CPU indexed this position */
 	if (extent_for(ps, c->st->fm.mapping, seq) < 0) {
 		sw_fetch_and(&ps->bits[(seq / 64) % SEQ_WORDS], ~bitmask);
-		walk_untracked(c, SW_UNTR_PIPE_EXTENTS, c->st->fm.mapping);
+		walk_untracked(c, SW_UNTR_PIPE_EXTENTS, c->st->fm.mapping, index, index);
 		return 0;
 	}
 	c->st->added++;
@@ -320,6 +361,48 @@ __noinline int add_step(u64 pipe, u32 i)
 
 SW_STEP_BLOCKS(add_step)
 #endif
+
+/* enforce --on-untracked: marks the file of untracked hold i the walk of
+ * pipe noted (walk_mark_slot); 0 when there is no such hold. Global, one hold
+ * a call: its frame is on the sync's call chain, which must stay under 512
+ * bytes of stack on 5.10-6.1. */
+__noinline int mark_walk_untracked(u64 pipe, u32 i)
+{
+	struct sync_state *st = scratch_of(&sync_scratch, false);
+	struct untracked_mark *m;
+	struct walk_mark *w;
+
+	if (!st || i >= WALK_MARKS || i >= st->nmarks)
+		return 0;
+	m = &st->mark;
+	w = &st->marks[i];
+	m->file.reason = w->reason;
+	if (w->pipe) {		/* a holder given up for another */
+		m->file.splicer_pid = w->splicer_pid;
+		m->file.splicer_uid = w->splicer_uid;
+		m->hold_flags = w->hold_flags;
+		__builtin_memcpy(m->file.splicer_comm, w->splicer_comm, sizeof(m->file.splicer_comm));
+	} else {		/* the walk's own splicer */
+		w->pipe = pipe;
+		m->file.splicer_pid = st->pid;
+		m->file.splicer_uid = st->uid;
+		m->hold_flags = st->hold_flags;
+		__builtin_memcpy(m->file.splicer_comm, st->comm, sizeof(m->file.splicer_comm));
+	}
+	/* The key from map memory, not this frame. */
+	mark_untracked(m, w->mapping, w->pipe, bpf_map_lookup_elem(&pipes, &w->pipe), w->lo, w->hi);
+	return 1;
+}
+
+/* ... each hold the walk of pipe noted. A call of its own: the loop's
+ * registers would take stack in the walk's callers (5.10's call chains). */
+__noinline int mark_walk_all(u64 pipe)
+{
+	for (u32 i = 0; i < WALK_MARKS; i++)
+		if (!mark_walk_untracked(pipe, i))
+			break;
+	return 0;
+}
 
 /* Who put a batch into the pipe: the running task, or the pending batch's. */
 #define WALK_CURRENT	0
@@ -381,6 +464,8 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 		__sync_fetch_and_add(&ps->held, c.st->added);
 		count(SW_CNT_HELD_SLOTS, c.st->added);
 	}
+	if (on_untracked && c.st->nmarks)
+		mark_walk_all(c.pipe);
 }
 
 /* The walk for a sync: a global function, verified once. */

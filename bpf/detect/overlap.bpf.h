@@ -29,6 +29,7 @@ struct check_ctx {
 	u32 pipe_uid;
 	u32 trusted;		/* the holder found is trusted for writer_uid */
 	u32 writer_uid;
+	u32 untracked_reason;	/* a mark of untracked holds was found (find_untracked) */
 	/* enforce: which holders this pass looks at (WANT_*), and whether the
 	 * trusted pass passed over an untrusted holder */
 	u32 want;
@@ -233,8 +234,67 @@ __noinline int overlap_chunks(u64 first_chunk, u32 n)
 }
 #endif
 
-/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds? The
- * held page found, or NULL. only_folio (mmap, truncate): pages of that folio
+/* enforce --on-untracked: does a write of [pos, pos+len) to mapping touch
+ * pages an untracked hold trusted for this writer was of (untracked.bpf.h)?
+ * Fills the thread's check context as find_tracked_overlap does: 1 if so.
+ * Global: verified once, not at every check. */
+__noinline int find_untracked(u64 mapping, s64 pos, u64 len)
+{
+	struct untracked_file_key k = { .mapping = mapping, .for_uid = SW_UNTRACKED_ANY_UID };
+	u32 uid = (u32)bpf_get_current_uid_gid();
+	struct untracked_file *f;
+	struct check_ctx *c;
+	u64 first, last;
+
+	if (!len || pos < 0)
+		return 0;
+	if (len > LEN_TO_EOF - pos)
+		len = LEN_TO_EOF - pos;
+	first = pos >> SW_PAGE_SHIFT;
+	last = (pos + len - 1) >> SW_PAGE_SHIFT;
+	f = bpf_map_lookup_elem(&untracked_files, &k);
+	if (!f || last < f->lo_index || first > f->hi_index) {
+		k.for_uid = uid;
+		f = bpf_map_lookup_elem(&untracked_files, &k);
+		if (!f || last < f->lo_index || first > f->hi_index)
+			return 0;
+	}
+	c = scratch_of(&check_scratch, true);
+	if (!c)
+		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->mapping = mapping;
+	c->writer_uid = uid;
+	c->trusted = 1;		/* marks are made per writer uid they are trusted for */
+	c->untracked_reason = f->reason;
+	c->splicer_pid = f->splicer_pid;
+	c->splicer_uid = f->splicer_uid;
+	c->pipe_uid = f->pipe_uid;
+	c->hold_ts_ns = f->ts_ns;
+	c->pipe_ino = f->pipe_ino;
+	__builtin_memcpy(c->splicer_comm, f->splicer_comm, sizeof(c->splicer_comm));
+	/* The pages such holds were of: the held range the event tells. */
+	c->held_offset = f->lo_index << SW_PAGE_SHIFT;
+	c->held_len = f->hi_index - f->lo_index >= (1U << (32 - SW_PAGE_SHIFT)) - 1 ?
+			      ~0U : (f->hi_index - f->lo_index + 1) << SW_PAGE_SHIFT;
+	c->found = 1;
+	return 1;
+}
+
+/* find_overlap's answer where no tracked hold is touched: the check context
+ * find_untracked filled, or NULL. Called where mapping, pos and len are still
+ * in registers: held across find_overlap they took stack the compat
+ * programs' call chains do not have. */
+static __always_inline struct check_ctx *untracked_overlap(u64 mapping, s64 pos, u64 len)
+{
+	if (!on_untracked || !untracked_marks || !find_untracked(mapping, pos, len))
+		return NULL;
+	return scratch_of(&check_scratch, false);
+}
+
+/* Writes [pos, pos+len) of a mapping: does it touch bytes a pipe holds, or
+ * (enforce --on-untracked) pages an untracked hold was of? The check context
+ * that says which, or NULL. only_folio (mmap, truncate): pages of that folio
  * only. Must stay inline: as a global function (verified once, with unknown
  * arguments) 7.x's verifier walks its nested loops close to its 1M
  * instruction limit per program; inline, with the context in check_scratch,
@@ -248,7 +308,7 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	if (!ms || !ms->nslots || !len || pos < 0)
-		return NULL;
+		return untracked_overlap(mapping, pos, len);
 	if (len > LEN_TO_EOF - pos)
 		len = LEN_TO_EOF - pos;
 	first = pos >> SW_PAGE_SHIFT;
@@ -258,7 +318,7 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	if (last > ms->hi_index)
 		last = ms->hi_index;
 	if (first > last)
-		return NULL;
+		return untracked_overlap(mapping, pos, len);
 	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
 	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
 		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
@@ -284,7 +344,9 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 #else
 	bpf_loop(n, chunk_cb, &w, 0);
 #endif
-	return w.c->found ? w.c : NULL;
+	if (w.c->found)
+		return w.c;
+	return untracked_overlap(w.c->mapping, w.c->wstart, w.c->wend - w.c->wstart);
 }
 
 #endif /* SW_DETECT_OVERLAP_BPF_H */

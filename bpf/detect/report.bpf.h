@@ -218,6 +218,7 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 {
 	struct task_struct *task = sw_current_task();
 	struct deny_entry d = {};
+	bool deny = deny_mode;
 	u32 tid;
 
 	if (sw_mode != SW_MODE_ENFORCE)
@@ -233,11 +234,17 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	if (ev->pid <= 1 || ev->pid == self_tgid || (BPF_CORE_READ(task, flags) & PF_KTHREAD) ||
 	    (allow_ns_init && ns_init(task)))
 		return SW_ACT_ALLOWED;
+	/* A hold the index could not track: as --on-untracked says. */
+	if (ev->flags & SW_EVF_HOLD_UNTRACKED) {
+		if (on_untracked == SW_ON_UNTRACKED_REPORT)
+			return SW_ACT_REPORTED;
+		deny = on_untracked == SW_ON_UNTRACKED_DENY;
+	}
 	if (dry_run)
 		return SW_ACT_WOULD_KILL;
-	if (deny_mode && deny_how == DENY_NOW)
+	if (deny && deny_how == DENY_NOW)
 		return SW_ACT_DENIED;
-	if (deny_mode && deny_how == DENY_AT_LSM && file) {
+	if (deny && deny_how == DENY_AT_LSM && file) {
 		tid = ev->tid;
 		d.file = (u64)file;
 		d.dentry = (u64)BPF_CORE_READ(file, f_path.dentry);
@@ -298,6 +305,10 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->pipe_uid = c->pipe_uid;
 	if (c->trusted)
 		ev->flags |= SW_EVF_HOLDER_TRUSTED;
+	if (c->untracked_reason) {
+		ev->flags |= SW_EVF_HOLD_UNTRACKED;
+		ev->reason = c->untracked_reason;
+	}
 	__builtin_memcpy(ev->splicer_comm, c->splicer_comm, sizeof(ev->splicer_comm));
 	ev->held_ns = ev->ts_ns - c->hold_ts_ns;
 	path_len = 0;

@@ -35,6 +35,9 @@ const volatile bool allow_ns_init;	/* enforce --allow-ns-init */
 const volatile u32 n_allow_paths;	/* --allow-path rules in allow_inodes */
 const volatile u32 mapping_capacity = 16384;	/* max_entries of mappings */
 const volatile u32 pipe_quota = 4096;	/* pipes entries one non-root uid may have; 0: no limit */
+/* enforce --on-untracked (enum sw_on_untracked; 0 in trace and ci): files
+ * with untracked holds are marked (detect/untracked.bpf.h). */
+const volatile u32 on_untracked;
 /* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
  * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).
  * backup_hooks: backup hooks on (kernel functions on the fentry and kprobe
@@ -114,6 +117,10 @@ static __always_inline void *scratch_of(void *map, bool create)
 	return bpf_task_storage_get(map, bpf_get_current_task_btf(), NULL,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
+
+/* Marks of untracked holds (detect/untracked.bpf.h): writes look for them
+ * only while there are some. */
+u64 untracked_marks;
 
 /* Holds not tracked, by reason (enum sw_untracked_reason); their sum is
  * counters[SW_CNT_UNTRACKED]. */

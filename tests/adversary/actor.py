@@ -26,11 +26,11 @@ per action; each prints "key=value" lines the suite reads.
                                      pipe, then N threads at once each pwrite
                                      one byte into its own file; prints a line
                                      "tid=T ino=I off=O path=P" per thread
-  actor.py pid-pwrite GO FILE OFF DATA
+  actor.py pid_pwrite GO FILE OFF DATA
                                      print pid=PID, wait until the file GO
                                      exists (the suite checks the pid first),
                                      then pwrite as above
-  actor.py daemon-pwrite GO FILE OFF DATA
+  actor.py daemon_pwrite GO FILE OFF DATA
                                      double fork + setsid: the grandchild waits
                                      to be re-parented, prints daemon_pid=PID
                                      reparented=1, waits for the file GO,
@@ -224,8 +224,8 @@ def race_fd(args):
 
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
            "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood,
-           "many_writers": many_writers, "pid-pwrite": pid_pwrite,
-           "daemon-pwrite": daemon_pwrite, "race_fd": race_fd}
+           "many_writers": many_writers, "pid_pwrite": pid_pwrite,
+           "daemon_pwrite": daemon_pwrite, "race_fd": race_fd}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ACTIONS:

@@ -32,37 +32,24 @@ after_each() {
 # array, not a function: `CMD &` then gives the actor's own pid in $!.
 as_nobody=(setpriv --reuid "$NOBODY" --regid "$NOBODY" --clear-groups --)
 
-# start_sw COMMAND ARGS...: `splicewatch COMMAND --json -o $d/ev ARGS` in the
-# background until it says it is attached (30 s at most); stderr in $d/swerr.
-start_sw() {
-	local cmd=$1
-	shift
-	"$SW" "$cmd" --json -o "$d/ev" "$@" 2>"$d/swerr" &
-	swpid=$!
-	bg+=("$swpid")
-	wait_started "$swpid" "$d/swerr" && return 0
-	kill -INT "$swpid" 2>/dev/null
-	wait "$swpid" 2>/dev/null
-	swpid=""
-	fail "splicewatch $cmd $* did not start: $(head -3 "$d/swerr")"
-}
-
-# stop_sw: SIGINT, wait; its exit status in $swrc.
-stop_sw() {
-	swrc=""
-	[ -n "$swpid" ] || return 0
-	kill -INT "$swpid" 2>/dev/null
-	wait "$swpid"
-	swrc=$?
-	swpid=""
-}
-
 # root_file NAME: a root-owned 0644 file of two pages of 'A' in $d; prints its path.
 root_file() {
 	head -c 8192 /dev/zero | tr '\0' A >"$d/$1"
 	chmod 644 "$d/$1"
 	chmod 755 "$d"
 	printf '%s\n' "$d/$1"
+}
+
+# nobody_file NAME: a nobody-owned 0644 file of two pages of 'A' in the
+# nobody-owned directory $d/nob; prints its path.
+nobody_file() {
+	chmod 755 "$d"
+	mkdir -p "$d/nob"
+	chown "$NOBODY:$NOBODY" "$d/nob"
+	head -c 8192 /dev/zero | tr '\0' A >"$d/nob/$1"
+	chown "$NOBODY:$NOBODY" "$d/nob/$1"
+	chmod 644 "$d/nob/$1"
+	printf '%s\n' "$d/nob/$1"
 }
 
 # wait_line FILE KEY: the value of the first "KEY=value" line FILE gets (10 s at most).
@@ -377,6 +364,103 @@ test_file_hold_flood_bounded_by_user_quota() {
 }
 T file_hold_flood_bounded_by_user_quota test_file_hold_flood_bounded_by_user_quota
 
+# untracked_hold_of UID FILE: as UID (0 or nobody), four pipes holding page 1
+# of FILE (every holder slot of its first chunk), then a fifth holding page 0:
+# untracked (chunk_holders_full), so its file is marked; the fifth's pid in
+# $fifth. Only a mark covers page 0: a write there finds no tracked hold.
+untracked_hold_of() {
+	local as=()
+	[ "$1" = 0 ] || as=("${as_nobody[@]}")
+	bg_actor "$d/four.out" "${as[@]}" "$PY" "$ACTOR" hold_many "$2" 4096 4096 4 || return 1
+	sleep 0.3
+	bg_actor "$d/fifth.out" "${as[@]}" "$PY" "$ACTOR" hold "$2" 0 4096 || return 1
+	fifth=$actor_pid
+	sleep 0.3
+}
+
+# wrote FILE OFF DATA: DATA is at OFF of FILE (the write landed).
+wrote() {
+	[ "$(dd if="$1" bs=1 skip="$2" count=${#3} 2>/dev/null)" = "$3" ]
+}
+
+# enforce --on-untracked kill: a root write into a page only an untracked
+# root hold covers is stopped (killed, its bytes not landed), the event
+# naming the reason and the holder.
+test_on_untracked_kill_stops_write_into_untracked_hold() {
+	local f
+	f=$(root_file data)
+	start_sw enforce --on-untracked kill || return 1
+	untracked_hold_of 0 "$f" || return 1
+	root_write "$f" 100 WWWW
+	stop_sw
+	[ "$wrc" = 137 ] || { fail "the root writer exited $wrc, want 137 (killed): $(cat "$d/w.out")"; return 1; }
+	wrote "$f" 100 AAAA || { fail "the write landed"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['action'] == 'killed' and x['write_offset'] == 100
+	         and x.get('untracked_reason') == 'chunk_holders_full' and x['splicer_pid'] == $fifth
+	         and x['holder_trusted'] for x in e)" ||
+		fail "no killed unsafe_write naming chunk_holders_full and holder $fifth: $(grep unsafe "$d/ev" | head -c 600)"
+}
+T on_untracked_kill_stops_write_into_untracked_hold test_on_untracked_kill_stops_write_into_untracked_hold
+
+# The default (report), and the policy file's on_untracked: the same write
+# is reported and lands; with `on_untracked: kill` in the policy it is stopped.
+test_on_untracked_report_by_default_policy_kill() {
+	local f
+	f=$(root_file data)
+	start_sw enforce || return 1
+	untracked_hold_of 0 "$f" || return 1
+	root_write "$f" 100 WWWW
+	stop_sw
+	[ "$wrc" = 0 ] && wrote "$f" 100 WWWW || { fail "default: the root writer exited $wrc or its write did not land"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['action'] == 'reported'
+	         and x.get('untracked_reason') == 'chunk_holders_full' for x in e)" ||
+		{ fail "default: no reported unsafe_write naming chunk_holders_full: $(grep unsafe "$d/ev" | head -c 600)"; return 1; }
+	# Holds made before a run are not known to it: made again.
+	kill -KILL "${actors[@]}"
+	printf 'version: 1\non_untracked: kill\n' >"$d/policy.yaml"
+	start_sw enforce --policy "$d/policy.yaml" || return 1
+	untracked_hold_of 0 "$f" || return 1
+	root_write "$f" 200 WWWW
+	stop_sw
+	[ "$wrc" = 137 ] || fail "policy on_untracked: kill: the root writer exited $wrc, want 137"
+}
+T on_untracked_report_by_default_policy_kill test_on_untracked_report_by_default_policy_kill
+
+# The attack: nobody makes its own hold of a root file untracked (five pipes
+# on one chunk) to get root's writes to that file killed under
+# --on-untracked kill. The mark is nobody's (untrusted for root): the root
+# writer lives and its write lands.
+test_on_untracked_ignores_other_users_untracked_hold() {
+	local f
+	f=$(root_file data)
+	start_sw enforce --on-untracked kill || return 1
+	untracked_hold_of "$NOBODY" "$f" || return 1
+	root_write "$f" 100 WWWW
+	stop_sw
+	[ "$wrc" = 0 ] || { fail "the root writer exited $wrc, want 0: $(cat "$d/w.out")"; return 1; }
+	wrote "$f" 100 WWWW || { fail "the write did not land"; return 1; }
+	evs "(any(x.get('event') == 'untracked_hold' and x['splicer_uid'] == $NOBODY for x in e)
+	      and not any(x.get('event') == 'unsafe_write' and x['action'] == 'killed' for x in e))" ||
+		fail "want nobody's untracked hold told and nothing killed: $(head -c 600 "$d/ev")"
+}
+T on_untracked_ignores_other_users_untracked_hold test_on_untracked_ignores_other_users_untracked_hold
+
+# A mark lasts as long as its pipe holds a page of the file: once the
+# untracked holder is gone (GC, every 200 ms), writes there are left alone.
+test_on_untracked_mark_ends_with_its_pipe() {
+	local f
+	f=$(root_file data)
+	start_sw enforce --on-untracked kill || return 1
+	untracked_hold_of 0 "$f" || return 1
+	kill -KILL "$fifth"
+	sleep 0.8
+	root_write "$f" 100 WWWW
+	stop_sw
+	[ "$wrc" = 0 ] && wrote "$f" 100 WWWW ||
+		fail "the root writer exited $wrc after the untracked holder was gone, want 0 and its write landed"
+}
+T on_untracked_mark_ends_with_its_pipe test_on_untracked_mark_ends_with_its_pipe
+
 # ---- 3. ci scope ----
 
 # ci_cgroup_gone CIPID: ci's cgroup (splicewatch-ci.CIPID under the cgroup v2
@@ -398,7 +482,7 @@ ci_reused_pid() {
 	local f cipid p wp i
 	[ -w /proc/sys/kernel/ns_last_pid ] ||
 		{ why="no writable /proc/sys/kernel/ns_last_pid (CONFIG_CHECKPOINT_RESTORE)"; return 77; }
-	f=$(nobody_data_file data)
+	f=$(nobody_file data)
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	"$SW" ci "$@" --report "$d/r.json" -- sh -c \
 		'sh -c "echo \$\$ >$0/child"; touch "$0/ready"; while [ ! -e "$0/done" ]; do sleep 0.05; done' \
@@ -413,7 +497,7 @@ ci_reused_pid() {
 	# writer only writes once $d/go exists, after its pid was checked).
 	for ((i = 0; i < 50; i++)); do
 		echo $((p - 1)) >/proc/sys/kernel/ns_last_pid
-		"${as_nobody[@]}" "$PY" "$ACTOR" pid-pwrite "$d/go" "$f" 100 WWWW >"$d/w.out" 2>&1 &
+		"${as_nobody[@]}" "$PY" "$ACTOR" pid_pwrite "$d/go" "$f" 100 WWWW >"$d/w.out" 2>&1 &
 		wp=$!
 		[ "$wp" = "$p" ] && break
 		kill "$wp" 2>/dev/null
@@ -472,8 +556,8 @@ T ci_scope_pids_counts_reused_pid test_ci_scope_pids_counts_reused_pid
 # COMMAND's process tree still counts: its unsafe write is a finding.
 test_ci_double_forked_grandchild_counts() {
 	local f cipid dpid i
-	f=$(nobody_data_file data)
-	"$SW" ci --report "$d/r.json" -- "${as_nobody[@]}" "$PY" "$ACTOR" daemon-pwrite "$d/go" "$f" 100 WWWW \
+	f=$(nobody_file data)
+	"$SW" ci --report "$d/r.json" -- "${as_nobody[@]}" "$PY" "$ACTOR" daemon_pwrite "$d/go" "$f" 100 WWWW \
 		>"$d/ciout" 2>"$d/cierr" &
 	cipid=$!
 	bg+=("$cipid")
@@ -502,18 +586,6 @@ T ci_double_forked_grandchild_counts test_ci_double_forked_grandchild_counts
 # (a holder of the writer's uid is trusted), tries to be exempted. The file
 # and its directory are nobody's, outside the allowed directory, so nothing
 # but a bypass can exempt the write.
-
-# nobody_file NAME: a nobody-owned 0644 file of two pages of 'A' in the
-# nobody-owned directory $d/nob; prints its path.
-nobody_file() {
-	chmod 755 "$d"
-	mkdir -p "$d/nob"
-	chown "$NOBODY:$NOBODY" "$d/nob"
-	head -c 8192 /dev/zero | tr '\0' A >"$d/nob/$1"
-	chown "$NOBODY:$NOBODY" "$d/nob/$1"
-	chmod 644 "$d/nob/$1"
-	printf '%s\n' "$d/nob/$1"
-}
 
 # hold_read FILE: as nobody, splice FILE's first page into a pipe (in the
 # background); once $d/go exists it reads the pipe into $d/hold.out
@@ -687,14 +759,6 @@ deny_needs_no_lsm() {
 	return 77
 }
 
-# nobody_data_file NAME: a 0644 file of two pages of 'A' in $d owned by uid 65534
-# (holder and writer are the same user: trusted holds are acted on); its path.
-nobody_data_file() {
-	root_file "$1" >/dev/null
-	chown "$NOBODY:$NOBODY" "$d/$1"
-	printf '%s\n' "$d/$1"
-}
-
 # nobody_pwrite FILE OFF DATA: the actor's pwrite as nobody; its exit status
 # in $wrc, its output in $d/w.out.
 nobody_pwrite() {
@@ -724,12 +788,28 @@ test_deny_without_lsm_refuses_to_start() {
 }
 T deny_without_lsm_refuses_to_start test_deny_without_lsm_refuses_to_start
 
+# enforce --on-untracked deny where it cannot deny: the same refusal, naming
+# the option; with --fallback kill it kills instead and says so.
+test_on_untracked_deny_without_lsm_refuses_to_start() {
+	local rc
+	deny_needs_no_lsm || return
+	"$SW" enforce --on-untracked deny --json -o "$d/ev" >"$d/out" 2>"$d/err"
+	rc=$?
+	[ "$rc" = 2 ] || fail "exit $rc, want 2: $(head -3 "$d/err")" || return
+	grep -qF -- '--on-untracked deny needs BPF LSM' "$d/err" && grep -qF 'lsm=...,bpf' "$d/err" ||
+		fail "the line does not name --on-untracked deny and lsm=...,bpf: $(cat "$d/err")" || return
+	start_sw enforce --on-untracked deny --fallback kill || return
+	grep -qF -- '--on-untracked deny: ' "$d/swerr" && grep -qF -- '--fallback kill: killing instead' "$d/swerr" ||
+		fail "stderr does not say it fell back to kill: $(cat "$d/swerr")"
+}
+T on_untracked_deny_without_lsm_refuses_to_start test_on_untracked_deny_without_lsm_refuses_to_start
+
 # --fallback kill: says so, and a write into held bytes is stopped by SIGKILL
 # ("killed"), the file unchanged.
 test_deny_fallback_kill_kills() {
 	local f
 	deny_needs_no_lsm || return
-	f=$(nobody_data_file data)
+	f=$(nobody_file data)
 	start_sw enforce --action deny --fallback kill || return
 	grep -qF -- '--fallback kill: killing instead' "$d/swerr" ||
 		fail "stderr does not say it fell back to kill: $(cat "$d/swerr")" || return
@@ -749,7 +829,7 @@ T deny_fallback_kill_kills test_deny_fallback_kill_kills
 test_deny_fallback_dry_run_acts_on_nobody() {
 	local f
 	deny_needs_no_lsm || return
-	f=$(nobody_data_file data)
+	f=$(nobody_file data)
 	start_sw enforce --action deny --fallback dry-run || return
 	grep -qF -- '--fallback dry-run: acting on nobody' "$d/swerr" ||
 		fail "stderr does not say it fell back to dry-run: $(cat "$d/swerr")" || return

@@ -38,29 +38,6 @@ suite_on_exit() {
 }
 after_each() { stop_sw; }
 
-# start_sw ARGS...: `splicewatch enforce --json -o $d/ev ARGS` in the background,
-# until it says it is enforcing (30 s at most). Stderr in $d/swerr.
-start_sw() {
-	"$SW" enforce --json -o "$d/ev" "$@" 2>"$d/swerr" &
-	swpid=$!
-	bg+=("$swpid")
-	wait_started "$swpid" "$d/swerr" && return 0
-	kill -INT "$swpid" 2>/dev/null
-	wait "$swpid" 2>/dev/null
-	swpid=""
-	fail "splicewatch enforce $* did not start: $(head -3 "$d/swerr")"
-}
-
-# stop_sw: SIGINT, wait; its exit status in $swrc.
-stop_sw() {
-	swrc=""
-	[ -n "$swpid" ] || return 0
-	kill -INT "$swpid" 2>/dev/null
-	wait "$swpid"
-	swrc=$?
-	swpid=""
-}
-
 # wl OUT ARGS...: runs `enforce_workload write ARGS` with stdout in $d/OUT.
 wl() {
 	local out=$1
@@ -154,14 +131,14 @@ test_help() {
 }
 
 test_kill_default() {
-	start_sw || return
+	start_sw enforce || return
 	wl a "$d/f" || return
 	stop_sw
 	killed a
 }
 
 test_dry_run() {
-	start_sw --dry-run || return
+	start_sw enforce --dry-run || return
 	grep -q 'dry run' "$d/swerr" || fail "no dry-run notice: $(cat "$d/swerr")" || return
 	wl a "$d/f" || return
 	stop_sw
@@ -169,7 +146,7 @@ test_dry_run() {
 }
 
 test_allow_comm() {
-	start_sw --allow-comm ew-allowed || return
+	start_sw enforce --allow-comm ew-allowed || return
 	wl a --comm ew-allowed "$d/a.dat" || return
 	wl b --comm ew-other "$d/b.dat" || return
 	stop_sw
@@ -184,7 +161,7 @@ test_allow_pid() {
 	bg+=("$p")
 	for ((i = 0; i < 500; i++)); do [ -e "$d/ready" ] && break; sleep 0.02; done
 	[ -e "$d/ready" ] || fail "workload never got ready: $(cat "$d/a.err")" || return
-	start_sw --allow-pid "$(cat "$d/ready")" || { kill "$p"; return 1; }
+	start_sw enforce --allow-pid "$(cat "$d/ready")" || { kill "$p"; return 1; }
 	touch "$d/go"
 	wait "$p" || fail "workload: $(cat "$d/a.err")" || return
 	wl b "$d/b.dat" || return
@@ -195,7 +172,7 @@ test_allow_pid() {
 
 test_allow_cgroup() {
 	mkcg || return
-	start_sw --allow-cgroup "$cg" || return
+	start_sw enforce --allow-cgroup "$cg" || return
 	wl a --cgroup "$cg" "$d/a.dat" || return
 	wl b "$d/b.dat" || return
 	stop_sw
@@ -207,7 +184,7 @@ test_allow_cgroup() {
 # Needs the BPF side of --allow-path (the allow_inodes map compared in decide()).
 test_allow_path() {
 	mkdir -p "$d/allowed/sub" "$d/other" "$d/dir" "$d/dir2"
-	start_sw --allow-path "$d/allowed/" --allow-path "$d/dir" || return
+	start_sw enforce --allow-path "$d/allowed/" --allow-path "$d/dir" || return
 	wl a "$d/allowed/sub/f" || return
 	wl b "$d/other/f" || return
 	wl c "$d/dir/f" || return
@@ -220,7 +197,7 @@ test_allow_path() {
 }
 
 test_safe_nonoverlapping() {
-	start_sw || return
+	start_sw enforce || return
 	wl a --safe "$d/f" || return
 	stop_sw
 	no_silent_kill a || return
@@ -231,7 +208,7 @@ test_safe_nonoverlapping() {
 }
 
 test_safe_drained() {
-	start_sw || return
+	start_sw enforce || return
 	wl a --drain "$d/f" || return
 	stop_sw
 	no_silent_kill a || return
@@ -251,7 +228,7 @@ signalled() {
 }
 
 test_signal_usr1() {
-	start_sw --signal USR1 || return
+	start_sw enforce --signal USR1 || return
 	wl a --catch 10 "$d/f" || return
 	stop_sw
 	signalled a
@@ -260,7 +237,7 @@ test_signal_usr1() {
 # The writing thread blocks SIGUSR1 during its write: a signal sent to the
 # thread waits on it (thread_pending=1) and runs its handler once unblocked.
 test_thread_usr1() {
-	start_sw --signal SIGUSR1 --thread || return
+	start_sw enforce --signal SIGUSR1 --thread || return
 	wl a --thread --catch 10 "$d/f" || return
 	stop_sw
 	signalled a || return
@@ -271,7 +248,7 @@ test_thread_usr1() {
 # Control for the test above: without --thread the signal goes to the process,
 # and the main thread (which does not block it) takes it.
 test_process_usr1_control() {
-	start_sw --signal USR1 || return
+	start_sw enforce --signal USR1 || return
 	wl a --thread --catch 10 "$d/f" || return
 	stop_sw
 	survived a signalled || return
@@ -281,7 +258,7 @@ test_process_usr1_control() {
 
 # SIGKILL kills the whole process, --thread or not.
 test_thread_kill() {
-	start_sw --thread || return
+	start_sw enforce --thread || return
 	wl a --thread "$d/f" || return
 	stop_sw
 	killed a
@@ -307,7 +284,7 @@ deny_or_kill() {
 }
 
 test_action_deny() {
-	start_sw --action deny --fallback kill || return
+	start_sw enforce --action deny --fallback kill || return
 	wl a "$d/f" || return
 	stop_sw
 	deny_or_kill a
@@ -321,7 +298,7 @@ test_policy_dry_run() {
 	version: 1
 	dry_run: true
 	EOF
-	start_sw --policy "$d/p.yaml" || return
+	start_sw enforce --policy "$d/p.yaml" || return
 	wl a "$d/f" || return
 	stop_sw
 	survived a would_kill
@@ -336,7 +313,7 @@ test_policy_allow_comm_cgroup() {
 	  cgroups:
 	    - $cg
 	EOF
-	start_sw --policy "$d/p.yaml" || return
+	start_sw enforce --policy "$d/p.yaml" || return
 	wl a --comm ew-pol-b "$d/a.dat" || return
 	wl b --cgroup "$cg" "$d/b.dat" || return
 	wl c "$d/c.dat" || return
@@ -358,7 +335,7 @@ test_policy_allow_pid() {
 	  pids:
 	    - $(cat "$d/ready")
 	EOF
-	start_sw --policy "$d/p.yaml" || { kill "$p"; return 1; }
+	start_sw enforce --policy "$d/p.yaml" || { kill "$p"; return 1; }
 	touch "$d/go"
 	wait "$p" || fail "workload: $(cat "$d/a.err")" || return
 	wl b "$d/b.dat" || return
@@ -374,7 +351,7 @@ test_policy_allow_path() {
 	allow:
 	  paths: ["$d/allowed/"]
 	EOF
-	start_sw --policy "$d/p.yaml" || return
+	start_sw enforce --policy "$d/p.yaml" || return
 	wl a "$d/allowed/f" || return
 	wl b "$d/other/f" || return
 	stop_sw
@@ -387,7 +364,7 @@ test_policy_signal_thread() {
 	signal: SIGUSR1
 	thread: true
 	EOF
-	start_sw --policy "$d/p.yaml" || return
+	start_sw enforce --policy "$d/p.yaml" || return
 	wl a --thread --catch 10 "$d/f" || return
 	stop_sw
 	signalled a || return
@@ -403,7 +380,7 @@ test_policy_cli_precedence() {
 	allow:
 	  comms: [ew-file]
 	EOF
-	start_sw --signal KILL --policy "$d/p.yaml" --allow-comm ew-cli || return
+	start_sw enforce --signal KILL --policy "$d/p.yaml" --allow-comm ew-cli || return
 	wl a --comm ew-file "$d/a.dat" || return
 	wl b --comm ew-cli "$d/b.dat" || return
 	wl c --catch 10 "$d/c.dat" || return
@@ -418,7 +395,7 @@ test_policy_deny() {
 	action: deny
 	fallback: kill
 	EOF
-	start_sw --policy "$d/p.yaml" || return
+	start_sw enforce --policy "$d/p.yaml" || return
 	wl a "$d/f" || return
 	stop_sw
 	deny_or_kill a
@@ -429,7 +406,7 @@ test_policy_deny_overridden() {
 	policy p.yaml <<-'EOF'
 	action: deny
 	EOF
-	start_sw --policy "$d/p.yaml" --action kill || return
+	start_sw enforce --policy "$d/p.yaml" --action kill || return
 	! grep -q 'deny' "$d/swerr" || fail "deny still in force: $(cat "$d/swerr")" || return
 	wl a "$d/f" || return
 	stop_sw
@@ -550,7 +527,7 @@ test_cli_errors() {
 test_sigkill_stops_enforcement() {
 	local pid ids left
 	command -v bpftool >/dev/null || { why="bpftool is not installed"; return 77; }
-	start_sw || return
+	start_sw enforce || return
 	pid=$swpid
 	ids=$(bpf_ids "$pid")
 	[[ $ids == *prog_id:* && $ids == *link_id:* ]] || fail "no BPF programs or links in splicewatch's fdinfo: $ids" || return
@@ -576,7 +553,7 @@ test_sigkill_stops_enforcement() {
 # be another such write); the pipe's bytes prove its write landed in the held page.
 test_self_never_signalled() {
 	local h i me
-	start_sw --allow-comm ew-allowed || return
+	start_sw enforce --allow-comm ew-allowed || return
 	me=$swpid
 	truncate -s 8192 "$d/ev"	# bytes at the offset splicewatch writes next
 	"$WL" hold "$d/ev" "$d/held" "$d/done" "$d/pipe" 2>"$d/h.err" &

@@ -36,9 +36,9 @@ note() { echo "# note: $*"; }
 
 group() { [ -z "$ONLY" ] || [[ $ONLY == *",$1,"* ]]; }
 
-# start_sw NAME ARGS...: runs `splicewatch ARGS` in the background (stdout
+# spawn_sw NAME ARGS...: runs `splicewatch ARGS` in the background (stdout
 # $d/NAME.out, stderr $d/NAME.err) and waits until it is attached. Sets $swpid.
-start_sw() {
+spawn_sw() {
 	local name=$1
 	shift
 	"${SWBIN:-$SW}" "$@" >"$d/$name.out" 2>"$d/$name.err" &
@@ -48,8 +48,8 @@ start_sw() {
 	fail "splicewatch $* did not start: $(head -3 "$d/$name.err")"
 }
 
-# stop_sw PID [SIGNAL]: stops it (SIGINT by default); its status in $src.
-stop_sw() {
+# end_sw PID [SIGNAL]: stops it (SIGINT by default); its status in $src.
+end_sw() {
 	kill -"${2:-INT}" "$1" 2>/dev/null
 	wait "$1"
 	src=$?
@@ -98,7 +98,7 @@ STRESS=(stress-ng --splice 2 --tee 2 --vm-splice 2 --sendfile 2 --copy-file 2)
 load_under() {
 	local mode=$1 srs start dur spid cst
 	command -v stress-ng >/dev/null || { why="stress-ng is not installed (apt-get install stress-ng)"; return 77; }
-	start_sw sw "$mode" --json -o "$d/ev.json" || return 1
+	spawn_sw sw "$mode" --json -o "$d/ev.json" || return 1
 	start=$(date +%s.%N)
 	(cd "$d" && exec "${STRESS[@]}" --timeout "${STRESS_SECONDS}s" --metrics-brief >"$d/stress.log" 2>&1) &
 	spid=$!
@@ -111,7 +111,7 @@ load_under() {
 	dur=$("$PY" -c "import time,sys; print('%.1f' % (time.time() - float(sys.argv[1])))" "$start")
 	kill -0 "$swpid" 2>/dev/null || { wait "$swpid"; fail "splicewatch $mode died during the load (status $?): $(tail -2 "$d/sw.err")"; return; }
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "splicewatch $mode exited $src: $(tail -2 "$d/sw.err")" || return
 	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
 	[ -n "${untr:-}" ] || fail "no summary line: $(tail -2 "$d/sw.err")" || return
@@ -168,7 +168,7 @@ test_load_enforce() { load_under enforce; }
 # untracked, and the user is told at the time (stderr). Once the pipes are
 # drained, a new hold and an unsafe write are detected again.
 test_capacity_untracked_and_recovery() {
-	start_sw sw trace --max-holds 64 --json -o "$d/ev.json" || return 1
+	spawn_sw sw trace --max-holds 64 --json -o "$d/ev.json" || return 1
 	"$WL" hold "$d/big" 256 64 "$d/ready" "$d/done" 2>"$d/hold.err" &
 	local hp=$!
 	bg+=("$hp")
@@ -179,7 +179,7 @@ test_capacity_untracked_and_recovery() {
 	wait "$hp" || { fail "hold workload exited $?"; return 1; }
 	"$WL" unsafe "$d/after" 1 2>"$d/wl.err" || { fail "workload: $(cat "$d/wl.err")"; return 1; }
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
 	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
 	figure "capacity: --max-holds 64, 256 pages held in 256 chunks: $untr holds untracked; detected after drain: $(grep -c "$d/after" "$d/ev.json")"
@@ -198,14 +198,14 @@ test_capacity_untracked_and_recovery() {
 # counted lost.
 test_ringbuf_overflow_accounting() {
 	local n=5000
-	start_sw sw trace --ringbuf-kib 16 --json -o "$d/ev.json" || return 1
+	spawn_sw sw trace --ringbuf-kib 16 --json -o "$d/ev.json" || return 1
 	# The frontend drains faster than one writer fills the ring: stopped, it
 	# cannot, so the burst overflows every time.
 	kill -STOP "$swpid"
 	"$WL" unsafe "$d/burst" "$n" 2>"$d/wl.err" || { kill -CONT "$swpid"; fail "workload: $(cat "$d/wl.err")"; return 1; }
 	kill -CONT "$swpid"
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
 	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
 	local mine lines
@@ -259,7 +259,7 @@ print(" ".join(bad))
 
 test_sigkill_leaves_nothing() {
 	local ids i left orphans
-	start_sw sw trace || return 1
+	spawn_sw sw trace || return 1
 	ids=$(bpf_ids "$swpid")
 	[[ $ids == *prog_id* && $ids == *map_id* && $ids == *link_id* ]] || fail "no BPF fds in fdinfo: $ids" || return
 	kill -9 "$swpid"
@@ -279,8 +279,8 @@ test_sigkill_leaves_nothing() {
 test_sigint_and_sigterm_summary() {
 	local sig
 	for sig in INT TERM; do
-		start_sw "sw$sig" trace || return 1
-		stop_sw "$swpid" "$sig"
+		spawn_sw "sw$sig" trace || return 1
+		end_sw "$swpid" "$sig"
 		[ "$src" = 0 ] || fail "SIG$sig: exit $src, want 0" || return
 		[ -n "$(summary "$d/sw$sig.err")" ] || fail "SIG$sig: no summary: $(tail -1 "$d/sw$sig.err")" || return
 	done
@@ -288,15 +288,15 @@ test_sigint_and_sigterm_summary() {
 
 test_two_instances_both_report() {
 	local a b
-	start_sw a trace --json -o "$d/a.json" || return 1
+	spawn_sw a trace --json -o "$d/a.json" || return 1
 	a=$swpid
-	start_sw b trace --json -o "$d/b.json" || return 1
+	spawn_sw b trace --json -o "$d/b.json" || return 1
 	b=$swpid
 	"$WL" unsafe "$d/both" 1 2>"$d/wl.err" || { fail "workload: $(cat "$d/wl.err")"; return 1; }
 	sleep 0.3
-	stop_sw "$a"
+	end_sw "$a"
 	local ra=$src
-	stop_sw "$b"
+	end_sw "$b"
 	[ "$ra" = 0 ] && [ "$src" = 0 ] || fail "exit statuses $ra, $src" || return
 	py '
 import json, sys
@@ -313,7 +313,7 @@ assert len(a) == 1 and a == b, (a, b)' "$d/a.json" "$d/b.json" "$d/both"
 toggle_ack=0
 bench_toggle_checks() {
 	local links i
-	SPLICEWATCH_BENCH_TOGGLE=1 start_sw sw trace --json -o "$d/t.json" || return 1
+	SPLICEWATCH_BENCH_TOGGLE=1 spawn_sw sw trace --json -o "$d/t.json" || return 1
 	links=$(bpf_ids "$swpid" | grep -o 'link_id:[0-9]*' | wc -l)
 	kill -USR1 "$swpid"
 	for ((i = 0; i < 50 && toggle_ack < 1; i++)); do sleep 0.1; done
@@ -327,7 +327,7 @@ bench_toggle_checks() {
 		fail "links after SIGUSR2: $(bpf_ids "$swpid"), want $links" || return
 	"$WL" unsafe "$d/attached" 1 2>"$d/wl2.err" || { fail "workload: $(cat "$d/wl2.err")"; return 1; }
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "exit $src" || return
 	py '
 import json, sys
@@ -349,7 +349,7 @@ test_bench_toggle_detaches_and_reattaches() {
 # formerly held range is not reported and the summary shows no pages held.
 test_killed_splicer_leaves_no_stale_hold() {
 	local hp lp
-	start_sw sw trace --json -o "$d/ev.json" || return 1
+	spawn_sw sw trace --json -o "$d/ev.json" || return 1
 	"$WL" hold-forever "$d/held" "$d/ready" 2>"$d/hold.err" &
 	hp=$!
 	bg+=("$hp")
@@ -370,7 +370,7 @@ test_killed_splicer_leaves_no_stale_hold() {
 	"$WL" pwrite "$d/held" 0 16 2>/dev/null || { fail "write failed or was killed"; return 1; }
 	"$WL" pwrite "$d/loop" 0 4096 2>/dev/null || { fail "write failed or was killed"; return 1; }
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
 	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
 	py '
@@ -392,9 +392,9 @@ test_hostile_names_json_and_text() {
 	local comms=($'c "q\\\n\x01\xff' $'tab\tq\x7f\xc3' $'\xe2\x9c\x93 ok' 'plain')
 	local i=0 n dir=$d/in
 	mkdir -p "$dir"
-	start_sw j trace --json -o "$d/ev.json" || return 1
+	spawn_sw j trace --json -o "$d/ev.json" || return 1
 	local jp=$swpid
-	start_sw x trace -o "$d/ev.txt" || return 1
+	spawn_sw x trace -o "$d/ev.txt" || return 1
 	local xp=$swpid
 	: >"$d/expected"
 	for n in "${names[@]}"; do
@@ -403,9 +403,9 @@ test_hostile_names_json_and_text() {
 		i=$((i + 1))
 	done
 	sleep 0.3
-	stop_sw "$jp"
+	end_sw "$jp"
 	local rj=$src
-	stop_sw "$xp"
+	end_sw "$xp"
 	[ "$rj" = 0 ] && [ "$src" = 0 ] || fail "exit statuses $rj, $src" || return
 	# Arguments: the JSON file, the directory, then pairs of (path, comm) as bytes.
 	local args=()
@@ -453,11 +453,11 @@ for l in lines:
 test_spaces_in_path_filter_and_output() {
 	local dir="$d/dir with spaces" out="$d/out file.json"
 	mkdir -p "$dir" "$d/other"
-	start_sw sw trace --json --path "$dir/" -o "$out" || return 1
+	spawn_sw sw trace --json --path "$dir/" -o "$out" || return 1
 	"$WL" unsafe "$dir/a file" 1 2>"$d/wl.err" || { fail "workload failed or was killed"; return 1; }
 	"$WL" unsafe "$d/other/b" 1 2>"$d/wl.err" || { fail "workload failed or was killed"; return 1; }
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "exit $src" || return
 	py '
 import json, sys
@@ -490,7 +490,7 @@ test_not_root_one_clear_message() {
 # splicewatch lives. The pipe's bytes prove the write did land in the held page.
 test_enforce_never_signals_itself() {
 	local hp swp
-	start_sw sw enforce --json -o "$d/out.json" || return 1
+	spawn_sw sw enforce --json -o "$d/out.json" || return 1
 	swp=$swpid
 	{ "$WL" unsafe "$d/first" 1; } 2>/dev/null	# killed; event 1 goes to out.json
 	for ((i = 0; i < 100; i++)); do [ -s "$d/out.json" ] && break; sleep 0.05; done
@@ -504,7 +504,7 @@ test_enforce_never_signals_itself() {
 	kill -0 "$swp" 2>/dev/null || { wait "$swp"; fail "splicewatch died (status $?) writing into its held output"; return; }
 	touch "$d/done"
 	wait "$hp" || fail "self-hold: $(cat "$d/hold.err")" || return
-	stop_sw "$swp"
+	end_sw "$swp"
 	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
 	read -r det shown lost held untr <<<"$(summary "$d/sw.err")"
 	[ "${lost:-missing}" = 0 ] || fail "lost records: ${lost:-no summary}" || return
@@ -531,11 +531,11 @@ print(len(ev))' "$d/out.json" "$swp" "$d/" >"$d/nself" || return
 
 test_enforce_pid_reuse() {
 	[ -w /proc/sys/kernel/ns_last_pid ] || { why="no writable /proc/sys/kernel/ns_last_pid"; return 77; }
-	start_sw sw enforce --json -o "$d/ev.json" || return 1
+	spawn_sw sw enforce --json -o "$d/ev.json" || return 1
 	"$WL" pid-reuse "$d/f" 2>"$d/wl.err"
 	local r=$?
 	sleep 0.2
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "splicewatch exited $src" || return
 	[ "$r" = 77 ] && { why=$(tail -1 "$d/wl.err"); return 77; }
 	[ "$r" = 0 ] || fail "$(grep -m2 -E 'FAIL|reliability_workload' "$d/wl.err" | tr '\n' ' ')" || return
@@ -560,22 +560,22 @@ test_asan_build() {
 test_asan_session_and_cli_errors() {
 	local A=$ROOT/build-asan/splicewatch
 	[ -x "$A" ] || fail "no build-asan/splicewatch" || return
-	SWBIN=$A start_sw sw trace --json -o "$d/ev.json" || return 1
+	SWBIN=$A spawn_sw sw trace --json -o "$d/ev.json" || return 1
 	"$WL" unsafe "$d/a" 3 2>/dev/null
 	"$WL" unsafe $'/'"${d#/}"$'/b \xff\n"' 1 $'x\xff\n\\' 2>/dev/null
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "asan trace exited $src: $(grep -m2 -E "$SAN_RE" "$d/sw.err")" || return
 	! grep -qE "$SAN_RE" "$d/sw.err" || fail "trace: $(grep -m3 -E "$SAN_RE" "$d/sw.err")" || return
-	SWBIN=$A start_sw text trace -P "$d/" || return 1
+	SWBIN=$A spawn_sw text trace -P "$d/" || return 1
 	"$WL" unsafe "$d/c" 2 2>/dev/null
 	sleep 0.3
-	stop_sw "$swpid" TERM
+	end_sw "$swpid" TERM
 	[ "$src" = 0 ] && ! grep -qE "$SAN_RE" "$d/text.err" || fail "text trace: $src $(grep -m3 -E "$SAN_RE" "$d/text.err")" || return
-	SWBIN=$A start_sw enf enforce --dry-run --json --allow-comm foo --allow-pid 12345 || return 1
+	SWBIN=$A spawn_sw enf enforce --dry-run --json --allow-comm foo --allow-pid 12345 || return 1
 	"$WL" unsafe "$d/e" 1 2>/dev/null
 	sleep 0.3
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	[ "$src" = 0 ] && ! grep -qE "$SAN_RE" "$d/enf.err" || fail "enforce: $src $(grep -m3 -E "$SAN_RE" "$d/enf.err")" || return
 	"$A" ci --report "$d/r.json" --junit "$d/j.xml" --write-baseline "$d/b.txt" -- "$WL" unsafe "$d/ci" 1 >/dev/null 2>"$d/ci.err"
 	local rc=$?
@@ -646,13 +646,13 @@ test_valgrind_trace() {
 	}
 	EOF
 	"$WL" unsafe "$d/warm" 1 2>/dev/null
-	SWBIN="valgrind" start_sw vg --suppressions="$d/libbpf.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	SWBIN="valgrind" spawn_sw vg --suppressions="$d/libbpf.supp" --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=9 "$SW" trace --json -o "$d/ev.json" ||
 		{ why="$why (valgrind cannot run it?)"; return 1; }
 	"$WL" unsafe "$d/a" 5 2>/dev/null
 	"$WL" unsafe "$d/b" 1 $'v\xff"\n' 2>/dev/null
 	sleep 1
-	stop_sw "$swpid"
+	end_sw "$swpid"
 	local lost def
 	def=$(sed -nE 's/.*definitely lost: ([0-9,]+) bytes.*/\1/p' "$d/vg.err")
 	figure "valgrind: exit $src; $(grep -m1 -E 'ERROR SUMMARY' "$d/vg.err" | sed 's/^==[0-9]*== //'); definitely lost ${def:-0}; events $(grep -c "$d/" "$d/ev.json")"
