@@ -538,7 +538,7 @@ test_ci_enforce_spares_reused_pid() {
 	ci_reused_pid --enforce || return
 	[ "$wrc" = 0 ] && grep -q status=ok "$d/w.out" ||
 		fail "the outside writer ended with $wrc (137: killed): $(cat "$d/w.out")" || return
-	[ "$(tail -c +101 "$d/data" | head -c 4)" = WWWW ] || fail "the outside write did not land" || return
+	[ "$(tail -c +101 "$d/nob/data" | head -c 4)" = WWWW ] || fail "the outside write did not land" || return
 	[ "$rc" = 0 ] || fail "ci exited $rc, want 0: $(cat "$d/cierr")"
 }
 T ci_enforce_spares_reused_pid test_ci_enforce_spares_reused_pid
