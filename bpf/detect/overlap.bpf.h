@@ -259,6 +259,10 @@ __noinline int find_untracked(u64 mapping, s64 pos, u64 len)
 		if (!f || last < f->lo_index || first > f->hi_index)
 			return 0;
 	}
+	/* The file marked, not another whose address_space took its place. */
+	if (f->ino != BPF_CORE_READ((struct address_space *)mapping, host, i_ino) ||
+	    f->generation != BPF_CORE_READ((struct address_space *)mapping, host, i_generation))
+		return 0;
 	c = scratch_of(&check_scratch, true);
 	if (!c)
 		return 0;

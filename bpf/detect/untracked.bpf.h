@@ -45,7 +45,9 @@ struct untracked_file {
 	u64 hi_index;
 	u64 ts_ns;		/* the first hold */
 	u64 pipe_ino;		/* the first holder, as events tell it */
-	u32 holds;		/* untracked_holds entries counted here */
+	u64 ino;		/* the file's inode number and generation: an */
+	u32 generation;		/* address_space freed and reused for another */
+	u32 holds;		/* file before GC drops the mark is not it */
 	u32 reason;		/* enum sw_untracked_reason of the first */
 	u32 splicer_pid;
 	u32 splicer_uid;
@@ -129,6 +131,8 @@ static __always_inline void mark_untracked(struct untracked_mark *m, u64 mapping
 	m->file.hi_index = hi;
 	m->file.ts_ns = bpf_ktime_get_ns();
 	m->file.pipe_ino = ps->ino;
+	m->file.ino = BPF_CORE_READ((struct address_space *)mapping, host, i_ino);
+	m->file.generation = BPF_CORE_READ((struct address_space *)mapping, host, i_generation);
 	m->file.holds = 0;
 	/* The file entry first: a hold entry always has one to count in. */
 	f = bpf_map_lookup_elem(&untracked_files, &m->fkey);
