@@ -66,6 +66,7 @@ static int passed, failed;
 static long events_total;	/* unsafe_write lines splicewatch printed, all read */
 /* SPLICEWATCH_TEST_DROP names "enter": backup hooks must do the checks. */
 static bool drop_enter;
+static const char *drop;		/* SPLICEWATCH_TEST_DROP, non-empty */
 /* How long splicewatch may take to report ready (load and verification). */
 static int startup_timeout_s = 600;
 static char fs_dirs[FS__COUNT][256];
@@ -468,9 +469,10 @@ static bool check_race(const struct expect *e, struct event *evs, int nevs, char
 	return true;
 }
 
-static void run_one(const struct scenario *sc, enum fs_kind fs)
+/* One run of scenario sc on fs: true when it passed, else false with why. */
+static bool run_attempt(const struct scenario *sc, enum fs_kind fs, char *why, size_t whylen)
 {
-	char name[200], dir[400], why[512] = "";
+	char dir[400];
 	struct event evs[MAX_EVENTS_PER_TEST];
 	struct tctx t = { .fs = fs, .fd = -1, .fd2 = -1, .pr = -1, .pw = -1, .pr2 = -1, .pw2 = -1 };
 	struct expect *e;
@@ -479,13 +481,10 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	long long backup0 = -1, backup1 = -1;
 	pid_t writer;
 
-	snprintf(name, sizeof(name), "%s%s[%s]", deny_mode ? "deny/" : enforce_mode ? "enforce/" : "",
-		 sc->name, fs_names[fs]);
 	snprintf(dir, sizeof(dir), "%s/%s", fs_dirs[fs], sc->name);
 	if (mkdir(dir, 0755)) {
-		snprintf(why, sizeof(why), "mkdir %s: %s", dir, strerror(errno));
-		report(false, name, why);
-		return;
+		snprintf(why, whylen, "mkdir %s: %s", dir, strerror(errno));
+		return false;
 	}
 	e = mmap(NULL, sizeof(*e), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	memset(e, 0, sizeof(*e));
@@ -499,7 +498,7 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 	t.e = e;
 
 	if (sc->setup && sc->setup(&t)) {
-		snprintf(why, sizeof(why), "setup failed: %s", e->failure);
+		snprintf(why, whylen, "setup failed: %s", e->failure);
 		goto out;
 	}
 	/* BPF LSM refuses every path before a byte changes, truncation included. */
@@ -521,58 +520,82 @@ static void run_one(const struct scenario *sc, enum fs_kind fs)
 		mutant_late_write(sc, &t);
 #endif
 	if (e->failure[0]) {
-		snprintf(why, sizeof(why), "scenario failed: %s", e->failure);
+		snprintf(why, whylen, "scenario failed: %s", e->failure);
 		goto out;
 	}
-	if (collect(writer, evs, MAX_EVENTS_PER_TEST, &nevs, why, sizeof(why)))
+	if (collect(writer, evs, MAX_EVENTS_PER_TEST, &nevs, why, whylen))
 		goto out;
 	if (e->race) {
-		ok = check_race(e, evs, nevs, why, sizeof(why));
+		ok = check_race(e, evs, nevs, why, whylen);
+		goto out;
+	}
+	if (want_backup && (backup0 < 0 || backup1 < 0)) {
+		snprintf(why, whylen, "cannot read splicewatch's counters (its .bss map)");
+		goto out;
+	}
+	if (want_backup && backup1 <= backup0) {
+		snprintf(why, whylen, "no backup hook checked the write (backup_write_checks "
+			 "%lld before and after it): was its sys_enter run dropped?", backup0);
 		goto out;
 	}
 	if (nevs != e->reports) {
-		snprintf(why, sizeof(why), "%d events from the writer, want %d%s%s", nevs, e->reports,
+		snprintf(why, whylen, "%d events from the writer, want %d%s%s", nevs, e->reports,
 			 nevs ? ": first op=" : "", nevs ? ev_get(&evs[0], "op") : "");
 		goto out;
 	}
 	if (nevs && !check_event(&evs[0], e, writer, enforce_mode ? e->action : "reported", why,
-				 sizeof(why)))
+				 whylen))
 		goto out;
 
 	if (deny_mode && e->reports && !strcmp(e->action, "denied") && !e->denied_seen) {
-		snprintf(why, sizeof(why), "the write did not fail with EPERM");
+		snprintf(why, whylen, "the write did not fail with EPERM");
 		goto out;
 	}
 	if (enforce_mode && e->reports && strncmp(e->action, "killed", 6) == 0) {
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
-			snprintf(why, sizeof(why), "writer was not killed by SIGKILL (status 0x%x)", status);
+			snprintf(why, whylen, "writer was not killed by SIGKILL (status 0x%x)", status);
 			goto out;
 		}
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(why, sizeof(why), "writer did not exit cleanly (status 0x%x)", status);
-		goto out;
-	}
-	if (want_backup && (backup0 < 0 || backup1 < 0)) {
-		snprintf(why, sizeof(why), "cannot read splicewatch's counters (its .bss map)");
-		goto out;
-	}
-	if (want_backup && backup1 <= backup0) {
-		snprintf(why, sizeof(why), "no backup hook checked the write (backup_write_checks "
-			 "%lld before and after it): was its sys_enter run dropped?", backup0);
+		snprintf(why, whylen, "writer did not exit cleanly (status 0x%x)", status);
 		goto out;
 	}
 #ifndef SWTEST_MUTANT_NO_PIPE_CHECK	/* mutants.sh: the file's bytes alone */
-	if (e->pipe_fd >= 0 && e->pipe_len && !check_pipe(&t, why, sizeof(why)))
+	if (e->pipe_fd >= 0 && e->pipe_len && !check_pipe(&t, why, whylen))
 		goto out;
 #endif
-	if (!check_file(&t, why, sizeof(why)))
+	if (!check_file(&t, why, whylen))
 		goto out;
 	ok = true;
 out:
-	report(ok, name, why);
 	close_all(&t);
 	munmap(e, sizeof(*e));
 	rm_rf(dir);
+	return ok;
+}
+
+/* Scenario sc on fs, reported. With SPLICEWATCH_TEST_DROP the backup copy of
+ * a syscall hook is the only one that runs, so a real skip of it (another
+ * task preempted in it on the same CPU, 6.14+) loses the write, where without
+ * the drop both copies would have to be skipped: a failed run during which
+ * the kernel skipped runs of splicewatch's programs gets one more, said in a
+ * comment. Without the drop, and on a second failure, it fails. */
+static void run_one(const struct scenario *sc, enum fs_kind fs)
+{
+	char name[200], why[512] = "";
+	long long skipped0 = drop ? sw_skipped_runs(sw_pid) : -1, skipped1;
+	bool ok;
+
+	snprintf(name, sizeof(name), "%s%s[%s]", deny_mode ? "deny/" : enforce_mode ? "enforce/" : "",
+		 sc->name, fs_names[fs]);
+	ok = run_attempt(sc, fs, why, sizeof(why));
+	if (!ok && skipped0 >= 0 && (skipped1 = sw_skipped_runs(sw_pid)) > skipped0) {
+		printf("# %s: run again: the kernel skipped %lld runs of splicewatch's programs "
+		       "while it ran (%s)\n", name, skipped1 - skipped0, why);
+		why[0] = 0;
+		ok = run_attempt(sc, fs, why, sizeof(why));
+	}
+	report(ok, name, why);
 }
 
 /* ---- set-up of the filesystems -------------------------------------------- */
@@ -652,7 +675,7 @@ static bool read_summary(struct summary *sm)
 
 int main(int argc, char **argv)
 {
-	const char *mode, *drop = getenv("SPLICEWATCH_TEST_DROP");
+	const char *mode;
 	long long backups = -1;
 	struct summary sm;
 	int status, planned;
@@ -677,6 +700,9 @@ int main(int argc, char **argv)
 	if (getenv("SWTEST_STARTUP_TIMEOUT") && atoi(getenv("SWTEST_STARTUP_TIMEOUT")) > 0)
 		startup_timeout_s = atoi(getenv("SWTEST_STARTUP_TIMEOUT"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	drop = getenv("SPLICEWATCH_TEST_DROP");
+	if (drop && !*drop)
+		drop = NULL;
 	drop_enter = drop && strstr(drop, "enter");
 	mode = deny_mode ? "deny/" : enforce_mode ? "enforce/" : "";
 	if (setup_fs() || start_splicewatch()) {

@@ -214,3 +214,49 @@ long long sw_counter(pid_t pid, int idx)
 	free(val);
 	return (long long)v;
 }
+
+/* Runs of the splicewatch process pid's BPF programs the kernel skipped, all
+ * told (prog info recursion_misses of every program behind its fds), or -1. */
+long long sw_skipped_runs(pid_t pid)
+{
+	char dir[64], path[400], line[256];
+	long long n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct bpf_prog_info info = {};
+		union bpf_attr attr = {};
+		unsigned prog_id = 0;
+		FILE *f;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "prog_id: %u", &prog_id) == 1)
+				break;
+		fclose(f);
+		if (!prog_id)
+			continue;
+		attr.prog_id = prog_id;
+		fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+		if (fd < 0)
+			continue;
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = fd;
+		attr.info.info_len = sizeof(info);
+		attr.info.info = (uintptr_t)&info;
+		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
+			n += info.recursion_misses;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}

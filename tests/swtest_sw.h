@@ -39,4 +39,8 @@ bool check_event(const struct event *ev, const struct expect *e, pid_t writer,
  * be read. The map is found once: one splicewatch per swtest run. */
 long long sw_counter(pid_t pid, int idx);
 
+/* Runs of the splicewatch process pid's programs the kernel skipped (their
+ * recursion_misses, all told), or -1 when they cannot be read. */
+long long sw_skipped_runs(pid_t pid);
+
 #endif
