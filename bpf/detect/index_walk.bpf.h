@@ -51,6 +51,12 @@ struct sync_state {
 	u32 end;		/* ring position after the last new buffer */
 	struct page_window pw;
 	struct pipe_buffer bufs[SYNC_BATCH];
+	/* Templates of new index entries, here because neither fits the
+	 * walk's stack: each is made with its quota_uid already in it, so a
+	 * GC sweep deleting it at once still gives the charge back. Of
+	 * new_chunk only quota_uid is ever written: the rest stays zero. */
+	struct sw_mapping_state new_mapping;
+	struct sw_chunk new_chunk;
 };
 
 /* lib/maps.bpf.h: scratch maps. */
@@ -83,22 +89,32 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
 			  (u64)c->st->pid << 32 | c->st->uid, (u64 *)c->st->comm);
 }
 
-/* A new mapping entry, widened below: no range on the walk's stack. */
-static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
-
 static __always_inline void flush_mapping(struct sync_ctx *c)
 {
-	struct sw_mapping_state *ms;
+	struct sw_mapping_state *ms, *fresh = &c->st->new_mapping;
+	u32 uid = c->st->uid;
 
 	if (!c->st->map_n)
 		return;
 	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	if (!ms) {
+		if (!quota_take(SW_INDEX_MAPPINGS, uid)) {
+			c->st->map_n = 0;
+			walk_untracked(c, SW_UNTR_USER_QUOTA, c->st->map);
+			return;
+		}
+		/* Born empty, the range widened below. */
+		fresh->lo_index = ~0ULL;
+		fresh->hi_index = 0;
+		fresh->nslots = 0;
+		fresh->quota_uid = uid;
 		__sync_fetch_and_add(hint_of(c->st->map), 1);
-		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh_mapping, BPF_NOEXIST))
-			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
-		else	/* another CPU's (counted there), or the map is full */
+		if (!bpf_map_update_elem(&mappings, &c->st->map, fresh, BPF_NOEXIST)) {
+			count(SW_CNT_MAPPING_TOMBS, 1);	/* filled below */
+		} else {	/* another CPU's (counted there), or the map is full */
 			__sync_fetch_and_add(hint_of(c->st->map), -1);
+			quota_put(SW_INDEX_MAPPINGS, uid);
+		}
 		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
 	}
 	if (ms) {
@@ -162,8 +178,15 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		return;
 	ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
 	if (!ch) {
-		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &zero_chunk, BPF_NOEXIST))
+		if (!quota_take(SW_INDEX_CHUNKS, c->st->uid)) {
+			reason = SW_UNTR_USER_QUOTA;
+			goto full;
+		}
+		c->st->new_chunk.quota_uid = c->st->uid;
+		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &c->st->new_chunk, BPF_NOEXIST))
 			count(SW_CNT_CHUNKS, 1);
+		else	/* another CPU's, or the map is full */
+			quota_put(SW_INDEX_CHUNKS, c->st->uid);
 		ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
 		if (!ch) {
 			reason = SW_UNTR_CHUNKS;
