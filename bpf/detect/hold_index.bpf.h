@@ -48,6 +48,17 @@ static const struct quota_used zero_quota = {};
  * mapping tombstones). Set by quota_take(), cleared by GC. */
 u32 sweep_wanted;
 
+/* A uid has count entries of map `which`: past three quarters of its share,
+ * have GC sweep that map's emptied entries, which it is charged for until
+ * they are deleted, before they keep its new holds out. */
+static __always_inline void sweep_if_near(u32 which, u32 count)
+{
+	u32 limit = user_quota[which % SW_INDEX__COUNT];
+
+	if (limit && count > limit - limit / 4 && !(sweep_wanted & (1U << which)))
+		sw_fetch_or(&sweep_wanted, 1U << which);
+}
+
 /* Charges uid one entry of map `which`; false if it has its share already.
  * The add is not a fetch (the 5.10 build has no atomic fetch): two CPUs
  * taking the last entry at once may both be refused, the count stays exact. */
@@ -71,9 +82,8 @@ static __always_inline bool quota_take(u32 which, u32 uid)
 	n = &q->n[which];
 	__sync_fetch_and_add(n, 1);
 	now = *(volatile u32 *)n;
-	if (which != SW_INDEX_PIPES && now > limit - limit / 4 &&
-	    !(sweep_wanted & (1U << which)))
-		sw_fetch_or(&sweep_wanted, 1U << which);
+	if (which != SW_INDEX_PIPES)	/* GC visits every pipes entry anyway */
+		sweep_if_near(which, now);
 	if (now <= limit)
 		return true;
 	__sync_fetch_and_add(n, -1);
@@ -167,6 +177,23 @@ static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 	return b.taken;
 }
 
+/* A uid's hold of a file is over (its mappings entry emptied, and likely
+ * chunks entries with it): if it is near its share of either, have GC sweep,
+ * so a user that held many files and let them go is not refused new ones
+ * until it takes another entry. Non-root only: one lookup. */
+static __always_inline void quota_emptied(u32 uid)
+{
+	struct quota_used *q;
+
+	if (!uid)
+		return;
+	q = bpf_map_lookup_elem(&quota_used, &uid);
+	if (!q)
+		return;
+	sweep_if_near(SW_INDEX_CHUNKS, q->n[SW_INDEX_CHUNKS]);
+	sweep_if_near(SW_INDEX_MAPPINGS, q->n[SW_INDEX_MAPPINGS]);
+}
+
 static __always_inline void mapping_put(u64 mapping, u32 n)
 {
 	struct sw_mapping_state *ms;
@@ -176,8 +203,10 @@ static __always_inline void mapping_put(u64 mapping, u32 n)
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	/* Emptied entries stay (tombstones): deleting by key would race with
 	 * another CPU adding to the same entry and lose its hold. */
-	if (ms && sw_fetch_add(&ms->nslots, -(s64)n) == n)
+	if (ms && sw_fetch_add(&ms->nslots, -(s64)n) == n) {
 		count(SW_CNT_MAPPING_TOMBS, 1);
+		quota_emptied(ms->quota_uid);
+	}
 }
 
 /* Forgets the buffers at ring positions [from, to): consumed or gone. */
