@@ -19,6 +19,9 @@ NOBODY=65534
 # The suite's directory must be reachable by the unprivileged user.
 chmod 755 "$tmp"
 
+# A measured number, in the output ("# figure: ...").
+figure() { echo "# figure: $*"; }
+
 swpid=""
 actors=()	# this test's background actors, killed after it
 after_each() {
@@ -376,6 +379,126 @@ test_file_hold_flood_bounded_by_user_quota() {
 		fail "no untracked_hold naming user_quota, uid $NOBODY and the file"
 }
 T file_hold_flood_bounded_by_user_quota test_file_hold_flood_bounded_by_user_quota
+
+# flood_checks FLOOD_INOS: after a flood by nobody and a root hold made after
+# it ($actor_pid) of a root file the root wrote into: that write was
+# reported, nobody's holds past its share were told as untracked (user_quota,
+# naming nobody and a file of FLOOD_INOS, a Python set), at least OVER of
+# them (one per batch, here one buffer each: the holds past the share; more
+# if another process of nobody's took some of its share), and no hold of
+# root's was untracked. The number of such events in $quota_events.
+flood_checks() {
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $actor_pid and x['uid'] == 0
+	         and x['write_offset'] == 100 for x in e)" ||
+		{ fail "the root write into the root hold was not reported after the flood: $(grep -v user_quota "$d/ev" | head -c 400)"; return 1; }
+	evs "not any(x.get('event') == 'untracked_hold' and x['splicer_uid'] == 0 for x in e)" ||
+		{ fail "a hold of root's was untracked: $(grep untracked "$d/ev" | grep '"splicer_uid":0,' | head -c 400)"; return 1; }
+	quota_events=$("$PY" - "$d/ev" "$1" <<-'PYEOF'
+	import json, sys
+	inos = eval(sys.argv[2])
+	e = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+	print(sum(1 for x in e if x.get('event') == 'untracked_hold' and x['reason'] == 'user_quota'
+	          and x['splicer_uid'] == 65534 and x['ino'] in inos))
+	PYEOF
+	)
+	[ "${quota_events:-0}" -ge "$2" ] ||
+		fail "${quota_events:-0} untracked_hold events naming user_quota, uid $NOBODY and a file of the flood, want $2 or more"
+}
+
+# --max-holds 16384 makes 1024 mappings entries (files with held pages), a
+# quarter of them nobody's share (--user-share 25: 256). As nobody, page 0 of
+# 1024 root 0644 files is held, 4 files a pipe (256 pipes: its share of
+# pipes): without a share of mappings they would take every entry. Past 256
+# files nobody's holds are untracked (user_quota, naming nobody and the
+# file); a root hold of another root file made after them is tracked and the
+# root write into it reported.
+test_file_flood_bounded_by_mapping_share() {
+	local g i inos
+	g=$(root_file data)
+	mkdir -m 755 "$d/many"
+	for ((i = 0; i < 1024; i++)); do
+		printf A >"$d/many/f$i"
+		printf '%s 0\n' "$d/many/f$i"
+	done >"$d/list"
+	chmod 644 "$d"/many/*
+	inos="{$(stat -c %i "$d"/many/* | paste -sd,)}"
+	start_sw trace --max-holds 16384 || return 1
+	bg_actor "$d/flood.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list" 4 || return 1
+	sleep 0.5	# the last batches indexed (GC) before the root hold
+	bg_actor "$d/root.out" "$PY" "$ACTOR" hold "$g" 0 4096 || return 1
+	"$PY" "$ACTOR" pwrite "$g" 100 WWWW >"$d/w.out" || return 1
+	sleep 0.3
+	stop_sw
+	flood_checks "$inos" 768 || return 1
+	figure "mapping share: 1024 files held by nobody, 256 its share: $quota_events user_quota events; $(grep -o '[0-9]* holds untracked.*' "$d/swerr")"
+}
+T file_flood_bounded_by_mapping_share test_file_flood_bounded_by_mapping_share
+
+# The share is of entries in use: charges come back. As nobody, page 0 of
+# 256 root 0644 files is held (its whole share of mappings at --max-holds
+# 16384), then let go (the holder killed): GC drops the dead pipes, and
+# sweeps the emptied entries (nobody is near its share) giving the charges
+# back. Page 0 of 256 other files, held by nobody then, is tracked: no
+# user_quota, and a root write into the last of them is reported with
+# nobody as the splicer.
+test_mapping_share_comes_back_after_release() {
+	local i h
+	mkdir -m 755 "$d/many"
+	for ((i = 0; i < 512; i++)); do
+		printf A >"$d/many/f$i"
+		printf '%s 0\n' "$d/many/f$i" >>"$d/list$((i / 256))"
+	done
+	chmod 644 "$d"/many/*
+	start_sw trace --max-holds 16384 || return 1
+	bg_actor "$d/flood0.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list0" 4 || return 1
+	h=${actors[-1]}
+	sleep 0.5
+	kill -KILL "$h"
+	wait "$h" 2>/dev/null
+	sleep 1	# two GC passes: dead pipes dropped, emptied entries swept
+	bg_actor "$d/flood1.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list1" 4 || return 1
+	h=$actor_pid
+	sleep 0.5
+	"$PY" "$ACTOR" pwrite "$d/many/f511" 0 W >"$d/w.out" || return 1
+	sleep 0.3
+	stop_sw
+	evs "not any(x.get('event') == 'untracked_hold' for x in e)" ||
+		{ fail "holds untracked: $(grep untracked "$d/ev" | head -c 400)"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $h and x['splicer_uid'] == $NOBODY
+	         and x['ino'] == $(stat -c %i "$d/many/f511") for x in e)" ||
+		fail "the root write into nobody's hold made after the release was not reported: $(head -c 400 "$d/ev")"
+}
+T mapping_share_comes_back_after_release test_mapping_share_comes_back_after_release
+
+# --max-holds 16384 makes 4096 chunks entries (64 file pages each), a quarter
+# of them nobody's share (1024). As nobody, one byte of each of 4096 chunks of
+# a root 0644 sparse file is held (16 pipes of 256 buffers): without a share
+# of chunks they would take every entry. Past 1024 chunks nobody's holds are
+# untracked (user_quota); a root hold of another root file made after them is
+# tracked and the root write into it reported.
+test_chunk_flood_bounded_by_chunk_share() {
+	local f g i
+	f=$d/sparse
+	g=$(root_file data)
+	"$PY" -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+for i in range(4096):
+    os.pwrite(fd, b"A", i * 64 * 4096)
+' "$f" || { fail "cannot make the sparse file"; return 1; }
+	chmod 644 "$f"
+	for ((i = 0; i < 4096; i++)); do printf '%s %d\n' "$f" $((i * 64 * 4096)); done >"$d/list"
+	start_sw trace --max-holds 16384 || return 1
+	bg_actor "$d/flood.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list" 256 || return 1
+	sleep 0.5
+	bg_actor "$d/root.out" "$PY" "$ACTOR" hold "$g" 0 4096 || return 1
+	"$PY" "$ACTOR" pwrite "$g" 100 WWWW >"$d/w.out" || return 1
+	sleep 0.3
+	stop_sw
+	flood_checks "{$(stat -c %i "$f")}" 3072 || return 1
+	figure "chunk share: 4096 chunks held by nobody, 1024 its share: $quota_events user_quota events; $(grep -o '[0-9]* holds untracked.*' "$d/swerr")"
+}
+T chunk_flood_bounded_by_chunk_share test_chunk_flood_bounded_by_chunk_share
 
 # ---- 3. ci scope ----
 
