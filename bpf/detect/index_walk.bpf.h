@@ -37,7 +37,7 @@ struct sync_state {
 	u64 map_lo, map_hi;
 	u32 map_n;
 	u32 chunk_lo, chunk_hi;
-	u32 pad;
+	u32 map_ok;		/* map has an entry: its buffers are indexed */
 	struct sw_chunk_key chunk;
 	u64 chunk_pages;
 	/* ring slots read ahead in one bpf_probe_read_kernel: [buf_seq, +buf_n) */
@@ -89,34 +89,48 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
 			  (u64)c->st->pid << 32 | c->st->uid, (u64 *)c->st->comm);
 }
 
-static __always_inline void flush_mapping(struct sync_ctx *c)
+/* The mappings entry of the walk's current file (st->map): found, or made
+ * empty and charged to the splicer's uid; NULL, and the hold told untracked,
+ * when the uid has its share or the map is full. */
+static __always_inline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms, *fresh = &c->st->new_mapping;
 	u32 uid = c->st->uid;
 
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (ms)
+		return ms;
+	if (!quota_take(SW_INDEX_MAPPINGS, uid)) {
+		walk_untracked(c, SW_UNTR_USER_QUOTA, c->st->map);
+		return NULL;
+	}
+	/* Born empty, filled by flush_mapping(). */
+	fresh->lo_index = ~0ULL;
+	fresh->hi_index = 0;
+	fresh->nslots = 0;
+	fresh->quota_uid = uid;
+	__sync_fetch_and_add(hint_of(c->st->map), 1);
+	if (!bpf_map_update_elem(&mappings, &c->st->map, fresh, BPF_NOEXIST)) {
+		count(SW_CNT_MAPPING_TOMBS, 1);
+	} else {	/* another CPU's (counted there), or the map is full */
+		__sync_fetch_and_add(hint_of(c->st->map), -1);
+		quota_put(SW_INDEX_MAPPINGS, uid);
+	}
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (!ms)
+		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map);
+	return ms;
+}
+
+/* Adds the walk's buffers of st->map to its entry, made when the walk came
+ * to that file (add_cb): made again if a GC sweep took it meanwhile, empty. */
+static __always_inline void flush_mapping(struct sync_ctx *c)
+{
+	struct sw_mapping_state *ms;
+
 	if (!c->st->map_n)
 		return;
-	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
-	if (!ms) {
-		if (!quota_take(SW_INDEX_MAPPINGS, uid)) {
-			c->st->map_n = 0;
-			walk_untracked(c, SW_UNTR_USER_QUOTA, c->st->map);
-			return;
-		}
-		/* Born empty, the range widened below. */
-		fresh->lo_index = ~0ULL;
-		fresh->hi_index = 0;
-		fresh->nslots = 0;
-		fresh->quota_uid = uid;
-		__sync_fetch_and_add(hint_of(c->st->map), 1);
-		if (!bpf_map_update_elem(&mappings, &c->st->map, fresh, BPF_NOEXIST)) {
-			count(SW_CNT_MAPPING_TOMBS, 1);	/* filled below */
-		} else {	/* another CPU's (counted there), or the map is full */
-			__sync_fetch_and_add(hint_of(c->st->map), -1);
-			quota_put(SW_INDEX_MAPPINGS, uid);
-		}
-		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
-	}
+	ms = mapping_entry(c);
 	if (ms) {
 		/* The range only grows while the entry lives: shrinking it could
 		 * race with another CPU's add. */
@@ -126,8 +140,6 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 			ms->hi_index = c->st->map_hi;
 		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
 			count(SW_CNT_MAPPING_TOMBS, -1);
-	} else {
-		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map);
 	}
 	c->st->map_n = 0;
 }
@@ -294,6 +306,19 @@ static long add_cb(u64 i, void *data)
 		return 0;	/* anonymous pipe page: a copy, nobody else writes it */
 	index = c->st->fm.index + page_offset_in_folio(buf->page, folio);
 
+	if (c->st->fm.mapping != c->st->map) {
+		flush_mapping(c);
+		c->st->map = c->st->fm.mapping;
+		c->st->map_lo = index;
+		c->st->map_hi = index;
+		c->st->map_ok = mapping_entry(c) != NULL;
+	}
+	/* No entry for the file (its splicer's share, a full map): its buffers
+	 * are left out of the pipe's bitmap and extents too, else draining
+	 * them would take them off an entry made later that never had them
+	 * (another user's: emptied early, swept, its holds lost). */
+	if (!c->st->map_ok)
+		return 0;
 	bitmask = 1ULL << (seq % 64);
 	if (sw_fetch_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
 		return 0;	/* another CPU indexed this position */
@@ -304,12 +329,6 @@ static long add_cb(u64 i, void *data)
 	}
 	c->st->added++;
 
-	if (c->st->fm.mapping != c->st->map) {
-		flush_mapping(c);
-		c->st->map = c->st->fm.mapping;
-		c->st->map_lo = index;
-		c->st->map_hi = index;
-	}
 	if (index < c->st->map_lo)
 		c->st->map_lo = index;
 	if (index > c->st->map_hi)

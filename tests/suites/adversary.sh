@@ -470,6 +470,43 @@ test_mapping_share_comes_back_after_release() {
 }
 T mapping_share_comes_back_after_release test_mapping_share_comes_back_after_release
 
+# A hold refused an entry must not count against an entry made later. As
+# nobody, with its whole share of mappings taken (256 files), page 0 of a
+# root file F is held (refused: user_quota); root then holds page 0 of F
+# (the entry, root's), nobody reads its pipe, and takes one more file (so
+# GC sweeps emptied entries). Root's entry keeps root's hold: the root write
+# into F is reported. (Were nobody's refused buffer recorded in its pipe,
+# its drain would empty root's entry and the sweep delete it.)
+test_refused_hold_cannot_empty_later_entry() {
+	local f i
+	f=$(root_file target)
+	mkdir -m 755 "$d/many"
+	for ((i = 0; i < 257; i++)); do
+		printf A >"$d/many/f$i"
+		[ "$i" -lt 256 ] && printf '%s 0\n' "$d/many/f$i"
+	done >"$d/list"
+	chmod 644 "$d"/many/*
+	start_sw trace --max-holds 16384 || return 1
+	bg_actor "$d/flood.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list" 4 || return 1
+	bg_actor "$d/refused.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_read "$f" 0 4096 "$d/go" 0 1 || return 1
+	sleep 0.5	# indexed (GC): refused
+	bg_actor "$d/root.out" "$PY" "$ACTOR" hold "$f" 0 4096 || return 1
+	sleep 0.5
+	touch "$d/go"
+	wait_line "$d/refused.out" pipe >/dev/null || { fail "nobody did not read its pipe"; return 1; }
+	nobody_hold "$d/many/f256" 0 1 || return 1
+	sleep 1	# indexed, then a sweep
+	"$PY" "$ACTOR" pwrite "$f" 100 WWWW >"$d/w.out" || return 1
+	sleep 0.3
+	stop_sw
+	evs "any(x.get('event') == 'untracked_hold' and x['reason'] == 'user_quota' and x['splicer_uid'] == $NOBODY
+	         and x['ino'] == $(stat -c %i "$f") for x in e)" ||
+		{ fail "nobody's hold of the root file was not refused: $(grep -v '"ino":0' "$d/ev" | head -c 400)"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['splicer_pid'] == $actor_pid and x['write_offset'] == 100 for x in e)" ||
+		fail "the root write into the root hold was not reported: $(grep -v user_quota "$d/ev" | head -c 400)"
+}
+T refused_hold_cannot_empty_later_entry test_refused_hold_cannot_empty_later_entry
+
 # --max-holds 16384 makes 4096 chunks entries (64 file pages each), a quarter
 # of them nobody's share (1024). As nobody, one byte of each of 4096 chunks of
 # a root 0644 sparse file is held (16 pipes of 256 buffers): without a share
