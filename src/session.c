@@ -459,10 +459,12 @@ static void run_gc(struct sw_session *s)
 		err = bpf_prog_test_run_opts(fd, &opts);
 	} else {
 		/* The programs' own sweep, over the keys walked from here. */
-		/* As sw_gc's sweep_due(): crowded, or a uid near its share. */
-		uint32_t want = __atomic_exchange_n(&s->skel->bss->sweep_wanted, 0, __ATOMIC_RELAXED);
+		uint32_t want;
 
 		err = sw_gc_by_key(fd, s->skel->maps.pipes, SW_GC_PIPE);
+		/* As sw_gc's sweep_due(): crowded, or a uid near its share (read
+		 * after the pipes: dropping dead ones may have just asked). */
+		want = __atomic_exchange_n(&s->skel->bss->sweep_wanted, 0, __ATOMIC_RELAXED);
 		if (!err && (want & (1U << SW_INDEX_CHUNKS) ||
 			     k[SW_CNT_CHUNKS] > bpf_map__max_entries(s->skel->maps.chunks) / 2))
 			err = sw_gc_by_key(fd, s->skel->maps.chunks, SW_GC_CHUNK);
