@@ -590,9 +590,9 @@ SEC("raw_tp")
 int sw_gc(void *ctx)
 {
 	bpf_for_each_map_elem(&pipes, gc_pipe_cb, NULL, 0);
-	if (counters[SW_CNT_CHUNKS] > chunk_capacity / 2)
+	if (sweep_due(SW_INDEX_CHUNKS, counters[SW_CNT_CHUNKS], chunk_capacity))
 		bpf_for_each_map_elem(&chunks, sweep_chunk_cb, NULL, 0);
-	if (counters[SW_CNT_MAPPING_TOMBS] > mapping_capacity / 2)
+	if (sweep_due(SW_INDEX_MAPPINGS, counters[SW_CNT_MAPPING_TOMBS], mapping_capacity))
 		bpf_for_each_map_elem(&mappings, sweep_mapping_cb, NULL, 0);
 	if (untracked_marks)
 		bpf_for_each_map_elem(&untracked_holds, gc_untracked_cb, NULL, 0);

@@ -64,7 +64,8 @@ enum sw_untracked_reason {
 	SW_UNTR_PIPE_EXTENTS,	/* the pipe holds pages of SW_PIPE_EXTENTS other files */
 	SW_UNTR_RING_SIZE,	/* the pipe's ring is over SW_PIPE_SEQ_BITS buffers */
 	SW_UNTR_CHUNK_EVICTED,	/* its chunk slot went to another uid's hold (per-uid share) */
-	SW_UNTR_USER_QUOTA,	/* the holder's uid has its share of the pipes map (pipe_quota) */
+	SW_UNTR_USER_QUOTA,	/* the holder's uid has its share of the pipes, chunks or
+				 * mappings map (user_quota[]) */
 	SW_UNTR__COUNT,
 };
 
@@ -145,6 +146,8 @@ struct sw_chunk_holder {
 
 struct sw_chunk {
 	struct sw_chunk_holder h[SW_HOLDERS_PER_CHUNK];
+	u32 quota_uid;		/* the uid charged for this entry (user_quota; 0: root, none) */
+	u32 pad;
 };
 
 struct sw_extent {
@@ -163,7 +166,7 @@ struct sw_pipe_state {
 	u32 held;		/* page-cache buffers tracked */
 	u32 cur_ext;		/* the extent the newest buffer went to */
 	u32 pend_lock;		/* 1: a program is changing or indexing the pending batch */
-	u32 quota_uid;		/* the uid charged for this entry (pipe_quota; 0: root, none) */
+	u32 quota_uid;		/* the uid charged for this entry (user_quota; 0: root, none) */
 	struct sw_extent ext[SW_PIPE_EXTENTS];
 	/* Lazy indexing: the newest batch of buffers, ring positions [lo, hi)
 	 * packed as hi << 32 | lo (0: none), put there by pend_pid/pend_comm at
@@ -183,6 +186,19 @@ struct sw_mapping_state {
 	u64 lo_index;		/* page range ever held while the entry lived */
 	u64 hi_index;
 	u64 nslots;		/* page-cache buffers held now */
+	u32 quota_uid;		/* the uid charged for this entry (user_quota; 0: root, none) */
+	u32 pad;
+};
+
+/* The maps of the hold index a non-root uid may fill only a share of
+ * (--user-share): indexes of the programs' user_quota[] and of a uid's
+ * charges. Each entry is charged to the real uid that made it, stored in
+ * it, and given back when it is deleted; root is never charged. */
+enum sw_index_map {
+	SW_INDEX_PIPES = 0,
+	SW_INDEX_CHUNKS,
+	SW_INDEX_MAPPINGS,
+	SW_INDEX__COUNT,
 };
 
 /* Global counters, indexes into the .bss array counters[]. */

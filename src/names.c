@@ -56,8 +56,8 @@ static const char *const untracked_texts[SW_UNTR__COUNT] = {
 	[SW_UNTR_RING_SIZE] = "the pipe holds more than 1024 buffers",
 	[SW_UNTR_CHUNK_EVICTED] = "its slot of the 64-page chunk went to another user's hold "
 				  "(this user had 2 or more of the 4)",
-	[SW_UNTR_USER_QUOTA] = "the holder's user has its share of the pipe index "
-			       "(--max-pipes-per-user)",
+	[SW_UNTR_USER_QUOTA] = "the holder's user has its share of the pipe, chunk or "
+			       "file index (--user-share)",
 };
 
 static const char *const stat_op_names[SW_STAT__COUNT] = {

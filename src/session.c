@@ -42,7 +42,7 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->mode = SW_MODE_TRACE;
 	cfg->signal = SIGKILL;
 	cfg->max_holds = 262144;
-	cfg->max_pipes_per_user = -1;
+	cfg->user_share = 25;
 	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
 }
@@ -119,6 +119,17 @@ static int scratch_maps_as(struct splicewatch_bpf *skel, enum bpf_map_type type,
 	return err;
 }
 
+/* The entries of a map of capacity entries one non-root uid may have at
+ * share percent: at least 1; 0 (no limit) at 100. */
+static uint32_t user_quota(uint32_t capacity, uint32_t share)
+{
+	uint64_t q = (uint64_t)capacity * share / 100;
+
+	if (share >= 100)
+		return 0;
+	return q ? q : 1;
+}
+
 /* Opens, configures, loads and attaches the programs of one backend. Frees
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
@@ -165,12 +176,14 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->n_allow_paths = cfg->n_allow_paths;
 	skel->rodata->allow_ns_init = cfg->allow_ns_init;
 	/* Pipes and files with held pages: one per 16 held pages (16384 at the
-	 * default), at least 1024. One non-root user may have a quarter of the
-	 * pipes unless told otherwise: a flood leaves room for root's holds. */
+	 * default), at least 1024. */
 	pipes = cfg->max_holds / 16 < 1024 ? 1024 : cfg->max_holds / 16;
 	skel->rodata->mapping_capacity = pipes;
-	skel->rodata->pipe_quota = cfg->max_pipes_per_user < 0 ? pipes / 4 :
-				   (uint32_t)cfg->max_pipes_per_user;
+	/* One non-root user may fill --user-share percent of each map (a
+	 * quarter by default): a flood leaves room for root's holds. */
+	skel->rodata->user_quota[SW_INDEX_PIPES] = user_quota(pipes, cfg->user_share);
+	skel->rodata->user_quota[SW_INDEX_CHUNKS] = user_quota(chunks, cfg->user_share);
+	skel->rodata->user_quota[SW_INDEX_MAPPINGS] = user_quota(pipes, cfg->user_share);
 	/* Ring buffer size must be a power of two multiple of the page size. */
 	ring_bytes = 4096;
 	while (ring_bytes < cfg->ringbuf_kib * 1024ULL && ring_bytes < (1U << 30))
@@ -462,10 +475,17 @@ static void run_gc(struct sw_session *s)
 		err = bpf_prog_test_run_opts(fd, &opts);
 	} else {
 		/* The programs' own sweep, over the keys walked from here. */
+		uint32_t want;
+
 		err = sw_gc_by_key(fd, s->skel->maps.pipes, SW_GC_PIPE);
-		if (!err && k[SW_CNT_CHUNKS] > bpf_map__max_entries(s->skel->maps.chunks) / 2)
+		/* As sw_gc's sweep_due(): crowded, or a uid near its share (read
+		 * after the pipes: dropping dead ones may have just asked). */
+		want = __atomic_exchange_n(&s->skel->bss->sweep_wanted, 0, __ATOMIC_RELAXED);
+		if (!err && (want & (1U << SW_INDEX_CHUNKS) ||
+			     k[SW_CNT_CHUNKS] > bpf_map__max_entries(s->skel->maps.chunks) / 2))
 			err = sw_gc_by_key(fd, s->skel->maps.chunks, SW_GC_CHUNK);
-		if (!err && k[SW_CNT_MAPPING_TOMBS] > bpf_map__max_entries(s->skel->maps.mappings) / 2)
+		if (!err && (want & (1U << SW_INDEX_MAPPINGS) ||
+			     k[SW_CNT_MAPPING_TOMBS] > bpf_map__max_entries(s->skel->maps.mappings) / 2))
 			err = sw_gc_by_key(fd, s->skel->maps.mappings, SW_GC_MAPPING);
 		if (!err && s->skel->bss->untracked_marks)
 			err = sw_gc_by_key(fd, s->skel->maps.untracked_holds, SW_GC_UNTRACKED);

@@ -49,7 +49,7 @@ struct sw_config {
 	uint64_t scope_cgroup_id;
 	uint32_t scope_cgroup_level;
 	uint32_t max_holds;		/* pipe buffers the index can track */
-	int64_t max_pipes_per_user;	/* pipes entries per non-root uid; -1: a quarter; 0: no limit */
+	uint32_t user_share;		/* percent of each index map one non-root uid may fill (100: no limit) */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
 	/* enforce allowlists */

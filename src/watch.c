@@ -44,12 +44,12 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 		}
 		cfg->max_holds = v;
 		return 1;
-	case OPT_MAX_PIPES_PER_USER:
-		if (!parse_u64(arg, &v) || v > (1U << 24)) {
-			sw_err("--max-pipes-per-user: '%s' is not a number from 0 to 16777216", arg);
+	case OPT_USER_SHARE:
+		if (!parse_u64(arg, &v) || v < 1 || v > 100) {
+			sw_err("--user-share: '%s' is not a percentage from 1 to 100", arg);
 			return -1;
 		}
-		cfg->max_pipes_per_user = v;
+		cfg->user_share = v;
 		return 1;
 	case OPT_RINGBUF:
 		/* 16 KiB: an event with the longest path must fit. */

@@ -10,7 +10,7 @@ enum {
 	OPT_MAX_HOLDS = 0x100,
 	OPT_RINGBUF,
 	OPT_BACKEND,
-	OPT_MAX_PIPES_PER_USER,
+	OPT_USER_SHARE,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -23,7 +23,7 @@ enum {
 
 #define SW_SESSION_LONGOPTS						\
 	{ "max-holds", required_argument, NULL, OPT_MAX_HOLDS },	\
-	{ "max-pipes-per-user", required_argument, NULL, OPT_MAX_PIPES_PER_USER }, \
+	{ "user-share", required_argument, NULL, OPT_USER_SHARE },	\
 	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },	\
 	{ "backend", required_argument, NULL, OPT_BACKEND }
 
@@ -40,9 +40,10 @@ enum {
 	"  --max-holds N        size of the hold index: about N held pages in runs\n" \
 	"                       (N/4 entries of 64 file pages, N/16 pipes and files\n" \
 	"                       with held pages, at least 1024; default 262144)\n" \
-	"  --max-pipes-per-user N  pipes holding page-cache pages one non-root user\n" \
-	"                       may have tracked (default: a quarter of N/16; 0: no\n" \
-	"                       limit); beyond, its holds are untracked (user_quota)\n" \
+	"  --user-share PERCENT how much of each map of the hold index (pipes,\n" \
+	"                       64-page chunks, files) one non-root user may fill\n" \
+	"                       (1 to 100, default 25; 100: no limit); beyond, its\n" \
+	"                       holds are untracked (user_quota)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
 
 #define SW_FILTER_HELP							\

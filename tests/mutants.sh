@@ -181,13 +181,41 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 	expect tests/suites/enforce.sh 'sigkill_stops_enforcement: BPF objects of the killed splicewatch'
 	settle 16	# until the mutant's children (still enforcing) are gone
 	done_mutant
+
+	# Issue 18: the per-user shares of the hold index, and what keeps them
+	# exact (docs/design.md, "Per-user quotas").
+	mutant mapping_share_not_taken
+	edit bpf/detect/index_walk.bpf.h '	if (!quota_take(SW_INDEX_MAPPINGS, uid)) {' \
+		'	if (0 && !quota_take(SW_INDEX_MAPPINGS, uid)) {'
+	expect tests/suites/adversary-index.sh 'file_flood_bounded_by_mapping_share: the root write'
+	done_mutant
+
+	mutant chunk_share_not_taken
+	edit bpf/detect/index_walk.bpf.h '		if (!quota_take(SW_INDEX_CHUNKS, c->st->uid)) {' \
+		'		if (0 && !quota_take(SW_INDEX_CHUNKS, c->st->uid)) {'
+	expect tests/suites/adversary-index.sh 'chunk_flood_bounded_by_chunk_share: the root write'
+	done_mutant
+
+	mutant mapping_charge_not_given_back
+	edit bpf/detect/gc.bpf.h '		quota_put(SW_INDEX_MAPPINGS, uid);' '		(void)uid;'
+	expect tests/suites/adversary-index.sh 'mapping_share_comes_back_after_release: holds untracked'
+	done_mutant
+
+	mutant refused_file_buffers_recorded
+	edit bpf/detect/index_walk.bpf.h '	if (!c->st->map_ok)
+		return 0;
+' ''
+	expect tests/suites/adversary-index.sh 'refused_hold_cannot_empty_later_entry: the root write'
+	done_mutant
 }
 
 # The plan: every selected mutant.
 planned=0
 for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_not_logged \
 	self_write_checked self_write_misses_held_page enforce_objects_outlive_sigkill \
-	pid_reuse_failure_not_skipped load_detector_blind backup_of_sys_enter_idle test_drop_drops_nothing; do
+	pid_reuse_failure_not_skipped load_detector_blind backup_of_sys_enter_idle test_drop_drops_nothing \
+	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
+	refused_file_buffers_recorded; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

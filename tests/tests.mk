@@ -10,6 +10,10 @@ SWTEST_SRCS := tests/swtest.c tests/swtest_event.c tests/swtest_counters.c tests
 tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build
 	$(CC) $(TEST_CFLAGS) $(SWTEST_SRCS) -luring -lpthread -o $@
 
+# tests/vm/compat-kernel.sh's per-user share workload (built by that script).
+tests/build/share_workload: tests/share_workload.c | tests/build
+	$(CC) $(TEST_CFLAGS) $< -o $@
+
 # tests/vm/skip-stress.sh's workload (not part of make test).
 tests/build/skip_stress: tests/skip_stress.c | tests/build
 	$(CC) $(TEST_CFLAGS) $< -o $@

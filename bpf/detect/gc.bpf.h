@@ -4,7 +4,8 @@
  * 200 ms, and at once where the fentry/kprobe backends see a pipe freed:
  * dead pipes' holds forgotten, drains no hook saw applied, batches pending
  * too long indexed, emptied chunks and mapping entries swept when they crowd
- * their maps.
+ * their maps or a uid nears its share of them (each deleted entry's quota
+ * charge given back).
  */
 #ifndef SW_DETECT_GC_BPF_H
 #define SW_DETECT_GC_BPF_H
@@ -21,7 +22,7 @@ __noinline int forget_pipe(u64 pipe)
 		return 0;
 	release_all(ps);
 	drop_pending(ps, pipe);
-	quota_put(ps->quota_uid);
+	quota_put(SW_INDEX_PIPES, ps->quota_uid);
 	bpf_map_delete_elem(&pipes, &pipe);
 	return 0;
 }
@@ -46,7 +47,7 @@ __noinline int gc_pipe(u64 pipe)
 		/* A new pipe at this address may have taken the state over (a sync
 		 * resets it with a new generation): then it is not ours to delete. */
 		if (ps->gen == gen) {
-			quota_put(ps->quota_uid);
+			quota_put(SW_INDEX_PIPES, ps->quota_uid);
 			bpf_map_delete_elem(&pipes, &pipe);
 		}
 		return 0;
@@ -82,24 +83,42 @@ static long gc_pipe_cb(struct bpf_map *map, u64 *pipe, struct sw_pipe_state *ps,
 static long sweep_chunk_cb(struct bpf_map *map, struct sw_chunk_key *key, struct sw_chunk *ch,
 			   void *data)
 {
+	u32 uid = ch->quota_uid;	/* before the delete: the element may be reused */
 	int i;
 
 	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
 		if (ch->h[i].pipe && !holder_stale(&ch->h[i]))
 			return 0;
-	if (!bpf_map_delete_elem(map, key))
+	if (!bpf_map_delete_elem(map, key)) {
 		count(SW_CNT_CHUNKS, -1);
+		quota_put(SW_INDEX_CHUNKS, uid);
+	}
 	return 0;
 }
 
 static long sweep_mapping_cb(struct bpf_map *map, u64 *key, struct sw_mapping_state *ms,
 			     void *data)
 {
+	u32 uid = ms->quota_uid;
+
 	if (!ms->nslots && !bpf_map_delete_elem(map, key)) {
 		count(SW_CNT_MAPPING_TOMBS, -1);
 		__sync_fetch_and_add(hint_of(*key), -1);
+		quota_put(SW_INDEX_MAPPINGS, uid);
 	}
 	return 0;
+}
+
+/* Should GC sweep this map (SW_INDEX_CHUNKS, SW_INDEX_MAPPINGS) now? When
+ * its emptied entries crowd it (entries counts them), or when a uid came
+ * near its share of it (sweep_wanted, taken here). */
+static __always_inline bool sweep_due(u32 which, u64 entries, u32 capacity)
+{
+	if (sweep_wanted & (1U << which)) {
+		sw_fetch_and(&sweep_wanted, ~(1U << which));
+		return true;
+	}
+	return entries > capacity / 2;
 }
 
 #endif /* SW_DETECT_GC_BPF_H */

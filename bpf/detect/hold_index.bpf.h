@@ -19,8 +19,8 @@
 #include "../lib/kobj.bpf.h"
 #include "../lib/pipe_ring.bpf.h"
 
-/* Zeroed templates for new entries: too large for the BPF stack. */
-const struct sw_chunk zero_chunk = {};
+/* A zeroed template for new pipes entries: too large for the BPF stack (new
+ * chunks and mappings entries: sync_state, index_walk.bpf.h). */
 const struct sw_pipe_state zero_pipe = {};
 
 SW_MAP(chunks, BPF_MAP_TYPE_HASH, 65536, struct sw_chunk_key, struct sw_chunk);
@@ -29,41 +29,77 @@ SW_MAP(pipes, BPF_MAP_TYPE_HASH, 16384, u64, struct sw_pipe_state);
 
 SW_MAP(mappings, BPF_MAP_TYPE_HASH, 16384, u64, struct sw_mapping_state);
 
-/* The per-user quota on pipes entries: how many each non-root uid has (uid ->
- * count). Root's are not counted: an unprivileged user flooding the index
- * leaves room for root's holds. A uid this map cannot take is refused. */
-SW_MAP(pipe_quota_used, BPF_MAP_TYPE_HASH, 4096, u32, u32);
+/* The per-user quotas (user_quota[], enum sw_index_map): how many entries of
+ * each map every non-root uid has (uid -> counts). Root's are not counted: an
+ * unprivileged user flooding the index leaves room for root's holds. A uid
+ * this map cannot take is refused. */
+struct quota_used {
+	u32 n[SW_INDEX__COUNT];
+};
 
-/* Charges uid one pipes entry; false if it has pipe_quota already. */
-static __always_inline bool quota_take(u32 uid)
+SW_MAP(quota_used, BPF_MAP_TYPE_HASH, 4096, u32, struct quota_used);
+
+/* A new uid's counts: a template, not on the stack of the walk's callbacks. */
+static const struct quota_used zero_quota = {};
+
+/* Maps (1 << enum sw_index_map) whose emptied entries GC should sweep now,
+ * not only when they crowd the map: a uid near its share of chunks or
+ * mappings may be kept there by entries it no longer uses (drained chunks,
+ * mapping tombstones). Set by quota_take(), cleared by GC. */
+u32 sweep_wanted;
+
+/* A uid has count entries of map `which`: past three quarters of its share,
+ * have GC sweep that map's emptied entries, which it is charged for until
+ * they are deleted, before they keep its new holds out. */
+static __always_inline void sweep_if_near(u32 which, u32 count)
 {
-	u32 *n, zero = 0;
+	u32 limit = user_quota[which % SW_INDEX__COUNT];
 
-	if (!uid || !pipe_quota)
+	if (limit && count > limit - limit / 4 && !(sweep_wanted & (1U << which)))
+		sw_fetch_or(&sweep_wanted, 1U << which);
+}
+
+/* Charges uid one entry of map `which`; false if it has its share already.
+ * The add is not a fetch (the 5.10 build has no atomic fetch): two CPUs
+ * taking the last entry at once may both be refused, the count stays exact. */
+static __always_inline bool quota_take(u32 which, u32 uid)
+{
+	struct quota_used *q;
+	u32 limit, *n, now;
+
+	if (!uid || which >= SW_INDEX__COUNT)
 		return true;
-	n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
-	if (!n) {
-		bpf_map_update_elem(&pipe_quota_used, &uid, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
-		if (!n)
+	limit = user_quota[which];
+	if (!limit)
+		return true;
+	q = bpf_map_lookup_elem(&quota_used, &uid);
+	if (!q) {
+		bpf_map_update_elem(&quota_used, &uid, &zero_quota, BPF_NOEXIST);
+		q = bpf_map_lookup_elem(&quota_used, &uid);
+		if (!q)
 			return false;
 	}
-	if (sw_fetch_add(n, 1) < pipe_quota)
+	n = &q->n[which];
+	__sync_fetch_and_add(n, 1);
+	now = *(volatile u32 *)n;
+	if (which != SW_INDEX_PIPES)	/* GC visits every pipes entry anyway */
+		sweep_if_near(which, now);
+	if (now <= limit)
 		return true;
-	sw_fetch_add(n, -1);
+	__sync_fetch_and_add(n, -1);
 	return false;
 }
 
 /* Gives an entry's charge back (the entry is deleted, or was never made). */
-static __always_inline void quota_put(u32 uid)
+static __always_inline void quota_put(u32 which, u32 uid)
 {
-	u32 *n;
+	struct quota_used *q;
 
-	if (!uid || !pipe_quota)
+	if (!uid || which >= SW_INDEX__COUNT || !user_quota[which])
 		return;
-	n = bpf_map_lookup_elem(&pipe_quota_used, &uid);
-	if (n)
-		sw_fetch_add(n, -1);
+	q = bpf_map_lookup_elem(&quota_used, &uid);
+	if (q)
+		__sync_fetch_and_add(&q->n[which], -1);
 }
 
 /* How many mappings entries hash to each bucket: a write to a file none of
@@ -142,6 +178,23 @@ static __always_inline u32 take_bits(struct sw_pipe_state *ps, u32 from, u32 to)
 	return b.taken;
 }
 
+/* A uid's hold of a file is over (its mappings entry emptied, and likely
+ * chunks entries with it): if it is near its share of either, have GC sweep,
+ * so a user that held many files and let them go is not refused new ones
+ * until it takes another entry. Non-root only: one lookup. */
+static __always_inline void quota_emptied(u32 uid)
+{
+	struct quota_used *q;
+
+	if (!uid)
+		return;
+	q = bpf_map_lookup_elem(&quota_used, &uid);
+	if (!q)
+		return;
+	sweep_if_near(SW_INDEX_CHUNKS, q->n[SW_INDEX_CHUNKS]);
+	sweep_if_near(SW_INDEX_MAPPINGS, q->n[SW_INDEX_MAPPINGS]);
+}
+
 static __always_inline void mapping_put(u64 mapping, u32 n)
 {
 	struct sw_mapping_state *ms;
@@ -151,8 +204,10 @@ static __always_inline void mapping_put(u64 mapping, u32 n)
 	ms = bpf_map_lookup_elem(&mappings, &mapping);
 	/* Emptied entries stay (tombstones): deleting by key would race with
 	 * another CPU adding to the same entry and lose its hold. */
-	if (ms && sw_fetch_add(&ms->nslots, -(s64)n) == n)
+	if (ms && sw_fetch_add(&ms->nslots, -(s64)n) == n) {
 		count(SW_CNT_MAPPING_TOMBS, 1);
+		quota_emptied(ms->quota_uid);
+	}
 }
 
 /* Forgets the buffers at ring positions [from, to): consumed or gone. */

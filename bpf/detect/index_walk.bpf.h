@@ -38,7 +38,8 @@ struct sync_state {
 	u64 map_lo, map_hi;
 	u32 map_n;
 	u32 chunk_lo, chunk_hi;
-	u32 pad;
+	u32 map_ok;		/* map has an entry: its buffers are indexed */
+	u32 map_mark;		/* without one: 1 + its slot in marks[], 0 none */
 	struct sw_chunk_key chunk;
 	u64 chunk_pages;
 	/* ring slots read ahead in one bpf_probe_read_kernel: [buf_seq, +buf_n) */
@@ -57,6 +58,12 @@ struct sync_state {
 	 * WALK_MARKS are told and counted, not marked */
 	struct walk_mark marks[WALK_MARKS];
 	struct untracked_mark mark;	/* the one being made */
+	/* Templates of new index entries, here because neither fits the
+	 * walk's stack: each is made with its quota_uid already in it, so a
+	 * GC sweep deleting it at once still gives the charge back. Of
+	 * new_chunk only quota_uid is ever written: the rest stays zero. */
+	struct sw_mapping_state new_mapping;
+	struct sw_chunk new_chunk;
 };
 
 /* lib/maps.bpf.h: scratch maps. */
@@ -103,6 +110,14 @@ static __always_inline struct walk_mark *walk_mark_slot(struct sync_ctx *c, u32 
 	return m;
 }
 
+static __always_inline void widen_walk_mark(struct walk_mark *m, u64 index)
+{
+	if (index < m->lo)
+		m->lo = index;
+	if (index > m->hi)
+		m->hi = index;
+}
+
 /* ... with the batch's splicer as the holder. */
 static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 mapping, u64 lo,
 					   u64 hi)
@@ -112,24 +127,48 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
 			  (u64)c->st->pid << 32 | c->st->uid, (u64 *)c->st->comm);
 }
 
-/* A new mapping entry, widened below: no range on the walk's stack. */
-static const struct sw_mapping_state fresh_mapping = { .lo_index = ~0ULL };
+/* The mappings entry of the walk's current file (st->map): found, or made
+ * empty and charged to the splicer's uid; NULL, and the hold told untracked,
+ * when the uid has its share or the map is full. */
+static __always_inline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
+{
+	struct sw_mapping_state *ms, *fresh = &c->st->new_mapping;
+	u32 uid = c->st->uid;
 
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (ms)
+		return ms;
+	if (!quota_take(SW_INDEX_MAPPINGS, uid)) {
+		walk_untracked(c, SW_UNTR_USER_QUOTA, c->st->map, c->st->map_lo, c->st->map_hi);
+		return NULL;
+	}
+	/* Born empty, filled by flush_mapping(). */
+	fresh->lo_index = ~0ULL;
+	fresh->hi_index = 0;
+	fresh->nslots = 0;
+	fresh->quota_uid = uid;
+	__sync_fetch_and_add(hint_of(c->st->map), 1);
+	if (!bpf_map_update_elem(&mappings, &c->st->map, fresh, BPF_NOEXIST)) {
+		count(SW_CNT_MAPPING_TOMBS, 1);
+	} else {	/* another CPU's (counted there), or the map is full */
+		__sync_fetch_and_add(hint_of(c->st->map), -1);
+		quota_put(SW_INDEX_MAPPINGS, uid);
+	}
+	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
+	if (!ms)
+		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map, c->st->map_lo, c->st->map_hi);
+	return ms;
+}
+
+/* Adds the walk's buffers of st->map to its entry, made when the walk came
+ * to that file (add_cb): made again if a GC sweep took it meanwhile, empty. */
 static __always_inline void flush_mapping(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms;
 
 	if (!c->st->map_n)
 		return;
-	ms = bpf_map_lookup_elem(&mappings, &c->st->map);
-	if (!ms) {
-		__sync_fetch_and_add(hint_of(c->st->map), 1);
-		if (!bpf_map_update_elem(&mappings, &c->st->map, &fresh_mapping, BPF_NOEXIST))
-			count(SW_CNT_MAPPING_TOMBS, 1);	/* born empty, filled below */
-		else	/* another CPU's (counted there), or the map is full */
-			__sync_fetch_and_add(hint_of(c->st->map), -1);
-		ms = bpf_map_lookup_elem(&mappings, &c->st->map);
-	}
+	ms = mapping_entry(c);
 	if (ms) {
 		/* The range only grows while the entry lives: shrinking it could
 		 * race with another CPU's add. */
@@ -139,8 +178,6 @@ static __always_inline void flush_mapping(struct sync_ctx *c)
 			ms->hi_index = c->st->map_hi;
 		if (!sw_fetch_add(&ms->nslots, c->st->map_n))
 			count(SW_CNT_MAPPING_TOMBS, -1);
-	} else {
-		walk_untracked(c, SW_UNTR_MAPPINGS, c->st->map, c->st->map_lo, c->st->map_hi);
 	}
 	c->st->map_n = 0;
 }
@@ -202,8 +239,15 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		return;
 	ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
 	if (!ch) {
-		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &zero_chunk, BPF_NOEXIST))
+		if (!quota_take(SW_INDEX_CHUNKS, c->st->uid)) {
+			reason = SW_UNTR_USER_QUOTA;
+			goto full;
+		}
+		c->st->new_chunk.quota_uid = c->st->uid;
+		if (!bpf_map_update_elem(&chunks, &c->st->chunk, &c->st->new_chunk, BPF_NOEXIST))
 			count(SW_CNT_CHUNKS, 1);
+		else	/* another CPU's, or the map is full */
+			quota_put(SW_INDEX_CHUNKS, c->st->uid);
 		ch = bpf_map_lookup_elem(&chunks, &c->st->chunk);
 		if (!ch) {
 			reason = SW_UNTR_CHUNKS;
@@ -312,6 +356,27 @@ static long add_cb(u64 i, void *data)
 		return 0;	/* anonymous pipe page: a copy, nobody else writes it */
 	index = c->st->fm.index + page_offset_in_folio(buf->page, folio);
 
+	if (c->st->fm.mapping != c->st->map) {
+		flush_mapping(c);
+		c->st->map = c->st->fm.mapping;
+		c->st->map_lo = index;
+		c->st->map_hi = index;
+		c->st->map_ok = mapping_entry(c) != NULL;
+		c->st->map_mark = 0;
+		if (!c->st->map_ok && c->st->nmarks && c->st->nmarks <= WALK_MARKS &&
+		    c->st->marks[(c->st->nmarks - 1) % WALK_MARKS].mapping == c->st->map)
+			c->st->map_mark = c->st->nmarks;
+	}
+	/* No entry for the file (its splicer's share, a full map): its buffers
+	 * are left out of the pipe's bitmap and extents too, else draining
+	 * them would take them off an entry made later that never had them
+	 * (another user's: emptied early, swept, its holds lost). Its mark
+	 * (--on-untracked) covers each of them. */
+	if (!c->st->map_ok) {
+		if (c->st->map_mark)
+			widen_walk_mark(&c->st->marks[(c->st->map_mark - 1) % WALK_MARKS], index);
+		return 0;
+	}
 	bitmask = 1ULL << (seq % 64);
 	if (sw_fetch_or(&ps->bits[(seq / 64) % SEQ_WORDS], bitmask) & bitmask)
 		return 0;	/* another CPU indexed this position */
@@ -322,12 +387,6 @@ static long add_cb(u64 i, void *data)
 	}
 	c->st->added++;
 
-	if (c->st->fm.mapping != c->st->map) {
-		flush_mapping(c);
-		c->st->map = c->st->fm.mapping;
-		c->st->map_lo = index;
-		c->st->map_hi = index;
-	}
 	if (index < c->st->map_lo)
 		c->st->map_lo = index;
 	if (index > c->st->map_hi)

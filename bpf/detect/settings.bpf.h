@@ -34,10 +34,12 @@ const volatile u32 chunk_capacity = 65536;	/* max_entries of chunks */
 const volatile bool allow_ns_init;	/* enforce --allow-ns-init */
 const volatile u32 n_allow_paths;	/* --allow-path rules in allow_inodes */
 const volatile u32 mapping_capacity = 16384;	/* max_entries of mappings */
-const volatile u32 pipe_quota = 4096;	/* pipes entries one non-root uid may have; 0: no limit */
 /* enforce --on-untracked (enum sw_on_untracked; 0 in trace and ci): files
  * with untracked holds are marked (detect/untracked.bpf.h). */
 const volatile u32 on_untracked;
+/* Entries of each map of the index (enum sw_index_map) one non-root uid may
+ * have (--user-share of its max_entries); 0: no limit. */
+const volatile u32 user_quota[SW_INDEX__COUNT] = { 4096, 16384, 4096 };
 /* Backup hooks (detect/backup_marks.bpf.h): syscall tracepoint programs can
  * be skipped here (faultable, 6.14+, on a kernel that preempts kernel code).
  * backup_hooks: backup hooks on (kernel functions on the fentry and kprobe

@@ -88,7 +88,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		if (mapping == 1)
 			mapping = 0;	/* not known */
 		uid = (u32)bpf_get_current_uid_gid();
-		if (!quota_take(uid)) {
+		if (!quota_take(SW_INDEX_PIPES, uid)) {
 			emit_untracked(untracked_why(SW_UNTR_USER_QUOTA,
 						     inode ? BPF_CORE_READ(inode, i_ino) : 0),
 				       mapping, current_holder(), 0, 0);
@@ -96,7 +96,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 		}
 		made = !bpf_map_update_elem(&pipes, &pipe_addr, &zero_pipe, BPF_NOEXIST);
 		if (!made) {
-			quota_put(uid);
+			quota_put(SW_INDEX_PIPES, uid);
 			if (!bpf_map_lookup_elem(&pipes, &pipe_addr)) {
 				emit_untracked(untracked_why(SW_UNTR_PIPES,
 							     inode ? BPF_CORE_READ(inode, i_ino) : 0),

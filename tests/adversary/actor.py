@@ -19,6 +19,11 @@ per action; each prints "key=value" lines the suite reads.
                                      the pipe and print pipe=<its bytes AT..AT+N>
   actor.py hold_many FILE OFF LEN N  hold, in N pipes at once; prints pipes=N,
                                      pid=PID, sleeps until killed
+  actor.py hold_spread LIST PER_PIPE one byte of each "PATH OFFSET" line of the
+                                     file LIST spliced into pipes of PER_PIPE
+                                     buffers (F_SETPIPE_SZ past 16), each kept;
+                                     prints pipes=N, pid=PID, sleeps until
+                                     killed
   actor.py anon_flood N              N pipes each holding one vmspliced byte of
                                      anonymous memory; prints pipes=N, pid=PID,
                                      sleeps until killed (needs 2N+ fds)
@@ -43,6 +48,7 @@ per action; each prints "key=value" lines the suite reads.
                                      ns around the write) for each write that
                                      landed in HELD, then writes=N
 """
+import fcntl
 import os
 import resource
 import struct
@@ -86,6 +92,28 @@ def hold_many(args):
         r, w = os.pipe()
         os.splice(fd, w, length, offset_src=off)
         pipes.append((r, w))
+    print(f"pipes={len(pipes)}\npid={os.getpid()}", flush=True)
+    while True:
+        time.sleep(60)
+
+
+def hold_spread(args):
+    per_pipe = int(args[1])
+    pipes, w, used = [], -1, per_pipe
+    with open(args[0]) as f:
+        for line in f:
+            path, off = line.split()
+            if used == per_pipe:
+                r, w = os.pipe()
+                if per_pipe > 16:
+                    fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, per_pipe * 4096)
+                pipes.append((r, w))
+                used = 0
+            fd = os.open(path, os.O_RDONLY)
+            if os.splice(fd, w, 1, offset_src=int(off)) != 1:
+                sys.exit(f"splice {path} at {off}: short")
+            os.close(fd)
+            used += 1
     print(f"pipes={len(pipes)}\npid={os.getpid()}", flush=True)
     while True:
         time.sleep(60)
@@ -223,8 +251,8 @@ def race_fd(args):
 
 
 ACTIONS = {"hold": hold, "pwrite": pwrite, "pipe": pipe, "splice_into": splice_into,
-           "hold_read": hold_read, "hold_many": hold_many, "anon_flood": anon_flood,
-           "many_writers": many_writers, "pid_pwrite": pid_pwrite,
+           "hold_read": hold_read, "hold_many": hold_many, "hold_spread": hold_spread,
+           "anon_flood": anon_flood, "many_writers": many_writers, "pid_pwrite": pid_pwrite,
            "daemon_pwrite": daemon_pwrite, "race_fd": race_fd}
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..32
+echo 1..34
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -36,6 +36,8 @@ check trace_long_comm_is_usage_error 2 "longer than" -- $sw trace --comm 0123456
 check trace_relative_path_is_usage_error 2 "absolute" -- $sw trace --path relative/dir
 check trace_missing_cgroup_is_usage_error 2 "cgroup v2 directory" -- $sw trace --cgroup /nonexistent/cg
 check trace_bad_max_holds_is_usage_error 2 "max-holds" -- $sw trace --max-holds 5
+check trace_zero_user_share_is_usage_error 2 "user-share: .0. is not a percentage" -- $sw trace --user-share 0
+check trace_over_100_user_share_is_usage_error 2 "user-share: .101. is not a percentage" -- $sw trace --user-share 101
 check trace_unknown_backend_is_usage_error 2 "backend" -- $sw trace --backend bogus
 check trace_forced_backend_that_cannot_load_is_clear_error 2 "cannot be used on this kernel" -- $sw trace --backend kprobe
 check trace_unwritable_output_is_clear_error 2 "cannot open" -- $sw trace -o /nonexistent/dir/out
