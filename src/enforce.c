@@ -235,11 +235,13 @@ int cmd_enforce(int argc, char **argv)
 		goto out;
 	}
 	/* The file first, then the command line over it; before anything is loaded. */
+	sw_reload_cli_done(&a.w, a.policy_path);	/* SIGHUP reads the file again */
 	if (a.policy_path && policy_load(a.policy_path, cfg, &pol, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why);
 		sw_err("enforce: policy '%s' rejected; nothing was started", a.policy_path);
 		goto out;
 	}
+	sw_reload_file_done(&a.w, pol.action_deny);
 	if (a.signal > 0)
 		cfg->signal = a.signal;
 	if (a.thread)
