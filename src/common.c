@@ -145,34 +145,34 @@ size_t sw_comm_len(const char *comm)
 	return strnlen(comm, SW_TASK_COMM_LEN);
 }
 
-void sw_put_printable(FILE *f, const char *s, size_t len)
+/* Prints s like sw_put_printable: the columns it took. */
+static int put_printable(FILE *f, const char *s, size_t len)
 {
+	int cols = 0;
+
 	for (size_t i = 0; i < len && s[i]; i++) {
 		unsigned char c = s[i];
 
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\x%02x", c);
-		else
+			cols += 4;
+		} else {
 			fputc(c, f);
+			cols++;
+		}
 	}
+	return cols;
 }
 
-FILE *sw_open_output(const char *path)
+void sw_put_printable(FILE *f, const char *s, size_t len)
 {
-	FILE *f;
-
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "we");
-	if (!f)
-		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
-	return f;
+	put_printable(f, s, len);
 }
 
-int sw_flush_output(FILE *f)
+void sw_put_printable_pad(FILE *f, const char *s, size_t len, int width)
 {
-	if (!fflush(f) && !ferror(f))
-		return 0;
-	sw_err("writing the output failed: %s", strerror(errno));
-	return -1;
+	int cols = put_printable(f, s, len);
+
+	if (cols < width)
+		fprintf(f, "%*s", width - cols, "");
 }

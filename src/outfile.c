@@ -327,14 +327,17 @@ int sw_outfile_open(struct sw_outfile *o, const char *path, enum sw_out_mode mod
 	struct stat st;
 
 	memset(o, 0, sizeof(*o));
+	o->open = true;
 	o->mode = mode;
 	o->dirfd = -1;
 	o->fd = STDOUT_FILENO;
 	if (path && strcmp(path, "-")) {
 		o->path = path;
 		o->fd = open_path(o, &o->dirfd);
-		if (o->fd < 0)
+		if (o->fd < 0) {
+			o->open = false;
 			return -1;
+		}
 	} else if (!fstat(STDOUT_FILENO, &st)) {
 		o->fifo = S_ISFIFO(st.st_mode);
 	}
@@ -472,6 +475,9 @@ int sw_outfile_commit(struct sw_outfile *o, const char *what)
 
 void sw_outfile_abort(struct sw_outfile *o)
 {
+	if (!o->open)
+		return;
+	o->open = false;
 	if (o->f)
 		fclose(o->f);
 	o->f = NULL;

@@ -40,6 +40,7 @@ enum sw_out_mode {
 };
 
 struct sw_outfile {
+	bool open;		/* from sw_outfile_open to sw_outfile_abort */
 	FILE *f;		/* write here; NULL when not open */
 	const char *path;	/* NULL: standard output */
 	enum sw_out_mode mode;
@@ -77,7 +78,8 @@ int sw_outfile_reopen(struct sw_outfile *o);
  * path, or removes it when anything failed. Returns 0, or -1 after saying
  * why (what: "the JSON report", "events"). */
 int sw_outfile_commit(struct sw_outfile *o, const char *what);
-/* Closes without committing: a temporary file is removed. */
+/* Closes without committing: a temporary file is removed. Nothing for a
+ * zeroed struct never opened. */
 void sw_outfile_abort(struct sw_outfile *o);
 
 #endif
