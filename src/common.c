@@ -44,21 +44,51 @@ int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortop
 		     const struct option *longopts, void (*usage)(FILE *f),
 		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands)
 {
-	int opt, r;
+	/* -v/--verbose, a global option, is taken after the sub-command too. */
+	static const struct option verbose = { "verbose", no_argument, NULL, 'v' };
+	struct option *lo;
+	char *so;
+	size_t n = 0;
+	int opt, r = 0;
 
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while (longopts[n].name)
+		n++;
+	lo = calloc(n + 2, sizeof(*lo));
+	so = malloc(strlen(shortopts) + 2);
+	if (!lo || !so) {
+		free(lo);
+		free(so);
+		sw_err("%s: out of memory", cmd);
+		return -1;
+	}
+	memcpy(lo, longopts, n * sizeof(*lo));
+	lo[n] = verbose;
+	strcpy(so, shortopts);
+	strcat(so, "v");
+	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
-			return 1;
+			r = 1;
+			break;
+		}
+		if (opt == 'v') {
+			sw_verbose++;
+			continue;
 		}
 		r = fn(ctx, opt, optarg);
 		if (r < 0)
-			return -1;
+			break;
 		if (!r) {	/* getopt said why */
 			fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
-			return -1;
+			r = -1;
+			break;
 		}
+		r = 0;
 	}
+	free(lo);
+	free(so);
+	if (r)
+		return r;
 	if (!operands && optind < argc) {
 		sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
 		return -1;
