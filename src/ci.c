@@ -118,9 +118,9 @@ static void ci_usage(FILE *f)
 		"  126/127  COMMAND could not be executed / was not found\n"
 		"  else     COMMAND's exit status, or 128+N if it was killed by signal N\n"
 		"\n"
-		"SIGINT and SIGTERM are forwarded to COMMAND (not when the terminal already\n"
-		"sent them to its process group); splicewatch keeps watching until COMMAND\n"
-		"exits.\n", sw_op_list());
+		"SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND (not when the terminal\n"
+		"already sent them to its process group); splicewatch keeps watching until\n"
+		"COMMAND exits.\n", sw_op_list());
 }
 
 /* ---- collecting findings -------------------------------------------------- */

@@ -182,6 +182,24 @@ test_ci_reports() {
 
 # ---- SIGHUP ------------------------------------------------------------------------
 
+# ci has nothing to reopen: SIGHUP goes to COMMAND as SIGTERM does, and the
+# report is written once COMMAND has exited (not a dead ci, its cgroup left).
+test_ci_sighup() {
+	local pid
+	# shellcheck disable=SC2016 # COMMAND's own script
+	"$SW" ci --report "$d/r.json" -- sh -c 'trap "touch $2; exit 0" HUP; touch "$1"
+		while :; do sleep 0.05; done' sh "$d/ready" "$d/marker" 2>"$d/err" &
+	pid=$!
+	bg+=("$pid")
+	wait_for "$d/ready" 60 || fail "COMMAND never started: $(tail -1 "$d/err")" || return
+	kill -HUP "$pid"
+	wait "$pid"
+	src=$?
+	[ -e "$d/marker" ] && [ "$src" = 0 ] || fail "exit $src, COMMAND got SIGHUP: $([ -e "$d/marker" ] && echo yes || echo no)" || return
+	"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["command_exit_status"] == 0' "$d/r.json" 2>"$d/py.err" ||
+		fail "report: $(tail -1 "$d/py.err")"
+}
+
 # After mv of the -o file, SIGHUP: new events go to a new file at the path,
 # the process lives, and its programs are the same (never detached).
 test_sighup_reopens() {
@@ -356,6 +374,7 @@ T outfile_planted_symlinks_leave_root_file_intact test_planted_symlinks
 T outfile_fifo_without_reader_refused_not_hung test_fifo
 T outfile_new_0600_existing_appended_others_refused test_modes_and_append
 T ci_reports_safe_atomic_0600 test_ci_reports
+T ci_sighup_forwarded_report_written test_ci_sighup
 T sighup_reopens_output_programs_attached test_sighup_reopens
 T sighup_reloads_policy_lists_only test_sighup_reloads_policy
 T epipe_head_ends_run_shown_delivered test_epipe_head
