@@ -94,8 +94,10 @@ static int watch_tick(void *ctx)
 
 	if (sw_reload) {
 		sw_reload = 0;
-		if (a->out_path && !sw_outfile_reopen(&a->file))
-			sw_info("SIGHUP: reopened '%s'", a->out_path);
+		if (a->file.path && !sw_outfile_reopen(&a->file))
+			sw_info("SIGHUP: reopened '%s'", a->file.path);
+		else if (a->file.path)
+			sw_err("SIGHUP: still writing to the file opened before");
 		sw_reload_policy(a, a->out.session);
 	}
 	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);

@@ -177,7 +177,9 @@ test_ci_reports() {
 		fail "report not replaced whole: $(tail -1 "$d/py.err")" || return
 	[ "$(stat -c %a "$d/r.json") $(stat -c %a "$d/j.xml")" = "600 600" ] ||
 		fail "modes $(stat -c %a "$d/r.json") $(stat -c %a "$d/j.xml")" || return
-	! ls -a "$d" | grep -q '^\.splicewatch-' || fail "a temporary file was left: $(ls -a "$d")"
+	local left
+	left=$(find "$d" -maxdepth 1 -name '.splicewatch-*')
+	[ -z "$left" ] || fail "a temporary file was left: $left"
 }
 
 # ---- SIGHUP ------------------------------------------------------------------------
@@ -316,24 +318,24 @@ test_enospc() {
 test_lost_in_band() {
 	local mode inband
 	for mode in json text; do
-		if [ $mode = json ]; then
-			start_sw $mode trace --ringbuf-kib 16 --json -o "$d/ev.json" || return
+		if [ "$mode" = json ]; then
+			start_sw "$mode" trace --ringbuf-kib 16 --json -o "$d/ev.json" || return
 		else
-			start_sw $mode trace --ringbuf-kib 16 -o "$d/ev.txt" || return
+			start_sw "$mode" trace --ringbuf-kib 16 -o "$d/ev.txt" || return
 		fi
 		kill -STOP "$swpid"
 		"$WL" unsafe "$d/burst" 3000 >/dev/null 2>&1
 		kill -CONT "$swpid"
 		sleep 1.5
 		# Said as it happens, not only at the end.
-		if [ $mode = json ]; then
+		if [ "$mode" = json ]; then
 			grep -q '"event":"lost"' "$d/ev.json"
 		else
 			grep -q 'ring buffer records lost' "$d/$mode.err"
 		fi || fail "$mode: no lost record said while running" || return
 		stop_sw "$swpid"
 		read -r det shown lost <<<"$(summary "$d/$mode.err")"
-		if [ $mode = json ]; then
+		if [ "$mode" = json ]; then
 			inband=$("$PY" -c 'import json,sys
 n = 0
 for l in open(sys.argv[1]):
@@ -360,7 +362,7 @@ print(n)' "$d/ev.json") || fail "bad lost line" || return
 test_stats_top_escape() {
 	local c f=$d/data$'\x1b[2J'
 	for c in stats top; do
-		start_sw $c $c --interval 0.5 --count 4 || return
+		start_sw "$c" "$c" --interval 0.5 --count 4 || return
 		unsafe "$f" 1 $'\x1b[2J' || return
 		wait_exit "$swpid" 20 || return
 		[ "$src" = 0 ] || fail "$c exit $src: $(tail -1 "$d/$c.err")" || return
