@@ -238,6 +238,12 @@ mutants() {
 	expect tests/suites/daemon.sh 'lost_records_in_band_add_up: json: no lost record said while running'
 	done_mutant
 
+	mutant ci_sighup_kills
+	edit src/ci_child.c ' ||
+	    sigaction(SIGHUP, &sa, NULL))' ')'
+	expect tests/suites/daemon.sh 'ci_sighup_forwarded_report_written'
+	done_mutant
+
 	mutant stats_top_unescaped
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
@@ -251,7 +257,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	pid_reuse_failure_not_skipped load_detector_blind backup_of_sys_enter_idle test_drop_drops_nothing \
 	outfile_follows_links outfile_fifo_open_blocks outfile_truncates outfile_mode_0644 sighup_kills \
 	sighup_policy_not_reloaded reader_gone_ignored shown_counts_formatted lost_only_at_exit \
-	stats_top_unescaped; do
+	ci_sighup_kills stats_top_unescaped; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"
