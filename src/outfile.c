@@ -340,6 +340,7 @@ int sw_outfile_open(struct sw_outfile *o, const char *path, enum sw_out_mode mod
 		}
 	} else if (!fstat(STDOUT_FILENO, &st)) {
 		o->fifo = S_ISFIFO(st.st_mode);
+		o->tty = isatty(STDOUT_FILENO);
 	}
 	o->f = fopencookie(o, "w", io);
 	if (!o->f) {
@@ -418,14 +419,18 @@ bool sw_outfile_reader_gone(struct sw_outfile *o)
 {
 	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
 
-	if (!o->fifo || o->err)
-		return o->err == EPIPE;
+	if ((!o->fifo && !o->tty) || o->err)
+		return o->err == EPIPE || o->err == EIO;
+	if (poll(&p, 1, 0) != 1)
+		return false;
 	/* A pipe whose last reader closed it polls POLLERR. */
-	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR)) {
+	if (o->fifo && (p.revents & POLLERR))
 		o->err = EPIPE;
-		return true;
-	}
-	return false;
+	/* A terminal that hung up (SIGHUP no longer ends the run): POLLHUP;
+	 * its writes would fail with EIO. */
+	else if (o->tty && (p.revents & POLLHUP))
+		o->err = EIO;
+	return o->err != 0;
 }
 
 int sw_outfile_reopen(struct sw_outfile *o)

@@ -55,6 +55,7 @@ struct sw_outfile {
 	uint64_t delivered;	/* counted records written in full */
 	int err;		/* errno of the first failed write; 0: none */
 	bool fifo;		/* fd is a FIFO or a pipe */
+	bool tty;		/* fd is standard output on a terminal */
 };
 
 /*
@@ -68,8 +69,8 @@ void sw_outfile_mark(struct sw_outfile *o, bool counted);
 /* Writes what o->f holds. Returns 0, or -1 with o->err set (the first
  * failure's errno; every later call fails the same way). */
 int sw_outfile_flush(struct sw_outfile *o);
-/* Has the reader of a pipe or FIFO gone (it would fail with EPIPE)? Sets
- * o->err to EPIPE then. Never true for files and terminals. */
+/* Has the reader of a pipe or FIFO gone (it would fail with EPIPE), or the
+ * terminal hung up (EIO)? Sets o->err then. Never true for files. */
 bool sw_outfile_reader_gone(struct sw_outfile *o);
 /* Flushes, then opens the path again (standard output: nothing to do);
  * -1 after saying why, and the old file stays in use. SW_OUT_APPEND only. */
