@@ -52,6 +52,9 @@ struct sw_config {
 	int64_t max_pipes_per_user;	/* pipes entries per non-root uid; -1: a quarter; 0: no limit */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
+	/* The lists may change while the programs run (enforce --policy, on
+	 * SIGHUP): the path and protect checks are loaded even when empty. */
+	bool lists_reloadable;
 	/* enforce allowlists */
 	uint32_t *allow_pids;
 	int n_allow_pids;
@@ -67,9 +70,6 @@ struct sw_config {
 	uint64_t *protect_cgroups;
 	int n_protect_cgroups;
 	bool allow_ns_init;			/* never act on a pid namespace's init */
-	/* The lists may change while the programs run (enforce --policy, on
-	 * SIGHUP): the path and protect checks are loaded even when empty. */
-	bool lists_reloadable;
 };
 
 /* The allowlists and protect lists of a struct sw_config, in this order. */
