@@ -198,16 +198,19 @@ test_ci_reports() {
 # ci has nothing to reopen: SIGHUP goes to COMMAND as SIGTERM does, and the
 # report is written once COMMAND has exited (not a dead ci, its cgroup left).
 test_ci_sighup() {
-	local pid
+	local pid cmd
 	# shellcheck disable=SC2016 # COMMAND's own script
-	"$SW" ci --report "$d/r.json" -- sh -c 'trap "touch $2; exit 0" HUP; touch "$1"
-		while :; do sleep 0.05; done' sh "$d/ready" "$d/marker" 2>"$d/err" &
+	"$SW" ci --report "$d/r.json" -- sh -c 'trap "touch $2; exit 0" HUP; echo $$ >"$1.tmp"
+		mv "$1.tmp" "$1"; while :; do sleep 0.05; done' sh "$d/ready" "$d/marker" 2>"$d/err" &
 	pid=$!
 	bg+=("$pid")
 	wait_for "$d/ready" 60 || fail "COMMAND never started: $(tail -1 "$d/err")" || return
+	cmd=$(cat "$d/ready")
 	kill -HUP "$pid"
 	wait "$pid"
 	src=$?
+	# A ci that died leaves COMMAND running (holding the suite's lock fd too).
+	kill -KILL "$cmd" 2>/dev/null
 	[ -e "$d/marker" ] && [ "$src" = 0 ] || fail "exit $src, COMMAND got SIGHUP: $([ -e "$d/marker" ] && echo yes || echo no)" || return
 	"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["command_exit_status"] == 0' "$d/r.json" 2>"$d/py.err" ||
 		fail "report: $(tail -1 "$d/py.err")"
