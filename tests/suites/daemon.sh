@@ -209,8 +209,11 @@ test_ci_sighup() {
 	kill -HUP "$pid"
 	wait "$pid"
 	src=$?
-	# A ci that died leaves COMMAND running (holding the suite's lock fd too).
+	# A ci that died leaves COMMAND running (holding the suite's lock fd too)
+	# and its cgroup.
 	kill -KILL "$cmd" 2>/dev/null
+	sleep 0.1
+	rmdir /sys/fs/cgroup/splicewatch-ci."$pid" /sys/fs/cgroup/unified/splicewatch-ci."$pid" 2>/dev/null
 	[ -e "$d/marker" ] && [ "$src" = 0 ] || fail "exit $src, COMMAND got SIGHUP: $([ -e "$d/marker" ] && echo yes || echo no)" || return
 	"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["command_exit_status"] == 0' "$d/r.json" 2>"$d/py.err" ||
 		fail "report: $(tail -1 "$d/py.err")"
