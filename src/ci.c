@@ -21,6 +21,7 @@
 #include "ci.h"
 #include "names.h"
 #include "watch.h"
+#include "outfile.h"
 
 #define CI_MAX_STORED		100000	/* events kept for the JSON report */
 
@@ -93,6 +94,9 @@ static void ci_usage(FILE *f)
 		"  -h, --help             this help\n"
 		"\n"
 		"FILE may be - for standard output (--report, --junit, --write-baseline).\n"
+		"Each is opened once the programs are loaded, before COMMAND starts, with\n"
+		"the rules of trace -o, written to a temporary file beside it (mode 0600)\n"
+		"and renamed over it when complete.\n"
 		"\n"
 		"Baseline format: one finding per line, three fields separated by one TAB:\n"
 		"  COMM<TAB>OP<TAB>PATH\n"
@@ -114,9 +118,9 @@ static void ci_usage(FILE *f)
 		"  126/127  COMMAND could not be executed / was not found\n"
 		"  else     COMMAND's exit status, or 128+N if it was killed by signal N\n"
 		"\n"
-		"SIGINT and SIGTERM are forwarded to COMMAND (not when the terminal already\n"
-		"sent them to its process group); splicewatch keeps watching until COMMAND\n"
-		"exits.\n", sw_op_list());
+		"SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND (not when the terminal\n"
+		"already sent them to its process group); splicewatch keeps watching until\n"
+		"COMMAND exits.\n", sw_op_list());
 }
 
 /* ---- collecting findings -------------------------------------------------- */
@@ -213,15 +217,15 @@ static bool deadline_done(void *ctx)
 	return sw_mono_ns() >= *(uint64_t *)ctx;
 }
 
-static bool close_output(FILE *f, const char *what, const char *path)
+/* The report files: opened once the programs are attached, before COMMAND
+ * starts; each written to a temporary file renamed over its path at the end
+ * (outfile.h), so that a reader never sees half a report. */
+static bool open_outputs(struct sw_outfile *o, const char *const *paths, int n)
 {
-	bool ok = !ferror(f) && !fflush(f);
-
-	if (f != stdout)
-		ok = !fclose(f) && ok;
-	if (!ok)
-		sw_err("ci: writing the %s to '%s' failed: %s", what, path, strerror(errno));
-	return ok;
+	for (int i = 0; i < n; i++)
+		if (paths[i] && sw_outfile_open(&o[i], paths[i], SW_OUT_REPLACE))
+			return false;
+	return true;
 }
 
 /* ---- the command ---------------------------------------------------------- */
@@ -305,7 +309,9 @@ int cmd_ci(int argc, char **argv)
 	struct sw_counters cnt;
 	struct sw_session *s = NULL;
 	struct utsname uts;
-	FILE *report_f = NULL, *junit_f = NULL, *wbase_f = NULL;
+	/* --write-baseline, --junit, --report: in the order they are written */
+	struct sw_outfile outs[3] = { { 0 } };
+	const char *out_paths[3];
 	uint64_t t0, deadline;
 	int r, rc = SW_EXIT_USAGE;
 	bool io_ok = true, watch_ok = true;
@@ -326,12 +332,6 @@ int cmd_ci(int argc, char **argv)
 	for (int i = 0; i < c.n_baselines; i++)
 		if (ci_baseline_load(&c.base, c.baselines[i]))
 			goto out;
-	if (a.report_path && !(report_f = sw_open_output(a.report_path)))
-		goto out;
-	if (a.junit_path && !(junit_f = sw_open_output(a.junit_path)))
-		goto out;
-	if (a.wbase_path && !(wbase_f = sw_open_output(a.wbase_path)))
-		goto out;
 	/* Not root, no BTF: say so before making a cgroup as root would. */
 	if (sw_check_environment())
 		goto out;
@@ -344,6 +344,11 @@ int cmd_ci(int argc, char **argv)
 	}
 	s = sw_watch_open(cfg, ci_install_handlers, "ci: ");
 	if (!s)
+		goto out;
+	out_paths[0] = a.wbase_path;
+	out_paths[1] = a.junit_path;
+	out_paths[2] = a.report_path;
+	if (!open_outputs(outs, out_paths, 3))
 		goto out;
 	if (sw_stop) {
 		sw_err("ci: interrupted by %s before COMMAND started", signal_name(sw_stop_signal));
@@ -417,22 +422,19 @@ int cmd_ci(int argc, char **argv)
 	res.backup_hooks = sw_session_backup_hooks(s);
 	res.mono_to_real_ns = sw_session_realtime(s, 0);
 
-	if (wbase_f) {
-		ci_baseline_write(wbase_f, c.groups, c.n_groups);
-		io_ok &= close_output(wbase_f, "baseline", a.wbase_path);
-		wbase_f = NULL;
+	if (outs[0].f) {
+		ci_baseline_write(outs[0].f, c.groups, c.n_groups);
+		io_ok &= !sw_outfile_commit(&outs[0], "the baseline");
 	}
-	if (junit_f) {
-		ci_report_junit(junit_f, &c, &res);
-		io_ok &= close_output(junit_f, "JUnit report", a.junit_path);
-		junit_f = NULL;
+	if (outs[1].f) {
+		ci_report_junit(outs[1].f, &c, &res);
+		io_ok &= !sw_outfile_commit(&outs[1], "the JUnit report");
 	}
-	if (report_f) {
+	if (outs[2].f) {
 		if (!io_ok && res.exit_status != CI_EXIT_FINDINGS)
 			res.exit_status = SW_EXIT_USAGE;
-		ci_report_json(report_f, &c, &res);
-		io_ok &= close_output(report_f, "JSON report", a.report_path);
-		report_f = NULL;
+		ci_report_json(outs[2].f, &c, &res);
+		io_ok &= !sw_outfile_commit(&outs[2], "the JSON report");
 	}
 	if (!io_ok && res.exit_status != CI_EXIT_FINDINGS)
 		res.exit_status = SW_EXIT_USAGE;
@@ -440,12 +442,8 @@ int cmd_ci(int argc, char **argv)
 		ci_report_summary(stderr, &c, &res);
 	rc = res.exit_status;
 out:
-	if (report_f && report_f != stdout)
-		fclose(report_f);
-	if (junit_f && junit_f != stdout)
-		fclose(junit_f);
-	if (wbase_f && wbase_f != stdout)
-		fclose(wbase_f);
+	for (int i = 0; i < 3; i++)
+		sw_outfile_abort(&outs[i]);	/* not committed: no report */
 	sw_session_close(s);
 	ci_cgroup_remove(&c.cgroup, c.quiet);
 	for (size_t i = 0; i < c.n_groups; i++) {

@@ -136,7 +136,7 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r);
 
 struct sw_session;
 
-/* SIGINT/SIGTERM stop the watch and are forwarded to COMMAND (ci_forward_stop). */
+/* SIGINT/SIGTERM/SIGHUP stop the watch and are forwarded to COMMAND (ci_forward_stop). */
 int ci_install_handlers(void);
 /* Forks COMMAND stopped before exec, puts it in scope, lets it exec.
  * Returns 0, or the exit status to use when COMMAND could not start. */

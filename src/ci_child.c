@@ -44,7 +44,10 @@ int ci_install_handlers(void)
 	if (sw_install_stop_handlers())	/* also ignores SIGPIPE */
 		return -1;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	/* SIGHUP too (a hang-up, or a reload meant for trace): COMMAND and the
+	 * reports are seen through, not abandoned with the cgroup left behind. */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -1;
 	return 0;
 }

@@ -44,21 +44,51 @@ int sw_parse_options(const char *cmd, int argc, char **argv, const char *shortop
 		     const struct option *longopts, void (*usage)(FILE *f),
 		     int (*fn)(void *ctx, int opt, const char *arg), void *ctx, bool operands)
 {
-	int opt, r;
+	/* -v/--verbose, a global option, is taken after the sub-command too. */
+	static const struct option verbose = { "verbose", no_argument, NULL, 'v' };
+	struct option *lo;
+	char *so;
+	size_t n = 0;
+	int opt, r = 0;
 
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while (longopts[n].name)
+		n++;
+	lo = calloc(n + 2, sizeof(*lo));
+	so = malloc(strlen(shortopts) + 2);
+	if (!lo || !so) {
+		free(lo);
+		free(so);
+		sw_err("%s: out of memory", cmd);
+		return -1;
+	}
+	memcpy(lo, longopts, n * sizeof(*lo));
+	lo[n] = verbose;
+	strcpy(so, shortopts);
+	strcat(so, "v");
+	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
-			return 1;
+			r = 1;
+			break;
+		}
+		if (opt == 'v') {
+			sw_verbose++;
+			continue;
 		}
 		r = fn(ctx, opt, optarg);
 		if (r < 0)
-			return -1;
+			break;
 		if (!r) {	/* getopt said why */
 			fprintf(stderr, "Try 'splicewatch %s --help'.\n", cmd);
-			return -1;
+			r = -1;
+			break;
 		}
+		r = 0;
 	}
+	free(lo);
+	free(so);
+	if (r)
+		return r;
 	if (!operands && optind < argc) {
 		sw_err("%s: unexpected argument '%s'", cmd, argv[optind]);
 		return -1;
@@ -145,34 +175,34 @@ size_t sw_comm_len(const char *comm)
 	return strnlen(comm, SW_TASK_COMM_LEN);
 }
 
-void sw_put_printable(FILE *f, const char *s, size_t len)
+/* Prints s like sw_put_printable: the columns it took. */
+static int put_printable(FILE *f, const char *s, size_t len)
 {
+	int cols = 0;
+
 	for (size_t i = 0; i < len && s[i]; i++) {
 		unsigned char c = s[i];
 
-		if (c < 0x20 || c == 0x7f)
+		if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\x%02x", c);
-		else
+			cols += 4;
+		} else {
 			fputc(c, f);
+			cols++;
+		}
 	}
+	return cols;
 }
 
-FILE *sw_open_output(const char *path)
+void sw_put_printable(FILE *f, const char *s, size_t len)
 {
-	FILE *f;
-
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "we");
-	if (!f)
-		sw_err("cannot open '%s' for writing: %s", path, strerror(errno));
-	return f;
+	put_printable(f, s, len);
 }
 
-int sw_flush_output(FILE *f)
+void sw_put_printable_pad(FILE *f, const char *s, size_t len, int width)
 {
-	if (!fflush(f) && !ferror(f))
-		return 0;
-	sw_err("writing the output failed: %s", strerror(errno));
-	return -1;
+	int cols = put_printable(f, s, len);
+
+	if (cols < width)
+		fprintf(f, "%*s", width - cols, "");
 }

@@ -50,6 +50,8 @@ size_t sw_comm_len(const char *comm);
 /* Bytes from the kernel (comm, path) for text output: control characters as
  * \xNN; stops at a NUL or after len bytes. */
 void sw_put_printable(FILE *f, const char *s, size_t len);
+/* The same, then spaces up to width columns (none when it is wider). */
+void sw_put_printable_pad(FILE *f, const char *s, size_t len, int width);
 
 /* The kernel's internal dev_t (what BPF reads from a superblock): 12 bits of
  * major above 20 of minor, unlike the one stat(2) reports. */
@@ -68,9 +70,5 @@ static inline uint32_t sw_kdev(unsigned major, unsigned minor)
 	return major << 20 | (minor & 0xfffff);
 }
 
-/* NULL or "-": stdout; else the file, created or truncated (said, NULL on error). */
-FILE *sw_open_output(const char *path);
-/* Flushes f; says so and returns -1 when writing failed. */
-int sw_flush_output(FILE *f);
 
 #endif

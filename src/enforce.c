@@ -93,7 +93,7 @@ static void enforce_usage(FILE *f)
 		"  --protect-cgroup PATH  the same for splicers in this cgroup v2 directory\n"
 		"                       (exactly that cgroup, at the splice; repeatable)\n"
 		"  -j, --json           JSON Lines output\n"
-		"  -o, --output FILE    write events to FILE\n"
+		"  -o, --output FILE    append events to FILE (as trace -o)\n"
 		SW_FILTER_HELP
 		"                       (filters choose what is printed, not who is acted on)\n"
 		SW_SESSION_HELP
@@ -104,7 +104,11 @@ static void enforce_usage(FILE *f)
 		"\"allowed\". ftruncate(2), truncate(2) and fallocate(2) complete even when\n"
 		"the caller is killed at entry: they are reported as \"killed_late\". Stores through a shared mapping are seen only on\n"
 		"a page's first clean-to-dirty transition. When splicewatch exits (any way,\n"
-		"SIGKILL included), enforcement stops.\n"
+		"SIGKILL included), enforcement stops. SIGHUP opens FILE again and reads\n"
+		"the --policy file again: its allowlists and protect lists take effect\n"
+		"with the programs attached; a file that is malformed or changes action,\n"
+		"fallback, signal, thread, dry_run or allow_ns_init is refused (said) and\n"
+		"the policy in force stays.\n"
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
 		"file (reported as FILE:LINE: reason; nothing is loaded), on --action deny or\n"
@@ -258,11 +262,13 @@ int cmd_enforce(int argc, char **argv)
 		goto out;
 	}
 	/* The file first, then the command line over it; before anything is loaded. */
+	sw_reload_cli_done(&a.w, a.policy_path);	/* SIGHUP reads the file again */
 	if (a.policy_path && policy_load(a.policy_path, cfg, &pol, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why);
 		sw_err("enforce: policy '%s' rejected; nothing was started", a.policy_path);
 		goto out;
 	}
+	sw_reload_file_done(&a.w, pol.action_deny);
 	if (a.signal > 0)
 		cfg->signal = a.signal;
 	if (a.thread)

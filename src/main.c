@@ -20,6 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: splicewatch [-v] COMMAND [OPTIONS]\n"
+		"       splicewatch help [COMMAND]\n"
 		"       splicewatch --version | --help\n"
 		"\n"
 		"splice(2), sendfile(2), tee(2) and vmsplice(2) put references to page-cache\n"
@@ -30,11 +31,14 @@ static void usage(FILE *f)
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-10s %s\n", "help", "this help, or a command's");
 	fprintf(f,
 		"\n"
 		"Global options:\n"
-		"  -v, --verbose   more diagnostics (repeat for libbpf debug output)\n"
-		"  -h, --help      this help; `splicewatch COMMAND --help` for a command\n"
+		"  -v, --verbose   more diagnostics (repeat for libbpf debug output); also\n"
+		"                  taken after COMMAND\n"
+		"  -h, --help      this help; `splicewatch help COMMAND` or\n"
+		"                  `splicewatch COMMAND --help` for a command\n"
 		"  -V, --version   print the version\n"
 		"\n"
 		"Exit status: 0 on success, 2 on usage or setup errors (not root, no BTF,\n"
@@ -43,6 +47,29 @@ static void usage(FILE *f)
 		"See splicewatch(8).\n");
 }
 
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* `splicewatch help [COMMAND]`: this usage, or COMMAND's (as COMMAND --help). */
+static int help(int argc, char **argv)
+{
+	char help_opt[] = "--help", *args[3] = { NULL, help_opt, NULL };
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		sw_err("help: one COMMAND at most (see splicewatch --help)");
+		return SW_EXIT_USAGE;
+	}
+	for (size_t c = 0; c < N_COMMANDS; c++)
+		if (!strcmp(argv[1], commands[c].name)) {
+			args[0] = argv[1];
+			return commands[c].fn(2, args);
+		}
+	sw_err("help: unknown command '%s' (see splicewatch --help)", argv[1]);
+	return SW_EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -68,7 +95,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+	if (!strcmp(argv[i], "help"))
+		return help(argc - i, argv + i);
+	for (size_t c = 0; c < N_COMMANDS; c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(argc - i, argv + i);
 	sw_err("unknown command '%s' (see splicewatch --help)", argv[i]);

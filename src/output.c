@@ -5,6 +5,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include "sw.h"
+#include "outfile.h"
 
 void sw_filter_init(struct sw_filter *f)
 {
@@ -139,6 +140,8 @@ static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 
 		json_init(&j, o->f, false);
 		sw_untracked_json(&j, ev, o->session ? &off : NULL);
+		if (o->file)
+			sw_outfile_mark(o->file, false);
 		return;
 	}
 	if (ev->ts_ns - o->untracked_window_ns >= 1000000000ULL || !o->untracked_window_ns) {
@@ -190,8 +193,41 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 	} else {
 		event_text(o, ev);
 	}
+	if (o->file)
+		sw_outfile_mark(o->file, true);
 	o->printed++;
 	return 0;
+}
+
+/* Lost-record lines at most this often: a ring that overflows under a storm
+ * overflows on every poll round. */
+#define LOST_LINE_INTERVAL_NS	1000000000ULL
+
+void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final)
+{
+	uint64_t now = sw_mono_ns(), n = lost_total - o->lost_told;
+	struct json j;
+
+	if (!n || (!final && o->lost_told_ns && now - o->lost_told_ns < LOST_LINE_INTERVAL_NS))
+		return;
+	o->lost_told = lost_total;
+	o->lost_told_ns = now;
+	if (!o->json) {
+		sw_err("warning: %llu ring buffer records lost (%llu in all): unsafe writes "
+		       "detected but not shown; a larger --ringbuf-kib helps",
+		       (unsigned long long)n, (unsigned long long)lost_total);
+		return;
+	}
+	json_init(&j, o->f, false);
+	json_obj_begin(&j, NULL);
+	json_u64(&j, "ts_ns", now);
+	if (o->session)
+		json_i64(&j, "time_ns", sw_session_realtime(o->session, now));
+	json_str(&j, "event", "lost");
+	json_u64(&j, "records", n);
+	json_obj_end(&j);
+	if (o->file)
+		sw_outfile_mark(o->file, false);
 }
 
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)

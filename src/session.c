@@ -27,6 +27,8 @@ struct sw_session {
 	struct ring_buffer *rb;
 	sw_event_fn fn;
 	void *ctx;
+	int (*tick)(void *ctx);
+	void *tick_ctx;
 	int64_t mono_to_real_ns;
 	uint64_t last_gc_ns;
 	const char *backend;
@@ -155,7 +157,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->deny_mode = lsm && cfg->deny;
 	skel->rodata->on_untracked = cfg->mode == SW_MODE_ENFORCE ? cfg->on_untracked : 0;
 	skel->rodata->scope_enabled = cfg->scope;
-	skel->rodata->protect_enabled = cfg->n_protect_uids || cfg->n_protect_cgroups;
+	skel->rodata->protect_enabled = cfg->n_protect_uids || cfg->n_protect_cgroups ||
+					 cfg->lists_reloadable;
 	skel->rodata->scope_cgroup_id = cfg->scope_cgroup_id;
 	skel->rodata->scope_cgroup_level = cfg->scope_cgroup_level;
 	sw_probe_skips(*btf, &skips);
@@ -173,7 +176,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
 	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	skel->rodata->chunk_capacity = chunks;
-	skel->rodata->n_allow_paths = cfg->n_allow_paths;
+	/* A policy SIGHUP reads again may add path rules: the check must be in. */
+	skel->rodata->n_allow_paths = cfg->lists_reloadable ? SW_ALLOW_PATHS_MAX : cfg->n_allow_paths;
 	skel->rodata->allow_ns_init = cfg->allow_ns_init;
 	/* Pipes and files with held pages: one per 16 held pages (16384 at the
 	 * default), at least 1024. */
@@ -563,6 +567,8 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 		if (err > 0)
 			fflush(NULL);
 		err = 0;
+		if (s->tick && (err = s->tick(s->tick_ctx)))
+			break;
 		if (sw_mono_ns() - s->last_gc_ns > GC_INTERVAL_NS)
 			run_gc(s);
 	}
@@ -570,6 +576,84 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 	 * either shown or counted as lost. */
 	splicewatch_bpf__detach(s->skel);
 	sw_session_drain(s);
+	return err;
+}
+
+void sw_session_set_tick(struct sw_session *s, int (*tick)(void *ctx), void *ctx)
+{
+	s->tick = tick;
+	s->tick_ctx = ctx;
+}
+
+uint64_t sw_session_lost(const struct sw_session *s)
+{
+	return ((const volatile u64 *)s->skel->bss->counters)[SW_CNT_LOST];
+}
+
+/* The allowlist and protect maps, each with its entries in cfg. */
+struct list_map {
+	struct bpf_map *map;
+	const void *keys;
+	int n;
+	size_t size;
+};
+
+static void list_maps(const struct sw_session *s, const struct sw_config *c, struct list_map *m)
+{
+	struct list_map l[SW_LIST__COUNT] = {
+		{ s->skel->maps.allow_pids, c->allow_pids, c->n_allow_pids, sizeof(uint32_t) },
+		{ s->skel->maps.allow_cgroups, c->allow_cgroups, c->n_allow_cgroups, sizeof(uint64_t) },
+		{ s->skel->maps.allow_comms, c->allow_comms, c->n_allow_comms, SW_TASK_COMM_LEN },
+		{ s->skel->maps.allow_inodes, c->allow_paths, c->n_allow_paths,
+		  sizeof(struct sw_allow_inode) },
+		{ s->skel->maps.protect_uids, c->protect_uids, c->n_protect_uids, sizeof(uint32_t) },
+		{ s->skel->maps.protect_cgroups, c->protect_cgroups, c->n_protect_cgroups,
+		  sizeof(uint64_t) },
+	};
+
+	memcpy(m, l, sizeof(l));
+}
+
+static bool list_has(const struct list_map *l, const void *key)
+{
+	for (int i = 0; i < l->n; i++)
+		if (!memcmp((const char *)l->keys + i * l->size, key, l->size))
+			return true;
+	return false;
+}
+
+/* Makes the maps hold to's entries instead of from's: adds first, then
+ * deletes, so that an entry in both is never missing for a moment. */
+static int lists_move(struct sw_session *s, const struct sw_config *from,
+		      const struct sw_config *to)
+{
+	struct list_map a[SW_LIST__COUNT], b[SW_LIST__COUNT];
+	uint8_t one = 1;
+
+	list_maps(s, from, a);
+	list_maps(s, to, b);
+	for (int m = 0; m < SW_LIST__COUNT; m++)
+		for (int i = 0; i < b[m].n; i++)
+			if (bpf_map__update_elem(b[m].map, (const char *)b[m].keys + i * b[m].size,
+						 b[m].size, &one, 1, BPF_ANY))
+				return -errno;
+	for (int m = 0; m < SW_LIST__COUNT; m++)
+		for (int i = 0; i < a[m].n; i++) {
+			const void *k = (const char *)a[m].keys + i * a[m].size;
+
+			if (!list_has(&b[m], k))
+				bpf_map__delete_elem(a[m].map, k, a[m].size, 0);
+		}
+	return 0;
+}
+
+int sw_session_update_lists(struct sw_session *s, const struct sw_config *old,
+			    const struct sw_config *new)
+{
+	int err = lists_move(s, old, new);
+
+	if (err)
+		lists_move(s, new, old);	/* back to what was in force */
 	return err;
 }
 

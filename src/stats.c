@@ -173,9 +173,14 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 		const struct st_row *r = &rows[i];
 
 		st_fmt_ns(a, sizeof(a), r->v.calls ? (double)r->v.lat_ns / r->v.calls : 0);
-		fprintf(f, "%-8u %-16.16s %-22s %10llu %14llu %8llu %9s %s\n", r->key.tgid,
-			r->key.comm, st_op_name(r->key.op), (unsigned long long)r->v.calls,
-			(unsigned long long)r->v.bytes, (unsigned long long)r->v.errors, a, r->file);
+		/* comm and file as trace prints them: control bytes escaped. */
+		fprintf(f, "%-8u ", r->key.tgid);
+		sw_put_printable_pad(f, r->key.comm, sw_comm_len(r->key.comm), 16);
+		fprintf(f, " %-22s %10llu %14llu %8llu %9s ", st_op_name(r->key.op),
+			(unsigned long long)r->v.calls, (unsigned long long)r->v.bytes,
+			(unsigned long long)r->v.errors, a);
+		sw_put_printable(f, r->file, sizeof(r->file));
+		fputc('\n', f);
 	}
 	if (any_cfr) {
 		fprintf(f, "\ncopy_file_range outcomes:\n%-8s %-16s %8s %8s %8s %8s %s\n", "PID",
@@ -185,11 +190,15 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 
 			if (r->key.op != SW_STAT_COPY_FILE_RANGE)
 				continue;
-			fprintf(f, "%-8u %-16.16s %8llu %8llu %8llu %8llu %s\n", r->key.tgid,
-				r->key.comm, (unsigned long long)r->v.cfr[SW_CFR_SAME_FS],
+			fprintf(f, "%-8u ", r->key.tgid);
+			sw_put_printable_pad(f, r->key.comm, sw_comm_len(r->key.comm), 16);
+			fprintf(f, " %8llu %8llu %8llu %8llu ",
+				(unsigned long long)r->v.cfr[SW_CFR_SAME_FS],
 				(unsigned long long)r->v.cfr[SW_CFR_CROSS_FS],
 				(unsigned long long)r->v.cfr[SW_CFR_FALLBACK],
-				(unsigned long long)r->v.cfr[SW_CFR_ERROR], r->file);
+				(unsigned long long)r->v.cfr[SW_CFR_ERROR]);
+			sw_put_printable(f, r->file, sizeof(r->file));
+			fputc('\n', f);
 		}
 	}
 	fprintf(f, "\npage-cache pages held by pipes: %llu\n",
@@ -198,8 +207,10 @@ static void stats_text(FILE *f, const struct st_snap *snap, const struct st_row 
 		fprintf(f, "%10s %14s %10s %s\n", "PAGES", "BYTES", "OLDEST", "FILE");
 		for (size_t i = 0; i < snap->nheld; i++) {
 			st_fmt_ns(a, sizeof(a), snap->held[i].oldest_ns);
-			fprintf(f, "%10llu %14llu %10s %s\n", (unsigned long long)snap->held[i].pages,
-				(unsigned long long)snap->held[i].bytes, a, snap->held[i].file);
+			fprintf(f, "%10llu %14llu %10s ", (unsigned long long)snap->held[i].pages,
+				(unsigned long long)snap->held[i].bytes, a);
+			sw_put_printable(f, snap->held[i].file, sizeof(snap->held[i].file));
+			fputc('\n', f);
 		}
 	}
 	for (int op = 0; op < SW_STAT__COUNT; op++) {
@@ -225,7 +236,7 @@ struct stats_ctx {
 	uint64_t printed;
 };
 
-static int stats_snapshot(void *ctx, const struct st_snap *snap, bool final)
+static int stats_snapshot(void *ctx, FILE *f, const struct st_snap *snap, bool final)
 {
 	struct stats_ctx *c = ctx;
 	struct st_row *rows = st_sorted_rows(snap, ST_SORT_BYTES);
@@ -236,15 +247,15 @@ static int stats_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	if (c->o->rows && n > c->o->rows)
 		n = c->o->rows;
 	if (c->o->json) {
-		stats_json(stdout, snap, rows, n, final);
+		stats_json(f, snap, rows, n, final);
 	} else {
 		if (c->printed)
-			fputc('\n', stdout);
-		stats_text(stdout, snap, rows, n);
+			fputc('\n', f);
+		stats_text(f, snap, rows, n);
 	}
 	free(rows);
 	c->printed++;
-	return sw_flush_output(stdout);
+	return 0;
 }
 
 static int stats_option(void *ctx, int opt, const char *arg)

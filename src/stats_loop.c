@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include "common.h"
+#include "outfile.h"
 #include "prom.h"
 #include "stats_loop.h"
 
@@ -65,22 +67,33 @@ int st_common_option(void *ctx, int opt, const char *arg)
 
 /* ---- the snapshot loop --------------------------------------------------- */
 
-/* Sleeps until deadline (CLOCK_MONOTONIC ns) or a stop signal. */
-static void sleep_until(uint64_t deadline)
+/* Sleeps until deadline (CLOCK_MONOTONIC ns), a stop signal or, when the
+ * output is a pipe, until its reader is gone (as trace does: the run ends
+ * then, not at the next snapshot). */
+static void sleep_until(uint64_t deadline, struct sw_outfile *out)
 {
 	struct timespec ts = {
 		.tv_sec = deadline / 1000000000ULL,
 		.tv_nsec = deadline % 1000000000ULL,
 	};
+	/* No events asked for: a pipe's write end polls POLLERR once no reader is left. */
+	struct pollfd p = { .fd = out->fd, .events = 0 };
+	uint64_t now;
 
-	while (!sw_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+	if (!out->fifo) {
+		while (!sw_stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+		return;
+	}
+	while (!sw_stop && (now = sw_mono_ns()) < deadline && !sw_outfile_reader_gone(out))
+		poll(&p, 1, (deadline - now + 999999) / 1000000);
 }
 
 int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapshot)
 {
 	struct st_session *s;
 	struct st_prom *prom = NULL;
+	struct sw_outfile out;
 	uint64_t n = 0, next;
 	int err = 0;
 
@@ -98,13 +111,23 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 			return SW_EXIT_USAGE;
 		}
 	}
+	/* Standard output, checked and counted as trace's output is. */
+	if (sw_outfile_open(&out, NULL, SW_OUT_APPEND)) {
+		st_prom_stop(prom);
+		st_session_close(s);
+		return SW_EXIT_USAGE;
+	}
 	sw_info("counting splice, sendfile, tee, vmsplice and copy_file_range; Ctrl-C to stop");
 	next = st_session_start_ns(s);
 	while (!sw_stop) {
 		struct st_snap snap;
 
 		next += (uint64_t)(o->interval * 1e9);
-		sleep_until(next);
+		sleep_until(next, &out);
+		if (out.err) {
+			err = -1;
+			break;
+		}
 		if (sw_stop && !final_snapshot)
 			break;
 		err = st_collect(s, &snap);
@@ -112,15 +135,23 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 			sw_err("reading the counters failed: %s", strerror(-err));
 			break;
 		}
-		err = fn(ctx, &snap, sw_stop);
+		err = fn(ctx, out.f, &snap, sw_stop);
 		st_snap_free(&snap);
 		if (err)
 			break;
+		sw_outfile_mark(&out, true);
+		if (sw_outfile_flush(&out)) {
+			err = -1;
+			break;
+		}
 		if (o->count && ++n >= o->count)
 			break;
 		if (sw_mono_ns() > next + (uint64_t)(o->interval * 1e9))
 			next = sw_mono_ns();	/* fell behind (suspend, slow terminal) */
 	}
+	if (out.err)	/* the first failure's errno, not a later one */
+		sw_err("writing the output failed: %s", strerror(out.err));
+	sw_outfile_commit(&out, "the output");
 	st_prom_stop(prom);
 	st_session_close(s);
 	return err ? 1 : 0;

@@ -6,7 +6,8 @@
 #include <getopt.h>
 #include "stats_core.h"
 
-typedef int (*st_snap_fn)(void *ctx, const struct st_snap *snap, bool final);
+/* Prints one snapshot to f (the output: written out and checked by st_run). */
+typedef int (*st_snap_fn)(void *ctx, FILE *f, const struct st_snap *snap, bool final);
 
 struct st_opts {
 	double interval;	/* seconds */

@@ -52,6 +52,9 @@ struct sw_config {
 	uint32_t user_share;		/* percent of each index map one non-root uid may fill (100: no limit) */
 	uint32_t ringbuf_kib;
 	const char *backend;		/* auto | tracepoint | ... */
+	/* The lists may change while the programs run (enforce --policy, on
+	 * SIGHUP): the path and protect checks are loaded even when empty. */
+	bool lists_reloadable;
 	/* enforce allowlists */
 	uint32_t *allow_pids;
 	int n_allow_pids;
@@ -68,6 +71,17 @@ struct sw_config {
 	int n_protect_cgroups;
 	bool allow_ns_init;			/* never act on a pid namespace's init */
 	uint32_t on_untracked;			/* enum sw_on_untracked (enforce) */
+};
+
+/* The allowlists and protect lists of a struct sw_config, in this order. */
+enum {
+	SW_LIST_ALLOW_PIDS,
+	SW_LIST_ALLOW_CGROUPS,
+	SW_LIST_ALLOW_COMMS,
+	SW_LIST_ALLOW_PATHS,
+	SW_LIST_PROTECT_UIDS,
+	SW_LIST_PROTECT_CGROUPS,
+	SW_LIST__COUNT,
 };
 
 typedef int (*sw_event_fn)(void *ctx, const struct sw_event *ev, size_t len);
@@ -107,6 +121,15 @@ int sw_session_scope_add(struct sw_session *s, uint32_t tgid);
 /* Polls until sw_stop or until done(ctx) returns true (done may be NULL). */
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 		   bool (*done)(void *ctx), void *done_ctx);
+/* tick(ctx) runs after every poll round (at most every 100 ms) of
+ * sw_session_run; a non-zero return ends the run, which returns it. */
+void sw_session_set_tick(struct sw_session *s, int (*tick)(void *ctx), void *ctx);
+/* Records the programs could not put into the ring buffer, so far. */
+uint64_t sw_session_lost(const struct sw_session *s);
+/* The allowlist and protect maps hold new's entries instead of old's (the
+ * programs stay attached): 0, or -errno with old's entries in force. */
+int sw_session_update_lists(struct sw_session *s, const struct sw_config *old,
+			    const struct sw_config *new);
 /* Drains what is left in the ring buffer. */
 void sw_session_drain(struct sw_session *s);
 void sw_session_counters(struct sw_session *s, struct sw_counters *c);
@@ -122,13 +145,18 @@ struct sw_filter {
 	const char *path_prefix;
 };
 
+struct sw_outfile;
+
 struct sw_output {
 	FILE *f;
+	struct sw_outfile *file;	/* f's file: counts the events delivered */
 	bool json;
 	bool header_done;
 	struct sw_session *session;
 	struct sw_filter filter;
-	uint64_t printed;
+	uint64_t printed;		/* events written to f (delivered: file) */
+	uint64_t lost_told;		/* lost records said in-band so far */
+	uint64_t lost_told_ns;		/* when last */
 	uint64_t untracked;		/* capacity events seen */
 	uint64_t untracked_window_ns;	/* text: the second the warnings below are in */
 	uint64_t untracked_lines;
@@ -139,6 +167,10 @@ void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
+/* Says in-band how many more records the ring buffer lost since it last did
+ * (JSON: {"event":"lost","records":N} in the output; text: a warning on
+ * stderr): at most once a second, unless final (the run's end: the rest). */
+void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
 
 #endif

@@ -62,7 +62,7 @@ static int top_option(void *ctx, int opt, const char *arg)
 	return -1;
 }
 
-static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
+static int top_snapshot(void *ctx, FILE *f, const struct st_snap *snap, bool final)
 {
 	struct top_ctx *c = ctx;
 	struct st_total tot[SW_STAT__COUNT];
@@ -74,7 +74,6 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 	time_t t = snap->real_ns / 1000000000LL;
 	uint64_t oldest = 0;
 	struct tm tm;
-	FILE *f = stdout;
 
 	(void)final;
 	rows = st_sorted_rows(snap, c->o->sort);
@@ -131,15 +130,17 @@ static int top_snapshot(void *ctx, const struct st_snap *snap, bool final)
 			snprintf(zc, sizeof(zc), "%.0f", 100.0 * r->v.pagecache_bytes / into);
 		else
 			snprintf(zc, sizeof(zc), "-");
-		fprintf(f, "%7u %-16.16s %-21s %9llu %8.1f %8s %9s %6llu %8s %4s %s\n", r->key.tgid,
-			r->key.comm, st_op_name(r->key.op), (unsigned long long)r->v.calls,
-			dt > 0 ? dcalls / dt : 0, a, rate, (unsigned long long)r->v.errors, b, zc,
-			r->file);
+		/* comm and file as trace prints them: control bytes escaped. */
+		fprintf(f, "%7u ", r->key.tgid);
+		sw_put_printable_pad(f, r->key.comm, sw_comm_len(r->key.comm), 16);
+		fprintf(f, " %-21s %9llu %8.1f %8s %9s %6llu %8s %4s ", st_op_name(r->key.op),
+			(unsigned long long)r->v.calls, dt > 0 ? dcalls / dt : 0, a, rate,
+			(unsigned long long)r->v.errors, b, zc);
+		sw_put_printable(f, r->file, sizeof(r->file));
+		fputc('\n', f);
 	}
 	free(rows);
 	c->printed++;
-	if (sw_flush_output(f))
-		return -1;
 	/* Keep this snapshot's rows for the next interval's rates. */
 	prev_copy = realloc(c->prev, (snap->nrows ? snap->nrows : 1) * sizeof(*prev_copy));
 	if (!prev_copy)

@@ -16,14 +16,21 @@ static void trace_usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -j, --json           JSON Lines: one object per event\n"
-		"  -o, --output FILE    write events to FILE instead of standard output\n"
+		"  -o, --output FILE    append events to FILE instead of standard output:\n"
+		"                       a regular file (created mode 0600) or a FIFO with a\n"
+		"                       reader; never through a symbolic link another user\n"
+		"                       could have made; opened once the programs are loaded\n"
 		SW_FILTER_HELP
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"
-		"On SIGINT or SIGTERM it prints a summary to standard error (events, lost\n"
+		"Records the ring buffer loses are said as they happen (at most once a\n"
+		"second; JSON: {\"event\":\"lost\",\"records\":N}). SIGHUP opens FILE again\n"
+		"(after it was rotated); the programs stay attached. On SIGINT or SIGTERM it\n"
+		"prints a summary to standard error (events detected and shown, lost\n"
 		"records, pages still held, holds the index could not track) and exits 0.\n"
-		"Exit status 2: usage or setup error.\n");
+		"Exit status 1: writing the output failed (its error is said; a reader\n"
+		"that went away ends the run at once); 2: usage or setup error.\n");
 }
 
 int cmd_trace(int argc, char **argv)

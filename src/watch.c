@@ -80,36 +80,72 @@ struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(vo
 	return sw_session_open(cfg);
 }
 
-static int watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
+/* Both stop signals, and SIGHUP (reopen the output, reload the policy). */
+static int watch_handlers(void)
 {
+	return sw_install_stop_handlers() ?: sw_install_reload_handler();
+}
+
+/* After every poll round: SIGHUP's work, lost records, the batch of events
+ * written out, and whether the reader is still there. Non-zero ends the run. */
+static int watch_tick(void *ctx)
+{
+	struct sw_watch_args *a = ctx;
+
+	if (sw_reload) {
+		sw_reload = 0;
+		if (a->file.path && !sw_outfile_reopen(&a->file))
+			sw_info("SIGHUP: reopened '%s'", a->file.path);
+		else if (a->file.path)
+			sw_err("SIGHUP: still writing to the file opened before");
+		sw_reload_policy(a, a->out.session);
+	}
+	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);
+	if (sw_outfile_flush(&a->file) || sw_outfile_reader_gone(&a->file))
+		return -1;
+	return 0;
+}
+
+static int watch(struct sw_watch_args *a, const char *what)
+{
+	struct sw_output *out = &a->out;
 	struct sw_session *s;
 	int err;
 
-	s = sw_watch_open(cfg, sw_install_stop_handlers, "");
+	s = sw_watch_open(&a->cfg, watch_handlers, "");
 	if (!s)
 		return SW_EXIT_USAGE;
+	/* Only now: a path that cannot be written must not have been created or
+	 * touched when the programs then fail to load. */
+	if (sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+		sw_session_close(s);
+		return SW_EXIT_USAGE;
+	}
+	out->f = a->file.f;
+	out->file = &a->file;
 	out->session = s;
 	/* --fallback dry-run turned deny into a dry run. */
-	if (sw_session_dry_run(s) && !cfg->dry_run)
+	if (sw_session_dry_run(s) && !a->cfg.dry_run)
 		what = "enforcing (dry run: acting on nobody)";
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
+	sw_session_set_tick(s, watch_tick, a);
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
-	if (sw_flush_output(out->f))
+	/* The rest of the lost records, after the last drain. */
+	sw_output_lost(out, sw_session_lost(s), true);
+	sw_outfile_flush(&a->file);
+	if (a->file.err) {
+		/* The first failure's errno: later ones say less (EINTR at a stop). */
+		sw_err("writing the output failed: %s", strerror(a->file.err));
 		err = -1;
-	sw_print_summary(stderr, s, out->printed);
+	}
+	sw_print_summary(stderr, s, a->file.delivered);
+	if (sw_outfile_commit(&a->file, "events"))
+		err = -1;
 	sw_session_close(s);
 	return err ? 1 : 0;
 }
 
 int sw_watch(struct sw_watch_args *a, const char *what)
 {
-	int r;
-
-	a->out.f = sw_open_output(a->out_path);
-	if (!a->out.f)
-		return SW_EXIT_USAGE;
-	r = watch(&a->cfg, &a->out, what);
-	if (a->out.f != stdout)
-		fclose(a->out.f);
-	return r;
+	return watch(a, what);
 }

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include "sw.h"
+#include "outfile.h"
 
 enum {
 	OPT_MAX_HOLDS = 0x100,
@@ -52,11 +53,27 @@ enum {
 	"  -C, --cgroup PATH    only writes from this cgroup v2 directory\n"	\
 	"  -P, --path PREFIX    only writes to files under this absolute path\n"
 
+/* What a policy file set that only a start can change (reload.c). */
+struct sw_policy_fixed {
+	int signal;
+	bool signal_thread;
+	bool dry_run;
+	bool allow_ns_init;
+	bool action_deny;
+	enum sw_fallback fallback;
+	uint32_t on_untracked;
+};
+
 /* What trace and enforce read from the command line. */
 struct sw_watch_args {
 	struct sw_config cfg;
 	struct sw_output out;
 	const char *out_path;		/* -o; NULL: stdout */
+	struct sw_outfile file;		/* out_path, once the programs are attached */
+	/* enforce --policy: SIGHUP reads the file again (reload.c) */
+	const char *policy_path;
+	int n_cli[SW_LIST__COUNT];	/* the first entries of each list: the command line's */
+	struct sw_policy_fixed fixed;	/* the file's settings at start */
 };
 
 void sw_watch_args_init(struct sw_watch_args *a);
@@ -67,7 +84,20 @@ int sw_watch_option(void *ctx, int opt, const char *arg);
  * who prefixes the message ("ci: "). */
 struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
 				 const char *who);
-/* Opens the output, watches until stopped, prints the summary: the exit status. */
+/* enforce --policy: call with the command line read, before the file is
+ * loaded (policy_path: the file); then once it is, with what it said. */
+void sw_reload_cli_done(struct sw_watch_args *a, const char *policy_path);
+void sw_reload_file_done(struct sw_watch_args *a, bool action_deny);
+/* SIGHUP: reads the policy file again and puts its lists in force without
+ * detaching; refused (said, the old lists stay) when the file is bad or
+ * changes a setting only a start can change. 0, or -1. */
+int sw_reload_policy(struct sw_watch_args *a, struct sw_session *s);
+/* SIGHUP sets it (sw_install_reload_handler). */
+extern volatile sig_atomic_t sw_reload;
+int sw_install_reload_handler(void);
+
+/* Loads and attaches, then opens the output, watches until stopped, prints
+ * the summary: the exit status. */
 int sw_watch(struct sw_watch_args *a, const char *what);
 
 #endif

@@ -131,9 +131,11 @@ mutants() {
 	done_mutant
 
 	# Finding 4: "never acts on itself" passing because its write never reached
-	# the held page (-o appends: the write lands past it).
+	# the held page (-o appends: the write lands there only once the file ends
+	# inside the held page; the tests truncate it so).
 	mutant self_write_misses_held_page
-	edit src/watch.c 'fopen(path, "we")' 'fopen(path, "ae")'
+	edit tests/suites/enforce.sh 'os.ftruncate(os.open(sys.argv[1], os.O_WRONLY), 1)' 'pass'
+	edit tests/reliability_workload.c 'if (ftruncate(fd, PAGE + 1))' 'if (0)'
 	expect tests/suites/enforce.sh "self_never_signalled: the held page never got splicewatch's write"
 	expect 'tests/suites/reliability.sh --only enforcement' "enforce_never_signals_itself: splicewatch's event 2 never reached the held page"
 	done_mutant
@@ -171,10 +173,8 @@ mutants() {
 	# its fds 15 s, enforcing: last, and
 	# waited for); the old check grepped a reaped pid's name and could not fail.
 	mutant enforce_objects_outlive_sigkill
-	edit src/watch.c 'int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
-{' '#include <unistd.h>
-int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *what)
-{'
+	edit src/watch.c '#include "hooks.h"' '#include "hooks.h"
+#include <unistd.h>'
 	edit src/watch.c '	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));' \
 		'	if (!fork()) { sleep(15); _exit(0); }
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));'
@@ -202,10 +202,80 @@ int sw_watch(const struct sw_config *cfg, struct sw_output *out, const char *wha
 	done_mutant
 
 	mutant refused_file_buffers_recorded
-	edit bpf/detect/index_walk.bpf.h '	if (!c->st->map_ok)
-		return 0;
-' ''
+	edit bpf/detect/index_walk.bpf.h '	if (!c->st->map_ok) {' '	if (0 && !c->st->map_ok) {'
 	expect tests/suites/adversary-index.sh 'refused_hold_cannot_empty_later_entry: the root write'
+	done_mutant
+
+	mutant refused_file_mark_not_widened
+	edit bpf/detect/index_walk.bpf.h '			widen_walk_mark(' '			if (0) widen_walk_mark('
+	expect tests/suites/adversary-index.sh "on_untracked_kill_stops_write_into_hold_past_share: nobody's writer exited 0"
+	done_mutant
+
+	# Issue 19: the protections of tests/suites/daemon.sh, one removed each.
+	mutant outfile_follows_links
+	edit src/outfile.c '#include "outfile.h"' '#include "outfile.h"
+#undef O_NOFOLLOW
+#define O_NOFOLLOW 0'
+	expect tests/suites/daemon.sh 'outfile_planted_symlinks_leave_root_file_intact'
+	done_mutant
+
+	mutant outfile_fifo_open_blocks
+	edit src/outfile.c 'fd = openat(dirfd, base, O_WRONLY | O_NONBLOCK | O_NOFOLLOW' \
+		'fd = openat(dirfd, base, O_WRONLY | O_NOFOLLOW'
+	expect tests/suites/daemon.sh 'outfile_fifo_without_reader_refused_not_hung: .*hung'
+	done_mutant
+
+	mutant outfile_truncates
+	edit src/outfile.c 'wfd = openat(dirfd, base, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK |' \
+		'wfd = openat(dirfd, base, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK |'
+	expect tests/suites/daemon.sh 'outfile_new_0600_existing_appended_others_refused: not appended'
+	done_mutant
+
+	mutant outfile_mode_0644
+	edit src/outfile.c 'O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (wfd >= 0)' 'O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (wfd >= 0)'
+	expect tests/suites/daemon.sh 'outfile_new_0600_existing_appended_others_refused: new file mode 644'
+	done_mutant
+
+	mutant sighup_kills
+	edit src/watch.c 'return sw_install_stop_handlers() ?: sw_install_reload_handler();' \
+		'return sw_install_stop_handlers();'
+	expect tests/suites/daemon.sh 'sighup_reopens_output_programs_attached'
+	done_mutant
+
+	mutant sighup_policy_not_reloaded
+	edit src/watch.c 'sw_reload_policy(a, a->out.session);' '(void)sw_reload_policy;'
+	expect tests/suites/daemon.sh 'sighup_reloads_policy_lists_only: actions'
+	done_mutant
+
+	mutant reader_gone_ignored
+	edit src/watch.c 'if (sw_outfile_flush(&a->file) || sw_outfile_reader_gone(&a->file))' \
+		'if (sw_outfile_flush(&a->file))'
+	edit src/stats_loop.c '&& !sw_outfile_reader_gone(out))' ')'
+	expect tests/suites/daemon.sh 'epipe_before_any_write_trace_and_stats'
+	done_mutant
+
+	mutant shown_counts_formatted
+	edit src/watch.c 'sw_print_summary(stderr, s, a->file.delivered);' 'sw_print_summary(stderr, s, out->printed);'
+	expect tests/suites/daemon.sh 'enospc_ends_run_shown_is_lines: shown'
+	done_mutant
+
+	mutant lost_only_at_exit
+	edit src/watch.c '	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);
+' ''
+	expect tests/suites/daemon.sh 'lost_records_in_band_add_up: json: no lost record said while running'
+	done_mutant
+
+	mutant ci_sighup_kills
+	edit src/ci_child.c ' ||
+	    sigaction(SIGHUP, &sa, NULL))' ')'
+	expect tests/suites/daemon.sh 'ci_sighup_forwarded_report_written'
+	done_mutant
+
+	mutant stats_top_unescaped
+	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
+	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
 	done_mutant
 }
 
@@ -215,7 +285,9 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	self_write_checked self_write_misses_held_page enforce_objects_outlive_sigkill \
 	pid_reuse_failure_not_skipped load_detector_blind backup_of_sys_enter_idle test_drop_drops_nothing \
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
-	refused_file_buffers_recorded; do
+	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
+	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

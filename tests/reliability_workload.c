@@ -25,7 +25,10 @@
  *   reliability_workload self-hold OUT READY DONE PIPE_OUT
  *                                              make OUT (a file splicewatch writes its
  *                                              events to) 4 pages of '#' from offset 0
- *                                              and hold them in a pipe; READY; wait
+ *                                              and hold them in a pipe; a child
+ *                                              (comm rw-truncate) ftruncates OUT to one
+ *                                              page and a byte, so that splicewatch's
+ *                                              next appends land in held page 1; READY; wait
  *                                              for DONE; write what the pipe delivers
  *                                              (the held bytes as they are now) to
  *                                              PIPE_OUT
@@ -230,6 +233,16 @@ static int self_hold(const char *out, const char *ready, const char *done, const
 	if (pipe(p))
 		die("pipe");
 	splice_in(fd, 0, p[1], 4 * PAGE);
+	/* splicewatch appends (-o): its writes reach held bytes only once the
+	 * file ends inside them. Under enforce the child is killed, and its
+	 * ftruncate completes (killed_late). */
+	if (!fork()) {
+		prctl(PR_SET_NAME, "rw-truncate");
+		if (ftruncate(fd, PAGE + 1))
+			die("ftruncate");
+		_exit(0);
+	}
+	wait(NULL);
 	touch(ready);
 	wait_file(done);
 	close(p[1]);

@@ -172,3 +172,24 @@ stop_sw() {
 	swrc=$?
 	swpid=""
 }
+
+# spawn_sw NAME ARGS...: `splicewatch ARGS` (${SWBIN:-$SW}) in the background,
+# stdout in $d/NAME.out, stderr in $d/NAME.err, until it is attached; its pid
+# in $swpid. For runs that are not `COMMAND --json -o $d/ev` (start_sw).
+spawn_sw() {
+	local name=$1
+	shift
+	"${SWBIN:-$SW}" "$@" >"$d/$name.out" 2>"$d/$name.err" &
+	swpid=$!
+	bg+=("$swpid")
+	wait_started "$swpid" "$d/$name.err" && return 0
+	fail "splicewatch $* did not start: $(head -3 "$d/$name.err")"
+}
+
+# end_sw PID [SIGNAL]: stops it (SIGINT by default); its status in $src.
+# shellcheck disable=SC2034 # src is read by the suites
+end_sw() {
+	kill -"${2:-INT}" "$1" 2>/dev/null
+	wait "$1"
+	src=$?
+}

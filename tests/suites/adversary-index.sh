@@ -393,4 +393,34 @@ test_on_untracked_mark_ends_with_its_pipe() {
 }
 T on_untracked_mark_ends_with_its_pipe test_on_untracked_mark_ends_with_its_pipe
 
+# A hold refused its file's entry (its user past its share of mappings) is
+# marked too, over every page of the file it holds. As nobody, with its
+# whole share taken (256 files at --max-holds 16384), both pages of its own
+# file are held (refused: user_quota); nobody's write into the second page
+# is killed under --on-untracked kill, its bytes not landed.
+test_on_untracked_kill_stops_write_into_hold_past_share() {
+	local f i
+	f=$(nobody_file data)
+	mkdir -m 755 "$d/many"
+	for ((i = 0; i < 256; i++)); do
+		printf A >"$d/many/f$i"
+		printf '%s 0\n' "$d/many/f$i"
+	done >"$d/list"
+	chmod 644 "$d"/many/*
+	start_sw enforce --on-untracked kill --max-holds 16384 || return 1
+	bg_actor "$d/flood.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold_spread "$d/list" 4 || return 1
+	sleep 0.5
+	bg_actor "$d/hold.out" "${as_nobody[@]}" "$PY" "$ACTOR" hold "$f" 0 8192 || return 1
+	sleep 0.5
+	"${as_nobody[@]}" "$PY" "$ACTOR" pwrite "$f" 4196 WWWW >"$d/w.out" 2>&1
+	wrc=$?
+	stop_sw
+	[ "$wrc" = 137 ] || { fail "nobody's writer exited $wrc, want 137 (killed): $(cat "$d/w.out")"; return 1; }
+	wrote "$f" 4196 AAAA || { fail "the write landed"; return 1; }
+	evs "any(x.get('event') == 'unsafe_write' and x['action'] == 'killed' and x['write_offset'] == 4196
+	         and x.get('untracked_reason') == 'user_quota' and x['splicer_pid'] == $actor_pid for x in e)" ||
+		fail "no killed unsafe_write naming user_quota and holder $actor_pid: $(grep unsafe "$d/ev" | head -c 600)"
+}
+T on_untracked_kill_stops_write_into_hold_past_share test_on_untracked_kill_stops_write_into_hold_past_share
+
 run_tests

@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..34
+echo 1..46
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -40,7 +40,7 @@ check trace_zero_user_share_is_usage_error 2 "user-share: .0. is not a percentag
 check trace_over_100_user_share_is_usage_error 2 "user-share: .101. is not a percentage" -- $sw trace --user-share 101
 check trace_unknown_backend_is_usage_error 2 "backend" -- $sw trace --backend bogus
 check trace_forced_backend_that_cannot_load_is_clear_error 2 "cannot be used on this kernel" -- $sw trace --backend kprobe
-check trace_unwritable_output_is_clear_error 2 "cannot open" -- $sw trace -o /nonexistent/dir/out
+check trace_unwritable_output_is_clear_error 2 "cannot write to '/nonexistent/dir/out': 'nonexistent': No such file" -- $sw trace -o /nonexistent/dir/out
 check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw enforce --signal SIGFOO
 check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
 check enforce_unknown_action_is_usage_error 2 "is not kill or deny" -- $sw enforce --action maim
@@ -78,4 +78,50 @@ else
 	echo "ok trace_as_non_root_is_clear_error # SKIP no user nobody"
 	echo "ok enforce_as_non_root_is_clear_error # SKIP no user nobody"
 fi
+
+# `splicewatch help [COMMAND]`, and -v after the sub-command.
+check help_command_is_global_usage 0 'Usage: splicewatch \[-v\] COMMAND' -- $sw help
+check help_command_gives_command_usage 0 'Usage: splicewatch stats' -- $sw help stats
+check help_unknown_command_is_usage_error 2 "help: unknown command 'frobnicate'" -- $sw help frobnicate
+# -v taken where the sub-command's options are: the bad pid is the error, not -v.
+check verbose_after_subcommand_accepted 2 "is not a process id" -- $sw trace -v --pid abc
+check verbose_long_after_subcommand_accepted 2 "is not a process id" -- $sw enforce --verbose --pid abc
+
+# Every option a command's --help defines is in the man page, as a .TP tag of
+# that command's section (or of the sections it shares).
+man_tags() { # "SECTION<TAB>TAG" per .TP tag, troff escapes undone
+	awk '
+		/^\.SH / { sec = substr($0, 5); gsub(/"/, "", sec); next }
+		tp { line = $0; gsub(/\\-/, "-", line); gsub(/\\f[RIBP]/, "", line); gsub(/"/, "", line)
+		     sub(/^\.[A-Z]+ /, "", line); print sec "\t" line; tp = 0; next }
+		/^\.TP/ { tp = 1 }' man/splicewatch.8
+}
+help_opts() { # CMD...: the options its usage defines (option lines, the synopsis' brackets)
+	$sw "$@" --help | grep -E '^ {2,6}-' | grep -oE '^ +(-[a-zA-Z], )?--?[a-zA-Z][a-zA-Z0-9-]*' | tr ',' '\n' | tr -d ' '
+	$sw "$@" --help | grep '^Usage:' | grep -oE '\[--?[a-zA-Z][a-zA-Z0-9-]*' | tr -d '['
+}
+tags=$(man_tags)
+for spec in "global:GLOBAL OPTIONS" "trace:TRACE OPTIONS" "enforce:ENFORCE OPTIONS|TRACE OPTIONS" \
+	"ci:CI OPTIONS|TRACE OPTIONS" "stats:STATS AND TOP OPTIONS" "top:STATS AND TOP OPTIONS" \
+	"features:FEATURES OPTIONS"; do
+	c=${spec%%:*}
+	secs="${spec#*:}|GLOBAL OPTIONS"
+	args=()
+	[ "$c" = global ] || args=("$c")
+	missing=""
+	nopts=0
+	for o in $(help_opts "${args[@]}" | sort -u); do
+		nopts=$((nopts + 1))
+		grep -E "^($secs)	" <<<"$tags" | grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|\$)" || missing+=" $o"
+	done
+	if [ "$nopts" = 0 ]; then
+		echo "not ok man_page_documents_${c}_options: no options found in its --help"
+		nfail=$((nfail + 1))
+	elif [ -n "$missing" ]; then
+		echo "not ok man_page_documents_${c}_options: not in the man page's ${spec#*:}:$missing"
+		nfail=$((nfail + 1))
+	else
+		echo "ok man_page_documents_${c}_options # $nopts options"
+	fi
+done
 [ "$nfail" = 0 ]

@@ -561,6 +561,10 @@ test_self_never_signalled() {
 	bg+=("$h")
 	for ((i = 0; i < 500; i++)); do [ -e "$d/held" ] && break; sleep 0.02; done
 	[ -e "$d/held" ] || fail "hold never ready: $(cat "$d/h.err")" || return
+	# -o appends: its writes reach the held page once the file ends inside it.
+	"$PY" -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(15, b"ew-allowed", 0, 0, 0)
+os.ftruncate(os.open(sys.argv[1], os.O_WRONLY), 1)' "$d/ev" || fail "ftruncate" || return
 	wl a --comm ew-allowed "$d/f" || return
 	# Until splicewatch has written the event (into the held page), 5 s at most.
 	for ((i = 0; i < 250; i++)); do grep -q '"comm":"ew-allowed"' "$d/ev" 2>/dev/null && break; sleep 0.02; done
@@ -579,7 +583,7 @@ test_self_never_signalled() {
 	e = [json.loads(l.strip("\0\n ")) for l in open(sys.argv[1], errors="replace") if l.strip("\0\n ")]
 	mine = [x for x in e if str(x["pid"]) == sys.argv[2]]
 	assert not mine, mine
-	assert [(x["comm"], x["action"]) for x in e] == [("ew-allowed", "allowed")], e
+	assert [(x["comm"], x["op"], x["action"]) for x in e] == [("ew-allowed", "ftruncate", "allowed"), ("ew-allowed", "pwrite64", "allowed")], e
 	EOF
 }
 
