@@ -254,7 +254,6 @@ int cmd_enforce(int argc, char **argv)
 
 	sw_watch_args_init(&a.w);
 	cfg->mode = SW_MODE_ENFORCE;
-	cfg->on_untracked = SW_ON_UNTRACKED_REPORT;
 	r = sw_parse_options("enforce", argc, argv, SW_WATCH_SHORTOPTS, longopts, enforce_usage,
 			     enforce_option, &a, false);
 	if (r) {

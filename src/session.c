@@ -47,6 +47,8 @@ void sw_config_defaults(struct sw_config *cfg)
 	cfg->user_share = 25;
 	cfg->ringbuf_kib = 4 * 1024;
 	cfg->backend = "auto";
+	/* enforce's default; trace and ci keep no marks (load_backend). */
+	cfg->on_untracked = SW_ON_UNTRACKED_REPORT;
 }
 
 static int64_t realtime_offset(void)

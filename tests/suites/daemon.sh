@@ -244,12 +244,16 @@ test_sighup_reloads_policy() {
 	kill -HUP "$swpid"
 	for _ in $(seq 50); do grep -q 'changes "dry_run"' "$d/sw.err" && break; sleep 0.1; done
 	unsafe "$d/data" 1 rw-allowme || return
+	printf 'version: 1\ndry_run: true\non_untracked: kill\nallow:\n  comms: [rw-allowme]\n' >"$d/p.yaml"
+	kill -HUP "$swpid"
+	for _ in $(seq 50); do grep -q 'changes "on_untracked"' "$d/sw.err" && break; sleep 0.1; done
+	unsafe "$d/data" 1 rw-allowme || return
 	sleep 0.3
 	[ "$(bpf_ids "$swpid")" = "$ids" ] || fail "programs changed: $ids -> $(bpf_ids "$swpid")" || return
 	end_sw "$swpid"
 	acts=$(grep -o '"action":"[a-z_]*"' "$d/ev.json" | cut -d'"' -f4 | tr '\n' ' ')
-	[ "$acts" = "allowed would_kill would_kill would_kill " ] ||
-		fail "actions: '$acts' (want allowed, then would_kill three times): $(grep SIGHUP "$d/sw.err" | tr '\n' ' ')"
+	[ "$acts" = "allowed would_kill would_kill would_kill would_kill " ] ||
+		fail "actions: '$acts' (want allowed, then would_kill four times): $(grep SIGHUP "$d/sw.err" | tr '\n' ' ')"
 }
 
 # ---- the output's reader gone, its filesystem full ----------------------------------
