@@ -136,9 +136,27 @@ out:
 	return ret;
 }
 
+/* The id after "KEY: " in the fdinfo file path (a BPF map's map_id, a
+ * program's or link's prog_id), 0 when it has none. */
+static unsigned fdinfo_id(const char *path, const char *key)
+{
+	char line[256], fmt[32];
+	unsigned id = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	snprintf(fmt, sizeof(fmt), "%s: %%u", key);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
 static int find_counters(pid_t pid)
 {
-	char dir[64], path[400], line[256];
+	char dir[64], path[400];
 	struct dirent *de;
 	DIR *d;
 
@@ -147,17 +165,10 @@ static int find_counters(pid_t pid)
 	if (!d)
 		return -1;
 	while (bss_fd < 0 && (de = readdir(d))) {
-		unsigned map_id = 0;
-		FILE *f;
+		unsigned map_id;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "map_id: %u", &map_id) == 1)
-				break;
-		fclose(f);
+		map_id = fdinfo_id(path, "map_id");
 		if (map_id) {
 			union bpf_attr attr = {};
 			struct bpf_map_info info = {};
@@ -219,7 +230,7 @@ long long sw_counter(pid_t pid, int idx)
  * told (prog info recursion_misses of every program behind its fds), or -1. */
 long long sw_skipped_runs(pid_t pid)
 {
-	char dir[64], path[400], line[256];
+	char dir[64], path[400];
 	long long n = 0;
 	struct dirent *de;
 	DIR *d;
@@ -231,18 +242,11 @@ long long sw_skipped_runs(pid_t pid)
 	while ((de = readdir(d))) {
 		struct bpf_prog_info info = {};
 		union bpf_attr attr = {};
-		unsigned prog_id = 0;
-		FILE *f;
+		unsigned prog_id;
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "prog_id: %u", &prog_id) == 1)
-				break;
-		fclose(f);
+		prog_id = fdinfo_id(path, "prog_id");
 		if (!prog_id)
 			continue;
 		attr.prog_id = prog_id;
