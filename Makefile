@@ -15,7 +15,19 @@ OUT        := build
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lyaml
+# libbpf linked statically by default (as libbpf-tools and bpftool ship it):
+# the binary then needs libbpf 1.2+ symbols from nowhere but itself, and runs
+# where the distribution's libbpf is older (Debian 12: 1.1) or absent. It
+# needs libelf and zlib (libbpf's own dependencies), libyaml and libc.
+# LIBBPF_STATIC=0 links the shared libbpf instead.
+LIBBPF_STATIC ?= 1
+LIBBPF_A   ?= $(shell pkg-config --variable=libdir libbpf 2>/dev/null || echo /usr/lib)/libbpf.a
+ifeq ($(LIBBPF_STATIC),1)
+LIBBPF_LIBS := $(LIBBPF_A)
+else
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+endif
+LIBS       := $(LIBBPF_LIBS) -lelf -lz -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
               -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -27,7 +39,7 @@ SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
 
-.PHONY: all clean install test check
+.PHONY: all clean install test check FORCE
 # Kept: the skeletons embed them, and the compat layout check reads both.
 .SECONDARY: $(BPF_OBJS)
 all: splicewatch
@@ -63,10 +75,16 @@ $(OUT)/compat-layout.ok: $(SKELS) scripts/skel-layout.sh
 	touch $@
 
 $(OUT)/%.o: src/%.c $(HDRS) $(SKELS) $(OUT)/compat-layout.ok | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-splicewatch: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+FORCE:
+
+# Relinked when the link mode changes (LIBBPF_STATIC=0 then 1).
+$(OUT)/link-mode: FORCE | $(OUT)
+	@echo '$(LIBS)' | cmp -s - $@ || echo '$(LIBS)' > $@
+
+splicewatch: $(OBJS) $(OUT)/link-mode
+	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
 
 install: splicewatch
 	install -D -m 0755 splicewatch $(DESTDIR)$(BINDIR)/splicewatch

@@ -277,6 +277,12 @@ mutants() {
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
 	done_mutant
+
+	# Issue 19: libbpf linked statically; the shared link is caught.
+	mutant libbpf_linked_shared
+	edit Makefile 'LIBBPF_STATIC ?= 1' 'LIBBPF_STATIC ?= 0'
+	expect tests/suites/linking.sh 'static_libbpf_not_needed: NEEDED: .*libbpf'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -287,7 +293,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
 	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
-	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped; do
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
+	libbpf_linked_shared; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"
