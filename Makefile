@@ -4,6 +4,11 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     := $(PREFIX)/sbin
 MANDIR     := $(PREFIX)/share/man/man8
+# systemd reads units from /usr/local/lib/systemd/system too; the Debian
+# package sets UNITDIR=/lib/systemd/system (bookworm's place for them).
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
 
 CC         ?= cc
 CLANG      ?= clang
@@ -39,7 +44,7 @@ SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
 
-.PHONY: all clean install test check FORCE
+.PHONY: all clean install test check FORCE completion
 # Kept: the skeletons embed them, and the compat layout check reads both.
 .SECONDARY: $(BPF_OBJS)
 all: splicewatch
@@ -86,9 +91,29 @@ $(OUT)/link-mode: FORCE | $(OUT)
 splicewatch: $(OBJS) $(OUT)/link-mode
 	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
 
-install: splicewatch
+# The bash completion, from the binary's own --help texts.
+$(OUT)/splicewatch.bash: splicewatch scripts/gen-completion.sh | $(OUT)
+	scripts/gen-completion.sh ./splicewatch > $@.tmp && mv $@.tmp $@
+
+completion: $(OUT)/splicewatch.bash
+
+# What the Debian package installs (debian/rules runs it with PREFIX=/usr):
+# the binary, the man page, the unit (its ExecStart pointed at BINDIR), the
+# bash completion, and the default config unless one is there already.
+install: splicewatch $(OUT)/splicewatch.bash
 	install -D -m 0755 splicewatch $(DESTDIR)$(BINDIR)/splicewatch
 	install -D -m 0644 man/splicewatch.8 $(DESTDIR)$(MANDIR)/splicewatch.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/splicewatch|$(BINDIR)/splicewatch|g' dist/splicewatch.service \
+		> $(DESTDIR)$(UNITDIR)/splicewatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/splicewatch.service
+	install -D -m 0644 $(OUT)/splicewatch.bash $(DESTDIR)$(COMPLDIR)/splicewatch
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml"; \
+	else \
+		echo install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
+		install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
+	fi
 
 clean:
 	rm -rf $(OUT) splicewatch tests/build
