@@ -44,7 +44,7 @@ SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
 
-.PHONY: all clean install test check FORCE completion
+.PHONY: all clean install test check FORCE completion deb
 # Kept: the skeletons embed them, and the compat layout check reads both.
 .SECONDARY: $(BPF_OBJS)
 all: splicewatch
@@ -114,6 +114,12 @@ install: splicewatch $(OUT)/splicewatch.bash
 		echo install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
 		install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
 	fi
+
+# The Debian package (scripts/make-deb.sh: dpkg-buildpackage in a copy of the
+# tree), into $(DEB_OUT).
+DEB_OUT    ?= $(OUT)/deb
+deb:
+	scripts/make-deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf $(OUT) splicewatch tests/build
