@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the echoed lines are code for the completion file
 # scripts/gen-completion.sh SPLICEWATCH > splicewatch.bash
 # Writes the bash completion of splicewatch, read from the --help output of the
 # binary SPLICEWATCH (run at build time: `make completion`): the commands
@@ -48,7 +49,7 @@ for c in $cmds; do
 		if [[ $b == --* ]]; then names="$a|$b" arg=${rest%% *}; else names=$a arg=${b%% *}; fi
 		[ -n "$arg" ] || continue
 		case $arg in
-		FILE | PATH | PREFIX | DIR) kind=file ;;
+		FILE | PATH | PREFIX | DIR) kind='file' ;;
 		*'|'*) kind=${arg//|/ } ;;
 		*) kind=none ;;
 		esac

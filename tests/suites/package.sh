@@ -12,7 +12,6 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/suite-lib.sh
-ROOT=$PWD
 suite_start=$SECONDS
 suite_setup package tests/build/reliability_workload
 chmod 755 "$tmp"
