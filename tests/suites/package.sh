@@ -103,6 +103,29 @@ test_contents() {
 	[ "$(tr '\n' '|' <"$d/compl")" = "--policy|kill deny|stats|" ] || fail "completion: $(tr '\n' '|' <"$d/compl")"
 }
 
+# make install puts what the package holds (but its doc files) under DESTDIR
+# and PREFIX: the same files with the package's PREFIX and UNITDIR; with
+# another PREFIX the unit starts that binary; a config already there is
+# kept.
+test_make_install() {
+	[ -f "$d/../deb_contents_conffile_relations_completion/files" ] || fail "no package contents listed" || return
+	make -s install DESTDIR="$d/pkgroot" PREFIX=/usr UNITDIR=/lib/systemd/system >"$d/out" 2>&1 ||
+		fail "make install: $(tail -2 "$d/out")" || return
+	(cd "$d/pkgroot" && find . ! -type d -printf '%M %u/%g %P\n' | sed 's|^\([^ ]* [^ ]*\) |\1 /|') | LC_ALL=C sort >"$d/files"
+	grep -v ' /usr/share/doc/' "$d/../deb_contents_conffile_relations_completion/files" |
+		sed 's|\(/usr/share/man/man8/splicewatch.8\).gz$|\1|' >"$d/want"
+	diff -u "$d/want" "$d/files" >"$d/diff" || fail "make install vs the package: $(grep '^[-+][^-+]' "$d/diff" | tr '\n' ' ')" || return
+	make -s install DESTDIR="$d/opt" PREFIX=/opt/sw >"$d/out" 2>&1 || fail "make install PREFIX=/opt/sw: $(tail -2 "$d/out")" || return
+	[ -x "$d/opt/opt/sw/sbin/splicewatch" ] && [ -f "$d/opt/opt/sw/share/bash-completion/completions/splicewatch" ] &&
+		[ -f "$d/opt/opt/sw/share/man/man8/splicewatch.8" ] && [ -f "$d/opt$CONF" ] ||
+		fail "PREFIX=/opt/sw: $(cd "$d/opt" && find . -type f | tr '\n' ' ')" || return
+	grep -qx 'ExecStart=/opt/sw/sbin/splicewatch trace' "$d/opt/opt/sw/lib/systemd/system/splicewatch.service" ||
+		fail "unit under /opt/sw: $(grep ExecStart "$d/opt/opt/sw/lib/systemd/system/splicewatch.service")" || return
+	echo "# mine" >>"$d/opt$CONF"
+	make -s install DESTDIR="$d/opt" PREFIX=/opt/sw >"$d/out" 2>&1 || fail "make install again: $(tail -2 "$d/out")" || return
+	[ "$(tail -1 "$d/opt$CONF")" = "# mine" ] || fail "a second make install replaced the config"
+}
+
 # dpkg -i on this machine: installed, the files where they belong.
 test_install() {
 	[ -n "$deb" ] || fail "no package built" || return
@@ -174,6 +197,7 @@ test_purge() {
 T deb_builds_with_debhelper test_build
 T lintian_no_errors_or_warnings test_lintian
 T deb_contents_conffile_relations_completion test_contents
+T make_install_same_files_destdir_prefix test_make_install
 T dpkg_installs test_install
 T installed_binary_runs_installed_policy_accepted test_installed_runs
 T upgrade_keeps_edited_conffile test_upgrade
