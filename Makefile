@@ -4,6 +4,11 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     := $(PREFIX)/sbin
 MANDIR     := $(PREFIX)/share/man/man8
+# systemd reads units from /usr/local/lib/systemd/system too; the Debian
+# package sets UNITDIR=/lib/systemd/system (bookworm's place for them).
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
 
 CC         ?= cc
 CLANG      ?= clang
@@ -15,7 +20,19 @@ OUT        := build
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
               -Iinclude -I$(OUT) -Isrc -DSW_VERSION='"$(VERSION)"'
-LIBS       := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lyaml
+# libbpf linked statically by default (as libbpf-tools and bpftool ship it):
+# the binary then needs libbpf 1.2+ symbols from nowhere but itself, and runs
+# where the distribution's libbpf is older (Debian 12: 1.1) or absent. It
+# needs libelf and zlib (libbpf's own dependencies), libyaml and libc.
+# LIBBPF_STATIC=0 links the shared libbpf instead.
+LIBBPF_STATIC ?= 1
+LIBBPF_A   ?= $(shell pkg-config --variable=libdir libbpf 2>/dev/null || echo /usr/lib)/libbpf.a
+ifeq ($(LIBBPF_STATIC),1)
+LIBBPF_LIBS := $(LIBBPF_A)
+else
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+endif
+LIBS       := $(LIBBPF_LIBS) -lelf -lz -lyaml
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
               -Wno-unused-parameter -Werror=implicit-function-declaration -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
@@ -27,7 +44,7 @@ SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
 
-.PHONY: all clean install test check
+.PHONY: all clean install test check FORCE completion deb
 # Kept: the skeletons embed them, and the compat layout check reads both.
 .SECONDARY: $(BPF_OBJS)
 all: splicewatch
@@ -63,14 +80,46 @@ $(OUT)/compat-layout.ok: $(SKELS) scripts/skel-layout.sh
 	touch $@
 
 $(OUT)/%.o: src/%.c $(HDRS) $(SKELS) $(OUT)/compat-layout.ok | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-splicewatch: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+FORCE:
 
-install: splicewatch
+# Relinked when the link mode changes (LIBBPF_STATIC=0 then 1).
+$(OUT)/link-mode: FORCE | $(OUT)
+	@echo '$(LIBS)' | cmp -s - $@ || echo '$(LIBS)' > $@
+
+splicewatch: $(OBJS) $(OUT)/link-mode
+	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
+
+# The bash completion, from the binary's own --help texts.
+$(OUT)/splicewatch.bash: splicewatch scripts/gen-completion.sh | $(OUT)
+	scripts/gen-completion.sh ./splicewatch > $@.tmp && mv $@.tmp $@
+
+completion: $(OUT)/splicewatch.bash
+
+# What the Debian package installs (debian/rules runs it with PREFIX=/usr):
+# the binary, the man page, the unit (its ExecStart pointed at BINDIR), the
+# bash completion, and the default config unless one is there already.
+install: splicewatch $(OUT)/splicewatch.bash
 	install -D -m 0755 splicewatch $(DESTDIR)$(BINDIR)/splicewatch
 	install -D -m 0644 man/splicewatch.8 $(DESTDIR)$(MANDIR)/splicewatch.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/splicewatch|$(BINDIR)/splicewatch|g' dist/splicewatch.service \
+		> $(DESTDIR)$(UNITDIR)/splicewatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/splicewatch.service
+	install -D -m 0644 $(OUT)/splicewatch.bash $(DESTDIR)$(COMPLDIR)/splicewatch
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml"; \
+	else \
+		echo install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
+		install -D -m 0644 dist/splicewatch.yaml $(DESTDIR)$(SYSCONFDIR)/splicewatch/splicewatch.yaml; \
+	fi
+
+# The Debian package (scripts/make-deb.sh: dpkg-buildpackage in a copy of the
+# tree), into $(DEB_OUT).
+DEB_OUT    ?= $(OUT)/deb
+deb:
+	scripts/make-deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf $(OUT) splicewatch tests/build

@@ -21,5 +21,9 @@ apt-get install -y -q --no-install-recommends "${backports[@]}" libbpf-dev bpfto
 apt-get install -y -q --no-install-recommends \
 	make gcc clang llvm libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev libyaml-dev liburing-dev \
 	python3 curl prometheus util-linux e2fsprogs stress-ng valgrind cppcheck
+# make deb and tests/suites/package.sh: Debian's packaging tools (the build
+# needs no fakeroot: debian/control says Rules-Requires-Root: no).
+apt-get install -y -q --no-install-recommends \
+	build-essential dpkg-dev debhelper lintian
 # The kernel matrix (tests/vm) boots Debian kernels under qemu.
 bash "$(dirname "$0")/../tests/vm/deps.sh"

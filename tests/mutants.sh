@@ -277,6 +277,44 @@ mutants() {
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
 	done_mutant
+
+	# Issue 19: libbpf linked statically; the shared link is caught.
+	mutant libbpf_linked_shared
+	edit Makefile 'LIBBPF_STATIC ?= 1' 'LIBBPF_STATIC ?= 0'
+	expect tests/suites/linking.sh 'static_libbpf_not_needed: NEEDED: .*libbpf'
+	done_mutant
+
+	# Issue 19: the Debian package (tests/suites/package.sh).
+	mutant deb_unit_enabled
+	edit debian/rules 'dh_installsystemd --no-enable --no-start' 'dh_installsystemd --no-start'
+	expect tests/suites/package.sh 'dpkg_installs: the unit was enabled'
+	done_mutant
+
+	mutant deb_microhttpd_undeclared
+	edit debian/control 'Recommends: libmicrohttpd12, libsystemd0' 'Recommends: libsystemd0'
+	expect tests/suites/package.sh 'deb_contents_conffile_relations_completion: Recommends'
+	done_mutant
+
+	mutant deb_config_not_conffile
+	edit debian/rules 'override_dh_auto_test:
+' 'override_dh_auto_test:
+
+override_dh_installdeb:
+	dh_installdeb
+	rm -f debian/splicewatch/DEBIAN/conffiles
+'
+	expect tests/suites/package.sh 'upgrade_keeps_edited_conffile: the edited conffile was replaced'
+	done_mutant
+
+	mutant deb_postinst_leaves_file
+	edit debian/rules 'override_dh_auto_test:
+' 'override_dh_auto_test:
+	printf '"'"'#!/bin/sh\nset -e\ntouch /etc/splicewatch/leftover\n#DEBHELPER#\n'"'"' > debian/splicewatch.postinst
+'
+	# (the file it leaves is removed after the suite: the machine as it was)
+	expect 'tests/suites/package.sh; rc=$?; rm -f /etc/splicewatch/leftover; rmdir /etc/splicewatch; (exit $rc)' \
+		'purge_leaves_nothing_behind: left or removed: > /etc/splicewatch'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -287,7 +325,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
 	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
-	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped; do
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
+	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"
