@@ -145,7 +145,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 		return SW_EXIT_USAGE;
 	}
 	out->f = a->file.f;
-	out->file = &a->file;
+	out->file = out->journal ? NULL : &a->file;	/* the journal: no file to count in */
 	out->session = s;
 	/* --fallback dry-run turned deny into a dry run. */
 	if (sw_session_dry_run(s) && !a->cfg.dry_run)

@@ -221,6 +221,26 @@ test_reload_refuses_output_change() {
 	[ -s "$d/events" ] && [ ! -e "$d/other" ] || fail "events went to the new output"
 }
 
+# No NOTIFY_SOCKET and no --journal: libsystemd is never loaded (and the
+# binary does not link it).
+test_no_libsystemd_unless_needed() {
+	! ldd "$SW" | grep -q libsystemd || fail "splicewatch links libsystemd: $(ldd "$SW" | grep libsystemd)" || return
+	env -u NOTIFY_SOCKET "$SW" trace -o "$d/ev" 2>"$d/err" &
+	swpid=$!
+	bg+=("$swpid")
+	wait_started "$swpid" "$d/err" || fail "trace did not start: $(head -2 "$d/err")" || return
+	"$WL" unsafe "$d/file" 1 >/dev/null 2>"$d/wl.err"
+	sleep 0.5
+	if grep -q libsystemd "/proc/$swpid/maps"; then
+		end_sw "$swpid"
+		fail "libsystemd loaded without NOTIFY_SOCKET or --journal"
+		return
+	fi
+	end_sw "$swpid"
+	[ "$src" = 0 ] && [ -s "$d/ev" ] || fail "exit $src, events: $(wc -l <"$d/ev")"
+}
+
+T no_libsystemd_without_notify_socket_or_journal test_no_libsystemd_unless_needed
 T notify_ready_only_when_every_program_is_attached test_ready_only_when_attached
 T notify_reloading_then_ready_on_sighup test_reload_notifies
 T notify_stopping_at_sigterm test_stop_notifies
