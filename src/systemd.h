@@ -27,8 +27,8 @@ void sw_notify_reloading(void);
  * PRIORITY= warning when reported, err when killed, killed_late or denied,
  * SYSLOG_IDENTIFIER=splicewatch. Where the journal cannot take it (no
  * libsystemd, no journal socket) the text line goes to syslog(3) instead
- * (LOG_DAEMON, same priority), said once on stderr. 0, or -1 when neither
- * took it.
+ * (LOG_DAEMON, same priority), said once on stderr. Returns 0 (syslog(3)
+ * says nothing of a failure).
  */
 int sw_journal_event(const struct sw_event *ev, const int64_t *mono_to_real_ns,
 		     const char *text, size_t text_len);
