@@ -39,7 +39,8 @@ static void enforce_usage(FILE *f)
 		"Options:\n"
 		"  --policy FILE        read the policy (action, fallback, on_untracked,\n"
 		"                       signal, thread, dry_run, allow_ns_init, the\n"
-		"                       allowlists and protect)\n"
+		"                       allowlists and protect, and the output: output,\n"
+		"                       format; the daemon's one config file)\n"
 		"                       from a YAML file; see docs/enforce.md.\n"
 		"                       The options below override its settings and add to\n"
 		"                       its allowlists, wherever --policy stands\n"
@@ -94,6 +95,7 @@ static void enforce_usage(FILE *f)
 		"                       (exactly that cgroup, at the splice; repeatable)\n"
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    append events to FILE (as trace -o)\n"
+		SW_JOURNAL_HELP
 		SW_FILTER_HELP
 		"                       (filters choose what is printed, not who is acted on)\n"
 		SW_SESSION_HELP
@@ -248,7 +250,7 @@ int cmd_enforce(int argc, char **argv)
 	};
 	struct enforce_args a = { .signal = -1, .deny = -1, .fallback = -1, .on_untracked = -1 };
 	struct sw_config *cfg = &a.w.cfg;
-	struct policy_info pol = { 0 };
+	static struct policy_info pol;
 	char why[1024];
 	int r, rc = SW_EXIT_USAGE;
 
@@ -267,7 +269,8 @@ int cmd_enforce(int argc, char **argv)
 		sw_err("enforce: policy '%s' rejected; nothing was started", a.policy_path);
 		goto out;
 	}
-	sw_reload_file_done(&a.w, pol.action_deny);
+	sw_reload_file_done(&a.w, &pol);
+	sw_watch_output_from(&a.w, &pol);
 	if (a.signal > 0)
 		cfg->signal = a.signal;
 	if (a.thread)

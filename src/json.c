@@ -11,6 +11,24 @@ void json_init(struct json *j, FILE *f, bool pretty)
 	j->depth = 0;
 	j->need_comma = false;
 	j->pretty = pretty;
+	j->field = NULL;
+	j->field_ctx = NULL;
+}
+
+void json_init_fields(struct json *j, json_field_fn fn, void *ctx)
+{
+	json_init(j, NULL, false);
+	j->field = fn;
+	j->field_ctx = ctx;
+}
+
+/* A field sink takes the scalar instead of the stream: true when it did. */
+static bool to_field(struct json *j, const char *key, const char *val, size_t len)
+{
+	if (!j->field)
+		return false;
+	j->field(j->field_ctx, key ? key : "", val, len);
+	return true;
 }
 
 /* Length of the valid UTF-8 sequence at s (at most len bytes), 0 if invalid. */
@@ -172,6 +190,11 @@ static void json_open(struct json *j, const char *key, char c)
 {
 	struct jbuf b;
 
+	if (j->field) {
+		j->depth++;
+		return;
+	}
+
 	json_sep(j, &b, key);
 	jb_putc(&b, c);
 	jb_flush(&b);
@@ -183,6 +206,10 @@ static void json_close(struct json *j, char c)
 {
 	struct jbuf b = { .f = j->f };
 
+	if (j->field) {
+		j->depth--;
+		return;
+	}
 	j->depth--;
 	if (j->pretty && j->need_comma)
 		jb_indent(&b, j->depth);
@@ -204,6 +231,8 @@ void json_strn(struct json *j, const char *key, const char *val, size_t len)
 {
 	struct jbuf b;
 
+	if (to_field(j, key, val, len))
+		return;
 	json_sep(j, &b, key);
 	jb_string(&b, val, len);
 	jb_flush(&b);
@@ -235,7 +264,12 @@ static void jb_u64(struct jbuf *b, uint64_t v, bool neg)
 void json_u64(struct json *j, const char *key, uint64_t val)
 {
 	struct jbuf b;
+	char num[24];
 
+	if (j->field) {
+		to_field(j, key, num, snprintf(num, sizeof(num), "%" PRIu64, val));
+		return;
+	}
 	json_sep(j, &b, key);
 	jb_u64(&b, val, false);
 	jb_flush(&b);
@@ -244,7 +278,12 @@ void json_u64(struct json *j, const char *key, uint64_t val)
 void json_i64(struct json *j, const char *key, int64_t val)
 {
 	struct jbuf b;
+	char num[24];
 
+	if (j->field) {
+		to_field(j, key, num, snprintf(num, sizeof(num), "%" PRId64, val));
+		return;
+	}
 	json_sep(j, &b, key);
 	jb_u64(&b, val < 0 ? -(uint64_t)val : (uint64_t)val, val < 0);
 	jb_flush(&b);
@@ -255,6 +294,8 @@ void json_double(struct json *j, const char *key, double val)
 	struct jbuf b;
 	char num[32];
 
+	if (to_field(j, key, num, snprintf(num, sizeof(num), "%.6g", val)))
+		return;
 	json_sep(j, &b, key);
 	jb_put(&b, num, snprintf(num, sizeof(num), "%.6g", val));
 	jb_flush(&b);
@@ -264,6 +305,8 @@ void json_bool(struct json *j, const char *key, bool val)
 {
 	struct jbuf b;
 
+	if (to_field(j, key, val ? "true" : "false", val ? 4 : 5))
+		return;
 	json_sep(j, &b, key);
 	jb_puts(&b, val ? "true" : "false");
 	jb_flush(&b);
@@ -273,6 +316,8 @@ void json_null(struct json *j, const char *key)
 {
 	struct jbuf b;
 
+	if (to_field(j, key, "null", 4))
+		return;
 	json_sep(j, &b, key);
 	jb_puts(&b, "null");
 	jb_flush(&b);

@@ -7,14 +7,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A field sink (json_init_fields): key and value of one scalar, the value as
+ * text: a string's bytes as they are (len bytes, not NUL-terminated, not
+ * escaped), a number in decimal, true, false or null. */
+typedef void (*json_field_fn)(void *ctx, const char *key, const char *val, size_t len);
+
 struct json {
 	FILE *f;
 	int depth;
 	bool need_comma;
 	bool pretty;
+	json_field_fn field;	/* set: scalars go to it, nothing is written */
+	void *field_ctx;
 };
 
 void json_init(struct json *j, FILE *f, bool pretty);
+/* No JSON text: every scalar a writer below is given goes to fn instead, with
+ * its key (objects and arrays give nothing: the fields of a flat object, as
+ * the journal output wants them). */
+void json_init_fields(struct json *j, json_field_fn fn, void *ctx);
 void json_obj_begin(struct json *j, const char *key);	/* key NULL at top level / in arrays */
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j, const char *key);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* trace and enforce output: event filters, the text table or JSON Lines
  * (event.c writes the object), capacity warnings and the summary. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
 #include "sw.h"
 #include "outfile.h"
+#include "systemd.h"
 
 void sw_filter_init(struct sw_filter *f)
 {
@@ -124,6 +126,50 @@ static void event_text(struct sw_output *o, const struct sw_event *ev)
 	fputc('\n', o->f);
 }
 
+/* --journal: the event's line (text, or its JSON object with --json) as
+ * MESSAGE, its JSON fields as SPLICEWATCH_* fields (systemd.c). */
+static void journal_event(struct sw_output *o, const struct sw_event *ev, bool untracked)
+{
+	int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
+	FILE *save = o->f, *m;
+	bool hd = o->header_done;
+	char *buf = NULL;
+	size_t len = 0;
+	struct json j;
+
+	m = open_memstream(&buf, &len);
+	if (!m)
+		return;
+	if (o->json) {
+		json_init(&j, m, false);
+		if (untracked)
+			sw_untracked_json(&j, ev, o->session ? &off : NULL);
+		else
+			sw_event_json(&j, ev, o->session ? &off : NULL);
+	} else if (untracked) {
+		fprintf(m, "untracked hold (%s: %s): pipe %llu of pid %u (uid %u, comm ",
+			sw_untracked_reason_name(ev->reason), sw_untracked_reason_text(ev->reason),
+			(unsigned long long)ev->pipe_ino, ev->pid, ev->splicer_uid);
+		sw_put_printable(m, ev->comm, SW_TASK_COMM_LEN);
+		fprintf(m, "); unsafe writes to its pages will not be reported");
+	} else {
+		o->f = m;
+		o->header_done = true;
+		event_text(o, ev);
+		o->f = save;
+		o->header_done = hd;
+	}
+	if (fclose(m)) {
+		free(buf);
+		return;
+	}
+	if (untracked)
+		sw_journal_untracked(ev, o->session ? &off : NULL, buf, len);
+	else
+		sw_journal_event(ev, o->session ? &off : NULL, buf, len);
+	free(buf);
+}
+
 /* Text warnings about untracked holds per second at most; the rest are counted. */
 #define UNTRACKED_LINES_PER_S	20
 
@@ -135,6 +181,10 @@ static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 	struct json j;
 
 	o->untracked++;
+	if (o->journal) {
+		journal_event(o, ev, true);
+		return;
+	}
 	if (o->json) {
 		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
 
@@ -185,7 +235,9 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 		return 0;	/* malformed record: never read past it */
 	if (!sw_filter_match(&o->filter, ev))
 		return 0;
-	if (o->json) {
+	if (o->journal) {
+		journal_event(o, ev, false);
+	} else if (o->json) {
 		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
 
 		json_init(&j, o->f, false);
@@ -212,7 +264,7 @@ void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final)
 		return;
 	o->lost_told = lost_total;
 	o->lost_told_ns = now;
-	if (!o->json) {
+	if (!o->json || o->journal) {
 		sw_err("warning: %llu ring buffer records lost (%llu in all): unsafe writes "
 		       "detected but not shown; a larger --ringbuf-kib helps",
 		       (unsigned long long)n, (unsigned long long)lost_total);

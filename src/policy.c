@@ -427,12 +427,12 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K_FALLBACK, K_ON_UNTRACKED, K__COUNT };
+       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
 	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
-	[K_ON_UNTRACKED] = "on_untracked",
+	[K_ON_UNTRACKED] = "on_untracked", [K_OUTPUT] = "output", [K_FORMAT] = "format",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -511,6 +511,31 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		if (policy_on_untracked_parse(s, &c->cfg->on_untracked))
 			return fail(c, v, "on_untracked: '%s' is not report, deny or kill", s);
 		return 0;
+	case K_OUTPUT:
+		s = scalar(c, v, "output", "journal, - or an absolute path");
+		if (!s)
+			return -1;
+		if (strcmp(s, "journal") && strcmp(s, "-") && s[0] != '/')
+			return fail(c, v, "output: '%s' is not journal, - (standard output) or an "
+				    "absolute path", s);
+		if (strlen(s) >= POLICY_OUTPUT_MAX)
+			return fail(c, v, "output: longer than %d bytes", POLICY_OUTPUT_MAX - 1);
+		if (c->info) {
+			strcpy(c->info->output, s);
+			c->info->set |= POLICY_SET_OUTPUT;
+		}
+		return 0;
+	case K_FORMAT:
+		s = scalar(c, v, "format", "text or json");
+		if (!s)
+			return -1;
+		if (strcmp(s, "text") && strcmp(s, "json"))
+			return fail(c, v, "format: '%s' is not text or json", s);
+		if (c->info) {
+			c->info->json = !strcmp(s, "json");
+			c->info->set |= POLICY_SET_FORMAT;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -538,7 +563,8 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 				break;
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
-				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked)", name);
+				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked, output, "
+				    "format)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

@@ -30,10 +30,19 @@ enum policy_allow {
 #define POLICY_SET_THREAD	(1U << 2)
 #define POLICY_SET_DRY_RUN	(1U << 3)
 #define POLICY_SET_FALLBACK	(1U << 4)
+#define POLICY_SET_OUTPUT	(1U << 5)
+#define POLICY_SET_FORMAT	(1U << 6)
+
+/* "output:" at most this long (with its NUL). */
+#define POLICY_OUTPUT_MAX	4096
 
 struct policy_info {
 	unsigned set;		/* POLICY_SET_* */
 	bool action_deny;	/* "action: deny" */
+	/* The daemon's output (POLICY_SET_OUTPUT): "journal", "-" (standard
+	 * output) or an absolute file path, as --journal and -o. */
+	char output[POLICY_OUTPUT_MAX];
+	bool json;		/* "format: json" (POLICY_SET_FORMAT; text: false) */
 };
 
 /* Largest policy file policy_load() reads. */

@@ -50,9 +50,16 @@ void sw_reload_cli_done(struct sw_watch_args *a, const char *policy_path)
 	a->cfg.lists_reloadable = policy_path != NULL;
 }
 
-static void fixed_of(const struct sw_config *c, bool action_deny, struct sw_policy_fixed *f)
+static void fixed_of(const struct sw_config *c, const struct policy_info *info,
+		     struct sw_policy_fixed *f)
 {
+	bool action_deny = info->action_deny;
+
 	memset(f, 0, sizeof(*f));
+	if (info->set & POLICY_SET_OUTPUT)
+		snprintf(f->output, sizeof(f->output), "%s", info->output);
+	if (info->set & POLICY_SET_FORMAT)
+		f->format = info->json ? 2 : 1;
 	f->signal = c->signal;
 	f->signal_thread = c->signal_thread;
 	f->dry_run = c->dry_run;
@@ -62,9 +69,9 @@ static void fixed_of(const struct sw_config *c, bool action_deny, struct sw_poli
 	f->on_untracked = c->on_untracked;
 }
 
-void sw_reload_file_done(struct sw_watch_args *a, bool action_deny)
+void sw_reload_file_done(struct sw_watch_args *a, const struct policy_info *info)
 {
-	fixed_of(&a->cfg, action_deny, &a->fixed);
+	fixed_of(&a->cfg, info, &a->fixed);
 }
 
 /* A copy of the first n entries of size bytes at p (NULL when n is 0). */
@@ -99,6 +106,10 @@ static const char *fixed_changed(const struct sw_policy_fixed *a, const struct s
 		return "allow_ns_init";
 	if (a->on_untracked != b->on_untracked)
 		return "on_untracked";
+	if (strcmp(a->output, b->output))
+		return "output";
+	if (a->format != b->format)
+		return "format";
 	return NULL;
 }
 
@@ -107,7 +118,7 @@ int sw_reload_policy(struct sw_watch_args *a, struct sw_session *s)
 	const int *n = a->n_cli;
 	struct sw_config nc;
 	struct sw_policy_fixed f;
-	struct policy_info info = { 0 };
+	static struct policy_info info;
 	const char *changed;
 	char why[1024];
 	bool oom = false;
@@ -143,7 +154,7 @@ int sw_reload_policy(struct sw_watch_args *a, struct sw_session *s)
 		sw_err("SIGHUP: policy '%s' rejected; the policy in force stays", a->policy_path);
 		goto fail;
 	}
-	fixed_of(&nc, info.action_deny, &f);
+	fixed_of(&nc, &info, &f);
 	changed = fixed_changed(&a->fixed, &f);
 	if (changed) {
 		sw_err("SIGHUP: policy '%s' changes \"%s\", which only a restart can change; "

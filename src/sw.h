@@ -151,6 +151,7 @@ struct sw_output {
 	FILE *f;
 	struct sw_outfile *file;	/* f's file: counts the events delivered */
 	bool json;
+	bool journal;			/* to the journal (systemd.c), f unused */
 	bool header_done;
 	struct sw_session *session;
 	struct sw_filter filter;

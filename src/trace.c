@@ -20,6 +20,7 @@ static void trace_usage(FILE *f)
 		"                       a regular file (created mode 0600) or a FIFO with a\n"
 		"                       reader; never through a symbolic link another user\n"
 		"                       could have made; opened once the programs are loaded\n"
+		SW_JOURNAL_HELP
 		SW_FILTER_HELP
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"

@@ -6,6 +6,8 @@
 #include "sw.h"
 #include "watch.h"
 #include "hooks.h"
+#include "policy.h"
+#include "systemd.h"
 
 void sw_watch_args_init(struct sw_watch_args *a)
 {
@@ -22,9 +24,17 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 	switch (opt) {
 	case 'j':
 		a->out.json = true;
+		a->format_given = true;
 		return 1;
 	case 'o':
-		a->out_path = arg;
+	case OPT_JOURNAL:
+		if (a->out_given) {
+			sw_err("-o and --journal: one output only");
+			return -1;
+		}
+		a->out_given = true;
+		a->out_path = opt == 'o' ? arg : NULL;
+		a->out.journal = opt == OPT_JOURNAL;
 		return 1;
 	}
 	r = sw_filter_option(&a->out.filter, opt, arg);
@@ -70,6 +80,16 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 	return 0;
 }
 
+void sw_watch_output_from(struct sw_watch_args *a, const struct policy_info *info)
+{
+	if (!a->out_given && (info->set & POLICY_SET_OUTPUT)) {
+		a->out.journal = !strcmp(info->output, "journal");
+		a->out_path = a->out.journal || !strcmp(info->output, "-") ? NULL : info->output;
+	}
+	if (!a->format_given && (info->set & POLICY_SET_FORMAT))
+		a->out.json = info->json;
+}
+
 struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
 				 const char *who)
 {
@@ -94,11 +114,13 @@ static int watch_tick(void *ctx)
 
 	if (sw_reload) {
 		sw_reload = 0;
+		sw_notify_reloading();
 		if (a->file.path && !sw_outfile_reopen(&a->file))
 			sw_info("SIGHUP: reopened '%s'", a->file.path);
 		else if (a->file.path)
 			sw_err("SIGHUP: still writing to the file opened before");
 		sw_reload_policy(a, a->out.session);
+		sw_notify("READY=1");
 	}
 	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);
 	if (sw_outfile_flush(&a->file) || sw_outfile_reader_gone(&a->file))
@@ -110,6 +132,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 {
 	struct sw_output *out = &a->out;
 	struct sw_session *s;
+	char status[256];
 	int err;
 
 	s = sw_watch_open(&a->cfg, watch_handlers, "");
@@ -117,19 +140,25 @@ static int watch(struct sw_watch_args *a, const char *what)
 		return SW_EXIT_USAGE;
 	/* Only now: a path that cannot be written must not have been created or
 	 * touched when the programs then fail to load. */
-	if (sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+	if (!out->journal && sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
 	out->f = a->file.f;
-	out->file = &a->file;
+	out->file = out->journal ? NULL : &a->file;	/* the journal: no file to count in */
 	out->session = s;
 	/* --fallback dry-run turned deny into a dry run. */
 	if (sw_session_dry_run(s) && !a->cfg.dry_run)
 		what = "enforcing (dry run: acting on nobody)";
 	sw_info("%s (backend: %s); Ctrl-C to stop", what, sw_session_backend(s));
+	/* Type=notify: every program attached and running (sw_session_open
+	 * waited for them), the output open: the service is up. */
+	snprintf(status, sizeof(status), "STATUS=%s (backend: %s)", what, sw_session_backend(s));
+	sw_notify(status);
+	sw_notify("READY=1");
 	sw_session_set_tick(s, watch_tick, a);
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
+	sw_notify("STOPPING=1");
 	/* The rest of the lost records, after the last drain. */
 	sw_output_lost(out, sw_session_lost(s), true);
 	sw_outfile_flush(&a->file);
@@ -138,7 +167,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 		sw_err("writing the output failed: %s", strerror(a->file.err));
 		err = -1;
 	}
-	sw_print_summary(stderr, s, a->file.delivered);
+	sw_print_summary(stderr, s, out->journal ? out->printed : a->file.delivered);
 	if (sw_outfile_commit(&a->file, "events"))
 		err = -1;
 	sw_session_close(s);

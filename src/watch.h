@@ -12,6 +12,7 @@ enum {
 	OPT_RINGBUF,
 	OPT_BACKEND,
 	OPT_USER_SHARE,
+	OPT_JOURNAL,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -20,6 +21,7 @@ enum {
 #define SW_OUTPUT_LONGOPTS						\
 	{ "json", no_argument, NULL, 'j' },				\
 	{ "output", required_argument, NULL, 'o' },			\
+	{ "journal", no_argument, NULL, OPT_JOURNAL },			\
 	{ "help", no_argument, NULL, 'h' }
 
 #define SW_SESSION_LONGOPTS						\
@@ -47,6 +49,13 @@ enum {
 	"                       holds are untracked (user_quota)\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
 
+#define SW_JOURNAL_HELP							\
+	"  --journal            send events to the systemd journal instead: MESSAGE\n" \
+	"                       the event's line (text, or JSON with --json), a\n" \
+	"                       SPLICEWATCH_<KEY> field per JSON key, PRIORITY\n" \
+	"                       warning (err when the writer was acted on); syslog\n" \
+	"                       where there is no journal\n"
+
 #define SW_FILTER_HELP							\
 	"  -p, --pid PID        only writes by this process (tgid)\n"	\
 	"  -c, --comm NAME      only writes by processes with this comm\n"	\
@@ -62,6 +71,8 @@ struct sw_policy_fixed {
 	bool action_deny;
 	enum sw_fallback fallback;
 	uint32_t on_untracked;
+	char output[4096];		/* "output:" ("": not set) */
+	int format;			/* "format:": 0 not set, 1 text, 2 json */
 };
 
 /* What trace and enforce read from the command line. */
@@ -69,6 +80,8 @@ struct sw_watch_args {
 	struct sw_config cfg;
 	struct sw_output out;
 	const char *out_path;		/* -o; NULL: stdout */
+	bool out_given;			/* -o or --journal on the command line */
+	bool format_given;		/* -j on the command line */
 	struct sw_outfile file;		/* out_path, once the programs are attached */
 	/* enforce --policy: SIGHUP reads the file again (reload.c) */
 	const char *policy_path;
@@ -87,7 +100,10 @@ struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(vo
 /* enforce --policy: call with the command line read, before the file is
  * loaded (policy_path: the file); then once it is, with what it said. */
 void sw_reload_cli_done(struct sw_watch_args *a, const char *policy_path);
-void sw_reload_file_done(struct sw_watch_args *a, bool action_deny);
+struct policy_info;
+void sw_reload_file_done(struct sw_watch_args *a, const struct policy_info *info);
+/* The policy file's output and format, where the command line gave none. */
+void sw_watch_output_from(struct sw_watch_args *a, const struct policy_info *info);
 /* SIGHUP: reads the policy file again and puts its lists in force without
  * detaching; refused (said, the old lists stay) when the file is bad or
  * changes a setting only a start can change. 0, or -1. */

@@ -273,6 +273,37 @@ mutants() {
 	expect tests/suites/daemon.sh 'ci_sighup_forwarded_report_written'
 	done_mutant
 
+	mutant notify_ready_before_attach
+	edit src/watch.c '	s = sw_watch_open(&a->cfg, watch_handlers, "");' \
+		'	sw_notify("STATUS=tracing unsafe writes (backend: early)");
+	sw_notify("READY=1");
+	s = sw_watch_open(&a->cfg, watch_handlers, "");'
+	edit src/watch.c '	sw_notify(status);
+	sw_notify("READY=1");' '	(void)status;'
+	expect tests/suites/service.sh 'notify_ready_only_when_every_program_is_attached'
+	done_mutant
+
+	mutant notify_no_reloading
+	edit src/watch.c '		sw_notify_reloading();
+' ''
+	expect tests/suites/service.sh 'notify_reloading_then_ready_on_sighup'
+	done_mutant
+
+	mutant journal_fields_not_upper_cased
+	edit src/systemd.c 'isalnum((unsigned char)*key) ? toupper((unsigned char)*key)' 'isalnum((unsigned char)*key) ? *key'
+	expect tests/suites/service.sh 'journal_fields_are_the_json_fields_exactly'
+	done_mutant
+
+	mutant journal_kill_at_warning
+	edit src/systemd.c '		return LOG_ERR;' '		return LOG_WARNING;'
+	expect tests/suites/service.sh 'journal_text_message_and_err_priority_for_a_kill'
+	done_mutant
+
+	mutant journal_missing_socket_trusted
+	edit src/systemd.c 'if (!access(JOURNAL_SOCKET, F_OK) && libsystemd() && p_sd_journal_sendv)' 'if (libsystemd() && p_sd_journal_sendv)'
+	expect tests/suites/service.sh 'journal_falls_back_to_syslog_without_a_journal_socket'
+	done_mutant
+
 	mutant stats_top_unescaped
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
@@ -325,7 +356,9 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
 	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
-	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills notify_ready_before_attach \
+	notify_no_reloading journal_fields_not_upper_cased journal_kill_at_warning \
+	journal_missing_socket_trusted stats_top_unescaped \
 	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
