@@ -52,22 +52,24 @@ static const struct row {
 	const char *name;
 	int alt;		/* a capability that grants as much, or -1 */
 	enum when when;
+	const char *what;	/* in the one-line refusal */
 	const char *who;
 	const char *why;
 } table[] = {
-	{ CAP_BPF, "CAP_BPF", CAP_SYS_ADMIN, W_LOAD, "trace, enforce, ci, stats, top",
+	{ CAP_BPF, "CAP_BPF", CAP_SYS_ADMIN, W_LOAD, "to load the programs", "trace, enforce, ci, stats, top",
 	  "to create the maps and load the programs (CAP_SYS_ADMIN grants it too)" },
-	{ CAP_PERFMON, "CAP_PERFMON", CAP_SYS_ADMIN, W_LOAD, "trace, enforce, ci, stats, top",
+	{ CAP_PERFMON, "CAP_PERFMON", CAP_SYS_ADMIN, W_LOAD, "to attach tracing programs", "trace, enforce, ci, stats, top",
 	  "to load and attach tracing programs (tp_btf, fentry, kprobe, BPF LSM), which read "
 	  "kernel memory (CAP_SYS_ADMIN grants it too)" },
-	{ CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE", -1, W_MEMLOCK, "trace, enforce, ci, stats, top",
+	{ CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE", -1, W_MEMLOCK, "to lift RLIMIT_MEMLOCK",
+	  "trace, enforce, ci, stats, top on a kernel charging RLIMIT_MEMLOCK",
 	  "to lift RLIMIT_MEMLOCK: only where the kernel charges BPF memory to it (before "
 	  "5.11: no memcg accounting) and its hard limit is not unlimited" },
-	{ CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE", -1, W_CGROUP, "ci --scope cgroup, not as root",
+	{ CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE", -1, W_CGROUP, "to make COMMAND's cgroup", "ci --scope cgroup, not as root",
 	  "to create COMMAND's cgroup in the cgroup v2 root, move COMMAND into it and remove "
 	  "it (root's directory and cgroup.procs); effective only around those operations "
 	  "(--scope pids needs none)" },
-	{ CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE", -1, W_LOW_PORT,
+	{ CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE", -1, W_LOW_PORT, "to bind a privileged port",
 	  "stats, top with --prometheus", "to bind a port below "
 	  "net.ipv4.ip_unprivileged_port_start (1024 by default)" },
 };
@@ -181,8 +183,9 @@ int sw_caps_prepare(const struct sw_caps_req *req)
 {
 	struct capsets c;
 	uint64_t keep = 0;
-	char missing[256] = "";
+	char missing[512] = "";
 	bool any = false;
+	int n_missing = 0;
 
 	if (get_caps(&c)) {
 		sw_err("%s: cannot read this process's capabilities (capget): %s", req->command,
@@ -202,17 +205,19 @@ int sw_caps_prepare(const struct sw_caps_req *req)
 				raise_only |= BIT(by);
 			continue;
 		}
-		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
-			 any ? ", " : "", r->name);
+		snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s (%s)",
+			 any ? ", " : "", r->name, r->what);
+		n_missing++;
 		any = true;
 	}
 	if (any) {
-		sw_err("%s: missing capabilit%s %s (run it as root, or with the capabilities "
-		       "PRIVILEGES in splicewatch(8) lists)", req->command,
-		       strchr(missing, ',') ? "ies" : "y", missing);
-		for (size_t i = 0; i < N_ROWS; i++)
+		/* One line; why in full with -v. */
+		sw_err("%s: missing capabilit%s %s; run it as root or with the capabilities "
+		       "PRIVILEGES in splicewatch(8) lists", req->command,
+		       n_missing > 1 ? "ies" : "y", missing);
+		for (size_t i = 0; i < N_ROWS && sw_verbose; i++)
 			if (needed(&table[i], req) && satisfied_by(&table[i], c.prm) < 0)
-				sw_err("  %s: %s", table[i].name, table[i].why);
+				sw_info("%s: %s", table[i].name, table[i].why);
 		return -1;
 	}
 	if (as_root()) {
