@@ -20,6 +20,6 @@ backports=()
 apt-get install -y -q --no-install-recommends "${backports[@]}" libbpf-dev bpftool
 apt-get install -y -q --no-install-recommends \
 	make gcc clang llvm libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev libyaml-dev liburing-dev \
-	python3 curl prometheus util-linux e2fsprogs stress-ng valgrind cppcheck
+	python3 curl prometheus util-linux libcap2-bin e2fsprogs stress-ng valgrind cppcheck
 # The kernel matrix (tests/vm) boots Debian kernels under qemu.
 bash "$(dirname "$0")/../tests/vm/deps.sh"
