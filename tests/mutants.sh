@@ -277,6 +277,53 @@ mutants() {
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
 	done_mutant
+
+	# Capabilities, not uid (src/caps.c, tests/suites/caps.sh).
+	mutant caps_not_dropped
+	edit src/caps.c '		c.prm = keep;
+		c.eff = keep & ~raise_only;
+		c.inh = 0;
+' ''
+	expect tests/suites/caps.sh 'trace_keeps_only_the_tables_capabilities: Inh Prm Eff Amb'
+	done_mutant
+
+	mutant caps_wrong_capability_checked
+	edit src/caps.c '{ CAP_PERFMON, "CAP_PERFMON", CAP_SYS_ADMIN' '{ CAP_SYS_RESOURCE, "CAP_PERFMON", CAP_SYS_ADMIN'
+	expect tests/suites/caps.sh 'trace_as_nobody_with_bpf_perfmon'
+	done_mutant
+
+	mutant caps_not_checked
+	edit src/caps.c '	if (any) {
+		/* One line' '	if (0) {
+		/* One line'
+	expect tests/suites/caps.sh 'trace_without_perfmon_names_it'
+	done_mutant
+
+	mutant caps_memlock_always_demanded
+	edit src/caps.c 'return sw_kernel_has_helper(NULL, "BPF_FUNC_ktime_get_coarse_ns") == 0;' 'return true;'
+	expect tests/suites/caps.sh 'root_without_sys_resource_runs'
+	done_mutant
+
+	mutant ci_command_keeps_capabilities
+	edit src/ci_child.c '		if (sw_caps_clear_all()) {' '		if (0) {'
+	expect tests/suites/caps.sh "ci_command_runs_without_capabilities: COMMAND's Inh Prm Eff Amb"
+	done_mutant
+
+	mutant ci_dac_override_always_effective
+	edit src/caps.c '			if (r->when == W_CGROUP)
+				raise_only |= BIT(by);' ''
+	expect tests/suites/caps.sh "ci_command_runs_without_capabilities: splicewatch ci's Inh Prm Eff Amb"
+	done_mutant
+
+	mutant ci_cgroup_capability_not_required
+	edit src/caps.c 'return req ? req->cgroup && !as_root() : !as_root();' 'return false;'
+	expect tests/suites/caps.sh 'ci_without_dac_override_names_it'
+	done_mutant
+
+	mutant privileged_port_not_checked
+	edit src/caps.c 'return !*end && port < unprivileged_port_start();' 'return false;'
+	expect tests/suites/caps.sh 'stats_privileged_port_names_net_bind_service'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -287,7 +334,10 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
 	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
-	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped; do
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
+	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
+	ci_command_keeps_capabilities ci_dac_override_always_effective \
+	ci_cgroup_capability_not_required privileged_port_not_checked; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"
