@@ -304,8 +304,14 @@ mutants() {
 	expect tests/suites/caps.sh 'root_without_sys_resource_runs'
 	done_mutant
 
-	mutant ci_command_keeps_capabilities
+	# COMMAND gets none from two layers: splicewatch's own inheritable and
+	# ambient sets cleared at start, and all its sets cleared before exec;
+	# either alone suffices, so the mutant removes both.
+	mutant ci_command_inherits_capabilities
 	edit src/ci_child.c '		if (sw_caps_clear_all()) {' '		if (0) {'
+	edit src/caps.c '		c.inh = 0;
+' ''
+	edit src/caps.c '(!as_root() && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) &&' '(0 &&'
 	expect tests/suites/caps.sh "ci_command_runs_without_capabilities: COMMAND's Inh Prm Eff Amb"
 	done_mutant
 
@@ -336,7 +342,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
 	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
 	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
-	ci_command_keeps_capabilities ci_dac_override_always_effective \
+	ci_command_inherits_capabilities ci_dac_override_always_effective \
 	ci_cgroup_capability_not_required privileged_port_not_checked; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
