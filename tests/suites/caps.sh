@@ -3,7 +3,8 @@
 # uid 65534 given exactly CAP_BPF and CAP_PERFMON (ambient, or as file
 # capabilities) traces and reports a real unsafe write, keeping only the
 # table's capabilities; without one it exits 2 naming exactly the missing
-# ones, before libbpf says anything; root without CAP_SYS_RESOURCE runs; ci
+# ones, before libbpf says anything; enforce kills with just those two; root
+# without CAP_SYS_RESOURCE runs; ci
 # names CAP_DAC_OVERRIDE for its cgroup, and its COMMAND runs with no
 # capabilities at all; --prometheus on a privileged port names
 # CAP_NET_BIND_SERVICE; features says what is present and missing.
@@ -140,6 +141,28 @@ test_trace_without_perfmon_names_it() {
 	[ ! -e "$d/nobody/ev" ] || fail "the output file was made"
 }
 
+# enforce as uid 65534 with exactly CAP_BPF and CAP_PERFMON kills an unsafe
+# writer (uid 65534, its own file): the programs send the signal
+# (bpf_send_signal), nothing more is needed.
+test_enforce_as_nobody_kills() {
+	local rc out
+	nobody_dir
+	nobody_caps +bpf,+perfmon
+	start_as enforce "${NC[@]}" "$SW" enforce --json -o "$d/nobody/ev" || return
+	"${NOBODY[@]}" "$WL" unsafe "$d/nobody/f" 1 >/dev/null 2>"$d/wl.err"
+	rc=$?
+	sleep 0.3
+	end_sw "$swpid"
+	[ "$rc" = 137 ] || fail "the writer exited $rc, want 137 (SIGKILL): $(cat "$d/wl.err")" || return
+	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -2 "$d/enforce.err")" || return
+	out=$("$PY" -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [e for e in ev if e.get("event") == "unsafe_write"]
+assert [(e["op"], e["action"]) for e in ev] == [("pwrite64", "killed")], ev' "$d/nobody/ev" 2>&1) ||
+		fail "events: $out"
+}
+
 # Neither: both named, in one line (enforce).
 test_enforce_without_any_names_both() {
 	refused_with enforce 'splicewatch: enforce: missing capabilities CAP_BPF \(to load the programs\), CAP_PERFMON \(to attach tracing programs\); .*' \
@@ -238,6 +261,7 @@ assert (c["CAP_BPF"], c["CAP_PERFMON"], c["CAP_SYS_RESOURCE"], d["can_load"]) ==
 T trace_as_nobody_with_bpf_perfmon test_trace_as_nobody_with_bpf_perfmon
 T trace_keeps_only_the_tables_capabilities test_trace_keeps_only_the_tables_capabilities
 T trace_without_perfmon_names_it test_trace_without_perfmon_names_it
+T enforce_as_nobody_kills test_enforce_as_nobody_kills
 T enforce_without_any_names_both test_enforce_without_any_names_both
 T root_without_sys_resource_runs test_root_without_sys_resource_runs
 T ci_without_dac_override_names_it test_ci_without_dac_override_names_it
