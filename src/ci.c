@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "sw.h"
+#include "caps.h"
 #include "load.h"
 #include "ci.h"
 #include "names.h"
@@ -332,8 +333,9 @@ int cmd_ci(int argc, char **argv)
 	for (int i = 0; i < c.n_baselines; i++)
 		if (ci_baseline_load(&c.base, c.baselines[i]))
 			goto out;
-	/* Not root, no BTF: say so before making a cgroup as root would. */
-	if (sw_check_environment())
+	/* Capabilities missing, no BTF: say so before making a cgroup. */
+	if (sw_check_environment(&(struct sw_caps_req){ .command = "ci",
+							.cgroup = !c.scope_pids }))
 		goto out;
 	/* Before the programs load: they compare with its id. */
 	if (!c.scope_pids) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "caps.h"
 #include "ci.h"
 #include "sw.h"
 
@@ -74,14 +75,19 @@ int ci_cgroup_create(struct ci_cgroup *cg)
 		return -1;
 	snprintf(cg->path, sizeof(cg->path), "%s/splicewatch-ci.%d", mnt, (int)getpid());
 	/* A directory of an earlier run with our pid: empty, or rmdir fails. */
+	sw_caps_cgroup_begin();
 	if (mkdir(cg->path, 0755) && (errno != EEXIST || rmdir(cg->path) || mkdir(cg->path, 0755))) {
+		sw_caps_cgroup_end();
 		sw_err("ci: cannot create the cgroup %s: %s", cg->path, strerror(errno));
 		cg->path[0] = 0;
 		return -1;
 	}
+	sw_caps_cgroup_end();
 	if (stat(cg->path, &st)) {
 		sw_err("ci: cannot stat the cgroup %s: %s", cg->path, strerror(errno));
+		sw_caps_cgroup_begin();
 		rmdir(cg->path);
+		sw_caps_cgroup_end();
 		cg->path[0] = 0;
 		return -1;
 	}
@@ -109,9 +115,15 @@ static int cg_write(const struct ci_cgroup *cg, const char *name, const char *s)
 int ci_cgroup_enter(const struct ci_cgroup *cg, pid_t pid)
 {
 	char s[24];
+	int r;
 
 	snprintf(s, sizeof(s), "%d\n", (int)pid);
-	return cg_write(cg, "cgroup.procs", s);
+	/* Moving a process needs write access to cgroup.procs of the common
+	 * ancestor: the root's. */
+	sw_caps_cgroup_begin();
+	r = cg_write(cg, "cgroup.procs", s);
+	sw_caps_cgroup_end();
+	return r;
 }
 
 /* The processes in cgroup dir and the cgroups below it (COMMAND may have made
@@ -159,6 +171,7 @@ int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet)
 
 	if (!cg->path[0])
 		return 0;
+	sw_caps_cgroup_begin();	/* rmdir in the root's directory */
 	left = cg_walk(cg->path, false, false, 0);
 	if (left) {
 		/* cgroup.kill (5.14+) kills the subtree, those forking included. */
@@ -172,6 +185,7 @@ int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet)
 	for (i = 0; i < 500; i++) {
 		cg_walk(cg->path, i % 50 == 49, true, 0);
 		if (!rmdir(cg->path) || errno == ENOENT) {
+			sw_caps_cgroup_end();
 			cg->path[0] = 0;
 			return left;
 		}
@@ -179,6 +193,7 @@ int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet)
 			break;
 		usleep(10000);
 	}
+	sw_caps_cgroup_end();
 	sw_err("ci: cannot remove the cgroup %s: %s", cg->path, strerror(errno));
 	return left;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "caps.h"
 #include "ci.h"
 #include "sw.h"
 
@@ -101,6 +102,13 @@ int ci_child_start(struct ci *c, struct sw_session *s)
 		while (n < 0 && errno == EINTR);
 		if (n != 1)
 			_exit(127);	/* the parent could not scope us: never run */
+		/* The capabilities given to splicewatch are not COMMAND's. */
+		if (sw_caps_clear_all()) {
+			err = errno;
+			if (write(errp[1], &err, sizeof(err)) < 0)
+				err = errno;
+			_exit(126);
+		}
 		execvp(c->argv[0], c->argv);
 		err = errno;
 		if (write(errp[1], &err, sizeof(err)) < 0)

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
+#include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
 
@@ -37,7 +38,7 @@ struct facts {
 	struct utsname u;
 	struct btf *btf;
 	bool btf_ok;
-	bool root;		/* fentry is probed only as root */
+	bool can_load;		/* fentry is probed only with CAP_BPF and CAP_PERFMON */
 	int has_loop;		/* sw_kernel_has_bpf_loop */
 	bool kprobes;
 	bool lsm;
@@ -51,7 +52,7 @@ static void probe(struct facts *k)
 	uname(&k->u);
 	k->btf = btf__load_vmlinux_btf();
 	k->btf_ok = k->btf != NULL;
-	k->root = geteuid() == 0;
+	k->can_load = sw_caps_can_load();
 	k->kprobes = sw_kernel_has_kprobes();
 	k->lsm = sw_lsm_bpf_active();
 	k->backend = sw_backend_auto(k->btf);
@@ -129,9 +130,9 @@ static void item_fentry(struct out *o, const struct facts *k)
 
 	if (o->json) {
 		json_bool(&o->j, "fentry", fentry);
-		json_bool(&o->j, "fentry_probed", k->root);
+		json_bool(&o->j, "fentry_probed", k->can_load);
 	} else {
-		line("fentry:", "%s", !k->root ? "unknown (probing needs root)" :
+		line("fentry:", "%s", !k->can_load ? "unknown (probing needs CAP_BPF and CAP_PERFMON)" :
 		     fentry ? "yes" : "no (a probe program was refused)");
 	}
 }
@@ -289,6 +290,33 @@ static void item_write_paths(struct out *o, const struct facts *k)
 		json_obj_end(&o->j);
 }
 
+/* The capability table (src/caps.c): each present, missing (needed here and
+ * absent) or not needed (absent; needed only as its commands say). */
+static void item_capabilities(struct out *o, const struct facts *k)
+{
+	struct sw_caps_item it[16];
+	size_t n = sw_caps_items(it, 16);
+
+	if (o->json) {
+		json_bool(&o->j, "can_load", k->can_load);
+		json_obj_begin(&o->j, "capabilities");
+	} else {
+		printf("\ncapabilities (PRIVILEGES in splicewatch(8)):\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *state = it[i].present ? "present" : it[i].needed_here ? "missing"
+										 : "not_needed";
+
+		if (o->json)
+			json_str(&o->j, it[i].name, state);
+		else
+			printf("  %-22s %-11s %s\n", it[i].name, it[i].present ? "present" :
+			       it[i].needed_here ? "MISSING" : "not needed", it[i].who);
+	}
+	if (o->json)
+		json_obj_end(&o->j);
+}
+
 #define TEXT	1U
 #define JSON	2U
 
@@ -316,6 +344,7 @@ static const struct {
 	{ item_tracepoints, TEXT | JSON },
 	{ item_functions, TEXT | JSON },
 	{ item_write_paths, TEXT | JSON },
+	{ item_capabilities, TEXT | JSON },
 };
 
 static void features_usage(FILE *f)
@@ -323,8 +352,9 @@ static void features_usage(FILE *f)
 	fprintf(f, "Usage: splicewatch features [--json]\n\n"
 		"Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
 		"tracepoints and functions splicewatch can hook), the backend that\n"
-		"will be used, and which write paths it covers. Needs no root, but only\n"
-		"root can probe whether fentry programs load.\n");
+		"will be used, which write paths it covers, and which of the capabilities\n"
+		"splicewatch needs this process has. Needs no privileges, but probing\n"
+		"whether fentry programs load needs CAP_BPF and CAP_PERFMON.\n");
 }
 
 static int features_option(void *ctx, int opt, const char *arg)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "splicewatch.h"
+#include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
 #include "splicewatch.skel.h"
@@ -40,7 +41,7 @@ int sw_backend_precheck(enum sw_backend b, const struct btf *btf)
 	case SW_BACKEND_KPROBE:
 		return sw_kernel_has_kprobes() ? 0 : -ENOENT;
 	case SW_BACKEND_FENTRY:
-		return geteuid() == 0 && sw_fentry_loads(btf) ? 0 : -EPERM;
+		return sw_caps_can_load() && sw_fentry_loads(btf) ? 0 : -EPERM;
 	default:
 		return 0;
 	}

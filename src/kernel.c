@@ -22,7 +22,7 @@
 /* Does the kernel know the bpf_loop helper (5.17+)? Read from its BTF (enum
  * bpf_func_id), which needs no root and loads nothing. btf NULL: the running
  * kernel's, loaded here. 1 yes, 0 no, -1 no BTF. */
-int sw_kernel_has_bpf_loop(const struct btf *btf)
+int sw_kernel_has_helper(const struct btf *btf, const char *name)
 {
 	struct btf *own = NULL;
 	int found = 0, id;
@@ -37,10 +37,15 @@ int sw_kernel_has_bpf_loop(const struct btf *btf)
 		const struct btf_enum *e = btf_enum(t);
 
 		for (int i = 0; i < btf_vlen(t) && !found; i++)
-			found = !strcmp(btf__name_by_offset(btf, e[i].name_off), "BPF_FUNC_loop");
+			found = !strcmp(btf__name_by_offset(btf, e[i].name_off), name);
 	}
 	btf__free(own);
 	return found;
+}
+
+int sw_kernel_has_bpf_loop(const struct btf *btf)
+{
+	return sw_kernel_has_helper(btf, "BPF_FUNC_loop");
 }
 
 bool sw_kernel_has_function(const struct btf *btf, const char *name)

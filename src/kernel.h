@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* What the running kernel offers (kernel.c). btf NULL reads as "no BTF"
- * everywhere except sw_kernel_has_bpf_loop, which then loads its own. */
+ * everywhere except sw_kernel_has_helper and sw_kernel_has_bpf_loop, which
+ * then load their own. */
 #ifndef SW_KERNEL_H
 #define SW_KERNEL_H
 
@@ -16,10 +17,12 @@ bool sw_kernel_has_function(const struct btf *btf, const char *name);
 bool sw_kernel_has_task_storage(void);
 bool sw_raw_tp_maps_need_prealloc(const struct btf *btf);
 bool sw_kernel_has_tracepoint(const struct btf *btf, const char *name);	/* tp_btf */
+/* Does enum bpf_func_id have NAME ("BPF_FUNC_loop")? 1 yes, 0 no, -1 no BTF. */
+int sw_kernel_has_helper(const struct btf *btf, const char *name);
 int sw_kernel_has_bpf_loop(const struct btf *btf);	/* 1 yes, 0 no, -1 no BTF */
 bool sw_kernel_has_kprobes(void);
 bool sw_lsm_bpf_active(void);
-/* Can an fentry program load here? Needs root; false otherwise. */
+/* Can an fentry program load here? Needs CAP_BPF and CAP_PERFMON; false otherwise. */
 bool sw_fentry_loads(const struct btf *btf);
 
 /* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?

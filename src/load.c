@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "common.h"
 #include "load.h"
 
@@ -65,12 +66,10 @@ int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what)
 }
 
 /* One clear reason instead of a verifier log when the machine cannot run us. */
-int sw_check_environment(void)
+int sw_check_environment(const struct sw_caps_req *req)
 {
-	if (geteuid() != 0) {
-		sw_err("needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE) to load BPF programs");
+	if (sw_caps_prepare(req))
 		return -1;
-	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		sw_err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
 		       "splicewatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
-/* Root and BTF: one clear message and -1 when the machine cannot run us. */
-int sw_check_environment(void);
+struct sw_caps_req;
+/* Capabilities (caps.h: checked, the others dropped) and BTF: one clear
+ * message and -1 when the machine cannot run req's command. */
+int sw_check_environment(const struct sw_caps_req *req);
 /* libbpf's messages, by -v level (libbpf_set_print). */
 int sw_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
 /* Why a BPF load or attach failed, in words (err is a positive errno). */

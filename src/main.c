@@ -41,9 +41,9 @@ static void usage(FILE *f)
 		"                  `splicewatch COMMAND --help` for a command\n"
 		"  -V, --version   print the version\n"
 		"\n"
-		"Exit status: 0 on success, 2 on usage or setup errors (not root, no BTF,\n"
-		"programs that cannot load), 1 when writing the output failed; `ci` adds 3\n"
-		"for unsafe writes found.\n"
+		"Exit status: 0 on success, 2 on usage or setup errors (missing capabilities,\n"
+		"no BTF, programs that cannot load), 1 when writing the output failed; `ci`\n"
+		"adds 3 for unsafe writes found.\n"
 		"See splicewatch(8).\n");
 }
 

@@ -12,6 +12,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
+#include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
 #include "load.h"
@@ -354,7 +355,9 @@ struct sw_session *sw_session_open(const struct sw_config *config)
 		sw_err("unknown backend '%s' (have: auto, fentry, kprobe, tracepoint)", cfg->backend);
 		return NULL;
 	}
-	if (sw_check_environment())
+	if (sw_check_environment(&(struct sw_caps_req){
+		    .command = cfg->scope ? "ci" : cfg->mode == SW_MODE_ENFORCE ? "enforce" : "trace",
+		    .cgroup = cfg->scope_cgroup_id != 0 }))
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
 	if (needs_lsm(&c) && (no_lsm = lsm_missing()) && deny_fallback(&c, no_lsm))

@@ -32,13 +32,13 @@ struct st_session {
 
 SW_DEFINE_OPEN_PROGRAMS(open_programs, stats_bpf, stats_compat_bpf)
 
-struct st_session *st_session_open(void)
+struct st_session *st_session_open(const struct sw_caps_req *req)
 {
 	struct st_session *s;
 	struct btf *btf;
 	int err;
 
-	if (sw_check_environment())
+	if (sw_check_environment(req))
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
 	s = calloc(1, sizeof(*s));

@@ -51,7 +51,9 @@ struct st_session;
 
 enum st_sort { ST_SORT_BYTES, ST_SORT_CALLS, ST_SORT_ERRORS, ST_SORT_LATENCY };
 
-struct st_session *st_session_open(void);
+struct sw_caps_req;
+/* req: the command and options, for the capability check (caps.h). */
+struct st_session *st_session_open(const struct sw_caps_req *req);
 /* When counting started (CLOCK_MONOTONIC ns). */
 uint64_t st_session_start_ns(const struct st_session *s);
 void st_session_close(struct st_session *s);

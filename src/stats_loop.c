@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <poll.h>
+#include "caps.h"
 #include "common.h"
 #include "outfile.h"
 #include "prom.h"
@@ -101,7 +102,8 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 		sw_err("cannot install signal handlers: %s", strerror(errno));
 		return SW_EXIT_USAGE;
 	}
-	s = st_session_open();
+	s = st_session_open(&(struct sw_caps_req){ .command = o->command,
+						   .prom_addr = o->prom_addr });
 	if (!s)
 		return SW_EXIT_USAGE;
 	if (o->prom_addr) {
@@ -169,6 +171,7 @@ int st_command_run(const struct st_command *cmd, int argc, char **argv, struct s
 
 	st_opts_defaults(o, cmd->interval);
 	o->rows = cmd->rows;
+	o->command = cmd->name;
 	r = sw_parse_options(cmd->name, argc, argv, cmd->shortopts, longopts, cmd->usage,
 			     cmd->option, o, false);
 	if (r)

@@ -17,6 +17,7 @@ struct st_opts {
 	uint32_t prom_top;	/* comms and files with their own label value */
 	uint64_t rows;		/* 0: all */
 	enum st_sort sort;
+	const char *command;	/* stats or top */
 };
 
 /* Options stats and top share (values outside the char range). */

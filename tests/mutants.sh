@@ -346,6 +346,59 @@ override_dh_installdeb:
 	expect 'tests/suites/package.sh; rc=$?; rm -f /etc/splicewatch/leftover; rmdir /etc/splicewatch; (exit $rc)' \
 		'purge_leaves_nothing_behind: left or removed: > /etc/splicewatch'
 	done_mutant
+
+	# Capabilities, not uid (src/caps.c, tests/suites/caps.sh).
+	mutant caps_not_dropped
+	edit src/caps.c '		c.prm = keep;
+		c.eff = keep & ~raise_only;
+		c.inh = 0;
+' ''
+	expect tests/suites/caps.sh 'trace_keeps_only_the_tables_capabilities: Inh Prm Eff Amb'
+	done_mutant
+
+	mutant caps_wrong_capability_checked
+	edit src/caps.c '{ CAP_PERFMON, "CAP_PERFMON", CAP_SYS_ADMIN' '{ CAP_SYS_RESOURCE, "CAP_PERFMON", CAP_SYS_ADMIN'
+	expect tests/suites/caps.sh 'trace_as_nobody_with_bpf_perfmon'
+	done_mutant
+
+	mutant caps_not_checked
+	edit src/caps.c '	if (any) {
+		/* One line' '	if (0) {
+		/* One line'
+	expect tests/suites/caps.sh 'trace_without_perfmon_names_it'
+	done_mutant
+
+	mutant caps_memlock_always_demanded
+	edit src/caps.c 'return sw_kernel_has_helper(NULL, "BPF_FUNC_ktime_get_coarse_ns") == 0;' 'return true;'
+	expect tests/suites/caps.sh 'root_without_sys_resource_runs'
+	done_mutant
+
+	# COMMAND gets none from two layers: splicewatch's own inheritable and
+	# ambient sets cleared at start, and all its sets cleared before exec;
+	# either alone suffices, so the mutant removes both.
+	mutant ci_command_inherits_capabilities
+	edit src/ci_child.c '		if (sw_caps_clear_all()) {' '		if (0) {'
+	edit src/caps.c '		c.inh = 0;
+' ''
+	edit src/caps.c '(!as_root() && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) &&' '(0 &&'
+	expect tests/suites/caps.sh "ci_command_runs_without_capabilities: COMMAND's Inh Prm Eff Amb"
+	done_mutant
+
+	mutant ci_dac_override_always_effective
+	edit src/caps.c '			if (r->when == W_CGROUP)
+				raise_only |= BIT(by);' ''
+	expect tests/suites/caps.sh "ci_command_runs_without_capabilities: splicewatch ci's Inh Prm Eff Amb"
+	done_mutant
+
+	mutant ci_cgroup_capability_not_required
+	edit src/caps.c 'return req ? req->cgroup && !as_root() : !as_root();' 'return false;'
+	expect tests/suites/caps.sh 'ci_without_dac_override_names_it'
+	done_mutant
+
+	mutant privileged_port_not_checked
+	edit src/caps.c 'return !*end && port < unprivileged_port_start();' 'return false;'
+	expect tests/suites/caps.sh 'stats_privileged_port_names_net_bind_service'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -359,7 +412,10 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	shown_counts_formatted lost_only_at_exit ci_sighup_kills notify_ready_before_attach \
 	notify_no_reloading journal_fields_not_upper_cased journal_kill_at_warning \
 	journal_missing_socket_trusted stats_top_unescaped \
-	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file; do
+	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
+	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
+	ci_command_inherits_capabilities ci_dac_override_always_effective \
+	ci_cgroup_capability_not_required privileged_port_not_checked; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

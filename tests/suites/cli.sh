@@ -72,8 +72,8 @@ debugfs)
 *) echo "ok features_preemption_model_is_its_sources # SKIP taken from '$src' here, compared only with a kernel config or debugfs" ;;
 esac
 if id nobody >/dev/null 2>&1; then
-	check trace_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
-	check enforce_as_non_root_is_clear_error 2 "needs root" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
+	check trace_as_non_root_is_clear_error 2 "missing capabilities CAP_BPF \\(.*\\), CAP_PERFMON \\(" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw trace
+	check enforce_as_non_root_is_clear_error 2 "missing capabilities CAP_BPF \\(.*\\), CAP_PERFMON \\(" -- setpriv --reuid=nobody --regid=nogroup --clear-groups $sw enforce
 else
 	echo "ok trace_as_non_root_is_clear_error # SKIP no user nobody"
 	echo "ok enforce_as_non_root_is_clear_error # SKIP no user nobody"

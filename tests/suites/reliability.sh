@@ -457,8 +457,8 @@ test_not_root_one_clear_message() {
 		out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$SW" $cmd 2>&1 >/dev/null)
 		rc=$?
 		[ "$rc" = 2 ] || fail "$cmd as nobody: exit $rc, want 2" || return
-		[ "$(wc -l <<<"$out")" = 1 ] && grep -q 'needs root' <<<"$out" ||
-			fail "$cmd as nobody: want one 'needs root' line, got: $out" || return
+		[ "$(wc -l <<<"$out")" = 1 ] && grep -q 'missing capabilities CAP_BPF (.*), CAP_PERFMON (' <<<"$out" ||
+			fail "$cmd as nobody: want one 'missing capabilities CAP_BPF, CAP_PERFMON' line, got: $out" || return
 	done
 }
 

@@ -475,7 +475,7 @@ $SW stats --count 1 -i 0.1 --prometheus nonsense >/dev/null 2>&1; check usage_ba
 $SW stats extra >/dev/null 2>&1; check usage_extra_argument [ $? = 2 ]
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups $SW stats --count 1 2>&1); rc=$?
-	check not_root_exit_2 bash -c '[ '$rc' = 2 ] && grep -q "needs root" <<<"$1"' _ "$msg"
+	check not_root_exit_2 bash -c '[ '$rc' = 2 ] && grep -q "missing capabilities CAP_BPF (.*), CAP_PERFMON (" <<<"$1"' _ "$msg"
 else
 	skip not_root_exit_2 "setpriv is not installed"
 fi
