@@ -96,6 +96,7 @@ static void enforce_usage(FILE *f)
 		"  -o, --output FILE    append events to FILE (as trace -o)\n"
 		SW_FILTER_HELP
 		"                       (filters choose what is printed, not who is acted on)\n"
+		SW_PROM_HELP
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"

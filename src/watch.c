@@ -6,6 +6,7 @@
 #include "sw.h"
 #include "watch.h"
 #include "hooks.h"
+#include "watch_prom.h"
 
 void sw_watch_args_init(struct sw_watch_args *a)
 {
@@ -25,6 +26,9 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 		return 1;
 	case 'o':
 		a->out_path = arg;
+		return 1;
+	case OPT_PROMETHEUS:
+		a->prom_addr = arg;
 		return 1;
 	}
 	r = sw_filter_option(&a->out.filter, opt, arg);
@@ -109,18 +113,26 @@ static int watch_tick(void *ctx)
 static int watch(struct sw_watch_args *a, const char *what)
 {
 	struct sw_output *out = &a->out;
+	struct sw_watch_prom *prom = NULL;
 	struct sw_session *s;
 	int err;
 
-	s = sw_watch_open(&a->cfg, watch_handlers, "");
-	if (!s)
+	/* First: a port in use ends the run before anything is loaded. */
+	if (a->prom_addr && !(prom = sw_watch_prom_start(a->prom_addr)))
 		return SW_EXIT_USAGE;
+	s = sw_watch_open(&a->cfg, watch_handlers, "");
+	if (!s) {
+		sw_watch_prom_stop(prom);
+		return SW_EXIT_USAGE;
+	}
 	/* Only now: a path that cannot be written must not have been created or
 	 * touched when the programs then fail to load. */
 	if (sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
+	sw_watch_prom_attach(prom, s);
 	out->f = a->file.f;
 	out->file = &a->file;
 	out->session = s;
@@ -141,6 +153,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 	sw_print_summary(stderr, s, a->file.delivered);
 	if (sw_outfile_commit(&a->file, "events"))
 		err = -1;
+	sw_watch_prom_stop(prom);
 	sw_session_close(s);
 	return err ? 1 : 0;
 }
