@@ -277,6 +277,39 @@ mutants() {
 	edit src/common.c '		if (c < 0x20 || c == 0x7f) {' '		if (0) {'
 	expect tests/suites/daemon.sh 'stats_top_escape_comm_and_path: stats printed an ESC byte'
 	done_mutant
+
+	mutant prom_per_ip_unlimited
+	edit src/listen.c '				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, SW_HTTP_PER_IP,
+' ''
+	expect tests/suites/metrics.sh 'idle_connections_one_address_do_not_block_scrapes: scrape from 127.0.0.2'
+	done_mutant
+
+	mutant prom_no_deadline
+	edit src/listen.c 'MHD_OPTION_CONNECTION_TIMEOUT, SW_HTTP_DEADLINE_S,' 'MHD_OPTION_CONNECTION_TIMEOUT, 0U,'
+	expect tests/suites/metrics.sh 'idle_connections_one_address_do_not_block_scrapes: scrape from 127.0.0.1 after the deadline'
+	done_mutant
+
+	mutant prom_non_loopback_silent
+	edit src/listen.c '	if (!is_loopback(&ss))' '	if (0 && !is_loopback(&ss))'
+	expect tests/suites/metrics.sh 'non_loopback_address_warned: no warning for 0.0.0.0'
+	done_mutant
+
+	mutant unsafe_writes_not_counted
+	edit bpf/detect/report.bpf.h '	count_unsafe(op, ev->action);
+' ''
+	expect tests/suites/metrics.sh 'metrics_exact_after_workload_promtool_clean: pwrite64/reported: 0'
+	done_mutant
+
+	mutant healthz_without_heartbeat
+	edit src/session.c 'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) && beat &&' \
+		'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) || beat ||'
+	expect tests/suites/metrics.sh 'metrics_counted_with_output_blocked_healthz_503: healthz with the loop blocked'
+	done_mutant
+
+	mutant prom_no_paths_ignored
+	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
+	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -287,7 +320,9 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	mapping_share_not_taken chunk_share_not_taken mapping_charge_not_given_back \
 	refused_file_buffers_recorded refused_file_mark_not_widened outfile_follows_links outfile_fifo_open_blocks outfile_truncates \
 	outfile_mode_0644 sighup_kills sighup_policy_not_reloaded reader_gone_ignored \
-	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped; do
+	shown_counts_formatted lost_only_at_exit ci_sighup_kills stats_top_unescaped \
+	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
+	healthz_without_heartbeat prom_no_paths_ignored; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"
