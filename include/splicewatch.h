@@ -213,7 +213,7 @@ enum sw_counter {
 	SW_CNT_MAPPING_TOMBS,	/* mappings entries with nothing held */
 	SW_CNT_GEN,		/* pipe state generations handed out */
 	SW_CNT_LIVE_ENTER,	/* sys_enter saw our own probe syscall: hooks are live */
-	SW_CNT_LIVE_EXIT,
+	SW_CNT_LIVE_EXIT,	/* sys_exit saw our getppid: at start, then the heartbeat */
 	SW_CNT_BACKUP_CHECKS,	/* writes backup hooks checked: no sys_enter check of them ran */
 	SW_CNT_BACKUP_PIPE_SYNCS, /* splice/tee/sendfile/vmsplice exits only sw_sys_exit_backup saw */
 	SW_CNT__COUNT,

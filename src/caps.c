@@ -70,7 +70,7 @@ static const struct row {
 	  "it (root's directory and cgroup.procs); effective only around those operations "
 	  "(--scope pids needs none)" },
 	{ CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE", -1, W_LOW_PORT, "to bind a privileged port",
-	  "stats, top with --prometheus", "to bind a port below "
+	  "trace, enforce, stats, top with --prometheus", "to bind a port below "
 	  "net.ipv4.ip_unprivileged_port_start (1024 by default)" },
 };
 #define N_ROWS	(sizeof(table) / sizeof(table[0]))

@@ -98,6 +98,7 @@ static void enforce_usage(FILE *f)
 		SW_JOURNAL_HELP
 		SW_FILTER_HELP
 		"                       (filters choose what is printed, not who is acted on)\n"
+		SW_PROM_HELP
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"

@@ -1,26 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The Prometheus exporter of stats and top: GET /metrics, text exposition format 0.0.4. */
-#include <arpa/inet.h>
-#include <dlfcn.h>
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <microhttpd.h>
 #include "common.h"
+#include "listen.h"
 #include "names.h"
 #include "prom.h"
-
-struct st_prom {
-	struct MHD_Daemon *daemon;
-	struct st_session *session;
-	uint32_t top;
-};
 
 #define OTHER	"other"
 
@@ -137,6 +123,17 @@ static int group_find(const struct group *g, size_t n, const char *name)
 	return hit ? hit->label : -1;
 }
 
+/* A held-pages series: per file, or (no_paths) one for all files. */
+static void held_series(FILE *f, const char *metric, const char *file, bool no_paths)
+{
+	fputs(metric, f);
+	if (no_paths)
+		return;
+	fputc('{', f);
+	put_label(f, "file", file, true);
+	fputc('}', f);
+}
+
 /* ---- rendering ----------------------------------------------------------- */
 
 static const struct {
@@ -165,7 +162,7 @@ static uint64_t field(const struct sw_stat_val *v, size_t off)
 	return *(const uint64_t *)((const char *)v + off);
 }
 
-void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
+void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top, bool no_paths)
 {
 	struct st_total tot[SW_STAT__COUNT];
 	struct group *cg = NULL, *fg = NULL;
@@ -269,7 +266,8 @@ void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
 
 	/* held pages, per file: the busiest N files by pages */
 	for (i = 0; i < nfg; i++) {
-		sanitize(fg[i].name, sizeof(fg[i].name), snap->held[i].file, ST_FILE_NAME);
+		if (!no_paths)
+			sanitize(fg[i].name, sizeof(fg[i].name), snap->held[i].file, ST_FILE_NAME);
 		fg[i].bytes = snap->held[i].pages;
 		fg[i].calls = snap->held[i].bytes;
 	}
@@ -280,7 +278,9 @@ void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
 	for (i = 0; i < snap->nheld; i++) {
 		int l;
 
-		sanitize(name, sizeof(name), snap->held[i].file, ST_FILE_NAME);
+		name[0] = 0;
+		if (!no_paths)
+			sanitize(name, sizeof(name), snap->held[i].file, ST_FILE_NAME);
 		l = group_find(fg, nfg, name);
 		if (l < 0)
 			continue;
@@ -290,25 +290,22 @@ void st_prom_render(FILE *f, const struct st_snap *snap, uint32_t top)
 			hagg[l].oldest_ns = snap->held[i].oldest_ns;
 	}
 	family(f, "splicewatch_pipe_held_pages", "gauge",
-	       "Page-cache pages that pipe buffers reference right now, per file.");
+	       "Page-cache pages that pipe buffers reference right now, per file (all files: --prometheus-no-paths).");
 	for (size_t l = 0; l < nfl; l++) {
-		fputs("splicewatch_pipe_held_pages{", f);
-		put_label(f, "file", flabels[l], true);
-		fprintf(f, "} %llu\n", (unsigned long long)hagg[l].pages);
+		held_series(f, "splicewatch_pipe_held_pages", flabels[l], no_paths);
+		fprintf(f, " %llu\n", (unsigned long long)hagg[l].pages);
 	}
 	family(f, "splicewatch_pipe_held_bytes", "gauge",
 	       "Bytes of page-cache pages that pipe buffers reference right now, per file.");
 	for (size_t l = 0; l < nfl; l++) {
-		fputs("splicewatch_pipe_held_bytes{", f);
-		put_label(f, "file", flabels[l], true);
-		fprintf(f, "} %llu\n", (unsigned long long)hagg[l].bytes);
+		held_series(f, "splicewatch_pipe_held_bytes", flabels[l], no_paths);
+		fprintf(f, " %llu\n", (unsigned long long)hagg[l].bytes);
 	}
 	family(f, "splicewatch_pipe_held_oldest_seconds", "gauge",
 	       "Age of the oldest page-cache page a pipe holds, per file.");
 	for (size_t l = 0; l < nfl; l++) {
-		fputs("splicewatch_pipe_held_oldest_seconds{", f);
-		put_label(f, "file", flabels[l], true);
-		fprintf(f, "} %.9f\n", hagg[l].oldest_ns / 1e9);
+		held_series(f, "splicewatch_pipe_held_oldest_seconds", flabels[l], no_paths);
+		fprintf(f, " %.9f\n", hagg[l].oldest_ns / 1e9);
 	}
 	family(f, "splicewatch_not_counted_total", "counter",
 	       "Work not counted: calls the maps had no room for, holds not indexed, calls not "
@@ -332,201 +329,58 @@ out:
 	free(hagg);
 }
 
-/* ---- the HTTP server ----------------------------------------------------- */
+/* ---- serving ------------------------------------------------------------ */
 
-/*
- * libmicrohttpd is opened only when --prometheus asks for it: linked, it brings
- * GnuTLS, p11-kit, nettle and their constructors into every run of every
- * sub-command, 2.5 MB of resident memory that trace and enforce never use.
- */
-static struct {
-	__typeof__(MHD_start_daemon) *start_daemon;
-	__typeof__(MHD_stop_daemon) *stop_daemon;
-	__typeof__(MHD_get_daemon_info) *get_daemon_info;
-	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
-	__typeof__(MHD_add_response_header) *add_response_header;
-	__typeof__(MHD_queue_response) *queue_response;
-	__typeof__(MHD_destroy_response) *destroy_response;
-} mhd;
+struct st_prom {
+	struct sw_http *http;
+	struct st_session *session;
+	uint32_t top;
+	bool no_paths;
+};
 
-static int mhd_open(void)
+static unsigned int serve(void *ctx, const char *url, char **body, size_t *len)
 {
-	static const char *const libs[] = { "libmicrohttpd.so.12", "libmicrohttpd.so" };
-	void *h = NULL;
-
-	if (mhd.start_daemon)
-		return 0;
-	for (size_t i = 0; !h && i < sizeof(libs) / sizeof(libs[0]); i++)
-		h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		sw_err("--prometheus needs libmicrohttpd: %s", dlerror());
-		return -1;
-	}
-#define MHD_SYM(name) (mhd.name = (__typeof__(mhd.name))dlsym(h, "MHD_" #name))
-	if (!MHD_SYM(stop_daemon) || !MHD_SYM(get_daemon_info) ||
-	    !MHD_SYM(create_response_from_buffer) || !MHD_SYM(add_response_header) ||
-	    !MHD_SYM(queue_response) || !MHD_SYM(destroy_response) || !MHD_SYM(start_daemon)) {
-#undef MHD_SYM
-		sw_err("--prometheus: libmicrohttpd lacks a function splicewatch needs");
-		mhd.start_daemon = NULL;
-		dlclose(h);
-		return -1;
-	}
-	return 0;
-}
-
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned int status,
-				 const char *ctype, char *body, size_t len, bool owned)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = mhd.create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE
-							       : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		if (owned)
-			free(body);
-		return MHD_NO;
-	}
-	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = mhd.queue_response(conn, status, resp);
-	mhd.destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-			       const char *method, const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **con_cls)
-{
-	static char not_found[] = "not found: the metrics are at /metrics\n";
-	static char bad_method[] = "only GET and HEAD\n";
-	struct st_prom *p = cls;
+	static const char not_found[] = "not found: the metrics are at /metrics\n";
+	struct st_prom *p = ctx;
 	struct st_snap snap;
-	char *body = NULL;
-	size_t len = 0;
 	FILE *f;
 
-	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	(void)con_cls;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
-				 strlen(bad_method), false);
-	if (strcmp(url, "/metrics"))
-		return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
-				 strlen(not_found), false);
+	if (strcmp(url, "/metrics")) {
+		*body = strdup(not_found);
+		*len = *body ? strlen(*body) : 0;
+		return 404;
+	}
 	if (st_collect(p->session, &snap))
-		return MHD_NO;
-	f = open_memstream(&body, &len);
+		return 0;
+	f = open_memstream(body, len);
 	if (!f) {
 		st_snap_free(&snap);
-		return MHD_NO;
+		return 0;
 	}
-	st_prom_render(f, &snap, p->top);
+	st_prom_render(f, &snap, p->top, p->no_paths);
 	st_snap_free(&snap);
 	if (fclose(f)) {
-		free(body);
-		return MHD_NO;
+		free(*body);
+		*body = NULL;
+		return 0;
 	}
-	return send_text(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len,
-			 true);
+	return 200;
 }
 
-/* "127.0.0.1:9100", "[::1]:9100", "localhost:9100": one address, numeric port. */
-static int parse_addr(const char *arg, struct sockaddr_storage *ss, socklen_t *sslen)
+struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t top, bool no_paths)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV }, *res;
-	char host[256];
-	const char *colon, *port;
-	uint64_t v;
-	int err;
+	struct st_prom *p = calloc(1, sizeof(*p));
 
-	if (arg[0] == '[') {
-		const char *end = strchr(arg, ']');
-
-		if (!end || end[1] != ':' || (size_t)(end - arg - 1) >= sizeof(host))
-			return -1;
-		memcpy(host, arg + 1, end - arg - 1);
-		host[end - arg - 1] = 0;
-		port = end + 2;
-	} else {
-		colon = strrchr(arg, ':');
-		if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host) ||
-		    memchr(arg, ':', colon - arg))
-			return -1;
-		memcpy(host, arg, colon - arg);
-		host[colon - arg] = 0;
-		port = colon + 1;
-	}
-	if (!parse_u64(port, &v) || v > 65535)
-		return -1;
-	err = getaddrinfo(host, port, &hints, &res);
-	if (err) {
-		sw_err("--prometheus: cannot resolve '%s': %s", host, gai_strerror(err));
-		return -2;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-struct st_prom *st_prom_start(struct st_session *s, const char *addr, uint32_t top)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sslen;
-	struct st_prom *p;
-	sigset_t block, old;
-	const union MHD_DaemonInfo *info;
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
-	int r;
-
-	r = parse_addr(addr, &ss, &sslen);
-	if (r) {
-		if (r == -1)
-			sw_err("--prometheus: '%s' is not ADDR:PORT (IPv6: [ADDR]:PORT)", addr);
-		return NULL;
-	}
-	if (mhd_open())
-		return NULL;
-	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->session = s;
 	p->top = top;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (sw_verbose)
-		flags |= MHD_USE_ERROR_LOG;
-	/* The server thread must not take SIGINT/SIGTERM from the main loop. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	errno = 0;
-	p->daemon = mhd.start_daemon(flags, 0, NULL, NULL, handler, p,
-				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				     MHD_OPTION_CONNECTION_LIMIT, 64U,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				     MHD_OPTION_END);
-	r = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!p->daemon) {
-		sw_err("--prometheus: cannot listen on %s: %s", addr,
-		       r ? strerror(r) : "the HTTP server did not start");
+	p->no_paths = no_paths;
+	p->http = sw_http_start(addr, serve, p);
+	if (!p->http) {
 		free(p);
 		return NULL;
 	}
-	if (ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-	else
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	info = mhd.get_daemon_info(p->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	sw_info("serving metrics at http://%s%s%s:%u/metrics", ss.ss_family == AF_INET6 ? "[" : "",
-		host, ss.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
 	return p;
 }
 
@@ -534,6 +388,6 @@ void st_prom_stop(struct st_prom *p)
 {
 	if (!p)
 		return;
-	mhd.stop_daemon(p->daemon);
+	sw_http_stop(p->http);
 	free(p);
 }

@@ -37,6 +37,12 @@ struct sw_session {
 	bool dry_run;
 	bool backup_hooks;
 	bool compat;		/* the programs built for 5.10-5.16 */
+	/* The heartbeat (sw_session_alive): the last time the programs were
+	 * seen counting the loop's getppid, and the count then. */
+	uint64_t beat_ns;	/* __atomic: read by the listener's thread */
+	uint64_t beat_seen;
+	uint64_t beat_sent_ns;
+	bool running;		/* __atomic: in sw_session_run, programs attached */
 };
 
 void sw_config_defaults(struct sw_config *cfg)
@@ -545,6 +551,61 @@ static void bench_toggle(struct sw_session *s)
 		kill(toggle_from, SIGUSR1);
 }
 
+/* Every half second: was the last getppid seen by the programs? Then the
+ * hooks and this loop are both alive now. Then one more getppid. */
+static void heartbeat(struct sw_session *s)
+{
+	uint64_t now = sw_mono_ns(), n;
+
+	if (now - s->beat_sent_ns < 500000000ULL)
+		return;
+	n = ((const volatile u64 *)s->skel->bss->counters)[SW_CNT_LIVE_EXIT];
+	if (n != s->beat_seen) {
+		s->beat_seen = n;
+		__atomic_store_n(&s->beat_ns, now, __ATOMIC_RELEASE);
+	}
+	s->beat_sent_ns = now;
+	getppid();
+}
+
+bool sw_session_alive(const struct sw_session *s)
+{
+	uint64_t beat = __atomic_load_n(&s->beat_ns, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) && beat &&
+	       sw_mono_ns() - beat < SW_ALIVE_NS;
+}
+
+void sw_session_metrics(const struct sw_session *s, struct sw_metrics *m)
+{
+	const volatile u64 *k = s->skel->bss->counters;
+	const volatile u64 *u = s->skel->bss->unsafe_writes;
+	const struct bpf_object_skeleton *sk = s->skel->skeleton;
+	uint64_t key, next, *prev = NULL;
+	int fd = bpf_map__fd(s->skel->maps.pipes);
+
+	memset(m, 0, sizeof(*m));
+	for (int op = 0; op < SW_OP__COUNT; op++)
+		for (int a = 0; a < SW_ACT__COUNT; a++)
+			m->unsafe[op][a] = u[op * SW_ACT__COUNT + a];
+	m->lost = k[SW_CNT_LOST];
+	for (int r = 0; r < SW_UNTR__COUNT; r++)
+		m->untracked[r] = ((const volatile u64 *)s->skel->bss->untracked)[r];
+	m->held_pages = k[SW_CNT_HELD_SLOTS];
+	m->signals = k[SW_CNT_SIGNALS];
+	m->skipped_runs = sw_skipped_runs(s->skel->obj);
+	/* Bounded by the map's capacity (--max-holds / 16). */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		m->pipes++;
+		key = next;
+		prev = &key;
+	}
+	if (__atomic_load_n(&s->running, __ATOMIC_ACQUIRE))
+		for (int i = 0; i < sk->prog_cnt; i++)
+			if (*sk->progs[i].link)
+				m->programs_attached++;
+}
+
 int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 		   bool (*done)(void *ctx), void *done_ctx)
 {
@@ -553,7 +614,9 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 	s->fn = fn;
 	s->ctx = ctx;
 	bench_toggle_setup();
+	__atomic_store_n(&s->running, true, __ATOMIC_RELEASE);
 	while (!sw_stop) {
+		heartbeat(s);
 		if (done && done(done_ctx))
 			break;
 		if (toggle_want)
@@ -579,6 +642,7 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 	}
 	/* Stop producing before the last drain, so every event detected is
 	 * either shown or counted as lost. */
+	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
 	splicewatch_bpf__detach(s->skel);
 	sw_session_drain(s);
 	return err;

@@ -55,6 +55,9 @@ int st_common_option(void *ctx, int opt, const char *arg)
 	case ST_OPT_PROM:
 		o->prom_addr = arg;
 		return 1;
+	case ST_OPT_PROM_NO_PATHS:
+		o->prom_no_paths = true;
+		return 1;
 	case ST_OPT_PROM_TOP:
 		if (!parse_u64(arg, &v) || !v || v > 10000) {
 			sw_err("--prometheus-top: '%s' is not a number from 1 to 10000", arg);
@@ -107,7 +110,7 @@ int st_run(const struct st_opts *o, st_snap_fn fn, void *ctx, bool final_snapsho
 	if (!s)
 		return SW_EXIT_USAGE;
 	if (o->prom_addr) {
-		prom = st_prom_start(s, o->prom_addr, o->prom_top);
+		prom = st_prom_start(s, o->prom_addr, o->prom_top, o->prom_no_paths);
 		if (!prom) {
 			st_session_close(s);
 			return SW_EXIT_USAGE;

@@ -15,6 +15,7 @@ struct st_opts {
 	bool json;
 	const char *prom_addr;	/* ADDR:PORT or NULL */
 	uint32_t prom_top;	/* comms and files with their own label value */
+	bool prom_no_paths;	/* no file label on the held-page gauges */
 	uint64_t rows;		/* 0: all */
 	enum st_sort sort;
 	const char *command;	/* stats or top */
@@ -25,6 +26,7 @@ enum {
 	ST_OPT_COUNT = 0x300,
 	ST_OPT_PROM,
 	ST_OPT_PROM_TOP,
+	ST_OPT_PROM_NO_PATHS,
 	ST_OPT_SORT,
 };
 
@@ -34,6 +36,7 @@ enum {
 	{ "count", required_argument, NULL, ST_OPT_COUNT },		\
 	{ "prometheus", required_argument, NULL, ST_OPT_PROM },	\
 	{ "prometheus-top", required_argument, NULL, ST_OPT_PROM_TOP },	\
+	{ "prometheus-no-paths", no_argument, NULL, ST_OPT_PROM_NO_PATHS }, \
 	{ "help", no_argument, NULL, 'h' }
 
 #define ST_COMMON_HELP							\
@@ -46,7 +49,10 @@ enum {
 	"      --prometheus-top N\n"						\
 	"                       comms (and files) with their own label value, the\n" \
 	"                       busiest by bytes; the rest are summed as \"other\"\n" \
-	"                       (default 10)\n"
+	"                       (default 10)\n"						\
+	"      --prometheus-no-paths\n"					\
+	"                       no file label: the held-page gauges are one series\n" \
+	"                       for all files (file paths can name other users' work)\n"
 
 /* The end of both usage texts. */
 #define ST_HELP_END							\

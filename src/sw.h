@@ -133,6 +133,26 @@ int sw_session_update_lists(struct sw_session *s, const struct sw_config *old,
 /* Drains what is left in the ring buffer. */
 void sw_session_drain(struct sw_session *s);
 void sw_session_counters(struct sw_session *s, struct sw_counters *c);
+
+/* What --prometheus serves of a watch session (sw_session_metrics): safe to
+ * read from another thread than the one running sw_session_run. */
+struct sw_metrics {
+	uint64_t unsafe[SW_OP__COUNT][SW_ACT__COUNT];	/* decided in the programs */
+	uint64_t lost;
+	uint64_t untracked[SW_UNTR__COUNT];
+	uint64_t skipped_runs;
+	uint64_t held_pages;		/* page-cache pipe buffers tracked now */
+	uint64_t pipes;			/* pipes in the hold index now */
+	uint64_t signals;
+	uint64_t programs_attached;
+};
+
+void sw_session_metrics(const struct sw_session *s, struct sw_metrics *m);
+/* The programs are attached and the loop of sw_session_run is running: the
+ * programs saw its heartbeat (a getppid every half second) within the last
+ * SW_ALIVE_NS. */
+#define SW_ALIVE_NS	(3 * 1000000000ULL)
+bool sw_session_alive(const struct sw_session *s);
 int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono_ns);
 void sw_session_close(struct sw_session *s);
 

@@ -22,6 +22,7 @@ static void trace_usage(FILE *f)
 		"                       could have made; opened once the programs are loaded\n"
 		SW_JOURNAL_HELP
 		SW_FILTER_HELP
+		SW_PROM_HELP
 		SW_SESSION_HELP
 		"  -h, --help           this help\n"
 		"\n"

@@ -8,6 +8,8 @@
 #include "hooks.h"
 #include "policy.h"
 #include "systemd.h"
+#include "watch_prom.h"
+#include "caps.h"
 
 void sw_watch_args_init(struct sw_watch_args *a)
 {
@@ -35,6 +37,9 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 		a->out_given = true;
 		a->out_path = opt == 'o' ? arg : NULL;
 		a->out.journal = opt == OPT_JOURNAL;
+		return 1;
+	case OPT_PROMETHEUS:
+		a->prom_addr = arg;
 		return 1;
 	}
 	r = sw_filter_option(&a->out.filter, opt, arg);
@@ -131,19 +136,32 @@ static int watch_tick(void *ctx)
 static int watch(struct sw_watch_args *a, const char *what)
 {
 	struct sw_output *out = &a->out;
+	struct sw_watch_prom *prom = NULL;
 	struct sw_session *s;
 	char status[256];
 	int err;
 
-	s = sw_watch_open(&a->cfg, watch_handlers, "");
-	if (!s)
+	/* First: a port in use, or a privileged one without the capability
+	 * (named), ends the run before anything is loaded. */
+	if (a->prom_addr &&
+	    (sw_caps_prepare(&(struct sw_caps_req){
+		     .command = a->cfg.mode == SW_MODE_ENFORCE ? "enforce" : "trace",
+		     .prom_addr = a->prom_addr }) ||
+	     !(prom = sw_watch_prom_start(a->prom_addr))))
 		return SW_EXIT_USAGE;
+	s = sw_watch_open(&a->cfg, watch_handlers, "");
+	if (!s) {
+		sw_watch_prom_stop(prom);
+		return SW_EXIT_USAGE;
+	}
 	/* Only now: a path that cannot be written must not have been created or
 	 * touched when the programs then fail to load. */
 	if (!out->journal && sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
+	sw_watch_prom_attach(prom, s);
 	out->f = a->file.f;
 	out->file = out->journal ? NULL : &a->file;	/* the journal: no file to count in */
 	out->session = s;
@@ -170,6 +188,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 	sw_print_summary(stderr, s, out->journal ? out->printed : a->file.delivered);
 	if (sw_outfile_commit(&a->file, "events"))
 		err = -1;
+	sw_watch_prom_stop(prom);
 	sw_session_close(s);
 	return err ? 1 : 0;
 }

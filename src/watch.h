@@ -13,6 +13,7 @@ enum {
 	OPT_BACKEND,
 	OPT_USER_SHARE,
 	OPT_JOURNAL,
+	OPT_PROMETHEUS,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -22,6 +23,7 @@ enum {
 	{ "json", no_argument, NULL, 'j' },				\
 	{ "output", required_argument, NULL, 'o' },			\
 	{ "journal", no_argument, NULL, OPT_JOURNAL },			\
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },	\
 	{ "help", no_argument, NULL, 'h' }
 
 #define SW_SESSION_LONGOPTS						\
@@ -35,6 +37,14 @@ enum {
 	{ "comm", required_argument, NULL, 'c' },			\
 	{ "cgroup", required_argument, NULL, 'C' },			\
 	{ "path", required_argument, NULL, 'P' }
+
+#define SW_PROM_HELP							\
+	"  --prometheus ADDR:PORT\n"					\
+	"                       serve the detection's metrics at\n"		\
+	"                       http://ADDR:PORT/metrics and /healthz (200 while the\n" \
+	"                       programs are attached and the loop runs); labels\n" \
+	"                       carry no paths or comms; ADDR other than loopback\n" \
+	"                       is warned about; a port in use is an error\n"
 
 #define SW_SESSION_HELP							\
 	"  --backend NAME       auto (default: fentry, else kprobe, else tracepoint),\n"	\
@@ -82,6 +92,7 @@ struct sw_watch_args {
 	const char *out_path;		/* -o; NULL: stdout */
 	bool out_given;			/* -o or --journal on the command line */
 	bool format_given;		/* -j on the command line */
+	const char *prom_addr;		/* --prometheus ADDR:PORT, or NULL */
 	struct sw_outfile file;		/* out_path, once the programs are attached */
 	/* enforce --policy: SIGHUP reads the file again (reload.c) */
 	const char *policy_path;

@@ -399,6 +399,39 @@ override_dh_installdeb:
 	edit src/caps.c 'return !*end && port < unprivileged_port_start();' 'return false;'
 	expect tests/suites/caps.sh 'stats_privileged_port_names_net_bind_service'
 	done_mutant
+
+	mutant prom_per_ip_unlimited
+	edit src/listen.c '				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, SW_HTTP_PER_IP,
+' ''
+	expect tests/suites/metrics.sh 'idle_connections_one_address_do_not_block_scrapes: scrape from 127.0.0.2'
+	done_mutant
+
+	mutant prom_no_deadline
+	edit src/listen.c 'MHD_OPTION_CONNECTION_TIMEOUT, SW_HTTP_DEADLINE_S,' 'MHD_OPTION_CONNECTION_TIMEOUT, 0U,'
+	expect tests/suites/metrics.sh 'idle_connections_one_address_do_not_block_scrapes: scrape from 127.0.0.1 after the deadline'
+	done_mutant
+
+	mutant prom_non_loopback_silent
+	edit src/listen.c '	if (!is_loopback(&ss))' '	if (0 && !is_loopback(&ss))'
+	expect tests/suites/metrics.sh 'non_loopback_address_warned: no warning for 0.0.0.0'
+	done_mutant
+
+	mutant unsafe_writes_not_counted
+	edit bpf/detect/report.bpf.h '	count_unsafe(op, ev->action);
+' ''
+	expect tests/suites/metrics.sh 'metrics_exact_after_workload_promtool_clean: pwrite64/reported: 0'
+	done_mutant
+
+	mutant healthz_without_heartbeat
+	edit src/session.c 'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) && beat &&' \
+		'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) || beat ||'
+	expect tests/suites/metrics.sh 'metrics_counted_with_output_blocked_healthz_503: healthz with the loop blocked'
+	done_mutant
+
+	mutant prom_no_paths_ignored
+	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
+	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
+	done_mutant
 }
 
 # The plan: every selected mutant.
@@ -415,7 +448,9 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
 	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
 	ci_command_inherits_capabilities ci_dac_override_always_effective \
-	ci_cgroup_capability_not_required privileged_port_not_checked; do
+	ci_cgroup_capability_not_required privileged_port_not_checked \
+	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
+	healthz_without_heartbeat prom_no_paths_ignored; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

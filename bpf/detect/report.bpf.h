@@ -262,6 +262,19 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
 }
 
+/* One more unsafe write of op, acted on by action (unsafe_writes[]). */
+static __always_inline void count_unsafe(u32 op, u32 action)
+{
+	u32 i;
+
+	if (op >= SW_OP__COUNT || action >= SW_ACT__COUNT)
+		return;
+	i = op * SW_ACT__COUNT + action;
+	barrier_var(i);
+	if (i < SW_OP__COUNT * SW_ACT__COUNT)
+		__sync_fetch_and_add(&unsafe_writes[i], 1);
+}
+
 static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file *file, s64 pos,
 				       u64 len, u32 flags, bool late, u32 deny_how)
 {
@@ -321,6 +334,7 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
 	ev->action = decide(ev, late, deny_how, file, host, dentry);
 	count(SW_CNT_EVENTS, 1);
+	count_unsafe(op, ev->action);
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))
 		count(SW_CNT_LOST, 1);
 	return ev->action;

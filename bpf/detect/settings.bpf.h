@@ -71,6 +71,10 @@ const char zero_scratch_value[16384] = {};
 
 u64 counters[SW_CNT__COUNT];
 
+/* Unsafe writes by op and action, counted where they are decided (so a
+ * record the ring loses is still counted): [op * SW_ACT__COUNT + action]. */
+u64 unsafe_writes[SW_OP__COUNT * SW_ACT__COUNT];
+
 /* truncate(2) names a path, not a file: remember the new length per thread and
  * check when the kernel reaches the inode (tid -> length). */
 SW_MAP(pending_truncate, BPF_MAP_TYPE_HASH, 4096, u32, s64);

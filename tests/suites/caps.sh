@@ -238,6 +238,17 @@ test_stats_privileged_port_names_net_bind_service() {
 		"${NC[@]}" "$SW" stats --count 1 --prometheus "127.0.0.1:$((start - 1))"
 }
 
+# The same for trace, whose listener is bound before anything loads: the
+# capability named, not a bind error.
+test_trace_privileged_port_names_net_bind_service() {
+	local start
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$start" -gt 1 ] || { why="net.ipv4.ip_unprivileged_port_start is $start: no privileged port"; return 77; }
+	nobody_caps +bpf,+perfmon
+	refused_with trace 'splicewatch: trace: missing capability CAP_NET_BIND_SERVICE \(to bind a privileged port\); .*' \
+		timeout 20 "${NC[@]}" "$SW" trace --prometheus "127.0.0.1:$((start - 1))"
+}
+
 # features --json as uid 65534 with CAP_BPF: CAP_PERFMON missing, CAP_BPF
 # present, cannot load; as root (this host: no CAP_SYS_RESOURCE, 6.x) all
 # it needs present, CAP_SYS_RESOURCE not needed.
@@ -267,5 +278,6 @@ T root_without_sys_resource_runs test_root_without_sys_resource_runs
 T ci_without_dac_override_names_it test_ci_without_dac_override_names_it
 T ci_command_runs_without_capabilities test_ci_command_runs_without_capabilities
 T stats_privileged_port_names_net_bind_service test_stats_privileged_port_names_net_bind_service
+T trace_privileged_port_names_net_bind_service test_trace_privileged_port_names_net_bind_service
 T features_reports_capabilities test_features_reports_capabilities
 run_tests

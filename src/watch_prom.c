@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* trace and enforce --prometheus: GET /metrics (text format 0.0.4) and
+ * GET /healthz over the watch session. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include "common.h"
+#include "listen.h"
+#include "names.h"
+#include "watch_prom.h"
+
+struct sw_watch_prom {
+	struct sw_http *http;
+	struct sw_session *session;	/* __atomic: NULL until attached */
+	char kernel[65];
+};
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values here are names from fixed tables, the version and uname's
+ * release: printable, but escaped all the same. */
+static void label(FILE *f, const char *name, const char *val, bool first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (; *val; val++) {
+		if (*val == '\\' || *val == '"')
+			fputc('\\', f);
+		if (*val == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*val, f);
+	}
+	fputc('"', f);
+}
+
+void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
+		       const char *kernel)
+{
+	family(f, "splicewatch_build_info", "gauge",
+	       "Always 1: the version, the backend in use and the running kernel.");
+	fputs("splicewatch_build_info{", f);
+	label(f, "version", SW_VERSION, true);
+	label(f, "backend", backend, false);
+	label(f, "kernel", kernel, false);
+	fputs("} 1\n", f);
+
+	family(f, "splicewatch_unsafe_writes_total", "counter",
+	       "Writes into bytes a pipe still held, by write path and what was done, "
+	       "counted where decided (records the ring lost included).");
+	for (int op = 0; op < SW_OP__COUNT; op++)
+		for (int a = 0; a < SW_ACT__COUNT; a++) {
+			/* Every op with reported, so the series exist from the
+			 * start; the other actions once they happened. */
+			if (!m->unsafe[op][a] && a != SW_ACT_REPORTED)
+				continue;
+			fputs("splicewatch_unsafe_writes_total{", f);
+			label(f, "op", sw_op_name(op), true);
+			label(f, "action", sw_action_name(a), false);
+			fprintf(f, "} %llu\n", (unsigned long long)m->unsafe[op][a]);
+		}
+
+	family(f, "splicewatch_lost_records_total", "counter",
+	       "Event records the ring buffer had no room for (the writes are still counted "
+	       "in splicewatch_unsafe_writes_total).");
+	fprintf(f, "splicewatch_lost_records_total %llu\n", (unsigned long long)m->lost);
+
+	family(f, "splicewatch_untracked_holds_total", "counter",
+	       "Holds of page-cache pages by a pipe the hold index could not track, by reason.");
+	for (int r = 0; r < SW_UNTR__COUNT; r++) {
+		fputs("splicewatch_untracked_holds_total{", f);
+		label(f, "reason", sw_untracked_reason_name(r), true);
+		fprintf(f, "} %llu\n", (unsigned long long)m->untracked[r]);
+	}
+
+	family(f, "splicewatch_skipped_program_runs_total", "counter",
+	       "Runs of the programs the kernel skipped (recursion misses: a program "
+	       "preempted on a CPU).");
+	fprintf(f, "splicewatch_skipped_program_runs_total %llu\n",
+		(unsigned long long)m->skipped_runs);
+
+	family(f, "splicewatch_signals_total", "counter",
+	       "Signals enforce sent to unsafe writers.");
+	fprintf(f, "splicewatch_signals_total %llu\n", (unsigned long long)m->signals);
+
+	family(f, "splicewatch_held_pages", "gauge",
+	       "Page-cache pages pipes hold now (pipe buffers the hold index tracks).");
+	fprintf(f, "splicewatch_held_pages %llu\n", (unsigned long long)m->held_pages);
+
+	family(f, "splicewatch_held_pipes", "gauge",
+	       "Pipes in the hold index now (an emptied or closed pipe is forgotten within "
+	       "0.2 s).");
+	fprintf(f, "splicewatch_held_pipes %llu\n", (unsigned long long)m->pipes);
+
+	family(f, "splicewatch_programs_attached", "gauge",
+	       "BPF programs attached now (0 once stopping).");
+	fprintf(f, "splicewatch_programs_attached %llu\n",
+		(unsigned long long)m->programs_attached);
+}
+
+static unsigned int reply(char **body, size_t *len, const char *text)
+{
+	*body = strdup(text);
+	*len = *body ? strlen(*body) : 0;
+	return *body ? 1 : 0;
+}
+
+static unsigned int serve(void *ctx, const char *url, char **body, size_t *len)
+{
+	struct sw_watch_prom *p = ctx;
+	struct sw_session *s = __atomic_load_n(&p->session, __ATOMIC_ACQUIRE);
+	struct sw_metrics m;
+	FILE *f;
+
+	if (!strcmp(url, "/healthz")) {
+		if (s && sw_session_alive(s))
+			return reply(body, len, "ok\n") ? 200 : 0;
+		return reply(body, len, s ? "not watching: the programs are detached or the "
+					     "event loop is stalled\n"
+					   : "starting: the programs are not attached yet\n")
+			       ? 503 : 0;
+	}
+	if (strcmp(url, "/metrics"))
+		return reply(body, len, "not found: /metrics and /healthz\n") ? 404 : 0;
+	if (!s)
+		return reply(body, len, "starting: the programs are not attached yet\n") ? 503 : 0;
+	sw_session_metrics(s, &m);
+	f = open_memstream(body, len);
+	if (!f)
+		return 0;
+	sw_metrics_render(f, &m, sw_session_backend(s), p->kernel);
+	if (fclose(f)) {
+		free(*body);
+		*body = NULL;
+		return 0;
+	}
+	return 200;
+}
+
+struct sw_watch_prom *sw_watch_prom_start(const char *addr)
+{
+	struct sw_watch_prom *p = calloc(1, sizeof(*p));
+	struct utsname u;
+
+	if (!p)
+		return NULL;
+	snprintf(p->kernel, sizeof(p->kernel), "%s", uname(&u) ? "unknown" : u.release);
+	p->http = sw_http_start(addr, serve, p);
+	if (!p->http) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void sw_watch_prom_attach(struct sw_watch_prom *p, struct sw_session *s)
+{
+	if (p)
+		__atomic_store_n(&p->session, s, __ATOMIC_RELEASE);
+}
+
+void sw_watch_prom_stop(struct sw_watch_prom *p)
+{
+	if (!p)
+		return;
+	sw_http_stop(p->http);
+	free(p);
+}

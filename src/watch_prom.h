@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* trace and enforce --prometheus (watch_prom.c): the detection's metrics and
+ * /healthz, through the listener (listen.h). */
+#ifndef SW_WATCH_PROM_H
+#define SW_WATCH_PROM_H
+
+#include <stdio.h>
+#include "sw.h"
+
+struct sw_watch_prom;
+/* Listens on addr before anything is loaded (a port in use is an error
+ * before watching): until sw_watch_prom_attach, /metrics and /healthz
+ * answer 503. NULL after saying why. */
+struct sw_watch_prom *sw_watch_prom_start(const char *addr);
+/* The session to serve from on (its programs attached). */
+void sw_watch_prom_attach(struct sw_watch_prom *p, struct sw_session *s);
+/* Stops listening: before the session is closed. */
+void sw_watch_prom_stop(struct sw_watch_prom *p);
+/* The exposition text of m. Labels: op, action, reason, and the build's
+ * version, backend and kernel: no paths, no comms, no pids (a bounded set of
+ * series). */
+void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
+		       const char *kernel);
+
+#endif
