@@ -610,7 +610,8 @@ test_asan_session_and_cli_errors() {
 test_valgrind_trace() {
 	command -v valgrind >/dev/null || { why="valgrind is not installed"; return 77; }
 	# libbpf zeroes only the bpf_attr fields a command uses (attr_sz); valgrind
-	# 3.19 checks more of the union. Suppressed for libbpf's frames only.
+	# 3.19 checks more of the union. Suppressed for libbpf's frames only: its
+	# shared object, or (linked in, LIBBPF_STATIC=1) its program loader.
 	cat >"$d/libbpf.supp" <<-'EOF'
 	{
 	   libbpf-partial-bpf-attr-1
@@ -625,6 +626,20 @@ test_valgrind_trace() {
 	   bpf(attr->prog_ifindex)
 	   fun:syscall
 	   obj:*/libbpf.so*
+	}
+	{
+	   libbpf-static-partial-bpf-attr-1
+	   Memcheck:Param
+	   bpf(attr->expected_attach_type)
+	   fun:syscall
+	   fun:sys_bpf_prog_load
+	}
+	{
+	   libbpf-static-partial-bpf-attr-2
+	   Memcheck:Param
+	   bpf(attr->prog_ifindex)
+	   fun:syscall
+	   fun:sys_bpf_prog_load
 	}
 	EOF
 	"$WL" unsafe "$d/warm" 1 2>/dev/null
