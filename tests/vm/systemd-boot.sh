@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/vm/systemd-boot.sh - splicewatch.service under a real systemd: boots
-# a Debian kernel (6.12, cached by kernels.sh) under qemu TCG with 2 vCPUs on
+# a Debian kernel (6.12, cached by kernels.sh) under qemu TCG with 1 vCPU on
 # the Debian root file system of systemd-rootfs.sh (built once, cached),
 # systemd as init; copies in the Debian package of this tree (make deb's
 # script) and runs tests/vm/guest-systemd.sh as a unit of that systemd,
@@ -101,7 +101,7 @@ chmod 755 "$R/init"
 CONSOLE=$TMP/console.log
 OUT=$TMP/output.log
 : >"$OUT"
-"$QEMU" -accel tcg -cpu max -m 1024 -smp 2 -nographic -monitor none -no-reboot \
+"$QEMU" -accel tcg -cpu max -m 1024 -smp 1 -nographic -monitor none -no-reboot \
     -kernel "$KDIR/vmlinuz" -initrd "$TMP/initrd.gz" \
     -append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off tsc=reliable systemd.show_status=0 $(cat "$KDIR/cmdline" 2>/dev/null || true)" \
     -drive "file=$IMG,if=virtio,format=raw,snapshot=on,cache=unsafe" \
