@@ -4,8 +4,9 @@
 # the Debian root file system of systemd-rootfs.sh (built once, cached),
 # systemd as init; copies in the Debian package of this tree (make deb's
 # script) and runs tests/vm/guest-systemd.sh as a unit of that systemd,
-# which installs it with dpkg -i and tests the service. Prints its TAP (one plan); exit status 1 when a test failed (or the
-# VM died: a "not ok systemd/vm" line then).
+# which installs it with dpkg -i and tests the service. Prints its TAP (one
+# plan); exit status 1 when a test failed (or the VM died: a "not ok
+# systemd/vm" line then).
 #
 #   systemd-boot.sh [--kernel NAME] [--timeout SECS] [-v] [--console FILE]
 #
