@@ -43,4 +43,18 @@ long long sw_counter(pid_t pid, int idx);
  * recursion_misses, all told), or -1 when they cannot be read. */
 long long sw_skipped_runs(pid_t pid);
 
+/* swtest_check.c: a scenario's outcome. Each false with why. */
+struct tctx;
+/* Does a write syscall's sys_enter check write op op? */
+bool checked_at_sys_enter(const char *op);
+/* After its skip, the pipe delivers the expected bytes (never blocks). */
+bool check_pipe(struct tctx *t, char *why, size_t whylen);
+/* The file holds the expected bytes. */
+bool check_file(struct tctx *t, char *why, size_t whylen);
+/* Is ev inside the window of one of e's landed race writes? */
+bool race_event(const struct expect *e, const struct event *ev);
+/* Every landed race write has one of evs (nevs of the writer's total). */
+bool check_race(const struct expect *e, struct event *evs, int nevs, int total, char *why,
+		size_t whylen);
+
 #endif
