@@ -20,6 +20,13 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled series: its name written once. */
+static void single(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
 /* Label values here are names from fixed tables, the version and uname's
  * release: printable, but escaped all the same. */
 static void label(FILE *f, const char *name, const char *val, bool first)
@@ -62,10 +69,10 @@ void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
 			fprintf(f, "} %llu\n", (unsigned long long)m->unsafe[op][a]);
 		}
 
-	family(f, "splicewatch_lost_records_total", "counter",
+	single(f, "splicewatch_lost_records_total", "counter",
 	       "Event records the ring buffer had no room for (the writes are still counted "
-	       "in splicewatch_unsafe_writes_total).");
-	fprintf(f, "splicewatch_lost_records_total %llu\n", (unsigned long long)m->lost);
+	       "in splicewatch_unsafe_writes_total).",
+	       m->lost);
 
 	family(f, "splicewatch_untracked_holds_total", "counter",
 	       "Holds of page-cache pages by a pipe the hold index could not track, by reason.");
@@ -75,29 +82,27 @@ void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
 		fprintf(f, "} %llu\n", (unsigned long long)m->untracked[r]);
 	}
 
-	family(f, "splicewatch_skipped_program_runs_total", "counter",
+	single(f, "splicewatch_skipped_program_runs_total", "counter",
 	       "Runs of the programs the kernel skipped (recursion misses: a program "
-	       "preempted on a CPU).");
-	fprintf(f, "splicewatch_skipped_program_runs_total %llu\n",
-		(unsigned long long)m->skipped_runs);
+	       "preempted on a CPU).",
+	       m->skipped_runs);
 
-	family(f, "splicewatch_signals_total", "counter",
-	       "Signals enforce sent to unsafe writers.");
-	fprintf(f, "splicewatch_signals_total %llu\n", (unsigned long long)m->signals);
+	single(f, "splicewatch_signals_total", "counter",
+	       "Signals enforce sent to unsafe writers.",
+	       m->signals);
 
-	family(f, "splicewatch_held_pages", "gauge",
-	       "Page-cache pages pipes hold now (pipe buffers the hold index tracks).");
-	fprintf(f, "splicewatch_held_pages %llu\n", (unsigned long long)m->held_pages);
+	single(f, "splicewatch_held_pages", "gauge",
+	       "Page-cache pages pipes hold now (pipe buffers the hold index tracks).",
+	       m->held_pages);
 
-	family(f, "splicewatch_held_pipes", "gauge",
+	single(f, "splicewatch_held_pipes", "gauge",
 	       "Pipes in the hold index now (an emptied or closed pipe is forgotten within "
-	       "0.2 s).");
-	fprintf(f, "splicewatch_held_pipes %llu\n", (unsigned long long)m->pipes);
+	       "0.2 s).",
+	       m->pipes);
 
-	family(f, "splicewatch_programs_attached", "gauge",
-	       "BPF programs attached now (0 once stopping).");
-	fprintf(f, "splicewatch_programs_attached %llu\n",
-		(unsigned long long)m->programs_attached);
+	single(f, "splicewatch_programs_attached", "gauge",
+	       "BPF programs attached now (0 once stopping).",
+	       m->programs_attached);
 }
 
 static unsigned int reply(char **body, size_t *len, const char *text)
