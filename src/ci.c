@@ -92,6 +92,7 @@ static void ci_usage(FILE *f)
 		"                         64-page chunks, files) one non-root user may fill\n"
 		"                         (1 to 100, default 25; 100: no limit)\n"
 		"  --ringbuf-kib N        event ring buffer size in KiB (default 4096)\n"
+		SW_NODE_HELP("  ")
 		"  -h, --help             this help\n"
 		"\n"
 		"FILE may be - for standard output (--report, --junit, --write-baseline).\n"

@@ -19,6 +19,9 @@ void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 		n_new_groups += !c->groups[i]->baselined;
 	json_init(&j, f, true);
 	json_obj_begin(&j, NULL);
+	json_str(&j, "type", "ci_report");
+	/* When the report was written: the end of the run. */
+	sw_json_stamp(&j, (int64_t)sw_mono_ns() + sw_mono_to_real_now());
 	json_str(&j, "splicewatch_version", SW_VERSION);
 	json_arr_begin(&j, "command");
 	for (char **a = c->argv; *a; a++)

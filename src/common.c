@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "common.h"
 #include "splicewatch.h"
 
@@ -168,6 +169,52 @@ uint64_t sw_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int64_t sw_mono_to_real_now(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+static char node_name[SW_NODE_MAX + 1];
+
+const char *sw_node_invalid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n)
+		return "it is empty";
+	if (n > SW_NODE_MAX)
+		return "it is longer than 253 characters";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] <= ' ' || (unsigned char)name[i] >= 0x7f)
+			return "only printable ASCII characters, no spaces, may be in it";
+	return NULL;
+}
+
+int sw_node_set(const char *name, const char *what)
+{
+	const char *why = sw_node_invalid(name);
+
+	if (why) {
+		sw_err("%s: '%.*s' is not a node name: %s", what, 300, name, why);
+		return -1;
+	}
+	strcpy(node_name, name);
+	return 0;
+}
+
+const char *sw_node(void)
+{
+	/* gethostname() truncates without saying so where the buffer is short:
+	 * the name is 64 bytes at most on Linux, the buffer longer. */
+	if (!node_name[0] && (gethostname(node_name, sizeof(node_name) - 1) || !node_name[0]))
+		strcpy(node_name, "localhost");
+	return node_name;
 }
 
 size_t sw_comm_len(const char *comm)

@@ -44,6 +44,21 @@ int parse_signal(const char *name);
 const char *signal_name(int sig);
 
 uint64_t sw_mono_ns(void);	/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns */
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC now: a monotonic time plus it is a
+ * wall-clock time in ns since the epoch. */
+int64_t sw_mono_to_real_now(void);
+
+/*
+ * The node name every JSON record carries ("node"): --node NAME, else the
+ * policy file's node:, else gethostname(). A name is 1 to SW_NODE_MAX
+ * printable ASCII characters, no spaces (a host name, an FQDN, a label).
+ */
+#define SW_NODE_MAX	253
+/* NULL when name is a valid node name, else why it is not. */
+const char *sw_node_invalid(const char *name);
+/* Sets the node name (checked: -1 after saying why, what: the option or key). */
+int sw_node_set(const char *name, const char *what);
+const char *sw_node(void);
 
 /* A kernel comm: up to SW_TASK_COMM_LEN bytes, NUL-terminated only when shorter. */
 size_t sw_comm_len(const char *comm);
@@ -68,6 +83,14 @@ static inline unsigned sw_kdev_minor(uint32_t kdev)
 static inline uint32_t sw_kdev(unsigned major, unsigned minor)
 {
 	return major << 20 | (minor & 0xfffff);
+}
+
+/* The one dev encoding of every JSON record: "MAJOR:MINOR" (as mountinfo and
+ * lsblk print it) of a kernel dev_t. */
+#define SW_DEV_STR_MAX	24
+static inline void sw_kdev_str(char *buf, size_t cap, uint32_t kdev)
+{
+	snprintf(buf, cap, "%u:%u", sw_kdev_major(kdev), sw_kdev_minor(kdev));
 }
 
 

@@ -3,7 +3,6 @@
  * object (the keys of `trace --json`, also the findings of a ci report). */
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 #include "common.h"
 #include "event.h"
 #include "names.h"
@@ -45,9 +44,15 @@ bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
 	return true;
 }
 
+void sw_json_stamp(struct json *j, int64_t real_ns)
+{
+	json_time(j, "time", real_ns);
+	json_str(j, "node", sw_node());
+}
+
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
 {
-	char buf[2 * SW_PATH_MAX];
+	char buf[2 * SW_PATH_MAX], dev[SW_DEV_STR_MAX];
 	const char *path = ev->path;
 	size_t path_len = strnlen(ev->path, ev->path_len);
 	bool absolute = true;
@@ -64,6 +69,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_u64(j, "ts_ns", ev->ts_ns);
 	if (mono_to_real_ns)
 		json_i64(j, "time_ns", (int64_t)ev->ts_ns + *mono_to_real_ns);
+	sw_json_stamp(j, (int64_t)ev->ts_ns + (mono_to_real_ns ? *mono_to_real_ns : sw_mono_to_real_now()));
 	json_str(j, "event", "unsafe_write");
 	json_str(j, "op", sw_op_name(ev->op));
 	json_u64(j, "pid", ev->pid);
@@ -71,8 +77,8 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_strn(j, "comm", ev->comm, sw_comm_len(ev->comm));
 	json_u64(j, "uid", ev->uid);
 	json_u64(j, "cgroup_id", ev->cgroup_id);
-	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
-	json_u64(j, "dev", makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)));
+	sw_kdev_str(dev, sizeof(dev), ev->dev);
+	json_str(j, "dev", dev);
 	json_u64(j, "ino", ev->ino);
 	json_strn(j, "path", path, path_len);
 	json_i64(j, "write_offset", ev->write_offset);
@@ -109,18 +115,22 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 
 void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
 {
+	char dev[SW_DEV_STR_MAX];
+
 	json_obj_begin(j, NULL);
 	json_u64(j, "ts_ns", ev->ts_ns);
 	if (mono_to_real_ns)
 		json_i64(j, "time_ns", (int64_t)ev->ts_ns + *mono_to_real_ns);
+	sw_json_stamp(j, (int64_t)ev->ts_ns + (mono_to_real_ns ? *mono_to_real_ns : sw_mono_to_real_now()));
 	json_str(j, "event", "untracked_hold");
 	json_str(j, "reason", sw_untracked_reason_name(ev->reason));
 	json_u64(j, "splicer_pid", ev->pid);
 	json_u64(j, "splicer_uid", ev->splicer_uid);
 	json_strn(j, "splicer_comm", ev->comm, sw_comm_len(ev->comm));
-	/* The file: known where a page of it was looked at (0 for ring_too_large,
-	 * and pipes_full on a ring too long to look through). */
-	json_u64(j, "dev", ev->ino ? makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)) : 0);
+	/* The file: known where a page of it was looked at (dev null and ino 0
+	 * for ring_too_large, and pipes_full on a ring too long to look through). */
+	sw_kdev_str(dev, sizeof(dev), ev->dev);
+	json_str(j, "dev", ev->ino ? dev : NULL);
 	json_u64(j, "ino", ev->ino);
 	json_u64(j, "pipe_ino", ev->pipe_ino);
 	json_obj_end(j);

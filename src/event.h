@@ -12,12 +12,17 @@
 /* The event's path, made absolute when the kernel could only give it relative
  * to its filesystem (stores through a mapping). Returns false if it stays relative. */
 bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
-/* The event as one JSON object; mono_to_real_ns (NULL: no "time_ns") turns its
- * CLOCK_MONOTONIC time into wall-clock time. */
+/* The keys every JSON record of every command carries: "time" (real_ns as
+ * RFC 3339 UTC with nanoseconds) and "node" (sw_node()). */
+void sw_json_stamp(struct json *j, int64_t real_ns);
+
+/* The event as one JSON object; mono_to_real_ns (NULL: no "time_ns", and
+ * "time" from the clocks' offset now) turns its CLOCK_MONOTONIC time into
+ * wall-clock time. */
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
 
 /* An untracked hold (SW_EV_CAPACITY) as one JSON object: why (reason), whose
- * (splicer_pid, splicer_uid, splicer_comm), which file (dev, ino; 0: not known)
+ * (splicer_pid, splicer_uid, splicer_comm), which file (dev, ino; null and 0: not known)
  * and pipe (pipe_ino). */
 void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
 

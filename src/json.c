@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 #include <inttypes.h>
+#include <time.h>
 #include "json.h"
 
 void json_init(struct json *j, FILE *f, bool pretty)
@@ -321,4 +322,27 @@ void json_null(struct json *j, const char *key)
 	json_sep(j, &b, key);
 	jb_puts(&b, "null");
 	jb_flush(&b);
+}
+
+void json_time(struct json *j, const char *key, int64_t real_ns)
+{
+	/* Before the epoch only from a broken clock: floor division keeps the
+	 * fraction positive, as RFC 3339 wants. */
+	int64_t sec = real_ns / 1000000000LL, ns = real_ns % 1000000000LL;
+	time_t t;
+	struct tm tm;
+	char buf[64];
+
+	if (ns < 0) {
+		ns += 1000000000LL;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm)) {
+		json_null(j, key);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ns);
+	json_str(j, key, buf);
 }

@@ -37,6 +37,10 @@ void json_i64(struct json *j, const char *key, int64_t val);
 void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* A wall-clock time (ns since the epoch) as an RFC 3339 UTC string with nine
+ * fractional digits, "2026-12-04T15:43:32.123456789Z": exact, where an integer
+ * above 2^53 is not in jq or JavaScript. */
+void json_time(struct json *j, const char *key, int64_t real_ns);
 /* Writes a JSON string literal for arbitrary bytes: invalid UTF-8 becomes U+FFFD. */
 void json_write_string(FILE *f, const char *s, size_t len);
 

@@ -275,6 +275,8 @@ void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final)
 	json_u64(&j, "ts_ns", now);
 	if (o->session)
 		json_i64(&j, "time_ns", sw_session_realtime(o->session, now));
+	sw_json_stamp(&j, o->session ? sw_session_realtime(o->session, now) :
+		      (int64_t)now + sw_mono_to_real_now());
 	json_str(&j, "event", "lost");
 	json_u64(&j, "records", n);
 	json_obj_end(&j);

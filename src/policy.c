@@ -427,12 +427,13 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K__COUNT };
+       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K_NODE, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
 	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
 	[K_ON_UNTRACKED] = "on_untracked", [K_OUTPUT] = "output", [K_FORMAT] = "format",
+	[K_NODE] = "node",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -536,6 +537,21 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 			c->info->set |= POLICY_SET_FORMAT;
 		}
 		return 0;
+	case K_NODE: {
+		const char *why;
+
+		s = scalar(c, v, "node", "a node name");
+		if (!s)
+			return -1;
+		why = sw_node_invalid(s);
+		if (why)
+			return fail(c, v, "node: not a node name: %s", why);
+		if (c->info) {
+			strcpy(c->info->node, s);
+			c->info->set |= POLICY_SET_NODE;
+		}
+		return 0;
+	}
 	}
 	return -1;
 }

@@ -60,6 +60,8 @@ static void fixed_of(const struct sw_config *c, const struct policy_info *info,
 		snprintf(f->output, sizeof(f->output), "%s", info->output);
 	if (info->set & POLICY_SET_FORMAT)
 		f->format = info->json ? 2 : 1;
+	if (info->set & POLICY_SET_NODE)
+		snprintf(f->node, sizeof(f->node), "%s", info->node);
 	f->signal = c->signal;
 	f->signal_thread = c->signal_thread;
 	f->dry_run = c->dry_run;
@@ -110,6 +112,8 @@ static const char *fixed_changed(const struct sw_policy_fixed *a, const struct s
 		return "output";
 	if (a->format != b->format)
 		return "format";
+	if (strcmp(a->node, b->node))
+		return "node";
 	return NULL;
 }
 

@@ -27,7 +27,10 @@ static void stats_usage(FILE *f)
 		"Options:\n"
 		"  -j, --json           JSON Lines: one object per snapshot\n"
 		"  -n, --rows N         at most N process/file rows per snapshot, busiest\n"
-		"                       by bytes first (default: all)\n");
+		"                       by bytes first (default: all)\n"
+		"      --node NAME      the \"node\" of every JSON snapshot (default: the\n"
+		"                       host name); 1 to 253 printable ASCII characters,\n"
+		"                       no spaces\n");
 	fprintf(f, ST_COMMON_HELP ST_HELP_END, "5");
 }
 
@@ -71,19 +74,13 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 {
 	struct st_total tot[SW_STAT__COUNT];
 	struct json j;
-	char tbuf[64];
-	time_t t = snap->real_ns / 1000000000LL;
-	struct tm tm;
+	char tbuf[SW_DEV_STR_MAX];
 
 	st_totals(snap, tot);
-	gmtime_r(&t, &tm);
-	snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(snap->real_ns / 1000000 % 1000));
 	json_init(&j, f, false);
 	json_obj_begin(&j, NULL);
 	json_str(&j, "type", "stats");
-	json_str(&j, "time", tbuf);
+	sw_json_stamp(&j, snap->real_ns);
 	json_double(&j, "elapsed_s", snap->elapsed_s);
 	json_bool(&j, "final", final);
 	json_arr_begin(&j, "ops");
@@ -107,7 +104,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 		json_str(&j, "op", st_op_name(r->key.op));
 		json_str(&j, "file", r->file);
 		json_str(&j, "file_kind", st_kind_name(r->key.kind));
-		snprintf(tbuf, sizeof(tbuf), "%u:%u", sw_kdev_major(r->key.dev), sw_kdev_minor(r->key.dev));
+		sw_kdev_str(tbuf, sizeof(tbuf), r->key.dev);
 		json_str(&j, "dev", tbuf);
 		json_u64(&j, "ino", r->key.ino);
 		json_counts(&j, r->key.op, &r->v);
@@ -121,7 +118,7 @@ static void stats_json(FILE *f, const struct st_snap *snap, const struct st_row 
 
 		json_obj_begin(&j, NULL);
 		json_str(&j, "file", h->file);
-		snprintf(tbuf, sizeof(tbuf), "%u:%u", sw_kdev_major(h->dev), sw_kdev_minor(h->dev));
+		sw_kdev_str(tbuf, sizeof(tbuf), h->dev);
 		json_str(&j, "dev", tbuf);
 		json_u64(&j, "ino", h->ino);
 		json_u64(&j, "pages", h->pages);
@@ -272,7 +269,7 @@ int cmd_stats(int argc, char **argv)
 {
 	/* Every 5 s, all rows, and one more snapshot when stopped. */
 	static const struct st_command cmd = ST_COMMAND(stats, "+jn:i:h",
-		"json", no_argument, 'j', 5, 0, true);
+		"json", no_argument, 'j', 5, 0, true, true);
 	struct st_opts o;
 	struct stats_ctx c = { .o = &o };
 

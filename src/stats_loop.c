@@ -55,6 +55,8 @@ int st_common_option(void *ctx, int opt, const char *arg)
 	case ST_OPT_PROM:
 		o->prom_addr = arg;
 		return 1;
+	case ST_OPT_NODE:
+		return sw_node_set(arg, "--node") ? -1 : 1;
 	case ST_OPT_PROM_NO_PATHS:
 		o->prom_no_paths = true;
 		return 1;
@@ -168,6 +170,8 @@ int st_command_run(const struct st_command *cmd, int argc, char **argv, struct s
 	const struct option longopts[] = {
 		cmd->own,
 		ST_COMMON_LONGOPTS,
+		cmd->node ? (struct option){ "node", required_argument, NULL, ST_OPT_NODE } :
+			    (struct option){ 0 },
 		{ 0 }
 	};
 	int r;

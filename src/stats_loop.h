@@ -28,6 +28,7 @@ enum {
 	ST_OPT_PROM_TOP,
 	ST_OPT_PROM_NO_PATHS,
 	ST_OPT_SORT,
+	ST_OPT_NODE,
 };
 
 #define ST_COMMON_LONGOPTS						\
@@ -78,12 +79,13 @@ struct st_command {
 	uint64_t rows;		/* default rows, 0: all */
 	st_snap_fn snapshot;
 	bool final_snapshot;	/* one more after SIGINT/SIGTERM */
+	bool node;		/* --node NAME: its output is JSON records */
 };
 
 /* The command NAME: its functions are NAME_usage, NAME_option, NAME_snapshot. */
-#define ST_COMMAND(NAME, SHORTOPTS, OWN_NAME, OWN_HAS_ARG, OWN_VAL, INTERVAL, ROWS, FINAL) \
+#define ST_COMMAND(NAME, SHORTOPTS, OWN_NAME, OWN_HAS_ARG, OWN_VAL, INTERVAL, ROWS, FINAL, NODE) \
 	{ #NAME, SHORTOPTS, { OWN_NAME, OWN_HAS_ARG, NULL, OWN_VAL }, NAME##_usage,	\
-	  NAME##_option, INTERVAL, ROWS, NAME##_snapshot, FINAL }
+	  NAME##_option, INTERVAL, ROWS, NAME##_snapshot, FINAL, NODE }
 
 /* Parses the command line into *o and runs the loop: the exit status. */
 int st_command_run(const struct st_command *cmd, int argc, char **argv, struct st_opts *o,

@@ -156,7 +156,7 @@ int cmd_top(int argc, char **argv)
 {
 	/* Every 2 s, the busiest 20 rows; a screen, so nothing more when stopped. */
 	static const struct st_command cmd = ST_COMMAND(top, "+s:n:i:h",
-		"sort", required_argument, 's', 2, 20, false);
+		"sort", required_argument, 's', 2, 20, false, false);
 	struct st_opts o;
 	struct top_ctx c = { .o = &o, .tty = isatty(STDOUT_FILENO) };
 	int r;

@@ -41,6 +41,9 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 	case OPT_PROMETHEUS:
 		a->prom_addr = arg;
 		return 1;
+	case OPT_NODE:
+		a->node_given = true;	/* over the policy file's node: */
+		break;
 	}
 	r = sw_filter_option(&a->out.filter, opt, arg);
 	return r ? r : sw_config_option(&a->cfg, opt, arg);
@@ -74,6 +77,8 @@ int sw_config_option(struct sw_config *cfg, int opt, const char *arg)
 		}
 		cfg->ringbuf_kib = v;
 		return 1;
+	case OPT_NODE:
+		return sw_node_set(arg, "--node") ? -1 : 1;
 	case OPT_BACKEND:
 		if (strcmp(arg, "auto") && sw_backend_parse(arg, &b)) {
 			sw_err("--backend: '%s' is not one of auto, fentry, kprobe, tracepoint", arg);
@@ -93,6 +98,8 @@ void sw_watch_output_from(struct sw_watch_args *a, const struct policy_info *inf
 	}
 	if (!a->format_given && (info->set & POLICY_SET_FORMAT))
 		a->out.json = info->json;
+	if (!a->node_given && (info->set & POLICY_SET_NODE))
+		sw_node_set(info->node, "node");
 }
 
 struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),

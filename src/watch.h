@@ -14,6 +14,7 @@ enum {
 	OPT_USER_SHARE,
 	OPT_JOURNAL,
 	OPT_PROMETHEUS,
+	OPT_NODE,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -30,7 +31,8 @@ enum {
 	{ "max-holds", required_argument, NULL, OPT_MAX_HOLDS },	\
 	{ "user-share", required_argument, NULL, OPT_USER_SHARE },	\
 	{ "ringbuf-kib", required_argument, NULL, OPT_RINGBUF },	\
-	{ "backend", required_argument, NULL, OPT_BACKEND }
+	{ "backend", required_argument, NULL, OPT_BACKEND },		\
+	{ "node", required_argument, NULL, OPT_NODE }
 
 #define SW_FILTER_LONGOPTS						\
 	{ "pid", required_argument, NULL, 'p' },			\
@@ -46,6 +48,12 @@ enum {
 	"                       carry no paths or comms; ADDR other than loopback\n" \
 	"                       is warned about; a port in use is an error\n"
 
+/* Indented by PAD more in ci's help. */
+#define SW_NODE_HELP(PAD)						\
+	"  --node NAME          " PAD "the \"node\" of every JSON record (default:\n" \
+	"                       " PAD "the host name); 1 to 253 printable ASCII\n" \
+	"                       " PAD "characters, no spaces\n"
+
 #define SW_SESSION_HELP							\
 	"  --backend NAME       auto (default: fentry, else kprobe, else tracepoint),\n"	\
 	"                       fentry, kprobe or tracepoint (a forced backend that\n"	\
@@ -57,7 +65,8 @@ enum {
 	"                       64-page chunks, files) one non-root user may fill\n" \
 	"                       (1 to 100, default 25; 100: no limit); beyond, its\n" \
 	"                       holds are untracked (user_quota)\n" \
-	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n"
+	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n" \
+	SW_NODE_HELP("")
 
 #define SW_JOURNAL_HELP							\
 	"  --journal            send events to the systemd journal instead: MESSAGE\n" \
@@ -83,6 +92,7 @@ struct sw_policy_fixed {
 	uint32_t on_untracked;
 	char output[4096];		/* "output:" ("": not set) */
 	int format;			/* "format:": 0 not set, 1 text, 2 json */
+	char node[SW_NODE_MAX + 1];	/* "node:" ("": not set) */
 };
 
 /* What trace and enforce read from the command line. */
@@ -92,6 +102,7 @@ struct sw_watch_args {
 	const char *out_path;		/* -o; NULL: stdout */
 	bool out_given;			/* -o or --journal on the command line */
 	bool format_given;		/* -j on the command line */
+	bool node_given;		/* --node on the command line */
 	const char *prom_addr;		/* --prometheus ADDR:PORT, or NULL */
 	struct sw_outfile file;		/* out_path, once the programs are attached */
 	/* enforce --policy: SIGHUP reads the file again (reload.c) */
