@@ -580,7 +580,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
 				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked, output, "
-				    "format)", name);
+				    "format, node)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

@@ -20,12 +20,22 @@
 # test` runs one suite at a time, nothing outside may disturb a test, and a
 # test that was disturbed anyway has failed.
 #
+# Every JSON record a test leaves in $d must match docs/events.schema.json
+# (check_json_records, after the test): a test that passed fails with the
+# record and the schema's error, so that no key of any command's JSON can
+# drift without a failing test. A file is checked when its first byte is "{"
+# (splicewatch's --json, -o, --report output); a suite names files of JSON
+# that is not splicewatch's in $json_not_records (glob patterns against the
+# path below $d), where there are any.
+#
 # Background processes appended to bg() are killed at exit (signal
 # $BG_SIGNAL, default TERM) and waited for; then suite_on_exit runs, if the
 # suite defines it. after_each, if defined, runs after every test.
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+CHECK_EVENTS=${CHECK_EVENTS:-tests/check-events.py}
+json_not_records=()
 BG_SIGNAL=${BG_SIGNAL:-TERM}
 bg=()
 why=""
@@ -38,6 +48,8 @@ suite_setup() { # NAME WORKLOAD
 	local name=$1 wl=$2
 	[ "$(id -u)" = 0 ] || { echo "$name.sh loads BPF programs: run it as root" >&2; exit 2; }
 	command -v "$PY" >/dev/null || { echo "$name.sh needs python3" >&2; exit 2; }
+	"$PY" -c 'import jsonschema' 2>/dev/null ||
+		{ echo "$name.sh needs python3-jsonschema (scripts/deps.sh)" >&2; exit 2; }
 	[ -x ./splicewatch ] || { echo "build splicewatch first (make)" >&2; exit 2; }
 	if [ ! -x "$wl" ] || [ "tests/$(basename "$wl").c" -nt "$wl" ]; then
 		make -s "$wl" >&2 || { echo "cannot build $wl" >&2; exit 2; }
@@ -61,6 +73,25 @@ T() { # NAME FUNCTION
 	declared_fns+=("$2")
 }
 
+# check_json_records DIR: validates the JSON files below DIR (see above);
+# returns 1 with $why naming the first failures.
+check_json_records() {
+	local f rel p files=() out
+	while IFS= read -r -d '' f; do
+		[ "$(head -c 1 "$f" 2>/dev/null)" = "{" ] || continue
+		rel=${f#"$1"/}
+		for p in "${json_not_records[@]}"; do
+			# shellcheck disable=SC2053  # a glob on purpose
+			[[ $rel == $p ]] && continue 2
+		done
+		files+=("$f")
+	done < <(find "$1" -type f -print0 2>/dev/null)
+	[ ${#files[@]} = 0 ] && return 0
+	out=$("$PY" "$CHECK_EVENTS" "${files[@]}" 2>&1) && return 0
+	why="JSON records that do not match docs/events.schema.json: $(head -c 1500 <<<"$out")"
+	return 1
+}
+
 # t NAME FUNCTION: runs FUNCTION once in a fresh directory $d; prints
 # "ok NAME # Ns", "ok NAME # SKIP why" or "not ok NAME: why".
 t() {
@@ -71,6 +102,9 @@ t() {
 	"$fn"
 	r=$?
 	declare -F after_each >/dev/null && after_each
+	if [ "$r" = 0 ] && ! check_json_records "$d"; then
+		r=1
+	fi
 	case $r in
 	0) echo "ok $name # $((SECONDS - start))s" ;;
 	77)

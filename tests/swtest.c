@@ -59,6 +59,9 @@ int untracked_expected;
 static pid_t sw_pid;
 static char events_path[256], stderr_path[256];
 static FILE *events_f;
+/* The validator of docs/events.schema.json, from the source tree. */
+#define CHECK_EVENTS "tests/check-events.py"
+static bool schema_check;
 static char linebuf[1 << 16];
 static size_t linelen;
 static int passed, failed;
@@ -104,6 +107,31 @@ static int read_events(struct event *out, int max, int *n)
 	}
 	clearerr(events_f);
 	return 0;
+}
+
+static void report(bool ok, const char *name, const char *why);
+
+/* Every line splicewatch printed (the events file, read whole again) against
+ * docs/events.schema.json: a key that drifts fails here, with the line and
+ * the schema's error. */
+static void check_schema(const char *mode)
+{
+	char cmd[512], line[1024], why[300] = "", name[100];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", CHECK_EVENTS, events_path);
+	p = popen(cmd, "r");
+	if (p) {
+		while (fgets(line, sizeof(line), p)) {
+			printf("# %s", line);
+			if (!why[0])
+				snprintf(why, sizeof(why), "%.*s", (int)strcspn(line, "\n"), line);
+		}
+	}
+	status = p ? pclose(p) : -1;
+	snprintf(name, sizeof(name), "%sevents_match_schema", mode);
+	report(status == 0, name, why[0] ? why : "the validator did not run");
 }
 
 static bool file_contains(const char *path, const char *needle)
@@ -614,8 +642,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The plan: the first sentinel, every scenario x filesystem selected, the
-	 * exit and the counts, the backup hooks' share with sys_enter dropped. */
-	planned = 3 + drop_enter;
+	 * exit and the counts, the backup hooks' share with sys_enter dropped,
+	 * every line against the schema where the validator is (not in the VMs'
+	 * busybox guests, which have no python3). */
+	schema_check = !access(CHECK_EVENTS, X_OK);
+	planned = 3 + drop_enter + schema_check;
 	for (int i = 0; i < n_scenarios; i++)
 		if (selected(&scenarios[i], false))
 			for (int fs = 0; fs < FS__COUNT; fs++)
@@ -685,6 +716,8 @@ int main(int argc, char **argv)
 			report(told && backups > 0, name, why);
 		}
 	}
+	if (schema_check)
+		check_schema(mode);
 	if (failed)
 		show_log(stderr_path, "# splicewatch: ");
 	unlink(events_path);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,15 +167,18 @@ bool check_event(const struct event *ev, const struct expect *e, pid_t writer,
 	static const char *required[] = { "ts_ns", "event", "op", "pid", "tid", "comm",
 		"cgroup_id", "dev", "ino", "path", "write_offset", "write_len", "held_offset",
 		"held_len", "pipe_ino", "splicer_pid", "splicer_comm", "held_ns", "action", "uid",
-		"splicer_uid", "pipe_uid", "holder_trusted" };
+		"splicer_uid", "pipe_uid", "holder_trusted", "time", "node" };
+	char dev[32];
 
+	/* dev: "MAJOR:MINOR" of the file's st_dev. */
+	snprintf(dev, sizeof(dev), "%u:%u", major(e->dev), minor(e->dev));
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		CHECK(ev_get(ev, required[i]), "key '%s' missing", required[i]);
 	if (!check_str(ev, "event", "unsafe_write", why, whylen) ||
 	    !check_str(ev, "op", e->op, why, whylen) ||
 	    !check_num(ev, "pid", writer, why, whylen) ||
 	    (e->tid >= 0 && !check_num(ev, "tid", e->tid ? e->tid : writer, why, whylen)) ||
-	    !check_num(ev, "dev", e->dev, why, whylen) ||
+	    !check_str(ev, "dev", dev, why, whylen) ||
 	    !check_num(ev, "ino", e->ino, why, whylen) ||
 	    !check_str(ev, "path", e->path, why, whylen) ||
 	    !check_num(ev, "write_offset", e->write_offset, why, whylen) ||

@@ -44,7 +44,7 @@ test_decoy_holders_cannot_keep_root_hold_untracked() {
 	evs "any(x.get('event') == 'untracked_hold' and x['reason'] == 'chunk_holder_evicted'
 	         and x['splicer_pid'] == $dpid and x['splicer_uid'] == $NOBODY
 	         and x['splicer_comm'] == 'python3' and x['pipe_ino'] > 0
-	         and x['dev'] == $(stat -c %d "$f") and x['ino'] == $(stat -c %i "$f") for x in e)" ||
+	         and x['dev'] == '$(stat -c %Hd:%Ld "$f")' and x['ino'] == $(stat -c %i "$f") for x in e)" ||
 		fail "no untracked_hold naming chunk_holder_evicted, holder $dpid uid $NOBODY and the file: $(grep untracked "$d/ev" | head -c 600)"
 }
 T decoy_holders_cannot_keep_root_hold_untracked test_decoy_holders_cannot_keep_root_hold_untracked
@@ -61,7 +61,7 @@ test_fifth_holder_of_one_user_untracked_event_fields() {
 	evs "[x for x in e if x.get('event') == 'untracked_hold'] and all(x['reason'] == 'chunk_holders_full'
 	         and x['splicer_pid'] == $actor_pid and x['splicer_uid'] == $NOBODY
 	         and x['splicer_comm'] == 'python3' and x['pipe_ino'] > 0
-	         and x['dev'] == $(stat -c %d "$f") and x['ino'] == $(stat -c %i "$f")
+	         and x['dev'] == '$(stat -c %Hd:%Ld "$f")' and x['ino'] == $(stat -c %i "$f")
 	         for x in e if x.get('event') == 'untracked_hold')" ||
 		fail "want untracked_hold events naming chunk_holders_full, holder $actor_pid uid $NOBODY and the file: $(head -c 600 "$d/ev")"
 }

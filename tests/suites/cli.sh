@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..46
+echo 1..56
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -45,6 +45,16 @@ check enforce_unknown_signal_is_usage_error 2 "unknown signal 'SIGFOO'" -- $sw e
 check enforce_bad_allow_pid_is_usage_error 2 "is not a process id" -- $sw enforce --allow-pid -3
 check enforce_unknown_action_is_usage_error 2 "is not kill or deny" -- $sw enforce --action maim
 check enforce_unknown_fallback_is_usage_error 2 "is not kill or dry-run" -- $sw enforce --action deny --fallback deny
+# --node: 1 to 253 printable ASCII characters, no spaces; on every command with JSON.
+check trace_node_with_space_is_usage_error 2 "--node: 'a b' is not a node name: only printable" -- $sw trace --node 'a b'
+check enforce_empty_node_is_usage_error 2 "--node: '' is not a node name: it is empty" -- $sw enforce --node ''
+check ci_long_node_is_usage_error 2 "is not a node name: it is longer than 253" -- $sw ci --node "$(printf 'n%.0s' {1..254})" -- true
+check stats_control_char_node_is_usage_error 2 "is not a node name" -- $sw stats --node $'a\tb'
+check top_has_no_node_option 2 "unrecognized option '--node'" -- $sw top --node x
+printf 'version: 1\nnode: "edge 7"\n' >"${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
+check policy_bad_node_rejected_before_loading 2 ':2: node: not a node name: only printable' -- \
+	$sw enforce --policy "${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
+rm -f "${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
 check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.tool"
 # This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
 check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features
@@ -78,6 +88,29 @@ else
 	echo "ok trace_as_non_root_is_clear_error # SKIP no user nobody"
 	echo "ok enforce_as_non_root_is_clear_error # SKIP no user nobody"
 fi
+
+# The field reference (docs/events.md, the man page's JSON FIELDS) is what
+# scripts/gen-events-doc.py makes of docs/events.schema.json.
+check events_doc_generated_from_schema 0 '' -- python3 scripts/gen-events-doc.py --check
+
+# The schema check every suite runs on the JSON its tests leave
+# (tests/suite-lib.sh: check_json_records) fails a drifted record, with the
+# key and the line: an extra key, a wrong type; a record as splicewatch
+# writes it passes.
+drift=$(mktemp -d)
+good='{"ts_ns":1,"time_ns":1796399660678729280,"time":"2026-12-04T15:54:20.678729280Z","node":"n1","event":"unsafe_write","op":"pwrite64","pid":2,"tid":2,"comm":"w","uid":0,"cgroup_id":1,"dev":"254:0","ino":3,"path":"/f","write_offset":0,"write_len":4,"held_offset":0,"held_len":4096,"pipe_ino":4,"splicer_pid":2,"splicer_comm":"s","splicer_uid":0,"pipe_uid":0,"holder_trusted":true,"held_ns":5,"action":"reported"}'
+mkdir -p "$drift/good" "$drift/extra" "$drift/type"
+printf '%s\n' "$good" >"$drift/good/ev"
+printf '%s\n%s\n' "$good" "${good/\"held_ns\"/\"held_by\":1,\"held_ns\"}" >"$drift/extra/ev"
+printf '%s\n' "${good/\"dev\":\"254:0\"/\"dev\":65024}" >"$drift/type/ev"
+check_records() { # DIR: check_json_records as the suites run it, its $why
+	( . tests/suite-lib.sh; check_json_records "$1" || { echo "$why"; exit 1; } )
+}
+check schema_check_passes_a_record_as_written 0 '' -- check_records "$drift/good"
+check schema_check_fails_an_extra_key 1 "ev:2: \(record\): Additional properties are not allowed \('held_by' was unexpected\)" -- \
+	check_records "$drift/extra"
+check schema_check_fails_a_wrong_type 1 "ev:1: dev: 65024 is not of type 'string'" -- check_records "$drift/type"
+rm -rf "$drift"
 
 # `splicewatch help [COMMAND]`, and -v after the sub-command.
 check help_command_is_global_usage 0 'Usage: splicewatch \[-v\] COMMAND' -- $sw help

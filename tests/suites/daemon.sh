@@ -347,7 +347,7 @@ n = 0
 for l in open(sys.argv[1]):
     o = json.loads(l)
     if o["event"] == "lost":
-        assert set(o) == {"ts_ns", "time_ns", "event", "records"}, o
+        assert set(o) == {"ts_ns", "time_ns", "time", "node", "event", "records"}, o
         n += o["records"]
 print(n)' "$d/ev.json") || fail "bad lost line" || return
 		else

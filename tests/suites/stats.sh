@@ -35,7 +35,7 @@ skip() { echo "ok $1 # SKIP $2"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 # The checks this script makes itself, each one line whatever happens (a missing
 # tool: a SKIP line). Change it with them.
-SHELL_CHECKS=37
+SHELL_CHECKS=40
 
 # The checker: a strict Prometheus text-format parser and the comparisons.
 cat > "$tmp/check.py" <<'PYEOF'
@@ -473,6 +473,10 @@ $SW stats --interval 0 >/dev/null 2>&1; check usage_bad_interval [ $? = 2 ]
 $SW top --sort nope >/dev/null 2>&1; check usage_bad_sort [ $? = 2 ]
 $SW stats --count 1 -i 0.1 --prometheus nonsense >/dev/null 2>&1; check usage_bad_prometheus_addr [ $? = 2 ]
 $SW stats extra >/dev/null 2>&1; check usage_extra_argument [ $? = 2 ]
+# --node: the snapshot's "node"; a name with a space is refused before loading.
+out=$($SW stats --json --count 1 -i 0.1 --node edge-7.example 2>/dev/null)
+check stats_node_option python3 -c 'import json, sys; sys.exit(json.loads(sys.argv[1])["node"] != "edge-7.example")' "$out"
+$SW stats --node 'a b' --count 1 >/dev/null 2>&1; check usage_bad_node [ $? = 2 ]
 if command -v setpriv >/dev/null; then
 	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups $SW stats --count 1 2>&1); rc=$?
 	check not_root_exit_2 bash -c '[ '$rc' = 2 ] && grep -q "missing capabilities CAP_BPF (.*), CAP_PERFMON (" <<<"$1"' _ "$msg"
@@ -562,6 +566,13 @@ check metrics_other_label grep -q 'comm="other"' "$tmp/metrics2.prom"
 kill -INT "$swpid" "$sw2pid"
 wait "$swpid"; rc=$?
 check stats_sigint_exit_0 [ "$rc" = 0 ]
+wait "$sw2pid"
+# Every snapshot of both runs against docs/events.schema.json (Debian's
+# python3-jsonschema): a key that drifts fails here, with the line and why.
+/usr/bin/python3 tests/check-events.py "$tmp/stats.jsonl" "$tmp/stats2.jsonl" > "$tmp/schema.out" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/schema.out" | head -20
+check stats_json_matches_schema [ "$rc" = 0 ]
 # The checker prints exactly $checker_plan lines whatever the input; if it dies
 # midway, or prints another number, that is a failure of its own.
 python3 "$tmp/check.py" compare "$tmp/stats.jsonl" "$wl" "$tmp/metrics.prom" "$expect" > "$tmp/compare.out" 2> "$tmp/compare.err"
