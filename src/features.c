@@ -388,6 +388,8 @@ int cmd_features(int argc, char **argv)
 	if (o.json) {
 		json_init(&o.j, stdout, true);
 		json_obj_begin(&o.j, NULL);
+		json_str(&o.j, "type", "features");
+		sw_json_stamp(&o.j, (int64_t)sw_mono_ns() + sw_mono_to_real_now());
 	}
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
 		if (items[i].in & (o.json ? JSON : TEXT))

@@ -55,7 +55,15 @@ printf 'version: 1\nnode: "edge 7"\n' >"${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
 check policy_bad_node_rejected_before_loading 2 ':2: node: not a node name: only printable' -- \
 	$sw enforce --policy "${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
 rm -f "${TMPDIR:-/tmp}/sw-cli-node.$$.yaml"
-check features_json_parses 0 '' -- sh -c "$sw features --json | python3 -m json.tool"
+features_schema() { # features --json against docs/events.schema.json
+	local f r
+	f=$(mktemp)
+	$sw features --json >"$f" && tests/check-events.py "$f"
+	r=$?
+	rm -f "$f"
+	return $r
+}
+check features_json_matches_schema 0 '' -- features_schema
 # This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
 check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
