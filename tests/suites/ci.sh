@@ -92,6 +92,16 @@ test_unsafe() {
 	EOF
 }
 
+# --node: the report's node, and its findings'.
+test_node() {
+	mkdir -p "$d/n"
+	ci --node ci-runner-4 --report "$d/r.json" -- "$WL" unsafe "$d/n/data" 0
+	must_write || return
+	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
+	jt "$d/r.json" 'r["node"] == "ci-runner-4" and [f["node"] for f in r["findings"]] == ["ci-runner-4"]' ||
+		fail "node $(j "$d/r.json" '(r["node"], [f["node"] for f in r["findings"]])'), want ci-runner-4" || return
+}
+
 test_grandchild() {
 	mkdir -p "$d/g"
 	ci --report "$d/r.json" -- "$WL" unsafe-grandchild "$d/g/data"
@@ -315,6 +325,7 @@ T help test_help
 T clean-exit-0 test_clean_0
 T clean-exit-7-quiet test_clean_7
 T unsafe-report-junit test_unsafe
+T node test_node
 T unsafe-grandchild test_grandchild
 T unsafe-second-thread test_thread
 T unsafe-daemonised-descendant test_daemon

@@ -373,6 +373,27 @@ test_policy_signal_thread() {
 
 # The command line overrides the file's settings and adds to its allowlists,
 # wherever --policy stands.
+# node: in the policy file names the node of every record; --node on the
+# command line wins over it.
+test_policy_node() {
+	policy p.yaml <<-'EOF'
+	dry_run: true
+	node: from-policy.example
+	EOF
+	start_sw enforce --policy "$d/p.yaml" || return
+	wl a "$d/a.dat" || return
+	stop_sw
+	survived a would_kill || return
+	evt a 'e[0]["node"] == "from-policy.example"' ||
+		fail "node $(evs a '[x["node"] for x in e]'), want from-policy.example" || return
+	mv "$d/ev" "$d/ev.policy"
+	start_sw enforce --policy "$d/p.yaml" --node from-cli || return
+	wl b "$d/b.dat" || return
+	stop_sw
+	survived b would_kill || return
+	evt b 'e[0]["node"] == "from-cli"' || fail "with --node: node $(evs b '[x["node"] for x in e]'), want from-cli"
+}
+
 test_policy_cli_precedence() {
 	policy p.yaml <<-'EOF'
 	signal: USR1
@@ -590,6 +611,7 @@ os.ftruncate(os.open(sys.argv[1], os.O_WRONLY), 1)' "$d/ev" || fail "ftruncate" 
 T help test_help
 T kill_default test_kill_default
 T dry_run test_dry_run
+T policy_node test_policy_node
 T allow_comm test_allow_comm
 T allow_pid test_allow_pid
 T allow_cgroup test_allow_cgroup
