@@ -35,7 +35,8 @@ every JSON line it makes splicewatch print against it (tests/check-events.py,
 - `trace --json` and `enforce --json` print one record per line:
   `unsafe_write`, `untracked_hold` and `lost`, told apart by `event`.
 - `stats --json` prints one `stats` record per snapshot; `ci --report` writes
-  one `ci_report` document. Both are told apart by `type`.
+  one `ci_report` document and `features --json` prints one `features`
+  document: these are told apart by `type`.
 - Every record carries `time` (RFC 3339, UTC, nanoseconds) and `node`
   (`--node NAME`, else the host name). The integer times stay (`ts_ns`,
   `time_ns`), but `time_ns` is above 2^53: jq 1.6 and JavaScript read it as a
