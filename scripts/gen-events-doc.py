@@ -97,7 +97,7 @@ def md_cell(s):
 def markdown(schema):
     out = [MD_INTRO]
     for name, d in schema['$defs'].items():
-        out.append(f'\n## `{name}`\n\n{d["description"]}\n\n| key | value | | meaning |\n'
+        out.append(f'\n## `{name}`\n\n{d["description"]}\n\n| key | value | present | meaning |\n'
                    '| --- | --- | --- | --- |\n')
         for key, p, always in fields(d):
             out.append(f'| `{key}` | {md_cell(type_text(p))} | {"always" if always else "optional"} '
