@@ -326,23 +326,36 @@ void json_null(struct json *j, const char *key)
 
 void json_time(struct json *j, const char *key, int64_t real_ns)
 {
-	/* Before the epoch only from a broken clock: floor division keeps the
-	 * fraction positive, as RFC 3339 wants. */
+	/* Storms write thousands a second: the date and time of day are formatted
+	 * once per second (per thread), the nanoseconds by hand. Before the epoch
+	 * only from a broken clock: floor division keeps the fraction positive,
+	 * as RFC 3339 wants. */
+	static __thread int64_t cached_sec = INT64_MIN;
+	static __thread char cached[32];
 	int64_t sec = real_ns / 1000000000LL, ns = real_ns % 1000000000LL;
-	time_t t;
-	struct tm tm;
-	char buf[64];
+	char buf[48];
+	size_t n;
 
 	if (ns < 0) {
 		ns += 1000000000LL;
 		sec--;
 	}
-	t = (time_t)sec;
-	if (!gmtime_r(&t, &tm)) {
-		json_null(j, key);
-		return;
+	if (sec != cached_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+			json_null(j, key);	/* not an RFC 3339 year */
+			return;
+		}
+		snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		cached_sec = sec;
 	}
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ns);
-	json_str(j, key, buf);
+	n = strlen(cached);
+	memcpy(buf, cached, n);
+	for (int i = 8; i >= 0; i--, ns /= 10)
+		buf[n + i] = '0' + ns % 10;
+	buf[n + 9] = 'Z';
+	json_strn(j, key, buf, n + 10);
 }
