@@ -18,6 +18,9 @@ WL=$ROOT/tests/build/reliability_workload
 SOCK=$ROOT/tests/sd_socket.py
 BG_SIGNAL=KILL
 suite_setup service tests/build/reliability_workload
+# What tests/sd_socket.py received (journal fields, sd_notify) is JSON of
+# its own, not splicewatch's records: the schema check leaves it out.
+json_not_records=(msgs '*/msgs')
 
 # listen PATH OUT: tests/sd_socket.py on PATH in the background until bound.
 listen() {
