@@ -70,7 +70,7 @@ void sw_notify_reloading(void)
 
 /* The fields of one event: "KEY=value" strings, each one iovec. */
 #define JOURNAL_SOCKET	"/run/systemd/journal/socket"
-#define MAX_FIELDS	48
+#define MAX_FIELDS	96
 #define FIELDS_BYTES	(3 * SW_PATH_MAX + 4096)
 
 struct fields {
