@@ -40,7 +40,4 @@ void sw_identity_writer_json(struct json *j, const struct sw_event *ev);
  * splicer_container_*). */
 void sw_identity_splicer_json(struct json *j, const struct sw_event *ev);
 
-/* Tests (SPLICEWATCH_TEST_CGROUP_SCAN=1): resolve cgroup ids by the
- * /sys/fs/cgroup scan, as without CAP_DAC_READ_SEARCH. */
-
 #endif
