@@ -8,7 +8,9 @@
  * layouts). Caches are direct-mapped arrays: a flood of new pids or cgroups
  * overwrites entries, it cannot grow them.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -385,7 +387,7 @@ static bool pod_of(const char *comp, size_t n, char *uid)
 	size_t ul;
 
 	if (n > 9 + 6 && !memcmp(comp, "kubepods-", 9) && !memcmp(comp + n - 6, ".slice", 6)) {
-		p = memmem(comp, n - 6, "pod", 3);
+		p = memmem(comp + 8, n - 6 - 8, "pod", 3);	/* after "kubepods" */
 		n -= 6;
 	} else if (n > 3 && !memcmp(comp, "pod", 3)) {
 		p = comp;

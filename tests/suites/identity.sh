@@ -12,7 +12,7 @@
 #
 # The hostile user is uid 65534 (setpriv), given a delegated cgroup the way
 # systemd gives user@UID.service one: it may name cgroups there as it likes.
-# shellcheck disable=SC2317 # the test functions run through T and run_tests
+# shellcheck disable=SC2317,SC2086 # the test functions run through T and run_tests; the layouts are fixed words
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/suite-lib.sh
@@ -28,7 +28,8 @@ bin=$tmp/bin
 mkdir -p "$bin"
 chmod 755 "$tmp" "$bin"
 cp "$(realpath /usr/bin/python3)" "$bin/sw-id-holder"
-cp "$(realpath "$(command -v dd)")" "$bin/sw-id-writer"
+cp "$(realpath /usr/bin/python3)" "$bin/sw-id-writer"
+cp "$(realpath "$(command -v dd)")" "$bin/sw-id-dd"
 cp "$(realpath "$(command -v sleep)")" "$bin/sw-id-reuser"
 cat >"$bin/hold.py" <<'EOF'
 # hold.py FILE [fork]: one page of FILE into a pipe, kept; "ready" when held.
@@ -40,6 +41,16 @@ os.splice(f, w, 4096, offset_src=0)
 if len(sys.argv) > 2 and os.fork():
     os._exit(0)
 print(os.getpid(), flush=True)
+time.sleep(3600)
+EOF
+cat >"$bin/write.py" <<'EOF'
+# write.py FILE: byte 0 of FILE written; "done" and stays (its exe is read
+# while it runs: the exe of a process gone before splicewatch read the
+# event is not known).
+import os, sys, time
+f = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(f, b"W", 0)
+print("done", flush=True)
 time.sleep(3600)
 EOF
 
@@ -96,15 +107,28 @@ wait_for_line() { # FILE: until it has a line (10 s)
 	return 1
 }
 
-# write CGROUP [ARGS...]: sw-id-writer (dd) writes byte 0 of $d/f from
+# write_in CGROUP [ARGS...]: sw-id-dd (dd) writes byte 0 of $d/f from
 # CGROUP (ARGS: a command prefix, e.g. setpriv); its pid in $writer.
 write_in() {
 	local cg=$1
 	shift
 	sh -c 'echo 0 >"$1/cgroup.procs" && echo $$ >"$2" && shift 2 && exec "$@"' sh "$root$cg" "$d/wpid" \
-		"$@" "$bin/sw-id-writer" of="$d/f" if=/dev/zero bs=1 count=1 conv=notrunc status=none ||
+		"$@" "$bin/sw-id-dd" of="$d/f" if=/dev/zero bs=1 count=1 conv=notrunc status=none ||
 		fail "writer in $cg failed" || return
 	writer=$(cat "$d/wpid")
+}
+
+# write_linger CGROUP [ARGS...]: as write_in, by write.py (as sw-id-writer,
+# or $WEXE), which stays after its write.
+write_linger() {
+	local cg=$1
+	shift
+	rm -f "$d/wdone"
+	sh -c 'echo 0 >"$1/cgroup.procs" && shift && exec "$@"' sh "$root$cg" \
+		"$@" "${WEXE:-$bin/sw-id-writer}" "$bin/write.py" "$d/f" >"$d/wdone" 2>"$d/wdone.err" &
+	writer=$!
+	bg+=("$writer")
+	wait_for_line "$d/wdone" || fail "writer in $cg failed: $(cat "$d/wdone.err")"
 }
 
 # ev EXPR: true if the unsafe_write of pid $writer (e, a dict) makes the Python
@@ -142,26 +166,17 @@ hex64() { printf '%064x' "$1"; }
 # ---- writer and holder -----------------------------------------------------------
 
 test_writer_ppid_exe_cgroup() {
+	local cg=/sw-identity.$$/plain.service
 	mkfile
-	mkcg /sw-identity.$$/plain.service || return
-	hold /sw-identity.$$/plain.service || return
+	mkcg "$cg" || return
+	hold "$cg" || return
 	start_sw trace || return
-	# dd as a child of this sh: its ppid is the sh.
-	sh -c 'echo 0 >"$1/cgroup.procs" && echo $$ >"$2" && "$3" of="$4" if=/dev/zero bs=1 count=1 conv=notrunc status=none' \
-		sh "$root/sw-identity.$$/plain.service" "$d/ppid" "$bin/sw-id-writer" "$d/f" &
-	wait $!
-	local ppid
-	ppid=$(cat "$d/ppid")
-	stop_sw
-	# The event's pid is the dd's: find it by its parent.
-	writer=$("$PY" -c 'import json, sys
-print(*[e["pid"] for e in map(json.loads, open(sys.argv[1])) if e.get("ppid") == int(sys.argv[2])][:1])' "$d/ev" "$ppid")
-	[ -n "$writer" ] || fail "no event with ppid $ppid: $(head -c 600 "$d/ev")" || return
-	ev "e['exe'] == '$bin/sw-id-writer' and e['cgroup'] == '/sw-identity.$$/plain.service'
-	    and e['cgroup_id'] == $(cgid /sw-identity.$$/plain.service) and 'container_runtime' not in e" || return
+	write_linger "$cg" || return
+	# write_linger's sh became the writer: its parent is this shell.
+	ev "e['ppid'] == $$ and e['exe'] == '$bin/sw-id-writer' and e['cgroup'] == '$cg'
+	    and e['cgroup_id'] == $(cgid "$cg") and 'container_runtime' not in e" || return
 	ev "e['splicer_pid'] == $holder and e['splicer_exe'] == '$bin/sw-id-holder'
-	    and e['splicer_cgroup'] == '/sw-identity.$$/plain.service'
-	    and e['splicer_cgroup_id'] == $(cgid /sw-identity.$$/plain.service)"
+	    and e['splicer_cgroup'] == '$cg' and e['splicer_cgroup_id'] == $(cgid "$cg")"
 }
 
 # The holder's cgroup is the one it spliced from, not where it is now.
@@ -196,18 +211,18 @@ test_loginuid() {
 recreated() {
 	local cg=/sw-identity.$$/again.scope id1 w1
 	mkfile
-	mkcg $cg || return
+	mkcg "$cg" || return
 	hold /sw-identity.$$ || return
 	start_sw trace || return
-	write_in $cg || return
+	write_in "$cg" || return
 	w1=$writer
-	id1=$(cgid $cg)
+	id1=$(cgid "$cg")
 	# Once splicewatch has told it (the path of a removed cgroup is not known).
 	sleep 0.5
 	rmcg "$root$cg" && mkdir "$root$cg" || fail "cannot make $cg again" || return
-	[ "$(cgid $cg)" != "$id1" ] || fail "the new $cg has the old id" || return
-	write_in $cg || return
-	ev "e['cgroup_id'] == $(cgid $cg) and e['cgroup'] == '$cg'" || return
+	[ "$(cgid "$cg")" != "$id1" ] || fail "the new $cg has the old id" || return
+	write_in "$cg" || return
+	ev "e['cgroup_id'] == $(cgid "$cg") and e['cgroup'] == '$cg'" || return
 	writer=$w1
 	ev "e['cgroup_id'] == $id1 and e['cgroup'] == '$cg'"
 }
@@ -218,8 +233,8 @@ test_recreated_cgroup_by_scan() { SPLICEWATCH_TEST_CGROUP_SCAN=1 recreated; }
 test_removed_cgroup_null() {
 	local cg=/sw-identity.$$/gone.scope
 	mkfile
-	mkcg $cg || return
-	hold $cg || return
+	mkcg "$cg" || return
+	hold "$cg" || return
 	echo "$holder" >"$root/sw-identity.$$/cgroup.procs"
 	rmcg "$root$cg" || fail "cannot remove $cg" || return
 	start_sw trace || return
@@ -329,10 +344,9 @@ test_nobody_names_escaped() {
 	cp "$bin/sw-id-writer" "$exe"
 	hold "$dg" || return
 	start_sw trace || return
-	sh -c 'echo 0 >"$1/cgroup.procs" && echo $$ >"$2" && exec setpriv --reuid 65534 --regid 65534 --clear-groups sh -c '\''mkdir "$0" && echo 0 >"$0/cgroup.procs" && exec "$1" of="$2" if=/dev/zero bs=1 count=1 conv=notrunc status=none'\'' "$1/$3" "$4" "$5"' \
-		sh "$root$dg" "$d/wpid" "$name" "$exe" "$d/f" || fail "writer failed" || return
+	WEXE=$exe write_linger "$dg" "${NOBODY[@]}" sh -c 'mkdir "$0" && echo 0 >"$0/cgroup.procs" && exec "$@"' "$root$dg/$name"
 	cgroups+=("$root$dg/$name")
-	writer=$(cat "$d/wpid")
+	[ -z "$why" ] || return 1
 	printf '%s' "$dg/$name" >"$d/want_cg"
 	printf '%s' "$exe" >"$d/want_exe"
 	ev "e['cgroup'] == open('$d/want_cg').read() and e['exe'] == open('$d/want_exe').read()" || return
@@ -343,7 +357,7 @@ test_nobody_names_escaped() {
 # A splicer that exited and whose pid went to another process (of uid 65534,
 # another exe): splicer_exe is null, never the newcomer's exe.
 test_nobody_pid_reuse_no_stale_exe() {
-	local old i got=""
+	local old i j got=""
 	mkfile
 	mkcg /sw-identity.$$ || return
 	# The splicer forks a keeper of the pipe and exits.
@@ -360,7 +374,7 @@ test_nobody_pid_reuse_no_stale_exe() {
 		"${NOBODY[@]}" "$bin/sw-id-reuser" 60 &
 		if [ $! = "$old" ]; then
 			got=$!
-			for ((i = 0; i < 100; i++)); do
+			for ((j = 0; j < 100; j++)); do
 				[ "$(readlink /proc/"$got"/exe)" = "$bin/sw-id-reuser" ] && break
 				sleep 0.02
 			done
@@ -385,7 +399,7 @@ test_nobody_cgroup_flood() {
 	sh -c 'echo 0 >"$1/cgroup.procs" && exec setpriv --reuid 65534 --regid 65534 --clear-groups sh -c '\''
 		for i in $(seq 1 600); do
 			mkdir "$0/f$i" && (echo 0 >"$0/f$i/cgroup.procs" && exec "$1" of="$2" if=/dev/zero bs=1 count=1 conv=notrunc status=none)
-		done'\'' "$1" "$2" "$3"' sh "$root$dg" "$bin/sw-id-writer" "$d/f" || fail "flood failed" || return
+		done'\'' "$1" "$2" "$3"' sh "$root$dg" "$bin/sw-id-dd" "$d/f" || fail "flood failed" || return
 	for ((i = 1; i <= 600; i++)); do cgroups+=("$root$dg/f$i"); done
 	stop_sw
 	"$PY" - "$d/ev" "$dg" <<'EOF' || fail "$(cat "$d/flood")"
