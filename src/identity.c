@@ -156,7 +156,8 @@ static void cg_init(void)
 		    sscanf(line, "%*u %*u %*u:%*u %4095s %4095s", root, mnt) != 2 || strcmp(root, "/"))
 			continue;	/* paths are from the root of the hierarchy */
 		snprintf(cg_mnt, sizeof(cg_mnt), "%s", mnt);
-		cg_mnt_fd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* Not O_PATH: open_by_handle_at() wants an open directory. */
+		cg_mnt_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		break;
 	}
 	if (f)
@@ -187,9 +188,10 @@ static char *cg_path_by_handle(uint64_t id, bool *unsupported)
 	ssize_t n;
 	int fd;
 
-	fd = open_by_handle_at(cg_mnt_fd, &h.fh, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_by_handle_at(cg_mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		*unsupported = errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS;
+		/* ESTALE: the cgroup is gone. Anything else: not this way. */
+		*unsupported = errno != ESTALE && errno != ENOENT;
 		return NULL;
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
