@@ -57,7 +57,7 @@ EOF
 cgroups=()	# made by the tests, removed deepest first at exit
 suite_on_exit() {
 	local i
-	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do rmdir "${cgroups[i]}" 2>/dev/null; done
+	for ((i = ${#cgroups[@]} - 1; i >= 0; i--)); do rmcg "${cgroups[i]}"; done
 }
 swpid=""
 after_each() {
@@ -135,8 +135,9 @@ write_linger() {
 # expression EXPR true; the event is in $why otherwise. Stops splicewatch
 # first: its output is complete once it has exited.
 ev() {
+	local out
 	stop_sw
-	"$PY" - "$d/ev" "$writer" "$1" <<'EOF' && return 0
+	out=$("$PY" - "$d/ev" "$writer" "$1" 2>&1 <<'EOF'
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]
 e = [x for x in evs if x.get("event") == "unsafe_write" and x["pid"] == int(sys.argv[2])]
@@ -146,7 +147,8 @@ e = e[0]
 if not eval(sys.argv[3]):
     print(json.dumps(e)); sys.exit(1)
 EOF
-	fail "want $1: event $(grep "\"pid\":$writer," "$d/ev" | head -1)"
+	) && return 0
+	fail "want $1: $out"
 }
 
 # rmcg DIR: rmdir, while its last task is still being released (EBUSY).
