@@ -86,11 +86,16 @@ mkfile() {
 	cat "$d/f" >/dev/null
 }
 
+# sw_on: `splicewatch trace` running (start_sw), before any hold is made:
+# holds made before it started are not known to it.
+sw_on() { [ -n "$swpid" ] || start_sw trace; }
+
 # hold CGROUP [ARGS...]: hold.py (as sw-id-holder) in CGROUP, holding page 0
-# of $d/f; its pid in $holder.
+# of $d/f; its pid in $holder. Starts splicewatch first.
 hold() {
 	local cg=$1
 	shift
+	sw_on || return
 	sh -c 'echo 0 >"$1/cgroup.procs" && shift && exec "$@"' sh "$root$cg" \
 		"$@" "$bin/sw-id-holder" "$bin/hold.py" "$d/f" >"$d/holder" 2>"$d/holder.err" &
 	bg+=("$!")
@@ -172,7 +177,7 @@ test_writer_ppid_exe_cgroup() {
 	mkfile
 	mkcg "$cg" || return
 	hold "$cg" || return
-	start_sw trace || return
+	sw_on || return
 	write_linger "$cg" || return
 	# write_linger's sh became the writer: its parent is this shell.
 	ev "e['ppid'] == $$ and e['exe'] == '$bin/sw-id-writer' and e['cgroup'] == '$cg'
@@ -188,7 +193,7 @@ test_holder_cgroup_at_splice() {
 	mkcg /sw-identity.$$/b.scope || return
 	hold /sw-identity.$$/a.scope || return
 	echo "$holder" >"$root/sw-identity.$$/b.scope/cgroup.procs"
-	start_sw trace || return
+	sw_on || return
 	write_in /sw-identity.$$/b.scope || return
 	ev "e['splicer_cgroup_id'] == $(cgid /sw-identity.$$/a.scope) and e['splicer_cgroup'] == '/sw-identity.$$/a.scope'"
 }
@@ -197,7 +202,7 @@ test_loginuid() {
 	mkfile
 	mkcg /sw-identity.$$/login.scope || return
 	hold /sw-identity.$$/login.scope || return
-	start_sw trace || return
+	sw_on || return
 	if sh -c 'echo 4242 >/proc/self/loginuid' 2>/dev/null; then
 		write_in /sw-identity.$$/login.scope sh -c 'echo 4242 >/proc/self/loginuid && exec "$@"' sh || return
 		ev "e.get('loginuid') == 4242" || return
@@ -215,7 +220,7 @@ recreated() {
 	mkfile
 	mkcg "$cg" || return
 	hold /sw-identity.$$ || return
-	start_sw trace || return
+	sw_on || return
 	write_in "$cg" || return
 	w1=$writer
 	id1=$(cgid "$cg")
@@ -239,7 +244,7 @@ test_removed_cgroup_null() {
 	hold "$cg" || return
 	echo "$holder" >"$root/sw-identity.$$/cgroup.procs"
 	rmcg "$root$cg" || fail "cannot remove $cg" || return
-	start_sw trace || return
+	sw_on || return
 	write_in /sw-identity.$$ || return
 	ev "e['splicer_cgroup'] is None and e['splicer_cgroup_id'] > 0 and e['cgroup'] == '/sw-identity.$$'"
 }
@@ -254,7 +259,7 @@ layout() {
 	mkcg "$cg" || return
 	mkcg /sw-identity.$$ || return
 	hold /sw-identity.$$ || return
-	start_sw trace || return
+	sw_on || return
 	write_in "$cg" || return
 	if [ -n "$pod" ]; then
 		ev "e.get('pod_uid') == '$pod'" || return
@@ -294,7 +299,7 @@ test_layout_not_conmon() {
 	mkcg /machine.slice/libpod-conmon-$ID.scope || return
 	mkcg /system.slice/docker-abc.scope || return
 	hold /machine.slice/libpod-conmon-$ID.scope || return
-	start_sw trace || return
+	sw_on || return
 	write_in /system.slice/docker-abc.scope || return
 	ev "'container_runtime' not in e and 'splicer_container_runtime' not in e"
 }
@@ -305,7 +310,7 @@ test_layout_holder_podman() {
 	mkcg /machine.slice/libpod-$ID.scope/container || return
 	mkcg /sw-identity.$$ || return
 	hold /machine.slice/libpod-$ID.scope/container || return
-	start_sw trace || return
+	sw_on || return
 	write_in /sw-identity.$$ || return
 	ev "e.get('splicer_container_runtime') == 'podman' and e.get('splicer_container_id') == '$ID'
 	    and 'container_runtime' not in e"
@@ -328,7 +333,7 @@ test_nobody_claim_is_marked() {
 	mkfile
 	deleg || return
 	hold "$dg" || return
-	start_sw trace || return
+	sw_on || return
 	write_in "$dg" "${NOBODY[@]}" sh -c 'mkdir "$0" && echo 0 >"$0/cgroup.procs" && exec "$@"' "$root$dg/docker-$ID.scope" || return
 	cgroups+=("$root$dg/docker-$ID.scope")
 	ev "e['uid'] == 65534 and e.get('container_runtime') == 'docker' and e.get('container_claimed_by_uid') == 65534
@@ -345,7 +350,7 @@ test_nobody_names_escaped() {
 	deleg || return
 	cp "$bin/sw-id-writer" "$exe"
 	hold "$dg" || return
-	start_sw trace || return
+	sw_on || return
 	WEXE=$exe write_linger "$dg" "${NOBODY[@]}" sh -c 'mkdir "$0" && echo 0 >"$0/cgroup.procs" && exec "$@"' "$root$dg/$name"
 	cgroups+=("$root$dg/$name")
 	[ -z "$why" ] || return 1
@@ -362,13 +367,14 @@ test_nobody_pid_reuse_no_stale_exe() {
 	local old i j got=""
 	mkfile
 	mkcg /sw-identity.$$ || return
+	sw_on || return
 	# The splicer forks a keeper of the pipe and exits.
 	"${NOBODY[@]}" "$bin/sw-id-holder" "$bin/hold.py" "$d/f" fork >"$d/keeper" 2>&1 &
 	old=$!
 	wait "$old"
 	wait_for_line "$d/keeper" || fail "keeper did not start" || return
 	bg+=("$(head -1 "$d/keeper")")
-	start_sw trace || return
+	sw_on || return
 	# The pid of the exited splicer to a new process (the kernel's next pid
 	# is ns_last_pid + 1): a few tries, other processes take pids too.
 	for ((i = 0; i < 20; i++)); do
@@ -397,7 +403,7 @@ test_nobody_cgroup_flood() {
 	mkfile
 	deleg || return
 	hold "$dg" || return
-	start_sw trace || return
+	sw_on || return
 	sh -c 'echo 0 >"$1/cgroup.procs" && exec setpriv --reuid 65534 --regid 65534 --clear-groups sh -c '\''
 		for i in $(seq 1 600); do
 			mkdir "$0/f$i" && (echo 0 >"$0/f$i/cgroup.procs" && exec "$1" of="$2" if=/dev/zero bs=1 count=1 conv=notrunc status=none)
