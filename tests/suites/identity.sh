@@ -149,7 +149,7 @@ e = [x for x in evs if x.get("event") == "unsafe_write" and x["pid"] == int(sys.
 if not e:
     print("no event of pid " + sys.argv[2]); sys.exit(1)
 e = e[0]
-if not eval(sys.argv[3]):
+if not eval(" ".join(sys.argv[3].split("\n"))):  # the expression may span lines
     print(json.dumps(e)); sys.exit(1)
 EOF
 	) && return 0
