@@ -273,7 +273,7 @@ layout() {
 	else
 		ev "'pod_uid' not in e" || return
 	fi
-	ev "e['cgroup'] == '$cg' and e.get('container_runtime') == '$rt' and e.get('container_id') == '$id'
+	ev "e['cgroup'] == r'$cg' and e.get('container_runtime') == '$rt' and e.get('container_id') == '$id'
 	    and 'container_claimed_by_uid' not in e and 'splicer_container_runtime' not in e"
 }
 
