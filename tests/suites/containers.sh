@@ -21,6 +21,7 @@
 # Every container carries the label splicewatch-test=<our pid> and is removed
 # after its test and again at exit, pass or fail.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
+# shellcheck disable=SC2154 # $d (suite-lib) and ${NAME}_id/_pid/_cg/_cgid (ctr's printf -v)
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/suite-lib.sh
@@ -31,7 +32,6 @@ SW=$(realpath "$SW")
 WL=$(realpath "$WL")
 LABEL=splicewatch-test=$$
 rootfs=""
-swpid=""
 
 # Our containers, gone: -t 0 kills at once (a writer still waiting on its go
 # file has nothing to finish).
