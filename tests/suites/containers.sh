@@ -22,6 +22,7 @@
 # after its test and again at exit, pass or fail.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
 # shellcheck disable=SC2154 # $d (suite-lib) and ${NAME}_id/_pid/_cg/_cgid (ctr's printf -v)
+# shellcheck disable=SC2034 # swpid: suite-lib's
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/suite-lib.sh
@@ -32,6 +33,7 @@ SW=$(realpath "$SW")
 WL=$(realpath "$WL")
 LABEL=splicewatch-test=$$
 rootfs=""
+swpid=""	# start_sw's, read by stop_sw (set -u)
 
 # Our containers, gone: -t 0 kills at once (a writer still waiting on its go
 # file has nothing to finish).
