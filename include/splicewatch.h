@@ -17,6 +17,7 @@ typedef __s64 s64;
 #define SW_PATH_DEPTH		48
 #define SW_PAGE_SHIFT		12
 #define SW_PAGE_SIZE		(1UL << SW_PAGE_SHIFT)
+#define SW_LOGINUID_UNSET	0xffffffffU	/* never set, or no audit in the kernel */
 
 /* The write path that modified (or was about to modify) held bytes. */
 enum sw_op {
@@ -102,12 +103,18 @@ struct sw_event {
 	u64 held_len;
 	u64 pipe_ino;
 	u64 held_ns;		/* how long the pipe has held the page */
+	u64 splicer_cgroup_id;	/* the splicer's cgroup v2 id at the splice */
+	u64 start_boottime;	/* writer's thread group start (CLOCK_BOOTTIME ns), as
+				 * /proc/PID/stat's starttime: its exe is looked up
+				 * for this process only, never a reused pid's */
 	char splicer_comm[SW_TASK_COMM_LEN];
 	u32 uid;		/* the writer's real uid */
 	u32 splicer_uid;	/* the splicer's real uid at the splice */
 	u32 pipe_uid;		/* the pipe's owner: the real uid that created it */
 	u32 signal;		/* signal sent, if any */
 	u32 reason;		/* enum sw_untracked_reason: SW_EV_CAPACITY, SW_EVF_HOLD_UNTRACKED */
+	u32 ppid;		/* the writer's parent (real_parent's tgid) at the write */
+	u32 loginuid;		/* the writer's audit login uid; SW_LOGINUID_UNSET: none */
 	u32 path_len;		/* bytes of path[] that follow, NUL excluded */
 	char path[];		/* absolute path within the writer's mount namespace */
 };
@@ -135,6 +142,7 @@ struct sw_chunk_holder {
 	u64 gen;		/* the pipe state's generation when added */
 	u64 pages;		/* bit i: page (chunk << 6) + i was put into the pipe */
 	u64 ts_ns;		/* when the oldest of them was */
+	u64 splicer_cgroup_id;	/* splicer_pid's cgroup at the splice */
 	u32 lo_seq;		/* ring positions they were put at */
 	u32 hi_seq;
 	u32 splicer_pid;
@@ -174,6 +182,7 @@ struct sw_pipe_state {
 	 * holds, or dropped unindexed when the pipe is read first. */
 	u64 pend;
 	u64 pend_ts;
+	u64 pend_cgroup_id;	/* pend_pid's cgroup */
 	u32 pend_pid;
 	u32 pend_uid;		/* pend_pid's real uid */
 	u32 pend_hold_flags;

@@ -21,6 +21,7 @@
 #include "load.h"
 #include "ci.h"
 #include "names.h"
+#include "identity.h"
 #include "watch.h"
 #include "outfile.h"
 
@@ -156,6 +157,7 @@ static int on_event(void *ctx, const struct sw_event *ev, size_t len)
 	if (ev->type != SW_EV_UNSAFE_WRITE || sizeof(*ev) + ev->path_len > len)
 		return 0;
 	c->received++;
+	sw_identity_note(ev);	/* the report is written after the command: look now */
 	memcpy(comm, ev->comm, sw_comm_len(ev->comm));
 	comm[sw_comm_len(ev->comm)] = 0;
 	sw_event_path(ev, path, sizeof(path));

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include "common.h"
 #include "event.h"
+#include "identity.h"
 #include "names.h"
 
 /* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
@@ -71,6 +72,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_strn(j, "comm", ev->comm, sw_comm_len(ev->comm));
 	json_u64(j, "uid", ev->uid);
 	json_u64(j, "cgroup_id", ev->cgroup_id);
+	sw_identity_writer_json(j, ev);
 	/* As stat(2) reports st_dev, not the kernel's internal dev_t. */
 	json_u64(j, "dev", makedev(sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev)));
 	json_u64(j, "ino", ev->ino);
@@ -86,6 +88,7 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	json_u64(j, "splicer_pid", ev->splicer_pid);
 	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
 	json_u64(j, "splicer_uid", ev->splicer_uid);
+	sw_identity_splicer_json(j, ev);
 	json_u64(j, "pipe_uid", ev->pipe_uid);
 	json_bool(j, "holder_trusted", ev->flags & SW_EVF_HOLDER_TRUSTED);
 	json_u64(j, "held_ns", ev->held_ns);

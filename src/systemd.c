@@ -70,8 +70,8 @@ void sw_notify_reloading(void)
 
 /* The fields of one event: "KEY=value" strings, each one iovec. */
 #define JOURNAL_SOCKET	"/run/systemd/journal/socket"
-#define MAX_FIELDS	48
-#define FIELDS_BYTES	(3 * SW_PATH_MAX + 4096)
+#define MAX_FIELDS	96
+#define FIELDS_BYTES	(7 * SW_PATH_MAX + 4096)	/* path, exe, cgroup: writer's and holder's */
 
 struct fields {
 	struct iovec iov[MAX_FIELDS];

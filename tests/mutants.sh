@@ -428,6 +428,25 @@ override_dh_installdeb:
 	expect tests/suites/metrics.sh 'metrics_counted_with_output_blocked_healthz_503: healthz with the loop blocked'
 	done_mutant
 
+	# Identity (tests/suites/identity.sh), the hostile user's attacks:
+	# a container layout uid 65534 made in its own cgroup told as a runtime's,
+	mutant identity_claim_not_marked
+	edit src/identity.c '		if (uid > 0) {' '		if (0 && uid > 0) {'
+	expect tests/suites/identity.sh 'nobody_claim_is_marked'
+	done_mutant
+
+	# the exe of the process that took an exited splicer's pid,
+	mutant identity_splicer_exe_of_reused_pid
+	edit src/identity.c 'if (!e || hold_boot < 0 || e->start > (uint64_t)hold_boot / USER_HZ_NS)' 'if (!e)'
+	expect tests/suites/identity.sh 'nobody_pid_reuse_no_stale_exe'
+	done_mutant
+
+	# another cgroup's path from a cache slot a flood of cgroups took.
+	mutant identity_cgroup_slot_not_checked
+	edit src/identity.c '	if (e->id == id && (!e->path || cg_is(e->path, id)))' '	if (e->id && (!e->path || cg_is(e->path, e->id)))'
+	expect tests/suites/identity.sh 'nobody_cgroup_flood'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -450,7 +469,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	ci_command_inherits_capabilities ci_dac_override_always_effective \
 	ci_cgroup_capability_not_required privileged_port_not_checked \
 	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
-	healthz_without_heartbeat prom_no_paths_ignored; do
+	healthz_without_heartbeat prom_no_paths_ignored \
+	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -23,6 +23,7 @@ struct sync_state {
 	u32 uid;		/* pid's real uid */
 	u32 hold_flags;
 	u64 now;
+	u64 cgroup_id;		/* pid's cgroup */
 	/* The first hold of the walk that could not be tracked, told once the
 	 * walk is done (untracked_event's arguments; why 0: none). */
 	u64 untr_why;
@@ -222,6 +223,7 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 		m->pipe = h->pipe;
 		m->splicer_pid = h->splicer_pid;
 		m->splicer_uid = h->splicer_uid;
+		m->splicer_cgroup_id = h->splicer_cgroup_id;
 		m->hold_flags = h->hold_flags;
 		__builtin_memcpy(m->splicer_comm, h->splicer_comm, sizeof(m->splicer_comm));
 	}
@@ -270,6 +272,7 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 					h->ts_ns = c->st->now;
 					h->splicer_pid = c->st->pid;
 					h->splicer_uid = c->st->uid;
+					h->splicer_cgroup_id = c->st->cgroup_id;
 					h->hold_flags = c->st->hold_flags;
 					__builtin_memcpy(h->splicer_comm, c->st->comm,
 							 sizeof(h->splicer_comm));
@@ -299,6 +302,7 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 	h->hi_seq = c->st->chunk_hi;
 	h->splicer_pid = c->st->pid;
 	h->splicer_uid = c->st->uid;
+	h->splicer_cgroup_id = c->st->cgroup_id;
 	h->hold_flags = c->st->hold_flags;
 	__builtin_memcpy(h->splicer_comm, c->st->comm, sizeof(h->splicer_comm));
 	c->st->chunk_pages = 0;
@@ -439,12 +443,14 @@ __noinline int mark_walk_untracked(u64 pipe, u32 i)
 	if (w->pipe) {		/* a holder given up for another */
 		m->file.splicer_pid = w->splicer_pid;
 		m->file.splicer_uid = w->splicer_uid;
+		m->file.splicer_cgroup_id = w->splicer_cgroup_id;
 		m->hold_flags = w->hold_flags;
 		__builtin_memcpy(m->file.splicer_comm, w->splicer_comm, sizeof(m->file.splicer_comm));
 	} else {		/* the walk's own splicer */
 		w->pipe = pipe;
 		m->file.splicer_pid = st->pid;
 		m->file.splicer_uid = st->uid;
+		m->file.splicer_cgroup_id = st->cgroup_id;
 		m->hold_flags = st->hold_flags;
 		__builtin_memcpy(m->file.splicer_comm, st->comm, sizeof(m->file.splicer_comm));
 	}
@@ -500,12 +506,14 @@ static __always_inline void walk_range(u64 pipe, u32 from, u32 to, u32 who)
 		c.st->now = ps->pend_ts;
 		c.st->pid = ps->pend_pid;
 		c.st->uid = ps->pend_uid;
+		c.st->cgroup_id = ps->pend_cgroup_id;
 		c.st->hold_flags = ps->pend_hold_flags;
 		__builtin_memcpy(c.st->comm, ps->pend_comm, sizeof(c.st->comm));
 	} else {
 		c.st->now = bpf_ktime_get_ns();
 		c.st->pid = bpf_get_current_pid_tgid() >> 32;
 		c.st->uid = (u32)bpf_get_current_uid_gid();
+		c.st->cgroup_id = bpf_get_current_cgroup_id();
 		c.st->hold_flags = current_hold_flags(c.st->uid);
 		bpf_get_current_comm(c.st->comm, sizeof(c.st->comm));
 	}

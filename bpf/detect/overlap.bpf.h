@@ -36,6 +36,7 @@ struct check_ctx {
 	u32 skipped;
 	u32 nchunks;
 	u64 hold_ts_ns;
+	u64 splicer_cgroup_id;
 	char splicer_comm[SW_TASK_COMM_LEN];
 	/* result: not a bool, which the compiler returns from the bpf_loop
 	 * callbacks as the loaded byte, 0..255 to the verifier */
@@ -146,6 +147,7 @@ static __always_inline bool holder_overlaps(struct check_ctx *c, struct sw_chunk
 	c->pipe_uid = pipe_uid;
 	c->trusted = trusted;
 	c->hold_ts_ns = h->ts_ns;
+	c->splicer_cgroup_id = h->splicer_cgroup_id;
 	__builtin_memcpy(c->splicer_comm, h->splicer_comm, sizeof(c->splicer_comm));
 #ifdef SW_COMPAT
 	sw_steps(SW_PIPE_SEQ_BITS, n, seq_step, h->pipe);
@@ -275,6 +277,7 @@ __noinline int find_untracked(u64 mapping, s64 pos, u64 len)
 	c->splicer_uid = f->splicer_uid;
 	c->pipe_uid = f->pipe_uid;
 	c->hold_ts_ns = f->ts_ns;
+	c->splicer_cgroup_id = f->splicer_cgroup_id;
 	c->pipe_ino = f->pipe_ino;
 	__builtin_memcpy(c->splicer_comm, f->splicer_comm, sizeof(c->splicer_comm));
 	/* The pages such holds were of: the held range the event tells. */

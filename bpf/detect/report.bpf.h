@@ -262,6 +262,20 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	return late ? SW_ACT_KILLED_LATE : SW_ACT_KILLED;
 }
 
+/* Who the writer is, as it must be known at the write: its parent, login
+ * uid and start (its exe is found in user space for this process only).
+ * Read only when a report is made: nothing on the common path. */
+static __always_inline void writer_identity(struct sw_event *ev)
+{
+	struct task_struct *task = sw_current_task();
+
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+	ev->loginuid = SW_LOGINUID_UNSET;
+	if (bpf_core_field_exists(struct task_struct___audit, loginuid))
+		ev->loginuid = BPF_CORE_READ((struct task_struct___audit *)task, loginuid.val);
+}
+
 /* One more unsafe write of op, acted on by action (unsafe_writes[]). */
 static __always_inline void count_unsafe(u32 op, u32 action)
 {
@@ -315,6 +329,8 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->splicer_pid = c->splicer_pid;
 	ev->uid = c->writer_uid;
 	ev->splicer_uid = c->splicer_uid;
+	ev->splicer_cgroup_id = c->splicer_cgroup_id;
+	writer_identity(ev);
 	ev->pipe_uid = c->pipe_uid;
 	if (c->trusted)
 		ev->flags |= SW_EVF_HOLDER_TRUSTED;

@@ -175,6 +175,7 @@ static __always_inline void pipe_sync(struct inode *inode, struct pipe_inode_inf
 			ps->pend_ts = bpf_ktime_get_ns();
 			ps->pend_pid = bpf_get_current_pid_tgid() >> 32;
 			ps->pend_uid = (u32)bpf_get_current_uid_gid();
+			ps->pend_cgroup_id = bpf_get_current_cgroup_id();
 			ps->pend_hold_flags = current_hold_flags(ps->pend_uid);
 			bpf_get_current_comm(ps->pend_comm, sizeof(ps->pend_comm));
 			barrier();	/* splicer first: lookers read it once they see pend */

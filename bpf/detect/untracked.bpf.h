@@ -45,6 +45,7 @@ struct untracked_file {
 	u64 hi_index;
 	u64 ts_ns;		/* the first hold */
 	u64 pipe_ino;		/* the first holder, as events tell it */
+	u64 splicer_cgroup_id;
 	u64 ino;		/* the file's inode number and generation: an */
 	u32 generation;		/* address_space freed and reused for another */
 	u32 holds;		/* file before GC drops the mark is not it */
@@ -72,6 +73,7 @@ struct walk_mark {
 	u64 lo;			/* page indexes */
 	u64 hi;
 	u64 pipe;		/* the holder's pipe; 0: the walk's own, and its splicer */
+	u64 splicer_cgroup_id;
 	u32 reason;
 	u32 splicer_pid;
 	u32 splicer_uid;

@@ -31,6 +31,12 @@ struct page___head {
 	unsigned long compound_head;
 } __attribute__((preserve_access_index));
 
+/* task_struct->loginuid exists only with CONFIG_AUDIT (CONFIG_AUDITSYSCALL
+ * before 5.x): a kernel without it has no login uid to tell. */
+struct task_struct___audit {
+	kuid_t loginuid;
+} __attribute__((preserve_access_index));
+
 /* dentry->d_u.d_alias became an anonymous union member in 7.x. */
 struct dentry___anon_alias {
 	struct hlist_node d_alias;
