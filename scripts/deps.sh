@@ -25,5 +25,10 @@ apt-get install -y -q --no-install-recommends \
 # needs no fakeroot: debian/control says Rules-Requires-Root: no).
 apt-get install -y -q --no-install-recommends \
 	build-essential dpkg-dev debhelper lintian
+# tests/suites/containers.sh: real containers, podman on a Debian root file
+# system (mmdebstrap, from tests/vm/deps.sh) with --network none. runc, not
+# crun: Debian 12's crun refuses a cgroup v1/v2 hybrid host (containers.sh says
+# why); naming runc makes apt take it for podman's "crun | runc".
+apt-get install -y -q --no-install-recommends podman runc conmon
 # The kernel matrix (tests/vm) boots Debian kernels under qemu.
 bash "$(dirname "$0")/../tests/vm/deps.sh"
