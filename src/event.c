@@ -3,10 +3,12 @@
  * object (the keys of `trace --json`, also the findings of a ci report). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include "common.h"
 #include "event.h"
 #include "names.h"
+#include "aggregate.h"
 
 /* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
 static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
@@ -45,7 +47,26 @@ bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
 	return true;
 }
 
+/* RFC 3339 UTC with nanoseconds, for the aggregate keys. */
+static void json_time(struct json *j, const char *key, int64_t real_ns)
+{
+	char buf[64], day[32];
+	time_t secs = real_ns / 1000000000LL;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, sizeof(buf), "%s.%09lldZ", day, (long long)(real_ns % 1000000000LL));
+	json_str(j, key, buf);
+}
+
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
+{
+	sw_event_json_agg(j, ev, mono_to_real_ns, NULL);
+}
+
+void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns,
+		       const struct sw_agg_info *agg)
 {
 	char buf[2 * SW_PATH_MAX];
 	const char *path = ev->path;
@@ -104,6 +125,17 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 		json_str(j, "untracked_reason", sw_untracked_reason_name(ev->reason));
 	if (!absolute)
 		json_bool(j, "path_fs_relative", true);
+	/* --aggregate: the writes this line stands for (the fields above are
+	 * the last one's); lines that are no aggregate have no count. */
+	if (agg) {
+		json_u64(j, "count", agg->count);
+		if (mono_to_real_ns) {
+			json_time(j, "first_time", (int64_t)agg->first_ts_ns + *mono_to_real_ns);
+			json_time(j, "last_time", (int64_t)agg->last_ts_ns + *mono_to_real_ns);
+		}
+		json_u64(j, "first_ts_ns", agg->first_ts_ns);
+		json_u64(j, "last_ts_ns", agg->last_ts_ns);
+	}
 	json_obj_end(j);
 }
 

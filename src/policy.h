@@ -32,6 +32,7 @@ enum policy_allow {
 #define POLICY_SET_FALLBACK	(1U << 4)
 #define POLICY_SET_OUTPUT	(1U << 5)
 #define POLICY_SET_FORMAT	(1U << 6)
+#define POLICY_SET_AGGREGATE	(1U << 7)
 
 /* "output:" at most this long (with its NUL). */
 #define POLICY_OUTPUT_MAX	4096
@@ -43,6 +44,7 @@ struct policy_info {
 	 * output) or an absolute file path, as --journal and -o. */
 	char output[POLICY_OUTPUT_MAX];
 	bool json;		/* "format: json" (POLICY_SET_FORMAT; text: false) */
+	uint64_t aggregate_ns;	/* "aggregate:" (POLICY_SET_AGGREGATE; 0: off) */
 };
 
 /* Largest policy file policy_load() reads. */

@@ -60,6 +60,7 @@ static void fixed_of(const struct sw_config *c, const struct policy_info *info,
 		snprintf(f->output, sizeof(f->output), "%s", info->output);
 	if (info->set & POLICY_SET_FORMAT)
 		f->format = info->json ? 2 : 1;
+	f->aggregate_ns = info->set & POLICY_SET_AGGREGATE ? info->aggregate_ns : UINT64_MAX;
 	f->signal = c->signal;
 	f->signal_thread = c->signal_thread;
 	f->dry_run = c->dry_run;
@@ -110,6 +111,8 @@ static const char *fixed_changed(const struct sw_policy_fixed *a, const struct s
 		return "output";
 	if (a->format != b->format)
 		return "format";
+	if (a->aggregate_ns != b->aggregate_ns)
+		return "aggregate";
 	return NULL;
 }
 
