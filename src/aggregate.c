@@ -86,7 +86,17 @@ bool sw_agg_event(struct sw_agg *a, const struct sw_event *ev, size_t len,
 	h = key_hash(ev);
 	for (e = a->buckets[h]; e && !key_eq(e, ev); e = e->next)
 		;
-	if (e && ev->ts_ns - e->opened_ns < a->window_ns) {
+	/* Records of different CPUs come a little out of order: one older
+	 * than the window's first write is in the window too. */
+	if (e && (ev->ts_ns < e->opened_ns || ev->ts_ns - e->opened_ns < a->window_ns)) {
+		if (e->info.count && ev->ts_ns < e->info.last_ts_ns) {
+			/* Not the last: counted, its time kept if the first. */
+			if (ev->ts_ns < e->info.first_ts_ns)
+				e->info.first_ts_ns = ev->ts_ns;
+			e->info.count++;
+			__atomic_add_fetch(&a->folded, 1, __ATOMIC_RELAXED);
+			return true;
+		}
 		if (e->last_cap < len) {
 			struct sw_event *n = realloc(e->last, len);
 
