@@ -96,6 +96,7 @@ static void enforce_usage(FILE *f)
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    append events to FILE (as trace -o)\n"
 		SW_JOURNAL_HELP
+		SW_FLOW_HELP
 		SW_FILTER_HELP
 		"                       (filters choose what is printed, not who is acted on)\n"
 		SW_PROM_HELP

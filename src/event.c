@@ -7,6 +7,7 @@
 #include "event.h"
 #include "identity.h"
 #include "names.h"
+#include "aggregate.h"
 
 /* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
 static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
@@ -52,6 +53,12 @@ void sw_json_stamp(struct json *j, int64_t real_ns)
 }
 
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
+{
+	sw_event_json_agg(j, ev, mono_to_real_ns, NULL);
+}
+
+void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns,
+		       const struct sw_agg_info *agg)
 {
 	char buf[2 * SW_PATH_MAX], dev[SW_DEV_STR_MAX];
 	const char *path = ev->path;
@@ -113,6 +120,17 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 		json_str(j, "untracked_reason", sw_untracked_reason_name(ev->reason));
 	if (!absolute)
 		json_bool(j, "path_fs_relative", true);
+	/* --aggregate: the writes this line stands for (the fields above are
+	 * the last one's); lines that are no aggregate have no count. */
+	if (agg) {
+		json_u64(j, "count", agg->count);
+		if (mono_to_real_ns) {
+			json_time(j, "first_time", (int64_t)agg->first_ts_ns + *mono_to_real_ns);
+			json_time(j, "last_time", (int64_t)agg->last_ts_ns + *mono_to_real_ns);
+		}
+		json_u64(j, "first_ts_ns", agg->first_ts_ns);
+		json_u64(j, "last_ts_ns", agg->last_ts_ns);
+	}
 	json_obj_end(j);
 }
 

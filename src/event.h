@@ -20,6 +20,10 @@ void sw_json_stamp(struct json *j, int64_t real_ns);
  * "time" from the clocks' offset now) turns its CLOCK_MONOTONIC time into
  * wall-clock time. */
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
+/* The same with the keys of an aggregate line (agg NULL: none). */
+struct sw_agg_info;
+void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns,
+		       const struct sw_agg_info *agg);
 
 /* An untracked hold (SW_EV_CAPACITY) as one JSON object: why (reason), whose
  * (splicer_pid, splicer_uid, splicer_comm), which file (dev, ino; null and 0: not known)

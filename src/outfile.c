@@ -353,20 +353,35 @@ int sw_outfile_open(struct sw_outfile *o, const char *path, enum sw_out_mode mod
 
 void sw_outfile_mark(struct sw_outfile *o, bool counted)
 {
+	if (counted)
+		sw_outfile_mark_n(o, 1);
+	else
+		fflush(o->f);
+}
+
+void sw_outfile_mark_n(struct sw_outfile *o, uint64_t n)
+{
 	size_t *ne;
+	uint64_t *nw;
+	size_t cap;
 
 	fflush(o->f);
-	if (!counted || o->err)
+	if (!n || o->err)
 		return;
 	if (o->nends == o->capends) {
-		ne = realloc(o->ends, (o->capends ? 2 * o->capends : 256) * sizeof(*ne));
-		if (!ne) {
+		cap = o->capends ? 2 * o->capends : 256;
+		ne = realloc(o->ends, cap * sizeof(*ne));
+		if (ne)
+			o->ends = ne;
+		nw = ne ? realloc(o->weights, cap * sizeof(*nw)) : NULL;
+		if (!nw) {
 			o->err = ENOMEM;
 			return;
 		}
-		o->ends = ne;
-		o->capends = o->capends ? 2 * o->capends : 256;
+		o->weights = nw;
+		o->capends = cap;
 	}
+	o->weights[o->nends] = n;
 	o->ends[o->nends++] = o->len;
 }
 
@@ -401,8 +416,7 @@ static int write_buf(struct sw_outfile *o)
 	}
 	/* A record counts once its last byte is written. */
 	for (i = 0; i < o->nends && o->ends[i] <= off; i++)
-		;
-	o->delivered += i;
+		o->delivered += o->weights[i];
 	o->len = 0;
 	o->nends = 0;
 	return o->err ? -1 : 0;

@@ -51,8 +51,9 @@ struct sw_outfile {
 	size_t len, cap;
 	size_t counted_end;	/* end of the last record counted in buf */
 	size_t *ends;		/* ends of counted records in buf */
+	uint64_t *weights;	/* what each counts for in delivered */
 	size_t nends, capends;
-	uint64_t delivered;	/* counted records written in full */
+	uint64_t delivered;	/* counted records written in full (by weight) */
 	int err;		/* errno of the first failed write; 0: none */
 	bool fifo;		/* fd is a FIFO or a pipe */
 	bool tty;		/* fd is standard output on a terminal */
@@ -66,6 +67,9 @@ int sw_outfile_open(struct sw_outfile *o, const char *path, enum sw_out_mode mod
 /* The bytes written to o->f since the last mark form one record; counted:
  * it counts in o->delivered once written (an event shown). */
 void sw_outfile_mark(struct sw_outfile *o, bool counted);
+/* The same for a record that counts n times (an --aggregate line: the
+ * writes it stands for); 0: not counted. */
+void sw_outfile_mark_n(struct sw_outfile *o, uint64_t n);
 /* Writes what o->f holds. Returns 0, or -1 with o->err set (the first
  * failure's errno; every later call fails the same way). */
 int sw_outfile_flush(struct sw_outfile *o);

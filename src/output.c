@@ -4,32 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include "sw.h"
 #include "outfile.h"
 #include "systemd.h"
+#include "aggregate.h"
 
 void sw_filter_init(struct sw_filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->pid = -1;
+	f->tid = -1;
+	f->uid = -1;
 }
 
-/* Short options shared by the watching sub-commands' filters. */
+/* Short options shared by the watching sub-commands' filters: the letters of
+ * libbpf-tools (opensnoop, execsnoop) where they have one; -C is the old
+ * --cgroup letter, still taken. */
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg)
 {
 	uint64_t v;
 	struct stat st;
+	struct passwd *pw;
 
 	switch (opt) {
 	case 'p':
+	case 't':
 		if (!parse_u64(arg, &v) || v == 0 || v > 0x7fffffff) {
-			sw_err("--pid: '%s' is not a process id", arg);
+			sw_err("--%s: '%s' is not a %s id", opt == 'p' ? "pid" : "tid", arg,
+			       opt == 'p' ? "process" : "thread");
 			return -1;
 		}
-		f->pid = (int64_t)v;
+		*(opt == 'p' ? &f->pid : &f->tid) = (int64_t)v;
 		return 1;
-	case 'c':
+	case 'u':
+		pw = getpwnam(arg);
+		if (pw)
+			v = pw->pw_uid;
+		else if (!parse_u64(arg, &v) || v >= 0xffffffffULL) {
+			sw_err("--uid: '%s' is neither a user name nor a uid (0 to 4294967294)", arg);
+			return -1;
+		}
+		f->uid = (int64_t)v;
+		return 1;
+	case 'n':
 		if (strlen(arg) >= SW_TASK_COMM_LEN) {
 			sw_err("--comm: '%s' is longer than the kernel's %d-byte comm", arg,
 			       SW_TASK_COMM_LEN - 1);
@@ -37,6 +56,7 @@ int sw_filter_option(struct sw_filter *f, int opt, const char *arg)
 		}
 		strcpy(f->comm, arg);
 		return 1;
+	case 'c':
 	case 'C':
 		if (stat(arg, &st) || !S_ISDIR(st.st_mode)) {
 			sw_err("--cgroup: '%s' is not a cgroup v2 directory", arg);
@@ -58,6 +78,10 @@ int sw_filter_option(struct sw_filter *f, int opt, const char *arg)
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev)
 {
 	if (f->pid >= 0 && ev->pid != (uint64_t)f->pid)
+		return false;
+	if (f->tid >= 0 && ev->tid != (uint64_t)f->tid)
+		return false;
+	if (f->uid >= 0 && ev->uid != (uint64_t)f->uid)
 		return false;
 	if (f->comm[0] && strncmp(f->comm, ev->comm, SW_TASK_COMM_LEN))
 		return false;
@@ -83,52 +107,106 @@ static void fmt_age(char *buf, size_t n, uint64_t ns)
 		snprintf(buf, n, "%.2fs", ns / 1e9);
 }
 
-static void event_text(struct sw_output *o, const struct sw_event *ev)
+/* The text table's columns: every field starts under its header, or one
+ * space after the field before when that one is wider than its column (a
+ * long offset, a huge count); PATH, last, has no width. */
+static const struct { const char *name; int width; } text_cols[] = {
+	{ "TIME", 23 }, { "PID", 7 }, { "TID", 7 }, { "COMM", 15 }, { "OP", 15 },
+	{ "ACTION", 11 }, { "COUNT", 6 }, { "WRITE(off+len)", 22 }, { "HELD(off+len)", 22 },
+	{ "PIPE", 10 }, { "SPLICER", 23 }, { "AGE", 8 }, { "DEV:INO", 20 }, { "PATH", 0 },
+};
+#define TEXT_COLS	(int)(sizeof(text_cols) / sizeof(text_cols[0]))
+
+/* Pads line m (its first byte at 0) to where column col starts. */
+static void text_col(FILE *m, int col)
 {
-	char ts[32], age[32], wlen[32], wrange[64], hrange[64], path[2 * SW_PATH_MAX];
-	int spl;
+	long pos = ftell(m), want = 0;
+
+	for (int i = 0; i < col; i++)
+		want += text_cols[i].width + 1;
+	if (col && pos >= want)
+		want = pos + 1;
+	fprintf(m, "%*s", (int)(want - pos), "");
+}
+
+/* One line of the table (the header first); agg: an --aggregate line. */
+static void event_text(struct sw_output *o, const struct sw_event *ev,
+		       const struct sw_agg_info *agg)
+{
+	char ts[32], path[2 * SW_PATH_MAX], *line = NULL;
+	size_t len = 0;
 	time_t secs;
 	struct tm tm;
 	int64_t real = o->session ? sw_session_realtime(o->session, ev->ts_ns) : 0;
+	FILE *m;
 
 	if (!o->header_done) {
-		fprintf(o->f, "%-12s %-7s %-7s %-15s %-15s %-10s %-22s %-22s %-9s %-22s %s\n",
-			"TIME", "PID", "TID", "COMM", "OP", "ACTION", "WRITE(off+len)",
-			"HELD(off+len)", "PIPE", "SPLICER", "AGE  DEV:INO PATH");
+		m = open_memstream(&line, &len);
+		if (!m)
+			return;
+		for (int i = 0; i < TEXT_COLS; i++) {
+			text_col(m, i);
+			fputs(text_cols[i].name, m);
+		}
+		if (!fclose(m))
+			fprintf(o->f, "%s\n", line);
+		free(line);
+		line = NULL;
 		o->header_done = true;
 	}
+	m = open_memstream(&line, &len);
+	if (!m)
+		return;
+	/* Local time, with the date: a line read on its own says when. */
 	secs = real / 1000000000LL;
 	localtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	fmt_age(age, sizeof(age), ev->held_ns);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(m, "%s.%03lld", ts, (long long)(real / 1000000) % 1000);
+	text_col(m, 1);
+	fprintf(m, "%u", ev->pid);
+	text_col(m, 2);
+	fprintf(m, "%u", ev->tid);
+	text_col(m, 3);
+	sw_put_printable(m, ev->comm, SW_TASK_COMM_LEN);
+	text_col(m, 4);
+	fputs(sw_op_name(ev->op), m);
+	text_col(m, 5);
+	fputs(sw_action_name(ev->action), m);
+	text_col(m, 6);
+	fprintf(m, "%llu", (unsigned long long)(agg ? agg->count : 1));
+	text_col(m, 7);
+	fprintf(m, "%lld+", (long long)ev->write_offset);
 	if (ev->write_len)
-		snprintf(wlen, sizeof(wlen), "%llu", (unsigned long long)ev->write_len);
+		fprintf(m, "%llu", (unsigned long long)ev->write_len);
 	else
-		snprintf(wlen, sizeof(wlen), "EOF");
-	fprintf(o->f, "%s.%03lld %-7u %-7u ", ts, (long long)(real / 1000000) % 1000, ev->pid, ev->tid);
-	sw_put_printable(o->f, ev->comm, SW_TASK_COMM_LEN);
-	fprintf(o->f, "%*s", (int)(16 - sw_comm_len(ev->comm)), "");
-	snprintf(wrange, sizeof(wrange), "%lld+%s", (long long)ev->write_offset, wlen);
-	snprintf(hrange, sizeof(hrange), "%lld+%llu", (long long)ev->held_offset,
-		 (unsigned long long)ev->held_len);
-	fprintf(o->f, "%-15s %-10s %-22s %-22s %-9llu ", sw_op_name(ev->op),
-		sw_action_name(ev->action), wrange, hrange, (unsigned long long)ev->pipe_ino);
-	/* SPLICER is pid/comm: pad it to its column after the printable comm. */
-	spl = fprintf(o->f, "%u/", ev->splicer_pid);
-	sw_put_printable(o->f, ev->splicer_comm, SW_TASK_COMM_LEN);
-	spl += sw_comm_len(ev->splicer_comm);
-	fprintf(o->f, "%*s %s %u:%u:%llu ", spl < 22 ? 22 - spl : 0, "", age,
-		sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev), (unsigned long long)ev->ino);
+		fputs("EOF", m);
+	text_col(m, 8);
+	fprintf(m, "%lld+%llu", (long long)ev->held_offset, (unsigned long long)ev->held_len);
+	text_col(m, 9);
+	fprintf(m, "%llu", (unsigned long long)ev->pipe_ino);
+	text_col(m, 10);
+	fprintf(m, "%u/", ev->splicer_pid);
+	sw_put_printable(m, ev->splicer_comm, SW_TASK_COMM_LEN);
+	text_col(m, 11);
+	fmt_age(ts, sizeof(ts), ev->held_ns);
+	fputs(ts, m);
+	text_col(m, 12);
+	fprintf(m, "%u:%u:%llu", sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev),
+		(unsigned long long)ev->ino);
+	text_col(m, 13);
 	sw_event_path(ev, path, sizeof(path));
-	sw_put_printable(o->f, path, sizeof(path));
+	sw_put_printable(m, path, sizeof(path));
 	if (ev->flags & SW_EVF_HOLD_UNTRACKED)
-		fprintf(o->f, " (untracked hold: %s)", sw_untracked_reason_name(ev->reason));
-	fputc('\n', o->f);
+		fprintf(m, " (untracked hold: %s)", sw_untracked_reason_name(ev->reason));
+	if (!fclose(m))
+		fprintf(o->f, "%s\n", line);
+	free(line);
 }
 
 /* --journal: the event's line (text, or its JSON object with --json) as
  * MESSAGE, its JSON fields as SPLICEWATCH_* fields (systemd.c). */
-static void journal_event(struct sw_output *o, const struct sw_event *ev, bool untracked)
+static void journal_event(struct sw_output *o, const struct sw_event *ev, bool untracked,
+			  const struct sw_agg_info *agg)
 {
 	int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
 	FILE *save = o->f, *m;
@@ -145,7 +223,7 @@ static void journal_event(struct sw_output *o, const struct sw_event *ev, bool u
 		if (untracked)
 			sw_untracked_json(&j, ev, o->session ? &off : NULL);
 		else
-			sw_event_json(&j, ev, o->session ? &off : NULL);
+			sw_event_json_agg(&j, ev, o->session ? &off : NULL, agg);
 	} else if (untracked) {
 		fprintf(m, "untracked hold (%s: %s): pipe %llu of pid %u (uid %u, comm ",
 			sw_untracked_reason_name(ev->reason), sw_untracked_reason_text(ev->reason),
@@ -155,7 +233,7 @@ static void journal_event(struct sw_output *o, const struct sw_event *ev, bool u
 	} else {
 		o->f = m;
 		o->header_done = true;
-		event_text(o, ev);
+		event_text(o, ev, agg);
 		o->f = save;
 		o->header_done = hd;
 	}
@@ -166,7 +244,7 @@ static void journal_event(struct sw_output *o, const struct sw_event *ev, bool u
 	if (untracked)
 		sw_journal_untracked(ev, o->session ? &off : NULL, buf, len);
 	else
-		sw_journal_event(ev, o->session ? &off : NULL, buf, len);
+		sw_journal_event_agg(ev, o->session ? &off : NULL, agg, buf, len);
 	free(buf);
 }
 
@@ -182,7 +260,7 @@ static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 
 	o->untracked++;
 	if (o->journal) {
-		journal_event(o, ev, true);
+		journal_event(o, ev, true, NULL);
 		return;
 	}
 	if (o->json) {
@@ -220,10 +298,32 @@ static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 	fprintf(stderr, "; unsafe writes to them will not be reported\n");
 }
 
+/* Writes one unsafe write, or with agg the aggregate line of folded ones:
+ * it counts for as many writes shown as it stands for. */
+static void write_event(void *ctx, const struct sw_event *ev, const struct sw_agg_info *agg)
+{
+	struct sw_output *o = ctx;
+	uint64_t writes = agg ? agg->count : 1;
+	struct json j;
+
+	if (o->journal) {
+		journal_event(o, ev, false, agg);
+	} else if (o->json) {
+		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
+
+		json_init(&j, o->f, false);
+		sw_event_json_agg(&j, ev, o->session ? &off : NULL, agg);
+	} else {
+		event_text(o, ev, agg);
+	}
+	if (o->file)
+		sw_outfile_mark_n(o->file, writes);
+	o->printed += writes;
+}
+
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 {
 	struct sw_output *o = ctx;
-	struct json j;
 
 	if (ev->type == SW_EV_CAPACITY) {
 		sw_note_untracked(o, ev);
@@ -233,22 +333,18 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 		return 0;
 	if (sizeof(*ev) + ev->path_len > len)
 		return 0;	/* malformed record: never read past it */
+	/* Filters first: what they drop is neither shown nor folded. */
 	if (!sw_filter_match(&o->filter, ev))
 		return 0;
-	if (o->journal) {
-		journal_event(o, ev, false);
-	} else if (o->json) {
-		int64_t off = o->session ? sw_session_realtime(o->session, 0) : 0;
-
-		json_init(&j, o->f, false);
-		sw_event_json(&j, ev, o->session ? &off : NULL);
-	} else {
-		event_text(o, ev);
-	}
-	if (o->file)
-		sw_outfile_mark(o->file, true);
-	o->printed++;
+	if (sw_agg_event(&o->agg, ev, sizeof(*ev) + ev->path_len, write_event, o))
+		return 0;
+	write_event(o, ev, NULL);
 	return 0;
+}
+
+void sw_output_tick(struct sw_output *o, bool final)
+{
+	sw_agg_expire(&o->agg, sw_mono_ns(), final, write_event, o);
 }
 
 /* Lost-record lines at most this often: a ring that overflows under a storm
@@ -284,7 +380,7 @@ void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final)
 		sw_outfile_mark(o->file, false);
 }
 
-void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
+void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown, const struct sw_agg *agg)
 {
 	/* With backup hooks on, the tracepoint backend backs up with copies of the syscall hooks. */
 	bool backup_syscall_hooks = !strcmp(sw_session_backend(s), "tracepoint");
@@ -298,6 +394,12 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown)
 		(unsigned long long)c.events, (unsigned long long)shown,
 		(unsigned long long)c.lost, (unsigned long long)c.held,
 		(unsigned long long)c.untracked, split);
+	/* Folded writes are shown: each counts in its aggregate line's count. */
+	if (agg && agg->window_ns)
+		fprintf(f, "splicewatch: aggregate: %llu writes folded into %llu aggregate lines, "
+			"%llu shown unaggregated (table of %d keys full)\n",
+			(unsigned long long)agg->folded, (unsigned long long)agg->lines,
+			(unsigned long long)agg->unaggregated, SW_AGG_KEYS);
 	if (c.skipped_runs && sw_session_backup_hooks(s))
 		fprintf(f, "splicewatch: note: the kernel skipped %llu runs of its programs "
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+); "

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <yaml.h>
 #include "policy.h"
+#include "aggregate.h"
 
 /* Messages quote what the file said: never let it put control bytes on a terminal. */
 static void sanitise(char *s)
@@ -427,13 +428,14 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K_NODE, K__COUNT };
+       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K_NODE, K_AGGREGATE, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
 	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
 	[K_ON_UNTRACKED] = "on_untracked", [K_OUTPUT] = "output", [K_FORMAT] = "format",
 	[K_NODE] = "node",
+	[K_AGGREGATE] = "aggregate",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -552,6 +554,21 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		}
 		return 0;
 	}
+	case K_AGGREGATE: {
+		uint64_t ns;
+
+		s = scalar(c, v, "aggregate", "a window (10s, 500ms, 2m) or off");
+		if (!s)
+			return -1;
+		if (sw_agg_parse(s, &ns))
+			return fail(c, v, "aggregate: '%s' is not a window (10s, 500ms, 2m, up to 1h; "
+				    "0 or off)", s);
+		if (c->info) {
+			c->info->aggregate_ns = ns;
+			c->info->set |= POLICY_SET_AGGREGATE;
+		}
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -580,7 +597,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
 				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked, output, "
-				    "format, node)", name);
+				    "format, node, aggregate)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

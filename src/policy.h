@@ -33,6 +33,7 @@ enum policy_allow {
 #define POLICY_SET_OUTPUT	(1U << 5)
 #define POLICY_SET_FORMAT	(1U << 6)
 #define POLICY_SET_NODE		(1U << 7)
+#define POLICY_SET_AGGREGATE	(1U << 8)
 
 /* "output:" at most this long (with its NUL). */
 #define POLICY_OUTPUT_MAX	4096
@@ -45,6 +46,7 @@ struct policy_info {
 	char output[POLICY_OUTPUT_MAX];
 	bool json;		/* "format: json" (POLICY_SET_FORMAT; text: false) */
 	char node[SW_NODE_MAX + 1];	/* "node:" (POLICY_SET_NODE), as --node */
+	uint64_t aggregate_ns;	/* "aggregate:" (POLICY_SET_AGGREGATE; 0: off) */
 };
 
 /* Largest policy file policy_load() reads. */

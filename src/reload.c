@@ -62,6 +62,7 @@ static void fixed_of(const struct sw_config *c, const struct policy_info *info,
 		f->format = info->json ? 2 : 1;
 	if (info->set & POLICY_SET_NODE)
 		snprintf(f->node, sizeof(f->node), "%s", info->node);
+	f->aggregate_ns = info->set & POLICY_SET_AGGREGATE ? info->aggregate_ns : UINT64_MAX;
 	f->signal = c->signal;
 	f->signal_thread = c->signal_thread;
 	f->dry_run = c->dry_run;
@@ -114,6 +115,8 @@ static const char *fixed_changed(const struct sw_policy_fixed *a, const struct s
 		return "format";
 	if (strcmp(a->node, b->node))
 		return "node";
+	if (a->aggregate_ns != b->aggregate_ns)
+		return "aggregate";
 	return NULL;
 }
 

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "names.h"
 #include "event.h"
+#include "aggregate.h"
 
 /* Sub-commands: argv[0] is the sub-command name. */
 int cmd_trace(int argc, char **argv);
@@ -141,6 +142,8 @@ struct sw_metrics {
 	uint64_t lost;
 	uint64_t untracked[SW_UNTR__COUNT];
 	uint64_t skipped_runs;
+	uint64_t folded;		/* --aggregate (struct sw_agg), not the session's */
+	uint64_t unaggregated;
 	uint64_t held_pages;		/* page-cache pipe buffers tracked now */
 	uint64_t pipes;			/* pipes in the hold index now */
 	uint64_t signals;
@@ -160,6 +163,8 @@ void sw_session_close(struct sw_session *s);
 
 struct sw_filter {
 	int64_t pid;			/* -1: any */
+	int64_t tid;			/* -1: any */
+	int64_t uid;			/* the writer's real uid; -1: any */
 	char comm[SW_TASK_COMM_LEN];
 	uint64_t cgroup_id;		/* 0: any */
 	const char *path_prefix;
@@ -182,16 +187,20 @@ struct sw_output {
 	uint64_t untracked_window_ns;	/* text: the second the warnings below are in */
 	uint64_t untracked_lines;
 	uint64_t untracked_unshown;
+	struct sw_agg agg;		/* --aggregate (window_ns 0: off) */
 };
 
 void sw_filter_init(struct sw_filter *f);
 int sw_filter_option(struct sw_filter *f, int opt, const char *arg);
 bool sw_filter_match(const struct sw_filter *f, const struct sw_event *ev);
 int sw_output_event(void *ctx, const struct sw_event *ev, size_t len);
+/* From the poll loop: writes the aggregate lines of the windows that have
+ * closed; final (the run's end, after the last drain): of all of them. */
+void sw_output_tick(struct sw_output *o, bool final);
 /* Says in-band how many more records the ring buffer lost since it last did
  * (JSON: {"event":"lost","records":N} in the output; text: a warning on
  * stderr): at most once a second, unless final (the run's end: the rest). */
 void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final);
-void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown);
+void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown, const struct sw_agg *agg);
 
 #endif

@@ -165,10 +165,29 @@ static int event_priority(uint32_t action)
 	return LOG_WARNING;
 }
 
+/* send_event's fill for an aggregate line: its keys from here (one thread). */
+static const struct sw_agg_info *journal_agg;
+
+static void fill_agg(struct json *j, const struct sw_event *ev, const int64_t *off)
+{
+	sw_event_json_agg(j, ev, off, journal_agg);
+}
+
 int sw_journal_event(const struct sw_event *ev, const int64_t *off, const char *text,
 		     size_t text_len)
 {
 	return send_event(event_priority(ev->action), text, text_len, sw_event_json, ev, off);
+}
+
+int sw_journal_event_agg(const struct sw_event *ev, const int64_t *off,
+			 const struct sw_agg_info *agg, const char *text, size_t text_len)
+{
+	int r;
+
+	journal_agg = agg;
+	r = send_event(event_priority(ev->action), text, text_len, fill_agg, ev, off);
+	journal_agg = NULL;
+	return r;
 }
 
 int sw_journal_untracked(const struct sw_event *ev, const int64_t *off, const char *text,

@@ -32,6 +32,10 @@ void sw_notify_reloading(void);
  */
 int sw_journal_event(const struct sw_event *ev, const int64_t *mono_to_real_ns,
 		     const char *text, size_t text_len);
+/* An --aggregate line the same way, with its count and times as fields. */
+struct sw_agg_info;
+int sw_journal_event_agg(const struct sw_event *ev, const int64_t *mono_to_real_ns,
+			 const struct sw_agg_info *agg, const char *text, size_t text_len);
 /* An untracked hold (a capacity event) the same way, at warning. */
 int sw_journal_untracked(const struct sw_event *ev, const int64_t *mono_to_real_ns,
 			 const char *text, size_t text_len);

@@ -21,6 +21,7 @@ static void trace_usage(FILE *f)
 		"                       reader; never through a symbolic link another user\n"
 		"                       could have made; opened once the programs are loaded\n"
 		SW_JOURNAL_HELP
+		SW_FLOW_HELP
 		SW_FILTER_HELP
 		SW_PROM_HELP
 		SW_SESSION_HELP

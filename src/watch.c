@@ -44,6 +44,24 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 	case OPT_NODE:
 		a->node_given = true;	/* over the policy file's node: */
 		break;
+	case OPT_AGGREGATE:
+		if (sw_agg_parse(arg, &a->agg_ns)) {
+			sw_err("--aggregate: '%s' is not a window (10s, 500ms, 2m, up to 1h; 0 or off)",
+			       arg);
+			return -1;
+		}
+		a->agg_given = true;
+		return 1;
+	case 'd': {
+		uint64_t v;
+
+		if (!parse_u64(arg, &v) || v == 0 || v > 100U * 365 * 86400) {
+			sw_err("--duration: '%s' is not a number of seconds (1 or more)", arg);
+			return -1;
+		}
+		a->duration_ns = v * 1000000000ULL;
+		return 1;
+	}
 	}
 	r = sw_filter_option(&a->out.filter, opt, arg);
 	return r ? r : sw_config_option(&a->cfg, opt, arg);
@@ -100,6 +118,10 @@ void sw_watch_output_from(struct sw_watch_args *a, const struct policy_info *inf
 		a->out.json = info->json;
 	if (!a->node_given && (info->set & POLICY_SET_NODE))
 		sw_node_set(info->node, "node");
+	if (!a->agg_given && (info->set & POLICY_SET_AGGREGATE)) {
+		a->agg_ns = info->aggregate_ns;
+		a->agg_given = true;
+	}
 }
 
 struct sw_session *sw_watch_open(const struct sw_config *cfg, int (*handlers)(void),
@@ -135,6 +157,11 @@ static int watch_tick(void *ctx)
 		sw_notify("READY=1");
 	}
 	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);
+	/* --aggregate: windows close on time, not only on the next write. */
+	sw_output_tick(&a->out, false);
+	/* --duration: a stop like SIGTERM's (summary, exit 0). */
+	if (a->deadline_ns && sw_mono_ns() >= a->deadline_ns)
+		sw_stop = 1;
 	if (sw_outfile_flush(&a->file) || sw_outfile_reader_gone(&a->file))
 		return -1;
 	return 0;
@@ -168,6 +195,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
+	sw_watch_prom_agg(prom, &out->agg);
 	sw_watch_prom_attach(prom, s);
 	out->f = a->file.f;
 	out->file = out->journal ? NULL : &a->file;	/* the journal: no file to count in */
@@ -181,18 +209,27 @@ static int watch(struct sw_watch_args *a, const char *what)
 	snprintf(status, sizeof(status), "STATUS=%s (backend: %s)", what, sw_session_backend(s));
 	sw_notify(status);
 	sw_notify("READY=1");
+	/* --aggregate: by default on only where a person reads the lines (text
+	 * on a terminal); JSON, files and the journal get every write unless
+	 * asked. */
+	out->agg.window_ns = a->agg_given ? a->agg_ns :
+		!out->json && !out->journal && a->file.tty ? SW_AGG_DEFAULT_NS : 0;
+	if (a->duration_ns)
+		a->deadline_ns = sw_mono_ns() + a->duration_ns;
 	sw_session_set_tick(s, watch_tick, a);
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
 	sw_notify("STOPPING=1");
 	/* The rest of the lost records, after the last drain. */
 	sw_output_lost(out, sw_session_lost(s), true);
+	/* Nothing folded is lost: every open window's line, after the drain. */
+	sw_output_tick(out, true);
 	sw_outfile_flush(&a->file);
 	if (a->file.err) {
 		/* The first failure's errno: later ones say less (EINTR at a stop). */
 		sw_err("writing the output failed: %s", strerror(a->file.err));
 		err = -1;
 	}
-	sw_print_summary(stderr, s, out->journal ? out->printed : a->file.delivered);
+	sw_print_summary(stderr, s, out->journal ? out->printed : a->file.delivered, &out->agg);
 	if (sw_outfile_commit(&a->file, "events"))
 		err = -1;
 	sw_watch_prom_stop(prom);

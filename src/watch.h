@@ -15,16 +15,19 @@ enum {
 	OPT_JOURNAL,
 	OPT_PROMETHEUS,
 	OPT_NODE,
+	OPT_AGGREGATE,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
 /* trace and enforce: output options first, then their own, then these two. */
-#define SW_WATCH_SHORTOPTS	"+jo:hp:c:C:P:"
+#define SW_WATCH_SHORTOPTS	"+jo:hp:t:u:n:c:C:P:d:"
 #define SW_OUTPUT_LONGOPTS						\
 	{ "json", no_argument, NULL, 'j' },				\
 	{ "output", required_argument, NULL, 'o' },			\
 	{ "journal", no_argument, NULL, OPT_JOURNAL },			\
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },	\
+	{ "aggregate", required_argument, NULL, OPT_AGGREGATE },	\
+	{ "duration", required_argument, NULL, 'd' },			\
 	{ "help", no_argument, NULL, 'h' }
 
 #define SW_SESSION_LONGOPTS						\
@@ -36,8 +39,10 @@ enum {
 
 #define SW_FILTER_LONGOPTS						\
 	{ "pid", required_argument, NULL, 'p' },			\
-	{ "comm", required_argument, NULL, 'c' },			\
-	{ "cgroup", required_argument, NULL, 'C' },			\
+	{ "tid", required_argument, NULL, 't' },			\
+	{ "uid", required_argument, NULL, 'u' },			\
+	{ "comm", required_argument, NULL, 'n' },			\
+	{ "cgroup", required_argument, NULL, 'c' },			\
 	{ "path", required_argument, NULL, 'P' }
 
 #define SW_PROM_HELP							\
@@ -77,9 +82,21 @@ enum {
 
 #define SW_FILTER_HELP							\
 	"  -p, --pid PID        only writes by this process (tgid)\n"	\
-	"  -c, --comm NAME      only writes by processes with this comm\n"	\
-	"  -C, --cgroup PATH    only writes from this cgroup v2 directory\n"	\
+	"  -t, --tid TID        only writes by this thread\n"		\
+	"  -u, --uid USER       only writes by this real user (name or uid)\n" \
+	"  -n, --comm NAME      only writes by threads with this comm (was -c)\n" \
+	"  -c, --cgroup PATH    only writes from this cgroup v2 directory (was -C)\n" \
 	"  -P, --path PREFIX    only writes to files under this absolute path\n"
+
+#define SW_FLOW_HELP							\
+	"  --aggregate WINDOW   fold repeats: the first write of a (user, pid, file,\n" \
+	"                       op, action) goes out at once, its repeats within\n" \
+	"                       WINDOW (10s, 500ms, 2m) go out as one line with\n" \
+	"                       count when the window closes (or at exit); 0 or off:\n" \
+	"                       every write its own line. Default: 10s for text to a\n" \
+	"                       terminal, else off\n" \
+	"  -d, --duration SECONDS\n"					\
+	"                       stop after SECONDS (summary, exit 0)\n"
 
 /* What a policy file set that only a start can change (reload.c). */
 struct sw_policy_fixed {
@@ -93,6 +110,7 @@ struct sw_policy_fixed {
 	char output[4096];		/* "output:" ("": not set) */
 	int format;			/* "format:": 0 not set, 1 text, 2 json */
 	char node[SW_NODE_MAX + 1];	/* "node:" ("": not set) */
+	uint64_t aggregate_ns;		/* "aggregate:" (UINT64_MAX: not set) */
 };
 
 /* What trace and enforce read from the command line. */
@@ -104,6 +122,10 @@ struct sw_watch_args {
 	bool format_given;		/* -j on the command line */
 	bool node_given;		/* --node on the command line */
 	const char *prom_addr;		/* --prometheus ADDR:PORT, or NULL */
+	bool agg_given;			/* --aggregate on the command line */
+	uint64_t agg_ns;		/* its window (0: off) */
+	uint64_t duration_ns;		/* -d; 0: until stopped */
+	uint64_t deadline_ns;		/* CLOCK_MONOTONIC end of the run (-d) */
 	struct sw_outfile file;		/* out_path, once the programs are attached */
 	/* enforce --policy: SIGHUP reads the file again (reload.c) */
 	const char *policy_path;

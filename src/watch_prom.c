@@ -12,6 +12,7 @@
 struct sw_watch_prom {
 	struct sw_http *http;
 	struct sw_session *session;	/* __atomic: NULL until attached */
+	const struct sw_agg *agg;	/* set before session */
 	char kernel[65];
 };
 
@@ -68,6 +69,16 @@ void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
 			label(f, "action", sw_action_name(a), false);
 			fprintf(f, "} %llu\n", (unsigned long long)m->unsafe[op][a]);
 		}
+
+	single(f, "splicewatch_unsafe_writes_folded_total", "counter",
+	       "Unsafe writes shown folded into --aggregate lines (their count), not each "
+	       "on a line of its own.",
+	       m->folded);
+
+	single(f, "splicewatch_unsafe_writes_unaggregated_total", "counter",
+	       "Unsafe writes of a new key shown on a line of their own because the "
+	       "--aggregate table was full.",
+	       m->unaggregated);
 
 	single(f, "splicewatch_lost_records_total", "counter",
 	       "Event records the ring buffer had no room for (the writes are still counted "
@@ -132,6 +143,10 @@ static unsigned int serve(void *ctx, const char *url, char **body, size_t *len)
 	if (!s)
 		return reply(body, len, "starting: the programs are not attached yet\n") ? 503 : 0;
 	sw_session_metrics(s, &m);
+	if (p->agg) {
+		m.folded = __atomic_load_n(&p->agg->folded, __ATOMIC_RELAXED);
+		m.unaggregated = __atomic_load_n(&p->agg->unaggregated, __ATOMIC_RELAXED);
+	}
 	f = open_memstream(body, len);
 	if (!f)
 		return 0;
@@ -164,6 +179,12 @@ void sw_watch_prom_attach(struct sw_watch_prom *p, struct sw_session *s)
 {
 	if (p)
 		__atomic_store_n(&p->session, s, __ATOMIC_RELEASE);
+}
+
+void sw_watch_prom_agg(struct sw_watch_prom *p, const struct sw_agg *agg)
+{
+	if (p)
+		p->agg = agg;
 }
 
 void sw_watch_prom_stop(struct sw_watch_prom *p)

@@ -14,6 +14,8 @@ struct sw_watch_prom;
 struct sw_watch_prom *sw_watch_prom_start(const char *addr);
 /* The session to serve from on (its programs attached). */
 void sw_watch_prom_attach(struct sw_watch_prom *p, struct sw_session *s);
+/* The --aggregate counters to serve (read atomically): before attach. */
+void sw_watch_prom_agg(struct sw_watch_prom *p, const struct sw_agg *agg);
 /* Stops listening: before the session is closed. */
 void sw_watch_prom_stop(struct sw_watch_prom *p);
 /* The exposition text of m. Labels: op, action, reason, and the build's

@@ -257,7 +257,7 @@ mutants() {
 	done_mutant
 
 	mutant shown_counts_formatted
-	edit src/watch.c 'sw_print_summary(stderr, s, a->file.delivered);' 'sw_print_summary(stderr, s, out->printed);'
+	edit src/watch.c 'out->journal ? out->printed : a->file.delivered, &out->agg);' 'out->printed, &out->agg);'
 	expect tests/suites/daemon.sh 'enospc_ends_run_shown_is_lines: shown'
 	done_mutant
 
@@ -459,6 +459,27 @@ override_dh_installdeb:
 	expect tests/suites/identity.sh 'nobody_cgroup_flood'
 	done_mutant
 
+	# uid 65534 floods --aggregate's table with writer pids: without the
+	# bound, the table grows with the flood.
+	mutant agg_table_unbounded
+	edit src/aggregate.c 'if (a->n >= SW_AGG_KEYS || !(e = calloc(1, sizeof(*e)))) {' \
+		'if (!(e = calloc(1, sizeof(*e)))) {'
+	expect tests/suites/flow.sh 'flood_by_nobody_bounded_root_write_at_once: the table was never full'
+	done_mutant
+
+	# A full table must let writes through, not drop them: root's write
+	# during the flood must come out at once.
+	mutant agg_full_table_drops
+	edit src/aggregate.c '		__atomic_add_fetch(&a->unaggregated, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	e->uid = ev->uid;' '		__atomic_add_fetch(&a->unaggregated, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	e->uid = ev->uid;'
+	expect tests/suites/flow.sh "flood_by_nobody_bounded_root_write_at_once: root's write while running"
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -482,7 +503,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	ci_cgroup_capability_not_required privileged_port_not_checked \
 	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
 	healthz_without_heartbeat prom_no_paths_ignored event_key_renamed \
-	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked; do
+	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
+	agg_table_unbounded agg_full_table_drops; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..56
+echo 1..61
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -33,6 +33,11 @@ check trace_unknown_option_is_usage_error 2 'Try' -- $sw trace --bogus
 check trace_bad_pid_is_usage_error 2 "is not a process id" -- $sw trace --pid abc
 check trace_zero_pid_is_usage_error 2 "is not a process id" -- $sw trace --pid 0
 check trace_long_comm_is_usage_error 2 "longer than" -- $sw trace --comm 0123456789abcdefXYZ
+check trace_bad_aggregate_window_is_usage_error 2 "aggregate: .5x. is not a window" -- $sw trace --aggregate 5x
+check trace_zero_duration_is_usage_error 2 "duration: .0. is not a number of seconds" -- $sw trace -d 0
+check trace_unknown_uid_is_usage_error 2 "uid: .no-such-user-x. is neither a user name nor a uid" -- $sw trace -u no-such-user-x
+check trace_bad_tid_is_usage_error 2 "tid: .abc. is not a thread id" -- $sw trace -t abc
+check trace_c_is_cgroup_now 2 "cgroup: .flow-comm. is not a cgroup v2 directory" -- $sw trace -c flow-comm
 check trace_relative_path_is_usage_error 2 "absolute" -- $sw trace --path relative/dir
 check trace_missing_cgroup_is_usage_error 2 "cgroup v2 directory" -- $sw trace --cgroup /nonexistent/cg
 check trace_bad_max_holds_is_usage_error 2 "max-holds" -- $sw trace --max-holds 5

@@ -41,7 +41,8 @@ unsafe() {
 	"$WL" unsafe "$@" >/dev/null 2>"$d/wl.err" || fail "workload: $(cat "$d/wl.err")"
 }
 
-FAMILIES="splicewatch_build_info splicewatch_unsafe_writes_total splicewatch_lost_records_total
+FAMILIES="splicewatch_build_info splicewatch_unsafe_writes_total splicewatch_unsafe_writes_folded_total
+splicewatch_unsafe_writes_unaggregated_total splicewatch_lost_records_total
 splicewatch_untracked_holds_total splicewatch_skipped_program_runs_total splicewatch_signals_total
 splicewatch_held_pages splicewatch_held_pipes splicewatch_programs_attached"
 
