@@ -209,6 +209,18 @@ bool sw_fentry_loads(const struct btf *btf)
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sw_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return false;
+#ifdef __aarch64__
+	/* arm64 loads it everywhere but attaches only where the kernel has BPF
+	 * trampolines (DYNAMIC_FTRACE_WITH_DIRECT_CALLS; Debian's 6.1 has not:
+	 * 524, ENOTSUPP): attach it for a moment to know. */
+	int link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+
+	if (link < 0) {
+		close(fd);
+		return false;
+	}
+	close(link);
+#endif
 	close(fd);
 	return true;
 }
