@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The arm64 libraries that `make ARCH=arm64` links (libbpf statically, as the
 # x86 build does; libelf, zlib, libyaml, and liburing for tests/build/swtest),
-# unpacked from Debian's arm64 .debs into a sysroot; prints its path.
+# and the busybox of the arm64 VM guests (tests/vm/run-in-vm.sh), unpacked
+# from Debian's arm64 .debs into a sysroot; prints its path.
 #
 #   scripts/arm64-sysroot.sh [--refresh]
 #
@@ -22,7 +23,7 @@ MIRROR=${SW_VM_MIRROR:-http://deb.debian.org/debian}
 KEYRING=${SW_VM_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 # package[/suite]: the suite pins where it comes from (default: bookworm).
 PKGS="libbpf-dev/bookworm-backports libbpf1/bookworm-backports libelf-dev libelf1
-zlib1g-dev zlib1g libyaml-dev libyaml-0-2 liburing-dev liburing2"
+zlib1g-dev zlib1g libyaml-dev libyaml-0-2 liburing-dev liburing2 busybox-static"
 
 die() { echo "arm64-sysroot.sh: error: $*" >&2; exit 1; }
 

@@ -30,7 +30,9 @@ MIRROR=${SW_VM_MIRROR:-http://deb.debian.org/debian}
 SECMIRROR=${SW_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=${SW_VM_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 DEFAULT_MODULES="virtio_pci virtio_blk ext4 ?crc32c_generic ?crc32c_intel ?crc32c-intel ?crc32c_cpu"
-MODULES=${SW_VM_MODULES:-$DEFAULT_MODULES}
+# arm64 guests (qemu -M virt) have one UART: the command's output goes to a
+# virtio console (hvc0) instead of a second serial port.
+ARM64_MODULES="$DEFAULT_MODULES ?virtio_console"
 ALL_NAMES="5.10 6.1 6.12 7 arm64/6.1 arm64/6.12 arm64/7"
 VERBOSE=${SW_VM_VERBOSE:-0}
 
@@ -273,8 +275,10 @@ fetch_one() { # name refresh
     cp "$config" "$new/config"
     if [ -f "$sysmap" ]; then cp "$sysmap" "$new/System.map"; fi
     cp "$moddir/modules.builtin" "$moddir/modules.dep" "$new/lib/modules/$kver/"
+    local modules=$DEFAULT_MODULES
+    [ "$darch" = arm64 ] && modules=$ARM64_MODULES
     # shellcheck disable=SC2086
-    list=$(resolve_modules "$moddir" $MODULES) || die "$name: module resolution failed"
+    list=$(resolve_modules "$moddir" ${SW_VM_MODULES:-$modules}) || die "$name: module resolution failed"
     : > "$new/modules.load"
     for m in $list; do
         mkdir -p "$new/lib/modules/$kver/$(dirname "$m")"
