@@ -14,8 +14,29 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 LLVM_STRIP ?= llvm-strip
+# ARCH=arm64 cross-builds for aarch64 (docs/testing.md): gcc-aarch64-linux-gnu,
+# vmlinux/arm64/vmlinux.h, and Debian's arm64 libraries unpacked into a sysroot
+# by scripts/arm64-sysroot.sh; its objects and binary go to build/arm64/.
 ARCH       := x86
+ifeq ($(ARCH),arm64)
+OUT        := build/arm64
+SW_BIN     := $(OUT)/splicewatch
+ifeq ($(origin CC),default)
+CC         := aarch64-linux-gnu-gcc
+endif
+ARM64_SYSROOT ?= $(shell scripts/arm64-sysroot.sh)
+ARM64_LIBDIR  := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
+# Headers and libraries of the sysroot; the C library is the cross compiler's own.
+CPPFLAGS   += -I$(ARM64_SYSROOT)/usr/include
+LDFLAGS    += -L$(ARM64_LIBDIR) -L$(ARM64_SYSROOT)/lib/aarch64-linux-gnu \
+              -Wl,-rpath-link=$(ARM64_LIBDIR):$(ARM64_SYSROOT)/lib/aarch64-linux-gnu
+LIBBPF_A   ?= $(ARM64_LIBDIR)/libbpf.a
+else ifeq ($(ARCH),x86)
 OUT        := build
+SW_BIN     := splicewatch
+else
+$(error ARCH=$(ARCH): x86 or arm64)
+endif
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 \
@@ -47,7 +68,7 @@ HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h 
 .PHONY: all clean install test check FORCE completion deb
 # Kept: the skeletons embed them, and the compat layout check reads both.
 .SECONDARY: $(BPF_OBJS)
-all: splicewatch
+all: $(SW_BIN)
 
 $(OUT):
 	mkdir -p $@
@@ -88,7 +109,7 @@ FORCE:
 $(OUT)/link-mode: FORCE | $(OUT)
 	@echo '$(LIBS)' | cmp -s - $@ || echo '$(LIBS)' > $@
 
-splicewatch: $(OBJS) $(OUT)/link-mode
+$(SW_BIN): $(OBJS) $(OUT)/link-mode
 	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
 
 # The bash completion, from the binary's own --help texts.

@@ -66,7 +66,7 @@ int BPF_PROG(sw_sys_enter_backup, struct pt_regs *regs, long id)
 
 static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
-	long id = regs->orig_ax;
+	long id = SW_SYSCALL_NR(regs);
 
 	if (marks_on() && tracking() && checked_syscall(id))
 		clear_mark();
@@ -128,7 +128,7 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 {
-	if ((test_drop & SW_DROP_EXIT) && regs->orig_ax != SW_NR_getppid)
+	if ((test_drop & SW_DROP_EXIT) && SW_SYSCALL_NR(regs) != SW_NR_getppid)
 		return 0;
 	if (backup_syscall_hooks)
 		first_runs(GATE_EXIT);
@@ -141,7 +141,7 @@ int BPF_PROG(sw_sys_exit_backup, struct pt_regs *regs, long ret)
 	if (first_ran(GATE_EXIT))
 		return 0;
 	/* Proof that this copy learnt holds the first one missed. */
-	if (ret > 0 && fills_pipe(regs->orig_ax))
+	if (ret > 0 && fills_pipe(SW_SYSCALL_NR(regs)))
 		count(SW_CNT_BACKUP_PIPE_SYNCS, 1);
 	return sys_exit(regs, ret);
 }
@@ -330,7 +330,7 @@ int BPF_KRETPROBE(sw_kretprobe_do_splice, long ret)
 }
 
 /* fexit ctx: regs, return value. */
-SEC("fexit/__x64_sys_vmsplice")
+SEC("fexit/" SW_SYS_PREFIX "vmsplice")
 int sw_fexit_vmsplice(u64 *ctx)
 {
 	u64 regs;
@@ -340,14 +340,14 @@ int sw_fexit_vmsplice(u64 *ctx)
 	return 0;
 }
 
-SEC("kprobe/__x64_sys_vmsplice")
+SEC("kprobe/" SW_SYS_PREFIX "vmsplice")
 int BPF_KPROBE(sw_kprobe_vmsplice, struct pt_regs *regs)
 {
 	stash((u64)regs, 0);
 	return 0;
 }
 
-SEC("kretprobe/__x64_sys_vmsplice")
+SEC("kretprobe/" SW_SYS_PREFIX "vmsplice")
 int BPF_KRETPROBE(sw_kretprobe_vmsplice, long ret)
 {
 	struct ret_stash v;

@@ -103,7 +103,7 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = regs->orig_ax;
+	long id = SW_SYSCALL_NR(regs);
 	u64 now, pagecache = 0, anon = 0;
 	struct call *cp, c;
 	u32 tid;

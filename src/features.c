@@ -42,6 +42,7 @@ struct facts {
 	int has_loop;		/* sw_kernel_has_bpf_loop */
 	bool kprobes;
 	bool lsm;
+	bool lsm_refused;	/* active, but its programs do not attach (arm64 6.1) */
 	enum sw_backend backend;	/* what auto picks */
 	struct sw_skips skips;
 	enum sw_sharing share_shm, share_disk;
@@ -55,6 +56,8 @@ static void probe(struct facts *k)
 	k->can_load = sw_caps_can_load();
 	k->kprobes = sw_kernel_has_kprobes();
 	k->lsm = sw_lsm_bpf_active();
+	if (k->lsm && k->can_load && !sw_lsm_attaches(k->btf))
+		k->lsm = false, k->lsm_refused = true;
 	k->backend = sw_backend_auto(k->btf);
 	k->has_loop = sw_kernel_has_bpf_loop(k->btf);
 	sw_probe_skips(k->btf, &k->skips);
@@ -143,8 +146,11 @@ static void item_lsm(struct out *o, const struct facts *k)
 		json_bool(&o->j, "bpf_lsm", k->lsm);
 	else
 		line("bpf lsm:", "%s", k->lsm ? "active: enforce --action deny refuses writes"
-					     : "not active: enforce --action deny refuses to start "
-					       "(boot with lsm=...,bpf) unless --fallback");
+				     : k->lsm_refused ? "active, but its programs do not attach (no BPF "
+						"trampolines): enforce --action deny refuses to start "
+						"unless --fallback"
+				     : "not active: enforce --action deny refuses to start "
+				       "(boot with lsm=...,bpf) unless --fallback");
 }
 
 static void item_ring_buffer(struct out *o, const struct facts *k)
@@ -188,7 +194,9 @@ static void item_backend(struct out *o, const struct facts *k)
 static void item_deny(struct out *o, const struct facts *k)
 {
 	if (o->json)
-		json_str(&o->j, "deny", k->lsm ? "bpf_lsm" : "needs lsm=...,bpf or --fallback");
+		json_str(&o->j, "deny", k->lsm ? "bpf_lsm" :
+			 k->lsm_refused ? "no BPF trampolines: needs --fallback" :
+			 "needs lsm=...,bpf or --fallback");
 }
 
 static void item_faultable(struct out *o, const struct facts *k)

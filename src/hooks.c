@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "splicewatch.h"
+#include "arch.h"
 #include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
@@ -158,9 +159,9 @@ static const struct sw_hook hooks[] = {
 	FN(sw_fexit_do_splice, FENTRY, "do_splice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kprobe_do_splice, KPROBE, "do_splice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_do_splice, KPROBE, "do_splice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_fexit_vmsplice, FENTRY, "__x64_sys_vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_vmsplice, KPROBE, "__x64_sys_vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_vmsplice, KPROBE, "__x64_sys_vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_vmsplice, FENTRY, SW_SYS_PREFIX "vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kprobe_vmsplice, KPROBE, SW_SYS_PREFIX "vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vmsplice, KPROBE, SW_SYS_PREFIX "vmsplice", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_fexit_pipe_fcntl, FENTRY, "pipe_fcntl", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kprobe_pipe_fcntl, KPROBE, "pipe_fcntl", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_pipe_fcntl, KPROBE, "pipe_fcntl", BACKUP, SW_BUILD_BOTH, IF_PRESENT),

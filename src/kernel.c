@@ -188,9 +188,11 @@ bool sw_preempts_kernel_code(const char *model)
 	return !model || !strcmp(model, "full") || !strcmp(model, "lazy") || !strcmp(model, "rt");
 }
 
-/* Can an fentry program load here? A tiny probe answers in microseconds where
- * a failed load of the whole object takes seconds of verification. */
-bool sw_fentry_loads(const struct btf *btf)
+/* Does a tiny program of type/attach type load on kernel function fn (and, on
+ * arm64, attach)? Microseconds, where a failed load of the whole object takes
+ * seconds of verification. */
+static bool probe_loads(const struct btf *btf, const char *fn, enum bpf_prog_type type,
+			enum bpf_attach_type attach)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -198,19 +200,47 @@ bool sw_fentry_loads(const struct btf *btf)
 	};
 	struct bpf_prog_load_opts opts = {
 		.sz = sizeof(opts),
-		.expected_attach_type = BPF_TRACE_FENTRY,
+		.expected_attach_type = attach,
 	};
 	int id, fd;
 
-	id = btf ? btf__find_by_name_kind(btf, "free_pipe_info", BTF_KIND_FUNC) : -1;
+	id = btf ? btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) : -1;
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "sw_probe", "GPL", insns, 2, &opts);
+	fd = bpf_prog_load(type, "sw_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return false;
+#ifdef __aarch64__
+	/* arm64 loads them everywhere but attaches only where the kernel has
+	 * BPF trampolines (DYNAMIC_FTRACE_WITH_DIRECT_CALLS; Debian's 6.1 has
+	 * not: 524, ENOTSUPP): attach it for a moment to know. */
+	int link = bpf_link_create(fd, 0, attach, NULL);
+
+	if (link < 0) {
+		close(fd);
+		return false;
+	}
+	close(link);
+#endif
 	close(fd);
 	return true;
+}
+
+bool sw_fentry_loads(const struct btf *btf)
+{
+	return probe_loads(btf, "free_pipe_info", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY);
+}
+
+bool sw_lsm_attaches(const struct btf *btf)
+{
+#ifdef __aarch64__
+	return probe_loads(btf, "bpf_lsm_file_permission", BPF_PROG_TYPE_LSM, BPF_LSM_MAC);
+#else
+	/* x86-64 has had BPF trampolines since 5.5: active is enough. */
+	(void)btf;
+	return true;
+#endif
 }
 
 bool sw_kernel_has_kprobes(void)

@@ -24,6 +24,9 @@ bool sw_kernel_has_kprobes(void);
 bool sw_lsm_bpf_active(void);
 /* Can an fentry program load here? Needs CAP_BPF and CAP_PERFMON; false otherwise. */
 bool sw_fentry_loads(const struct btf *btf);
+/* Can a BPF LSM program attach (bpf active in the LSM list assumed)? Probed on
+ * arm64 only (needs CAP_BPF and CAP_PERFMON), where it may not; true on x86-64. */
+bool sw_lsm_attaches(const struct btf *btf);
 
 /* Are syscall tracepoints faultable (6.14+: struct tracepoint_ext.faultable)?
  * Their BPF programs then run preemptible and the kernel can skip them. */

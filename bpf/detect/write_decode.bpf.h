@@ -90,9 +90,9 @@ static __always_inline struct pt_regs *sw_current_regs(void)
 static __always_inline long current_syscall(void)
 {
 #ifdef SW_COMPAT
-	return BPF_CORE_READ(sw_current_regs(), orig_ax);
+	return BPF_CORE_READ(sw_current_regs(), SW_REGS_NR);
 #else
-	return sw_current_regs()->orig_ax;
+	return SW_SYSCALL_NR(sw_current_regs());
 #endif
 }
 

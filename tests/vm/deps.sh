@@ -9,7 +9,8 @@
 # Can also be sourced: it then defines sw_vm_install_deps.
 set -euo pipefail
 
-SW_VM_DEB_PACKAGES="qemu-system-x86 busybox-static e2fsprogs cpio gzip xz-utils zstd kmod util-linux coreutils debian-archive-keyring mmdebstrap"
+# qemu-system-arm and the cross toolchain: the arm64 guests (kernels arm64/...)
+SW_VM_DEB_PACKAGES="qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross busybox-static e2fsprogs cpio gzip xz-utils zstd kmod util-linux coreutils debian-archive-keyring mmdebstrap"
 SW_VM_PROBE_PACKAGES="bpftool clang"
 
 sw_vm_install_deps() { # [verbose 0|1] [probe 0|1]

@@ -7,7 +7,8 @@
 #   kernels.sh path NAME                          print the cache directory of NAME
 #
 # NAMES: 5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie), 7 (newest 7.x from
-# trixie-backports or sid).
+# trixie-backports or sid): amd64 kernels; arm64/6.1, arm64/6.12, arm64/7:
+# Debian's arm64 kernels of the same suites (booted by qemu-system-aarch64).
 #
 # A private apt configuration is used (the system's sources are never read or
 # modified).  Everything lives under ${SW_VM_CACHE:-/var/cache/splicewatch-vm}:
@@ -29,17 +30,24 @@ MIRROR=${SW_VM_MIRROR:-http://deb.debian.org/debian}
 SECMIRROR=${SW_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KEYRING=${SW_VM_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 DEFAULT_MODULES="virtio_pci virtio_blk ext4 ?crc32c_generic ?crc32c_intel ?crc32c-intel ?crc32c_cpu"
-MODULES=${SW_VM_MODULES:-$DEFAULT_MODULES}
-ALL_NAMES="5.10 6.1 6.12 7"
+# arm64 guests (qemu -M virt) have one UART: the command's output goes to a
+# virtio console (hvc0) instead of a second serial port.
+ARM64_MODULES="$DEFAULT_MODULES ?virtio_console"
+ALL_NAMES="5.10 6.1 6.12 7 arm64/6.1 arm64/6.12 arm64/7"
 VERBOSE=${SW_VM_VERBOSE:-0}
 
 log() { [ "$VERBOSE" = 1 ] && echo "kernels.sh: $*" >&2 || true; }
 info() { echo "kernels.sh: $*" >&2; }
 die() { echo "kernels.sh: error: $*" >&2; exit 1; }
 
+# The Debian architecture of a kernel name (arm64/6.12: arm64; 6.12: amd64).
+arch_of() { case "$1" in arm64/*) echo arm64 ;; *) echo amd64 ;; esac; }
+# A name as one path component (locks, temporary directories).
+flat() { echo "${1//\//-}"; }
+
 # suites + version pattern for each name
 suites_for() {
-    case "$1" in
+    case "${1#arm64/}" in
         5.10) echo "bullseye bullseye-updates bullseye-security" ;;
         6.1)  echo "bookworm bookworm-updates bookworm-security" ;;
         6.12) echo "trixie trixie-updates trixie-security" ;;
@@ -48,13 +56,13 @@ suites_for() {
     esac
 }
 version_prefix_for() {
-    case "$1" in
+    case "${1#arm64/}" in
         5.10) echo "5.10." ;; 6.1) echo "6.1." ;; 6.12) echo "6.12." ;; 7) echo "7." ;;
         *) return 1 ;;
     esac
 }
 extra_cmdline_for() {
-    case "$1" in
+    case "${1#arm64/}" in
         5.10) echo "lsm=lockdown,yama,apparmor,bpf" ;;
         *) echo "" ;;
     esac
@@ -73,8 +81,8 @@ apt_opts() {   # $1 = name
         -o "Dir::Cache=$d/cache" \
         -o "Dir::Cache::archives=$d/cache/archives" \
         -o "Dir::Log=$d/log" \
-        -o "APT::Architectures=amd64" \
-        -o "APT::Architecture=amd64" \
+        -o "APT::Architectures=$(arch_of "$1")" \
+        -o "APT::Architecture=$(arch_of "$1")" \
         -o "Acquire::Languages=none" \
         -o "Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false" \
         -o "Debug::NoLocking=1" \
@@ -131,8 +139,9 @@ pkg_exists() { # name pkg version
 }
 
 # the ABI name (e.g. 6.1.0-31-amd64) from the Depends of linux-image-amd64
+# (linux-image-arm64 for arm64 names)
 image_abi() { # name version
-    aptc "$1" show "linux-image-amd64=$2" 2>/dev/null \
+    aptc "$1" show "linux-image-$(arch_of "$1")=$2" 2>/dev/null \
         | sed -n 's/^Depends: //p' | head -n1 | tr ',' '\n' \
         | sed -n 's/^ *linux-image-\([0-9][^ ]*\) .*/\1/p' | head -n1
 }
@@ -178,7 +187,7 @@ fetch_one() { # name refresh
     suites_for "$name" >/dev/null || die "unknown kernel name '$name' (known: $ALL_NAMES)"
     mkdir -p "$CACHE"
     # serialise concurrent fetches of the same kernel (parallel VM runs)
-    exec 9>"$CACHE/.lock-$name"
+    exec 9>"$CACHE/.lock-$(flat "$name")"
     flock 9
     if [ "$refresh" = 0 ] && [ -s "$kdir/vmlinuz" ] && [ -s "$kdir/modules.load" ]; then
         log "$name: cached ($(cat "$kdir/version")), nothing to do"
@@ -186,13 +195,15 @@ fetch_one() { # name refresh
     fi
     setup_apt "$name"
     apt_update "$name"
-    local prefix ver abi
+    local prefix ver abi darch meta
     prefix=$(version_prefix_for "$name")
-    ver=$(newest_version "$name" linux-image-amd64 "$prefix")
-    [ -n "$ver" ] || die "$name: no linux-image-amd64 with version $prefix* in $(suites_for "$name")"
+    darch=$(arch_of "$name")
+    meta=linux-image-$darch
+    ver=$(newest_version "$name" "$meta" "$prefix")
+    [ -n "$ver" ] || die "$name: no $meta with version $prefix* in $(suites_for "$name")"
     abi=$(image_abi "$name" "$ver")
-    [ -n "$abi" ] || die "$name: cannot find the image package in Depends of linux-image-amd64=$ver"
-    log "$name: linux-image-amd64 $ver -> abi $abi"
+    [ -n "$abi" ] || die "$name: cannot find the image package in Depends of $meta=$ver"
+    log "$name: $meta $ver -> abi $abi"
     if [ "$refresh" = 1 ] && [ -s "$kdir/version" ] && [ "$(cat "$kdir/version")" = "$ver" ] \
         && [ "$(cat "$kdir/abi" 2>/dev/null)" = "$abi" ] && [ -s "$kdir/modules.load" ]; then
         log "$name: $ver already cached"
@@ -220,11 +231,11 @@ fetch_one() { # name refresh
 
     local debdir="$CACHE/debs" tmp deb
     mkdir -p "$debdir"
-    tmp=$(mktemp -d "$CACHE/.extract-$name.XXXXXX")
+    tmp=$(mktemp -d "$CACHE/.extract-$(flat "$name").XXXXXX")
     # shellcheck disable=SC2064
     trap "rm -rf '$tmp'" EXIT
     for p in "${pkgs[@]}"; do
-        deb=$(ls "$debdir/${p}_"*"_amd64.deb" 2>/dev/null | while read -r f; do
+        deb=$(ls "$debdir/${p}_"*"_$darch.deb" 2>/dev/null | while read -r f; do
                   [ "$(dpkg-deb -f "$f" Version)" = "$ver" ] && echo "$f"; done | head -n1 || true)
         if [ -z "$deb" ]; then
             info "$name: downloading $p=$ver"
@@ -264,8 +275,10 @@ fetch_one() { # name refresh
     cp "$config" "$new/config"
     if [ -f "$sysmap" ]; then cp "$sysmap" "$new/System.map"; fi
     cp "$moddir/modules.builtin" "$moddir/modules.dep" "$new/lib/modules/$kver/"
+    local modules=$DEFAULT_MODULES
+    [ "$darch" = arm64 ] && modules=$ARM64_MODULES
     # shellcheck disable=SC2086
-    list=$(resolve_modules "$moddir" $MODULES) || die "$name: module resolution failed"
+    list=$(resolve_modules "$moddir" ${SW_VM_MODULES:-$modules}) || die "$name: module resolution failed"
     : > "$new/modules.load"
     for m in $list; do
         mkdir -p "$new/lib/modules/$kver/$(dirname "$m")"
@@ -282,9 +295,10 @@ fetch_one() { # name refresh
     echo "$ver" > "$new/version"
     echo "$abi" > "$new/abi"
     echo "${pkgs[*]}" > "$new/packages"
+    echo "$darch" > "$new/arch"
     extra_cmdline_for "$name" > "$new/cmdline"
 
-    mkdir -p "$CACHE/kernels"
+    mkdir -p "$(dirname "$kdir")"
     rm -rf "$kdir.old"
     [ -d "$kdir" ] && mv "$kdir" "$kdir.old"
     mv "$new" "$kdir"

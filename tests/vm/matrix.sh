@@ -2,9 +2,10 @@
 # tests/vm/matrix.sh - run the project's test suite (tests/build/swtest, trace and
 # enforce) inside a VM for every kernel x backend, as one test suite.
 #
-#   tests/vm/matrix.sh [-v] [-j N] [--kernels "5.10 6.1 6.12 7"] [--backends "tracepoint"]
+#   tests/vm/matrix.sh [-v] [-j N] [--kernels "5.10 6.1 6.12 7 arm64/6.12"] [--backends "tracepoint"]
 #                      [--suites "trace enforce"] [--filter GLOB] [--logs DIR]
-#                      [--splicewatch PATH] [--swtest PATH]
+#                      [--splicewatch PATH] [--swtest PATH] [--arm64-splicewatch PATH]
+#                      [--arm64-swtest PATH]
 #                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
 #                      [--no-plan]
 #   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
@@ -17,6 +18,11 @@
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
 # ./tests/build/swtest and ./tests/build/ci_workload (copied once at start, so a
 # rebuild during the run does not mix builds).
+# Kernels named arm64/... (kernels.sh) are arm64 guests (qemu-system-aarch64):
+# they run ./build/arm64/splicewatch, ./tests/build/arm64/swtest and
+# ./tests/build/arm64/ci_workload (make ARCH=arm64 all arm64-tests); their
+# lines read vm/arm64/<kernel>/<backend>/..., the table has a row per
+# architecture and kernel.
 #
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
@@ -70,6 +76,9 @@ FILTER=${SWTEST_FILTER:-}
 SWBIN=$ROOTDIR/splicewatch
 SWTEST=$ROOTDIR/tests/build/swtest
 CIWL=$ROOTDIR/tests/build/ci_workload
+SWBIN_ARM64=$ROOTDIR/build/arm64/splicewatch
+SWTEST_ARM64=$ROOTDIR/tests/build/arm64/swtest
+CIWL_ARM64=$ROOTDIR/tests/build/arm64/ci_workload
 LOGS=""
 VERBOSE=0
 PLAN=1
@@ -88,6 +97,8 @@ while [ $# -gt 0 ]; do
         --logs) LOGS=${2:?}; shift 2 ;;
         --splicewatch) SWBIN=${2:?}; shift 2 ;;
         --swtest) SWTEST=${2:?}; shift 2 ;;
+        --arm64-splicewatch) SWBIN_ARM64=${2:?}; shift 2 ;;
+        --arm64-swtest) SWTEST_ARM64=${2:?}; shift 2 ;;
         --smp) SMP=${2:?}; shift 2 ;;
         --mem) MEM=${2:?}; shift 2 ;;
         --timeout) VMTIMEOUT=${2:?}; shift 2 ;;
@@ -109,37 +120,55 @@ fi
 [ -n "${KERNELS// /}" ] || die2 "no kernels"
 case "$JOBS" in ''|*[!0-9]*|0) die2 "-j needs a positive number" ;; esac
 [ "$(id -u)" = 0 ] || die2 "the VMs need root (mkfs, /var/cache/splicewatch-vm)"
-command -v "${SW_VM_QEMU:-qemu-system-x86_64}" >/dev/null || die2 "qemu not found (run tests/vm/deps.sh)"
+# The architectures asked for: amd64 and/or arm64 (kernels named arm64/...).
+ARCHES=""
+for k in $KERNELS; do
+    case "$k" in arm64/*) a=arm64 ;; *) a=amd64 ;; esac
+    case " $ARCHES " in *" $a "*) ;; *) ARCHES="$ARCHES $a" ;; esac
+done
+for a in $ARCHES; do
+    q=qemu-system-x86_64; [ "$a" = arm64 ] && q=qemu-system-aarch64
+    command -v "${SW_VM_QEMU:-$q}" >/dev/null || die2 "$q not found (run tests/vm/deps.sh)"
+done
+# A kernel name as a file name (arm64/6.12: arm64-6.12).
+flat() { echo "${1//\//-}"; }
 
 CLEAN=""
 if [ -z "$LOGS" ]; then LOGS=$(mktemp -d "${TMPDIR:-/tmp}/sw-matrix.XXXXXXXX"); CLEAN=$LOGS; fi
 mkdir -p "$LOGS" || die2 "cannot create $LOGS"
 
+declare -A GUESTFILES=()   # architecture -> the --file options of its VMs
 if [ "$GENERIC" = 0 ]; then
     [ -n "${BACKENDS// /}" ] || die2 "no backends"
-    [ -x "$SWBIN" ] || die2 "$SWBIN missing (make)"
-    [ -x "$SWTEST" ] || die2 "$SWTEST missing (make tests/build/swtest)"
-    case " $SUITES " in *" ci "*)
-        [ -x "$CIWL" ] || die2 "$CIWL missing (make tests/build/ci_workload)" ;;
-    esac
     # one snapshot of the binaries for every VM (the tree may be rebuilt meanwhile)
-    mkdir -p "$LOGS/bin"
-    cp "$SWBIN" "$LOGS/bin/splicewatch" && cp "$SWTEST" "$LOGS/bin/swtest" \
-        && cp "$HERE/guest-swtest.sh" "$HERE/guest-ci.sh" "$LOGS/bin/" || die2 "cannot copy the binaries"
-    GUESTFILES=(--file "$LOGS/bin/splicewatch:/sw/splicewatch" --file "$LOGS/bin/swtest:/sw/swtest"
-        --file "$LOGS/bin/guest-swtest.sh:/sw/guest-swtest.sh" --file "$LOGS/bin/guest-ci.sh:/sw/guest-ci.sh")
-    if [ -x "$CIWL" ]; then
-        cp "$CIWL" "$LOGS/bin/ci_workload" || die2 "cannot copy $CIWL"
-        GUESTFILES+=(--file "$LOGS/bin/ci_workload:/sw/ci_workload")
-    fi
-    SWBIN=$LOGS/bin/splicewatch SWTEST=$LOGS/bin/swtest
+    for a in $ARCHES; do
+        if [ "$a" = arm64 ]; then
+            sw=$SWBIN_ARM64 st=$SWTEST_ARM64 wl=$CIWL_ARM64 how="make ARCH=arm64 all arm64-tests"
+        else
+            sw=$SWBIN st=$SWTEST wl=$CIWL how="make all tests/build/swtest tests/build/ci_workload"
+        fi
+        [ -x "$sw" ] || die2 "$sw missing ($how)"
+        [ -x "$st" ] || die2 "$st missing ($how)"
+        case " $SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
+        d=$LOGS/bin/$a
+        mkdir -p "$d"
+        cp "$sw" "$d/splicewatch" && cp "$st" "$d/swtest" \
+            && cp "$HERE/guest-swtest.sh" "$HERE/guest-ci.sh" "$d/" || die2 "cannot copy the binaries"
+        f="--file $d/splicewatch:/sw/splicewatch --file $d/swtest:/sw/swtest"
+        f="$f --file $d/guest-swtest.sh:/sw/guest-swtest.sh --file $d/guest-ci.sh:/sw/guest-ci.sh"
+        if [ -x "$wl" ]; then
+            cp "$wl" "$d/ci_workload" || die2 "cannot copy $wl"
+            f="$f --file $d/ci_workload:/sw/ci_workload"
+        fi
+        GUESTFILES[$a]=$f
+    done
 fi
 
 # fetch serially first (quiet when cached); a kernel that cannot be fetched is a
 # failure of its own, not the end of the run
 declare -A NOKERNEL=()
 for k in $KERNELS; do
-    "$HERE/kernels.sh" fetch "$k" >"$LOGS/fetch-$k.log" 2>&1 || NOKERNEL[$k]=1
+    "$HERE/kernels.sh" fetch "$k" >"$LOGS/fetch-$(flat "$k").log" 2>&1 || NOKERNEL[$k]=1
 done
 
 START=$(date +%s)
@@ -155,8 +184,8 @@ run_vm() { # tag kernel command...
 
 JOBLIST=()   # "tag kernel backend"
 for k in $KERNELS; do
-    if [ "$GENERIC" = 1 ]; then JOBLIST+=("$k $k -"); continue; fi
-    for b in $BACKENDS; do JOBLIST+=("$k-$b $k $b"); done
+    if [ "$GENERIC" = 1 ]; then JOBLIST+=("$(flat "$k") $k -"); continue; fi
+    for b in $BACKENDS; do JOBLIST+=("$(flat "$k")-$b $k $b"); done
 done
 
 running=0
@@ -167,7 +196,9 @@ for j in "${JOBLIST[@]}"; do
         run_vm "$tag" "$k" -- "$@" &
     else
         # loglevel 5: warnings (WARN_ON's "WARNING:") reach the console too
-        run_vm "$tag" "$k" "${GUESTFILES[@]}" --append loglevel=5 --console "$LOGS/$tag.console" \
+        case "$k" in arm64/*) a=arm64 ;; *) a=amd64 ;; esac
+        # shellcheck disable=SC2086 # the paths are ours, without spaces
+        run_vm "$tag" "$k" ${GUESTFILES[$a]} --append loglevel=5 --console "$LOGS/$tag.console" \
             -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
     fi
     running=$((running + 1))
@@ -181,15 +212,16 @@ if [ "$GENERIC" = 1 ]; then
     passed=0; failed=0
     for k in $KERNELS; do
         if [ -n "${NOKERNEL[$k]:-}" ]; then
-            failed=$((failed + 1)); echo "FAIL kernel $k: cannot fetch it"; sed 's/^/    /' "$LOGS/fetch-$k.log"; continue
+            failed=$((failed + 1)); echo "FAIL kernel $k: cannot fetch it"; sed 's/^/    /' "$LOGS/fetch-$(flat "$k").log"; continue
         fi
-        read -r rc secs < "$LOGS/$k.rc" || { rc=125; secs=0; }
+        t=$(flat "$k")
+        read -r rc secs < "$LOGS/$t.rc" || { rc=125; secs=0; }
         if [ "$rc" = 0 ]; then
             passed=$((passed + 1)); echo "PASS kernel $k (${secs}s)"
-            [ "$VERBOSE" = 1 ] && sed 's/^/    /' "$LOGS/$k.log"
+            [ "$VERBOSE" = 1 ] && sed 's/^/    /' "$LOGS/$t.log"
         else
-            failed=$((failed + 1)); echo "FAIL kernel $k: status $rc (${secs}s), logs $LOGS/$k.{log,err}"
-            sed 's/^/    /' "$LOGS/$k.log" "$LOGS/$k.err"
+            failed=$((failed + 1)); echo "FAIL kernel $k: status $rc (${secs}s), logs $LOGS/$t.{log,err}"
+            sed 's/^/    /' "$LOGS/$t.log" "$LOGS/$t.err"
         fi
     done
     echo "$passed passed, $failed failed"
@@ -325,8 +357,8 @@ declare -A CELL=()
 for j in "${JOBLIST[@]}"; do
     read -r tag k b <<< "$j"
     if [ -n "${NOKERNEL[$k]:-}" ]; then
-        why=$(grep -v '^$' "$LOGS/fetch-$k.log" | tail -n1)
-        echo "not ok vm/$k/$b/load: cannot fetch kernel $k: ${why:-see $LOGS/fetch-$k.log}" | tee -a "$OUT"
+        why=$(grep -v '^$' "$LOGS/fetch-$(flat "$k").log" | tail -n1)
+        echo "not ok vm/$k/$b/load: cannot fetch kernel $k: ${why:-see $LOGS/fetch-$(flat "$k").log}" | tee -a "$OUT"
         CELL[$k/$b]="0/1 (no kernel)"
         continue
     fi
