@@ -78,7 +78,7 @@ T() { # NAME FUNCTION
 check_json_records() {
 	local f rel p files=() out
 	while IFS= read -r -d '' f; do
-		[ "$(head -c 1 "$f" 2>/dev/null)" = "{" ] || continue
+		[ "$(head -c 1 "$f" 2>/dev/null | tr -d '\0')" = "{" ] || continue  # binary files: no NUL into $()
 		rel=${f#"$1"/}
 		for p in "${json_not_records[@]}"; do
 			# shellcheck disable=SC2053  # a glob on purpose
