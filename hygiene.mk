@@ -55,7 +55,7 @@ $(FUZZ_OUT)/fuzz_json: fuzz/fuzz_json.c src/json.c src/json.h | $(FUZZ_OUT)
 
 # Each target links the sources it tests and what they call, nothing that loads BPF.
 FUZZ_CI_SRCS     = src/ci_baseline.c src/common.c src/names.c
-FUZZ_POLICY_SRCS = src/policy.c src/common.c
+FUZZ_POLICY_SRCS = src/policy.c src/common.c src/aggregate.c
 
 # ci baseline format (src/ci_baseline.c).
 $(FUZZ_OUT)/fuzz_ci_baseline: fuzz/fuzz_ci_baseline.c $(FUZZ_CI_SRCS) $(HDRS) | $(FUZZ_OUT)

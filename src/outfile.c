@@ -511,7 +511,9 @@ void sw_outfile_abort(struct sw_outfile *o)
 	o->dirfd = -1;
 	free(o->buf);
 	free(o->ends);
+	free(o->weights);
 	o->buf = NULL;
 	o->ends = NULL;
+	o->weights = NULL;
 	o->len = o->cap = o->nends = o->capends = 0;
 }

@@ -154,7 +154,7 @@ test_installed_runs() {
 	SWBIN=/usr/sbin/splicewatch spawn_sw shipped enforce --dry-run --policy "$CONF" || return
 	end_sw "$swpid"
 	[ "$src" = 0 ] || fail "enforce --policy $CONF: exit $src: $(tail -1 "$d/shipped.err")" || return
-	sed -E 's/^# ?(allow:|protect:)/\1/; s/^#( +[a-z]+:)/\1/' "$CONF" >"$d/all.yaml"
+	sed -E 's/^# ?(allow:|protect:|aggregate:)/\1/; s/^#( +[a-z]+:)/\1/' "$CONF" >"$d/all.yaml"
 	[ "$(grep -cE '^ *[a-z_]+:' "$d/all.yaml")" -ge 9 ] || fail "uncommenting found too few settings: $(grep -cE '^ *[a-z_]+:' "$d/all.yaml")" || return
 	# the example paths and cgroups must exist for enforce to resolve them
 	sed -i -E '/^ +(cgroups|paths):/d' "$d/all.yaml"

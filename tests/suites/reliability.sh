@@ -428,7 +428,7 @@ lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 ours = [l for l in lines if sys.argv[2].encode() in l]
 assert len(ours) == int(sys.argv[3]), "%d lines name our dir, want %s" % (len(ours), sys.argv[3])
 for l in lines:
-    assert l.startswith(b"TIME ") or re.match(rb"^\d\d:\d\d:\d\d\.\d{3} ", l), l
+    assert l.startswith(b"TIME ") or re.match(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} ", l), l
     assert not re.search(rb"[\x00-\x1f\x7f]", l), l
 ' "$d/ev.txt" "$dir/" "${#names[@]}" || return
 	figure "hostile names: ${#names[@]} files, ${#comms[@]} comms: JSON strict-parses, decoded as expected; text one line each"
