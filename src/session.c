@@ -315,16 +315,22 @@ static void fallback_config(struct sw_config *c)
 		c->dry_run = true;
 }
 
+/* The kernel has BPF LSM active but cannot attach its programs: 524
+ * (ENOTSUPP, kernel-internal) where it has no BPF trampolines, as Debian's
+ * 6.1 arm64 kernel (no DYNAMIC_FTRACE_WITH_DIRECT_CALLS). */
+#define NO_TRAMPOLINE_HINT "deny needs a kernel with BPF trampolines " \
+			   "(`splicewatch features`: fentry yes)"
+
 /* --action deny cannot be honoured (why): with --fallback, c is set to act
- * the way it says, and stderr says which; without, says how to get deny and
- * returns -1. */
-static int deny_fallback(struct sw_config *c, const char *why)
+ * the way it says, and stderr says which; without, says how to get deny
+ * (hint) and returns -1. */
+static int deny_fallback(struct sw_config *c, const char *why, const char *hint)
 {
 	const char *opt = c->deny ? "--action deny" : "--on-untracked deny";
 
 	if (c->fallback == SW_FALLBACK_NONE) {
 		sw_err("%s needs BPF LSM: %s; %s, or pass --fallback kill|dry-run; "
-		       "nothing was loaded", opt, why, LSM_BOOT_HINT);
+		       "nothing was loaded", opt, why, hint);
 		return -1;
 	}
 	fallback_config(c);
@@ -366,7 +372,8 @@ struct sw_session *sw_session_open(const struct sw_config *config)
 		    .cgroup = cfg->scope_cgroup_id != 0 }))
 		return NULL;
 	libbpf_set_print(sw_libbpf_log);
-	if (needs_lsm(&c) && (no_lsm = lsm_missing()) && deny_fallback(&c, no_lsm))
+	if (needs_lsm(&c) && (no_lsm = lsm_missing()) &&
+	    deny_fallback(&c, no_lsm, LSM_BOOT_HINT))
 		return NULL;
 	warn_if_splice_copies();
 	s = calloc(1, sizeof(*s));
@@ -393,9 +400,17 @@ struct sw_session *sw_session_open(const struct sw_config *config)
 				fallback_config(&t);
 				btf = btf ?: btf__load_vmlinux_btf();
 				if (!load_backend(s, &t, b, false, compat, &btf)) {
-					snprintf(why, sizeof(why), "the kernel refused the BPF "
-						 "LSM programs (%s)", strerror(-err));
-					if (deny_fallback(&c, why)) {
+					bool no_tramp = err == -524;
+
+					if (no_tramp)
+						snprintf(why, sizeof(why), "the kernel loads the BPF LSM "
+							 "programs but cannot attach them (error 524: "
+							 "no BPF trampolines)");
+					else
+						snprintf(why, sizeof(why), "the kernel refused the BPF "
+							 "LSM programs (%s)", strerror(-err));
+					if (deny_fallback(&c, why, no_tramp ? NO_TRAMPOLINE_HINT
+									: LSM_BOOT_HINT)) {
 						splicewatch_bpf__destroy(s->skel);
 						btf__free(btf);
 						free(s);

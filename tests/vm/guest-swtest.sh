@@ -8,7 +8,10 @@
 # run of the first sys_enter dropped (SPLICEWATCH_TEST_DROP=enter), as if the
 # kernel had skipped them all: what the backup hooks (the backup sys_enter on
 # the tracepoint backend) catch on their own, forced on (SPLICEWATCH_BACKUP_HOOKS=1)
-# where the kernel never skips runs and so would not load them. Expects
+# where the kernel never skips runs and so would not load them; and
+# "deny-refused", for a kernel with BPF LSM active that cannot attach its
+# programs (Debian's 6.1 arm64: no BPF trampolines): --action deny exits 2
+# before anything runs and says why and what to pass instead. Expects
 # /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
 # section markers ("@@ features", "@@ suite trace", "@@ status trace N",
 # "@@ vv", "@@ taint N" (/proc/sys/kernel/tainted at the end), "@@ end") that
@@ -19,6 +22,27 @@ B=$1
 SUITES=$2
 GLOB=$3
 SW=/sw/splicewatch
+
+# deny-refused: TAP lines on stdout; status 1 when one failed.
+deny_refused() {
+    p=0 f=0
+    t() {
+        if [ "$1" = 0 ]; then echo "ok deny-refused/$2"; p=$((p + 1))
+        else echo "not ok deny-refused/$2: $3"; f=$((f + 1)); fi
+    }
+    echo "1..3"
+    timeout 300 "$SW" enforce --action deny --backend "$B" > /tmp/dr.out 2> /tmp/dr.err
+    rc=$?
+    [ "$rc" = 2 ]
+    t $? exits_2_without_running "exit status $rc, want 2: $(head -n 2 /tmp/dr.err)"
+    grep -q 'needs BPF LSM: the kernel loads the BPF LSM programs but cannot attach them (error 524: no BPF trampolines); deny needs a kernel with BPF trampolines' /tmp/dr.err &&
+        grep -q -- 'or pass --fallback kill|dry-run; nothing was loaded' /tmp/dr.err
+    t $? names_the_cause_and_the_fallback "$(head -n 2 /tmp/dr.err)"
+    [ ! -s /tmp/dr.out ] && [ "$(wc -l < /tmp/dr.err)" = 1 ]
+    t $? one_line_and_nothing_of_libbpf "stdout $(wc -c < /tmp/dr.out) bytes; stderr: $(head -n 3 /tmp/dr.err)"
+    echo "# deny-refused: $p passed, $f failed"
+    [ "$f" = 0 ]
+}
 
 echo "@@ features"
 "$SW" features 2>&1 | head -n 40
@@ -37,12 +61,15 @@ for s in $SUITES; do
         ci) flag="" ;;
         trace-noenter) flag=""; drop=enter; backup_hooks=1 ;;
         deny-noenter) flag="--deny"; drop=enter; backup_hooks=1 ;;
+        deny-refused) flag="" ;;
         *) echo "@@ status $s 2"; continue ;;
     esac
     echo "@@ suite $s"
     t0=$(cut -d' ' -f1 /proc/uptime)
     if [ "$s" = ci ]; then
         sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
+    elif [ "$s" = deny-refused ]; then
+        deny_refused > /tmp/swtest.out 2>&1
     else
         # shellcheck disable=SC2086
         SPLICEWATCH_TEST_DROP=$drop SPLICEWATCH_BACKUP_HOOKS=$backup_hooks /sw/swtest $flag --splicewatch "$SW" --backend "$B" \

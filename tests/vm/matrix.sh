@@ -12,7 +12,8 @@
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
 # backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce}
-# (of trace, enforce, deny, ci),
+# (of trace, enforce, deny, ci, trace-noenter, deny-noenter, deny-refused:
+# tests/vm/guest-swtest.sh),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
@@ -296,7 +297,7 @@ parse_vm() { # kernel backend log rc secs console
                 if (ok) nok[suite]++; else nnot[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny|ci): [0-9]+ passed, [0-9]+ failed$/) {
+            if (line ~ /^# (trace|enforce|deny|ci|deny-refused): [0-9]+ passed, [0-9]+ failed$/) {
                 summary[suite] = 1; spass[suite] = $3 + 0; sfail[suite] = $5 + 0; next
             }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
