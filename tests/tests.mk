@@ -18,9 +18,13 @@ tests/build/share_workload: tests/share_workload.c | tests/build
 tests/build/skip_stress: tests/skip_stress.c | tests/build
 	$(CC) $(TEST_CFLAGS) $< -o $@
 
-.PHONY: test check test-host mutants
-test check: splicewatch $(TEST_BINS)
+.PHONY: test check test-host mutants arm64-test-bins
+# The kernel matrix's arm64 guests run arm64 builds of splicewatch and the
+# test programs (unless SW_VMTEST=0 leaves the matrix out).
+test check: splicewatch $(TEST_BINS) $(if $(filter 0,$(SW_VMTEST)),,arm64-test-bins)
 	bash tests/run-all.sh
+arm64-test-bins:
+	$(MAKE) ARCH=arm64 all arm64-tests
 
 # Mutation checks of the suites (tests/mutants.sh; not part of make test, about
 # 12 minutes): MUTANTS="name ..." selects some.

@@ -15,7 +15,13 @@
 # Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
 # scenarios only (they need a second CPU), one VM at a time: two VMs of two
 # vCPUs each on a two-core host starve the start-up timing checks.
-# Prints matrix.sh's "ok"/"not ok" lines (three matrices, one after the other,
+# The arm64 guests (issue 24; Debian's arm64 kernels under qemu-system-aarch64,
+# build/arm64/ and tests/build/arm64/ from `make ARCH=arm64 all arm64-tests`):
+# 6.12 with the amd64 6.12 cell's backends and suites, the newest 7.x with the
+# amd64 7.x cell's, and 6.1 with tracepoint and kprobe only (it loads fentry and
+# BPF LSM programs but cannot attach them: no BPF trampolines), where deny is
+# "deny-refused": refused before anything runs, with the cause.
+# Prints matrix.sh's "ok"/"not ok" lines (five matrices, one after the other,
 # each without its plan), then one TAP plan for all, "1..N"; exit status 1
 # when any failed.
 set -u
@@ -35,6 +41,15 @@ bash tests/vm/matrix.sh --no-plan --kernels "5.10 7" --backends "tracepoint fent
 # kernel's own copies.
 bash tests/vm/matrix.sh --no-plan -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
 	--smp 2 --filter '*_after_entry_is_reported' | tee -a "$out"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+bash tests/vm/matrix.sh --no-plan --kernels "arm64/6.12" --backends "tracepoint fentry kprobe" \
+	--suites "trace enforce deny ci" | tee -a "$out"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+bash tests/vm/matrix.sh --no-plan --kernels "arm64/6.1" --backends "tracepoint kprobe" \
+	--suites "trace enforce deny-refused ci" | tee -a "$out"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+bash tests/vm/matrix.sh --no-plan --kernels "arm64/7" --backends "tracepoint fentry kprobe" \
+	--suites "trace enforce deny ci trace-noenter deny-noenter" | tee -a "$out"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 echo "1..$(grep -cE '^(not )?ok ' "$out")"
 exit "$rc"
