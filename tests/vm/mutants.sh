@@ -3,7 +3,7 @@
 # mutant breaks one behaviour a check guards, and the check must then fail,
 # for its own reason. Not part of make test.
 #
-#   tests/vm/mutants.sh [--host] [--vm] [--kernel K] [-j N]
+#   tests/vm/mutants.sh [--host] [--vm] [--arm64] [--kernel K] [-j N]
 #
 # Prints "ok mutant/NAME" when the mutant was killed (the suite failed, with
 # the expected reason), "not ok mutant/NAME: why" when it survived, and
@@ -34,20 +34,26 @@
 #   truncated-log   one "ok" line of swtest's output is lost on the way
 #   status-lies     the guest reports exit status 1 for a suite that passed
 #   drop-disabled   trace-noenter without SPLICEWATCH_TEST_DROP (plain trace)
+# arm64 mutants (a copy of the tree, patched, built with make ARCH=arm64;
+# tests/vm/arm64-features.sh on arm64/6.1 and arm64/6.12):
+#   probe-loads-only  the fentry/BPF LSM probe only loads its program, as on
+#                   x86-64, and never attaches it: on arm64/6.1 (loads them,
+#                   cannot attach: 524) features says fentry yes
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$(pwd)
-HOST=0 VM=0 KERNEL=6.12 JOBS=2
+HOST=0 VM=0 ARM64=0 KERNEL=6.12 JOBS=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--host) HOST=1; shift ;;
 	--vm) VM=1; shift ;;
+	--arm64) ARM64=1; shift ;;
 	--kernel) KERNEL=${2:?}; shift 2 ;;
 	-j) JOBS=${2:?}; shift 2 ;;
-	*) echo "usage: $0 [--host] [--vm] [--kernel K] [-j N]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--host] [--vm] [--arm64] [--kernel K] [-j N]" >&2; exit 2 ;;
 	esac
 done
-[ "$HOST" = 0 ] && [ "$VM" = 0 ] && HOST=1 VM=1
+[ "$HOST" = 0 ] && [ "$VM" = 0 ] && [ "$ARM64" = 0 ] && HOST=1 VM=1 ARM64=1
 [ "$(id -u)" = 0 ] || { echo "mutants.sh loads BPF programs: run it as root" >&2; exit 2; }
 [ -x splicewatch ] && [ -x tests/build/swtest ] || { echo "build first: make && make tests/build/swtest" >&2; exit 2; }
 M=$(mktemp -d /tmp/sw-mutants.XXXXXX) || exit 2
@@ -216,6 +222,28 @@ if [ "$VM" = 1 ]; then
 	verdict truncated-log "^not ok $pre/trace: planned [0-9]+ tests, [0-9]+ test lines"
 	verdict status-lies "^not ok $pre/trace: exit status 1 with 0 failed"
 	verdict drop-disabled "^not ok $pre/trace-noenter: .*the drop is unproven"
+fi
+if [ "$ARM64" = 1 ]; then
+	# --- probe-loads-only: the arm64 attach in kernel.c's probe_loads() removed
+	t=$M/arm64-tree
+	mkdir -p "$t"
+	git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
+	# the lines between "#ifdef __aarch64__" and "#endif" inside probe_loads
+	awk '/^static bool probe_loads/ { inp = 1 } inp && /^#ifdef __aarch64__/ { skip = 1 }
+		{ if (!skip) print } skip && /^#endif/ { skip = 0; inp = 0 }' src/kernel.c > "$t/src/kernel.c"
+	if cmp -s src/kernel.c "$t/src/kernel.c"; then
+		line 0 mutant/probe-loads-only "patch did not apply"
+	elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-make.log" 2>&1; then
+		line 0 mutant/probe-loads-only "cannot build: $(tail -n1 "$M/arm64-make.log")"
+	else
+		bash tests/vm/arm64-features.sh > "$M/arm64-ctl.out" 2>&1
+		line "$([ $? = 0 ] && echo 1)" control/arm64-features "$(grep '^not ok' "$M/arm64-ctl.out" | head -n3 | tr '\n' ' ')"
+		SW_ARM64_SPLICEWATCH=$t/build/arm64/splicewatch bash tests/vm/arm64-features.sh > "$M/arm64-mut.out" 2>&1
+		rc=$?
+		line "$([ $rc = 1 ] && grep -q '^not ok vm/arm64/6.1/features/fentry_is_no' "$M/arm64-mut.out" &&
+			! grep -q '^not ok vm/arm64/6.12/' "$M/arm64-mut.out" && echo 1)" mutant/probe-loads-only \
+			"status $rc: $(grep '^not ok' "$M/arm64-mut.out" | head -n3 | tr '\n' ' ')"
+	fi
 fi
 echo "1..$((passed + failed))"
 echo "# mutants.sh: $passed passed, $failed failed"
