@@ -29,27 +29,22 @@ cd "$(dirname "$0")/../.." || exit 2
 rc=0
 out=$(mktemp) || exit 2
 trap 'rm -f "$out"' EXIT
-bash tests/vm/matrix.sh --no-plan --kernels "6.1 6.12" --backends "tracepoint fentry kprobe" \
-	--suites "trace enforce deny ci" | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-bash tests/vm/matrix.sh --no-plan --kernels "5.10 7" --backends "tracepoint fentry kprobe" \
-	--suites "trace enforce deny ci trace-noenter deny-noenter" | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+# matrix ARGS...: one matrix.sh run, its lines kept; rc=1 when it failed.
+matrix() {
+	bash tests/vm/matrix.sh --no-plan "$@" | tee -a "$out"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+}
+all="tracepoint fentry kprobe"
+matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci"
+matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter"
 # The check-then-use race scenarios (a second thread swaps the fd or the
 # iovecs between sys_enter and the write) need two CPUs: on one nothing runs
 # between the check and the write. On fentry and kprobe, which see the
 # kernel's own copies.
-bash tests/vm/matrix.sh --no-plan -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
-	--smp 2 --filter '*_after_entry_is_reported' | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-bash tests/vm/matrix.sh --no-plan --kernels "arm64/6.12" --backends "tracepoint fentry kprobe" \
-	--suites "trace enforce deny ci" | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-bash tests/vm/matrix.sh --no-plan --kernels "arm64/6.1" --backends "tracepoint kprobe" \
-	--suites "trace enforce deny-refused ci" | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
-bash tests/vm/matrix.sh --no-plan --kernels "arm64/7" --backends "tracepoint fentry kprobe" \
-	--suites "trace enforce deny ci trace-noenter deny-noenter" | tee -a "$out"
-[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+matrix -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
+	--smp 2 --filter '*_after_entry_is_reported'
+matrix --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci"
+matrix --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci"
+matrix --kernels "arm64/7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter"
 echo "1..$(grep -cE '^(not )?ok ' "$out")"
 exit "$rc"
