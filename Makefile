@@ -25,6 +25,9 @@ ifeq ($(origin CC),default)
 CC         := aarch64-linux-gnu-gcc
 endif
 ARM64_SYSROOT ?= $(shell scripts/arm64-sysroot.sh)
+ifeq ($(ARM64_SYSROOT),)
+$(error ARCH=arm64: no arm64 sysroot (scripts/arm64-sysroot.sh said why, above))
+endif
 ARM64_LIBDIR  := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
 # Headers and libraries of the sysroot; the C library is the cross compiler's own.
 CPPFLAGS   += -I$(ARM64_SYSROOT)/usr/include
@@ -112,17 +115,24 @@ $(OUT)/link-mode: FORCE | $(OUT)
 $(SW_BIN): $(OBJS) $(OUT)/link-mode
 	$(CC) $(CFLAGS) $(LDFLAGS) $(OBJS) $(LIBS) -o $@
 
-# The bash completion, from the binary's own --help texts.
+# The bash completion, from the binary's own --help texts: the same on every
+# architecture, so a cross build reads them from a native build (run here).
 $(OUT)/splicewatch.bash: splicewatch scripts/gen-completion.sh | $(OUT)
 	scripts/gen-completion.sh ./splicewatch > $@.tmp && mv $@.tmp $@
+ifneq ($(SW_BIN),splicewatch)
+.PHONY: splicewatch
+splicewatch:
+	$(MAKE) ARCH=x86 CC=$(BUILD_CC) PKG_CONFIG=pkg-config CPPFLAGS= LDFLAGS= splicewatch
+endif
+BUILD_CC   ?= cc
 
 completion: $(OUT)/splicewatch.bash
 
 # What the Debian package installs (debian/rules runs it with PREFIX=/usr):
 # the binary, the man page, the unit (its ExecStart pointed at BINDIR), the
 # bash completion, and the default config unless one is there already.
-install: splicewatch $(OUT)/splicewatch.bash
-	install -D -m 0755 splicewatch $(DESTDIR)$(BINDIR)/splicewatch
+install: $(SW_BIN) $(OUT)/splicewatch.bash
+	install -D -m 0755 $(SW_BIN) $(DESTDIR)$(BINDIR)/splicewatch
 	install -D -m 0644 man/splicewatch.8 $(DESTDIR)$(MANDIR)/splicewatch.8
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/sbin/splicewatch|$(BINDIR)/splicewatch|g' dist/splicewatch.service \
@@ -140,7 +150,7 @@ install: splicewatch $(OUT)/splicewatch.bash
 # tree), into $(DEB_OUT).
 DEB_OUT    ?= $(OUT)/deb
 deb:
-	scripts/make-deb.sh $(DEB_OUT)
+	scripts/make-deb.sh $(if $(filter arm64,$(ARCH)),--arch arm64) $(DEB_OUT)
 
 clean:
 	rm -rf $(OUT) splicewatch tests/build

@@ -27,11 +27,42 @@ zlib1g-dev zlib1g libyaml-dev libyaml-0-2 liburing-dev liburing2 busybox-static"
 
 die() { echo "arm64-sysroot.sh: error: $*" >&2; exit 1; }
 
+# The runtime libraries' shlibs entries (their .debs' own, and the cross C
+# library's with libc6:arm64 read as libc6), for dpkg-shlibdeps in the arm64
+# package build (debian/rules: -L SYSROOT/shlibs): the sysroot is no dpkg
+# database, so the libraries' packages are named from these.
+RUNTIME_PKGS="libelf1 libyaml-0-2 zlib1g"
+write_shlibs() { # SYSROOT ARCHIVES
+	local p deb tmp
+	tmp=$(mktemp "$1/shlibs.XXXXXX") || return
+	{
+		for p in $RUNTIME_PKGS; do
+			deb=$(ls -t "$2/${p}_"*_arm64.deb | head -n1)
+			dpkg-deb -I "$deb" shlibs | grep -v '^udeb:'
+		done
+		sed 's/:arm64 / /' /var/lib/dpkg/info/libc6-arm64-cross.shlibs
+	} > "$tmp" && chmod 0644 "$tmp" && mv "$tmp" "$1/shlibs"
+}
+
+# Absolute symbolic links (zlib1g-dev's libz.so -> /lib/...) would name the
+# build host's files: made relative, inside the sysroot (else -lz finds
+# no libz.so there and links libz.a into the binary).
+relink_absolute() { # SYSROOT
+	local l t
+	find "$1" -type l -lname '/*' -print0 | while IFS= read -r -d '' l; do
+		t=$(readlink "$l")
+		ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$1$t")" "$l" || return
+	done
+}
+
 refresh=0
 [ "${1:-}" = --refresh ] && refresh=1
 root="$CACHE/sysroot"
 want=$(echo $PKGS)
 if [ "$refresh" = 0 ] && [ "$(cat "$root/.complete" 2>/dev/null)" = "$want" ]; then
+	[ -s "$root/shlibs" ] || write_shlibs "$root" "$CACHE/apt/archives" || die "cannot write $root/shlibs"
+	[ -z "$(find "$root" -type l -lname '/*' -print -quit)" ] || relink_absolute "$root" ||
+		die "cannot make the links of $root relative"
 	echo "$root"
 	exit 0
 fi
@@ -64,6 +95,8 @@ for p in $PKGS; do
 	deb=$(ls -t "${name}_"*_arm64.deb | head -n1)
 	dpkg-deb -x "$deb" "$root.new"
 done
+relink_absolute "$root.new" || die "cannot make the sysroot's links relative"
+write_shlibs "$root.new" "$d/archives" || die "cannot write the shlibs file"
 echo "$want" > "$root.new/.complete"
 rm -rf "$root"
 mv "$root.new" "$root"

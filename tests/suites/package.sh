@@ -5,7 +5,9 @@
 # installs on this machine with dpkg, the installed binary runs (features,
 # enforce with the installed policy), an upgrade keeps a conffile the admin
 # changed, and a purge leaves no file under /usr, /etc, /var/lib/dpkg/info or
-# /var/lib/systemd that was not there before. The machine is left as found:
+# /var/lib/systemd that was not there before. The arm64 package (issue 24)
+# cross-builds lintian clean with the same files, and its binary runs in an
+# arm64 guest. The machine is left as found:
 # the package is purged at exit whatever happened.
 # Prints TAP; exits 1 if a test failed, 2 if it cannot run.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
@@ -194,10 +196,59 @@ test_purge() {
 	diff "$tmp/before" "$d/after" >"$d/diff" || fail "left or removed: $(grep '^[<>]' "$d/diff" | head -5 | tr '\n' ' ')"
 }
 
+# The arm64 package (`make deb ARCH=arm64`, cross-built): lintian clean, the
+# same files and modes as the amd64 one, an aarch64 binary with no library
+# built in (libz linked shared, as on amd64), the same relations.
+arm64_deb=""
+test_arm64_build() {
+	scripts/make-deb.sh --arch arm64 "$DEBDIR/arm64" >"$d/out" 2>"$d/err" || fail "make-deb.sh --arch arm64: $(tail -3 "$d/err")" || return
+	arm64_deb=$(tail -1 "$d/out")
+	[ "$(dpkg-deb -f "$arm64_deb" Architecture)" = arm64 ] || fail "Architecture: $(dpkg-deb -f "$arm64_deb" Architecture)" || return
+	setpriv --reuid 65534 --regid 65534 --clear-groups env HOME="$d" \
+		lintian --pedantic --display-info --fail-on error,warning "${arm64_deb%.deb}.changes" >"$d/lint" 2>&1 ||
+		fail "lintian: $(grep -m3 '^[EW]: ' "$d/lint" | tr '\n' ' ')" || return
+	grep -q '^[EW]: ' "$d/lint" && { fail "lintian: $(grep -m3 '^[EW]: ' "$d/lint" | tr '\n' ' ')"; return; }
+	dpkg-deb -c "$arm64_deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $2, $6 }' | LC_ALL=C sort >"$d/files"
+	diff -u "$d/../deb_contents_conffile_relations_completion/files" "$d/files" >"$d/diff" ||
+		fail "files unlike the amd64 package's: $(grep '^[-+][^-+]' "$d/diff" | tr '\n' ' ')" || return
+	mkdir "$d/x" && dpkg-deb -x "$arm64_deb" "$d/x" || fail "dpkg-deb -x" || return
+	LC_ALL=C readelf -h "$d/x/usr/sbin/splicewatch" | grep -q 'Machine: *AArch64' ||
+		fail "not an aarch64 binary: $(file -b "$d/x/usr/sbin/splicewatch")" || return
+	LC_ALL=C readelf -d "$d/x/usr/sbin/splicewatch" | grep -q 'NEEDED.*\[libz\.so\.1\]' ||
+		fail "libz not linked shared: $(readelf -d "$d/x/usr/sbin/splicewatch" | grep NEEDED | tr -s ' ' | tr '\n' ' ')" || return
+	local dep
+	dep=$(dpkg-deb -f "$arm64_deb" Depends)
+	case $dep in *libbpf*) fail "Depends names libbpf: $dep" || return ;; esac
+	for p in libc6 libelf1 zlib1g libyaml-0-2; do
+		[[ $dep == *"$p"* ]] || fail "Depends lacks $p: $dep" || return
+	done
+	[ "$(dpkg-deb -f "$arm64_deb" Recommends)" = "$(dpkg-deb -f "$deb" Recommends)" ] ||
+		fail "Recommends: $(dpkg-deb -f "$arm64_deb" Recommends)"
+}
+
+# The packaged arm64 binary (stripped, built with Debian's hardening flags,
+# unlike the matrix's) in an arm64 guest: features, and trace's exit summary.
+test_arm64_runs() {
+	[ "${SW_VMTEST:-1}" != 0 ] || { why="SW_VMTEST=0: no VM"; return 77; }
+	[ -n "$arm64_deb" ] || fail "no arm64 package built" || return
+	dpkg-deb -x "$arm64_deb" "$d/x" || fail "dpkg-deb -x" || return
+	# shellcheck disable=SC2016 # the guest's shell expands them
+	bash tests/vm/run-in-vm.sh -q --kernel arm64/6.12 --timeout 300 --file "$d/x/usr/sbin/splicewatch:/sw/splicewatch" -- \
+		'/sw/splicewatch --version; /sw/splicewatch features --json > /tmp/f; echo "features-rc=$?"; grep -o "\"backend\": *\"[a-z]*\"" /tmp/f
+		 /sw/splicewatch trace -d 1 > /dev/null 2> /tmp/t; echo "trace-rc=$?"; tail -n 1 /tmp/t' >"$d/out" 2>&1
+	local rc=$?
+	[ "$rc" = 0 ] || fail "VM status $rc: $(tail -n 2 "$d/out" | tr '\n' ' ')" || return
+	grep -qx 'splicewatch 0.1.0' "$d/out" && grep -qx 'features-rc=0' "$d/out" && grep -qx '"backend": "fentry"' "$d/out" &&
+		grep -qx 'trace-rc=0' "$d/out" && grep -q 'unsafe writes detected' "$d/out" ||
+		fail "$(tr '\n' '|' <"$d/out" | tail -c 300)"
+}
+
 T deb_builds_with_debhelper test_build
 T lintian_no_errors_or_warnings test_lintian
 T deb_contents_conffile_relations_completion test_contents
 T make_install_same_files_destdir_prefix test_make_install
+T arm64_deb_cross_builds_lintian_clean_same_files test_arm64_build
+T arm64_deb_binary_runs_in_arm64_guest test_arm64_runs
 T dpkg_installs test_install
 T installed_binary_runs_installed_policy_accepted test_installed_runs
 T upgrade_keeps_edited_conffile test_upgrade
