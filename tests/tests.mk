@@ -37,15 +37,17 @@ mutants: splicewatch $(TEST_BINS)
 -include tests/enforce.mk
 
 # The arm64 test binaries for the arm64 guests of the kernel matrix
-# (`make ARCH=arm64 arm64-tests`; tests/vm/README.md): cross-built against the
+# and tests/vm/arm64-stats.sh (`make ARCH=arm64 arm64-tests`; tests/vm/README.md): cross-built against the
 # sysroot of the Makefile's ARCH=arm64 block, into tests/build/arm64/.
 ifeq ($(ARCH),arm64)
 .PHONY: arm64-tests
-arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload
+arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload tests/build/arm64/stats_workload
 tests/build/arm64:
 	mkdir -p $@
 tests/build/arm64/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(SWTEST_SRCS) $(LDFLAGS) -luring -lpthread -o $@
 tests/build/arm64/ci_workload: tests/ci_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -lpthread -o $@
+tests/build/arm64/stats_workload: tests/stats_workload.c | tests/build/arm64
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
 endif
