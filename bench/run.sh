@@ -2,7 +2,7 @@
 # bench/run.sh: the cost of watching, measured side by side (`make bench`).
 #
 # Every workload runs without splicewatch (O), under `splicewatch trace --json
-# -o /dev/null` (T) and under `splicewatch enforce --json -o /dev/null` (E), in
+# >/dev/null` (T) and under `splicewatch enforce --json >/dev/null` (E), in
 # ONE run, alternating O T O E O T O E ... O. A batch runs all the workloads once;
 # each T or E batch is judged against the mean of the O batches on either side
 # of it, so slow drift of the machine cancels. Results are ratios (with/without):
@@ -105,7 +105,8 @@ sw_try_start() {
 	shift
 	SWERR=$WORK/sw.err
 	: >"$SWERR"
-	"$SW" "$mode" --json -o "${SWOUT:-/dev/null}" "$@" 2>"$SWERR" &
+	# Standard output to /dev/null: -o takes only a regular file or a FIFO.
+	"$SW" "$mode" --json ${SWOUT:+-o "$SWOUT"} "$@" >/dev/null 2>"$SWERR" &
 	SWPID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q 'Ctrl-C to stop' "$SWERR" && return 0
@@ -594,7 +595,7 @@ target_of() {
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, splicewatch $($SW --version 2>/dev/null | awk '{print $2}'), git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet -- bpf src include 2>/dev/null || echo '+dirty')."
 	echo "Ratios are (time per operation with splicewatch) / (without), from $REPS"
 	echo "alternations O T O E ... O in one run; each T/E batch is compared with the mean of"
-	echo "the O batches on either side. T = \`trace --json -o /dev/null\`, E = \`enforce --json -o /dev/null\`."
+	echo "the O batches on either side. T = \`trace --json >/dev/null\`, E = \`enforce --json >/dev/null\`."
 	echo "Targets are figures to compare against, not tests. Load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "(the machine is shared; other work shows up as spread, and the alternation cancels slow drift)."
 	echo
