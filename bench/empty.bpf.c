@@ -43,6 +43,42 @@ int tp_pwrite_enter(void *ctx)
 	return 0;
 }
 
+/*
+ * The whole set the tracepoint backend would need with per-syscall tracepoints
+ * (the floor of "syscall attach: per-syscall"): an enter program on every
+ * syscall sw_sys_enter checks (and getppid, the start-up handshake), an exit
+ * program on every syscall sys_exit() acts on (hold learning, drains, marks,
+ * deny_pending, the heartbeat). Names as in tracefs on x86-64 (sendfile is
+ * sendfile64 there).
+ */
+#define EMPTY_TP(dir, sc)						\
+SEC("tracepoint/syscalls/sys_" #dir "_" #sc)				\
+int ps_##dir##_##sc(void *ctx)						\
+{									\
+	return 0;							\
+}
+#define EMPTY_TP_BOTH(sc) EMPTY_TP(enter, sc) EMPTY_TP(exit, sc)
+/* checked at entry, marks cleared at exit */
+EMPTY_TP_BOTH(write)
+EMPTY_TP_BOTH(pwrite64)
+EMPTY_TP_BOTH(writev)
+EMPTY_TP_BOTH(pwritev)
+EMPTY_TP_BOTH(pwritev2)
+EMPTY_TP_BOTH(copy_file_range)
+EMPTY_TP_BOTH(splice)
+EMPTY_TP_BOTH(sendfile64)
+EMPTY_TP_BOTH(fallocate)
+EMPTY_TP_BOTH(ftruncate)
+EMPTY_TP_BOTH(truncate)
+EMPTY_TP_BOTH(getppid)
+/* exit only: pipes gaining or losing buffers */
+EMPTY_TP(exit, tee)
+EMPTY_TP(exit, vmsplice)
+EMPTY_TP(exit, read)
+EMPTY_TP(exit, readv)
+EMPTY_TP(exit, preadv2)
+EMPTY_TP(exit, fcntl)
+
 /* fentry on the syscall's own entry point: no syscall-wide work at all. */
 SEC("fentry/__x64_sys_pwrite64")
 int BPF_PROG(fentry_pwrite, struct pt_regs *regs)

@@ -58,13 +58,13 @@ static void detach_all(struct bpf_link **links, int n)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_sigaction = on_toggle, .sa_flags = SA_SIGINFO };
-	struct bpf_link *links[16] = {};
+	struct bpf_link *links[64] = {};
 	sigset_t block, old;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	int nlinks, i, err;
 
-	if (argc < 3 || argc - 2 > 16) {
+	if (argc < 3 || argc - 2 > 64) {
 		fprintf(stderr, "usage: empty_loader OBJ PROG...\n");
 		return 2;
 	}

@@ -2,7 +2,7 @@
 # bench/run.sh: the cost of watching, measured side by side (`make bench`).
 #
 # Every workload runs without splicewatch (O), under `splicewatch trace --json
-# -o /dev/null` (T) and under `splicewatch enforce --json -o /dev/null` (E), in
+# >/dev/null` (T) and under `splicewatch enforce --json >/dev/null` (E), in
 # ONE run, alternating O T O E O T O E ... O. A batch runs all the workloads once;
 # each T or E batch is judged against the mean of the O batches on either side
 # of it, so slow drift of the machine cancels. Results are ratios (with/without):
@@ -98,20 +98,31 @@ wait_clean() {
 	echo "$n"
 }
 
-# sw_start trace|enforce [extra options]: start and wait until attached.
-sw_start() {
+# sw_try_start trace|enforce [extra options]: start and wait until attached;
+# 1 if it did not start (its stderr in $SWERR).
+sw_try_start() {
 	local mode=$1 i
 	shift
 	SWERR=$WORK/sw.err
 	: >"$SWERR"
-	"$SW" "$mode" --json -o "${SWOUT:-/dev/null}" "$@" 2>"$SWERR" &
+	# Standard output to /dev/null: -o takes only a regular file or a FIFO.
+	"$SW" "$mode" --json ${SWOUT:+-o "$SWOUT"} "$@" >/dev/null 2>"$SWERR" &
 	SWPID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q 'Ctrl-C to stop' "$SWERR" && return 0
 		kill -0 "$SWPID" 2>/dev/null || break
 		sleep 0.02
 	done
-	echo "bench: splicewatch $mode did not start:" >&2
+	kill "$SWPID" 2>/dev/null
+	wait "$SWPID" 2>/dev/null
+	SWPID=
+	return 1
+}
+
+# sw_start trace|enforce [extra options]: start and wait until attached, or exit.
+sw_start() {
+	sw_try_start "$@" && return 0
+	echo "bench: splicewatch $1 did not start:" >&2
 	cat "$SWERR" >&2
 	exit 1
 }
@@ -301,7 +312,11 @@ ratios "$RAW" >"$WORK/ratios.txt"
 
 # F1 tp_btf/sys_enter empty, F2 tp_btf sys_enter+sys_exit empty, F3 the
 # early-exit gate alone (what sw_sys_enter does with nothing held),
-# F4 tracepoint/syscalls/sys_enter_pwrite64 empty, F5 fentry/__x64_sys_pwrite64.
+# F4 tracepoint/syscalls/sys_enter_pwrite64 empty, F5 fentry/__x64_sys_pwrite64,
+# F6 the per-syscall tracepoints the tracepoint backend would need (every
+# syscall it checks or learns from, getppid included: start-up and heartbeat),
+# F7 the same without getppid (had the handshake moved to another syscall).
+PS_PROGS=$(readelf -sW "$EMPTY_OBJ" | awk '$4 == "FUNC" && $8 ~ /^ps_/ {print $8}' | sort | tr '\n' ' ')
 floor_progs() {
 	case $1 in
 	F1) echo empty_enter ;;
@@ -309,6 +324,8 @@ floor_progs() {
 	F3) echo gate_enter ;;
 	F4) echo tp_pwrite_enter ;;
 	F5) echo fentry_pwrite ;;
+	F6) echo "$PS_PROGS" ;;
+	F7) echo "$PS_PROGS" | tr ' ' '\n' | grep -v getppid | tr '\n' ' ' ;;
 	esac
 }
 floor_title() {
@@ -318,11 +335,13 @@ floor_title() {
 	F3) echo "tp_btf/sys_enter gate (load global, return)" ;;
 	F4) echo "empty tracepoint/syscalls/sys_enter_pwrite64" ;;
 	F5) echo "empty fentry/__x64_sys_pwrite64" ;;
+	F6) echo "empty per-syscall tracepoints, the tracepoint backend's set ($(wc -w <<<"$PS_PROGS") programs)" ;;
+	F7) echo "the same without getppid's ($(($(wc -w <<<"$PS_PROGS") - 2)) programs)" ;;
 	esac
 }
 FCONDS=""
 FLOOR_WORKLOADS="w1a w3 w5"
-for c in F1 F2 F3 F4 F5; do
+for c in F1 F2 F3 F4 F5 F6 F7; do
 	# shellcheck disable=SC2046
 	if loader_start $(floor_progs $c); then
 		loader_stop
@@ -401,11 +420,15 @@ sw_start trace
 ab_pass TT "$SWPID" $AB_BACKUP_WORKLOADS
 sw_stop
 unset SPLICEWATCH_BENCH_TOGGLE SPLICEWATCH_BACKUP_HOOKS
-if loader_start $(floor_progs F2); then
+# The floor of each syscall attach: raw (F2), per-syscall (F6, F7), none
+# (F5, fentry on one syscall: where it loads).
+for c in F2 F6 F7 F5; do
+	# shellcheck disable=SC2046
+	loader_start $(floor_progs "$c") || continue
 	# shellcheck disable=SC2086
-	ab_pass F2 "$LPID" $FLOOR_WORKLOADS
+	ab_pass "$c" "$LPID" $FLOOR_WORKLOADS
 	loader_stop
-fi
+done
 
 # ---- 3. event storm ------------------------------------------------------------------
 
@@ -503,6 +526,43 @@ if loader_start empty_enter empty_exit; then
 fi
 sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD"
 
+# ---- 5b. unrelated syscalls: program runs per 1,000,000 getppid ---------------------
+
+# Per backend this host runs: every attached program's run_cnt before and after
+# one loop of RUNS_N getppid (other tasks' syscalls meanwhile count too), then
+# the same loop A/B inside one process. Floors of each syscall attach: ab.tsv.
+RUNS_N=1000000
+log "runs: per backend, $RUNS_N getppid with bpf_stats on, then A/B"
+: >"$WORK/runs.tsv"	# backend attach program before after
+: >"$WORK/runs_ab.tsv"	# backend attach ratio min max p25 p75
+: >"$WORK/runs_na.tsv"	# backend why
+sysctl -q -w kernel.bpf_stats_enabled=1
+export SPLICEWATCH_BENCH_TOGGLE=1
+for b in fentry kprobe tracepoint; do
+	if ! sw_try_start trace --backend "$b"; then
+		printf '%s\t%s\n' "$b" "$(grep -v '^$' "$SWERR" | tail -1)" >>"$WORK/runs_na.tsv"
+		continue
+	fi
+	attach=$("$SW" features --json 2>/dev/null | jq -r --arg b "$b" '.syscall_attach[$b] // "?"')
+	PIDS=$(sw_ids prog)
+	# shellcheck disable=SC2086
+	prog_snap $PIDS >"$WORK/runs0"
+	"$SWB" getppid "$RUNS_N" >/dev/null
+	# shellcheck disable=SC2086
+	prog_snap $PIDS >"$WORK/runs1"
+	paste "$WORK/runs0" "$WORK/runs1" | awk -v b="$b" -v a="$attach" -F'\t' \
+		'{printf "%s\t%s\t%s\t%d\t%d\n", b, a, $1, $2, $5}' >>"$WORK/runs.tsv"
+	# The A/B without bpf_stats' two clock reads per run, as the other A/B rows.
+	sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD"
+	"$SWB" ab "$SWPID" getppid "$TMPFS" "$((N / 10))" "$AB_ROUNDS" |
+		awk -v b="$b" -v a="$attach" '{for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+			print b, a, v["ratio"], v["min"], v["max"], v["p25"], v["p75"]}' >>"$WORK/runs_ab.tsv"
+	sw_stop
+	sysctl -q -w kernel.bpf_stats_enabled=1
+done
+unset SPLICEWATCH_BENCH_TOGGLE
+sysctl -q -w kernel.bpf_stats_enabled="$STATS_OLD"
+
 # ---- 6. report -----------------------------------------------------------------------
 
 ratio_of() { awk -v c="$1" -v w="$2" '$1 == c && $2 == w {print $3, $4, $5, $6, $7, $8}' "$3"; }
@@ -538,7 +598,7 @@ target_of() {
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, splicewatch $($SW --version 2>/dev/null | awk '{print $2}'), git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet -- bpf src include 2>/dev/null || echo '+dirty')."
 	echo "Ratios are (time per operation with splicewatch) / (without), from $REPS"
 	echo "alternations O T O E ... O in one run; each T/E batch is compared with the mean of"
-	echo "the O batches on either side. T = \`trace --json -o /dev/null\`, E = \`enforce --json -o /dev/null\`."
+	echo "the O batches on either side. T = \`trace --json >/dev/null\`, E = \`enforce --json >/dev/null\`."
 	echo "Targets are figures to compare against, not tests. Load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "(the machine is shared; other work shows up as spread, and the alternation cancels slow drift)."
 	echo
@@ -620,6 +680,26 @@ target_of() {
 	awk '$1 == "T" {printf " %s %.1f", $2, $8}' "$WORK/ab.tsv"
 	echo "."
 	echo
+	echo "### The floor of each syscall attach, A/B inside one process"
+	echo
+	echo "Empty programs (empty_loader), the same $AB_ROUNDS rounds; ratio median (p25..p75, min..max)."
+	echo
+	printf '| Syscall attach: empty programs |'
+	for w in $FLOOR_WORKLOADS; do printf ' %s |' "$(wl_title "$w" | cut -d' ' -f1-2)"; done
+	printf '\n|---|'
+	for w in $FLOOR_WORKLOADS; do printf -- '---|'; done
+	echo
+	for c in F2 F6 F7 F5; do
+		grep -q "^$c " "$WORK/ab.tsv" || continue
+		case $c in F2) a=raw ;; F6 | F7) a=per-syscall ;; F5) a=none ;; esac
+		printf '| %s: %s |' "$a" "$(floor_title "$c")"
+		for w in $FLOOR_WORKLOADS; do
+			awk -v c="$c" -v w="$w" '$1 == c && $2 == w {printf " %.3fx (%.3f..%.3f, %.3f..%.3f) |", $3, $6, $7, $4, $5; f = 1}
+				END {if (!f) printf " - |"}' "$WORK/ab.tsv"
+		done
+		echo
+	done
+	echo
 	echo "## Floor: empty BPF programs (no splicewatch)"
 	echo
 	echo "Same alternation (O X O Y ... O), $FLOOR_REPS reps; ratio to no program attached."
@@ -648,6 +728,27 @@ target_of() {
 			"$(awk -v w="$w" '$2 == "O" && $3 == w {print $4}' "$FLOOR" | med_min_max | awk '{print $1}')"
 	done
 	echo "."
+	echo
+	echo "## Unrelated syscalls: program runs per 1,000,000 getppid"
+	echo
+	echo "Per backend this host runs (\`trace --backend B\`), kernel.bpf_stats_enabled=1 (restored"
+	echo "afterwards): run_cnt of every attached program before and after one loop of $RUNS_N"
+	echo "getppid in one process (other tasks' syscalls meanwhile count too). Then the same loop"
+	echo "A/B inside one process ($AB_ROUNDS rounds), beside the floor of each syscall attach (empty"
+	echo "programs, A/B, the table above)."
+	echo
+	echo "| Backend | Syscall attach | Program | run_cnt before | run_cnt after | runs |"
+	echo "|---|---|---|---|---|---|"
+	awk -F'\t' '{printf "| %s | %s | %s | %d | %d | %d |\n", $1, $2, $3, $4, $5, $5 - $4}' "$WORK/runs.tsv"
+	awk -F'\t' '{printf "| %s | - | not available here: %s | - | - | - |\n", $1, $2}' "$WORK/runs_na.tsv"
+	echo
+	echo "| Backend | Syscall attach | getppid A/B ratio (median) | p25..p75 | min..max | Floor: raw | Floor: per-syscall (all / without getppid) | Floor: none |"
+	echo "|---|---|---|---|---|---|---|---|"
+	fl() { awk -v c="$1" '$1 == c && $2 == "w5" {printf "%.3fx", $3; f = 1} END {if (!f) printf "-"}' "$WORK/ab.tsv"; }
+	while read -r b a med lo hi q1 q3; do
+		printf '| %s | %s | %.3fx | %.3f..%.3f | %.3f..%.3f | %s | %s / %s | %s |\n' "$b" "$a" "$med" "$q1" "$q3" "$lo" "$hi" \
+			"$(fl F2)" "$(fl F6)" "$(fl F7)" "$(fl F5)"
+	done <"$WORK/runs_ab.tsv"
 	echo
 	echo "## Where the time goes: BPF programs (kernel.bpf_stats_enabled=1, one run each under trace)"
 	echo

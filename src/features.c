@@ -15,6 +15,7 @@
 #include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
+#include "syscall_attach.h"
 
 /* Coverage per write path, as the man page and README state it. */
 static const struct {
@@ -190,6 +191,37 @@ static void item_backend(struct out *o, const struct facts *k)
 	line("backend:", "%s (auto: %s)", sw_backend_name(k->backend), order);
 }
 
+/* Per backend, in the auto order: how it hooks syscall entry and exit. */
+static void item_syscall_attach(struct out *o, const struct facts *k)
+{
+	char text[160] = "";
+	bool seen[SW_SYSCALL_ATTACH__COUNT] = {};
+
+	(void)k;
+	if (o->json)
+		json_obj_begin(&o->j, "syscall_attach");
+	for (int i = 0; i < SW_BACKEND__COUNT; i++) {
+		enum sw_backend b = sw_backend_auto_order[i];
+		enum sw_syscall_attach a = sw_syscall_attach_of(b);
+
+		if (o->json)
+			json_str(&o->j, sw_backend_name(b), sw_syscall_attach_name(a));
+		else
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s: %s",
+				 i ? ", " : "", sw_backend_name(b), sw_syscall_attach_name(a));
+		seen[a] = true;
+	}
+	if (o->json) {
+		json_obj_end(&o->j);
+		return;
+	}
+	/* The label is wider than the column: one space after it. */
+	line("syscall attach:", " %s", text);
+	for (int a = 0; a < SW_SYSCALL_ATTACH__COUNT; a++)
+		if (seen[a])
+			line("", "  %s: %s", sw_syscall_attach_name(a), sw_syscall_attach_what(a));
+}
+
 /* Text: part of the bpf lsm line. */
 static void item_deny(struct out *o, const struct facts *k)
 {
@@ -344,6 +376,7 @@ static const struct {
 	{ item_ring_buffer, TEXT | JSON },
 	{ item_splice_pages, TEXT },
 	{ item_backend, TEXT | JSON },
+	{ item_syscall_attach, TEXT | JSON },
 	{ item_deny, JSON },
 	{ item_faultable, TEXT | JSON },
 	{ item_preemption, TEXT | JSON },

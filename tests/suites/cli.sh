@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..61
+echo 1..63
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -78,6 +78,13 @@ check features_backup_hooks_forced_on 0 '^backup hooks: on: .*\(SPLICEWATCH_BACK
 	env SPLICEWATCH_BACKUP_HOOKS=1 $sw features
 check features_backup_hooks_forced_off 0 '^backup hooks: off.*\(SPLICEWATCH_BACKUP_HOOKS\)$' -- \
 	env SPLICEWATCH_BACKUP_HOOKS=0 $sw features
+# The syscall attach of every backend, text and JSON alike; the tracepoint
+# backend hooks syscalls raw (tp_btf/sys_enter + sys_exit) on every kernel.
+check features_shows_syscall_attach_per_backend 0 \
+	'^syscall attach: fentry: (raw|per-syscall|none), kprobe: (raw|per-syscall|none), tracepoint: raw$' -- \
+	$sw features
+check features_json_syscall_attach_per_backend 0 '^raw (raw|per-syscall|none) (raw|per-syscall|none)$' -- \
+	sh -c "$sw features --json | jq -r '.syscall_attach | [.tracepoint, .fentry, .kprobe] | join(\" \")'"
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
 src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in
