@@ -39,6 +39,11 @@
 #   probe-loads-only  the fentry/BPF LSM probe only loads its program, as on
 #                   x86-64, and never attaches it: on arm64/6.1 (loads them,
 #                   cannot attach: 524) features says fentry yes
+#   arg1-from-x0    the programs read syscall argument 1 from x0, which
+#                   holds the return value by sys_exit, not orig_x0: the
+#                   tracepoint backend learns a sendfile's hold at sys_exit
+#                   from argument 1 (the pipe), so arm64/6.12's
+#                   sendfile_to_pipe scenario must fail
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$(pwd)
@@ -243,6 +248,28 @@ if [ "$ARM64" = 1 ]; then
 		line "$([ $rc = 1 ] && grep -q '^not ok vm/arm64/6.1/features/fentry_is_no' "$M/arm64-mut.out" &&
 			! grep -q '^not ok vm/arm64/6.12/' "$M/arm64-mut.out" && echo 1)" mutant/probe-loads-only \
 			"status $rc: $(grep '^not ok' "$M/arm64-mut.out" | head -n3 | tr '\n' ' ')"
+	fi
+
+	# --- arg1-from-x0: SW_ARG1 reads regs[0] instead of orig_x0 on arm64
+	t=$M/arm64-tree-x0
+	mkdir -p "$t"
+	git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
+	sed -i 's/^#define SW_ARG1(regs)\t((regs)->orig_x0)$/#define SW_ARG1(regs)\t((regs)->regs[0])/' "$t/bpf/lib/syscalls.bpf.h"
+	if cmp -s bpf/lib/syscalls.bpf.h "$t/bpf/lib/syscalls.bpf.h"; then
+		line 0 mutant/arg1-from-x0 "patch did not apply"
+	elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-x0-make.log" 2>&1; then
+		line 0 mutant/arg1-from-x0 "cannot build: $(tail -n1 "$M/arm64-x0-make.log")"
+	else
+		mx() { # BINARY OUT: the sendfile-to-pipe scenario, arm64/6.12, tracepoint
+			bash tests/vm/matrix.sh --kernels arm64/6.12 --backends tracepoint --suites trace \
+				--filter 'sendfile_to_pipe*' --arm64-splicewatch "$1" > "$2" 2>&1
+		}
+		mx "$ROOT/build/arm64/splicewatch" "$M/arm64-x0-ctl.out"
+		line "$([ $? = 0 ] && echo 1)" control/arm64-sendfile-to-pipe "$(grep '^not ok' "$M/arm64-x0-ctl.out" | head -n3 | tr '\n' ' ')"
+		mx "$t/build/arm64/splicewatch" "$M/arm64-x0.out"
+		rc=$?
+		line "$([ $rc = 1 ] && grep -q '^not ok vm/arm64/6.12/tracepoint/sendfile_to_pipe_is_reported_where_it_shares_pages' "$M/arm64-x0.out" && echo 1)" \
+			mutant/arg1-from-x0 "status $rc: $(grep '^not ok' "$M/arm64-x0.out" | head -n3 | tr '\n' ' ')"
 	fi
 fi
 echo "1..$((passed + failed))"
