@@ -229,18 +229,31 @@ if [ "$VM" = 1 ]; then
 	verdict drop-disabled "^not ok $pre/trace-noenter: .*the drop is unproven"
 fi
 if [ "$ARM64" = 1 ]; then
+	# arm64_build NAME FILE CMD...: a copy of the tree in $M/arm64-NAME (its
+	# path in $t) whose FILE CMD rewrote (CMD reads FILE on stdin, writes the
+	# mutant on stdout), built with make ARCH=arm64; else a failed mutant line
+	# and status 1.
+	arm64_build() {
+		local name=$1 file=$2
+		shift 2
+		t=$M/arm64-$name
+		mkdir -p "$t"
+		git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
+		"$@" < "$file" > "$t/$file"
+		if cmp -s "$file" "$t/$file"; then
+			line 0 "mutant/$name" "patch did not apply"
+		elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-$name-make.log" 2>&1; then
+			line 0 "mutant/$name" "cannot build: $(tail -n1 "$M/arm64-$name-make.log")"
+		else
+			return 0
+		fi
+		return 1
+	}
+
 	# --- probe-loads-only: the arm64 attach in kernel.c's probe_loads() removed
-	t=$M/arm64-tree
-	mkdir -p "$t"
-	git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
-	# the lines between "#ifdef __aarch64__" and "#endif" inside probe_loads
-	awk '/^static bool probe_loads/ { inp = 1 } inp && /^#ifdef __aarch64__/ { skip = 1 }
-		{ if (!skip) print } skip && /^#endif/ { skip = 0; inp = 0 }' src/kernel.c > "$t/src/kernel.c"
-	if cmp -s src/kernel.c "$t/src/kernel.c"; then
-		line 0 mutant/probe-loads-only "patch did not apply"
-	elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-make.log" 2>&1; then
-		line 0 mutant/probe-loads-only "cannot build: $(tail -n1 "$M/arm64-make.log")"
-	else
+	# (the lines between "#ifdef __aarch64__" and "#endif" inside it)
+	if arm64_build probe-loads-only src/kernel.c awk '/^static bool probe_loads/ { inp = 1 }
+		inp && /^#ifdef __aarch64__/ { skip = 1 } { if (!skip) print } skip && /^#endif/ { skip = 0; inp = 0 }'; then
 		bash tests/vm/arm64-features.sh > "$M/arm64-ctl.out" 2>&1
 		line "$([ $? = 0 ] && echo 1)" control/arm64-features "$(grep '^not ok' "$M/arm64-ctl.out" | head -n3 | tr '\n' ' ')"
 		SW_ARM64_SPLICEWATCH=$t/build/arm64/splicewatch bash tests/vm/arm64-features.sh > "$M/arm64-mut.out" 2>&1
@@ -251,15 +264,8 @@ if [ "$ARM64" = 1 ]; then
 	fi
 
 	# --- arg1-from-x0: SW_ARG1 reads regs[0] instead of orig_x0 on arm64
-	t=$M/arm64-tree-x0
-	mkdir -p "$t"
-	git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
-	sed -i 's/^#define SW_ARG1(regs)\t((regs)->orig_x0)$/#define SW_ARG1(regs)\t((regs)->regs[0])/' "$t/bpf/lib/syscalls.bpf.h"
-	if cmp -s bpf/lib/syscalls.bpf.h "$t/bpf/lib/syscalls.bpf.h"; then
-		line 0 mutant/arg1-from-x0 "patch did not apply"
-	elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-x0-make.log" 2>&1; then
-		line 0 mutant/arg1-from-x0 "cannot build: $(tail -n1 "$M/arm64-x0-make.log")"
-	else
+	if arm64_build arg1-from-x0 bpf/lib/syscalls.bpf.h \
+		sed 's/^#define SW_ARG1(regs)\t((regs)->orig_x0)$/#define SW_ARG1(regs)\t((regs)->regs[0])/'; then
 		mx() { # BINARY OUT: the sendfile-to-pipe scenario, arm64/6.12, tracepoint
 			bash tests/vm/matrix.sh --kernels arm64/6.12 --backends tracepoint --suites trace \
 				--filter 'sendfile_to_pipe*' --arm64-splicewatch "$1" > "$2" 2>&1
