@@ -226,15 +226,16 @@ long long sw_counter(pid_t pid, int idx)
 	return (long long)v;
 }
 
-/* Runs of the splicewatch process pid's BPF programs the kernel skipped, all
- * told (prog info recursion_misses of every program behind its fds), or -1. */
-long long sw_skipped_runs(pid_t pid)
+/* The runs of the splicewatch process pid's BPF programs the kernel skipped
+ * (prog info recursion_misses), per program: a program behind several fds (its
+ * own and its links') is counted once. 0, or -1 when they cannot be read. */
+int sw_skips_read(pid_t pid, struct sw_skips *sk)
 {
 	char dir[64], path[400];
-	long long n = 0;
 	struct dirent *de;
 	DIR *d;
 
+	memset(sk, 0, sizeof(*sk));
 	snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", pid);
 	d = opendir(dir);
 	if (!d)
@@ -243,11 +244,15 @@ long long sw_skipped_runs(pid_t pid)
 		struct bpf_prog_info info = {};
 		union bpf_attr attr = {};
 		unsigned prog_id;
-		int fd;
+		int fd, i;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		prog_id = fdinfo_id(path, "prog_id");
 		if (!prog_id)
+			continue;
+		for (i = 0; i < sk->nprogs && sk->progs[i].id != prog_id; i++)
+			;
+		if (i < sk->nprogs || i == SW_SKIPS_MAX)
 			continue;
 		attr.prog_id = prog_id;
 		fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
@@ -257,10 +262,35 @@ long long sw_skipped_runs(pid_t pid)
 		attr.info.bpf_fd = fd;
 		attr.info.info_len = sizeof(info);
 		attr.info.info = (uintptr_t)&info;
-		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-			n += info.recursion_misses;
+		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) {
+			sk->progs[i].id = prog_id;
+			sk->progs[i].misses = (long long)info.recursion_misses;
+			memcpy(sk->progs[i].name, info.name, sizeof(sk->progs[i].name) - 1);
+			sk->total += sk->progs[i].misses;
+			sk->nprogs++;
+		}
 		close(fd);
 	}
 	closedir(d);
-	return n;
+	return 0;
+}
+
+/* The programs whose skipped runs grew from before to after, as
+ * "name +N, ..." in buf. */
+void sw_skips_grown(const struct sw_skips *before, const struct sw_skips *after, char *buf,
+		    size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < after->nprogs && off < len; i++) {
+		long long was = 0;
+
+		for (int j = 0; j < before->nprogs; j++)
+			if (before->progs[j].id == after->progs[i].id)
+				was = before->progs[j].misses;
+		if (after->progs[i].misses > was)
+			off += snprintf(buf + off, len - off, "%s%s +%lld", off ? ", " : "",
+					after->progs[i].name, after->progs[i].misses - was);
+	}
 }

@@ -41,8 +41,20 @@ bool check_event(const struct event *ev, const struct expect *e, pid_t writer,
 long long sw_counter(pid_t pid, int idx);
 
 /* Runs of the splicewatch process pid's programs the kernel skipped (their
- * recursion_misses, all told), or -1 when they cannot be read. */
-long long sw_skipped_runs(pid_t pid);
+ * recursion_misses), per program and all told. */
+#define SW_SKIPS_MAX 128
+struct sw_skips {
+	int nprogs;
+	long long total;
+	struct {
+		unsigned id;
+		long long misses;
+		char name[16];
+	} progs[SW_SKIPS_MAX];
+};
+int sw_skips_read(pid_t pid, struct sw_skips *sk);
+void sw_skips_grown(const struct sw_skips *before, const struct sw_skips *after, char *buf,
+		    size_t len);
 
 /* swtest_check.c: a scenario's outcome. Each false with why. */
 struct tctx;
