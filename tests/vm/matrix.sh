@@ -12,7 +12,7 @@
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
 # backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce}
-# (of trace, enforce, deny, ci),
+# (of trace, enforce, deny, ci, runcount, trace-noenter, deny-noenter),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
@@ -26,7 +26,10 @@
 #
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
-# --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh;
+# --enforce or --deny, for "ci" tests/vm/guest-ci.sh, for "runcount"
+# tests/vm/guest-runcount.sh (the program runs of 1,000,000 unrelated syscalls,
+# ./tests/build/runcount; its figures as "# ... runcount: " comments)
+# (tests/vm/guest-swtest.sh;
 # "trace-noenter" and "deny-noenter" drop every run of the first sys_enter,
 # for the backup hooks of 7.x: kernel functions with fentry or kprobe, the
 # backup sys_enter with tracepoint).
@@ -144,12 +147,15 @@ if [ "$GENERIC" = 0 ]; then
     for a in $ARCHES; do
         if [ "$a" = arm64 ]; then
             sw=$SWBIN_ARM64 st=$SWTEST_ARM64 wl=$CIWL_ARM64 how="make ARCH=arm64 all arm64-tests"
+            rcb=$ROOTDIR/tests/build/arm64/runcount
         else
             sw=$SWBIN st=$SWTEST wl=$CIWL how="make all tests/build/swtest tests/build/ci_workload"
+            rcb=$ROOTDIR/tests/build/runcount
         fi
         [ -x "$sw" ] || die2 "$sw missing ($how)"
         [ -x "$st" ] || die2 "$st missing ($how)"
         case " $SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
+        case " $SUITES " in *" runcount "*) [ -x "$rcb" ] || die2 "$rcb missing (make $rcb)" ;; esac
         d=$LOGS/bin/$a
         mkdir -p "$d"
         cp "$sw" "$d/splicewatch" && cp "$st" "$d/swtest" \
@@ -160,6 +166,10 @@ if [ "$GENERIC" = 0 ]; then
             cp "$wl" "$d/ci_workload" || die2 "cannot copy $wl"
             f="$f --file $d/ci_workload:/sw/ci_workload"
         fi
+        case " $SUITES " in *" runcount "*)
+            cp "$rcb" "$d/runcount" && cp "$HERE/guest-runcount.sh" "$d/" || die2 "cannot copy $rcb"
+            f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh" ;;
+        esac
         GUESTFILES[$a]=$f
     done
 fi
@@ -296,10 +306,11 @@ parse_vm() { # kernel backend log rc secs console
                 if (ok) nok[suite]++; else nnot[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny|ci): [0-9]+ passed, [0-9]+ failed$/) {
+            if (line ~ /^# (trace|enforce|deny|ci|runcount): [0-9]+ passed, [0-9]+ failed$/) {
                 summary[suite] = 1; spass[suite] = $3 + 0; sfail[suite] = $5 + 0; next
             }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
+            if (line ~ /^# runcount: / && line !~ / passed, [0-9]+ failed$/) { sub(/^# /, "", line); comments = comments "\n# " pre " " line }
             next
         }
         END {
