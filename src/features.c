@@ -190,6 +190,29 @@ static void item_backend(struct out *o, const struct facts *k)
 	line("backend:", "%s (auto: %s)", sw_backend_name(k->backend), order);
 }
 
+/* How each backend hooks syscall entry and exit here (hooks.h). */
+static void item_syscall_attach(struct out *o, const struct facts *k)
+{
+	char text[96] = "";
+
+	if (o->json)
+		json_obj_begin(&o->j, "syscall_attach");
+	for (int i = 0; i < SW_BACKEND__COUNT; i++) {
+		enum sw_backend b = sw_backend_auto_order[i];
+		const char *a = k->btf_ok ? sw_syscall_attach(b, k->btf) : NULL;
+
+		if (o->json)
+			json_str(&o->j, sw_backend_name(b), a);
+		else
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s %s",
+				 i ? ", " : "", sw_backend_name(b), a ? a : "unknown");
+	}
+	if (o->json)
+		json_obj_end(&o->j);
+	else
+		line("syscall attach:", " %s", text);	/* the label is one wider than the column */
+}
+
 /* Text: part of the bpf lsm line. */
 static void item_deny(struct out *o, const struct facts *k)
 {
@@ -344,6 +367,7 @@ static const struct {
 	{ item_ring_buffer, TEXT | JSON },
 	{ item_splice_pages, TEXT },
 	{ item_backend, TEXT | JSON },
+	{ item_syscall_attach, TEXT | JSON },
 	{ item_deny, JSON },
 	{ item_faultable, TEXT | JSON },
 	{ item_preemption, TEXT | JSON },

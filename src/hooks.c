@@ -56,6 +56,13 @@ enum sw_backend sw_backend_auto(const struct btf *btf)
 	return SW_BACKEND_TRACEPOINT;
 }
 
+const char *sw_syscall_attach(enum sw_backend b, const struct btf *btf)
+{
+	(void)b;
+	(void)btf;
+	return "raw";
+}
+
 /* Why a program is there; roles other than SYSCALL and PAGE_CACHE say when it loads. */
 enum sw_role {
 	SW_ROLE_SYSCALL,	/* decodes syscalls: checks writes, learns holds, sees drains */

@@ -35,6 +35,13 @@ int sw_backend_precheck(enum sw_backend b, const struct btf *btf);
  * sw_backend_auto_order that passes its precheck. */
 enum sw_backend sw_backend_auto(const struct btf *btf);
 
+/* The "syscall attach" of backend b on this kernel: how its programs hook
+ * syscall entry and exit. "raw": tp_btf/sys_enter and sys_exit, every syscall
+ * of every process runs them (every backend today); "per-syscall": the
+ * syscalls/sys_enter_<name> tracepoints of the watched ones; "none": kernel
+ * functions only (issue 21). */
+const char *sw_syscall_attach(enum sw_backend b, const struct btf *btf);
+
 enum sw_hook_kind {
 	SW_HOOK_TRACEPOINT,	/* tp_btf/NAME: btf_trace_NAME in the kernel's BTF */
 	SW_HOOK_FUNCTION,	/* fentry, fexit, kprobe, kretprobe, lsm: a BTF function */
