@@ -2,6 +2,7 @@
 /* The hook table and the backends (hooks.h). */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "splicewatch.h"
@@ -56,11 +57,39 @@ enum sw_backend sw_backend_auto(const struct btf *btf)
 	return SW_BACKEND_TRACEPOINT;
 }
 
+/* The kernel functions that take every duty of sys_enter and sys_exit over
+ * (bpf/detect/call_end.bpf.h; docs/syscall-attach.md), one of each group. */
+static const char *const none_needs[][2] = {
+	{ "generic_perform_write" },			/* buffered writes */
+	{ "vfs_fallocate" },
+	{ "do_ftruncate", "do_sys_ftruncate" },
+	{ "vfs_truncate" },
+	{ "filemap_splice_read", "generic_file_splice_read" },	/* file -> pipe */
+	{ "do_splice" },				/* pipe -> pipe, a splice's end */
+	{ "do_tee" },
+	{ SW_SYS_PREFIX "vmsplice" },
+	{ "pipe_fcntl" },				/* F_SETPIPE_SZ; the live check */
+	{ "free_pipe_info" },
+};
+
 const char *sw_syscall_attach(enum sw_backend b, const struct btf *btf)
 {
-	(void)b;
-	(void)btf;
-	return "raw";
+	const char *env = getenv("SPLICEWATCH_SYSCALL_ATTACH");
+
+	if (b == SW_BACKEND_TRACEPOINT || !btf)
+		return "raw";
+	/* The compat programs (5.10-5.16) learn where a task's registers are
+	 * from sys_enter (no bpf_task_pt_regs). */
+	if (sw_kernel_has_bpf_loop(btf) != 1)
+		return "raw";
+	/* A/B runs and tests: the syscall hooks on fentry and kprobe too. */
+	if (env && !strcmp(env, "raw"))
+		return "raw";
+	for (size_t i = 0; i < sizeof(none_needs) / sizeof(none_needs[0]); i++)
+		if (!sw_kernel_has_function(btf, none_needs[i][0]) &&
+		    !(none_needs[i][1] && sw_kernel_has_function(btf, none_needs[i][1])))
+			return "raw";
+	return "none";
 }
 
 /* Why a program is there; roles other than SYSCALL and PAGE_CACHE say when it loads. */
@@ -71,7 +100,9 @@ enum sw_role {
 	SW_ROLE_PIPE_FREE,	/* forgets a pipe the moment it is freed */
 	SW_ROLE_WRITE_ITER,	/* checks writes no syscall hook sees (io_uring, AIO, nfsd) */
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
-	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on */
+	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
+				 * and in their stead where the syscall attach is none */
+	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
 
@@ -184,6 +215,17 @@ static const struct sw_hook hooks[] = {
 		  IF_PRESENT, "do_ftruncate"),
 	FN_UNLESS(sw_kprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", BACKUP, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
+	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
+	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", CALL_END, SW_BUILD_BOTH,
+		  IF_PRESENT, "do_ftruncate"),
+	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", CALL_END,
+		  SW_BUILD_BOTH, IF_PRESENT, "do_ftruncate"),
+	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
 };
 
 static bool hook_present(const struct sw_hook *h, const struct btf *btf)
@@ -204,10 +246,14 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 	if ((h->flags & NEEDS_PIPE_FREE) && !pipe_free_seen)
 		return false;
 	switch (h->role) {
+	case SW_ROLE_SYSCALL:
+		return !c->no_syscall_hooks;
 	case SW_ROLE_SCOPE:
 		return c->scope;
 	case SW_ROLE_BACKUP:
-		return c->backup;
+		return c->backup || c->no_syscall_hooks;
+	case SW_ROLE_CALL_END:
+		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;
 	default:

@@ -39,7 +39,9 @@ enum sw_backend sw_backend_auto(const struct btf *btf);
  * syscall entry and exit. "raw": tp_btf/sys_enter and sys_exit, every syscall
  * of every process runs them (every backend today); "per-syscall": the
  * syscalls/sys_enter_<name> tracepoints of the watched ones; "none": kernel
- * functions only (issue 21). */
+ * functions only (issue 21): fentry and kprobe with the main programs, where
+ * the kernel has every function that takes their duties over
+ * (SPLICEWATCH_SYSCALL_ATTACH=raw keeps the raw tracepoints). */
 const char *sw_syscall_attach(enum sw_backend b, const struct btf *btf);
 
 enum sw_hook_kind {
@@ -54,6 +56,7 @@ struct sw_hook_choice {
 	bool deny;		/* --action deny with BPF LSM */
 	bool backup;		/* backup hooks on (struct sw_skips.backup) */
 	bool scope;		/* ci --scope pids: the fork hook follows the pids */
+	bool no_syscall_hooks;	/* syscall attach "none": kernel functions only */
 };
 
 /* Sets which programs of skel load (autoload), from the table. */
