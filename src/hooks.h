@@ -40,8 +40,8 @@ enum sw_backend sw_backend_auto(const struct btf *btf);
  * of every process runs them (every backend today); "per-syscall": the
  * syscalls/sys_enter_<name> tracepoints of the watched ones; "none": kernel
  * functions only (issue 21): fentry and kprobe with the main programs, where
- * the kernel has every function that takes their duties over
- * (SPLICEWATCH_SYSCALL_ATTACH=raw keeps the raw tracepoints). */
+ * the kernel has every function that takes their duties over, asked for with
+ * SPLICEWATCH_SYSCALL_ATTACH=none (not yet the default: docs/syscall-attach.md). */
 const char *sw_syscall_attach(enum sw_backend b, const struct btf *btf);
 
 enum sw_hook_kind {

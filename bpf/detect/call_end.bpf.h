@@ -22,9 +22,6 @@
 #ifndef SW_DETECT_CALL_END_BPF_H
 #define SW_DETECT_CALL_END_BPF_H
 
-/* Set by the frontend where the syscall attach is "none". */
-const volatile bool no_syscall_hooks;
-
 static __always_inline void call_ends(void)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();

@@ -13,9 +13,7 @@
 # only when forced (SPLICEWATCH_BACKUP_HOOKS=1, as the suites do), through the
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
 # Each VM also runs runcount: the program runs of 1,000,000 getppid, as its
-# backend's syscall attach says (docs/syscall-attach.md); on fentry and kprobe
-# (main programs) none at all, so there the -noenter suites have no sys_enter
-# to drop and say so.
+# backend's syscall attach says (docs/syscall-attach.md).
 # Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
 # scenarios only (they need a second CPU), one VM at a time: two VMs of two
 # vCPUs each on a two-core host starve the start-up timing checks.
