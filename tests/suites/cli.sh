@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..61
+echo 1..63
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -78,6 +78,14 @@ check features_backup_hooks_forced_on 0 '^backup hooks: on: .*\(SPLICEWATCH_BACK
 	env SPLICEWATCH_BACKUP_HOOKS=1 $sw features
 check features_backup_hooks_forced_off 0 '^backup hooks: off.*\(SPLICEWATCH_BACKUP_HOOKS\)$' -- \
 	env SPLICEWATCH_BACKUP_HOOKS=0 $sw features
+# Syscall attach (docs/syscall-attach.md): raw by default on every backend;
+# none on fentry and kprobe only when asked for, on a kernel with the main
+# programs and every function it needs (this one, 6.x).
+check features_syscall_attach_raw_by_default 0 \
+	'^syscall attach: fentry raw, kprobe raw, tracepoint raw$' -- $sw features
+check features_syscall_attach_none_when_asked 0 \
+	'^syscall attach: fentry none, kprobe none, tracepoint raw$' -- \
+	env SPLICEWATCH_SYSCALL_ATTACH=none $sw features
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
 src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in
