@@ -33,7 +33,7 @@ finish() {
 }
 
 attach=$("$SW" features | sed -n 's/^syscall attach: *//p' | tr ',' '\n' |
-    awk -v b="$B" '$1 == b { print $2 }')
+    awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
 echo "# runcount: $B syscall attach: ${attach:-unknown}"
 
 "$SW" trace --backend "$B" --json -o /tmp/runcount.events 2> /tmp/runcount.err &
