@@ -200,6 +200,8 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 
 /* ---- fentry / kprobe backends: kernel functions ------------------------- */
 
+#include "detect/call_end.bpf.h"
+
 /* One body on function entry, as fentry or as kprobe (the backend picks one;
  * the arguments are the kernel function's, in order). */
 #define ENTRY_HOOKS(fn, name, call, ...)					\
@@ -308,6 +310,8 @@ int sw_fexit_do_splice(u64 *ctx)
 	if ((long)ctx[6] > 0 && !bpf_probe_read_kernel(&in, sizeof(in), &ctx[0]) &&
 	    !bpf_probe_read_kernel(&out, sizeof(out), &ctx[2]))
 		sync_pipe_to_pipe(in, out);
+	if (no_syscall_hooks)
+		call_ends();
 	return 0;
 }
 
@@ -326,6 +330,8 @@ int BPF_KRETPROBE(sw_kretprobe_do_splice, long ret)
 
 	if (unstash(&v) && ret > 0)
 		sync_pipe_to_pipe(v.a, v.b);
+	if (no_syscall_hooks)
+		call_ends();
 	return 0;
 }
 
@@ -366,6 +372,8 @@ int sw_fexit_pipe_fcntl(u64 *ctx)
 	if ((u32)ctx[1] == F_SETPIPE_SZ && (long)ctx[3] > 0 && tracking() &&
 	    !bpf_probe_read_kernel(&file, sizeof(file), &ctx[0]))
 		sync_file(file);
+	else if ((u32)ctx[1] == F_GETPIPE_SZ)
+		live_seen();
 	return 0;
 }
 
@@ -374,6 +382,8 @@ int BPF_KPROBE(sw_kprobe_pipe_fcntl, struct file *file, unsigned int cmd)
 {
 	if (cmd == F_SETPIPE_SZ)
 		stash((u64)file, 0);
+	else if (cmd == F_GETPIPE_SZ)
+		live_seen();
 	return 0;
 }
 

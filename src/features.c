@@ -202,7 +202,7 @@ static void item_syscall_attach(struct out *o, const struct facts *k)
 		json_obj_begin(&o->j, "syscall_attach");
 	for (int i = 0; i < SW_BACKEND__COUNT; i++) {
 		enum sw_backend b = sw_backend_auto_order[i];
-		enum sw_syscall_attach a = sw_syscall_attach_of(b);
+		enum sw_syscall_attach a = sw_syscall_attach_of(b, k->btf_ok ? k->btf : NULL);
 
 		if (o->json)
 			json_str(&o->j, sw_backend_name(b), sw_syscall_attach_name(a));

@@ -2,12 +2,14 @@
 /* The hook table and the backends (hooks.h). */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "splicewatch.h"
 #include "arch.h"
 #include "caps.h"
 #include "hooks.h"
+#include "syscall_attach.h"
 #include "kernel.h"
 #include "splicewatch.skel.h"
 
@@ -56,6 +58,49 @@ enum sw_backend sw_backend_auto(const struct btf *btf)
 	return SW_BACKEND_TRACEPOINT;
 }
 
+/* The kernel functions that take every duty of sys_enter and sys_exit over
+ * (bpf/detect/call_end.bpf.h; docs/syscall-attach.md), one of each group. */
+static const char *const none_needs[][2] = {
+	{ "generic_perform_write" },			/* buffered writes */
+	{ "vfs_fallocate" },
+	{ "do_ftruncate", "do_sys_ftruncate" },
+	{ "vfs_truncate" },
+	{ "filemap_splice_read", "generic_file_splice_read" },	/* file -> pipe */
+	{ "do_splice" },				/* pipe -> pipe, a splice's end */
+	{ "do_tee" },
+	{ SW_SYS_PREFIX "vmsplice" },
+	{ "pipe_fcntl" },				/* F_SETPIPE_SZ; the live check */
+	{ "free_pipe_info" },
+};
+
+enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf *btf)
+{
+	const char *env = getenv("SPLICEWATCH_SYSCALL_ATTACH");
+
+	/* The tracepoint backend keeps raw although the per-syscall tracepoints
+	 * exist (6.18, 7.x): measured, the whole set it would need costs more
+	 * than the raw pair on the syscalls it watches, and their programs share
+	 * the kernel's per-CPU recursion guard (bpf_prog_active), so a backup
+	 * copy on the same tracepoint is skipped with the first (bench/results.md,
+	 * docs/design.md "Syscall attach"). */
+	if (b == SW_BACKEND_TRACEPOINT || !btf)
+		return SW_SYSCALL_ATTACH_RAW;
+	/* The compat programs (5.10-5.16) learn where a task's registers are
+	 * from sys_enter (no bpf_task_pt_regs). */
+	if (sw_kernel_has_bpf_loop(btf) != 1)
+		return SW_SYSCALL_ATTACH_RAW;
+	/* Not yet the default: with it 6.12 failed 58 of 93 trace scenarios
+	 * (docs/syscall-attach.md, "Status"). SPLICEWATCH_SYSCALL_ATTACH=none
+	 * asks for it. */
+	if (!env || strcmp(env, "none"))
+		return SW_SYSCALL_ATTACH_RAW;
+	for (size_t i = 0; i < sizeof(none_needs) / sizeof(none_needs[0]); i++)
+		if (!sw_kernel_has_function(btf, none_needs[i][0]) &&
+		    !(none_needs[i][1] && sw_kernel_has_function(btf, none_needs[i][1])))
+			return SW_SYSCALL_ATTACH_RAW;
+	return SW_SYSCALL_ATTACH_NONE;
+}
+
 /* Why a program is there; roles other than SYSCALL and PAGE_CACHE say when it loads. */
 enum sw_role {
 	SW_ROLE_SYSCALL,	/* decodes syscalls: checks writes, learns holds, sees drains */
@@ -64,7 +109,9 @@ enum sw_role {
 	SW_ROLE_PIPE_FREE,	/* forgets a pipe the moment it is freed */
 	SW_ROLE_WRITE_ITER,	/* checks writes no syscall hook sees (io_uring, AIO, nfsd) */
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
-	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on */
+	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
+				 * and in their stead where the syscall attach is none */
+	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
 
@@ -177,6 +224,17 @@ static const struct sw_hook hooks[] = {
 		  IF_PRESENT, "do_ftruncate"),
 	FN_UNLESS(sw_kprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", BACKUP, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
+	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
+	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", CALL_END, SW_BUILD_BOTH,
+		  IF_PRESENT, "do_ftruncate"),
+	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", CALL_END,
+		  SW_BUILD_BOTH, IF_PRESENT, "do_ftruncate"),
+	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
 };
 
 static bool hook_present(const struct sw_hook *h, const struct btf *btf)
@@ -197,10 +255,14 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 	if ((h->flags & NEEDS_PIPE_FREE) && !pipe_free_seen)
 		return false;
 	switch (h->role) {
+	case SW_ROLE_SYSCALL:
+		return !c->no_syscall_hooks;
 	case SW_ROLE_SCOPE:
 		return c->scope;
 	case SW_ROLE_BACKUP:
-		return c->backup;
+		return c->backup || c->no_syscall_hooks;
+	case SW_ROLE_CALL_END:
+		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;
 	default:

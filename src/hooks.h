@@ -47,6 +47,7 @@ struct sw_hook_choice {
 	bool deny;		/* --action deny with BPF LSM */
 	bool backup;		/* backup hooks on (struct sw_skips.backup) */
 	bool scope;		/* ci --scope pids: the fork hook follows the pids */
+	bool no_syscall_hooks;	/* syscall attach "none": kernel functions only */
 };
 
 /* Sets which programs of skel load (autoload), from the table. */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The watch session: configure the detection object, load it with the
  * programs the hook table picks (hooks.c), attach, poll events, run GC. */
+#define _GNU_SOURCE	/* pipe2, F_GETPIPE_SZ */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "sw.h"
 #include "caps.h"
 #include "hooks.h"
+#include "syscall_attach.h"
 #include "kernel.h"
 #include "load.h"
 #include "splicewatch.skel.h"
@@ -175,8 +178,13 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->backup_hooks = skips.backup;
 	skel->rodata->backup_syscall_hooks = skips.backup && b == SW_BACKEND_TRACEPOINT;
 	skel->rodata->write_iter_hooks = b != SW_BACKEND_TRACEPOINT;
+	choice.no_syscall_hooks = sw_syscall_attach_of(b, *btf) == SW_SYSCALL_ATTACH_NONE;
+	skel->rodata->no_syscall_hooks = choice.no_syscall_hooks;
 	/* Tests: "enter", "exit" or both, comma separated. */
-	if (drop && *drop) {
+	if (drop && *drop && choice.no_syscall_hooks) {
+		sw_info("SPLICEWATCH_TEST_DROP=%s: nothing to drop, syscall attach none: "
+			"kernel functions check every write (tests only)", drop);
+	} else if (drop && *drop) {
 		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
 					  (strstr(drop, "exit") ? SW_DROP_EXIT : 0);
 		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
@@ -256,6 +264,19 @@ fail:
 
 #define HOOKS_LIVE_TIMEOUT_S 120
 
+/* What the programs count as the frontend being seen: its getppid at
+ * sys_enter and sys_exit, or where there are none (syscall attach none) a
+ * pipe size fcntl on a pipe of its own, which only pipe_fcntl sees. */
+static void live_ping(void)
+{
+	static int fds[2] = { -1, -1 };
+
+	getppid();
+	if (fds[0] < 0 && pipe2(fds, O_CLOEXEC))
+		return;
+	fcntl(fds[0], F_GETPIPE_SZ);
+}
+
 /* "Ready" must mean watching: check that the programs really run rather than
  * trust that an attach is effective at once (syscall tracepoints became
  * faultable in 6.14). Make a syscall the hooks recognise until both saw it. */
@@ -272,7 +293,7 @@ static int wait_hooks_live(struct sw_session *s)
 			sw_info("waiting for the kernel to start running the programs...");
 			told = true;
 		}
-		getppid();
+		live_ping();
 		usleep(5000);
 	}
 	if (sw_verbose)
@@ -580,7 +601,7 @@ static void heartbeat(struct sw_session *s)
 		__atomic_store_n(&s->beat_ns, now, __ATOMIC_RELEASE);
 	}
 	s->beat_sent_ns = now;
-	getppid();
+	live_ping();
 }
 
 bool sw_session_alive(const struct sw_session *s)

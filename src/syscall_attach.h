@@ -20,7 +20,12 @@ enum sw_syscall_attach {
 const char *sw_syscall_attach_name(enum sw_syscall_attach a);
 /* What it attaches, for the text of features. */
 const char *sw_syscall_attach_what(enum sw_syscall_attach a);
-/* The syscall attach a backend uses on this kernel. */
-enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b);
+struct btf;
+/* The syscall attach a backend uses on the kernel of btf (NULL: not known,
+ * raw). none only where asked for (SPLICEWATCH_SYSCALL_ATTACH=none, not yet
+ * the default: docs/syscall-attach.md) on fentry and kprobe with the main
+ * programs and every kernel function that takes the syscall hooks' duties
+ * over (src/hooks.c). */
+enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf *btf);
 
 #endif

@@ -18,6 +18,11 @@ tests/build/share_workload: tests/share_workload.c | tests/build
 tests/build/skip_stress: tests/skip_stress.c | tests/build
 	$(CC) $(TEST_CFLAGS) $< -o $@
 
+# tests/vm/guest-runcount.sh's instrument: BPF program runs per N getppid
+# (the runcount suite of tests/vm/matrix.sh).
+tests/build/runcount: tests/runcount.c | tests/build
+	$(CC) $(TEST_CFLAGS) $< -o $@
+
 .PHONY: test check test-host mutants arm64-test-bins
 # The kernel matrix's arm64 guests run arm64 builds of splicewatch and the
 # test programs (unless SW_VMTEST=0 leaves the matrix out).
@@ -41,7 +46,7 @@ mutants: splicewatch $(TEST_BINS)
 # sysroot of the Makefile's ARCH=arm64 block, into tests/build/arm64/.
 ifeq ($(ARCH),arm64)
 .PHONY: arm64-tests
-arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload tests/build/arm64/stats_workload
+arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload tests/build/arm64/stats_workload tests/build/arm64/runcount
 tests/build/arm64:
 	mkdir -p $@
 tests/build/arm64/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build/arm64
@@ -49,5 +54,7 @@ tests/build/arm64/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/
 tests/build/arm64/ci_workload: tests/ci_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -lpthread -o $@
 tests/build/arm64/stats_workload: tests/stats_workload.c | tests/build/arm64
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
+tests/build/arm64/runcount: tests/runcount.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
 endif

@@ -213,6 +213,34 @@ __noinline int sync_fd(long fd)
 /* The kernel's splice read just put pages into this pipe. sendfile and
  * copy_file_range pass data through a private pipe (current->splice_pipe)
  * that is drained before they return and nobody else reads: not a hold. */
+/* Set by the frontend where the syscall attach is "none" (call_end.bpf.h). */
+const volatile bool no_syscall_hooks;
+
+/* Syscall attach none: no sys_exit syncs a new pipe through its file, so its
+ * inode comes from the syscall's out fd here (splice, sendfile), when that
+ * fd is this pipe. */
+static __always_inline struct inode *spliced_pipe_inode(u64 pipe)
+{
+#ifdef SW_COMPAT
+	return NULL;	/* the compat programs keep the syscall hooks */
+#else
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct inode *inode = NULL;
+	long nr, fd;
+
+	nr = SW_SYSCALL_NR(regs);
+	if (nr == SW_NR_splice)
+		fd = SW_ARG3(regs);
+	else if (nr == SW_NR_sendfile)
+		fd = SW_ARG1(regs);
+	else
+		return NULL;
+	if ((u64)file_pipe_of(fd_to_file(fd), &inode) != pipe)
+		return NULL;
+	return inode;
+#endif
+}
+
 __noinline int sync_spliced_pipe(u64 pipe)
 {
 	struct task_struct *task = sw_current_task();
@@ -227,7 +255,10 @@ __noinline int sync_spliced_pipe(u64 pipe)
 	/* A known pipe keeps its inode; a new one is filled in by the next sync
 	 * through a file (the syscall's exit, io_uring's completion). */
 	ps = bpf_map_lookup_elem(&pipes, &pipe);
-	pipe_sync(ps ? (struct inode *)ps->inode : NULL, (struct pipe_inode_info *)pipe);
+	if ((!ps || !ps->inode) && no_syscall_hooks)
+		pipe_sync(spliced_pipe_inode(pipe), (struct pipe_inode_info *)pipe);
+	else
+		pipe_sync(ps ? (struct inode *)ps->inode : NULL, (struct pipe_inode_info *)pipe);
 	return 0;
 }
 

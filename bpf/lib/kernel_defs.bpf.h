@@ -28,6 +28,7 @@
 
 /* fcntl(2): F_LINUX_SPECIFIC_BASE + 7 */
 #define F_SETPIPE_SZ	1031
+#define F_GETPIPE_SZ	1032
 
 #define SIGKILL		9
 

@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..63
+echo 1..64
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -85,6 +85,11 @@ check features_shows_syscall_attach_per_backend 0 \
 	$sw features
 check features_json_syscall_attach_per_backend 0 '^raw (raw|per-syscall|none) (raw|per-syscall|none)$' -- \
 	sh -c "$sw features --json | jq -r '.syscall_attach | [.tracepoint, .fentry, .kprobe] | join(\" \")'"
+# none on fentry and kprobe only when asked for (docs/syscall-attach.md), on
+# a kernel with the main programs and every function it needs (this one).
+check features_syscall_attach_none_when_asked 0 \
+	'^syscall attach: fentry: none, kprobe: none, tracepoint: raw$' -- \
+	env SPLICEWATCH_SYSCALL_ATTACH=none $sw features
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
 src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in

@@ -4,7 +4,8 @@
 #   guest-swtest.sh BACKEND SUITES [GLOB]
 #
 # SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
-# (guest-ci.sh), and "trace-noenter", "deny-noenter": trace and deny with every
+# (guest-ci.sh), "runcount" (guest-runcount.sh: program runs per 1,000,000
+# unrelated syscalls), and "trace-noenter", "deny-noenter": trace and deny with every
 # run of the first sys_enter dropped (SPLICEWATCH_TEST_DROP=enter), as if the
 # kernel had skipped them all: what the backup hooks (the backup sys_enter on
 # the tracepoint backend) catch on their own, forced on (SPLICEWATCH_BACKUP_HOOKS=1)
@@ -12,7 +13,8 @@
 # "deny-refused", for a kernel with BPF LSM active that cannot attach its
 # programs (Debian's 6.1 arm64: no BPF trampolines): --action deny exits 2
 # before anything runs and says why and what to pass instead. Expects
-# /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload. Prints
+# /sw/splicewatch, /sw/swtest, /sw/guest-ci.sh and /sw/ci_workload (and for
+# runcount /sw/guest-runcount.sh and /sw/runcount). Prints
 # section markers ("@@ features", "@@ suite trace", "@@ status trace N",
 # "@@ vv", "@@ taint N" (/proc/sys/kernel/tainted at the end), "@@ end") that
 # matrix.sh parses, and swtest's plan and "ok"/"not ok" lines unchanged. When a suite cannot start (BPF programs do not
@@ -58,7 +60,7 @@ for s in $SUITES; do
         # lsm=, kernels.sh); without it enforce exits 2 and the suite fails
         # instead of testing kill under the name deny.
         deny) flag="--deny" ;;
-        ci) flag="" ;;
+        ci|runcount) flag="" ;;
         trace-noenter) flag=""; drop=enter; backup_hooks=1 ;;
         deny-noenter) flag="--deny"; drop=enter; backup_hooks=1 ;;
         deny-refused) flag="" ;;
@@ -70,6 +72,8 @@ for s in $SUITES; do
         sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
     elif [ "$s" = deny-refused ]; then
         deny_refused > /tmp/swtest.out 2>&1
+    elif [ "$s" = runcount ]; then
+        sh /sw/guest-runcount.sh "$B" > /tmp/swtest.out 2>&1
     else
         # shellcheck disable=SC2086
         SPLICEWATCH_TEST_DROP=$drop SPLICEWATCH_BACKUP_HOOKS=$backup_hooks /sw/swtest $flag --splicewatch "$SW" --backend "$B" \

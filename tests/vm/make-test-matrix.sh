@@ -12,6 +12,8 @@
 # refuse what sys_enter would have. 5.10 never skips runs, so there they run
 # only when forced (SPLICEWATCH_BACKUP_HOOKS=1, as the suites do), through the
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
+# Each VM also runs runcount: the program runs of 1,000,000 getppid, as its
+# backend's syscall attach says (docs/syscall-attach.md).
 # Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
 # scenarios only (they need a second CPU), one VM at a time: two VMs of two
 # vCPUs each on a two-core host starve the start-up timing checks.
@@ -35,8 +37,8 @@ matrix() {
 	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
 }
 all="tracepoint fentry kprobe"
-matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci"
-matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter"
+matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci runcount"
+matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount"
 # The check-then-use race scenarios (a second thread swaps the fd or the
 # iovecs between sys_enter and the write) need two CPUs: on one nothing runs
 # between the check and the write. On fentry and kprobe, which see the

@@ -12,8 +12,8 @@
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
 # backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce}
-# (of trace, enforce, deny, ci, trace-noenter, deny-noenter, deny-refused:
-# tests/vm/guest-swtest.sh),
+# (of trace, enforce, deny, ci, runcount, trace-noenter, deny-noenter,
+# deny-refused: tests/vm/guest-swtest.sh),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
@@ -27,7 +27,10 @@
 #
 # One VM per kernel x backend runs `splicewatch features`, then
 # `swtest --splicewatch /sw/splicewatch --backend B [GLOB]` and the same with
-# --enforce or --deny, and for "ci" tests/vm/guest-ci.sh (tests/vm/guest-swtest.sh;
+# --enforce or --deny, for "ci" tests/vm/guest-ci.sh, for "runcount"
+# tests/vm/guest-runcount.sh (the program runs of 1,000,000 unrelated syscalls,
+# ./tests/build/runcount; its figures as "# ... runcount: " comments)
+# (tests/vm/guest-swtest.sh;
 # "trace-noenter" and "deny-noenter" drop every run of the first sys_enter,
 # for the backup hooks of 7.x: kernel functions with fentry or kprobe, the
 # backup sys_enter with tracepoint).
@@ -145,12 +148,15 @@ if [ "$GENERIC" = 0 ]; then
     for a in $ARCHES; do
         if [ "$a" = arm64 ]; then
             sw=$SWBIN_ARM64 st=$SWTEST_ARM64 wl=$CIWL_ARM64 how="make ARCH=arm64 all arm64-tests"
+            rcb=$ROOTDIR/tests/build/arm64/runcount
         else
             sw=$SWBIN st=$SWTEST wl=$CIWL how="make all tests/build/swtest tests/build/ci_workload"
+            rcb=$ROOTDIR/tests/build/runcount
         fi
         [ -x "$sw" ] || die2 "$sw missing ($how)"
         [ -x "$st" ] || die2 "$st missing ($how)"
         case " $SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
+        case " $SUITES " in *" runcount "*) [ -x "$rcb" ] || die2 "$rcb missing (make $rcb)" ;; esac
         d=$LOGS/bin/$a
         mkdir -p "$d"
         cp "$sw" "$d/splicewatch" && cp "$st" "$d/swtest" \
@@ -161,6 +167,10 @@ if [ "$GENERIC" = 0 ]; then
             cp "$wl" "$d/ci_workload" || die2 "cannot copy $wl"
             f="$f --file $d/ci_workload:/sw/ci_workload"
         fi
+        case " $SUITES " in *" runcount "*)
+            cp "$rcb" "$d/runcount" && cp "$HERE/guest-runcount.sh" "$d/" || die2 "cannot copy $rcb"
+            f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh" ;;
+        esac
         GUESTFILES[$a]=$f
     done
 fi
@@ -289,6 +299,8 @@ parse_vm() { # kernel backend log rc secs console
                 why = ""
                 if (!ok && (i = index(line, ": ")) > 0) { why = substr(line, i + 2); line = substr(line, 1, i - 1) }
                 if (ok && line ~ /dropped_sys_enter_runs_were_checked_by_backup_hooks$/) proof[suite] = 1
+                # syscall attach none: no sys_enter to drop, said so
+                if (ok && line ~ /no_sys_enter_attached_kernel_functions_checked_every_write$/) proof[suite] = 1
                 # swtest names deny and enforce scenarios "deny/...": one prefix, the suite
                 base = suite; sub(/-noenter$/, "", base)
                 if (base != "trace" && index(line, base "/") == 1) line = substr(line, length(base) + 2)
@@ -297,10 +309,11 @@ parse_vm() { # kernel backend log rc secs console
                 if (ok) nok[suite]++; else nnot[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny|ci|deny-refused): [0-9]+ passed, [0-9]+ failed$/) {
+            if (line ~ /^# (trace|enforce|deny|ci|deny-refused|runcount): [0-9]+ passed, [0-9]+ failed$/) {
                 summary[suite] = 1; spass[suite] = $3 + 0; sfail[suite] = $5 + 0; next
             }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line
+            if (line ~ /^# runcount: / && line !~ / passed, [0-9]+ failed$/) { sub(/^# /, "", line); comments = comments "\n# " pre " " line }
             next
         }
         END {
@@ -332,7 +345,7 @@ parse_vm() { # kernel backend log rc secs console
                 else if (status[s] != (nnot[s] > 0 ? 1 : 0))
                     add("exit status " status[s] " with " nnot[s] " failed")
                 if (s ~ /-noenter$/ && !proof[s])
-                    add("no ok dropped_sys_enter_runs_were_checked_by_backup_hooks line: the drop is unproven")
+                    add("no ok dropped_sys_enter_runs_were_checked_by_backup_hooks (or, syscall attach none, no_sys_enter_attached_kernel_functions_checked_every_write) line: the drop is unproven")
                 emit(problems == "", s, problems)
             }
             # the VM: the guest reached its end, exit 0, a kernel with nothing to say
