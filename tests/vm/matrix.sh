@@ -7,7 +7,7 @@
 #                      [--splicewatch PATH] [--swtest PATH] [--arm64-splicewatch PATH]
 #                      [--arm64-swtest PATH]
 #                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
-#                      [--no-plan]
+#                      [--env NAME=VALUE]... [--no-plan]
 #   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
@@ -15,7 +15,8 @@
 # (of trace, enforce, deny, ci, runcount, trace-noenter, deny-noenter,
 # deny-refused: tests/vm/guest-swtest.sh),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
-# --timeout ${SW_VM_TIMEOUT:-1200} per VM, --filter ${SWTEST_FILTER:-} (swtest's
+# --timeout ${SW_VM_TIMEOUT:-1200} per VM, --env NAME=VALUE exported to the
+# suites in the guest (e.g. SPLICEWATCH_SYSCALL_ATTACH=none), --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
 # ./tests/build/swtest and ./tests/build/ci_workload (copied once at start, so a
 # rebuild during the run does not mix builds).
@@ -87,6 +88,7 @@ LOGS=""
 VERBOSE=0
 PLAN=1
 PASS=()
+GUESTENV=""
 
 die2() { echo "matrix.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -108,6 +110,9 @@ while [ $# -gt 0 ]; do
         --timeout) VMTIMEOUT=${2:?}; shift 2 ;;
         --disk-size) DISK=${2:?}; shift 2 ;;
         --no-plan) PLAN=0; shift ;;
+        --env) [[ "${2:-}" =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] ||
+                   die2 "--env needs NAME=VALUE (letters, digits and _ . , : / - in the value)"
+               GUESTENV="$GUESTENV export $2;"; shift 2 ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) break ;;
         --keep|-q|--quiet) PASS+=("$1"); shift ;;
@@ -210,7 +215,7 @@ for j in "${JOBLIST[@]}"; do
         case "$k" in arm64/*) a=arm64 ;; *) a=amd64 ;; esac
         # shellcheck disable=SC2086 # the paths are ours, without spaces
         run_vm "$tag" "$k" ${GUESTFILES[$a]} --append loglevel=5 --console "$LOGS/$tag.console" \
-            -- "sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
+            -- "$GUESTENV sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
     fi
     running=$((running + 1))
     if [ "$running" -ge "$JOBS" ]; then wait -n || true; running=$((running - 1)); fi
