@@ -440,6 +440,9 @@ ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
 #endif
 ENTRY_HOOKS(iomap_file_buffered_write, iomap_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)
+/* Syscall attach none: write syscalls at their permission check. */
+ENTRY_HOOKS(security_file_permission, file_permission, check_at_permission(file, mask),
+	    struct file *file, int mask)
 
 /* ---- enforce --action deny: BPF LSM ---------------------------------------- */
 

@@ -61,6 +61,7 @@ enum sw_backend sw_backend_auto(const struct btf *btf)
 /* The kernel functions that take every duty of sys_enter and sys_exit over
  * (bpf/detect/call_end.bpf.h; docs/syscall-attach.md), one of each group. */
 static const char *const none_needs[][2] = {
+	{ "security_file_permission" },			/* write syscalls */
 	{ "generic_perform_write" },			/* buffered writes */
 	{ "vfs_fallocate" },
 	{ "do_ftruncate", "do_sys_ftruncate" },
@@ -111,7 +112,9 @@ enum sw_role {
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
 	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
 				 * and in their stead where the syscall attach is none */
-	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
+	SW_ROLE_SYSCALL_NONE,	/* in the syscall hooks' stead, where the syscall attach is none:
+				 * checks write syscalls at their permission check, ends what
+				 * a syscall left at its function's return */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
 
@@ -224,17 +227,23 @@ static const struct sw_hook hooks[] = {
 		  IF_PRESENT, "do_ftruncate"),
 	FN_UNLESS(sw_kprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", BACKUP, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
-	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
-	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
-	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", CALL_END, SW_BUILD_BOTH,
+	/* Syscall attach none: write syscalls checked at their permission check
+	 * (what sys_enter checked, on every file system) ... */
+	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", SYSCALL_NONE,
+	   SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", SYSCALL_NONE,
+	   SW_BUILD_BOTH, IF_PRESENT),
+	/* ... and what sys_exit ended, ended at the function's return. */
+	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
-	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", CALL_END,
+	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", SYSCALL_NONE,
 		  SW_BUILD_BOTH, IF_PRESENT, "do_ftruncate"),
-	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
 };
 
 static bool hook_present(const struct sw_hook *h, const struct btf *btf)
@@ -261,7 +270,7 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return c->scope;
 	case SW_ROLE_BACKUP:
 		return c->backup || c->no_syscall_hooks;
-	case SW_ROLE_CALL_END:
+	case SW_ROLE_SYSCALL_NONE:
 		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;

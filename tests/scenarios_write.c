@@ -48,6 +48,32 @@ int do_pwrite64(struct tctx *t)
 	return child_ok(t, pwrite(t->fd, W8, 8, 0), 8, "pwrite");
 }
 
+/* Direct I/O: no write loop of the page cache runs (ext4 writes the blocks
+ * and drops the cached page, which the pipe keeps with its old bytes), so only
+ * the write syscall's own check sees it. What the pipe then delivers is the
+ * file system's business: only the file's bytes are checked. */
+int setup_direct_pwrite(struct tctx *t)
+{
+	if (held(t, 4 * PAGE, 0, PAGE))
+		return -1;
+	expect_file(t, 0, W8, A8);
+	expect_report(t, "pwrite64", 0, PAGE, 0, PAGE, t->pr);
+	return 0;
+}
+
+int do_direct_pwrite(struct tctx *t)
+{
+	int fd = open(t->path, O_WRONLY | O_DIRECT);
+	void *buf;
+
+	if (fd < 0 || posix_memalign(&buf, PAGE, PAGE)) {
+		fail(t, "open O_DIRECT: %s", strerror(errno));
+		return 1;
+	}
+	memset(buf, 'W', PAGE);
+	return child_ok(t, pwrite(fd, buf, PAGE, 0), PAGE, "pwrite O_DIRECT");
+}
+
 int setup_write(struct tctx *t)
 {
 	if (setup_head_held(t))

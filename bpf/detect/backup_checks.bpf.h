@@ -118,4 +118,24 @@ static __always_inline int refuse_unchecked_write(struct file *file)
 	return 0;
 }
 
+/* Syscall attach none: a write syscall's permission check
+ * (security_file_permission, from rw_verify_area), checked from the
+ * syscall's registers as sys_enter would have: whatever write loop the file
+ * system has (btrfs, fuse, ceph) or none (direct I/O), before a byte lands;
+ * a refusal is left to the LSM hook that follows (deny_pending). Reads and
+ * calls outside a write syscall (io_uring, the kernel's own) leave at the
+ * first tests: the write_iter hooks check those. */
+static __always_inline void check_at_permission(struct file *file, int mask)
+{
+	long nr;
+	u32 op;
+
+	if (!(mask & MAY_WRITE) || !tracking())
+		return;
+	nr = current_syscall();
+	op = syscall_op(nr);
+	if (op != SW_OP_WRITE_ITER)
+		check_unchecked(file, nr, op, DENY_AT_LSM);
+}
+
 #endif /* SW_DETECT_BACKUP_CHECKS_BPF_H */

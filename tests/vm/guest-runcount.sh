@@ -14,6 +14,8 @@
 #   raw          sw_sys_enter and sw_sys_exit ran at least N times each
 #   per-syscall  no program ran N times
 #   none         no program ran at all
+# With SPLICEWATCH_SYSCALL_ATTACH set (matrix.sh --env), features must name
+# that attach for BACKEND first.
 # The figures follow as "# runcount: prog NAME RUNS" comments, and
 # "# runcount: N passed, N failed" ends the suite.
 B=$1
@@ -35,6 +37,13 @@ finish() {
 attach=$("$SW" features | sed -n 's/^syscall attach: *//p' | tr ',' '\n' |
     awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
 echo "# runcount: $B syscall attach: ${attach:-unknown}"
+# Asked for (matrix.sh --env SPLICEWATCH_SYSCALL_ATTACH=none): a cell that
+# means to test none must not pass on raw because the ask got lost.
+if [ -n "${SPLICEWATCH_SYSCALL_ATTACH:-}" ]; then
+    if [ "$attach" = "$SPLICEWATCH_SYSCALL_ATTACH" ]; then tap ok syscall_attach_is_the_one_asked_for
+    else tap fail syscall_attach_is_the_one_asked_for \
+        "SPLICEWATCH_SYSCALL_ATTACH=$SPLICEWATCH_SYSCALL_ATTACH, features says '${attach}' for $B"; fi
+fi
 
 "$SW" trace --backend "$B" --json -o /tmp/runcount.events 2> /tmp/runcount.err &
 swpid=$!

@@ -7,7 +7,7 @@
 #                      [--splicewatch PATH] [--swtest PATH] [--arm64-splicewatch PATH]
 #                      [--arm64-swtest PATH]
 #                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
-#                      [--env NAME=VALUE]... [--no-plan]
+#                      [--env NAME=VALUE]... [--label TEXT] [--no-plan]
 #   tests/vm/matrix.sh [options] -- GUEST_COMMAND...   (any command on each kernel)
 #
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
@@ -16,7 +16,9 @@
 # deny-refused: tests/vm/guest-swtest.sh),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --env NAME=VALUE exported to the
-# suites in the guest (e.g. SPLICEWATCH_SYSCALL_ATTACH=none), --filter ${SWTEST_FILTER:-} (swtest's
+# suites in the guest (e.g. SPLICEWATCH_SYSCALL_ATTACH=none), --label TEXT
+# appended to the backend in the test names (vm/6.12/fentry+TEXT/...: a run
+# with --env apart from the same cell without), --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
 # ./tests/build/swtest and ./tests/build/ci_workload (copied once at start, so a
 # rebuild during the run does not mix builds).
@@ -89,6 +91,7 @@ VERBOSE=0
 PLAN=1
 PASS=()
 GUESTENV=""
+LABEL=""
 
 die2() { echo "matrix.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -113,6 +116,8 @@ while [ $# -gt 0 ]; do
         --env) [[ "${2:-}" =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:/-]*$ ]] ||
                    die2 "--env needs NAME=VALUE (letters, digits and _ . , : / - in the value)"
                GUESTENV="$GUESTENV export $2;"; shift 2 ;;
+        --label) [[ "${2:-}" =~ ^[A-Za-z0-9_.-]+$ ]] || die2 "--label needs letters, digits and _ . -"
+                 LABEL="+$2"; shift 2 ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) break ;;
         --keep|-q|--quiet) PASS+=("$1"); shift ;;
@@ -260,7 +265,7 @@ status_text() {
 
 # parse one VM's log: prints the prefixed ok/not ok lines, and "# " comments
 parse_vm() { # kernel backend log rc secs console
-    local k=$1 b=$2 log=$3 rc=$4 secs=$5 pre="vm/$1/$2"
+    local k=$1 b=$2 log=$3 rc=$4 secs=$5 pre="vm/$1/$2$LABEL"
     awk -v pre="$pre" -v suites="$SUITES" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" \
         -v ktrouble="$(kernel_trouble "$6" "$log")" '
         function emit(ok, name, why) {
@@ -377,7 +382,7 @@ for j in "${JOBLIST[@]}"; do
     read -r tag k b <<< "$j"
     if [ -n "${NOKERNEL[$k]:-}" ]; then
         why=$(grep -v '^$' "$LOGS/fetch-$(flat "$k").log" | tail -n1)
-        echo "not ok vm/$k/$b/load: cannot fetch kernel $k: ${why:-see $LOGS/fetch-$(flat "$k").log}" | tee -a "$OUT"
+        echo "not ok vm/$k/$b$LABEL/load: cannot fetch kernel $k: ${why:-see $LOGS/fetch-$(flat "$k").log}" | tee -a "$OUT"
         CELL[$k/$b]="0/1 (no kernel)"
         continue
     fi
@@ -387,7 +392,7 @@ for j in "${JOBLIST[@]}"; do
     p=$(grep -c '^ok ' "$LOGS/$tag.results")
     f=$(grep -c '^not ok ' "$LOGS/$tag.results")
     note=""
-    grep -q "^not ok vm/$k/$b/load" "$LOGS/$tag.results" && note=" (no load)"
+    grep -q "^not ok vm/$k/$b$LABEL/load" "$LOGS/$tag.results" && note=" (no load)"
     CELL[$k/$b]="$p/$f$note ${secs}s"
     [ "$VERBOSE" = 1 ] && sed 's/^/# | /' "$LOGS/$tag.log"
 done
@@ -402,7 +407,7 @@ failed=$(grep -c '^not ok ' "$OUT")
 echo
 echo "kernel x backend: passed/failed, VM wall time (suites: $SUITES${FILTER:+, filter '$FILTER'}; -j $JOBS, --smp $SMP, --mem $MEM)"
 {
-    printf 'kernel'; for b in $BACKENDS; do printf '\t%s' "$b"; done; printf '\n'
+    printf 'kernel'; for b in $BACKENDS; do printf '\t%s' "$b$LABEL"; done; printf '\n'
     for k in $KERNELS; do
         printf '%s' "$k"; for b in $BACKENDS; do printf '\t%s' "${CELL[$k/$b]:-?}"; done; printf '\n'
     done
