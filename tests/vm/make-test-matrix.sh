@@ -14,6 +14,10 @@
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
 # Each VM also runs runcount: the program runs of 1,000,000 getppid, as its
 # backend's syscall attach says (docs/syscall-attach.md).
+# Then 6.12 and 7.x with fentry and kprobe under syscall attach none (issue 21:
+# no sys_enter/sys_exit, kernel functions only; opt-in through
+# SPLICEWATCH_SYSCALL_ATTACH=none, named vm/<kernel>/<backend>+none/...): trace,
+# enforce, deny and runcount (1,000,000 getppid run no program).
 # Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
 # scenarios only (they need a second CPU), one VM at a time: two VMs of two
 # vCPUs each on a two-core host starve the start-up timing checks.
@@ -23,7 +27,7 @@
 # amd64 7.x cell's, and 6.1 with tracepoint and kprobe only (it loads fentry and
 # BPF LSM programs but cannot attach them: no BPF trampolines), where deny is
 # "deny-refused": refused before anything runs, with the cause.
-# Prints matrix.sh's "ok"/"not ok" lines (five matrices, one after the other,
+# Prints matrix.sh's "ok"/"not ok" lines (seven matrices, one after the other,
 # each without its plan), then one TAP plan for all, "1..N"; exit status 1
 # when any failed.
 set -u
@@ -39,6 +43,8 @@ matrix() {
 all="tracepoint fentry kprobe"
 matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci runcount"
 matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount"
+matrix --kernels "6.12 7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=none \
+	--label none --suites "trace enforce deny runcount"
 # The check-then-use race scenarios (a second thread swaps the fd or the
 # iovecs between sys_enter and the write) need two CPUs: on one nothing runs
 # between the check and the write. On fentry and kprobe, which see the
