@@ -18,7 +18,7 @@ said=$(SPLICEWATCH_SYSCALL_ATTACH=$ATTACH "$SW" features | sed -n 's/^syscall at
     tr ',' '\n' | awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
 echo "vm-ab $B $ATTACH features=${said:-unknown}"
 SPLICEWATCH_SYSCALL_ATTACH=$ATTACH SPLICEWATCH_BENCH_TOGGLE=1 \
-    "$SW" trace --backend "$B" --json -o /dev/null 2> /tmp/ab.err &
+    "$SW" trace --backend "$B" --json > /dev/null 2> /tmp/ab.err &
 swpid=$!
 i=0
 while ! grep -q "Ctrl-C to stop" /tmp/ab.err 2>/dev/null; do

@@ -68,3 +68,7 @@ awk '$5 == "getppid" || $5 == "pwrite" || $5 == "splice" {
 }
 END { for (i = 0; i < n; i++) { k = order[i]
 	printf "| %s | %s | %s | %s |\n", k, cell[k, "getppid"], cell[k, "pwrite"], cell[k, "splice"] } }' "$out"
+if grep -q " error" "$out" || ! grep -q " getppid " "$out"; then
+	echo "vm-ab.sh: some runs failed (the error lines above)" >&2
+	exit 1
+fi
