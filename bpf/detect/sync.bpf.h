@@ -210,9 +210,6 @@ __noinline int sync_fd(long fd)
 	return sync_file((u64)fd_to_file(fd));
 }
 
-/* The kernel's splice read just put pages into this pipe. sendfile and
- * copy_file_range pass data through a private pipe (current->splice_pipe)
- * that is drained before they return and nobody else reads: not a hold. */
 /* Set by the frontend where the syscall attach is "none" (call_end.bpf.h). */
 const volatile bool no_syscall_hooks;
 
@@ -241,6 +238,9 @@ static __always_inline struct inode *spliced_pipe_inode(u64 pipe)
 #endif
 }
 
+/* The kernel's splice read just put pages into this pipe. sendfile and
+ * copy_file_range pass data through a private pipe (current->splice_pipe)
+ * that is drained before they return and nobody else reads: not a hold. */
 __noinline int sync_spliced_pipe(u64 pipe)
 {
 	struct task_struct *task = sw_current_task();
