@@ -440,7 +440,7 @@ ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
 #endif
 ENTRY_HOOKS(iomap_file_buffered_write, iomap_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)
-/* Syscall attach none: write syscalls at their permission check. */
+/* Write syscalls at their permission check: backup hooks, syscall attach none. */
 ENTRY_HOOKS(security_file_permission, file_permission, check_at_permission(file, mask),
 	    struct file *file, int mask)
 

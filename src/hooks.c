@@ -112,9 +112,8 @@ enum sw_role {
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
 	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
 				 * and in their stead where the syscall attach is none */
-	SW_ROLE_SYSCALL_NONE,	/* in the syscall hooks' stead, where the syscall attach is none:
-				 * checks write syscalls at their permission check, ends what
-				 * a syscall left at its function's return */
+	SW_ROLE_SYSCALL_NONE,	/* ends what a syscall left at its function's return, where
+				 * the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
 
@@ -227,13 +226,14 @@ static const struct sw_hook hooks[] = {
 		  IF_PRESENT, "do_ftruncate"),
 	FN_UNLESS(sw_kprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", BACKUP, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
-	/* Syscall attach none: write syscalls checked at their permission check
-	 * (what sys_enter checked, on every file system) ... */
-	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", SYSCALL_NONE,
+	/* Write syscalls checked at their permission check, from the syscall's
+	 * registers: what sys_enter checked, on every file system, direct I/O
+	 * included (no write_iter call backs that up). */
+	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", BACKUP,
 	   SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", SYSCALL_NONE,
+	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", BACKUP,
 	   SW_BUILD_BOTH, IF_PRESENT),
-	/* ... and what sys_exit ended, ended at the function's return. */
+	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
 	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),

@@ -118,13 +118,15 @@ static __always_inline int refuse_unchecked_write(struct file *file)
 	return 0;
 }
 
-/* Syscall attach none: a write syscall's permission check
- * (security_file_permission, from rw_verify_area), checked from the
- * syscall's registers as sys_enter would have: whatever write loop the file
- * system has (btrfs, fuse, ceph) or none (direct I/O), before a byte lands;
- * a refusal is left to the LSM hook that follows (deny_pending). Reads and
- * calls outside a write syscall (io_uring, the kernel's own) leave at the
- * first tests: the write_iter hooks check those. */
+/* A write syscall's permission check (security_file_permission, from
+ * rw_verify_area), checked from the syscall's registers as sys_enter would
+ * have, unless its sys_enter run did (the mark): where sys_enter runs and the
+ * kernel skipped it (backup hooks on), and in its stead where the syscall
+ * attach is none. Whatever write loop the file system has (btrfs, fuse,
+ * ceph) or none (direct I/O), before a byte lands; a refusal is left to the
+ * LSM hook that follows (deny_pending). Reads and calls outside a write
+ * syscall (io_uring, the kernel's own) leave at the first tests: the
+ * write_iter hooks check those. */
 static __always_inline void check_at_permission(struct file *file, int mask)
 {
 	long nr;

@@ -36,9 +36,18 @@ rc=0
 out=$(mktemp) || exit 2
 trap 'rm -f "$out"' EXIT
 # matrix ARGS...: one matrix.sh run, its lines kept; rc=1 when it failed.
+# A run that fails without a failing line (matrix.sh refused its arguments or
+# a binary is missing: exit 2 before any VM) gets one, so it cannot pass
+# unnoticed among the others.
 matrix() {
+	local before st
+	before=$(grep -c '^not ok ' "$out")
 	bash tests/vm/matrix.sh --no-plan "$@" | tee -a "$out"
-	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+	st=${PIPESTATUS[0]}
+	[ "$st" = 0 ] && return
+	rc=1
+	[ "$(grep -c '^not ok ' "$out")" -gt "$before" ] ||
+		echo "not ok vm/matrix: matrix.sh $* exited $st without a failing line" | tee -a "$out"
 }
 all="tracepoint fentry kprobe"
 matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci runcount"
