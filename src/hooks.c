@@ -112,8 +112,7 @@ enum sw_role {
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
 	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
 				 * and in their stead where the syscall attach is none */
-	SW_ROLE_SYSCALL_NONE,	/* ends what a syscall left at its function's return, where
-				 * the syscall attach is none */
+	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
 
@@ -234,16 +233,16 @@ static const struct sw_hook hooks[] = {
 	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", BACKUP,
 	   SW_BUILD_BOTH, IF_PRESENT),
 	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
-	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
-	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", SYSCALL_NONE, SW_BUILD_BOTH,
+	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_do_ftruncate, FENTRY, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_do_ftruncate, KPROBE, "do_ftruncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN_UNLESS(sw_fexit_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", CALL_END, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
-	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", SYSCALL_NONE,
+	FN_UNLESS(sw_kretprobe_do_sys_ftruncate, KPROBE, "do_sys_ftruncate", CALL_END,
 		  SW_BUILD_BOTH, IF_PRESENT, "do_ftruncate"),
-	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", SYSCALL_NONE, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_fexit_vfs_truncate, FENTRY, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kretprobe_vfs_truncate, KPROBE, "vfs_truncate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
 };
 
 static bool hook_present(const struct sw_hook *h, const struct btf *btf)
@@ -270,7 +269,7 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return c->scope;
 	case SW_ROLE_BACKUP:
 		return c->backup || c->no_syscall_hooks;
-	case SW_ROLE_SYSCALL_NONE:
+	case SW_ROLE_CALL_END:
 		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;

@@ -104,40 +104,38 @@ static __always_inline void check_file_change(struct file *file, long nr, u32 op
 		check_unchecked(file, nr, op, DENY_AT_LSM);
 }
 
+/* The write syscall this task is in, checked at its permission check from
+ * its registers unless its sys_enter run did (the mark). Anything else (a
+ * read's check, io_uring, the kernel's own writes: op write_iter) leaves
+ * here, for the write_iter hooks. */
+static __always_inline u32 check_syscall_write(struct file *file, u32 deny_how)
+{
+	long nr = current_syscall();
+	u32 op = syscall_op(nr);
+
+	if (op == SW_OP_WRITE_ITER)
+		return SW_ACT_REPORTED;
+	return check_unchecked(file, nr, op, deny_how);
+}
+
 /* A write whose sys_enter run the kernel skipped, checked here from its
  * syscall's registers: refused before its bytes land, as sys_enter's check
  * would have had it, rather than killed by the write_iter backup hook.
  * Its mark keeps write_iter (and a second permission check) off it. */
 static __always_inline int refuse_unchecked_write(struct file *file)
 {
-	long nr = current_syscall();
-	u32 op = syscall_op(nr);
-
-	if (op != SW_OP_WRITE_ITER && check_unchecked(file, nr, op, DENY_NOW) == SW_ACT_DENIED)
-		return -EPERM;
-	return 0;
+	return check_syscall_write(file, DENY_NOW) == SW_ACT_DENIED ? -EPERM : 0;
 }
 
-/* A write syscall's permission check (security_file_permission, from
- * rw_verify_area), checked from the syscall's registers as sys_enter would
- * have, unless its sys_enter run did (the mark): where sys_enter runs and the
- * kernel skipped it (backup hooks on), and in its stead where the syscall
- * attach is none. Whatever write loop the file system has (btrfs, fuse,
- * ceph) or none (direct I/O), before a byte lands; a refusal is left to the
- * LSM hook that follows (deny_pending). Reads and calls outside a write
- * syscall (io_uring, the kernel's own) leave at the first tests: the
- * write_iter hooks check those. */
+/* security_file_permission (from rw_verify_area), where sys_enter runs and
+ * the kernel may skip it (backup hooks on), and in its stead where the
+ * syscall attach is none: whatever write loop the file system has (btrfs,
+ * fuse, ceph) or none (direct I/O), before a byte lands. A refusal is left
+ * to the LSM hook that follows (deny_pending). */
 static __always_inline void check_at_permission(struct file *file, int mask)
 {
-	long nr;
-	u32 op;
-
-	if (!(mask & MAY_WRITE) || !tracking())
-		return;
-	nr = current_syscall();
-	op = syscall_op(nr);
-	if (op != SW_OP_WRITE_ITER)
-		check_unchecked(file, nr, op, DENY_AT_LSM);
+	if ((mask & MAY_WRITE) && tracking())
+		check_syscall_write(file, DENY_AT_LSM);
 }
 
 #endif /* SW_DETECT_BACKUP_CHECKS_BPF_H */
