@@ -8,6 +8,7 @@
 #include "splicewatch.h"
 #include "arch.h"
 #include "caps.h"
+#include "common.h"
 #include "hooks.h"
 #include "syscall_attach.h"
 #include "kernel.h"
@@ -77,6 +78,12 @@ static const char *const none_needs[][2] = {
 enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf *btf)
 {
 	const char *env = getenv("SPLICEWATCH_SYSCALL_ATTACH");
+	static bool said;
+
+	if (env && strcmp(env, "raw") && strcmp(env, "none") && !said) {
+		sw_info("SPLICEWATCH_SYSCALL_ATTACH=%s: neither raw nor none, ignored", env);
+		said = true;
+	}
 
 	/* The tracepoint backend keeps raw although the per-syscall tracepoints
 	 * exist (6.18, 7.x): measured, the whole set it would need costs more
@@ -90,10 +97,10 @@ enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf 
 	 * from sys_enter (no bpf_task_pt_regs). */
 	if (sw_kernel_has_bpf_loop(btf) != 1)
 		return SW_SYSCALL_ATTACH_RAW;
-	/* Not yet the default: it passes the 6.12 and 7.x suites, but 6.1 and
-	 * arm64 have not run it (docs/syscall-attach.md, "Status").
-	 * SPLICEWATCH_SYSCALL_ATTACH=none asks for it. */
-	if (!env || strcmp(env, "none"))
+	/* The default where the kernel has every function below;
+	 * SPLICEWATCH_SYSCALL_ATTACH=raw keeps the syscall tracepoints
+	 * (docs/syscall-attach.md). */
+	if (env && !strcmp(env, "raw"))
 		return SW_SYSCALL_ATTACH_RAW;
 	for (size_t i = 0; i < sizeof(none_needs) / sizeof(none_needs[0]); i++)
 		if (!sw_kernel_has_function(btf, none_needs[i][0]) &&

@@ -22,10 +22,9 @@ const char *sw_syscall_attach_name(enum sw_syscall_attach a);
 const char *sw_syscall_attach_what(enum sw_syscall_attach a);
 struct btf;
 /* The syscall attach a backend uses on the kernel of btf (NULL: not known,
- * raw). none only where asked for (SPLICEWATCH_SYSCALL_ATTACH=none, not yet
- * the default: docs/syscall-attach.md) on fentry and kprobe with the main
- * programs and every kernel function that takes the syscall hooks' duties
- * over (src/hooks.c). */
+ * raw). none on fentry and kprobe with the main programs and every kernel
+ * function that takes the syscall hooks' duties over (src/hooks.c), unless
+ * SPLICEWATCH_SYSCALL_ATTACH=raw (docs/syscall-attach.md). */
 enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf *btf);
 
 #endif

@@ -85,11 +85,17 @@ check features_shows_syscall_attach_per_backend 0 \
 	$sw features
 check features_json_syscall_attach_per_backend 0 '^raw (raw|per-syscall|none) (raw|per-syscall|none)$' -- \
 	sh -c "$sw features --json | jq -r '.syscall_attach | [.tracepoint, .fentry, .kprobe] | join(\" \")'"
-# none on fentry and kprobe only when asked for (docs/syscall-attach.md), on
-# a kernel with the main programs and every function it needs (this one).
-check features_syscall_attach_none_when_asked 0 \
+# none on fentry and kprobe by default on a kernel with the main programs and
+# every function it needs (this one); raw when asked for (docs/syscall-attach.md).
+check features_syscall_attach_none_by_default 0 \
 	'^syscall attach: fentry: none, kprobe: none, tracepoint: raw$' -- \
-	env SPLICEWATCH_SYSCALL_ATTACH=none $sw features
+	env -u SPLICEWATCH_SYSCALL_ATTACH $sw features
+check features_syscall_attach_raw_when_asked 0 \
+	'^syscall attach: fentry: raw, kprobe: raw, tracepoint: raw$' -- \
+	env SPLICEWATCH_SYSCALL_ATTACH=raw $sw features
+check features_syscall_attach_unknown_value_said 0 \
+	'SPLICEWATCH_SYSCALL_ATTACH=Raw: neither raw nor none, ignored' -- \
+	env SPLICEWATCH_SYSCALL_ATTACH=Raw $sw features
 # Where the model comes from the kernel's config or from debugfs, it is their choice.
 src=$($sw features | sed -n 's/^preemption: *[^(]*(\([^)]*\)).*/\1/p')
 case $src in

@@ -15,7 +15,7 @@
 #   per-syscall  no program ran N times
 #   none         no program ran at all
 # With SPLICEWATCH_SYSCALL_ATTACH set (matrix.sh --env), features must name
-# that attach for BACKEND first.
+# that attach for BACKEND first; unset, fentry and kprobe on 5.17+ must say none.
 # The figures follow as "# runcount: prog NAME RUNS" comments, and
 # "# runcount: N passed, N failed" ends the suite.
 B=$1
@@ -37,12 +37,23 @@ finish() {
 attach=$("$SW" features | sed -n 's/^syscall attach: *//p' | tr ',' '\n' |
     awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
 echo "# runcount: $B syscall attach: ${attach:-unknown}"
-# Asked for (matrix.sh --env SPLICEWATCH_SYSCALL_ATTACH=none): a cell that
+# Asked for (matrix.sh --env SPLICEWATCH_SYSCALL_ATTACH=raw): a cell that
 # means to test none must not pass on raw because the ask got lost.
 if [ -n "${SPLICEWATCH_SYSCALL_ATTACH:-}" ]; then
     if [ "$attach" = "$SPLICEWATCH_SYSCALL_ATTACH" ]; then tap ok syscall_attach_is_the_one_asked_for
     else tap fail syscall_attach_is_the_one_asked_for \
         "SPLICEWATCH_SYSCALL_ATTACH=$SPLICEWATCH_SYSCALL_ATTACH, features says '${attach}' for $B"; fi
+fi
+# Unasked, fentry and kprobe on 5.17 and later (the main programs) attach no
+# syscall tracepoint: a kernel function gone missing (renamed, inlined) falls
+# back to raw, and must not do so unnoticed.
+if [ -z "${SPLICEWATCH_SYSCALL_ATTACH:-}" ] && [ "$B" != tracepoint ]; then
+    v=$(uname -r) maj=${v%%.*} min=${v#*.}
+    min=${min%%[!0-9]*}
+    if [ "$maj" -gt 5 ] || { [ "$maj" = 5 ] && [ "$min" -ge 17 ]; }; then
+        if [ "$attach" = none ]; then tap ok default_syscall_attach_is_none
+        else tap fail default_syscall_attach_is_none "features says '${attach}' for $B on $v"; fi
+    fi
 fi
 
 "$SW" trace --backend "$B" --json -o /tmp/runcount.events 2> /tmp/runcount.err &

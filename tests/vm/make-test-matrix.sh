@@ -14,10 +14,13 @@
 # compat programs' own versions of them (register copies, do_sys_ftruncate).
 # Each VM also runs runcount: the program runs of 1,000,000 getppid, as its
 # backend's syscall attach says (docs/syscall-attach.md).
-# Then 6.12 and 7.x with fentry and kprobe under syscall attach none (issue 21:
-# no sys_enter/sys_exit, kernel functions only; opt-in through
-# SPLICEWATCH_SYSCALL_ATTACH=none, named vm/<kernel>/<backend>+none/...): trace,
-# enforce, deny and runcount (1,000,000 getppid run no program).
+# fentry and kprobe on 5.17 and later attach no syscall tracepoint (syscall
+# attach none, issue 21: kernel functions only), so there the -noenter suites
+# prove that nothing was left to drop; runcount that 1,000,000 getppid run no
+# program. Then 6.12 and 7.x with fentry and kprobe under syscall attach raw
+# (SPLICEWATCH_SYSCALL_ATTACH=raw, named vm/<kernel>/<backend>+raw/...): the
+# suites above plus the -noenter ones, which there drop sys_enter runs for the
+# backup hooks to catch; arm64 7.x runs those two under raw as well.
 # Then 6.12 with fentry and kprobe on two vCPUs, for the check-then-use race
 # scenarios only (they need a second CPU), one VM at a time: two VMs of two
 # vCPUs each on a two-core host starve the start-up timing checks.
@@ -27,7 +30,7 @@
 # amd64 7.x cell's, and 6.1 with tracepoint and kprobe only (it loads fentry and
 # BPF LSM programs but cannot attach them: no BPF trampolines), where deny is
 # "deny-refused": refused before anything runs, with the cause.
-# Prints matrix.sh's "ok"/"not ok" lines (seven matrices, one after the other,
+# Prints matrix.sh's "ok"/"not ok" lines (eight matrices, one after the other,
 # each without its plan), then one TAP plan for all, "1..N"; exit status 1
 # when any failed.
 set -u
@@ -52,8 +55,8 @@ matrix() {
 all="tracepoint fentry kprobe"
 matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci runcount"
 matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount"
-matrix --kernels "6.12 7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=none \
-	--label none --suites "trace enforce deny runcount"
+matrix --kernels "6.12 7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=raw \
+	--label raw --suites "trace enforce deny trace-noenter deny-noenter runcount"
 # The check-then-use race scenarios (a second thread swaps the fd or the
 # iovecs between sys_enter and the write) need two CPUs: on one nothing runs
 # between the check and the write. On fentry and kprobe, which see the
@@ -63,5 +66,7 @@ matrix -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
 matrix --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci"
 matrix --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci"
 matrix --kernels "arm64/7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter"
+matrix --kernels "arm64/7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=raw \
+	--label raw --suites "trace-noenter deny-noenter"
 echo "1..$(grep -cE '^(not )?ok ' "$out")"
 exit "$rc"
