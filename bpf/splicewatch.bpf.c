@@ -440,9 +440,18 @@ ENTRY_HOOKS(generic_perform_write, perform_write, check_write_iter(iocb, iter),
 #endif
 ENTRY_HOOKS(iomap_file_buffered_write, iomap_write, check_write_iter(iocb, iter),
 	    struct kiocb *iocb, struct iov_iter *iter)
-/* Write syscalls at their permission check: backup hooks, syscall attach none. */
+/* Write syscalls at their permission check: backup hooks (syscall attach raw). */
 ENTRY_HOOKS(security_file_permission, file_permission, check_at_permission(file, mask),
 	    struct file *file, int mask)
+/* Every VFS write, where the syscall attach is none: check_write_area. */
+ENTRY_HOOKS(rw_verify_area, write_area, check_write_area(rw, file, ppos, count),
+	    int rw, struct file *file, const loff_t *ppos, size_t count)
+/* truncate(path), where the syscall attach is none: at the LSM check, after
+ * the permission checks, instead of where the kernel reaches the inode (with
+ * --action deny, lsm/path_truncate checks and refuses). */
+ENTRY_HOOKS(security_path_truncate, path_truncate,
+	    ({ if (!deny_mode) check_path_truncate(BPF_CORE_READ(path, dentry), DENY_NO); }),
+	    const struct path *path)
 
 /* ---- enforce --action deny: BPF LSM ---------------------------------------- */
 
@@ -456,11 +465,19 @@ int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	rc = refuse_pending((u64)file, 0);
+	/* A refused write does not raise the task's write count: its mark
+	 * would pass the same call, retried, as checked. */
+	if (rc && marks_on())
+		clear_mark();
 	/* The kernel's file: another than sys_enter checked (a skipped run, or
-	 * a thread that dup2()ed it over the fd since) is checked here. */
-	if (rc || !marks_on())
+	 * a thread that dup2()ed it over the fd since) is checked here. Where
+	 * the syscall attach is none, rw_verify_area checked the kernel's own. */
+	if (rc || !marks_on() || no_syscall_hooks)
 		return rc;
-	return refuse_unchecked_write(file);
+	rc = refuse_unchecked_write(file);
+	if (rc)
+		clear_mark();
+	return rc;
 }
 
 /* ftruncate from 6.2 on. */
@@ -477,11 +494,7 @@ int BPF_PROG(sw_lsm_file_truncate, struct file *file, int ret)
 SEC("lsm/path_truncate")
 int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx *c;
 	struct dentry *dentry;
-	s64 *length, len;
-	u64 mapping;
 	int rc;
 
 	if (ret)
@@ -490,22 +503,7 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	rc = refuse_pending(0, (u64)dentry);
 	if (rc)
 		return rc;
-	if (!tracking())
-		return 0;
-	length = bpf_map_lookup_elem(&pending_truncate, &tid);
-	if (!length)
-		return 0;
-	len = *length;
-	index_pending();
-	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
-	c = find_overlap(mapping, len, LEN_TO_EOF, NULL);
-	if (!c)
-		return 0;
-	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
-	if (report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
-					    .late = true, .deny_how = DENY_NOW }) == SW_ACT_DENIED)
-		return -EPERM;
-	return 0;
+	return check_path_truncate(dentry, DENY_NOW) == SW_ACT_DENIED ? -EPERM : 0;
 }
 
 /* ---- io_uring: splice and tee requests fill pipes without a syscall ------- */

@@ -27,10 +27,12 @@ static const struct {
 	{ "fallocate punch/zero/collapse/insert range", "covered at syscall entry (completes even if killed)" },
 	{ "ftruncate", "covered at syscall entry (completes even if killed)" },
 	{ "truncate(path)", "covered where pages leave the cache or the inode is dirtied; "
-			    "tmpfs partial-page cuts not observable" },
+			    "tmpfs partial-page cuts not observable (syscall attach none: "
+			    "covered at security_path_truncate)" },
 	{ "mmap stores", "first store to a clean page only (writeback_dirty_folio); "
 			 "tmpfs and already-dirty pages not observable" },
-	{ "io_uring, AIO, in-kernel writers", "fentry/kprobe backends: generic_perform_write and "
+	{ "io_uring, AIO, in-kernel writers", "fentry/kprobe backends: rw_verify_area (syscall "
+					       "attach none), else generic_perform_write and "
 					       "iomap_file_buffered_write (op write_iter); "
 					       "tracepoint backend: not observable" },
 };

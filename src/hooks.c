@@ -62,11 +62,11 @@ enum sw_backend sw_backend_auto(const struct btf *btf)
 /* The kernel functions that take every duty of sys_enter and sys_exit over
  * (bpf/detect/call_end.bpf.h; docs/syscall-attach.md), one of each group. */
 static const char *const none_needs[][2] = {
-	{ "security_file_permission" },			/* write syscalls */
-	{ "generic_perform_write" },			/* buffered writes */
+	{ "rw_verify_area" },				/* writes */
 	{ "vfs_fallocate" },
 	{ "do_ftruncate", "do_sys_ftruncate" },
 	{ "vfs_truncate" },
+	{ "security_path_truncate" },			/* truncate(path)'s check */
 	{ "filemap_splice_read", "generic_file_splice_read" },	/* file -> pipe */
 	{ "do_splice" },				/* pipe -> pipe, a splice's end */
 	{ "do_tee" },
@@ -112,13 +112,20 @@ enum sw_syscall_attach sw_syscall_attach_of(enum sw_backend b, const struct btf 
 /* Why a program is there; roles other than SYSCALL and PAGE_CACHE say when it loads. */
 enum sw_role {
 	SW_ROLE_SYSCALL,	/* decodes syscalls: checks writes, learns holds, sees drains */
-	SW_ROLE_PAGE_CACHE,	/* writes seen in the page cache: truncate, mmap stores */
+	SW_ROLE_PAGE_CACHE,	/* writes seen in the page cache: mmap stores */
+	SW_ROLE_TRUNCATE_PAGES,	/* truncate(path) where the kernel reaches the inode, where the
+				 * syscall attach is raw */
 	SW_ROLE_HOLDS,		/* learns pages entering pipes outside the syscall hooks */
 	SW_ROLE_PIPE_FREE,	/* forgets a pipe the moment it is freed */
-	SW_ROLE_WRITE_ITER,	/* checks writes no syscall hook sees (io_uring, AIO, nfsd) */
+	SW_ROLE_WRITE_ITER,	/* checks writes no syscall hook sees (io_uring, AIO, nfsd),
+				 * where the syscall attach is raw */
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
 	SW_ROLE_BACKUP,		/* backs up skipped syscall hook runs; with backup hooks on,
 				 * and in their stead where the syscall attach is none */
+	SW_ROLE_WRITE_BACKUP,	/* backs up skipped write checks of sys_enter; with backup
+				 * hooks on, where the syscall attach is raw */
+	SW_ROLE_NONE_CHECK,	/* checks what sys_enter did, where the syscall attach is none:
+				 * every VFS write, truncate(path) */
 	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 };
@@ -162,9 +169,9 @@ static const struct sw_hook hooks[] = {
 	/* One program: the compat build's section names the page tracepoint. */
 	TP(sw_dirty_folio, ANY, "writeback_dirty_folio", PAGE_CACHE, SW_BUILD_MAIN, 0),
 	TP(sw_dirty_folio, ANY, "writeback_dirty_page", PAGE_CACHE, SW_BUILD_COMPAT, 0),
-	TP(sw_page_cache_delete, ANY, "mm_filemap_delete_from_page_cache", PAGE_CACHE,
+	TP(sw_page_cache_delete, ANY, "mm_filemap_delete_from_page_cache", TRUNCATE_PAGES,
 	   SW_BUILD_BOTH, 0),
-	TP(sw_inode_dirty, ANY, "writeback_mark_inode_dirty", PAGE_CACHE, SW_BUILD_BOTH, 0),
+	TP(sw_inode_dirty, ANY, "writeback_mark_inode_dirty", TRUNCATE_PAGES, SW_BUILD_BOTH, 0),
 	TP(sw_fork, ANY, "sched_process_fork", SCOPE, SW_BUILD_BOTH, 0),
 	/* Kernels built without io_uring have no such tracepoints. */
 	TP(sw_io_uring_complete, ANY, "io_uring_complete", HOLDS, SW_BUILD_BOTH, IF_PRESENT),
@@ -235,10 +242,21 @@ static const struct sw_hook hooks[] = {
 	/* Write syscalls checked at their permission check, from the syscall's
 	 * registers: what sys_enter checked, on every file system, direct I/O
 	 * included (no write_iter call backs that up). */
-	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", BACKUP,
+	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", WRITE_BACKUP,
 	   SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", BACKUP,
+	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", WRITE_BACKUP,
 	   SW_BUILD_BOTH, IF_PRESENT),
+	/* Syscall attach none: every write the VFS verifies, with the kernel's
+	 * file, position and length; the permission check and the write_iter
+	 * hooks in one. */
+	FN(sw_fentry_write_area, FENTRY, "rw_verify_area", NONE_CHECK, SW_BUILD_BOTH, IF_PRESENT),
+	FN(sw_kprobe_write_area, KPROBE, "rw_verify_area", NONE_CHECK, SW_BUILD_BOTH, IF_PRESENT),
+	/* Syscall attach none: truncate(path) after its permission checks,
+	 * instead of the page-cache tracepoints every write and eviction runs. */
+	FN(sw_fentry_path_truncate, FENTRY, "security_path_truncate", NONE_CHECK, SW_BUILD_BOTH,
+	   IF_PRESENT),
+	FN(sw_kprobe_path_truncate, KPROBE, "security_path_truncate", NONE_CHECK, SW_BUILD_BOTH,
+	   IF_PRESENT),
 	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
 	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
@@ -274,8 +292,16 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return !c->no_syscall_hooks;
 	case SW_ROLE_SCOPE:
 		return c->scope;
+	case SW_ROLE_WRITE_ITER:
+		return !c->no_syscall_hooks;
 	case SW_ROLE_BACKUP:
 		return c->backup || c->no_syscall_hooks;
+	case SW_ROLE_WRITE_BACKUP:
+		return c->backup && !c->no_syscall_hooks;
+	case SW_ROLE_NONE_CHECK:
+		return c->no_syscall_hooks;
+	case SW_ROLE_TRUNCATE_PAGES:
+		return !c->no_syscall_hooks;
 	case SW_ROLE_CALL_END:
 		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:

@@ -36,6 +36,8 @@ int child_ok(struct tctx *t, ssize_t got, ssize_t want, const char *what);
 int setup_head_held(struct tctx *t);
 int setup_pwrite64(struct tctx *t);
 int do_pwrite64(struct tctx *t);
+int setup_pwrite64_twice(struct tctx *t);
+int do_pwrite64_twice(struct tctx *t);
 int setup_direct_pwrite(struct tctx *t);
 int do_direct_pwrite(struct tctx *t);
 int setup_write(struct tctx *t);

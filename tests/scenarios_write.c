@@ -48,6 +48,24 @@ int do_pwrite64(struct tctx *t)
 	return child_ok(t, pwrite(t->fd, W8, 8, 0), 8, "pwrite");
 }
 
+/* The same pwrite again: each call is checked. A refused write (deny) does
+ * not raise the task's write count, so a mark of its check that outlived it
+ * would pass the retry as checked, and the retry would land. enforce kills
+ * at the first. */
+int setup_pwrite64_twice(struct tctx *t)
+{
+	if (setup_pwrite64(t))
+		return -1;
+	if (!t->enforce || t->deny)
+		t->e->reports = 2;
+	return 0;
+}
+
+int do_pwrite64_twice(struct tctx *t)
+{
+	return do_pwrite64(t) || do_pwrite64(t);
+}
+
 /* Direct I/O: no write loop of the page cache runs (ext4 writes the blocks
  * and drops the cached page, which the pipe keeps with its old bytes), so only
  * the write syscall's own check sees it. What the pipe then delivers is the

@@ -14,7 +14,7 @@ enum fs_kind { FS_EXT4, FS_TMPFS, FS_HUGE_TMPFS, FS__COUNT };
 
 /* What the writer child expects splicewatch to report. Lives in shared memory. */
 struct expect {
-	int reports;			/* events expected from the writer (0 or 1) */
+	int reports;			/* events expected from the writer (0, 1, 2) */
 	char op[24];
 	uint64_t dev, ino;
 	char path[512];

@@ -3,9 +3,9 @@
  * Syscall attach "none" (fentry and kprobe backends, issue 21): no
  * sys_enter or sys_exit program, so a syscall splicewatch does not watch runs
  * no program. What sys_enter did is done by the kernel functions of each path
- * (security_file_permission, the write_iter hooks, vfs_fallocate,
- * do_ftruncate, vfs_truncate, the splice reads, do_splice, do_tee, vmsplice,
- * pipe_fcntl: the backup hooks, loaded for good). What sys_exit did at the end of a syscall is done here,
+ * (rw_verify_area, vfs_fallocate, do_ftruncate, vfs_truncate and
+ * security_path_truncate, the splice reads, do_splice, do_tee, vmsplice,
+ * pipe_fcntl: mostly the backup hooks, loaded for good). What sys_exit did at the end of a syscall is done here,
  * at the return of the kernel function the syscall called (docs/syscall-attach.md):
  *
  * - the write mark ends (clear_mark): splice, fallocate and ftruncate leave

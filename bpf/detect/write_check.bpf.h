@@ -102,6 +102,32 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 					.late = true, .deny_how = DENY_NO });
 }
 
+/* truncate(path) of dentry, whose length vfs_truncate (or sys_enter) noted:
+ * every byte from it on. At the truncate's LSM check, before a byte changes:
+ * the action taken, 0 when nothing is held there. */
+static __always_inline u32 check_path_truncate(struct dentry *dentry, u32 deny_how)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct check_ctx *c;
+	s64 *length, len;
+	u64 mapping;
+
+	if (!tracking())
+		return 0;
+	length = bpf_map_lookup_elem(&pending_truncate, &tid);
+	if (!length)
+		return 0;
+	len = *length;
+	index_pending();
+	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
+	c = find_overlap(mapping, len, LEN_TO_EOF, NULL);
+	if (!c)
+		return 0;
+	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
+	return report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
+					       .late = true, .deny_how = deny_how });
+}
+
 static __always_inline bool in_checked_syscall(void)
 {
 	return checked_syscall(current_syscall());
@@ -154,6 +180,66 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 {
 	check_buffered_write(BPF_CORE_READ(iocb, ki_filp), BPF_CORE_READ(iocb, ki_pos),
 			     BPF_CORE_READ(iter, count));
+}
+
+/* rw_verify_area, where the syscall attach is none: the one check of a write
+ * made through the VFS (the write syscalls, splice into a file, sendfile,
+ * copy_file_range, io_uring, AIO, nfsd, ksmbd, overlayfs' backing files), on
+ * every file system, direct I/O included, before its bytes land, with the
+ * kernel's own file, position and length. Inside a write syscall it is
+ * reported as that syscall, once (before 6.8 a splice into a file verifies
+ * each chunk again), and refused by the LSM hook rw_verify_area calls next
+ * (deny_pending); outside one as write_iter. Writers that do not call it
+ * (__kernel_write: coredumps, process accounting; the loop driver) are not
+ * seen (docs/syscall-attach.md). */
+static __always_inline void check_write_area(int rw, struct file *file, const loff_t *ppos,
+					     u64 len)
+{
+	struct check_ctx *c;
+	s64 pos;
+	long nr;
+	u32 op;
+	u64 mapping;
+
+	if (rw != SW_RW_WRITE || !tracking())
+		return;
+	if (pending_mask && may_be_held(file))
+		index_pending();
+	mapping = (u64)BPF_CORE_READ(file, f_mapping);
+	if (!mapping_tracked(mapping))
+		return;
+	/* Our own output (a held -o file) would report itself forever. */
+	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
+		return;
+	/* No position (a stream), or one rw_verify_area refuses before its LSM
+	 * hook: a refusal left pending would never be taken. */
+	if (!ppos || bpf_probe_read_kernel(&pos, sizeof(pos), ppos) || pos < 0 ||
+	    (s64)len < 0 || (s64)(pos + len) < 0)
+		return;
+	nr = current_syscall();
+	op = syscall_op(nr);
+	/* Appends land at the end, whatever the position says. */
+	if (nr == SW_NR_pwritev2) {
+		struct pt_regs *regs = sw_current_regs();
+
+		if (SW_ARG6(regs) & RWF_APPEND)
+			pos = BPF_CORE_READ(file, f_inode, i_size);
+	}
+	if (BPF_CORE_READ(file, f_flags) & O_APPEND)
+		pos = BPF_CORE_READ(file, f_inode, i_size);
+	if (op != SW_OP_WRITE_ITER) {
+		count(SW_CNT_BACKUP_CHECKS, 1);
+		if (entry_covers(file, nr, pos, len))
+			return;
+	}
+	c = find_overlap(mapping, pos, len, NULL);
+	if (!c)
+		return;
+	report(c, &(struct write_desc){ .file = file, .op = op, .pos = pos, .len = len,
+					.deny_how = op == SW_OP_WRITE_ITER ? DENY_NO : DENY_AT_LSM });
+	/* Inline: a global function takes no trusted pointer (fentry's file). */
+	if (op != SW_OP_WRITE_ITER)
+		mark_checked(file, nr, 0, 0, true);
 }
 
 #endif /* SW_DETECT_WRITE_CHECK_BPF_H */

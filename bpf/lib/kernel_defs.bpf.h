@@ -42,6 +42,9 @@
 /* LSM permission mask (include/linux/fs.h) */
 #define MAY_WRITE	2
 
+/* rw_verify_area's read_write (include/linux/kernel.h) */
+#define SW_RW_WRITE	1
+
 /* task_struct->flags: a kernel thread */
 #define PF_KTHREAD	0x00200000
 
