@@ -3,7 +3,7 @@
 # mutant breaks one behaviour a check guards, and the check must then fail,
 # for its own reason. Not part of make test.
 #
-#   tests/vm/mutants.sh [--host] [--vm] [--arm64] [--kernel K] [-j N]
+#   tests/vm/mutants.sh [--host] [--vm] [--arm64] [--bpf] [--kernel K] [-j N]
 #
 # Prints "ok mutant/NAME" when the mutant was killed (the suite failed, with
 # the expected reason), "not ok mutant/NAME: why" when it survived, and
@@ -44,18 +44,27 @@
 #                   tracepoint backend learns a sendfile's hold at sys_exit
 #                   from argument 1 (the pipe), so arm64/6.12's
 #                   sendfile_to_pipe scenario must fail
+# BPF mutants (a copy of the tree, patched, built; one VM each, kernel K,
+# backend fentry, syscall attach none):
+#   deny-retry-keeps-mark  lsm/file_permission refuses a write but leaves
+#                   the write mark of its check: a refused write does not raise
+#                   the task's write count, so the same pwrite retried passes as
+#                   checked and lands; the deny suite's
+#                   pwrite64_repeated_into_held_range_is_checked_each_time
+#                   must fail
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$(pwd)
-HOST=0 VM=0 ARM64=0 KERNEL=6.12 JOBS=2
+HOST=0 VM=0 ARM64=0 BPF=0 KERNEL=6.12 JOBS=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--host) HOST=1; shift ;;
 	--vm) VM=1; shift ;;
 	--arm64) ARM64=1; shift ;;
+	--bpf) BPF=1; shift ;;
 	--kernel) KERNEL=${2:?}; shift 2 ;;
 	-j) JOBS=${2:?}; shift 2 ;;
-	*) echo "usage: $0 [--host] [--vm] [--arm64] [--kernel K] [-j N]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--host] [--vm] [--arm64] [--bpf] [--kernel K] [-j N]" >&2; exit 2 ;;
 	esac
 done
 [ "$HOST" = 0 ] && [ "$VM" = 0 ] && [ "$ARM64" = 0 ] && HOST=1 VM=1 ARM64=1
@@ -276,6 +285,41 @@ if [ "$ARM64" = 1 ]; then
 		rc=$?
 		line "$([ $rc = 1 ] && grep -q '^not ok vm/arm64/6.12/tracepoint/sendfile_to_pipe_is_reported_where_it_shares_pages' "$M/arm64-x0.out" && echo 1)" \
 			mutant/arg1-from-x0 "status $rc: $(grep '^not ok' "$M/arm64-x0.out" | head -n3 | tr '\n' ' ')"
+	fi
+fi
+if [ "$BPF" = 1 ]; then
+	# bpf_build NAME FILE CMD...: as arm64_build, for this machine (make all)
+	bpf_build() {
+		local name=$1 file=$2
+		shift 2
+		t=$M/bpf-$name
+		mkdir -p "$t"
+		git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
+		"$@" < "$file" > "$t/$file"
+		if cmp -s "$file" "$t/$file"; then
+			line 0 "mutant/$name" "patch did not apply"
+		elif ! make -C "$t" -j2 all > "$M/bpf-$name-make.log" 2>&1; then
+			line 0 "mutant/$name" "cannot build: $(tail -n1 "$M/bpf-$name-make.log")"
+		else
+			return 0
+		fi
+		return 1
+	}
+
+	# --- deny-retry-keeps-mark: no clear_mark() where lsm/file_permission
+	# takes a pending refusal
+	if bpf_build deny-retry-keeps-mark bpf/splicewatch.bpf.c \
+		awk '/^\tif \(rc && marks_on\(\)\)$/ { getline; next } { print }'; then
+		mr() { # BINARY OUT
+			bash tests/vm/matrix.sh --kernels "$KERNEL" --backends fentry --suites deny \
+				--filter 'pwrite64_repeated*' --splicewatch "$1" > "$2" 2>&1
+		}
+		mr "$ROOT/splicewatch" "$M/bpf-retry-ctl.out"
+		line "$([ $? = 0 ] && echo 1)" control/deny-retry "$(grep '^not ok' "$M/bpf-retry-ctl.out" | head -n3 | tr '\n' ' ')"
+		mr "$t/splicewatch" "$M/bpf-retry.out"
+		rc=$?
+		line "$([ $rc = 1 ] && grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_into_held_range_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" && echo 1)" \
+			mutant/deny-retry-keeps-mark "status $rc: $(grep '^not ok' "$M/bpf-retry.out" | head -n3 | tr '\n' ' ')"
 	fi
 fi
 echo "1..$((passed + failed))"
