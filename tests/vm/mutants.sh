@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--host] [--vm] [--arm64] [--bpf] [--kernel K] [-j N]" >&2; exit 2 ;;
 	esac
 done
-[ "$HOST" = 0 ] && [ "$VM" = 0 ] && [ "$ARM64" = 0 ] && HOST=1 VM=1 ARM64=1
+[ "$HOST" = 0 ] && [ "$VM" = 0 ] && [ "$ARM64" = 0 ] && [ "$BPF" = 0 ] && HOST=1 VM=1 ARM64=1 BPF=1
 [ "$(id -u)" = 0 ] || { echo "mutants.sh loads BPF programs: run it as root" >&2; exit 2; }
 [ -x splicewatch ] && [ -x tests/build/swtest ] || { echo "build first: make && make tests/build/swtest" >&2; exit 2; }
 M=$(mktemp -d /tmp/sw-mutants.XXXXXX) || exit 2
