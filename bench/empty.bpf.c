@@ -85,3 +85,30 @@ int BPF_PROG(fentry_pwrite, struct pt_regs *regs)
 {
 	return 0;
 }
+
+/*
+ * The floor of "syscall attach: none" on the fentry and kprobe backends
+ * (bench/vm-ab.sh --attach floor): empty programs where splicewatch's run
+ * for the A/B loops there: rw_verify_area (every read and write; a pwrite
+ * runs it alone), the splice read (file -> pipe: 6.5+ filemap_splice_read,
+ * before generic_file_splice_read) and do_splice's return. The kprobe
+ * backend takes the splice read and do_splice with a kprobe and a
+ * kretprobe each.
+ */
+#define EMPTY_FN(kind, fn)						\
+SEC(#kind "/" #fn)							\
+int none_##kind##_##fn(void *ctx)					\
+{									\
+	return 0;							\
+}
+EMPTY_FN(fentry, rw_verify_area)
+EMPTY_FN(fexit, filemap_splice_read)
+EMPTY_FN(fexit, generic_file_splice_read)
+EMPTY_FN(fexit, do_splice)
+EMPTY_FN(kprobe, rw_verify_area)
+EMPTY_FN(kprobe, filemap_splice_read)
+EMPTY_FN(kretprobe, filemap_splice_read)
+EMPTY_FN(kprobe, generic_file_splice_read)
+EMPTY_FN(kretprobe, generic_file_splice_read)
+EMPTY_FN(kprobe, do_splice)
+EMPTY_FN(kretprobe, do_splice)

@@ -6,25 +6,44 @@
 # `splicewatch trace --backend BACKEND` with SPLICEWATCH_SYSCALL_ATTACH=ATTACH
 # (raw or none) and SPLICEWATCH_BENCH_TOGGLE=1; then /sw/swbench ab times the
 # getppid, 16 B pwrite (nothing held) and splice loops with its programs
-# attached and detached in alternating phases inside one process. Prints the
-# syscall attach `features` names, and one line per loop:
+# attached and detached in alternating phases inside one process. ATTACH
+# floor: instead of splicewatch, /sw/empty_loader with empty programs where
+# syscall attach none runs them for these loops (bench/empty.bpf.c), the
+# floor of none on BACKEND. Prints the syscall attach `features` names (or
+# the empty programs), and one line per loop:
 #   vm-ab BACKEND ATTACH LOAD ratio=R min=... max=... p25=... p75=... without_ns_per_op=...
 B=$1
 ATTACH=$2
 N=$3
 ROUNDS=$4
 SW=/sw/splicewatch
-said=$(SPLICEWATCH_SYSCALL_ATTACH=$ATTACH "$SW" features | sed -n 's/^syscall attach: *//p' |
-    tr ',' '\n' | awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
-echo "vm-ab $B $ATTACH features=${said:-unknown}"
-SPLICEWATCH_SYSCALL_ATTACH=$ATTACH SPLICEWATCH_BENCH_TOGGLE=1 \
-    "$SW" trace --backend "$B" --json > /dev/null 2> /tmp/ab.err &
+if [ "$ATTACH" = floor ]; then
+    # The splice read this kernel has (6.5+: filemap_splice_read).
+    read_fn=generic_file_splice_read
+    grep -q ' filemap_splice_read$' /proc/kallsyms && read_fn=filemap_splice_read
+    case "$B" in
+    fentry) progs="none_fentry_rw_verify_area none_fexit_${read_fn} none_fexit_do_splice" ;;
+    *) progs="none_kprobe_rw_verify_area none_kprobe_${read_fn} none_kretprobe_${read_fn}
+              none_kprobe_do_splice none_kretprobe_do_splice" ;;
+    esac
+    echo "vm-ab $B $ATTACH programs=$(echo $progs | tr ' ' ',')"
+    # shellcheck disable=SC2086 # one word per program
+    /sw/empty_loader /sw/empty.bpf.o $progs 2> /tmp/ab.err &
+    ready="empty_loader: attached"
+else
+    said=$(SPLICEWATCH_SYSCALL_ATTACH=$ATTACH "$SW" features | sed -n 's/^syscall attach: *//p' |
+        tr ',' '\n' | awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
+    echo "vm-ab $B $ATTACH features=${said:-unknown}"
+    SPLICEWATCH_SYSCALL_ATTACH=$ATTACH SPLICEWATCH_BENCH_TOGGLE=1 \
+        "$SW" trace --backend "$B" --json > /dev/null 2> /tmp/ab.err &
+    ready="Ctrl-C to stop"
+fi
 swpid=$!
 i=0
-while ! grep -q "Ctrl-C to stop" /tmp/ab.err 2>/dev/null; do
+while ! grep -q "$ready" /tmp/ab.err 2>/dev/null; do
     i=$((i + 1))
     if [ "$i" -gt 3000 ] || ! kill -0 "$swpid" 2>/dev/null; then
-        echo "vm-ab $B $ATTACH error: splicewatch did not start: $(tail -n 2 /tmp/ab.err)"
+        echo "vm-ab $B $ATTACH error: did not start: $(tail -n 2 /tmp/ab.err)"
         exit 1
     fi
     sleep 0.2

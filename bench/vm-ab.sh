@@ -2,10 +2,12 @@
 # bench/vm-ab.sh - the syscall tax in the VM kernels (issue 21): A/B inside one
 # process (swbench ab, programs attached and detached in turn) of the getppid,
 # 16 B pwrite (nothing held) and splice loops, under `splicewatch trace` with
-# each syscall attach (raw, none) on the fentry and kprobe backends.
+# each syscall attach (raw, none) on the fentry and kprobe backends, and the
+# floor of none (floor: empty programs where none runs them for these loops,
+# bench/empty.bpf.c).
 #
 #   bench/vm-ab.sh [--kernels "6.12 7"] [--backends "fentry kprobe"]
-#                  [--attach "raw none"] [-n N] [--rounds R]
+#                  [--attach "raw none floor"] [-n N] [--rounds R]
 #
 # qemu TCG, one vCPU: absolute times mean little there, ratios of phases inside
 # one process still compare the attach methods (tests/vm/guest-runcount.sh
@@ -16,7 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KERNELS="6.12 7"
 BACKENDS="fentry kprobe"
-ATTACHES="raw none"
+ATTACHES="raw none floor"
 N=200000
 ROUNDS=12
 die() { echo "vm-ab.sh: $*" >&2; exit 2; }
@@ -35,10 +37,11 @@ for v in "$N" "$ROUNDS"; do
 	case "$v" in ''|*[!0-9]*|0) die "-n and --rounds need a positive number" ;; esac
 done
 for a in $ATTACHES; do
-	case "$a" in raw|none) ;; *) die "--attach takes raw and none, not '$a'" ;; esac
+	case "$a" in raw|none|floor) ;; *) die "--attach takes raw, none and floor, not '$a'" ;; esac
 done
-for f in "$ROOT/splicewatch" "$ROOT/bench/build/swbench"; do
-	[ -x "$f" ] || die "$f missing (make splicewatch bench/build/swbench)"
+for f in "$ROOT/splicewatch" "$ROOT/bench/build/swbench" "$ROOT/bench/build/empty_loader" \
+	"$ROOT/bench/build/empty.bpf.o"; do
+	[ -e "$f" ] || die "$f missing (make splicewatch bench-build)"
 done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -51,6 +54,7 @@ for k in $KERNELS; do
 		t0=$(date +%s)
 		"$ROOT/tests/vm/run-in-vm.sh" --kernel "$k" --timeout 1800 -q \
 			--file "$ROOT/splicewatch" --file "$ROOT/bench/build/swbench" \
+			--file "$ROOT/bench/build/empty_loader" --file "$ROOT/bench/build/empty.bpf.o" \
 			--file "$ROOT/bench/vm-ab-guest.sh" -- "$cmd" |
 			sed -n "s/^vm-ab /vm-ab $k /p" | tee -a "$out" || true
 		echo "# $k $b: VM $(($(date +%s) - t0)) s"
