@@ -38,7 +38,7 @@ attach=$("$SW" features | sed -n 's/^syscall attach: *//p' | tr ',' '\n' |
     awk -v b="$B" '{ sub(/:$/, "", $1) } $1 == b { print $2 }')
 echo "# runcount: $B syscall attach: ${attach:-unknown}"
 # Asked for (matrix.sh --env SPLICEWATCH_SYSCALL_ATTACH=raw): a cell that
-# means to test none must not pass on raw because the ask got lost.
+# means to test raw must not pass on none because the ask got lost.
 if [ -n "${SPLICEWATCH_SYSCALL_ATTACH:-}" ]; then
     if [ "$attach" = "$SPLICEWATCH_SYSCALL_ATTACH" ]; then tap ok syscall_attach_is_the_one_asked_for
     else tap fail syscall_attach_is_the_one_asked_for \
