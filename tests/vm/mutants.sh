@@ -237,31 +237,31 @@ if [ "$VM" = 1 ]; then
 	verdict status-lies "^not ok $pre/trace: exit status 1 with 0 failed"
 	verdict drop-disabled "^not ok $pre/trace-noenter: .*the drop is unproven"
 fi
-if [ "$ARM64" = 1 ]; then
-	# arm64_build NAME FILE CMD...: a copy of the tree in $M/arm64-NAME (its
-	# path in $t) whose FILE CMD rewrote (CMD reads FILE on stdin, writes the
-	# mutant on stdout), built with make ARCH=arm64; else a failed mutant line
-	# and status 1.
-	arm64_build() {
-		local name=$1 file=$2
-		shift 2
-		t=$M/arm64-$name
-		mkdir -p "$t"
-		git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
-		"$@" < "$file" > "$t/$file"
-		if cmp -s "$file" "$t/$file"; then
-			line 0 "mutant/$name" "patch did not apply"
-		elif ! make -C "$t" -j2 ARCH=arm64 all > "$M/arm64-$name-make.log" 2>&1; then
-			line 0 "mutant/$name" "cannot build: $(tail -n1 "$M/arm64-$name-make.log")"
-		else
-			return 0
-		fi
-		return 1
-	}
+# mutant_build ARCH NAME FILE CMD...: a copy of the tree in $M/ARCH-NAME (its
+# path in $t) whose FILE CMD rewrote (CMD reads FILE on stdin, writes the
+# mutant on stdout), built with make ARCH=ARCH (arm64, x86); else a failed
+# mutant line and status 1.
+mutant_build() {
+	local arch=$1 name=$2 file=$3
+	shift 3
+	t=$M/$arch-$name
+	mkdir -p "$t"
+	git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
+	"$@" < "$file" > "$t/$file"
+	if cmp -s "$file" "$t/$file"; then
+		line 0 "mutant/$name" "patch did not apply"
+	elif ! make -C "$t" -j2 ARCH="$arch" all > "$M/$arch-$name-make.log" 2>&1; then
+		line 0 "mutant/$name" "cannot build: $(tail -n1 "$M/$arch-$name-make.log")"
+	else
+		return 0
+	fi
+	return 1
+}
 
+if [ "$ARM64" = 1 ]; then
 	# --- probe-loads-only: the arm64 attach in kernel.c's probe_loads() removed
 	# (the lines between "#ifdef __aarch64__" and "#endif" inside it)
-	if arm64_build probe-loads-only src/kernel.c awk '/^static bool probe_loads/ { inp = 1 }
+	if mutant_build arm64 probe-loads-only src/kernel.c awk '/^static bool probe_loads/ { inp = 1 }
 		inp && /^#ifdef __aarch64__/ { skip = 1 } { if (!skip) print } skip && /^#endif/ { skip = 0; inp = 0 }'; then
 		bash tests/vm/arm64-features.sh > "$M/arm64-ctl.out" 2>&1
 		line "$([ $? = 0 ] && echo 1)" control/arm64-features "$(grep '^not ok' "$M/arm64-ctl.out" | head -n3 | tr '\n' ' ')"
@@ -273,7 +273,7 @@ if [ "$ARM64" = 1 ]; then
 	fi
 
 	# --- arg1-from-x0: SW_ARG1 reads regs[0] instead of orig_x0 on arm64
-	if arm64_build arg1-from-x0 bpf/lib/syscalls.bpf.h \
+	if mutant_build arm64 arg1-from-x0 bpf/lib/syscalls.bpf.h \
 		sed 's/^#define SW_ARG1(regs)\t((regs)->orig_x0)$/#define SW_ARG1(regs)\t((regs)->regs[0])/'; then
 		mx() { # BINARY OUT: the sendfile-to-pipe scenario, arm64/6.12, tracepoint
 			bash tests/vm/matrix.sh --kernels arm64/6.12 --backends tracepoint --suites trace \
@@ -288,27 +288,9 @@ if [ "$ARM64" = 1 ]; then
 	fi
 fi
 if [ "$BPF" = 1 ]; then
-	# bpf_build NAME FILE CMD...: as arm64_build, for this machine (make all)
-	bpf_build() {
-		local name=$1 file=$2
-		shift 2
-		t=$M/bpf-$name
-		mkdir -p "$t"
-		git ls-files -z | tar --null -T - -cf - | tar -C "$t" -xf -
-		"$@" < "$file" > "$t/$file"
-		if cmp -s "$file" "$t/$file"; then
-			line 0 "mutant/$name" "patch did not apply"
-		elif ! make -C "$t" -j2 all > "$M/bpf-$name-make.log" 2>&1; then
-			line 0 "mutant/$name" "cannot build: $(tail -n1 "$M/bpf-$name-make.log")"
-		else
-			return 0
-		fi
-		return 1
-	}
-
 	# --- deny-retry-keeps-mark: no clear_mark() where lsm/file_permission
 	# takes a pending refusal
-	if bpf_build deny-retry-keeps-mark bpf/splicewatch.bpf.c \
+	if mutant_build x86 deny-retry-keeps-mark bpf/splicewatch.bpf.c \
 		awk '/^\tif \(rc && marks_on\(\)\)$/ { getline; next } { print }'; then
 		mr() { # BINARY OUT
 			bash tests/vm/matrix.sh --kernels "$KERNEL" --backends fentry --suites deny \
