@@ -92,14 +92,9 @@ for k in arm64/6.1 arm64/6.12; do
 	else lines+=("not ok vm/$k/stats/exits_0_on_sigint: $(grep -E 'stats-rc|splicewatch:' <<<"$out" | head -n 2 | tr '\n' ' ')"); fail=1; fi
 	c=$(compare "$out" "vm/$k/stats/") || fail=1
 	mapfile -t -O "${#lines[@]}" lines <<<"$c"
-	printf '%s\n' "$out" > "$console.log"
-	trouble=$(kernel_trouble "$console" "$console.log")
-	rm -f "$console" "$console.log"
-	if [ "$vmrc" != 0 ] || [ -n "$trouble" ]; then
-		lines+=("not ok vm/$k/stats/vm: VM status $vmrc${trouble:+; $trouble}"); fail=1
-	else
-		lines+=("ok vm/$k/stats/vm")
-	fi
+	v=$(vm_verdict "vm/$k/stats/vm" "$vmrc" "$console" "$out") || fail=1
+	lines+=("$v")
+	rm -f "$console"
 done
 echo "1..${#lines[@]}"
 printf '%s\n' "${lines[@]}"

@@ -93,16 +93,5 @@ check share_root_hold_after_flood_is_tracked '"path":"/var/tmp/r/f0",[^}]*"splic
 check share_comes_back_after_nobody_lets_go '"path":"/var/tmp/q/f1279",[^}]*"splicer_uid":65534,'
 # the VM: exit 0, and the kernel's console and taint flags as matrix.sh reads them
 . tests/vm/kernel-trouble.sh
-printf '%s\n' "$out" > "$console.log"
-trouble=$(kernel_trouble "$console" "$console.log")
-rm -f "$console.log"
-if [ "$vmrc" != 0 ]; then
-	echo "not ok vm/$kernel/vm: VM status $vmrc (124: timeout, 125: no exit marker)${trouble:+; $trouble}"
-	failed=$((failed + 1))
-elif [ -n "$trouble" ]; then
-	echo "not ok vm/$kernel/vm: $trouble"
-	failed=$((failed + 1))
-else
-	echo "ok vm/$kernel/vm"
-fi
+vm_verdict "vm/$kernel/vm" "$vmrc" "$console" "$out" || failed=$((failed + 1))
 [ "$failed" = 0 ]

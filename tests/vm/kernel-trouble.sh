@@ -1,5 +1,5 @@
-# tests/vm/kernel-trouble.sh - sourced by matrix.sh and compat-kernel.sh: did
-# the guest kernel itself go wrong? Not a script of its own.
+# tests/vm/kernel-trouble.sh - sourced by matrix.sh, compat-kernel.sh and
+# arm64-stats.sh: did the guest kernel itself go wrong? Not a script of its own.
 #
 #   kernel_trouble CONSOLE LOG   prints why ("" when nothing): the first line
 #                                of CONSOLE (run-in-vm.sh --console, booted
@@ -22,4 +22,23 @@ kernel_trouble() { # console-file log-file
     if (( taint & TAINT_BAD )); then
         echo "kernel tainted $taint (/proc/sys/kernel/tainted: a warning, oops, bad page or lockup)"
     fi
+}
+
+# vm_verdict NAME VMRC CONSOLE OUT: the TAP line of one VM: "ok NAME" when
+# run-in-vm.sh exited 0 (VMRC) and kernel_trouble finds nothing in CONSOLE
+# and the guest's output OUT; else "not ok NAME: why" and status 1.
+vm_verdict() {
+    local trouble
+    printf '%s\n' "$4" > "$3.log"
+    trouble=$(kernel_trouble "$3" "$3.log")
+    rm -f "$3.log"
+    if [ "$2" != 0 ]; then
+        echo "not ok $1: VM status $2 (124: timeout, 125: no exit marker)${trouble:+; $trouble}"
+        return 1
+    fi
+    if [ -n "$trouble" ]; then
+        echo "not ok $1: $trouble"
+        return 1
+    fi
+    echo "ok $1"
 }
