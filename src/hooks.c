@@ -159,6 +159,11 @@ struct sw_hook {
 	{ ROW(name, backend, SW_HOOK_FUNCTION, fn, role, build, flags) }
 #define FN_UNLESS(name, backend, fn, role, build, flags, unless_) \
 	{ ROW(name, backend, SW_HOOK_FUNCTION, fn, role, build, flags), .unless = unless_ }
+/* The two programs of ENTRY_HOOKS (bpf/splicewatch.bpf.c): sw_fentry_NAME and
+ * sw_kprobe_NAME, on function fn's entry. */
+#define ENTRY(name, fn, role, flags) \
+	FN(sw_fentry_##name, FENTRY, fn, role, SW_BUILD_BOTH, flags), \
+	FN(sw_kprobe_##name, KPROBE, fn, role, SW_BUILD_BOTH, flags)
 
 /* In the order `features` lists the hooks. */
 static const struct sw_hook hooks[] = {
@@ -198,16 +203,9 @@ static const struct sw_hook hooks[] = {
 	   SW_BUILD_BOTH, IF_PRESENT | NEEDS_PIPE_FREE),
 	FN(sw_kretprobe_shmem_file_splice_read, KPROBE, "shmem_file_splice_read", HOLDS,
 	   SW_BUILD_BOTH, IF_PRESENT | NEEDS_PIPE_FREE),
-	FN(sw_fentry_perform_write, FENTRY, "generic_perform_write", WRITE_ITER, SW_BUILD_BOTH,
-	   IF_PRESENT),
-	FN(sw_kprobe_perform_write, KPROBE, "generic_perform_write", WRITE_ITER, SW_BUILD_BOTH,
-	   IF_PRESENT),
-	FN(sw_fentry_iomap_write, FENTRY, "iomap_file_buffered_write", WRITE_ITER, SW_BUILD_BOTH,
-	   IF_PRESENT),
-	FN(sw_kprobe_iomap_write, KPROBE, "iomap_file_buffered_write", WRITE_ITER, SW_BUILD_BOTH,
-	   IF_PRESENT),
-	FN(sw_fentry_free_pipe, FENTRY, "free_pipe_info", PIPE_FREE, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_free_pipe, KPROBE, "free_pipe_info", PIPE_FREE, SW_BUILD_BOTH, IF_PRESENT),
+	ENTRY(perform_write, "generic_perform_write", WRITE_ITER, IF_PRESENT),
+	ENTRY(iomap_write, "iomap_file_buffered_write", WRITE_ITER, IF_PRESENT),
+	ENTRY(free_pipe, "free_pipe_info", PIPE_FREE, IF_PRESENT),
 
 	FN(sw_lsm_file_permission, ANY, "bpf_lsm_file_permission", DENY, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_lsm_file_truncate, ANY, "bpf_lsm_file_truncate", DENY, SW_BUILD_BOTH, IF_PRESENT),
@@ -228,12 +226,9 @@ static const struct sw_hook hooks[] = {
 	FN(sw_kprobe_pipe_fcntl, KPROBE, "pipe_fcntl", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_pipe_fcntl, KPROBE, "pipe_fcntl", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
 	/* ... and of the checks with no write_iter call behind them. */
-	FN(sw_fentry_vfs_truncate, FENTRY, "vfs_truncate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_vfs_truncate, KPROBE, "vfs_truncate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_fentry_vfs_fallocate, FENTRY, "vfs_fallocate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_vfs_fallocate, KPROBE, "vfs_fallocate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_fentry_do_ftruncate, FENTRY, "do_ftruncate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_do_ftruncate, KPROBE, "do_ftruncate", BACKUP, SW_BUILD_BOTH, IF_PRESENT),
+	ENTRY(vfs_truncate, "vfs_truncate", BACKUP, IF_PRESENT),
+	ENTRY(vfs_fallocate, "vfs_fallocate", BACKUP, IF_PRESENT),
+	ENTRY(do_ftruncate, "do_ftruncate", BACKUP, IF_PRESENT),
 	/* ftruncate's body, only where it has no do_ftruncate to call. */
 	FN_UNLESS(sw_fentry_do_sys_ftruncate, FENTRY, "do_sys_ftruncate", BACKUP, SW_BUILD_BOTH,
 		  IF_PRESENT, "do_ftruncate"),
@@ -242,21 +237,14 @@ static const struct sw_hook hooks[] = {
 	/* Write syscalls checked at their permission check, from the syscall's
 	 * registers: what sys_enter checked, on every file system, direct I/O
 	 * included (no write_iter call backs that up). */
-	FN(sw_fentry_file_permission, FENTRY, "security_file_permission", WRITE_BACKUP,
-	   SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_file_permission, KPROBE, "security_file_permission", WRITE_BACKUP,
-	   SW_BUILD_BOTH, IF_PRESENT),
+	ENTRY(file_permission, "security_file_permission", WRITE_BACKUP, IF_PRESENT),
 	/* Syscall attach none: every write the VFS verifies, with the kernel's
 	 * file, position and length; the permission check and the write_iter
 	 * hooks in one. */
-	FN(sw_fentry_write_area, FENTRY, "rw_verify_area", NONE_CHECK, SW_BUILD_BOTH, IF_PRESENT),
-	FN(sw_kprobe_write_area, KPROBE, "rw_verify_area", NONE_CHECK, SW_BUILD_BOTH, IF_PRESENT),
+	ENTRY(write_area, "rw_verify_area", NONE_CHECK, IF_PRESENT),
 	/* Syscall attach none: truncate(path) after its permission checks,
 	 * instead of the page-cache tracepoints every write and eviction runs. */
-	FN(sw_fentry_path_truncate, FENTRY, "security_path_truncate", NONE_CHECK, SW_BUILD_BOTH,
-	   IF_PRESENT),
-	FN(sw_kprobe_path_truncate, KPROBE, "security_path_truncate", NONE_CHECK, SW_BUILD_BOTH,
-	   IF_PRESENT),
+	ENTRY(path_truncate, "security_path_truncate", NONE_CHECK, IF_PRESENT),
 	/* Syscall attach none: what sys_exit ended, ended at the function's return. */
 	FN(sw_fexit_vfs_fallocate, FENTRY, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_kretprobe_vfs_fallocate, KPROBE, "vfs_fallocate", CALL_END, SW_BUILD_BOTH, IF_PRESENT),
@@ -289,21 +277,18 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return false;
 	switch (h->role) {
 	case SW_ROLE_SYSCALL:
+	case SW_ROLE_WRITE_ITER:
+	case SW_ROLE_TRUNCATE_PAGES:
 		return !c->no_syscall_hooks;
+	case SW_ROLE_NONE_CHECK:
+	case SW_ROLE_CALL_END:
+		return c->no_syscall_hooks;
 	case SW_ROLE_SCOPE:
 		return c->scope;
-	case SW_ROLE_WRITE_ITER:
-		return !c->no_syscall_hooks;
 	case SW_ROLE_BACKUP:
 		return c->backup || c->no_syscall_hooks;
 	case SW_ROLE_WRITE_BACKUP:
 		return c->backup && !c->no_syscall_hooks;
-	case SW_ROLE_NONE_CHECK:
-		return c->no_syscall_hooks;
-	case SW_ROLE_TRUNCATE_PAGES:
-		return !c->no_syscall_hooks;
-	case SW_ROLE_CALL_END:
-		return c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;
 	default:
