@@ -465,17 +465,14 @@ int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	rc = refuse_pending((u64)file, 0);
-	/* A refused write does not raise the task's write count: its mark
-	 * would pass the same call, retried, as checked. */
-	if (rc && marks_on())
-		clear_mark();
 	/* The kernel's file: another than sys_enter checked (a skipped run, or
 	 * a thread that dup2()ed it over the fd since) is checked here. Where
 	 * the syscall attach is none, rw_verify_area checked the kernel's own. */
-	if (rc || !marks_on() || no_syscall_hooks)
-		return rc;
-	rc = refuse_unchecked_write(file);
-	if (rc)
+	if (!rc && marks_on() && !no_syscall_hooks)
+		rc = refuse_unchecked_write(file);
+	/* A refused write does not raise the task's write count: its mark
+	 * would pass the same call, retried, as checked. */
+	if (rc && marks_on())
 		clear_mark();
 	return rc;
 }

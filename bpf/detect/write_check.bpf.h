@@ -195,6 +195,7 @@ static __always_inline void check_write_iter(struct kiocb *iocb, struct iov_iter
 static __always_inline void check_write_area(int rw, struct file *file, const loff_t *ppos,
 					     u64 len)
 {
+	struct pt_regs *regs;
 	struct check_ctx *c;
 	s64 pos;
 	long nr;
@@ -219,14 +220,10 @@ static __always_inline void check_write_area(int rw, struct file *file, const lo
 	nr = current_syscall();
 	op = syscall_op(nr);
 	/* Appends land at the end, whatever the position says. */
-	if (nr == SW_NR_pwritev2) {
-		struct pt_regs *regs = sw_current_regs();
-
-		if (SW_ARG6(regs) & RWF_APPEND)
-			pos = BPF_CORE_READ(file, f_inode, i_size);
-	}
-	if (BPF_CORE_READ(file, f_flags) & O_APPEND)
-		pos = BPF_CORE_READ(file, f_inode, i_size);
+	regs = sw_current_regs();
+	if ((nr == SW_NR_pwritev2 && (SW_ARG6(regs) & RWF_APPEND)) ||
+	    (BPF_CORE_READ(file, f_flags) & O_APPEND))
+		pos = file_pos(file, true);
 	if (op != SW_OP_WRITE_ITER) {
 		count(SW_CNT_BACKUP_CHECKS, 1);
 		if (entry_covers(file, nr, pos, len))
