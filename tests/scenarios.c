@@ -37,6 +37,8 @@ const struct scenario scenarios[] = {
 	{ "truncate_path_to_zero_is_reported", FS_ALL, setup_truncate_to_zero, do_truncate_0 },
 	{ "pwrite64_repeated_into_held_range_is_checked_each_time", FS_ALL, setup_pwrite64_twice,
 	  do_pwrite64_twice },
+	{ "pwrite64_repeated_by_unprivileged_user_is_checked_each_time", FS_ALL,
+	  setup_pwrite64_twice, do_pwrite64_twice_as_nobody },
 	{ "direct_io_pwrite_into_held_range_is_reported", E4, setup_direct_pwrite,
 	  do_direct_pwrite, .trace_only = true },
 	{ "mmap_store_to_clean_held_page_is_reported", E4, setup_mmap_store, do_mmap_store,

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/falloc.h>
 #include <liburing.h>
 #include <pthread.h>
@@ -64,6 +65,17 @@ int setup_pwrite64_twice(struct tctx *t)
 int do_pwrite64_twice(struct tctx *t)
 {
 	return do_pwrite64(t) || do_pwrite64(t);
+}
+
+/* The same from an unprivileged user (uid and gid 65534) with a writable fd
+ * of the file: what a hostile local user retries after a refusal. */
+int do_pwrite64_twice_as_nobody(struct tctx *t)
+{
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+		fail(t, "dropping to uid 65534: %s", strerror(errno));
+		return 1;
+	}
+	return do_pwrite64_twice(t);
 }
 
 /* Direct I/O: no write loop of the page cache runs (ext4 writes the blocks

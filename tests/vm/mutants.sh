@@ -51,7 +51,7 @@
 #                   the task's write count, so the same pwrite retried passes as
 #                   checked and lands; the deny suite's
 #                   pwrite64_repeated_into_held_range_is_checked_each_time
-#                   must fail
+#                   and its unprivileged writer's twin must fail
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$(pwd)
@@ -300,7 +300,8 @@ if [ "$BPF" = 1 ]; then
 		line "$([ $? = 0 ] && echo 1)" control/deny-retry "$(grep '^not ok' "$M/bpf-retry-ctl.out" | head -n3 | tr '\n' ' ')"
 		mr "$t/splicewatch" "$M/bpf-retry.out"
 		rc=$?
-		line "$([ $rc = 1 ] && grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_into_held_range_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" && echo 1)" \
+		line "$([ $rc = 1 ] && grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_into_held_range_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" &&
+			grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_by_unprivileged_user_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" && echo 1)" \
 			mutant/deny-retry-keeps-mark "status $rc: $(grep '^not ok' "$M/bpf-retry.out" | head -n3 | tr '\n' ' ')"
 	fi
 fi
