@@ -64,6 +64,15 @@ int BPF_PROG(sw_sys_enter_backup, struct pt_regs *regs, long id)
 
 /* ---- syscall exit: pipes gaining or losing buffers ---------------------- */
 
+/* The end of a truncate(path) or open: its noted cut (note_cut) goes. */
+static __always_inline void forget_cut(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_lookup_elem(&pending_truncate, &tid))
+		bpf_map_delete_elem(&pending_truncate, &tid);
+}
+
 static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
 	long id = SW_SYSCALL_NR(regs);
@@ -115,13 +124,12 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 		if (SW_ARG2(regs) == F_SETPIPE_SZ && ret > 0 && tracking())
 			sync_fd(SW_ARG1(regs));
 		return 0;
-	case SW_NR_truncate: {
-		u32 tid = (u32)bpf_get_current_pid_tgid();
-
-		bpf_map_delete_elem(&pending_truncate, &tid);
+	case SW_NR_truncate:
+		forget_cut();
 		return 0;
 	}
-	}
+	if (open_syscall(id))
+		forget_cut();
 	return 0;
 }
 
@@ -401,6 +409,47 @@ int BPF_KRETPROBE(sw_kretprobe_pipe_fcntl, long ret)
 ENTRY_HOOKS(vfs_truncate, vfs_truncate, note_truncate(length),
 	    const struct path *path, loff_t length)
 
+/* open(O_TRUNC) where the kernel cuts the file: do_truncate(dentry, length,
+ * time_attrs, filp), since 5.12 with the mount's id map (user namespace
+ * before 6.3) first. */
+#ifdef SW_COMPAT
+static __always_inline u32 do_truncate_dentry_arg(void)
+{
+	return bpf_core_field_exists(struct vfsmount___userns, mnt_userns) ? 1 : 0;
+}
+
+SEC("fentry/do_truncate")
+int sw_fentry_open_trunc(u64 *ctx)
+{
+	u32 i = do_truncate_dentry_arg();
+	u64 dentry, time_attrs;
+
+	/* Read as plain numbers: which argument is which is known at load. */
+	if (!bpf_probe_read_kernel(&dentry, sizeof(dentry), &ctx[i]) &&
+	    !bpf_probe_read_kernel(&time_attrs, sizeof(time_attrs), &ctx[i + 2]))
+		check_cut_at_open((struct dentry *)dentry, time_attrs);
+	return 0;
+}
+
+SEC("kprobe/do_truncate")
+int BPF_KPROBE(sw_kprobe_open_trunc, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	bool userns = do_truncate_dentry_arg();
+
+	/* Each register loaded at its own offset: a pick between two loads
+	 * would compile to one load at a computed offset of ctx, refused. */
+	barrier_var(a1);
+	barrier_var(a2);
+	barrier_var(a3);
+	barrier_var(a4);
+	check_cut_at_open((struct dentry *)(userns ? a2 : a1), userns ? a4 : a3);
+	return 0;
+}
+#else
+ENTRY_HOOKS(do_truncate, open_trunc, check_cut_at_open(dentry, time_attrs),
+	    void *idmap, struct dentry *dentry, loff_t length, unsigned int time_attrs)
+#endif
+
 /* Backup hooks for fallocate and ftruncate's sys_enter check. */
 ENTRY_HOOKS(vfs_fallocate, vfs_fallocate, check_file_change(file, SW_NR_fallocate, SW_OP_FALLOCATE),
 	    struct file *file)
@@ -477,17 +526,20 @@ int BPF_PROG(sw_lsm_file_permission, struct file *file, int mask, int ret)
 	return rc;
 }
 
-/* ftruncate from 6.2 on. */
+/* ftruncate and open(O_TRUNC) from 6.2 on. */
 SEC("lsm/file_truncate")
 int BPF_PROG(sw_lsm_file_truncate, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
+	if (open_syscall(current_syscall()))
+		return check_open_trunc(BPF_CORE_READ(file, f_path.dentry), DENY_NOW) ==
+		       SW_ACT_DENIED ? -EPERM : 0;
 	return refuse_pending((u64)file, 0);
 }
 
-/* truncate(path) everywhere, and ftruncate before 6.2: the inode is known
- * here, before a byte changes. */
+/* truncate(path) everywhere, ftruncate and open(O_TRUNC) before 6.2: the
+ * inode is known here, before a byte changes. */
 SEC("lsm/path_truncate")
 int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 {
@@ -497,6 +549,8 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 	if (ret)
 		return ret;
 	dentry = BPF_CORE_READ(path, dentry);
+	if (open_syscall(current_syscall()))
+		return check_open_trunc(dentry, DENY_NOW) == SW_ACT_DENIED ? -EPERM : 0;
 	rc = refuse_pending(0, (u64)dentry);
 	if (rc)
 		return rc;

@@ -35,6 +35,7 @@ enum sw_op {
 	SW_OP_FTRUNCATE,
 	SW_OP_MMAP,
 	SW_OP_WRITE_ITER,	/* a kernel write path outside the syscalls above (io_uring, AIO, nfsd) */
+	SW_OP_OPEN_TRUNC,	/* open, openat, openat2 or creat with O_TRUNC, io_uring's openat */
 	SW_OP__COUNT,
 };
 

@@ -29,6 +29,9 @@ static const struct {
 	{ "truncate(path)", "covered where pages leave the cache or the inode is dirtied; "
 			    "tmpfs partial-page cuts not observable (syscall attach none: "
 			    "covered at security_path_truncate)" },
+	{ "open with O_TRUNC", "tracepoint backend: as truncate(path) to 0; fentry/kprobe "
+			       "backends: where the kernel cuts the file (do_truncate), "
+			       "io_uring's openat too (completes even if killed)" },
 	{ "mmap stores", "first store to a clean page only (writeback_dirty_folio); "
 			 "tmpfs and already-dirty pages not observable" },
 	{ "io_uring, AIO, in-kernel writers", "fentry/kprobe backends: rw_verify_area (syscall "

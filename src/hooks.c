@@ -117,6 +117,8 @@ enum sw_role {
 				 * syscall attach is raw */
 	SW_ROLE_HOLDS,		/* learns pages entering pipes outside the syscall hooks */
 	SW_ROLE_PIPE_FREE,	/* forgets a pipe the moment it is freed */
+	SW_ROLE_OPEN_TRUNC,	/* checks open(O_TRUNC) where the kernel cuts the file,
+				 * however the open came (io_uring's openat too) */
 	SW_ROLE_WRITE_ITER,	/* checks writes no syscall hook sees (io_uring, AIO, nfsd),
 				 * where the syscall attach is raw */
 	SW_ROLE_SCOPE,		/* ci: adds each new task of the watched tree; with scope */
@@ -206,6 +208,7 @@ static const struct sw_hook hooks[] = {
 	ENTRY(perform_write, "generic_perform_write", WRITE_ITER, IF_PRESENT),
 	ENTRY(iomap_write, "iomap_file_buffered_write", WRITE_ITER, IF_PRESENT),
 	ENTRY(free_pipe, "free_pipe_info", PIPE_FREE, IF_PRESENT),
+	ENTRY(open_trunc, "do_truncate", OPEN_TRUNC, IF_PRESENT),
 
 	FN(sw_lsm_file_permission, ANY, "bpf_lsm_file_permission", DENY, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_lsm_file_truncate, ANY, "bpf_lsm_file_truncate", DENY, SW_BUILD_BOTH, IF_PRESENT),

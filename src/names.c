@@ -21,6 +21,7 @@ static const char *const op_names[SW_OP__COUNT] = {
 	[SW_OP_FTRUNCATE] = "ftruncate",
 	[SW_OP_MMAP] = "mmap",
 	[SW_OP_WRITE_ITER] = "write_iter",
+	[SW_OP_OPEN_TRUNC] = "open_trunc",
 };
 
 static const char *const action_names[SW_ACT__COUNT] = {

@@ -218,11 +218,13 @@ int setup_vmsplice(struct tctx *t)
 }
 
 struct uring_req {
-	int op;			/* IORING_OP_SPLICE, _TEE or _WRITE */
+	int op;			/* IORING_OP_SPLICE, _TEE, _WRITE or _OPENAT */
 	int fd_in, fd_out;
 	int64_t off_in, off_out;
 	const void *buf;
 	unsigned int len;
+	const char *path;	/* _OPENAT */
+	int flags;
 };
 
 /* Runs one io_uring request and waits for it: its result, or -errno. */
@@ -241,6 +243,8 @@ static int uring_one(const struct uring_req *r)
 		io_uring_prep_tee(sqe, r->fd_in, r->fd_out, r->len, 0);
 	else if (r->op == IORING_OP_SPLICE)
 		io_uring_prep_splice(sqe, r->fd_in, r->off_in, r->fd_out, r->off_out, r->len, 0);
+	else if (r->op == IORING_OP_OPENAT)
+		io_uring_prep_openat(sqe, AT_FDCWD, r->path, r->flags, 0);
 	else
 		io_uring_prep_write(sqe, r->fd_out, r->buf, r->len, r->off_out);
 	ret = io_uring_submit(&ring);
@@ -349,6 +353,25 @@ int do_io_uring_write(struct tctx *t)
 	if (ret < 0)
 		errno = -ret;
 	return child_ok(t, ret, 8, "io_uring write");
+}
+
+/* io_uring's openat with O_TRUNC: no open syscall, the kernel's cut says it. */
+int setup_io_uring_open_trunc(struct tctx *t)
+{
+	if (setup_open_trunc(t))
+		return -1;
+	t->e->tid = -1;
+	return 0;
+}
+
+int do_io_uring_open_trunc(struct tctx *t)
+{
+	int ret = uring_one(&(struct uring_req){ .op = IORING_OP_OPENAT, .path = t->path,
+						 .flags = O_WRONLY | O_TRUNC });
+
+	if (ret < 0)
+		errno = -ret;
+	return child_ok(t, ret < 0 ? -1 : 0, 0, "io_uring openat(O_TRUNC)");
 }
 
 int setup_splice_at_file_position(struct tctx *t)

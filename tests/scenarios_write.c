@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/falloc.h>
+#include <linux/openat2.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -340,6 +341,51 @@ int setup_truncate_to_zero(struct tctx *t)
 int do_truncate_0(struct tctx *t)
 {
 	return child_ok(t, truncate(t->path, 0), 0, "truncate");
+}
+
+/* open(O_TRUNC): the file cut to 0 bytes as it is opened, with no length in
+ * the call. */
+int setup_open_trunc(struct tctx *t)
+{
+	if (held(t, 4 * PAGE, 0, PAGE))
+		return -1;
+	t->e->prevented = false;
+	strcpy(t->e->action, "killed_late");
+	expect_report(t, "open_trunc", 0, -1, 0, PAGE, t->pr);
+	expect_size(t, 0, 4 * PAGE);
+	return 0;
+}
+
+static int opened(struct tctx *t, int fd, const char *what)
+{
+	return child_ok(t, fd < 0 ? -1 : 0, 0, what);
+}
+
+int do_open_trunc(struct tctx *t)
+{
+	return opened(t, open(t->path, O_WRONLY | O_TRUNC), "open(O_TRUNC)");
+}
+
+int do_openat2_trunc(struct tctx *t)
+{
+	struct open_how how = { .flags = O_WRONLY | O_TRUNC };
+
+	return opened(t, syscall(SYS_openat2, AT_FDCWD, t->path, &how, sizeof(how)),
+		      "openat2(O_TRUNC)");
+}
+
+/* The same from an unprivileged user (uid and gid 65534) the file's mode lets
+ * write: a hostile local user's way to empty what a pipe holds. */
+int do_open_trunc_as_nobody(struct tctx *t)
+{
+	int dir = open(t->dir, O_PATH | O_DIRECTORY);
+
+	if (dir < 0 || fchmod(t->fd, 0666) || setgroups(0, NULL) || setgid(65534) ||
+	    setuid(65534)) {
+		fail(t, "dropping to uid 65534: %s", strerror(errno));
+		return 1;
+	}
+	return opened(t, openat(dir, "data", O_WRONLY | O_TRUNC), "open(O_TRUNC) as uid 65534");
 }
 
 /* ---- byte precision ------------------------------------------------------- */

@@ -44,6 +44,22 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 	return report(c, &w);
 }
 
+/* The length this thread's truncate(path) or open(O_TRUNC) cuts its file to,
+ * for the checks where the kernel reaches the inode; its syscall's exit
+ * forgets it. */
+static __always_inline void note_cut(s64 length)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+}
+
+/* The op a noted cut is reported as. */
+static __always_inline u32 cut_op(void)
+{
+	return current_syscall() == SW_NR_truncate ? SW_OP_TRUNCATE : SW_OP_OPEN_TRUNC;
+}
+
 /* backup: the backup copy's check (a backup hook), of a write the first copy may
  * have checked. */
 static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
@@ -61,14 +77,15 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
 	case SW_NR_ftruncate:
 		op = SW_OP_FTRUNCATE;
 		break;
-	case SW_NR_truncate: {
-		u32 tid = (u32)bpf_get_current_pid_tgid();
-		s64 length = SW_ARG2(regs);
-
-		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+	case SW_NR_truncate:
+		note_cut(SW_ARG2(regs));
 		return 0;
-	}
 	default:
+		if (open_syscall(id)) {
+			if (open_truncates(regs, id))
+				note_cut(0);
+			return 0;
+		}
 		op = syscall_op(id);
 		if (op == SW_OP_WRITE_ITER)
 			return 0;
@@ -98,34 +115,59 @@ static __always_inline void check_truncate(u64 mapping, struct folio *folio)
 	if (!c)
 		return;
 	bpf_map_delete_elem(&pending_truncate, &tid);	/* one report per call */
-	report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
+	report(c, &(struct write_desc){ .op = cut_op(), .pos = len, .len = 0,
 					.late = true, .deny_how = DENY_NO });
 }
 
-/* truncate(path) of dentry, whose length vfs_truncate (or sys_enter) noted:
- * every byte from it on. At the truncate's LSM check, before a byte changes:
- * the action taken, 0 when nothing is held there. */
-static __always_inline u32 check_path_truncate(struct dentry *dentry, u32 deny_how)
+/* A cut of dentry's file to len bytes, reported as op: every byte from len
+ * on, before a byte changes. The action taken, 0 when nothing is held there.
+ * Once per call: a noted cut is forgotten when reported. */
+static __always_inline u32 check_cut(struct dentry *dentry, s64 len, u32 op, u32 deny_how)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct check_ctx *c;
-	s64 *length, len;
-	u64 mapping;
+
+	index_pending();
+	c = find_overlap((u64)BPF_CORE_READ(dentry, d_inode, i_mapping), len, LEN_TO_EOF, NULL);
+	if (!c)
+		return 0;
+	bpf_map_delete_elem(&pending_truncate, &tid);
+	return report(c, &(struct write_desc){ .op = op, .pos = len, .len = 0,
+					       .late = true, .deny_how = deny_how });
+}
+
+/* truncate(path) of dentry, whose length vfs_truncate (or sys_enter) noted,
+ * at its LSM check. */
+static __always_inline u32 check_path_truncate(struct dentry *dentry, u32 deny_how)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	s64 *length;
 
 	if (!tracking())
 		return 0;
 	length = bpf_map_lookup_elem(&pending_truncate, &tid);
 	if (!length)
 		return 0;
-	len = *length;
-	index_pending();
-	mapping = (u64)BPF_CORE_READ(dentry, d_inode, i_mapping);
-	c = find_overlap(mapping, len, LEN_TO_EOF, NULL);
-	if (!c)
+	return check_cut(dentry, *length, SW_OP_TRUNCATE, deny_how);
+}
+
+/* open(O_TRUNC) of dentry, at the kernel's cut or its LSM check: every byte. */
+static __always_inline u32 check_open_trunc(struct dentry *dentry, u32 deny_how)
+{
+	if (!tracking())
 		return 0;
-	bpf_map_delete_elem(&pending_truncate, &tid);	/* reported here, once */
-	return report(c, &(struct write_desc){ .op = SW_OP_TRUNCATE, .pos = len, .len = 0,
-					       .late = true, .deny_how = deny_how });
+	return check_cut(dentry, 0, SW_OP_OPEN_TRUNC, deny_how);
+}
+
+/* do_truncate, where the kernel cuts: open(O_TRUNC) is the call that says
+ * ATTR_OPEN, whichever way it came (a syscall or io_uring's openat; truncate
+ * and ftruncate were checked before). With --action deny the LSM hook
+ * checked an open syscall's cut already. */
+static __always_inline void check_cut_at_open(struct dentry *dentry, unsigned int time_attrs)
+{
+	if (!(time_attrs & ATTR_OPEN) || (deny_mode && open_syscall(current_syscall())))
+		return;
+	check_open_trunc(dentry, DENY_NO);
 }
 
 static __always_inline bool in_checked_syscall(void)
@@ -138,10 +180,8 @@ static __always_inline bool in_checked_syscall(void)
  * forgets it. */
 static __always_inline void note_truncate(s64 length)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-
 	if (current_syscall() == SW_NR_truncate)
-		bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
+		note_cut(length);
 }
 
 /* The buffered write paths every writer goes through, syscall or not: catches

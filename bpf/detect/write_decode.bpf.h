@@ -112,6 +112,43 @@ static __always_inline u32 syscall_op(long nr)
 	return SW_OP_WRITE_ITER;
 }
 
+/* The open syscalls: with O_TRUNC they cut an existing file to 0 bytes
+ * (arm64 has only openat and openat2). */
+static __always_inline bool open_syscall(long nr)
+{
+	switch (nr) {
+#ifdef SW_NR_open
+	case SW_NR_open:
+	case SW_NR_creat:
+#endif
+	case SW_NR_openat:
+	case SW_NR_openat2:
+		return true;
+	}
+	return false;
+}
+
+/* Whether open syscall nr asks for O_TRUNC, from its registers. */
+static __always_inline bool open_truncates(struct pt_regs *regs, long nr)
+{
+	struct open_how how;
+
+	switch (nr) {
+#ifdef SW_NR_open
+	case SW_NR_creat:
+		return true;
+	case SW_NR_open:		/* flags 2 */
+		return SW_ARG2(regs) & O_TRUNC;
+#endif
+	case SW_NR_openat:		/* flags 3 */
+		return SW_ARG3(regs) & O_TRUNC;
+	case SW_NR_openat2:		/* struct open_how 3 */
+		return !bpf_probe_read_user(&how.flags, sizeof(how.flags), (void *)SW_ARG3(regs)) &&
+		       (how.flags & O_TRUNC);
+	}
+	return false;
+}
+
 /* The bytes write syscall w->op changes in w->file, from its registers, into
  * w (LEN_TO_EOF: every byte from w->pos on); false when it changes none (or
  * none can be told). */

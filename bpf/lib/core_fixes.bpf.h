@@ -21,6 +21,14 @@ struct page___folio {
 #define folio page___folio
 #endif
 
+#ifdef SW_COMPAT
+/* Idmapped mounts (5.12) gave a vfsmount its user namespace and put one
+ * first in do_truncate's arguments: the field tells the kernels that do. */
+struct vfsmount___userns {
+	struct user_namespace *mnt_userns;
+} __attribute__((preserve_access_index));
+#endif
+
 /* 7.x renamed page->compound_head to compound_info; with a power-of-2 struct
  * page it may hold a mask (head = page & mask) instead of the head pointer. */
 struct page___info {

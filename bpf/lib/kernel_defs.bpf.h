@@ -16,7 +16,8 @@
 #define S_IFIFO		0010000
 #endif
 
-/* open(2) and pwritev2(2) flags */
+/* open(2) and pwritev2(2) flags (the same on x86 and arm64) */
+#define O_TRUNC		01000
 #define O_APPEND	02000
 #define RWF_APPEND	0x10
 
@@ -38,6 +39,9 @@
 #define EINVAL		22
 #define ENOSYS		38
 #define EOPNOTSUPP	95
+
+/* do_truncate's time_attrs: the cut of open(O_TRUNC) (include/linux/fs.h) */
+#define ATTR_OPEN	(1 << 15)
 
 /* LSM permission mask (include/linux/fs.h) */
 #define MAY_WRITE	2

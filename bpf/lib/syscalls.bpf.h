@@ -16,6 +16,7 @@
 /* arch/x86/entry/syscalls/syscall_64.tbl */
 #define SW_NR_read		0
 #define SW_NR_write		1
+#define SW_NR_open		2
 #define SW_NR_close		3
 #define SW_NR_pwrite64		18
 #define SW_NR_readv		19
@@ -25,14 +26,17 @@
 #define SW_NR_getppid		110
 #define SW_NR_truncate		76
 #define SW_NR_ftruncate		77
+#define SW_NR_creat		85
 #define SW_NR_splice		275
 #define SW_NR_tee		276
 #define SW_NR_vmsplice		278
+#define SW_NR_openat		257
 #define SW_NR_fallocate		285
 #define SW_NR_pwritev		296
 #define SW_NR_copy_file_range	326
 #define SW_NR_preadv2		327
 #define SW_NR_pwritev2		328
+#define SW_NR_openat2		437
 
 /* The field of struct pt_regs with the syscall number. */
 #define SW_REGS_NR		orig_ax
@@ -51,6 +55,7 @@
 #define SW_NR_read		63
 #define SW_NR_write		64
 #define SW_NR_close		57
+#define SW_NR_openat		56
 #define SW_NR_pwrite64		68
 #define SW_NR_readv		65
 #define SW_NR_writev		66
@@ -67,6 +72,7 @@
 #define SW_NR_copy_file_range	285
 #define SW_NR_preadv2		286
 #define SW_NR_pwritev2		287
+#define SW_NR_openat2		437
 
 #define SW_REGS_NR		syscallno
 

@@ -52,6 +52,11 @@
 #                   checked and lands; the deny suite's
 #                   pwrite64_repeated_into_held_range_is_checked_each_time
 #                   and its unprivileged writer's twin must fail
+#   deny-skips-open-trunc  lsm/file_truncate leaves open(O_TRUNC) alone
+#                   (6.2+): the cut lands, and do_truncate, which leaves an
+#                   open syscall's cut to the LSM under deny, reports
+#                   nothing; the deny suite's open_o_trunc scenarios (the
+#                   unprivileged writer's too) must fail
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$(pwd)
@@ -287,23 +292,41 @@ if [ "$ARM64" = 1 ]; then
 			mutant/arg1-from-x0 "status $rc: $(grep '^not ok' "$M/arm64-x0.out" | head -n3 | tr '\n' ' ')"
 	fi
 fi
+# A BPF mutant built by mutant_build (in $t): the deny suite's scenarios
+# FILTER on KERNEL, fentry, with the tree's splicewatch (the control, which
+# must pass) and the mutant's, which must fail each SCENARIO with WHY.
+deny_mutant() { # NAME FILTER WHY SCENARIO...
+	local name=$1 filter=$2 why=$3 rc s ok=1
+	shift 3
+	run() { # BINARY OUT
+		bash tests/vm/matrix.sh --kernels "$KERNEL" --backends fentry --suites deny \
+			--filter "$filter" --splicewatch "$1" > "$2" 2>&1
+	}
+	run "$ROOT/splicewatch" "$M/$name-ctl.out"
+	line "$([ $? = 0 ] && echo 1)" "control/$name" "$(grep '^not ok' "$M/$name-ctl.out" | head -n3 | tr '\n' ' ')"
+	run "$t/splicewatch" "$M/$name.out"
+	rc=$?
+	[ "$rc" = 1 ] || ok=0
+	for s in "$@"; do
+		grep -q "^not ok vm/$KERNEL/fentry/deny/$s.*$why" "$M/$name.out" || ok=0
+	done
+	line "$([ $ok = 1 ] && echo 1)" "mutant/$name" "status $rc: $(grep '^not ok' "$M/$name.out" | head -n3 | tr '\n' ' ')"
+}
+
 if [ "$BPF" = 1 ]; then
 	# --- deny-retry-keeps-mark: no clear_mark() where lsm/file_permission
 	# takes a pending refusal
-	if mutant_build x86 deny-retry-keeps-mark bpf/splicewatch.bpf.c \
-		awk '/^\tif \(rc && marks_on\(\)\)$/ { getline; next } { print }'; then
-		mr() { # BINARY OUT
-			bash tests/vm/matrix.sh --kernels "$KERNEL" --backends fentry --suites deny \
-				--filter 'pwrite64_repeated*' --splicewatch "$1" > "$2" 2>&1
-		}
-		mr "$ROOT/splicewatch" "$M/bpf-retry-ctl.out"
-		line "$([ $? = 0 ] && echo 1)" control/deny-retry "$(grep '^not ok' "$M/bpf-retry-ctl.out" | head -n3 | tr '\n' ' ')"
-		mr "$t/splicewatch" "$M/bpf-retry.out"
-		rc=$?
-		line "$([ $rc = 1 ] && grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_into_held_range_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" &&
-			grep -q "^not ok vm/$KERNEL/fentry/deny/pwrite64_repeated_by_unprivileged_user_is_checked_each_time.*1 events from the writer, want 2" "$M/bpf-retry.out" && echo 1)" \
-			mutant/deny-retry-keeps-mark "status $rc: $(grep '^not ok' "$M/bpf-retry.out" | head -n3 | tr '\n' ' ')"
-	fi
+	mutant_build x86 deny-retry-keeps-mark bpf/splicewatch.bpf.c \
+		awk '/^\tif \(rc && marks_on\(\)\)$/ { getline; next } { print }' &&
+		deny_mutant deny-retry-keeps-mark 'pwrite64_repeated*' '1 events from the writer, want 2' \
+			pwrite64_repeated_into_held_range_is_checked_each_time \
+			pwrite64_repeated_by_unprivileged_user_is_checked_each_time
+	# --- deny-skips-open-trunc: lsm/file_truncate without its open branch
+	# (the first such line of the file, and the two of its body)
+	mutant_build x86 deny-skips-open-trunc bpf/splicewatch.bpf.c \
+		awk '/^\tif \(open_syscall\(current_syscall\(\)\)\)$/ && !done { getline; getline; done = 1; next } { print }' &&
+		deny_mutant deny-skips-open-trunc 'open_o_trunc*' '0 events from the writer, want 1' \
+			open_o_trunc_of_held_file_is_reported open_o_trunc_by_unprivileged_user_is_reported
 fi
 echo "1..$((passed + failed))"
 echo "# mutants.sh: $passed passed, $failed failed"
