@@ -574,6 +574,16 @@ fmt_row() { # fmt_row WORKLOAD MODE "med min max [n_used n_all clean|all]" TARGE
 		"$(printf '%.3fx' "${med:-nan}")" "$(printf '%.3f' "${lo:-nan}")" "$(printf '%.3f' "${hi:-nan}")" "$extra" \
 		"$(floor_of "$1")" "$4" "$(if [ "$5" = - ]; then echo -; else verdict "$med" "$5" "$6"; fi)"
 }
+# The head of a table with a column per floor workload: FIRST column's title,
+# and what follows each workload's.
+floor_table_head() {
+	printf '| %s |' "$1"
+	for w in $FLOOR_WORKLOADS; do printf ' %s%s |' "$(wl_title "$w" | cut -d' ' -f1-2)" "$2"; done
+	printf '\n|---|'
+	for w in $FLOOR_WORKLOADS; do printf -- '---|'; done
+	echo
+}
+
 # The floor of a workload: its ratio with empty programs where this host's
 # splicewatch attaches (F2: tp_btf/sys_enter + sys_exit), in the same run.
 floor_of() {
@@ -684,11 +694,7 @@ target_of() {
 	echo
 	echo "Empty programs (empty_loader), the same $AB_ROUNDS rounds; ratio median (p25..p75, min..max)."
 	echo
-	printf '| Syscall attach: empty programs |'
-	for w in $FLOOR_WORKLOADS; do printf ' %s |' "$(wl_title "$w" | cut -d' ' -f1-2)"; done
-	printf '\n|---|'
-	for w in $FLOOR_WORKLOADS; do printf -- '---|'; done
-	echo
+	floor_table_head 'Syscall attach: empty programs' ''
 	for c in F2 F6 F7 F5; do
 		grep -q "^$c " "$WORK/ab.tsv" || continue
 		case $c in F2) a=raw ;; F6 | F7) a=per-syscall ;; F5) a=none ;; esac
@@ -704,11 +710,7 @@ target_of() {
 	echo
 	echo "Same alternation (O X O Y ... O), $FLOOR_REPS reps; ratio to no program attached."
 	echo
-	printf '| Program(s) attached |'
-	for w in $FLOOR_WORKLOADS; do printf ' %s ratio (min..max) |' "$(wl_title "$w" | cut -d' ' -f1-2)"; done
-	printf '\n|---|'
-	for w in $FLOOR_WORKLOADS; do printf -- '---|'; done
-	echo
+	floor_table_head 'Program(s) attached' ' ratio (min..max)'
 	for c in $FCONDS; do
 		printf '| %s |' "$(floor_title $c)"
 		for w in $FLOOR_WORKLOADS; do
