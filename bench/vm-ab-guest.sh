@@ -17,6 +17,7 @@ ATTACH=$2
 N=$3
 ROUNDS=$4
 SW=/sw/splicewatch
+. /sw/guest-lib.sh
 if [ "$ATTACH" = floor ]; then
     # The splice read this kernel has (6.5+: filemap_splice_read).
     read_fn=generic_file_splice_read
@@ -39,15 +40,10 @@ else
     ready="Ctrl-C to stop"
 fi
 swpid=$!
-i=0
-while ! grep -q "$ready" /tmp/ab.err 2>/dev/null; do
-    i=$((i + 1))
-    if [ "$i" -gt 3000 ] || ! kill -0 "$swpid" 2>/dev/null; then
-        echo "vm-ab $B $ATTACH error: did not start: $(tail -n 2 /tmp/ab.err)"
-        exit 1
-    fi
-    sleep 0.2
-done
+if ! sw_wait_for "$ready" /tmp/ab.err "$swpid"; then
+    echo "vm-ab $B $ATTACH error: did not start: $(tail -n 2 /tmp/ab.err)"
+    exit 1
+fi
 rc=0
 for load in getppid pwrite splice; do
     n=$N

@@ -55,7 +55,7 @@ for k in $KERNELS; do
 		"$ROOT/tests/vm/run-in-vm.sh" --kernel "$k" --timeout 1800 -q \
 			--file "$ROOT/splicewatch" --file "$ROOT/bench/build/swbench" \
 			--file "$ROOT/bench/build/empty_loader" --file "$ROOT/bench/build/empty.bpf.o" \
-			--file "$ROOT/bench/vm-ab-guest.sh" -- "$cmd" |
+			--file "$ROOT/bench/vm-ab-guest.sh" --file "$ROOT/tests/vm/guest-lib.sh" -- "$cmd" |
 			sed -n "s/^vm-ab /vm-ab $k /p" | tee -a "$out" || true
 		echo "# $k $b: VM $(($(date +%s) - t0)) s"
 	done

@@ -21,6 +21,7 @@
 B=$1
 N=${2:-1000000}
 SW=/sw/splicewatch
+. /sw/guest-lib.sh
 pass=0
 fail=0
 tap() { # ok|fail NAME [why]
@@ -58,16 +59,11 @@ fi
 
 "$SW" trace --backend "$B" --json -o /tmp/runcount.events 2> /tmp/runcount.err &
 swpid=$!
-i=0
-while ! grep -q "Ctrl-C to stop" /tmp/runcount.err 2>/dev/null; do
-    i=$((i + 1))
-    if [ "$i" -gt 3000 ] || ! kill -0 "$swpid" 2>/dev/null; then
-        tap fail started "splicewatch trace did not report ready: $(tail -n 1 /tmp/runcount.err)"
-        kill "$swpid" 2>/dev/null
-        finish
-    fi
-    sleep 0.2
-done
+if ! sw_wait_for "Ctrl-C to stop" /tmp/runcount.err "$swpid"; then
+    tap fail started "splicewatch trace did not report ready: $(tail -n 1 /tmp/runcount.err)"
+    kill "$swpid" 2>/dev/null
+    finish
+fi
 tap ok started
 
 # splicewatch stopped for the count, its programs attached: its own loop

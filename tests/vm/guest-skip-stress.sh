@@ -15,6 +15,7 @@ SETTINGS=$4
 STORM=$5
 DROP=$6
 SW=/sw/splicewatch
+. /sw/guest-lib.sh
 echo 1 > /proc/sys/kernel/bpf_stats_enabled
 
 "$SW" features 2>&1 | grep -E '^(kernel|backend|syscall tps|backup hooks)'
@@ -26,14 +27,9 @@ for r in $SETTINGS; do
     t0=$(cut -d' ' -f1 /proc/uptime)
     "$SW" -v trace --json -o /tmp/ev.json --backend "$B" 2>/tmp/sw.err &
     swpid=$!
-    i=0
-    while ! grep -q 'Ctrl-C to stop' /tmp/sw.err 2>/dev/null; do
-        i=$((i + 1))
-        if [ $i -gt 6000 ] || ! kill -0 $swpid 2>/dev/null; then
-            echo "@@ splicewatch did not start"; cat /tmp/sw.err; exit 1
-        fi
-        sleep 0.1
-    done
+    if ! sw_wait_for 'Ctrl-C to stop' /tmp/sw.err "$swpid"; then
+        echo "@@ splicewatch did not start"; cat /tmp/sw.err; exit 1
+    fi
     echo "@@ backup_hooks=$r ready after $(awk -v a="$t0" '{print $1 - a}' /proc/uptime) s"
     grep -E 'backup hooks' /tmp/sw.err
     if [ "$STORM" = 1 ]; then

@@ -178,8 +178,10 @@ if [ "$GENERIC" = 0 ]; then
             f="$f --file $d/ci_workload:/sw/ci_workload"
         fi
         case " $SUITES " in *" runcount "*)
-            cp "$rcb" "$d/runcount" && cp "$HERE/guest-runcount.sh" "$d/" || die2 "cannot copy $rcb"
-            f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh" ;;
+            cp "$rcb" "$d/runcount" && cp "$HERE/guest-runcount.sh" "$HERE/guest-lib.sh" "$d/" ||
+                die2 "cannot copy $rcb"
+            f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh"
+            f="$f --file $d/guest-lib.sh:/sw/guest-lib.sh" ;;
         esac
         GUESTFILES[$a]=$f
     done

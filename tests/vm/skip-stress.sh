@@ -40,7 +40,7 @@ out=$(mktemp -d)
 for b in $BACKENDS; do
     bash tests/vm/run-in-vm.sh -q --kernel "$KERNEL" --timeout 3000 --disk-size 512 \
         --file splicewatch --file tests/build/skip_stress --file "$(command -v bpftool)" \
-        --file tests/vm/guest-skip-stress.sh \
+        --file tests/vm/guest-skip-stress.sh --file tests/vm/guest-lib.sh \
         -- sh /sw/guest-skip-stress.sh "$b" "$N" "'$MODES'" "'$SETTINGS'" "$STORM" "'$DROP'" \
         > "$out/$b.log" 2>&1 &
 done
