@@ -128,11 +128,20 @@ static __always_inline bool open_syscall(long nr)
 	return false;
 }
 
+/* openat2's O_TRUNC, from its struct open_how (flags first) in user memory.
+ * A function of its own: inlined, the compiler may merge this stack read with
+ * the register loads beside it into one instruction on two kinds of pointer,
+ * which the verifier refuses (arm64). */
+static __noinline bool open_how_truncates(u64 how)
+{
+	u64 flags;
+
+	return !bpf_probe_read_user(&flags, sizeof(flags), (void *)how) && (flags & O_TRUNC);
+}
+
 /* Whether open syscall nr asks for O_TRUNC, from its registers. */
 static __always_inline bool open_truncates(struct pt_regs *regs, long nr)
 {
-	struct open_how how;
-
 	switch (nr) {
 #ifdef SW_NR_open
 	case SW_NR_creat:
@@ -143,8 +152,7 @@ static __always_inline bool open_truncates(struct pt_regs *regs, long nr)
 	case SW_NR_openat:		/* flags 3 */
 		return SW_ARG3(regs) & O_TRUNC;
 	case SW_NR_openat2:		/* struct open_how 3 */
-		return !bpf_probe_read_user(&how.flags, sizeof(how.flags), (void *)SW_ARG3(regs)) &&
-		       (how.flags & O_TRUNC);
+		return open_how_truncates(SW_ARG3(regs));
 	}
 	return false;
 }
