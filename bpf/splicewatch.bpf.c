@@ -64,15 +64,6 @@ int BPF_PROG(sw_sys_enter_backup, struct pt_regs *regs, long id)
 
 /* ---- syscall exit: pipes gaining or losing buffers ---------------------- */
 
-/* The end of a truncate(path) or open: its noted cut (note_cut) goes. */
-static __always_inline void forget_cut(void)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-
-	if (bpf_map_lookup_elem(&pending_truncate, &tid))
-		bpf_map_delete_elem(&pending_truncate, &tid);
-}
-
 static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
 	long id = SW_SYSCALL_NR(regs);
@@ -533,8 +524,7 @@ int BPF_PROG(sw_lsm_file_truncate, struct file *file, int ret)
 	if (ret)
 		return ret;
 	if (open_syscall(current_syscall()))
-		return check_open_trunc(BPF_CORE_READ(file, f_path.dentry), DENY_NOW) ==
-		       SW_ACT_DENIED ? -EPERM : 0;
+		return refuse_open_trunc(BPF_CORE_READ(file, f_path.dentry));
 	return refuse_pending((u64)file, 0);
 }
 
@@ -550,7 +540,7 @@ int BPF_PROG(sw_lsm_path_truncate, const struct path *path, int ret)
 		return ret;
 	dentry = BPF_CORE_READ(path, dentry);
 	if (open_syscall(current_syscall()))
-		return check_open_trunc(dentry, DENY_NOW) == SW_ACT_DENIED ? -EPERM : 0;
+		return refuse_open_trunc(dentry);
 	rc = refuse_pending(0, (u64)dentry);
 	if (rc)
 		return rc;

@@ -296,15 +296,22 @@ int do_insert_range(struct tctx *t)
 			"fallocate(INSERT_RANGE)");
 }
 
-int setup_ftruncate(struct tctx *t)
+/* A cut of the held file to length by op: every byte from there on, and the
+ * call completes even when its writer is killed. */
+static int setup_cut(struct tctx *t, const char *op, int64_t length)
 {
 	if (held(t, 4 * PAGE, 0, PAGE))
 		return -1;
 	t->e->prevented = false;
 	strcpy(t->e->action, "killed_late");
-	expect_report(t, "ftruncate", 100, -1, 0, PAGE, t->pr);
-	expect_size(t, 100, 4 * PAGE);
+	expect_report(t, op, length, -1, 0, PAGE, t->pr);
+	expect_size(t, length, 4 * PAGE);
 	return 0;
+}
+
+int setup_ftruncate(struct tctx *t)
+{
+	return setup_cut(t, "ftruncate", 100);
 }
 
 int do_ftruncate(struct tctx *t)
@@ -314,13 +321,7 @@ int do_ftruncate(struct tctx *t)
 
 int setup_truncate_path(struct tctx *t, int64_t length)
 {
-	if (held(t, 4 * PAGE, 0, PAGE))
-		return -1;
-	t->e->prevented = false;
-	strcpy(t->e->action, "killed_late");
-	expect_report(t, "truncate", length, -1, 0, PAGE, t->pr);
-	expect_size(t, length, 4 * PAGE);
-	return 0;
+	return setup_cut(t, "truncate", length);
 }
 
 int setup_truncate_into_page(struct tctx *t)
@@ -347,13 +348,7 @@ int do_truncate_0(struct tctx *t)
  * the call. */
 int setup_open_trunc(struct tctx *t)
 {
-	if (held(t, 4 * PAGE, 0, PAGE))
-		return -1;
-	t->e->prevented = false;
-	strcpy(t->e->action, "killed_late");
-	expect_report(t, "open_trunc", 0, -1, 0, PAGE, t->pr);
-	expect_size(t, 0, 4 * PAGE);
-	return 0;
+	return setup_cut(t, "open_trunc", 0);
 }
 
 static int opened(struct tctx *t, int fd, const char *what)

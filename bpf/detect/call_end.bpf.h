@@ -61,10 +61,6 @@ int BPF_KRETPROBE(sw_kretprobe_##fn)						\
 CALL_END_HOOKS(vfs_fallocate, )
 CALL_END_HOOKS(do_ftruncate, )
 CALL_END_HOOKS(do_sys_ftruncate, )
-CALL_END_HOOKS(vfs_truncate, ({
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&pending_truncate, &tid);
-}))
+CALL_END_HOOKS(vfs_truncate, forget_cut())
 
 #endif /* SW_DETECT_CALL_END_BPF_H */

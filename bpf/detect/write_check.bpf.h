@@ -54,6 +54,15 @@ static __always_inline void note_cut(s64 length)
 	bpf_map_update_elem(&pending_truncate, &tid, &length, BPF_ANY);
 }
 
+/* The end of a truncate(path) or open: its noted cut goes. */
+static __always_inline void forget_cut(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_lookup_elem(&pending_truncate, &tid))
+		bpf_map_delete_elem(&pending_truncate, &tid);
+}
+
 /* The op a noted cut is reported as. */
 static __always_inline u32 cut_op(void)
 {
@@ -157,6 +166,13 @@ static __always_inline u32 check_open_trunc(struct dentry *dentry, u32 deny_how)
 	if (!tracking())
 		return 0;
 	return check_cut(dentry, 0, SW_OP_OPEN_TRUNC, deny_how);
+}
+
+/* An open syscall's cut at the truncate LSM hook it reaches: 0, or the
+ * refusal. */
+static __always_inline int refuse_open_trunc(struct dentry *dentry)
+{
+	return check_open_trunc(dentry, DENY_NOW) == SW_ACT_DENIED ? -EPERM : 0;
 }
 
 /* do_truncate, where the kernel cuts: open(O_TRUNC) is the call that says

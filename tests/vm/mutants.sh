@@ -322,9 +322,9 @@ if [ "$BPF" = 1 ]; then
 			pwrite64_repeated_into_held_range_is_checked_each_time \
 			pwrite64_repeated_by_unprivileged_user_is_checked_each_time
 	# --- deny-skips-open-trunc: lsm/file_truncate without its open branch
-	# (the first such line of the file, and the two of its body)
+	# (the first such line of the file, and the line of its body)
 	mutant_build x86 deny-skips-open-trunc bpf/splicewatch.bpf.c \
-		awk '/^\tif \(open_syscall\(current_syscall\(\)\)\)$/ && !done { getline; getline; done = 1; next } { print }' &&
+		awk '/^\tif \(open_syscall\(current_syscall\(\)\)\)$/ && !done { getline; done = 1; next } { print }' &&
 		deny_mutant deny-skips-open-trunc 'open_o_trunc*' '0 events from the writer, want 1' \
 			open_o_trunc_of_held_file_is_reported open_o_trunc_by_unprivileged_user_is_reported
 fi
