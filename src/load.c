@@ -142,7 +142,9 @@ uint64_t sw_skipped_runs(const struct bpf_object *obj)
  * because every program then needs its own log buffer.
  */
 
-#define STATS_LOG_SIZE 4096
+/* The stats themselves are about 200 bytes, yet a buffer of 4 or 64 KiB failed
+ * the load of sw_sys_enter with ENOSPC on 6.18 and 128 KiB did not: twice that. */
+#define STATS_LOG_SIZE (256 << 10)
 static bool wanted(void)
 {
 	const char *env = getenv("SPLICEWATCH_VERIFIER_STATS");
