@@ -130,8 +130,13 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
 
 /* The mappings entry of the walk's current file (st->map): found, or made
  * empty and charged to the splicer's uid; NULL, and the hold told untracked,
- * when the uid has its share or the map is full. */
-static __always_inline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
+ * when the uid has its share or the map is full.
+ * mapping_entry, flush_mapping and flush_chunk are subprograms, not inline:
+ * each is called from add_cb and again at the walk's end, and inlined twice
+ * 6.18's verifier walked every copy: 2.36M instructions for trace's programs
+ * and 8 s to load on the tracepoint backend, 0.79M and 2 s as subprograms
+ * (7.x: 0.93M to 1.05M). bench/verifier-insns.md. */
+static __noinline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms, *fresh = &c->st->new_mapping;
 	u32 uid = c->st->uid;
@@ -163,7 +168,7 @@ static __always_inline struct sw_mapping_state *mapping_entry(struct sync_ctx *c
 
 /* Adds the walk's buffers of st->map to its entry, made when the walk came
  * to that file (add_cb): made again if a GC sweep took it meanwhile, empty. */
-static __always_inline void flush_mapping(struct sync_ctx *c)
+static __noinline void flush_mapping(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms;
 
@@ -230,7 +235,7 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 	return victim;
 }
 
-static __always_inline void flush_chunk(struct sync_ctx *c)
+static __noinline void flush_chunk(struct sync_ctx *c)
 {
 	struct sw_chunk *ch;
 	struct sw_chunk_holder *h;
@@ -286,8 +291,11 @@ static __always_inline void flush_chunk(struct sync_ctx *c)
 		if (slot < 0 && !h->pipe)
 			slot = i;
 	}
-	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
-		if (holder_stale(&ch->h[i]))
+	/* Unrolled: compiled as a loop here, its back edge fell through from
+	 * a plain instruction, which 5.10 and 6.1 refuse ("back-edge"). */
+#pragma unroll
+	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
+		if (slot < 0 && holder_stale(&ch->h[i]))
 			slot = i;
 	if (slot < 0)
 		slot = evict_slot(c, ch);
