@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite against the real kernel and prints one closing line,
-# alone on its line: "N passed, N failed" (", N skipped" when tests skipped).
+# alone on its line: "N passed, N failed" (", N skipped" when tests skipped),
+# after a table of each suite's wall time, longest first.
 #
 #   tests/run-all.sh              the suites of `make test` (as root)
 #   tests/run-all.sh SUITE...     these commands instead (tests/suites/aggregator.sh
@@ -66,9 +67,12 @@ aggregator_fail() {
 	echo "not ok suite/$1: $2" | tee -a "$log"
 }
 
+times=()		# "SECONDS NAME" per suite, for the closing table
+run_start=$SECONDS
 for s in "${suites[@]}"; do
 	name=$(suite_name "$s")
 	echo "== $s"
+	t0=$SECONDS
 	# shellcheck disable=SC2086
 	$s 2>&1 </dev/null | tee "$out"
 	rc=${PIPESTATUS[0]}
@@ -103,7 +107,12 @@ for s in "${suites[@]}"; do
 		aggregator_fail "$name" "exited 0 with $nok 'not ok' lines"
 	fi
 	[ "$skips" = 0 ] || echo "# $name: $skips skipped"
+	times+=("$((SECONDS - t0)) $name")
 done
+# Where the time went (CI has a wall-clock limit: docs/testing.md "Timings").
+echo
+echo "# time: $((SECONDS - run_start)) s in all; the suites, longest first:"
+printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "#   %5d s  %s\n", $1, $2 }'
 if [ "$vm" = off ]; then
 	echo
 	echo "# NOTICE: SW_VMTEST=0: the kernel matrix (tests/vm/make-test-matrix.sh, tests/vm/compat-kernel.sh:"
