@@ -3,7 +3,8 @@
 # enforce) inside a VM for every kernel x backend, as one test suite.
 #
 #   tests/vm/matrix.sh [-v] [-j N] [--kernels "5.10 6.1 6.12 7 arm64/6.12"] [--backends "tracepoint"]
-#                      [--suites "trace enforce"] [--filter GLOB] [--logs DIR]
+#                      [--suites "trace enforce"] [--suites-of CELL "SUITES"]...
+#                      [--filter GLOB] [--logs DIR]
 #                      [--splicewatch PATH] [--swtest PATH] [--arm64-splicewatch PATH]
 #                      [--arm64-swtest PATH]
 #                      [--smp N] [--mem MB] [--timeout SECS] [--disk-size MB]
@@ -13,7 +14,10 @@
 # Defaults: kernels ${SW_VM_KERNELS:-5.10 6.1 6.12 7} (fetched when missing),
 # backends ${SW_VM_BACKENDS:-tracepoint}, suites ${SW_VM_SUITES:-trace enforce}
 # (of trace, enforce, deny, ci, runcount, trace-noenter, deny-noenter,
-# deny-refused: tests/vm/guest-swtest.sh),
+# deny-refused: tests/vm/guest-swtest.sh); --suites-of CELL "SUITES" gives a
+# cell its own list instead, CELL a backend (its cells on every kernel) or
+# KERNEL/BACKEND (7/fentry, arm64/7/kprobe), the latter first (a matrix whose
+# costly cells run less: make-test-matrix.sh),
 # -j ${SW_VM_JOBS:-2} VMs at a time, --smp ${SW_VM_SMP:-1}, --mem ${SW_VM_MEM:-1024},
 # --timeout ${SW_VM_TIMEOUT:-1200} per VM, --env NAME=VALUE exported to the
 # suites in the guest (e.g. SPLICEWATCH_SYSCALL_ATTACH=none), --label TEXT
@@ -90,6 +94,7 @@ LOGS=""
 VERBOSE=0
 PLAN=1
 PASS=()
+declare -A SUITES_OF=()   # backend or kernel/backend -> its own suites (--suites-of)
 GUESTENV=""
 LABEL=""
 
@@ -102,6 +107,8 @@ while [ $# -gt 0 ]; do
         --kernels) KERNELS=${2?}; shift 2 ;;
         --backends) BACKENDS=${2?}; shift 2 ;;
         --suites) SUITES=${2?}; shift 2 ;;
+        --suites-of) [ -n "${2:-}" ] && [ -n "${3:-}" ] || die2 "--suites-of needs CELL and SUITES"
+                     SUITES_OF[$2]=$3; shift 3 ;;
         --filter) FILTER=${2?}; shift 2 ;;
         --logs) LOGS=${2:?}; shift 2 ;;
         --splicewatch) SWBIN=${2:?}; shift 2 ;;
@@ -132,6 +139,17 @@ if [ "${1:-}" = "--" ]; then
     GENERIC=1
 fi
 [ -n "${KERNELS// /}" ] || die2 "no kernels"
+# suites_of KERNEL BACKEND: the suites that cell runs
+suites_of() { echo "${SUITES_OF[$1/$2]:-${SUITES_OF[$2]:-$SUITES}}"; }
+for c in "${!SUITES_OF[@]}"; do
+    found=0
+    for k in $KERNELS; do for b in $BACKENDS; do
+        [ "$c" = "$b" ] || [ "$c" = "$k/$b" ] && found=1
+    done; done
+    [ "$found" = 1 ] || die2 "--suites-of $c: no such cell (kernels $KERNELS; backends $BACKENDS)"
+done
+# every suite some cell runs (what the binaries must provide for)
+ALL_SUITES="$SUITES ${SUITES_OF[*]}"
 case "$JOBS" in ''|*[!0-9]*|0) die2 "-j needs a positive number" ;; esac
 [ "$(id -u)" = 0 ] || die2 "the VMs need root (mkfs, /var/cache/splicewatch-vm)"
 # The architectures asked for: amd64 and/or arm64 (kernels named arm64/...).
@@ -165,8 +183,8 @@ if [ "$GENERIC" = 0 ]; then
         fi
         [ -x "$sw" ] || die2 "$sw missing ($how)"
         [ -x "$st" ] || die2 "$st missing ($how)"
-        case " $SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
-        case " $SUITES " in *" runcount "*) [ -x "$rcb" ] || die2 "$rcb missing (make $rcb)" ;; esac
+        case " $ALL_SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
+        case " $ALL_SUITES " in *" runcount "*) [ -x "$rcb" ] || die2 "$rcb missing (make $rcb)" ;; esac
         d=$LOGS/bin/$a
         mkdir -p "$d"
         cp "$sw" "$d/splicewatch" && cp "$st" "$d/swtest" \
@@ -177,7 +195,7 @@ if [ "$GENERIC" = 0 ]; then
             cp "$wl" "$d/ci_workload" || die2 "cannot copy $wl"
             f="$f --file $d/ci_workload:/sw/ci_workload"
         fi
-        case " $SUITES " in *" runcount "*)
+        case " $ALL_SUITES " in *" runcount "*)
             cp "$rcb" "$d/runcount" && cp "$HERE/guest-runcount.sh" "$HERE/guest-lib.sh" "$d/" ||
                 die2 "cannot copy $rcb"
             f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh"
@@ -222,7 +240,7 @@ for j in "${JOBLIST[@]}"; do
         case "$k" in arm64/*) a=arm64 ;; *) a=amd64 ;; esac
         # shellcheck disable=SC2086 # the paths are ours, without spaces
         run_vm "$tag" "$k" ${GUESTFILES[$a]} --append loglevel=5 --console "$LOGS/$tag.console" \
-            -- "$GUESTENV sh /sw/guest-swtest.sh '$b' '$SUITES' '$FILTER'" &
+            -- "$GUESTENV sh /sw/guest-swtest.sh '$b' '$(suites_of "$k" "$b")' '$FILTER'" &
     fi
     running=$((running + 1))
     if [ "$running" -ge "$JOBS" ]; then wait -n || true; running=$((running - 1)); fi
@@ -268,7 +286,7 @@ status_text() {
 # parse one VM's log: prints the prefixed ok/not ok lines, and "# " comments
 parse_vm() { # kernel backend log rc secs console
     local k=$1 b=$2 log=$3 rc=$4 secs=$5 pre="vm/$1/$2$LABEL"
-    awk -v pre="$pre" -v suites="$SUITES" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" \
+    awk -v pre="$pre" -v suites="$(suites_of "$k" "$b")" -v vmrc="$rc" -v vmwhy="$(status_text "$rc")" -v secs="$secs" \
         -v ktrouble="$(kernel_trouble "$6" "$log")" '
         function emit(ok, name, why) {
             if (ok) print "ok " pre "/" name
@@ -407,7 +425,9 @@ done
 passed=$(grep -c '^ok ' "$OUT")
 failed=$(grep -c '^not ok ' "$OUT")
 echo
-echo "kernel x backend: passed/failed, VM wall time (suites: $SUITES${FILTER:+, filter '$FILTER'}; -j $JOBS, --smp $SMP, --mem $MEM)"
+own=""
+for c in $(printf '%s\n' "${!SUITES_OF[@]}" | sort); do own="$own; $c: ${SUITES_OF[$c]}"; done
+echo "kernel x backend: passed/failed, VM wall time (suites: $SUITES$own${FILTER:+, filter '$FILTER'}; -j $JOBS, --smp $SMP, --mem $MEM)"
 {
     printf 'kernel'; for b in $BACKENDS; do printf '\t%s' "$b$LABEL"; done; printf '\n'
     for k in $KERNELS; do
