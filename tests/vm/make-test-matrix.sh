@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The kernel matrix `make test` runs, under qemu. A cell is a kernel and a
 # backend in one VM; each suite in it loads the programs anew, and a load is
-# most of a suite's time: seconds on 5.10 to 6.12, 35-60 s on 7.x under TCG
+# most of a suite's time: seconds on 5.10 to 6.12, 25-60 s on 7.x under TCG
 # (amd64 and arm64). So every cell runs the suites that catch and refuse
-# (trace, enforce, deny), and the suites whose proof does not depend on the
+# (trace, deny), and those whose proof does not depend on the kernel or the
 # backend run where loads are cheap, as below.
 #
 # - 6.1 and 6.12, every backend: trace, enforce, deny, ci and runcount (the
