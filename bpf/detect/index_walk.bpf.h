@@ -135,8 +135,16 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
  * each is called from add_cb and again at the walk's end, and inlined twice
  * 6.18's verifier walked every copy: 2.36M instructions for trace's programs
  * and 8 s to load on the tracepoint backend, 0.79M and 2 s as subprograms
- * (7.x: 0.93M to 1.05M). bench/verifier-insns.md. */
-static __noinline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
+ * (7.x: 0.93M to 1.05M). bench/verifier-insns.md. Inline in the compat
+ * programs: there, under 5.10's verifier, a subprogram took a backup hook
+ * past its 1M instruction limit (E2BIG, SPLICEWATCH_BACKUP_HOOKS=1). */
+#ifdef SW_COMPAT
+#define WALK_ENTRY_FN	static __always_inline
+#else
+#define WALK_ENTRY_FN	static __noinline
+#endif
+
+WALK_ENTRY_FN struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms, *fresh = &c->st->new_mapping;
 	u32 uid = c->st->uid;
@@ -168,7 +176,7 @@ static __noinline struct sw_mapping_state *mapping_entry(struct sync_ctx *c)
 
 /* Adds the walk's buffers of st->map to its entry, made when the walk came
  * to that file (add_cb): made again if a GC sweep took it meanwhile, empty. */
-static __noinline void flush_mapping(struct sync_ctx *c)
+WALK_ENTRY_FN void flush_mapping(struct sync_ctx *c)
 {
 	struct sw_mapping_state *ms;
 
@@ -235,7 +243,7 @@ static __always_inline int evict_slot(struct sync_ctx *c, struct sw_chunk *ch)
 	return victim;
 }
 
-static __noinline void flush_chunk(struct sync_ctx *c)
+WALK_ENTRY_FN void flush_chunk(struct sync_ctx *c)
 {
 	struct sw_chunk *ch;
 	struct sw_chunk_holder *h;
@@ -291,12 +299,18 @@ static __noinline void flush_chunk(struct sync_ctx *c)
 		if (slot < 0 && !h->pipe)
 			slot = i;
 	}
-	/* Unrolled: compiled as a loop here, its back edge fell through from
-	 * a plain instruction, which 5.10 and 6.1 refuse ("back-edge"). */
+#ifdef SW_COMPAT
+	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
+		if (holder_stale(&ch->h[i]))
+			slot = i;
+#else
+	/* Unrolled: compiled as a loop in this subprogram, its back edge fell
+	 * through from a plain instruction, which 6.1 refuses ("back-edge"). */
 #pragma unroll
 	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
 		if (slot < 0 && holder_stale(&ch->h[i]))
 			slot = i;
+#endif
 	if (slot < 0)
 		slot = evict_slot(c, ch);
 	if (slot < 0 || slot >= SW_HOLDERS_PER_CHUNK)
