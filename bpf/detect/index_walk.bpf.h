@@ -136,8 +136,8 @@ static __always_inline void walk_untracked(struct sync_ctx *c, u32 reason, u64 m
  * 6.18's verifier walked every copy: 2.36M instructions for trace's programs
  * and 8 s to load on the tracepoint backend, 0.79M and 2 s as subprograms
  * (7.x: 0.93M to 1.05M). bench/verifier-insns.md. Inline in the compat
- * programs: there, under 5.10's verifier, a subprogram took a backup hook
- * past its 1M instruction limit (E2BIG, SPLICEWATCH_BACKUP_HOOKS=1). */
+ * programs: as subprograms there, 5.10's verifier refused them with the
+ * backup hooks on (E2BIG, SPLICEWATCH_BACKUP_HOOKS=1). */
 #ifdef SW_COMPAT
 #define WALK_ENTRY_FN	static __always_inline
 #else
