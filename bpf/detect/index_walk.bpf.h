@@ -299,18 +299,12 @@ WALK_ENTRY_FN void flush_chunk(struct sync_ctx *c)
 		if (slot < 0 && !h->pipe)
 			slot = i;
 	}
-#ifdef SW_COMPAT
-	for (i = 0; slot < 0 && i < SW_HOLDERS_PER_CHUNK; i++)
-		if (holder_stale(&ch->h[i]))
-			slot = i;
-#else
-	/* Unrolled: compiled as a loop in this subprogram, its back edge fell
+	/* Unrolled: compiled as a loop in the subprogram, its back edge fell
 	 * through from a plain instruction, which 6.1 refuses ("back-edge"). */
 #pragma unroll
 	for (i = 0; i < SW_HOLDERS_PER_CHUNK; i++)
 		if (slot < 0 && holder_stale(&ch->h[i]))
 			slot = i;
-#endif
 	if (slot < 0)
 		slot = evict_slot(c, ch);
 	if (slot < 0 || slot >= SW_HOLDERS_PER_CHUNK)
