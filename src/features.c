@@ -15,6 +15,7 @@
 #include "caps.h"
 #include "hooks.h"
 #include "kernel.h"
+#include "page_addr.h"
 #include "syscall_attach.h"
 
 /* Coverage per write path, as the man page and README state it. */
@@ -52,6 +53,8 @@ struct facts {
 	enum sw_backend backend;	/* what auto picks */
 	struct sw_skips skips;
 	enum sw_sharing share_shm, share_disk;
+	struct sw_page_addr page;	/* probed when can_load */
+	int page_rc;
 };
 
 static void probe(struct facts *k)
@@ -69,6 +72,8 @@ static void probe(struct facts *k)
 	sw_probe_skips(k->btf, &k->skips);
 	k->share_shm = sw_probe_sharing(NULL);
 	k->share_disk = sw_probe_sharing(SW_SHARING_DISK_DIR);
+	if (k->can_load && k->btf_ok)
+		k->page_rc = sw_page_addr_find(&k->page);
 }
 
 struct out {
@@ -283,6 +288,31 @@ static void item_backup(struct out *o, const struct facts *k)
 	     s->backup_forced ? " (SPLICEWATCH_BACKUP_HOOKS)" : "");
 }
 
+/* Where a held page's bytes are, for the content checks (src/page_addr.c). */
+static void item_page_address(struct out *o, const struct facts *k)
+{
+	const struct sw_page_addr *p = &k->page;
+	bool known = k->can_load && k->btf_ok && !k->page_rc;
+
+	if (o->json) {
+		json_obj_begin(&o->j, "page_address");
+		json_str(&o->j, "way", known ? sw_page_way_name(p->way) : NULL);
+		json_str(&o->j, "detail", k->can_load && k->btf_ok ? p->detail :
+			 "probing needs CAP_BPF, CAP_PERFMON and BTF");
+		json_obj_end(&o->j);
+		return;
+	}
+	if (!k->can_load || !k->btf_ok)
+		line("page address:", "unknown (probing needs CAP_BPF, CAP_PERFMON and BTF)");
+	else if (!known)
+		line("page address:", "unknown: %s", p->detail);
+	else if (p->way == SW_PAGE_WAY_NONE)
+		line("page address:", "none: %s", p->detail);
+	else
+		line("page address:", "%s: %s (checked on nonce pages)", sw_page_way_name(p->way),
+		     p->detail);
+}
+
 /* The hooks of one kind in the hook table, each found or missing in the BTF. */
 static void hook_list(struct out *o, const struct facts *k, enum sw_hook_kind kind,
 		      const char *key, const char *title)
@@ -387,6 +417,7 @@ static const struct {
 	{ item_preemption, TEXT | JSON },
 	{ item_backup, TEXT | JSON },
 	{ item_splice_pages, JSON },
+	{ item_page_address, TEXT | JSON },
 	{ item_tracepoints, TEXT | JSON },
 	{ item_functions, TEXT | JSON },
 	{ item_write_paths, TEXT | JSON },
@@ -398,9 +429,11 @@ static void features_usage(FILE *f)
 	fprintf(f, "Usage: splicewatch features [--json]\n\n"
 		"Print what the running kernel offers (BTF, kprobes, BPF LSM, the\n"
 		"tracepoints and functions splicewatch can hook), the backend that\n"
-		"will be used, which write paths it covers, and which of the capabilities\n"
+		"will be used, which write paths it covers, how the bytes of a page a\n"
+		"pipe holds can be read (page address), and which of the capabilities\n"
 		"splicewatch needs this process has. Needs no privileges, but probing\n"
-		"whether fentry programs load needs CAP_BPF and CAP_PERFMON.\n");
+		"whether fentry programs load and finding the page address need CAP_BPF\n"
+		"and CAP_PERFMON (the learnt page address CAP_SYS_ADMIN too).\n");
 }
 
 static int features_option(void *ctx, int opt, const char *arg)

@@ -480,6 +480,14 @@ override_dh_installdeb:
 	expect tests/suites/flow.sh "flood_by_nobody_bounded_root_write_at_once: root's write while running"
 	done_mutant
 
+	# A page address passed without its nonce check: a base that reads the
+	# next page frame would be taken.
+	mutant page_address_unchecked
+	edit src/page_addr.c '		if (b->held_read_err[i] || (uint64_t)b->held_digest[i] != p->digest[i])' \
+		'		if (b->held_read_err[i])'
+	expect tests/suites/cli.sh 'features_page_address_next_frame_refused'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -504,7 +512,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
 	healthz_without_heartbeat prom_no_paths_ignored event_key_renamed \
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
-	agg_table_unbounded agg_full_table_drops; do
+	agg_table_unbounded agg_full_table_drops page_address_unchecked; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -38,11 +38,12 @@ else
 	# only they change. systemd-boot.sh: splicewatch.service under a real
 	# systemd (6.12, a cached Debian root file system; about 25 s of VM).
 	# The matrix has arm64 guests too; arm64-features.sh and arm64-stats.sh:
-	# `features` and `stats` there.
+	# `features` and `stats` there. page-address.sh: where a held page's
+	# bytes are, on every kernel of the matrix.
 	# SW_VMTEST=0 leaves it out (and says so).
 	if [ "${SW_VMTEST:-1}" != 0 ]; then
 		suites+=("tests/vm/make-test-matrix.sh" "tests/vm/arm64-features.sh" "tests/vm/arm64-stats.sh" "tests/vm/compat-kernel.sh"
-			"tests/vm/systemd-boot.sh")
+			"tests/vm/page-address.sh" "tests/vm/systemd-boot.sh")
 		vm=on
 	else
 		vm=off
@@ -116,7 +117,7 @@ printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "#   %5d s  %s\n", $1, $2
 if [ "$vm" = off ]; then
 	echo
 	echo "# NOTICE: SW_VMTEST=0: the kernel matrix (tests/vm/make-test-matrix.sh, tests/vm/compat-kernel.sh:"
-	echo "# 5.10, 6.1, 6.12, 7.x under qemu, amd64 and arm64; tests/vm/arm64-features.sh, arm64-stats.sh;"
+	echo "# 5.10, 6.1, 6.12, 7.x under qemu, amd64 and arm64; tests/vm/arm64-features.sh, arm64-stats.sh, page-address.sh;"
 	echo "# tests/vm/systemd-boot.sh) did NOT run; counted as one skipped line."
 	echo "skip suite/kernel-matrix # SKIP SW_VMTEST=0" >>"$log"
 fi

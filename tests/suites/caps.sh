@@ -269,6 +269,20 @@ assert (c["CAP_BPF"], c["CAP_PERFMON"], c["CAP_SYS_RESOURCE"], d["can_load"]) ==
     ("present", "present", "not_needed", True), d' 2>&1) || fail "as root: $out"
 }
 
+# The learnt page address needs a page frame number, which pagemap gives
+# only to CAP_SYS_ADMIN: uid 65534 with CAP_BPF and CAP_PERFMON loads the
+# probe, vmsplices its nonce pages and is told why it has no address (no way
+# passes here: no ksym, no arm64 constants), never a guessed one.
+test_features_page_address_learnt_needs_sys_admin() {
+	local out
+	nobody_caps +bpf,+perfmon
+	out=$(SPLICEWATCH_PAGE_ADDR=learnt "${NC[@]}" "$SW" features --json | "$PY" -c '
+import json, sys
+p = json.load(sys.stdin)["page_address"]
+assert p == {"way": "none", "detail": "learnt: /proc/self/pagemap gives no PFN (needs CAP_SYS_ADMIN)"}, p' 2>&1) ||
+		fail "as nobody: $out"
+}
+
 T trace_as_nobody_with_bpf_perfmon test_trace_as_nobody_with_bpf_perfmon
 T trace_keeps_only_the_tables_capabilities test_trace_keeps_only_the_tables_capabilities
 T trace_without_perfmon_names_it test_trace_without_perfmon_names_it
@@ -280,4 +294,5 @@ T ci_command_runs_without_capabilities test_ci_command_runs_without_capabilities
 T stats_privileged_port_names_net_bind_service test_stats_privileged_port_names_net_bind_service
 T trace_privileged_port_names_net_bind_service test_trace_privileged_port_names_net_bind_service
 T features_reports_capabilities test_features_reports_capabilities
+T features_page_address_learnt_needs_sys_admin test_features_page_address_learnt_needs_sys_admin
 run_tests

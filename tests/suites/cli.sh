@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..66
+echo 1..70
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -71,6 +71,19 @@ features_schema() { # features --json against docs/events.schema.json
 check features_json_matches_schema 0 '' -- features_schema
 # This kernel shares pages on splice (swtest proves it byte by byte); the probe must say so.
 check features_probes_that_splice_shares_pages 0 'splice pages: tmpfs: shared, /var/tmp: shared' -- $sw features
+# A held page's address (docs/content-checks.md): some way passes the check
+# on nonce pages (here: learnt; ksym in the x86-64 VMs, constants on arm64:
+# tests/vm/page-address.sh), learnt passes when it is the only way tried, a
+# base that reads the next page frame fails it, and a way that is not one is
+# named.
+check features_page_address_found 0 '^page address: +(ksym|constants|learnt): .*\(checked on nonce pages\)$' -- \
+	$sw features
+check features_page_address_learnt_when_forced 0 '^page address: +learnt: from a nonce page' -- \
+	env SPLICEWATCH_PAGE_ADDR=learnt $sw features
+check features_page_address_next_frame_refused 0 '^page address: +none: .*learnt: no linear map base passed the nonce check$' -- \
+	env SPLICEWATCH_TEST_PAGE_ADDR_SKEW=1 $sw features
+check features_page_address_unknown_way_named 0 '^page address: +unknown: SPLICEWATCH_PAGE_ADDR=bogus: not ksym, constants or learnt$' -- \
+	env SPLICEWATCH_PAGE_ADDR=bogus $sw features
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 check features_reports_preemption_model 0 \
 	'^preemption: +(none|voluntary|full|lazy|rt|none or voluntary|unknown) \(' -- $sw features
