@@ -33,7 +33,8 @@ every JSON line it makes splicewatch print against it (tests/check-events.py,
 [testing.md](testing.md)). This page is generated from it.
 
 - `trace --json` and `enforce --json` print one record per line:
-  `unsafe_write`, `untracked_hold` and `lost`, told apart by `event`.
+  `unsafe_write`, `untracked_hold` and `lost` (and with `trace --verify`
+  `unexplained_change`), told apart by `event`.
 - `stats --json` prints one `stats` record per snapshot; `ci --report` writes
   one `ci_report` document and `features --json` prints one `features`
   document: these are told apart by `type`.

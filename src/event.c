@@ -31,19 +31,26 @@ static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
 	return found;
 }
 
-/* The event's path, made absolute when the kernel could only give it relative to
- * its filesystem (stores through a mapping). Returns false if it stays relative. */
-bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
+bool sw_path_of(uint32_t kdev, bool fs_relative, const char *path, size_t len, char *buf,
+		size_t cap)
 {
 	char mnt[4096];
 
 	mnt[0] = 0;
-	if ((ev->flags & SW_EVF_PATH_FS_RELATIVE) && !fs_mountpoint(ev->dev, mnt, sizeof(mnt))) {
-		snprintf(buf, cap, "%.*s", (int)ev->path_len, ev->path);
+	if (fs_relative && !fs_mountpoint(kdev, mnt, sizeof(mnt))) {
+		snprintf(buf, cap, "%.*s", (int)len, path);
 		return false;
 	}
-	snprintf(buf, cap, "%s%.*s", mnt, (int)ev->path_len, ev->path);
+	snprintf(buf, cap, "%s%.*s", mnt, (int)len, path);
 	return true;
+}
+
+/* The event's path, made absolute when the kernel could only give it relative to
+ * its filesystem (stores through a mapping). Returns false if it stays relative. */
+bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap)
+{
+	return sw_path_of(ev->dev, ev->flags & SW_EVF_PATH_FS_RELATIVE, ev->path, ev->path_len,
+			  buf, cap);
 }
 
 void sw_json_stamp(struct json *j, int64_t real_ns)

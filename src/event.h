@@ -12,6 +12,10 @@
 /* The event's path, made absolute when the kernel could only give it relative
  * to its filesystem (stores through a mapping). Returns false if it stays relative. */
 bool sw_event_path(const struct sw_event *ev, char *buf, size_t cap);
+/* The same for a path of len bytes on the filesystem kdev (fs_relative: the
+ * path within it). */
+bool sw_path_of(uint32_t kdev, bool fs_relative, const char *path, size_t len, char *buf,
+		size_t cap);
 /* The keys every JSON record of every command carries: "time" (real_ns as
  * RFC 3339 UTC with nanoseconds) and "node" (sw_node()). */
 void sw_json_stamp(struct json *j, int64_t real_ns);

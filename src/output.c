@@ -10,6 +10,7 @@
 #include "outfile.h"
 #include "systemd.h"
 #include "aggregate.h"
+#include "verify.h"
 
 void sw_filter_init(struct sw_filter *f)
 {
@@ -333,6 +334,8 @@ int sw_output_event(void *ctx, const struct sw_event *ev, size_t len)
 		return 0;
 	if (sizeof(*ev) + ev->path_len > len)
 		return 0;	/* malformed record: never read past it */
+	/* Before the filters: a write not shown still explains a change. */
+	sw_verify_note_write(o->verify, ev);
 	/* Filters first: what they drop is neither shown nor folded. */
 	if (!sw_filter_match(&o->filter, ev))
 		return 0;

@@ -188,6 +188,7 @@ struct sw_output {
 	uint64_t untracked_lines;
 	uint64_t untracked_unshown;
 	struct sw_agg agg;		/* --aggregate (window_ns 0: off) */
+	struct sw_verify *verify;	/* trace --verify: told every unsafe write */
 };
 
 void sw_filter_init(struct sw_filter *f);

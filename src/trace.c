@@ -25,6 +25,11 @@ static void trace_usage(FILE *f)
 		SW_FILTER_HELP
 		SW_PROM_HELP
 		SW_SESSION_HELP
+		"      --verify         content checks: fingerprint the bytes pipes take in by\n"
+		"                       reference and report any change no unsafe write\n"
+		"                       explains (unexplained_change), checked before the\n"
+		"                       bytes leave the pipe, when it is closed and every\n"
+		"                       second; Linux 5.17+, and a page address (features)\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"Records the ring buffer loses are said as they happen (at most once a\n"
@@ -42,6 +47,7 @@ int cmd_trace(int argc, char **argv)
 		SW_OUTPUT_LONGOPTS,
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ 0 }
 	};
 	struct sw_watch_args a;

@@ -10,6 +10,7 @@
 #include "systemd.h"
 #include "watch_prom.h"
 #include "caps.h"
+#include "verify.h"
 
 void sw_watch_args_init(struct sw_watch_args *a)
 {
@@ -40,6 +41,9 @@ int sw_watch_option(void *ctx, int opt, const char *arg)
 		return 1;
 	case OPT_PROMETHEUS:
 		a->prom_addr = arg;
+		return 1;
+	case OPT_VERIFY:
+		a->verify = true;
 		return 1;
 	case OPT_NODE:
 		a->node_given = true;	/* over the policy file's node: */
@@ -156,6 +160,7 @@ static int watch_tick(void *ctx)
 		sw_reload_policy(a, a->out.session);
 		sw_notify("READY=1");
 	}
+	sw_verify_tick(a->verifier);
 	sw_output_lost(&a->out, sw_session_lost(a->out.session), false);
 	/* --aggregate: windows close on time, not only on the next write. */
 	sw_output_tick(&a->out, false);
@@ -177,6 +182,10 @@ static int watch(struct sw_watch_args *a, const char *what)
 
 	/* First: a port in use, or a privileged one without the capability
 	 * (named), ends the run before anything is loaded. */
+	if (a->verify && out->journal) {
+		sw_err("--verify: not with --journal (its changes go to standard output or -o)");
+		return SW_EXIT_USAGE;
+	}
 	if (a->prom_addr &&
 	    (sw_caps_prepare(&(struct sw_caps_req){
 		     .command = a->cfg.mode == SW_MODE_ENFORCE ? "enforce" : "trace",
@@ -192,6 +201,12 @@ static int watch(struct sw_watch_args *a, const char *what)
 	 * touched when the programs then fail to load. */
 	if (!out->journal && sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
 		sw_watch_prom_stop(prom);
+		sw_session_close(s);
+		return SW_EXIT_USAGE;
+	}
+	if (a->verify && !(a->verifier = out->verify = sw_verify_start(s, out))) {
+		sw_watch_prom_stop(prom);
+		sw_outfile_commit(&a->file, "events");
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
@@ -219,6 +234,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 	sw_session_set_tick(s, watch_tick, a);
 	err = sw_session_run(s, sw_output_event, out, NULL, NULL);
 	sw_notify("STOPPING=1");
+	sw_verify_stop(a->verifier, stderr);
 	/* The rest of the lost records, after the last drain. */
 	sw_output_lost(out, sw_session_lost(s), true);
 	/* Nothing folded is lost: every open window's line, after the drain. */
@@ -233,6 +249,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 	if (sw_outfile_commit(&a->file, "events"))
 		err = -1;
 	sw_watch_prom_stop(prom);
+	sw_verify_close(a->verifier);
 	sw_session_close(s);
 	return err ? 1 : 0;
 }

@@ -16,6 +16,7 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_NODE,
 	OPT_AGGREGATE,
+	OPT_VERIFY,
 	OPT_FIRST_LOCAL = 0x200,	/* sub-commands number their own from here */
 };
 
@@ -131,6 +132,8 @@ struct sw_watch_args {
 	const char *policy_path;
 	int n_cli[SW_LIST__COUNT];	/* the first entries of each list: the command line's */
 	struct sw_policy_fixed fixed;	/* the file's settings at start */
+	bool verify;			/* trace --verify: content checks */
+	struct sw_verify *verifier;	/* ... running */
 };
 
 void sw_watch_args_init(struct sw_watch_args *a);

@@ -488,6 +488,20 @@ override_dh_installdeb:
 	expect tests/suites/cli.sh 'features_page_address_next_frame_refused'
 	done_mutant
 
+	# trace --verify: a check that never finds a change (the fingerprints
+	# not compared), and a change always taken as explained.
+	mutant verify_fingerprint_not_compared
+	edit bpf/verify.bpf.c '	if (now == f->digest)
+		return 0;' '	if (1)
+		return 0;'
+	expect tests/suites/verify.sh 'mapping_store_tmpfs_missed_by_trace_caught_by_verify'
+	done_mutant
+
+	mutant verify_every_change_explained
+	edit src/verify.c '	if (explained(v, c)) {' '	if (1) {'
+	expect tests/suites/verify.sh 'mapping_store_tmpfs_missed_by_trace_caught_by_verify'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -512,7 +526,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	prom_per_ip_unlimited prom_no_deadline prom_non_loopback_silent unsafe_writes_not_counted \
 	healthz_without_heartbeat prom_no_paths_ignored event_key_renamed \
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
-	agg_table_unbounded agg_full_table_drops page_address_unchecked; do
+	agg_table_unbounded agg_full_table_drops page_address_unchecked \
+	verify_fingerprint_not_compared verify_every_change_explained; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -1,6 +1,6 @@
 # Test suite: `make test` builds everything and runs every suite on the running kernel.
 TEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Isrc -D_GNU_SOURCE
-TEST_BINS   := tests/build/swtest tests/build/runcount
+TEST_BINS   := tests/build/swtest tests/build/runcount tests/build/verify_workload
 
 tests/build:
 	mkdir -p $@
@@ -9,6 +9,10 @@ SWTEST_SRCS := tests/swtest.c tests/swtest_check.c tests/swtest_event.c tests/sw
 	       tests/scenario_lib.c tests/scenarios_write.c tests/scenarios_hold.c
 tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build
 	$(CC) $(TEST_CFLAGS) $(SWTEST_SRCS) -luring -lpthread -o $@
+
+# tests/suites/verify.sh's workload: the ways of changing held bytes.
+tests/build/verify_workload: tests/verify_workload.c | tests/build
+	$(CC) $(TEST_CFLAGS) $< -luring -o $@
 
 # tests/vm/compat-kernel.sh's per-user share workload (built by that script).
 tests/build/share_workload: tests/share_workload.c | tests/build

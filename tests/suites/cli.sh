@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..70
+echo 1..72
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -84,6 +84,9 @@ check features_page_address_next_frame_refused 0 '^page address: +none: .*learnt
 	env SPLICEWATCH_TEST_PAGE_ADDR_SKEW=1 $sw features
 check features_page_address_unknown_way_named 0 '^page address: +unknown: SPLICEWATCH_PAGE_ADDR=bogus: not ksym, constants or learnt$' -- \
 	env SPLICEWATCH_PAGE_ADDR=bogus $sw features
+# --verify: trace's only, and not with --journal (its records have no journal form).
+check verify_not_with_journal 2 '^splicewatch: --verify: not with --journal' -- $sw trace --verify --journal
+check verify_is_trace_only 2 "unrecognized option '--verify'" -- $sw enforce --verify
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 check features_reports_preemption_model 0 \
 	'^preemption: +(none|voluntary|full|lazy|rt|none or voluntary|unknown) \(' -- $sw features

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Content checks (trace --verify): a keyed fingerprint of the bytes of every
+ * page-cache buffer a pipe takes in, checked again before the bytes leave
+ * the pipe (read, splice, tee, vmsplice), at a close of the pipe and by the
+ * frontend's periodic sweep. A difference is reported whatever changed the
+ * bytes; the frontend leaves out the ones an unsafe write it saw explains.
+ *
+ * Bytes are read at the page's linear-map address (lib/page_addr.bpf.h),
+ * whose bases the frontend checked on nonce pages (src/page_addr.c). Only
+ * the main build: bpf_loop (5.17+) walks rings and words.
+ *
+ * Every program runs in a syscall tracepoint, preemptible on 6.14+: nothing
+ * here keeps state in per-CPU memory.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "verify_event.h"
+#include "lib/kobj.bpf.h"
+#include "lib/maps.bpf.h"
+#include "lib/page_addr.bpf.h"
+#include "lib/path.bpf.h"
+#include "lib/pipe_ring.bpf.h"
+#include "lib/syscalls.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set before load. key: the fingerprints' SipHash key, random per run, so
+ * that a writer cannot choose bytes that keep a fingerprint. */
+const volatile u64 map_base, linear_base, max_pfn;
+const volatile u64 key0, key1;
+
+u64 verify_counters[SW_VCNT__COUNT];
+
+/* A held buffer: pipe and ring position. */
+struct fp_key {
+	u64 pipe;
+	u32 seq;
+	u32 pad;
+};
+
+struct fp {
+	u64 page;		/* struct page * */
+	u64 pipe_inode;		/* the pipe's inode and its number: a pipe */
+	u64 pipe_ino;		/* freed and made again is another pipe */
+	u64 mapping;
+	u64 index;		/* file page */
+	u64 digest;
+	u64 held_since_ns;	/* the splice */
+	u64 fingerprint_ns;
+	u32 offset, len;	/* the bytes fingerprinted, within the page */
+	u32 splicer_pid, splicer_uid;
+	char splicer_comm[SW_TASK_COMM_LEN];
+};
+
+SW_MAP(fingerprints, BPF_MAP_TYPE_HASH, SW_VERIFY_MAX_HOLDS, struct fp_key, struct fp);
+
+/* A drain between its sys_enter check and its sys_exit: the ring positions
+ * its check saw (the buffers it took are forgotten at exit). */
+struct drain {
+	u64 pipe;
+	u64 inode;
+	u32 tail, head;
+};
+
+SW_THREAD_MAP(drains, 4096, struct drain);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} change_events SEC(".maps");
+
+static __always_inline void vcount(enum sw_verify_counter c)
+{
+	__sync_fetch_and_add(&verify_counters[c], 1);
+}
+
+/* ---- the fingerprint: SipHash-2-4 of the bytes -------------------------- */
+
+struct sip {
+	u64 v0, v1, v2, v3;
+	u64 at;
+	int err;
+};
+
+#define ROTL(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+
+static __always_inline void sipround(struct sip *s)
+{
+	s->v0 += s->v1; s->v1 = ROTL(s->v1, 13); s->v1 ^= s->v0; s->v0 = ROTL(s->v0, 32);
+	s->v2 += s->v3; s->v3 = ROTL(s->v3, 16); s->v3 ^= s->v2;
+	s->v0 += s->v3; s->v3 = ROTL(s->v3, 21); s->v3 ^= s->v0;
+	s->v2 += s->v1; s->v1 = ROTL(s->v1, 17); s->v1 ^= s->v2; s->v2 = ROTL(s->v2, 32);
+}
+
+static __always_inline void sip_absorb(struct sip *s, u64 m)
+{
+	s->v3 ^= m;
+	sipround(s);
+	sipround(s);
+	s->v0 ^= m;
+}
+
+/* One block of SIP_BLOCK bytes, read onto this run's own stack: no buffer
+ * another run could overwrite (one read, not one per word). */
+#define SIP_BLOCK	64
+
+static long sip_block(u64 i, void *data)
+{
+	struct sip *s = data;
+	u64 m[SIP_BLOCK / 8];
+
+	if (bpf_probe_read_kernel(m, sizeof(m), (void *)(s->at + i * SIP_BLOCK))) {
+		s->err = 1;
+		return 1;
+	}
+	for (int w = 0; w < SIP_BLOCK / 8; w++)
+		sip_absorb(s, m[w]);
+	return 0;
+}
+
+static long sip_word(u64 i, void *data)
+{
+	struct sip *s = data;
+	u64 m;
+
+	if (bpf_probe_read_kernel(&m, sizeof(m), (void *)(s->at + i * 8))) {
+		s->err = 1;
+		return 1;
+	}
+	sip_absorb(s, m);
+	return 0;
+}
+
+/* The fingerprint of len bytes (at most a page) at kernel address at; -1 if
+ * a read faulted. */
+static __noinline int fingerprint(u64 at, u32 len, u64 *out)
+{
+	struct sip s = {
+		.v0 = key0 ^ 0x736f6d6570736575ULL, .v1 = key1 ^ 0x646f72616e646f6dULL,
+		.v2 = key0 ^ 0x6c7967656e657261ULL, .v3 = key1 ^ 0x7465646279746573ULL,
+		.at = at,
+	};
+	u32 blocks, words, rem;
+	u64 tail = 0;
+
+	if (len > SW_PAGE_SIZE)
+		return -1;
+	blocks = len / SIP_BLOCK;
+	words = len % SIP_BLOCK / 8;
+	rem = len % 8;
+	bpf_loop(blocks, sip_block, &s, 0);
+	s.at = at + blocks * SIP_BLOCK;
+	if (!s.err)
+		bpf_loop(words, sip_word, &s, 0);
+	if (s.err)
+		return -1;
+	if (rem && bpf_probe_read_kernel(&tail, rem, (void *)(s.at + words * 8)))
+		return -1;
+	sip_absorb(&s, tail | (u64)len << 56);
+	s.v2 ^= 0xff;
+	sipround(&s);
+	sipround(&s);
+	sipround(&s);
+	sipround(&s);
+	*out = s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+	return 0;
+}
+
+/* ---- a pipe's buffers ----------------------------------------------------- */
+
+struct walk {
+	struct pipe_ring r;
+	u64 pipe;
+	u64 inode;
+	u64 ino;
+	u32 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
+};
+
+/* The file page behind a buffer's page: mapping (0: none) and index. */
+static __always_inline u64 file_page(struct page *page, u64 *index)
+{
+	struct folio_memo m = {};
+
+	folio_memo_fields(&m, page);
+	if (!m.mapping)
+		return 0;
+	*index = m.index + page_offset_in_folio(page, m.folio);
+	return m.mapping;
+}
+
+static __always_inline u64 page_bytes(u64 page)
+{
+	return page_linear_address(page, map_base, linear_base, max_pfn);
+}
+
+SW_PATH_WALKER(change_path, SW_PATH_MAX - 1, 1, void, NULL)
+
+static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64 pipe_ino)
+{
+	struct sw_change_event *ev;
+	struct address_space *as;
+	struct sw_path_walk p;
+	struct inode *host;
+	struct dentry *dentry;
+	bool truncated;
+	u64 tgid_pid;
+
+	ev = bpf_ringbuf_reserve(&change_events, sizeof(*ev), 0);
+	if (!ev) {
+		vcount(SW_VCNT_LOST);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->fingerprint_ns = f->fingerprint_ns;
+	ev->held_ns = ev->ts_ns - f->held_since_ns;
+	ev->before = f->digest;
+	ev->after = now_digest;
+	/* A local first: inside BPF_CORE_READ, f->mapping would be relocated too. */
+	as = (struct address_space *)f->mapping;
+	host = BPF_CORE_READ(as, host);
+	ev->ino = BPF_CORE_READ(host, i_ino);
+	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
+	ev->offset = (s64)(f->index << SW_PAGE_SHIFT) + f->offset;
+	ev->len = f->len;
+	ev->pipe_ino = pipe_ino;
+	ev->point = point;
+	if (point == SW_CHECK_SWEEP) {
+		ev->pid = ev->tid = ev->uid = 0;
+		ev->comm[0] = 0;
+	} else {
+		tgid_pid = bpf_get_current_pid_tgid();
+		ev->pid = tgid_pid >> 32;
+		ev->tid = (u32)tgid_pid;
+		ev->uid = (u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	}
+	ev->splicer_pid = f->splicer_pid;
+	ev->splicer_uid = f->splicer_uid;
+	__builtin_memcpy(ev->splicer_comm, f->splicer_comm, sizeof(ev->splicer_comm));
+	/* The path within the file's filesystem: a held page has no struct
+	 * file, hence no mount. */
+	ev->flags = SW_EVF_PATH_FS_RELATIVE;
+	dentry = mapping_dentry(f->mapping);
+	ev->path_off = SW_PATH_MAX - 1;
+	ev->path_len = 0;
+	if (dentry) {
+		sw_path_start(&p, ev->buf, SW_PATH_MAX - 1, dentry, NULL);
+		SW_PATH_RUN(change_path, &p, NULL, SW_PATH_DEPTH);
+		sw_path_finish(&p, &truncated);
+		if (truncated)
+			ev->flags |= SW_EVF_PATH_TRUNCATED;
+		ev->path_off = p.off & (SW_PATH_MAX - 1);
+		ev->path_len = SW_PATH_MAX - 1 - ev->path_off;
+	}
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* What learn_one found of a buffer, for store_fp. */
+struct found {
+	u64 mapping, index, digest;
+};
+
+/* The entry for the buffer at k, in a frame of its own: kept off the call
+ * chain of the fingerprint's (512 bytes of stack in all). */
+static __noinline void store_fp(struct walk *w, struct fp_key *k, struct pipe_buffer *buf,
+				struct found *found)
+{
+	struct fp *old = bpf_map_lookup_elem(&fingerprints, k), n = {};
+	u64 tgid_pid;
+
+	n.page = (u64)buf->page;
+	n.pipe_inode = w->inode;
+	n.pipe_ino = w->ino;
+	n.mapping = found->mapping;
+	n.index = found->index;
+	n.digest = found->digest;
+	n.offset = buf->offset;
+	n.len = buf->len;
+	n.fingerprint_ns = bpf_ktime_get_ns();
+	if (old && old->page == n.page && old->pipe_ino == w->ino) {
+		/* The rest of a partly read buffer: still the splicer's hold. */
+		n.held_since_ns = old->held_since_ns;
+		n.splicer_pid = old->splicer_pid;
+		n.splicer_uid = old->splicer_uid;
+		__builtin_memcpy(n.splicer_comm, old->splicer_comm, sizeof(n.splicer_comm));
+	} else {
+		tgid_pid = bpf_get_current_pid_tgid();
+		n.held_since_ns = n.fingerprint_ns;
+		n.splicer_pid = tgid_pid >> 32;
+		n.splicer_uid = (u32)bpf_get_current_uid_gid();
+		bpf_get_current_comm(n.splicer_comm, sizeof(n.splicer_comm));
+	}
+	if (bpf_map_update_elem(&fingerprints, k, &n, BPF_ANY))
+		vcount(SW_VCNT_FULL);
+	else
+		vcount(SW_VCNT_FINGERPRINTED);
+}
+
+/* Learn: a buffer not fingerprinted as it is now gets its fingerprint (a
+ * partly read one: of what is left). */
+static long learn_one(u64 i, void *data)
+{
+	struct walk *w = data;
+	struct fp_key k = { .pipe = w->pipe, .seq = w->r.tail + (u32)i };
+	struct pipe_buffer buf;
+	struct found found = {};
+	struct fp *old;
+	u64 at;
+
+	if (read_buf(&w->r, k.seq, &buf) || !buf.page || buf.len > SW_PAGE_SIZE ||
+	    buf.offset >= SW_PAGE_SIZE)
+		return 0;
+	old = bpf_map_lookup_elem(&fingerprints, &k);
+	if (old && old->page == (u64)buf.page && old->pipe_ino == w->ino &&
+	    old->offset == buf.offset && old->len == buf.len)
+		return 0;
+	found.mapping = file_page(buf.page, &found.index);
+	at = page_bytes((u64)buf.page);
+	if (!found.mapping || !at) {
+		if (old)
+			bpf_map_delete_elem(&fingerprints, &k);
+		return 0;
+	}
+	if (fingerprint(at + buf.offset, buf.len, &found.digest)) {
+		vcount(SW_VCNT_UNREADABLE);
+		return 0;
+	}
+	store_fp(w, &k, &buf, &found);
+	return 0;
+}
+
+/* Compares one held range's bytes now with its fingerprint; reports a
+ * difference once (the new fingerprint is kept). 0: checked or nothing to
+ * check; -1: f no longer describes what the pipe holds at that position. */
+static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 ino, u32 point)
+{
+	u64 at, now, index = 0;
+
+	if (f->page != (u64)buf->page || f->pipe_ino != ino)
+		return -1;
+	/* The page left the file (truncated) or moved: not the bytes held for it. */
+	if (file_page(buf->page, &index) != f->mapping || index != f->index)
+		return 0;
+	at = page_bytes(f->page);
+	if (!at || f->offset >= SW_PAGE_SIZE)
+		return 0;
+	if (fingerprint(at + f->offset, f->len, &now)) {
+		vcount(SW_VCNT_UNREADABLE);
+		return 0;
+	}
+	vcount(SW_VCNT_CHECKED);
+	if (now == f->digest)
+		return 0;
+	vcount(SW_VCNT_CHANGED);
+	report(f, now, point, ino);
+	f->digest = now;
+	f->fingerprint_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static long check_one(u64 i, void *data)
+{
+	struct walk *w = data;
+	struct fp_key k = { .pipe = w->pipe, .seq = w->r.tail + (u32)i };
+	struct pipe_buffer buf;
+	struct fp *f;
+
+	f = bpf_map_lookup_elem(&fingerprints, &k);
+	if (!f || read_buf(&w->r, k.seq, &buf))
+		return 0;
+	if (check_fp(f, &buf, w->ino, w->point))
+		bpf_map_delete_elem(&fingerprints, &k);
+	return 0;
+}
+
+static long forget_one(u64 i, void *data)
+{
+	struct drain *d = data;
+	struct fp_key k = { .pipe = d->pipe, .seq = d->tail + (u32)i };
+
+	bpf_map_delete_elem(&fingerprints, &k);
+	return 0;
+}
+
+/* The pipe behind fd, its inode and number; 0 if fd is no pipe. */
+static __always_inline int open_walk(struct walk *w, long fd, u32 point)
+{
+	struct file *file = fd_to_file(fd);
+	struct pipe_inode_info *pipe;
+	struct inode *inode = NULL;
+
+	pipe = file_pipe_of(file, &inode);
+	if (!pipe || read_ring_once(pipe, &w->r))
+		return -1;
+	w->pipe = (u64)pipe;
+	w->inode = (u64)inode;
+	w->ino = BPF_CORE_READ(inode, i_ino);
+	w->point = point;
+	return 0;
+}
+
+static __always_inline u32 ring_len(struct walk *w)
+{
+	u32 n = w->r.head - w->r.tail;
+
+	return n > MAX_RING ? 0 : n;
+}
+
+/* After a syscall that may have added buffers to the pipe at fd. */
+static __always_inline void learn(long fd)
+{
+	struct walk w;
+
+	if (!open_walk(&w, fd, SW_CHECK__COUNT))
+		bpf_loop(ring_len(&w), learn_one, &w, 0);
+}
+
+/* Before a syscall that takes bytes out of the pipe at fd (drain) or closes
+ * it (release): every held range checked; a drain remembers what it saw. */
+static __always_inline void check(long fd, u32 point)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct drain d;
+	struct walk w;
+
+	if (open_walk(&w, fd, point))
+		return;
+	bpf_loop(ring_len(&w), check_one, &w, 0);
+	if (point != SW_CHECK_DRAIN)
+		return;
+	d = (struct drain){ .pipe = w.pipe, .inode = w.inode, .tail = w.r.tail, .head = w.r.head };
+	bpf_map_update_elem(&drains, &tid, &d, BPF_ANY);
+}
+
+/* After a drain: the buffers it took are forgotten, a partly read one
+ * fingerprinted again for what is left. */
+static __always_inline void drained(long fd)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct drain *d = bpf_map_lookup_elem(&drains, &tid);
+	struct drain gone;
+	struct walk w;
+
+	if (!d)
+		return;
+	gone = *d;
+	bpf_map_delete_elem(&drains, &tid);
+	if (open_walk(&w, fd, SW_CHECK__COUNT) || w.pipe != gone.pipe)
+		return;
+	if (w.r.tail - gone.tail <= gone.head - gone.tail)
+		bpf_loop(w.r.tail - gone.tail, forget_one, &gone, 0);
+	bpf_loop(ring_len(&w), learn_one, &w, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
+{
+	switch (id) {
+	case SW_NR_read:
+	case SW_NR_readv:
+	case SW_NR_vmsplice:
+	case SW_NR_tee:			/* in 1 */
+		check(SW_ARG1(regs), SW_CHECK_DRAIN);
+		return 0;
+	case SW_NR_splice:		/* in 1, off_in 2 */
+		if (!SW_ARG2(regs))
+			check(SW_ARG1(regs), SW_CHECK_DRAIN);
+		return 0;
+	case SW_NR_close:
+		check(SW_ARG1(regs), SW_CHECK_RELEASE);
+		return 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
+{
+	long id = SW_SYSCALL_NR(regs);
+
+	switch (id) {
+	case SW_NR_read:
+	case SW_NR_readv:
+		drained(SW_ARG1(regs));
+		return 0;
+	case SW_NR_vmsplice:		/* fd 1: filled, or read from */
+		drained(SW_ARG1(regs));
+		if (ret > 0)
+			learn(SW_ARG1(regs));
+		return 0;
+	case SW_NR_tee:			/* in 1, out 2 */
+		drained(SW_ARG1(regs));
+		if (ret > 0)
+			learn(SW_ARG2(regs));
+		return 0;
+	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
+		if (!SW_ARG2(regs))
+			drained(SW_ARG1(regs));
+		if (ret > 0 && !SW_ARG4(regs))
+			learn(SW_ARG3(regs));
+		return 0;
+	case SW_NR_sendfile:		/* out 1 */
+		if (ret > 0)
+			learn(SW_ARG1(regs));
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- the sweep (the frontend runs it every second) ----------------------- */
+
+static long sweep_one(struct bpf_map *map, struct fp_key *k, struct fp *f, void *ctx)
+{
+	struct pipe_buffer buf;
+	struct pipe_ring r;
+
+	/* A pipe freed since: its inode is another's or no FIFO. */
+	if (!pipe_inode_current((struct inode *)f->pipe_inode, k->pipe, f->pipe_ino) ||
+	    read_ring_once((struct pipe_inode_info *)k->pipe, &r) ||
+	    k->seq - r.tail >= r.head - r.tail || read_buf(&r, k->seq, &buf) ||
+	    check_fp(f, &buf, f->pipe_ino, SW_CHECK_SWEEP))
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+SEC("raw_tp")
+int sw_verify_sweep(void *ctx)
+{
+	bpf_for_each_map_elem(&fingerprints, sweep_one, NULL, 0);
+	return 0;
+}

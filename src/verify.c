@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * trace --verify: the content checks of bpf/verify.bpf.c beside the
+ * detection session. A change the programs report is shown as an
+ * unexplained_change unless an unsafe write the session reported explains
+ * it: same file, overlapping bytes, made after the bytes were fingerprinted.
+ *
+ * A write's event is submitted at its syscall's entry, before its bytes
+ * land, so before any check can see them: draining the session's ring
+ * buffer before deciding on a change always finds the write that made it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "sw.h"
+#include "event.h"
+#include "kernel.h"
+#include "outfile.h"
+#include "page_addr.h"
+#include "verify.h"
+#include "verify_event.h"
+#include "verify.skel.h"
+
+/* The unsafe writes remembered to explain changes: the last this many. */
+#define RECENT_WRITES		4096
+#define SWEEP_INTERVAL_NS	1000000000ULL
+
+static const char *const check_names[SW_CHECK__COUNT] = {
+	[SW_CHECK_DRAIN] = "drain",
+	[SW_CHECK_RELEASE] = "release",
+	[SW_CHECK_SWEEP] = "sweep",
+};
+
+struct recent_write {
+	uint64_t ts_ns, ino;
+	uint32_t dev;
+	int64_t off;
+	uint64_t end;		/* UINT64_MAX: to the end of the file */
+};
+
+struct sw_verify {
+	struct verify_bpf *skel;
+	struct ring_buffer *rb;
+	struct sw_session *session;
+	struct sw_output *out;
+	struct sw_page_addr page;
+	uint64_t last_sweep_ns;
+	struct recent_write recent[RECENT_WRITES];
+	uint64_t n_recent;
+	uint64_t shown, explained;
+};
+
+void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
+{
+	struct recent_write *w;
+
+	if (!v)
+		return;
+	w = &v->recent[v->n_recent++ % RECENT_WRITES];
+	w->ts_ns = ev->ts_ns;
+	w->dev = ev->dev;
+	w->ino = ev->ino;
+	w->off = ev->write_offset;
+	w->end = ev->write_len ? (uint64_t)ev->write_offset + ev->write_len : UINT64_MAX;
+}
+
+static bool explained(const struct sw_verify *v, const struct sw_change_event *c)
+{
+	uint64_t n = v->n_recent < RECENT_WRITES ? v->n_recent : RECENT_WRITES;
+
+	for (uint64_t i = 0; i < n; i++) {
+		const struct recent_write *w = &v->recent[i];
+
+		if (w->dev == c->dev && w->ino == c->ino && w->ts_ns >= c->fingerprint_ns &&
+		    w->off < c->offset + (int64_t)c->len && w->end > (uint64_t)c->offset)
+			return true;
+	}
+	return false;
+}
+
+static void hex64(char *buf, uint64_t v)
+{
+	snprintf(buf, 17, "%016llx", (unsigned long long)v);
+}
+
+static void change_json(struct sw_verify *v, const struct sw_change_event *c, const char *path,
+			bool absolute)
+{
+	int64_t off = sw_session_realtime(v->session, 0);
+	char dev[SW_DEV_STR_MAX], before[17], after[17];
+	struct json j;
+
+	json_init(&j, v->out->f, false);
+	json_obj_begin(&j, NULL);
+	json_u64(&j, "ts_ns", c->ts_ns);
+	json_i64(&j, "time_ns", (int64_t)c->ts_ns + off);
+	sw_json_stamp(&j, (int64_t)c->ts_ns + off);
+	json_str(&j, "event", "unexplained_change");
+	json_str(&j, "check", check_names[c->point % SW_CHECK__COUNT]);
+	sw_kdev_str(dev, sizeof(dev), c->dev);
+	json_str(&j, "dev", dev);
+	json_u64(&j, "ino", c->ino);
+	json_str(&j, "path", path);
+	if (!absolute)
+		json_bool(&j, "path_fs_relative", true);
+	if (c->flags & SW_EVF_PATH_TRUNCATED)
+		json_bool(&j, "path_truncated", true);
+	json_i64(&j, "held_offset", c->offset);
+	json_u64(&j, "held_len", c->len);
+	json_u64(&j, "pipe_ino", c->pipe_ino);
+	json_u64(&j, "splicer_pid", c->splicer_pid);
+	json_strn(&j, "splicer_comm", c->splicer_comm, sw_comm_len(c->splicer_comm));
+	json_u64(&j, "splicer_uid", c->splicer_uid);
+	json_u64(&j, "held_ns", c->held_ns);
+	/* Who was taking the bytes out (drain) or closing the pipe (release);
+	 * the sweep has none. */
+	if (c->point == SW_CHECK_SWEEP) {
+		json_null(&j, "pid");
+		json_null(&j, "tid");
+		json_null(&j, "comm");
+		json_null(&j, "uid");
+	} else {
+		json_u64(&j, "pid", c->pid);
+		json_u64(&j, "tid", c->tid);
+		json_strn(&j, "comm", c->comm, sw_comm_len(c->comm));
+		json_u64(&j, "uid", c->uid);
+	}
+	hex64(before, c->before);
+	hex64(after, c->after);
+	json_str(&j, "fingerprint_before", before);
+	json_str(&j, "fingerprint_after", after);
+	json_obj_end(&j);
+}
+
+static void change_text(struct sw_verify *v, const struct sw_change_event *c, const char *path)
+{
+	int64_t real = sw_session_realtime(v->session, c->ts_ns);
+	time_t secs = real / 1000000000LL;
+	char ts[32], who[64];
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
+	if (c->point == SW_CHECK_SWEEP)
+		snprintf(who, sizeof(who), "the sweep");
+	else
+		snprintf(who, sizeof(who), "%u/%.*s", c->pid, (int)sw_comm_len(c->comm), c->comm);
+	fprintf(v->out->f, "%s.%03d UNEXPLAINED CHANGE of held bytes %lld+%llu of %s (%u:%u:%llu) "
+		"in pipe %llu, spliced by %u/%.*s %.2fs before; checked at %s by %s: "
+		"fingerprint %016llx, now %016llx\n",
+		ts, (int)(real / 1000000 % 1000), (long long)c->offset, (unsigned long long)c->len,
+		path, sw_kdev_major(c->dev), sw_kdev_minor(c->dev), (unsigned long long)c->ino,
+		(unsigned long long)c->pipe_ino, c->splicer_pid,
+		(int)sw_comm_len(c->splicer_comm), c->splicer_comm, c->held_ns / 1e9,
+		check_names[c->point % SW_CHECK__COUNT], who,
+		(unsigned long long)c->before, (unsigned long long)c->after);
+}
+
+static int on_change(void *ctx, void *data, size_t len)
+{
+	struct sw_verify *v = ctx;
+	const struct sw_change_event *c = data;
+	char path[2 * SW_PATH_MAX];
+	bool absolute;
+
+	if (len < sizeof(*c) || c->path_off >= SW_PATH_MAX ||
+	    c->path_len > SW_PATH_MAX - c->path_off)
+		return 0;	/* malformed: never read past it */
+	/* Every write that could explain it is in the session's ring by now. */
+	sw_session_drain(v->session);
+	if (explained(v, c)) {
+		v->explained++;
+		return 0;
+	}
+	absolute = sw_path_of(c->dev, c->flags & SW_EVF_PATH_FS_RELATIVE, c->buf + c->path_off,
+			      strnlen(c->buf + c->path_off, c->path_len), path, sizeof(path));
+	if (v->out->json)
+		change_json(v, c, path, absolute);
+	else
+		change_text(v, c, path);
+	if (v->out->file)
+		sw_outfile_mark(v->out->file, false);
+	v->shown++;
+	return 0;
+}
+
+static void sweep(struct sw_verify *v)
+{
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
+
+	v->last_sweep_ns = sw_mono_ns();
+	if (bpf_prog_test_run_opts(bpf_program__fd(v->skel->progs.sw_verify_sweep), &opts))
+		sw_err("--verify: the sweep failed: %s", strerror(errno));
+}
+
+void sw_verify_tick(struct sw_verify *v)
+{
+	if (!v)
+		return;
+	if (sw_mono_ns() - v->last_sweep_ns >= SWEEP_INTERVAL_NS)
+		sweep(v);
+	ring_buffer__consume(v->rb);
+}
+
+struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
+{
+	struct sw_verify *v = calloc(1, sizeof(*v));
+	struct btf *btf = btf__load_vmlinux_btf();
+	uint64_t key[2];
+	int loop = sw_kernel_has_bpf_loop(btf);
+
+	btf__free(btf);
+	if (!v)
+		return NULL;
+	v->session = s;
+	v->out = o;
+	if (loop <= 0) {
+		sw_err("--verify: needs Linux 5.17 or later (bpf_loop)");
+		goto fail;
+	}
+	if (sw_page_addr_find(&v->page) || v->page.way == SW_PAGE_WAY_NONE) {
+		sw_err("--verify: the bytes of held pages cannot be read here: %s "
+		       "(splicewatch features: page address)", v->page.detail);
+		goto fail;
+	}
+	if (getrandom(key, sizeof(key), 0) != sizeof(key)) {
+		sw_err("--verify: getrandom: %s", strerror(errno));
+		goto fail;
+	}
+	v->skel = verify_bpf__open();
+	if (!v->skel) {
+		sw_err("--verify: cannot open its programs: %s", strerror(errno));
+		goto fail;
+	}
+	v->skel->rodata->map_base = v->page.map_base;
+	v->skel->rodata->linear_base = v->page.linear_base;
+	v->skel->rodata->max_pfn = v->page.max_pfn;
+	v->skel->rodata->key0 = key[0];
+	v->skel->rodata->key1 = key[1];
+	if (verify_bpf__load(v->skel) || verify_bpf__attach(v->skel)) {
+		sw_err("--verify: its programs did not load: %s", strerror(errno));
+		goto fail;
+	}
+	v->rb = ring_buffer__new(bpf_map__fd(v->skel->maps.change_events), on_change, v, NULL);
+	if (!v->rb) {
+		sw_err("--verify: ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	v->last_sweep_ns = sw_mono_ns();
+	sw_info("--verify: held bytes checked (page address: %s)", sw_page_way_name(v->page.way));
+	return v;
+fail:
+	sw_verify_close(v);
+	return NULL;
+}
+
+void sw_verify_stop(struct sw_verify *v, FILE *summary)
+{
+	volatile uint64_t *c;
+
+	if (!v)
+		return;
+	verify_bpf__detach(v->skel);
+	sweep(v);
+	ring_buffer__consume(v->rb);
+	c = (volatile uint64_t *)v->skel->bss->verify_counters;
+	fprintf(summary, "splicewatch: verify: %llu held ranges fingerprinted, %llu checks, "
+		"%llu changes found: %llu unexplained (shown), %llu explained by unsafe writes; "
+		"%llu unreadable, %llu not fingerprinted (table full), %llu lost\n",
+		(unsigned long long)c[SW_VCNT_FINGERPRINTED], (unsigned long long)c[SW_VCNT_CHECKED],
+		(unsigned long long)c[SW_VCNT_CHANGED], (unsigned long long)v->shown,
+		(unsigned long long)v->explained, (unsigned long long)c[SW_VCNT_UNREADABLE],
+		(unsigned long long)c[SW_VCNT_FULL], (unsigned long long)c[SW_VCNT_LOST]);
+}
+
+void sw_verify_close(struct sw_verify *v)
+{
+	if (!v)
+		return;
+	ring_buffer__free(v->rb);
+	verify_bpf__destroy(v->skel);
+	free(v);
+}

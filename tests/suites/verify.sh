@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# trace --verify (content checks, docs/content-checks.md): a change to bytes
+# a pipe holds that no write hook sees is reported as unexplained_change,
+# and the same change under plain trace is reported by nothing. Each way of
+# tests/verify_workload.c on tmpfs (/dev/shm) and on ext4 (/var/tmp), to a
+# page already dirty (so a store through a mapping dirties nothing new):
+# a store through a MAP_SHARED mapping, pread(2) and an io_uring read into
+# one, process_vm_writev(2) and PTRACE_POKEDATA into another process's.
+# Then what is not a change: a pwrite(2) splicewatch reports (explained), a
+# splice nobody changes; and where else a change is found: the sweep of a
+# pipe nobody reads, a close of a pipe nobody read. Prints TAP; exits 1 if a
+# test failed, 2 if it cannot run.
+#
+# trace is system-wide: tests look only at their own file's inode.
+# shellcheck disable=SC2317 # the test functions run through T and run_tests
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+. tests/suite-lib.sh
+SW=$(realpath ./splicewatch)
+WL=tests/build/verify_workload
+suite_setup verify "$WL"
+WL=$(realpath "$WL")
+shm=""
+plain="" checked=""
+suite_on_exit() { [ -z "$shm" ] || rm -rf "$shm"; }
+shm=$(mktemp -d /dev/shm/swverify.XXXXXX) || exit 2
+after_each() {
+	[ -z "$plain" ] || end_sw "$plain"
+	[ -z "$checked" ] || end_sw "$checked"
+	plain="" checked=""
+}
+
+# both: plain trace (JSON in $d/plain) and trace --verify ($d/checked),
+# side by side, both attached.
+both() {
+	spawn_sw plain trace --json -o "$d/plain" || return
+	plain=$swpid
+	spawn_sw checked trace --json --verify -o "$d/checked" || return
+	checked=$swpid
+}
+
+# stop_both: both stopped (SIGINT), each must exit 0.
+stop_both() {
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	end_sw "$plain"
+	plain=""
+	[ "$src" = 0 ] || fail "trace exited $src: $(tail -3 "$d/plain.err")"
+}
+
+# wl WAY FILE [ARGS]: the workload; its ino and pid in $ino, $wpid.
+wl() {
+	local out
+	out=$("$WL" "$@" 2>&1) || fail "workload $*: $out" || return
+	ino=$(sed -n 's/.*ino=\([0-9]*\).*/\1/p' <<<"$out")
+	wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
+	got=$(sed -n 's/.*got=\([a-z]*\).*/\1/p' <<<"$out")
+}
+
+# ev FILE EXPR: a Python expression over FILE's events with this test's
+# inode (list e).
+ev() {
+	"$PY" - "$1" "$2" "$ino" <<-'EOF2'
+	import json, sys
+	e = [r for r in map(json.loads, filter(str.strip, open(sys.argv[1])))
+	     if r.get("ino") == int(sys.argv[3])]
+	print(eval(sys.argv[2]))
+	EOF2
+}
+evt() { [ "$(ev "$1" "$2" 2>&1)" = True ]; }
+
+# caught WAY DIR: missed by trace, one unexplained_change at the drain, the
+# reader named, by trace --verify; the reader got the changed bytes.
+caught() {
+	local way=$1 dir=$2
+	both || return
+	wl "$way" "$dir/$way.$RANDOM" || return
+	stop_both || return
+	[ "$got" = changed ] || fail "the reader got the $got bytes: $way did not change them" || return
+	evt "$d/plain" 'e == []' || fail "plain trace reported: $(ev "$d/plain" e)" || return
+	evt "$d/checked" "[(r['event'], r['check'], r['held_offset'], r['held_len'], r['pid'], r['splicer_pid'], r['path'].startswith('$dir/')) for r in e] == [('unexplained_change', 'drain', 0, 4096, $wpid, $wpid, True)]" ||
+		fail "trace --verify: $(ev "$d/checked" e)" || return
+	evt "$d/checked" "e[0]['fingerprint_before'] != e[0]['fingerprint_after']" ||
+		fail "fingerprints: $(ev "$d/checked" e)"
+}
+
+test_mapping_store_tmpfs() { caught store "$shm"; }
+test_mapping_store_to_dirty_page_ext4() { caught store "$d"; }
+test_read_into_mapping_tmpfs() { caught read_into_mapping "$shm"; }
+test_read_into_mapping_ext4() { caught read_into_mapping "$d"; }
+test_process_vm_writev_tmpfs() { caught process_vm_writev "$shm"; }
+test_process_vm_writev_ext4() { caught process_vm_writev "$d"; }
+test_ptrace_pokedata_tmpfs() { caught ptrace_pokedata "$shm"; }
+test_ptrace_pokedata_ext4() { caught ptrace_pokedata "$d"; }
+test_io_uring_read_tmpfs() { caught io_uring_read "$shm"; }
+test_io_uring_read_ext4() { caught io_uring_read "$d"; }
+
+# A write splicewatch reports is the change's explanation: an unsafe_write,
+# no unexplained_change, and the summary counts it explained.
+test_reported_write_is_no_unexplained_change() {
+	both || return
+	wl pwrite "$shm/pwrite.$RANDOM" || return
+	stop_both || return
+	evt "$d/checked" "[r['event'] for r in e] == ['unsafe_write']" ||
+		fail "trace --verify: $(ev "$d/checked" e)" || return
+	grep -q '^splicewatch: verify: .* 1 explained by unsafe writes' "$d/checked.err" ||
+		fail "summary: $(grep 'verify:' "$d/checked.err")"
+}
+
+# Bytes nobody changes: no record at all.
+test_unchanged_bytes_no_record() {
+	both || return
+	wl clean "$d/clean" || return
+	stop_both || return
+	evt "$d/checked" 'e == []' || fail "trace --verify: $(ev "$d/checked" e)"
+}
+
+# A pipe nobody reads for 2.5 s: the sweep finds the change (no reader to
+# name) and the drain after it no second one.
+test_sweep_finds_change_in_unread_pipe() {
+	both || return
+	wl store "$shm/sweep.$RANDOM" hold 2.5 || return
+	stop_both || return
+	evt "$d/checked" "[(r['event'], r['check'], r['pid'], r['comm']) for r in e] == [('unexplained_change', 'sweep', None, None)]" ||
+		fail "trace --verify: $(ev "$d/checked" e)"
+}
+
+# A pipe closed unread: checked at the close.
+test_close_finds_change_in_unread_pipe() {
+	both || return
+	wl store "$shm/close.$RANDOM" close || return
+	stop_both || return
+	evt "$d/checked" "[(r['event'], r['check'], r['pid']) for r in e] == [('unexplained_change', 'release', $wpid)]" ||
+		fail "trace --verify: $(ev "$d/checked" e)"
+}
+
+T mapping_store_tmpfs_missed_by_trace_caught_by_verify test_mapping_store_tmpfs
+T mapping_store_to_dirty_page_ext4_missed_by_trace_caught_by_verify test_mapping_store_to_dirty_page_ext4
+T read_into_mapping_tmpfs_missed_by_trace_caught_by_verify test_read_into_mapping_tmpfs
+T read_into_mapping_ext4_missed_by_trace_caught_by_verify test_read_into_mapping_ext4
+T process_vm_writev_tmpfs_missed_by_trace_caught_by_verify test_process_vm_writev_tmpfs
+T process_vm_writev_ext4_missed_by_trace_caught_by_verify test_process_vm_writev_ext4
+T ptrace_pokedata_tmpfs_missed_by_trace_caught_by_verify test_ptrace_pokedata_tmpfs
+T ptrace_pokedata_ext4_missed_by_trace_caught_by_verify test_ptrace_pokedata_ext4
+T io_uring_read_tmpfs_missed_by_trace_caught_by_verify test_io_uring_read_tmpfs
+T io_uring_read_ext4_missed_by_trace_caught_by_verify test_io_uring_read_ext4
+T reported_write_is_no_unexplained_change test_reported_write_is_no_unexplained_change
+T unchanged_bytes_no_record test_unchanged_bytes_no_record
+T sweep_finds_change_in_unread_pipe test_sweep_finds_change_in_unread_pipe
+T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
+run_tests

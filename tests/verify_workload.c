@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/suites/verify.sh's workload: one way of changing bytes a pipe holds
+ * per command, none of them a write splicewatch sees (but pwrite, which it
+ * does, and clean, which changes nothing).
+ *
+ *   verify_workload WAY FILE [hold SECONDS | close]
+ *
+ * FILE gets a page of 'A's, dirty in the page cache (not written back: the
+ * first store through a mapping dirties nothing new). A page of it is
+ * spliced into a pipe, WAY changes byte 100 to 'X' (clean: nothing), then
+ * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
+ * reader of the pipe got); exit 0 when WAY did what it should. With "hold
+ * SECONDS" the pipe is read that much later; with "close" it is closed
+ * unread (got=none).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <liburing.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE	4096
+#define AT	100
+
+static int die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+/* A child with FILE mapped shared, stopped (for ptrace) or waiting. */
+static pid_t mapped_child(int fd, char **map_out, bool traced)
+{
+	char *map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	pid_t pid;
+
+	if (map == MAP_FAILED)
+		die("mmap");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		if (traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		pause();
+		_exit(0);
+	}
+	waitpid(pid, NULL, WUNTRACED);
+	*map_out = map;	/* the same address in the child (fork) */
+	return pid;
+}
+
+static void end_child(pid_t pid, bool traced)
+{
+	if (traced)
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void change(const char *way, int fd, const char *path)
+{
+	char x = 'X', *map;
+	pid_t child;
+
+	if (!strcmp(way, "clean"))
+		return;
+	if (!strcmp(way, "pwrite")) {
+		if (pwrite(fd, &x, 1, AT) != 1)
+			die("pwrite");
+		return;
+	}
+	if (!strcmp(way, "store")) {
+		map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			die("mmap");
+		map[AT] = x;
+		munmap(map, PAGE);
+		return;
+	}
+	if (!strcmp(way, "read_into_mapping")) {
+		int src;
+		char tmp[] = "/tmp/sw-verify-src.XXXXXX";
+
+		map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		src = mkstemp(tmp);
+		if (map == MAP_FAILED || src < 0 || pwrite(src, &x, 1, 0) != 1)
+			die("read_into_mapping setup");
+		unlink(tmp);
+		if (pread(src, map + AT, 1, 0) != 1)
+			die("pread into the mapping");
+		close(src);
+		munmap(map, PAGE);
+		return;
+	}
+	if (!strcmp(way, "process_vm_writev")) {
+		struct iovec local = { &x, 1 }, remote;
+
+		child = mapped_child(fd, &map, false);
+		remote = (struct iovec){ map + AT, 1 };
+		if (process_vm_writev(child, &local, 1, &remote, 1, 0) != 1)
+			die("process_vm_writev");
+		end_child(child, false);
+		return;
+	}
+	if (!strcmp(way, "ptrace_pokedata")) {
+		long word;
+
+		child = mapped_child(fd, &map, true);
+		word = ptrace(PTRACE_PEEKDATA, child, map + AT - AT % 8, NULL);
+		((char *)&word)[AT % 8] = x;
+		if (ptrace(PTRACE_POKEDATA, child, map + AT - AT % 8, (void *)word))
+			die("PTRACE_POKEDATA");
+		end_child(child, true);
+		return;
+	}
+	if (!strcmp(way, "io_uring_read")) {
+		struct io_uring ring;
+		struct io_uring_sqe *sqe;
+		struct io_uring_cqe *cqe;
+		int src;
+		char tmp[] = "/tmp/sw-verify-src.XXXXXX";
+
+		map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		src = mkstemp(tmp);
+		if (map == MAP_FAILED || src < 0 || pwrite(src, &x, 1, 0) != 1 ||
+		    io_uring_queue_init(4, &ring, 0))
+			die("io_uring_read setup");
+		unlink(tmp);
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_read(sqe, src, map + AT, 1, 0);
+		io_uring_submit(&ring);
+		if (io_uring_wait_cqe(&ring, &cqe) || cqe->res != 1)
+			die("io_uring read into the mapping");
+		io_uring_cqe_seen(&ring, cqe);
+		io_uring_queue_exit(&ring);
+		close(src);
+		munmap(map, PAGE);
+		return;
+	}
+	fprintf(stderr, "unknown way %s (%s)\n", way, path);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	char page[PAGE], got[PAGE];
+	int fd, p[2];
+	loff_t off = 0;
+	struct stat st;
+
+	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "hold")) &&
+	    !(argc == 4 && !strcmp(argv[3], "close"))) {
+		fprintf(stderr, "usage: verify_workload WAY FILE [hold SECONDS | close]\n");
+		return 2;
+	}
+	memset(page, 'A', sizeof(page));
+	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st) || pipe(p))
+		die("setup");
+	if (splice(fd, &off, p[1], NULL, PAGE, 0) != PAGE)
+		die("splice");
+	change(argv[1], fd, argv[2]);
+	if (argc == 4) {
+		close(p[0]);
+		close(p[1]);
+		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
+		return 0;
+	}
+	if (argc == 5)
+		usleep((useconds_t)(atof(argv[4]) * 1e6));
+	if (read(p[0], got, PAGE) != PAGE)
+		die("read");
+	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
+	       got[AT] == 'X' ? "changed" : "original");
+	return (got[AT] == 'X') == !!strcmp(argv[1], "clean") ? 0 : 1;
+}
