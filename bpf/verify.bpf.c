@@ -345,8 +345,20 @@ static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 i
 	if (file_page(buf->page, &index) != f->mapping || index != f->index)
 		return 0;
 	at = page_bytes(f->page);
-	if (!at || f->offset >= SW_PAGE_SIZE)
+	if (!at || buf->offset >= SW_PAGE_SIZE || buf->len > SW_PAGE_SIZE)
 		return 0;
+	/* Partly read since, and not fingerprinted again (a run the kernel
+	 * skipped): the bytes left are fingerprinted, not compared; the read
+	 * ones are no longer held, and may change. */
+	if (buf->offset != f->offset || buf->len != f->len) {
+		if (!fingerprint(at + buf->offset, buf->len, &now)) {
+			f->offset = buf->offset;
+			f->len = buf->len;
+			f->digest = now;
+			f->fingerprint_ns = bpf_ktime_get_ns();
+		}
+		return 0;
+	}
 	if (fingerprint(at + f->offset, f->len, &now)) {
 		vcount(SW_VCNT_UNREADABLE);
 		return 0;

@@ -197,16 +197,17 @@ static int watch(struct sw_watch_args *a, const char *what)
 		sw_watch_prom_stop(prom);
 		return SW_EXIT_USAGE;
 	}
-	/* Only now: a path that cannot be written must not have been created or
-	 * touched when the programs then fail to load. */
-	if (!out->journal && sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+	/* Before the output too: its programs may not load either. */
+	if (a->verify && !(a->verifier = out->verify = sw_verify_start(s, out))) {
 		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}
-	if (a->verify && !(a->verifier = out->verify = sw_verify_start(s, out))) {
+	/* Only now: a path that cannot be written must not have been created or
+	 * touched when the programs then fail to load. */
+	if (!out->journal && sw_outfile_open(&a->file, a->out_path, SW_OUT_APPEND)) {
+		sw_verify_close(a->verifier);
 		sw_watch_prom_stop(prom);
-		sw_outfile_commit(&a->file, "events");
 		sw_session_close(s);
 		return SW_EXIT_USAGE;
 	}

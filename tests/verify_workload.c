@@ -4,7 +4,7 @@
  * per command, none of them a write splicewatch sees (but pwrite, which it
  * does, and clean, which changes nothing).
  *
- *   verify_workload WAY FILE [hold SECONDS | close]
+ *   verify_workload WAY FILE [hold SECONDS | close | partial AT]
  *
  * FILE gets a page of 'A's, dirty in the page cache (not written back: the
  * first store through a mapping dirties nothing new). A page of it is
@@ -12,12 +12,14 @@
  * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
  * reader of the pipe got); exit 0 when WAY did what it should. With "hold
  * SECONDS" the pipe is read that much later; with "close" it is closed
- * unread (got=none).
+ * unread (got=none); with "partial AT" its first 200 bytes are read before
+ * WAY changes byte AT, the rest after (got: of the rest).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <stdbool.h>
 #include <liburing.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +33,9 @@
 #include <unistd.h>
 
 #define PAGE	4096
-#define AT	100
+#define FIRST	200	/* bytes read before the change with "partial" */
+
+static long AT = 100;	/* the byte changed */
 
 static int die(const char *what)
 {
@@ -161,17 +165,27 @@ int main(int argc, char **argv)
 	loff_t off = 0;
 	struct stat st;
 
-	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "hold")) &&
+	bool partial = argc == 5 && !strcmp(argv[3], "partial");
+	size_t first = 0;
+
+	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "hold")) && !partial &&
 	    !(argc == 4 && !strcmp(argv[3], "close"))) {
-		fprintf(stderr, "usage: verify_workload WAY FILE [hold SECONDS | close]\n");
+		fprintf(stderr, "usage: verify_workload WAY FILE [hold SECONDS | close | partial AT]\n");
 		return 2;
 	}
+	if (partial)
+		AT = atol(argv[4]);
 	memset(page, 'A', sizeof(page));
 	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st) || pipe(p))
 		die("setup");
 	if (splice(fd, &off, p[1], NULL, PAGE, 0) != PAGE)
 		die("splice");
+	if (partial) {
+		first = FIRST;
+		if (read(p[0], got, first) != (ssize_t)first)
+			die("read");
+	}
 	change(argv[1], fd, argv[2]);
 	if (argc == 4) {
 		close(p[0]);
@@ -179,11 +193,13 @@ int main(int argc, char **argv)
 		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
 		return 0;
 	}
-	if (argc == 5)
+	if (argc == 5 && !partial)
 		usleep((useconds_t)(atof(argv[4]) * 1e6));
-	if (read(p[0], got, PAGE) != PAGE)
+	if (read(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");
 	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
-	       got[AT] == 'X' ? "changed" : "original");
+	       (size_t)AT < first ? "read-before" : got[AT] == 'X' ? "changed" : "original");
+	if ((size_t)AT < first)
+		return 0;
 	return (got[AT] == 'X') == !!strcmp(argv[1], "clean") ? 0 : 1;
 }

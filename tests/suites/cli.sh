@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 sw=./splicewatch
 nfail=0
-echo 1..72
+echo 1..73
 
 check() { # NAME WANT_STATUS GREP_PATTERN -- CMD...
 	local name=$1 want=$2 pattern=$3 out rc
@@ -86,6 +86,17 @@ check features_page_address_unknown_way_named 0 '^page address: +unknown: SPLICE
 	env SPLICEWATCH_PAGE_ADDR=bogus $sw features
 # --verify: trace's only, and not with --journal (its records have no journal form).
 check verify_not_with_journal 2 '^splicewatch: --verify: not with --journal' -- $sw trace --verify --journal
+# No page address (every way one frame off): --verify refuses to start, says
+# why, and the output file is not created.
+verify_refused_output_untouched() {
+	local f="${TMPDIR:-/tmp}/sw-cli-verify.$$" r
+	env SPLICEWATCH_TEST_PAGE_ADDR_SKEW=1 $sw trace --verify -o "$f"
+	r=$?
+	[ ! -e "$f" ] || { echo "$f was created"; rm -f "$f"; return 1; }
+	return $r
+}
+check verify_without_page_address_refused_output_untouched 2 \
+	'^splicewatch: --verify: the bytes of held pages cannot be read here: .*nonce check' -- verify_refused_output_untouched
 check verify_is_trace_only 2 "unrecognized option '--verify'" -- $sw enforce --verify
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 check features_reports_preemption_model 0 \

@@ -8,8 +8,9 @@
 # one, process_vm_writev(2) and PTRACE_POKEDATA into another process's.
 # Then what is not a change: a pwrite(2) splicewatch reports (explained), a
 # splice nobody changes; and where else a change is found: the sweep of a
-# pipe nobody reads, a close of a pipe nobody read. Prints TAP; exits 1 if a
-# test failed, 2 if it cannot run.
+# pipe nobody reads, a close of a pipe nobody read; a buffer partly read
+# (the bytes read no longer held, the rest checked). Prints TAP; exits 1 if
+# a test failed, 2 if it cannot run.
 #
 # trace is system-wide: tests look only at their own file's inode.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
@@ -135,6 +136,24 @@ test_close_finds_change_in_unread_pipe() {
 		fail "trace --verify: $(ev "$d/checked" e)"
 }
 
+# A buffer partly read: a change to the bytes already read is to bytes no
+# longer held (no record); a change to the rest is caught, for the rest.
+test_change_to_bytes_already_read_no_record() {
+	both || return
+	wl store "$shm/partial.$RANDOM" partial 100 || return
+	stop_both || return
+	evt "$d/checked" 'e == []' || fail "trace --verify: $(ev "$d/checked" e)"
+}
+
+test_change_to_rest_of_partly_read_buffer_caught() {
+	both || return
+	wl store "$shm/partial.$RANDOM" partial 300 || return
+	stop_both || return
+	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
+	evt "$d/checked" "[(r['event'], r['check'], r['held_offset'], r['held_len']) for r in e] == [('unexplained_change', 'drain', 200, 3896)]" ||
+		fail "trace --verify: $(ev "$d/checked" e)"
+}
+
 T mapping_store_tmpfs_missed_by_trace_caught_by_verify test_mapping_store_tmpfs
 T mapping_store_to_dirty_page_ext4_missed_by_trace_caught_by_verify test_mapping_store_to_dirty_page_ext4
 T read_into_mapping_tmpfs_missed_by_trace_caught_by_verify test_read_into_mapping_tmpfs
@@ -149,4 +168,6 @@ T reported_write_is_no_unexplained_change test_reported_write_is_no_unexplained_
 T unchanged_bytes_no_record test_unchanged_bytes_no_record
 T sweep_finds_change_in_unread_pipe test_sweep_finds_change_in_unread_pipe
 T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
+T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
+T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 run_tests
