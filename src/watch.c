@@ -180,12 +180,12 @@ static int watch(struct sw_watch_args *a, const char *what)
 	char status[256];
 	int err;
 
-	/* First: a port in use, or a privileged one without the capability
-	 * (named), ends the run before anything is loaded. */
 	if (a->verify && out->journal) {
 		sw_err("--verify: not with --journal (its changes go to standard output or -o)");
 		return SW_EXIT_USAGE;
 	}
+	/* First: a port in use, or a privileged one without the capability
+	 * (named), ends the run before anything is loaded. */
 	if (a->prom_addr &&
 	    (sw_caps_prepare(&(struct sw_caps_req){
 		     .command = a->cfg.mode == SW_MODE_ENFORCE ? "enforce" : "trace",
