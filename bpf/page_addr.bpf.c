@@ -9,7 +9,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "page_nonce.h"
+#include "lib/kobj.bpf.h"
 #include "lib/page_addr.bpf.h"
+#include "lib/pipe_ring.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -31,16 +33,20 @@ __u32 page_struct_size;
 __u64 held_digest[SW_NONCE_PAGES];
 int held_read_err[SW_NONCE_PAGES];
 
-/* The struct page of each of the first buffers of the pipe at pipe_fd. */
+/* The struct page of each of the first buffers of the pipe at pipe_fd. The
+ * task's fd table through CO-RE reads (kobj.bpf.h's fd_to_file takes BTF
+ * pointers in this build, which 5.10 cannot give), the pipe and its ring
+ * through bpf/lib's. */
 SEC("raw_tp")
 int sw_page_find(void *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct pipe_inode_info *pipe;
-	struct pipe_buffer *bufs;
+	struct inode *inode;
 	struct file *file = NULL;
-	u32 tail, mask;
+	struct pipe_buffer buf;
+	struct pipe_ring r;
 
 	page_struct_size = bpf_core_type_size(struct page);
 	if (bpf_ksym_exists(&page_offset_base))
@@ -50,20 +56,15 @@ int sw_page_find(void *ctx)
 	if (pipe_fd < 0 || (u32)pipe_fd >= BPF_CORE_READ(fdt, max_fds))
 		return 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &BPF_CORE_READ(fdt, fd)[pipe_fd]);
-	if (!file)
-		return 0;
-	pipe = BPF_CORE_READ(file, f_inode, i_pipe);
-	if (!pipe)
+	pipe = file_pipe_of(file, &inode);
+	if (!pipe || read_ring(pipe, &r))
 		return 0;
 	pipe_addr = (u64)pipe;
-	bufs = BPF_CORE_READ(pipe, bufs);
-	tail = BPF_CORE_READ(pipe, tail);
-	mask = BPF_CORE_READ(pipe, ring_size) - 1;
 	for (u32 i = 0; i < SW_NONCE_PAGES; i++) {
-		struct pipe_buffer *b = &bufs[(tail + i) & mask];
-
-		held_page[i] = (u64)BPF_CORE_READ(b, page);
-		held_offset[i] = BPF_CORE_READ(b, offset);
+		if (read_buf(&r, r.tail + i, &buf))
+			return 0;
+		held_page[i] = (u64)buf.page;
+		held_offset[i] = buf.offset;
 	}
 	return 0;
 }

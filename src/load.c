@@ -34,6 +34,13 @@ int sw_open_compat(struct bpf_object_skeleton *s, const void *elf, size_t size)
 	return bpf_object__open_skeleton(s, NULL);
 }
 
+int sw_run_program(int prog_fd)
+{
+	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
+
+	return bpf_prog_test_run_opts(prog_fd, &opts) ? -1 : 0;
+}
+
 /* GC of the compat programs (no bpf_for_each_map_elem before 5.13): runs prog
  * once per entry of map, ctx = { what, key } (keys of one or two u64), the
  * keys read first: the sweep deletes entries, which would restart a walk. */

@@ -55,6 +55,10 @@ static struct OBJ *FN(bool compat)						\
 	return skel;								\
 }
 
+/* Runs the raw_tp program prog_fd once, in this task, without a context
+ * (BPF_PROG_TEST_RUN): the sweeps and probes the frontend drives. 0, or -1
+ * with errno set. */
+int sw_run_program(int prog_fd);
 /* GC of the compat programs: runs prog_fd once per key of map. */
 int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
 /* Runs of obj's programs the kernel skipped (recursion_misses), all told. */

@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "load.h"
 #include "page_addr.h"
 #include "page_nonce.h"
 #include "page_addr.skel.h"
@@ -80,21 +81,14 @@ struct probe {
 	int64_t skew;		/* SPLICEWATCH_TEST_PAGE_ADDR_SKEW: read the page this many frames on */
 };
 
-static int run(int prog_fd)
-{
-	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
-
-	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-}
-
 /* Both nonces read through these bases? */
 static bool check(struct probe *p, uint64_t map_base, uint64_t linear_base)
 {
 	struct page_addr_bpf__bss *b = p->skel->bss;
 
-	p->skel->bss->map_base = map_base - (uint64_t)p->skew * p->skel->bss->page_struct_size;
-	p->skel->bss->linear_base = linear_base;
-	if (run(p->check_fd))
+	b->map_base = map_base - (uint64_t)p->skew * b->page_struct_size;
+	b->linear_base = linear_base;
+	if (sw_run_program(p->check_fd))
 		return false;
 	for (int i = 0; i < SW_NONCE_PAGES; i++)
 		if (b->held_read_err[i] || (uint64_t)b->held_digest[i] != p->digest[i])
@@ -256,7 +250,7 @@ static int prepare(struct probe *p, struct sw_page_addr *pa, int pipefd[2])
 	}
 	p->skel->data->pipe_fd = pipefd[0];
 	p->skel->bss->max_pfn = pa->max_pfn;
-	if (run(p->find_fd) || !p->skel->bss->held_page[0] || !p->skel->bss->held_page[1] ||
+	if (sw_run_program(p->find_fd) || !p->skel->bss->held_page[0] || !p->skel->bss->held_page[1] ||
 	    p->skel->bss->held_offset[0] || p->skel->bss->held_offset[1]) {
 		snprintf(pa->detail, sizeof(pa->detail), "the nonce pages were not found in the pipe");
 		return -1;

@@ -495,6 +495,11 @@ bool sw_session_backup_hooks(const struct sw_session *s)
 	return s->backup_hooks;
 }
 
+bool sw_session_compat(const struct sw_session *s)
+{
+	return s->compat;
+}
+
 const char *sw_session_backend(const struct sw_session *s)
 {
 	return s->backend;
@@ -517,13 +522,12 @@ int64_t sw_session_realtime(const struct sw_session *s, uint64_t mono)
  * where no tracepoint looks. */
 static void run_gc(struct sw_session *s)
 {
-	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
 	const volatile u64 *k = s->skel->bss->counters;
 	int fd = bpf_program__fd(s->skel->progs.sw_gc), err;
 
 	s->last_gc_ns = sw_mono_ns();
 	if (!s->compat) {
-		err = bpf_prog_test_run_opts(fd, &opts);
+		err = sw_run_program(fd);
 	} else {
 		/* The programs' own sweep, over the keys walked from here. */
 		uint32_t want;

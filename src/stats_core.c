@@ -284,7 +284,6 @@ out:
  * tracepoint looks. */
 static void run_gc(struct st_session *s)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int fd = bpf_program__fd(s->skel->progs.st_gc), err;
 
 	if (!s->skel->bss->stat_counters[SW_SC_HOLDS])
@@ -292,7 +291,7 @@ static void run_gc(struct st_session *s)
 	if (s->compat)
 		err = sw_gc_by_key(fd, s->skel->maps.hpipes, SW_GC_PIPE);
 	else
-		err = bpf_prog_test_run_opts(fd, &opts);
+		err = sw_run_program(fd);
 	if (err && sw_verbose)
 		sw_err("garbage collection failed: %s", strerror(errno));
 }

@@ -17,11 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
 #include "event.h"
-#include "kernel.h"
+#include "load.h"
 #include "outfile.h"
 #include "page_addr.h"
 #include "verify.h"
@@ -193,10 +192,8 @@ static int on_change(void *ctx, void *data, size_t len)
 
 static void sweep(struct sw_verify *v)
 {
-	struct bpf_test_run_opts opts = { .sz = sizeof(opts) };
-
 	v->last_sweep_ns = sw_mono_ns();
-	if (bpf_prog_test_run_opts(bpf_program__fd(v->skel->progs.sw_verify_sweep), &opts))
+	if (sw_run_program(bpf_program__fd(v->skel->progs.sw_verify_sweep)))
 		sw_err("--verify: the sweep failed: %s", strerror(errno));
 }
 
@@ -212,16 +209,14 @@ void sw_verify_tick(struct sw_verify *v)
 struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
 {
 	struct sw_verify *v = calloc(1, sizeof(*v));
-	struct btf *btf = btf__load_vmlinux_btf();
 	uint64_t key[2];
-	int loop = sw_kernel_has_bpf_loop(btf);
 
-	btf__free(btf);
 	if (!v)
 		return NULL;
 	v->session = s;
 	v->out = o;
-	if (loop <= 0) {
+	/* The session found out: its programs are the compat build there. */
+	if (sw_session_compat(s)) {
 		sw_err("--verify: needs Linux 5.17 or later (bpf_loop)");
 		goto fail;
 	}
