@@ -130,14 +130,23 @@ static void text_col(FILE *m, int col)
 	fprintf(m, "%*s", (int)(want - pos), "");
 }
 
+void sw_text_time(FILE *f, int64_t real_ns)
+{
+	time_t secs = real_ns / 1000000000LL;
+	struct tm tm;
+	char ts[32];
+
+	localtime_r(&secs, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s.%03lld", ts, (long long)(real_ns / 1000000) % 1000);
+}
+
 /* One line of the table (the header first); agg: an --aggregate line. */
 static void event_text(struct sw_output *o, const struct sw_event *ev,
 		       const struct sw_agg_info *agg)
 {
 	char ts[32], path[2 * SW_PATH_MAX], *line = NULL;
 	size_t len = 0;
-	time_t secs;
-	struct tm tm;
 	int64_t real = o->session ? sw_session_realtime(o->session, ev->ts_ns) : 0;
 	FILE *m;
 
@@ -158,11 +167,7 @@ static void event_text(struct sw_output *o, const struct sw_event *ev,
 	m = open_memstream(&line, &len);
 	if (!m)
 		return;
-	/* Local time, with the date: a line read on its own says when. */
-	secs = real / 1000000000LL;
-	localtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(m, "%s.%03lld", ts, (long long)(real / 1000000) % 1000);
+	sw_text_time(m, real);
 	text_col(m, 1);
 	fprintf(m, "%u", ev->pid);
 	text_col(m, 2);

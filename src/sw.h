@@ -204,6 +204,9 @@ void sw_output_tick(struct sw_output *o, bool final);
  * (JSON: {"event":"lost","records":N} in the output; text: a warning on
  * stderr): at most once a second, unless final (the run's end: the rest). */
 void sw_output_lost(struct sw_output *o, uint64_t lost_total, bool final);
+/* Local time with the date and milliseconds, as the text lines show it
+ * ("2026-12-05T13:50:32.222"): a line read on its own says when. */
+void sw_text_time(FILE *f, int64_t real_ns);
 void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown, const struct sw_agg *agg);
 
 #endif

@@ -138,28 +138,30 @@ static void change_json(struct sw_verify *v, const struct sw_change_event *c, co
 	json_obj_end(&j);
 }
 
+/* One line; path and comms escaped as in the table (another user names
+ * them). */
 static void change_text(struct sw_verify *v, const struct sw_change_event *c, const char *path)
 {
-	int64_t real = sw_session_realtime(v->session, c->ts_ns);
-	time_t secs = real / 1000000000LL;
-	char ts[32], who[64];
-	struct tm tm;
+	FILE *f = v->out->f;
 
-	localtime_r(&secs, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
-	if (c->point == SW_CHECK_SWEEP)
-		snprintf(who, sizeof(who), "the sweep");
-	else
-		snprintf(who, sizeof(who), "%u/%.*s", c->pid, (int)sw_comm_len(c->comm), c->comm);
-	fprintf(v->out->f, "%s.%03d UNEXPLAINED CHANGE of held bytes %lld+%llu of %s (%u:%u:%llu) "
-		"in pipe %llu, spliced by %u/%.*s %.2fs before; checked at %s by %s: "
-		"fingerprint %016llx, now %016llx\n",
-		ts, (int)(real / 1000000 % 1000), (long long)c->offset, (unsigned long long)c->len,
-		path, sw_kdev_major(c->dev), sw_kdev_minor(c->dev), (unsigned long long)c->ino,
-		(unsigned long long)c->pipe_ino, c->splicer_pid,
-		(int)sw_comm_len(c->splicer_comm), c->splicer_comm, c->held_ns / 1e9,
-		check_names[c->point % SW_CHECK__COUNT], who,
-		(unsigned long long)c->before, (unsigned long long)c->after);
+	sw_text_time(f, sw_session_realtime(v->session, c->ts_ns));
+	fprintf(f, " UNEXPLAINED CHANGE of held bytes %lld+%llu of ", (long long)c->offset,
+		(unsigned long long)c->len);
+	sw_put_printable(f, path, strlen(path));
+	fprintf(f, " (%u:%u:%llu) in pipe %llu, spliced by %u/", sw_kdev_major(c->dev),
+		sw_kdev_minor(c->dev), (unsigned long long)c->ino, (unsigned long long)c->pipe_ino,
+		c->splicer_pid);
+	sw_put_printable(f, c->splicer_comm, SW_TASK_COMM_LEN);
+	fprintf(f, " %.2fs before; checked at %s by ", c->held_ns / 1e9,
+		check_names[c->point % SW_CHECK__COUNT]);
+	if (c->point == SW_CHECK_SWEEP) {
+		fputs("the sweep", f);
+	} else {
+		fprintf(f, "%u/", c->pid);
+		sw_put_printable(f, c->comm, SW_TASK_COMM_LEN);
+	}
+	fprintf(f, ": fingerprint %016llx, now %016llx\n", (unsigned long long)c->before,
+		(unsigned long long)c->after);
 }
 
 static int on_change(void *ctx, void *data, size_t len)

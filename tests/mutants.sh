@@ -505,6 +505,12 @@ override_dh_installdeb:
 	expect tests/suites/verify.sh 'change_to_rest_of_partly_read_buffer_caught'
 	done_mutant
 
+	# uid 65534's file name raw in the text line: its escapes reach the terminal.
+	mutant verify_text_unescaped
+	edit src/verify.c '	sw_put_printable(f, path, strlen(path));' '	fputs(path, f);'
+	expect tests/suites/verify.sh 'text_line_escapes_nobodys_file_name'
+	done_mutant
+
 	mutant verify_every_change_explained
 	edit src/verify.c '	if (explained(v, c)) {' '	if (1) {'
 	expect tests/suites/verify.sh 'mapping_store_tmpfs_missed_by_trace_caught_by_verify'
@@ -535,7 +541,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	healthz_without_heartbeat prom_no_paths_ignored event_key_renamed \
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
 	agg_table_unbounded agg_full_table_drops page_address_unchecked \
-	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_every_change_explained; do
+	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
+	verify_every_change_explained; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -25,6 +25,8 @@ shm=""
 plain="" checked=""
 suite_on_exit() { [ -z "$shm" ] || rm -rf "$shm"; }
 shm=$(mktemp -d /dev/shm/swverify.XXXXXX) || exit 2
+chmod 711 "$shm"	# uid 65534's files live in a directory of its own below
+NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups --)
 after_each() {
 	[ -z "$plain" ] || end_sw "$plain"
 	[ -z "$checked" ] || end_sw "$checked"
@@ -50,6 +52,14 @@ stop_both() {
 	[ "$src" = 0 ] || fail "trace exited $src: $(tail -3 "$d/plain.err")"
 }
 
+# under WAY FILE [ARGS]: the workload with both traces beside it, then both
+# stopped.
+under() {
+	both || return
+	wl "$@" || return
+	stop_both
+}
+
 # wl WAY FILE [ARGS]: the workload; its ino and pid in $ino, $wpid.
 wl() {
 	local out
@@ -70,20 +80,18 @@ ev() {
 	EOF2
 }
 evt() { [ "$(ev "$1" "$2" 2>&1)" = True ]; }
+# records EXPR: EXPR holds for trace --verify's records of this test's file.
+records() { evt "$d/checked" "$1" || fail "trace --verify: $(ev "$d/checked" e)"; }
 
 # caught WAY DIR: missed by trace, one unexplained_change at the drain, the
 # reader named, by trace --verify; the reader got the changed bytes.
 caught() {
 	local way=$1 dir=$2
-	both || return
-	wl "$way" "$dir/$way.$RANDOM" || return
-	stop_both || return
+	under "$way" "$dir/$way.$RANDOM" || return
 	[ "$got" = changed ] || fail "the reader got the $got bytes: $way did not change them" || return
 	evt "$d/plain" 'e == []' || fail "plain trace reported: $(ev "$d/plain" e)" || return
-	evt "$d/checked" "[(r['event'], r['check'], r['held_offset'], r['held_len'], r['pid'], r['splicer_pid'], r['path'].startswith('$dir/')) for r in e] == [('unexplained_change', 'drain', 0, 4096, $wpid, $wpid, True)]" ||
-		fail "trace --verify: $(ev "$d/checked" e)" || return
-	evt "$d/checked" "e[0]['fingerprint_before'] != e[0]['fingerprint_after']" ||
-		fail "fingerprints: $(ev "$d/checked" e)"
+	records "[(r['event'], r['check'], r['held_offset'], r['held_len'], r['pid'], r['splicer_pid'], r['path'].startswith('$dir/')) for r in e] == [('unexplained_change', 'drain', 0, 4096, $wpid, $wpid, True)]" || return
+	records "e[0]['fingerprint_before'] != e[0]['fingerprint_after']"
 }
 
 test_mapping_store_tmpfs() { caught store "$shm"; }
@@ -100,58 +108,58 @@ test_io_uring_read_ext4() { caught io_uring_read "$d"; }
 # A write splicewatch reports is the change's explanation: an unsafe_write,
 # no unexplained_change, and the summary counts it explained.
 test_reported_write_is_no_unexplained_change() {
-	both || return
-	wl pwrite "$shm/pwrite.$RANDOM" || return
-	stop_both || return
-	evt "$d/checked" "[r['event'] for r in e] == ['unsafe_write']" ||
-		fail "trace --verify: $(ev "$d/checked" e)" || return
+	under pwrite "$shm/pwrite.$RANDOM" || return
+	records "[r['event'] for r in e] == ['unsafe_write']" || return
 	grep -q '^splicewatch: verify: .* 1 explained by unsafe writes' "$d/checked.err" ||
 		fail "summary: $(grep 'verify:' "$d/checked.err")"
 }
 
 # Bytes nobody changes: no record at all.
 test_unchanged_bytes_no_record() {
-	both || return
-	wl clean "$d/clean" || return
-	stop_both || return
-	evt "$d/checked" 'e == []' || fail "trace --verify: $(ev "$d/checked" e)"
+	under clean "$d/clean" && records 'e == []'
 }
 
 # A pipe nobody reads for 2.5 s: the sweep finds the change (no reader to
 # name) and the drain after it no second one.
 test_sweep_finds_change_in_unread_pipe() {
-	both || return
-	wl store "$shm/sweep.$RANDOM" hold 2.5 || return
-	stop_both || return
-	evt "$d/checked" "[(r['event'], r['check'], r['pid'], r['comm']) for r in e] == [('unexplained_change', 'sweep', None, None)]" ||
-		fail "trace --verify: $(ev "$d/checked" e)"
+	under store "$shm/sweep.$RANDOM" hold 2.5 &&
+		records "[(r['event'], r['check'], r['pid'], r['comm']) for r in e] == [('unexplained_change', 'sweep', None, None)]"
 }
 
 # A pipe closed unread: checked at the close.
 test_close_finds_change_in_unread_pipe() {
-	both || return
-	wl store "$shm/close.$RANDOM" close || return
-	stop_both || return
-	evt "$d/checked" "[(r['event'], r['check'], r['pid']) for r in e] == [('unexplained_change', 'release', $wpid)]" ||
-		fail "trace --verify: $(ev "$d/checked" e)"
+	under store "$shm/close.$RANDOM" close &&
+		records "[(r['event'], r['check'], r['pid']) for r in e] == [('unexplained_change', 'release', $wpid)]"
 }
 
 # A buffer partly read: a change to the bytes already read is to bytes no
 # longer held (no record); a change to the rest is caught, for the rest.
 test_change_to_bytes_already_read_no_record() {
-	both || return
-	wl store "$shm/partial.$RANDOM" partial 100 || return
-	stop_both || return
-	evt "$d/checked" 'e == []' || fail "trace --verify: $(ev "$d/checked" e)"
+	under store "$shm/partial.$RANDOM" partial 100 && records 'e == []'
 }
 
 test_change_to_rest_of_partly_read_buffer_caught() {
-	both || return
-	wl store "$shm/partial.$RANDOM" partial 300 || return
-	stop_both || return
+	under store "$shm/partial.$RANDOM" partial 300 || return
 	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
-	evt "$d/checked" "[(r['event'], r['check'], r['held_offset'], r['held_len']) for r in e] == [('unexplained_change', 'drain', 200, 3896)]" ||
-		fail "trace --verify: $(ev "$d/checked" e)"
+	records "[(r['event'], r['check'], r['held_offset'], r['held_len']) for r in e] == [('unexplained_change', 'drain', 200, 3896)]"
+}
+
+# uid 65534 names its file with an escape sequence and a newline and
+# changes its held bytes: trace --verify's text line shows them escaped, on
+# one line, never raw to the terminal.
+test_text_line_escapes_nobodys_file_name() {
+	local dir=$shm/nobody.$RANDOM name out
+	name=$(printf 'x\033[2Jy\nz')
+	mkdir "$dir" && chown 65534:65534 "$dir" || fail "mkdir $dir" || return
+	spawn_sw checked trace --verify -o "$d/text" || return
+	checked=$swpid
+	out=$("${NOBODY[@]}" "$WL" store "$dir/$name" 2>&1) || fail "workload as nobody: $out" || return
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src" || return
+	grep -qF "UNEXPLAINED CHANGE of held bytes 0+4096 of $dir/x\x1b[2Jy\x0az (" "$d/text" ||
+		fail "no escaped line: $(grep -a UNEXPLAINED "$d/text" | od -c | head -5)" || return
+	! grep -q $'\033' "$d/text" || fail "a raw escape reached the output"
 }
 
 T mapping_store_tmpfs_missed_by_trace_caught_by_verify test_mapping_store_tmpfs
@@ -170,4 +178,5 @@ T sweep_finds_change_in_unread_pipe test_sweep_finds_change_in_unread_pipe
 T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
+T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
 run_tests
