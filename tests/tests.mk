@@ -50,7 +50,8 @@ mutants: splicewatch $(TEST_BINS)
 # sysroot of the Makefile's ARCH=arm64 block, into tests/build/arm64/.
 ifeq ($(ARCH),arm64)
 .PHONY: arm64-tests
-arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload tests/build/arm64/stats_workload tests/build/arm64/runcount
+arm64-tests: tests/build/arm64/swtest tests/build/arm64/ci_workload tests/build/arm64/stats_workload tests/build/arm64/runcount \
+	tests/build/arm64/verify_workload
 tests/build/arm64:
 	mkdir -p $@
 tests/build/arm64/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build/arm64
@@ -59,6 +60,8 @@ tests/build/arm64/ci_workload: tests/ci_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -lpthread -o $@
 tests/build/arm64/stats_workload: tests/stats_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
+tests/build/arm64/verify_workload: tests/verify_workload.c | tests/build/arm64
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -luring -o $@
 tests/build/arm64/runcount: tests/runcount.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
 endif

@@ -4,7 +4,7 @@
 #   guest-swtest.sh BACKEND SUITES [GLOB]
 #
 # SUITES: any of "trace", "enforce", "deny" (enforce --action deny), "ci"
-# (guest-ci.sh), "runcount" (guest-runcount.sh: program runs per 1,000,000
+# (guest-ci.sh), "verify" (guest-verify.sh: trace --verify), "runcount" (guest-runcount.sh: program runs per 1,000,000
 # unrelated syscalls), and "trace-noenter", "deny-noenter": trace and deny with every
 # run of the first sys_enter dropped (SPLICEWATCH_TEST_DROP=enter), as if the
 # kernel had skipped them all: what the backup hooks (the backup sys_enter on
@@ -60,7 +60,7 @@ for s in $SUITES; do
         # lsm=, kernels.sh); without it enforce exits 2 and the suite fails
         # instead of testing kill under the name deny.
         deny) flag="--deny" ;;
-        ci|runcount) flag="" ;;
+        ci|verify|runcount) flag="" ;;
         trace-noenter) flag=""; drop=enter; backup_hooks=1 ;;
         deny-noenter) flag="--deny"; drop=enter; backup_hooks=1 ;;
         deny-refused) flag="" ;;
@@ -70,6 +70,8 @@ for s in $SUITES; do
     t0=$(cut -d' ' -f1 /proc/uptime)
     if [ "$s" = ci ]; then
         sh /sw/guest-ci.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
+    elif [ "$s" = verify ]; then
+        sh /sw/guest-verify.sh "$B" "$GLOB" > /tmp/swtest.out 2>&1
     elif [ "$s" = deny-refused ]; then
         deny_refused > /tmp/swtest.out 2>&1
     elif [ "$s" = runcount ]; then

@@ -6,9 +6,10 @@
 # (trace, deny), and those whose proof does not depend on the kernel or the
 # backend run where loads are cheap, as below.
 #
-# - 6.1 and 6.12, every backend: trace, enforce, deny, ci and runcount (the
-#   program runs of 1,000,000 getppid, as the backend's syscall attach says:
-#   docs/syscall-attach.md).
+# - 6.1 and 6.12, every backend: trace, enforce, deny, ci, verify (trace
+#   --verify: guest-verify.sh, the changes no write hook sees, on ext4 and
+#   tmpfs) and runcount (the program runs of 1,000,000 getppid, as the
+#   backend's syscall attach says: docs/syscall-attach.md).
 # - 5.10 (the compat programs: no bpf_loop) and the newest 7.x, every backend:
 #   the same, plus trace and deny with every first sys_enter run dropped
 #   (trace-noenter, deny-noenter): since 6.14 syscall tracepoint programs run
@@ -26,7 +27,10 @@
 #   drop, on tracepoint and under raw (next). ci (a command's process tree,
 #   its report; four loads) runs on 7.x's default backend, fentry, only: the
 #   process tree is learnt by the same sched_process_fork program on every
-#   backend, and 5.10, 6.1 and 6.12 run it on all three.
+#   backend, and 5.10, 6.1 and 6.12 run it on all three. verify (two loads,
+#   its own programs on syscall tracepoints whatever the backend) runs on
+#   7.x fentry too; 5.10 has no bpf_loop, and tests/vm/page-address.sh checks
+#   that trace --verify refuses to start there.
 # - 7.x with fentry and kprobe under syscall attach raw
 #   (SPLICEWATCH_SYSCALL_ATTACH=raw, named vm/7/<backend>+raw/...): trace,
 #   deny, the -noenter suites (there they drop sys_enter runs for the backup
@@ -38,12 +42,12 @@
 # - The arm64 guests (issue 24; Debian's arm64 kernels under
 #   qemu-system-aarch64, build/arm64/ and tests/build/arm64/ from
 #   `make ARCH=arm64 all arm64-tests`): 6.12 with every backend and trace,
-#   enforce, deny, ci; 6.1 with tracepoint and kprobe only (it loads fentry
+#   enforce, deny, ci, verify; 6.1 with tracepoint and kprobe only (it loads fentry
 #   and BPF LSM programs but cannot attach them: no BPF trampolines), where
 #   deny is "deny-refused": refused before anything runs, with the cause; the
 #   newest 7.x with every backend, trace and deny (enforce and ci run on the
 #   arm64 kernels whose loads take seconds), the tracepoint backend also the
-#   -noenter suites. Under raw, fentry and kprobe attach that backend's
+#   -noenter suites and verify. Under raw, fentry and kprobe attach that backend's
 #   sys_enter and sys_exit (tested there, with their backup copies) beside
 #   their kernel functions (tested under none): what raw adds on top, the
 #   kernel functions catching a dropped sys_enter, is not arm64's own and
@@ -71,10 +75,10 @@ matrix() {
 		echo "not ok vm/matrix: matrix.sh $* exited $st without a failing line" | tee -a "$out"
 }
 all="tracepoint fentry kprobe"
-matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci runcount"
+matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci verify runcount"
 matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount" \
 	--suites-of 7/tracepoint "trace enforce deny trace-noenter deny-noenter runcount" \
-	--suites-of 7/fentry "trace enforce deny ci runcount" \
+	--suites-of 7/fentry "trace enforce deny ci verify runcount" \
 	--suites-of 7/kprobe "trace enforce deny runcount"
 matrix --kernels "7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=raw \
 	--label raw --suites "trace deny trace-noenter deny-noenter runcount"
@@ -84,9 +88,9 @@ matrix --kernels "7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH
 # kernel's own copies.
 matrix -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
 	--smp 2 --filter '*_after_entry_is_reported'
-matrix --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci"
-matrix --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci"
+matrix --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci verify"
+matrix --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci verify"
 matrix --kernels "arm64/7" --backends "$all" --suites "trace deny" \
-	--suites-of tracepoint "trace deny trace-noenter deny-noenter"
+	--suites-of tracepoint "trace deny trace-noenter deny-noenter verify"
 echo "1..$(grep -cE '^(not )?ok ' "$out")"
 exit "$rc"

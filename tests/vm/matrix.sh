@@ -24,11 +24,12 @@
 # appended to the backend in the test names (vm/6.12/fentry+TEXT/...: a run
 # with --env apart from the same cell without), --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
-# ./tests/build/swtest and ./tests/build/ci_workload (copied once at start, so a
-# rebuild during the run does not mix builds).
+# ./tests/build/swtest, ./tests/build/ci_workload and, for the verify suite,
+# ./tests/build/verify_workload (copied once at start, so a rebuild during the
+# run does not mix builds).
 # Kernels named arm64/... (kernels.sh) are arm64 guests (qemu-system-aarch64):
-# they run ./build/arm64/splicewatch, ./tests/build/arm64/swtest and
-# ./tests/build/arm64/ci_workload (make ARCH=arm64 all arm64-tests); their
+# they run ./build/arm64/splicewatch, ./tests/build/arm64/swtest,
+# ./tests/build/arm64/ci_workload and verify_workload (make ARCH=arm64 all arm64-tests); their
 # lines read vm/arm64/<kernel>/<backend>/..., the table has a row per
 # architecture and kernel.
 #
@@ -176,15 +177,16 @@ if [ "$GENERIC" = 0 ]; then
     for a in $ARCHES; do
         if [ "$a" = arm64 ]; then
             sw=$SWBIN_ARM64 st=$SWTEST_ARM64 wl=$CIWL_ARM64 how="make ARCH=arm64 all arm64-tests"
-            rcb=$ROOTDIR/tests/build/arm64/runcount
+            rcb=$ROOTDIR/tests/build/arm64/runcount vwl=$ROOTDIR/tests/build/arm64/verify_workload
         else
             sw=$SWBIN st=$SWTEST wl=$CIWL how="make all tests/build/swtest tests/build/ci_workload"
-            rcb=$ROOTDIR/tests/build/runcount
+            rcb=$ROOTDIR/tests/build/runcount vwl=$ROOTDIR/tests/build/verify_workload
         fi
         [ -x "$sw" ] || die2 "$sw missing ($how)"
         [ -x "$st" ] || die2 "$st missing ($how)"
         case " $ALL_SUITES " in *" ci "*) [ -x "$wl" ] || die2 "$wl missing ($how)" ;; esac
         case " $ALL_SUITES " in *" runcount "*) [ -x "$rcb" ] || die2 "$rcb missing (make $rcb)" ;; esac
+        case " $ALL_SUITES " in *" verify "*) [ -x "$vwl" ] || die2 "$vwl missing ($how)" ;; esac
         d=$LOGS/bin/$a
         mkdir -p "$d"
         cp "$sw" "$d/splicewatch" && cp "$st" "$d/swtest" \
@@ -200,6 +202,10 @@ if [ "$GENERIC" = 0 ]; then
                 die2 "cannot copy $rcb"
             f="$f --file $d/runcount:/sw/runcount --file $d/guest-runcount.sh:/sw/guest-runcount.sh"
             f="$f --file $d/guest-lib.sh:/sw/guest-lib.sh" ;;
+        esac
+        case " $ALL_SUITES " in *" verify "*)
+            cp "$vwl" "$d/verify_workload" && cp "$HERE/guest-verify.sh" "$d/" || die2 "cannot copy $vwl"
+            f="$f --file $d/verify_workload:/sw/verify_workload --file $d/guest-verify.sh:/sw/guest-verify.sh" ;;
         esac
         GUESTFILES[$a]=$f
     done
@@ -339,7 +345,7 @@ parse_vm() { # kernel backend log rc secs console
                 if (ok) nok[suite]++; else nnot[suite]++
                 next
             }
-            if (line ~ /^# (trace|enforce|deny|ci|deny-refused|runcount): [0-9]+ passed, [0-9]+ failed$/) {
+            if (line ~ /^# (trace|enforce|deny|ci|verify|deny-refused|runcount): [0-9]+ passed, [0-9]+ failed$/) {
                 summary[suite] = 1; spass[suite] = $3 + 0; sfail[suite] = $5 + 0; next
             }
             if (line ~ /^# splicewatch: / && ++nsw[suite] <= 8) comments = comments "\n# " pre " " suite ": " line

@@ -1,0 +1,197 @@
+#!/bin/sh
+# tests/vm/guest-verify.sh - the kernel-dependent part of the verify suite
+# (trace --verify, docs/content-checks.md), inside a VM (busybox sh), started
+# by guest-swtest.sh:
+#
+#   guest-verify.sh BACKEND [GLOB]
+#
+# A plain `trace` and a `trace --verify` run side by side (both --backend
+# BACKEND; a load is most of the time under TCG on 7.x, so the workloads
+# share one run of each) while tests/verify_workload (/sw/verify_workload)
+# changes the bytes a pipe holds in each way no write hook sees, on ext4
+# (/var/tmp, the page already dirty) and tmpfs (/tmp): a store through a
+# MAP_SHARED mapping, pread(2) and an io_uring read into one,
+# process_vm_writev(2) and PTRACE_POKEDATA into another process's. Each: the
+# reader got the changed bytes, plain trace reported nothing of the file, and
+# trace --verify exactly one unexplained_change at the drain naming the
+# reader. Then a reported pwrite(2) (explained: its unsafe_write only),
+# bytes nobody changed (no record), a pipe read 2.5 s later (the sweep) and
+# one closed unread (the close). What does not depend on the kernel (the
+# text line, partial reads, refusals) tests/suites/verify.sh checks on the
+# host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
+# trace cannot start), "ok NAME" / "not ok NAME: why", then
+# "# verify: N passed, N failed"; exit status 1 when anything failed.
+# SW and WL, when set, replace /sw/splicewatch and /sw/verify_workload (on the
+# host: SW=./splicewatch WL=tests/build/verify_workload sh tests/vm/guest-verify.sh B).
+# Records are checked with grep: one JSON object per line, keys in a fixed order.
+# shellcheck disable=SC2154,SC2254 # NAME_pid and NAME_rc are set by eval; GLOB is a pattern
+B=$1
+GLOB=${2:-*}
+SW=${SW:-/sw/splicewatch}
+WL=${WL:-/sw/verify_workload}
+passed=0
+failed=0
+tmp=$(mktemp -d /var/tmp/swverify.XXXXXX)
+EXT4=$tmp/ext4
+TMPFS=$(mktemp -d /tmp/swverify.XXXXXX)
+mkdir -p "$EXT4"
+
+fail() { why=$*; return 1; }
+
+# start NAME ARGS...: trace ARGS in the background, JSON to $tmp/NAME, until
+# it says it is tracing (status 1 if it exits or takes 300 s).
+start() {
+	n=$1
+	shift
+	"$SW" trace --backend "$B" --json -o "$tmp/$n" "$@" 2>"$tmp/$n.err" &
+	eval "${n}_pid=$!"
+	i=0
+	while ! grep -q '^splicewatch: tracing unsafe writes' "$tmp/$n.err"; do
+		eval "kill -0 \$${n}_pid" 2>/dev/null && [ $i -lt 1500 ] || return 1
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
+# stop NAME: SIGINT, its exit status in ${NAME}_rc.
+stop() {
+	eval "p=\$${1}_pid"
+	kill -INT "$p" 2>/dev/null
+	wait "$p"
+	eval "${1}_rc=$?"
+}
+
+# wl NAME WAY FILE [ARGS]: the workload; its output in $tmp/NAME.wl.
+wl() {
+	n=$1
+	shift
+	"$WL" "$@" >"$tmp/$n.wl" 2>&1 || echo "failed: $(cat "$tmp/$n.wl")" >"$tmp/$n.wl"
+	echo "file=$2" >>"$tmp/$n.wl"
+}
+
+# of NAME KEY: KEY of workload NAME's output (ino, pid, got, file).
+of() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$tmp/$1.wl" | head -n 1; }
+
+# lines FILE NAME: FILE's records of workload NAME's file (by path).
+lines() { grep -F "\"path\":\"$(of "$2" file)\"," "$1"; }
+
+# ran NAME [GOT]: the workload ran, and its reader got GOT bytes (default changed).
+ran() {
+	g=$(of "$1" got)
+	[ -n "$g" ] || fail "workload: $(head -n 2 "$tmp/$1.wl")" || return
+	[ "$g" = "${2:-changed}" ] || fail "the reader got the $g bytes, want ${2:-changed}"
+}
+
+# one NAME PATTERN...: trace --verify has exactly one record of NAME's file,
+# and it has every fixed-string PATTERN.
+one() {
+	n=$1
+	shift
+	lines "$tmp/checked" "$n" >"$tmp/$n.rec"
+	c=$(wc -l <"$tmp/$n.rec")
+	[ "$c" = 1 ] || fail "trace --verify: $c records of the file, want 1: $(head -c 600 "$tmp/$n.rec")" || return
+	for p in "$@"; do
+		grep -qF "$p" "$tmp/$n.rec" || fail "trace --verify: no $p in $(head -c 600 "$tmp/$n.rec")" || return
+	done
+}
+
+# none FILE NAME WHO: FILE has no record of NAME's file.
+none() {
+	! lines "$1" "$2" >/dev/null || fail "$3 reported: $(lines "$1" "$2" | head -c 600)"
+}
+
+# caught NAME: missed by plain trace, one unexplained_change at the drain by
+# trace --verify, the reader (the workload itself) named, fingerprints apart.
+caught() {
+	ran "$1" || return
+	none "$tmp/plain" "$1" "plain trace" || return
+	p=$(of "$1" pid)
+	one "$1" '"event":"unexplained_change","check":"drain",' '"held_offset":0,"held_len":4096,' \
+		"\"splicer_pid\":$p," "\"pid\":$p,\"tid\":$p," || return
+	before=$(sed -n 's/.*"fingerprint_before":"\([0-9a-f]*\)".*/\1/p' "$tmp/$1.rec")
+	after=$(sed -n 's/.*"fingerprint_after":"\([0-9a-f]*\)".*/\1/p' "$tmp/$1.rec")
+	if [ -z "$before" ] || [ "$before" = "$after" ]; then fail "fingerprints $before, $after"; fi
+}
+
+test_explained() {
+	ran pwrite || return
+	one pwrite '"event":"unsafe_write","op":"pwrite64",'
+}
+test_unchanged() { ran clean original && none "$tmp/checked" clean "trace --verify"; }
+test_sweep() { ran sweep && one sweep '"event":"unexplained_change","check":"sweep",' '"pid":null,'; }
+test_release() {
+	ran close none || return
+	one close '"event":"unexplained_change","check":"release",' "\"pid\":$(of close pid),"
+}
+test_summary() {
+	[ "$plain_rc" = 0 ] || fail "trace exited $plain_rc: $(tail -n 2 "$tmp/plain.err")" || return
+	[ "$checked_rc" = 0 ] || fail "trace --verify exited $checked_rc: $(tail -n 2 "$tmp/checked.err")" || return
+	grep -q '^splicewatch: verify: .* unexplained (shown), [1-9][0-9]* explained by unsafe writes' "$tmp/checked.err" ||
+		fail "summary: $(grep 'verify:' "$tmp/checked.err")"
+}
+
+tell() { # NAME STATUS
+	if [ "$2" = 0 ]; then
+		echo "ok $1"; passed=$((passed + 1))
+	else
+		echo "not ok $1: ${why:-failed}"; failed=$((failed + 1))
+	fi
+}
+t() { # NAME COMMAND...
+	name=$1
+	shift
+	case "$name" in $GLOB) ;; *) return 0 ;; esac
+	why=""
+	"$@"
+	tell "$name" $?
+}
+
+WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
+if ! start plain || ! start checked --verify; then
+	echo "1..1"
+	echo "not ok start-up"
+	for n in plain checked; do
+		[ -e "$tmp/$n.err" ] && grep '^splicewatch: ' "$tmp/$n.err" | tail -n 1 | sed 's/^/#   /'
+	done
+	kill "$plain_pid" "$checked_pid" 2>/dev/null
+	wait
+	echo "# verify: 0 passed, 1 failed"
+	rm -rf "$tmp" "$TMPFS"
+	exit 1
+fi
+for w in $WAYS; do
+	wl "$w-ext4" "$w" "$EXT4/$w"
+	wl "$w-tmpfs" "$w" "$TMPFS/$w"
+done
+wl pwrite pwrite "$TMPFS/pwrite"
+wl clean clean "$EXT4/clean"
+wl sweep store "$TMPFS/sweep" hold 2.5
+wl close store "$TMPFS/close" close
+stop checked
+stop plain
+
+set -f	# the names have brackets: words, not globs
+names=""
+for w in $WAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
+# shellcheck disable=SC2086
+planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
+	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary; do
+	case "$n" in $GLOB) echo "$n" ;; esac; done | wc -l)
+echo "1..$planned"
+for w in $WAYS; do
+	t "$w-is-caught[ext4]" caught "$w-ext4"
+	t "$w-is-caught[tmpfs]" caught "$w-tmpfs"
+done
+t reported-write-is-explained test_explained
+t unchanged-bytes-no-record test_unchanged
+t sweep-finds-change-in-unread-pipe test_sweep
+t close-finds-change-in-unread-pipe test_release
+t both-exit-0-with-summary test_summary
+set +f
+rm -rf "$tmp" "$TMPFS"
+echo "# verify: $passed passed, $failed failed"
+if [ $((passed + failed)) != "$planned" ]; then
+	echo "# planned $planned tests, ran $((passed + failed))"
+	exit 1
+fi
+[ "$failed" = 0 ]
