@@ -31,6 +31,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * that a writer cannot choose bytes that keep a fingerprint. */
 const volatile u64 map_base, linear_base, max_pfn;
 const volatile u64 key0, key1;
+/* ci --verify: only changes of bytes COMMAND's tree held or takes out (the
+ * writer is unknown); 0: every change. */
+const volatile u64 scope_cgroup_id;
+const volatile u32 scope_cgroup_level;
 
 u64 verify_counters[SW_VCNT__COUNT];
 
@@ -52,6 +56,7 @@ struct fp {
 	u64 fingerprint_ns;
 	u32 offset, len;	/* the bytes fingerprinted, within the page */
 	u32 splicer_pid, splicer_uid;
+	u32 splicer_in_scope;	/* ci --verify: the splicer was in COMMAND's tree */
 	char splicer_comm[SW_TASK_COMM_LEN];
 };
 
@@ -208,6 +213,10 @@ static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64
 	bool truncated;
 	u64 tgid_pid;
 
+	if (scope_cgroup_id && !f->splicer_in_scope &&
+	    (point == SW_CHECK_SWEEP || !task_in_cgroup(scope_cgroup_id, scope_cgroup_level)))
+		return;		/* not COMMAND's: neither counted nor sent */
+	vcount(SW_VCNT_CHANGED);
 	ev = bpf_ringbuf_reserve(&change_events, sizeof(*ev), 0);
 	if (!ev) {
 		vcount(SW_VCNT_LOST);
@@ -285,12 +294,15 @@ static __noinline void store_fp(struct walk *w, struct fp_key *k, struct pipe_bu
 		n.held_since_ns = old->held_since_ns;
 		n.splicer_pid = old->splicer_pid;
 		n.splicer_uid = old->splicer_uid;
+		n.splicer_in_scope = old->splicer_in_scope;
 		__builtin_memcpy(n.splicer_comm, old->splicer_comm, sizeof(n.splicer_comm));
 	} else {
 		tgid_pid = bpf_get_current_pid_tgid();
 		n.held_since_ns = n.fingerprint_ns;
 		n.splicer_pid = tgid_pid >> 32;
 		n.splicer_uid = (u32)bpf_get_current_uid_gid();
+		n.splicer_in_scope = scope_cgroup_id &&
+				     task_in_cgroup(scope_cgroup_id, scope_cgroup_level);
 		bpf_get_current_comm(n.splicer_comm, sizeof(n.splicer_comm));
 	}
 	if (bpf_map_update_elem(&fingerprints, k, &n, BPF_ANY))
@@ -366,7 +378,6 @@ static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 i
 	vcount(SW_VCNT_CHECKED);
 	if (now == f->digest)
 		return 0;
-	vcount(SW_VCNT_CHANGED);
 	report(f, now, point, ino);
 	f->digest = now;
 	f->fingerprint_ns = bpf_ktime_get_ns();

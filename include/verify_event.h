@@ -22,7 +22,7 @@ enum sw_check_point {
 enum sw_verify_counter {
 	SW_VCNT_FINGERPRINTED,	/* held ranges fingerprinted (new or after a partial read) */
 	SW_VCNT_CHECKED,	/* held ranges checked */
-	SW_VCNT_CHANGED,	/* checks that found other bytes (events) */
+	SW_VCNT_CHANGED,	/* checks that found other bytes (events; ci: COMMAND's only) */
 	SW_VCNT_UNREADABLE,	/* fingerprints or checks whose read faulted */
 	SW_VCNT_FULL,		/* held ranges not fingerprinted: the table was full */
 	SW_VCNT_LOST,		/* change events the ring buffer had no room for */

@@ -24,6 +24,8 @@
 #include "identity.h"
 #include "watch.h"
 #include "outfile.h"
+#include "verify.h"
+#include "verify_event.h"
 
 #define CI_MAX_STORED		100000	/* events kept for the JSON report */
 
@@ -75,6 +77,10 @@ static void ci_usage(FILE *f)
 		"                         pruned: unsafe, an outside process that gets one\n"
 		"                         of their pids again is counted (and killed with\n"
 		"                         --enforce); leftovers are not killed\n"
+		"  --verify               content checks (as trace --verify): a change to\n"
+		"                         bytes COMMAND's tree spliced into a pipe, or took\n"
+		"                         out of one, that no unsafe write explains fails\n"
+		"                         the run; --scope cgroup only; Linux 5.17+\n"
 		"  --allow-lost           records dropped by a full ring buffer do not fail\n"
 		"                         the run (they are still reported)\n"
 		"  --allow-untracked      holds the index could not track (an unsafe write\n"
@@ -112,7 +118,7 @@ static void ci_usage(FILE *f)
 		"\n"
 		"Exit status:\n"
 		"  3        unsafe writes not covered by the baseline (whatever COMMAND\n"
-		"           returned), or records were lost and --allow-lost was not given,\n"
+		"           returned), or unexplained changes (--verify), or records were lost and --allow-lost was not given,\n"
 		"           or holds went untracked and --allow-untracked was not given\n"
 		"  2        usage or setup error (bad option or baseline, cannot load the BPF\n"
 		"           programs, cannot open an output file, no cgroup v2 for --scope\n"
@@ -158,6 +164,7 @@ static int on_event(void *ctx, const struct sw_event *ev, size_t len)
 	if (ev->type != SW_EV_UNSAFE_WRITE || sizeof(*ev) + ev->path_len > len)
 		return 0;
 	c->received++;
+	sw_verify_note_write(c->verifier, ev);
 	sw_identity_note(ev);	/* the report is written after the command: look now */
 	memcpy(comm, ev->comm, sw_comm_len(ev->comm));
 	comm[sw_comm_len(ev->comm)] = 0;
@@ -221,6 +228,40 @@ static bool deadline_done(void *ctx)
 	return sw_mono_ns() >= *(uint64_t *)ctx;
 }
 
+/* --verify: a change of bytes COMMAND's tree held or took, kept for the
+ * report. */
+static void on_change(void *ctx, const struct sw_change_event *ev, const char *path, bool absolute)
+{
+	struct ci *c = ctx;
+	struct ci_change *ch;
+
+	c->changes_total++;
+	if (c->n_changes >= CI_MAX_CHANGES || c->oom)
+		return;
+	if (!c->changes && !(c->changes = calloc(CI_MAX_CHANGES, sizeof(*c->changes)))) {
+		c->oom = true;
+		return;
+	}
+	ch = &c->changes[c->n_changes];
+	ch->ev = malloc(sizeof(*ev));
+	ch->path = strdup(path);
+	if (!ch->ev || !ch->path) {
+		free(ch->ev);
+		free(ch->path);
+		c->oom = true;
+		return;
+	}
+	memcpy(ch->ev, ev, sizeof(*ev));
+	ch->absolute = absolute;
+	c->n_changes++;
+}
+
+static int ci_tick(void *ctx)
+{
+	sw_verify_tick(((struct ci *)ctx)->verifier);
+	return 0;
+}
+
 /* The report files: opened once the programs are attached, before COMMAND
  * starts; each written to a temporary file renamed over its path at the end
  * (outfile.h), so that a reader never sees half a report. */
@@ -273,6 +314,9 @@ static int ci_option(void *ctx, int opt, const char *arg)
 		c->enforce = true;
 		a->cfg.mode = SW_MODE_ENFORCE;
 		return 1;
+	case OPT_VERIFY:
+		c->verify = true;
+		return 1;
 	case OPT_ALLOW_LOST:
 		c->allow_lost = true;
 		return 1;
@@ -298,6 +342,7 @@ int cmd_ci(int argc, char **argv)
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "write-baseline", required_argument, NULL, OPT_WRITE_BASELINE },
 		{ "enforce", no_argument, NULL, OPT_ENFORCE },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "allow-lost", no_argument, NULL, OPT_ALLOW_LOST },
 		{ "allow-untracked", no_argument, NULL, OPT_ALLOW_UNTRACKED },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
@@ -333,6 +378,11 @@ int cmd_ci(int argc, char **argv)
 		goto out;
 	}
 	c.argv = argv + optind;
+	if (c.verify && c.scope_pids) {
+		sw_err("ci: --verify needs --scope cgroup (a change is COMMAND's by the cgroup "
+		       "of who spliced or took the bytes)");
+		goto out;
+	}
 	for (int i = 0; i < c.n_baselines; i++)
 		if (ci_baseline_load(&c.base, c.baselines[i]))
 			goto out;
@@ -350,6 +400,17 @@ int cmd_ci(int argc, char **argv)
 	s = sw_watch_open(cfg, ci_install_handlers, "ci: ");
 	if (!s)
 		goto out;
+	if (c.verify) {
+		c.verifier = sw_verify_start(s, &(struct sw_verify_target){
+							.fn = on_change,
+							.ctx = &c,
+							.scope_cgroup_id = c.cgroup.id,
+							.scope_cgroup_level = c.cgroup.level,
+							.quiet = c.quiet });
+		if (!c.verifier)
+			goto out;
+		sw_session_set_tick(s, ci_tick, &c);
+	}
 	out_paths[0] = a.wbase_path;
 	out_paths[1] = a.junit_path;
 	out_paths[2] = a.report_path;
@@ -392,6 +453,10 @@ int cmd_ci(int argc, char **argv)
 	sw_stop = 0;
 	sw_session_run(s, on_event, &c, deadline_done, &deadline);
 	sw_session_drain(s);
+	/* The last sweep: what COMMAND left held in pipes of others. */
+	sw_verify_stop(c.verifier, c.quiet ? NULL : stderr);
+	if (c.verifier)
+		sw_verify_counts(c.verifier, &res.verify);
 	res.leftovers_killed = ci_cgroup_remove(&c.cgroup, c.quiet);
 	sw_session_counters(s, &cnt);
 	res.events = cnt.events;
@@ -411,9 +476,10 @@ int cmd_ci(int argc, char **argv)
 		if (WIFSIGNALED(c.status))
 			res.command_signal = WTERMSIG(c.status);
 	}
-	res.lost_fails = res.lost && !c.allow_lost;
-	res.untracked_fails = res.untracked && !c.allow_untracked;
-	if (c.n_new || res.lost_fails || res.untracked_fails)
+	res.lost_fails = (res.lost || res.verify.lost) && !c.allow_lost;
+	res.untracked_fails = (res.untracked || res.verify.not_fingerprinted) && !c.allow_untracked;
+	res.changes_fails = c.changes_total > 0;
+	if (c.n_new || res.changes_fails || res.lost_fails || res.untracked_fails)
 		res.exit_status = CI_EXIT_FINDINGS;
 	else if (!watch_ok)
 		res.exit_status = SW_EXIT_USAGE;
@@ -449,8 +515,14 @@ int cmd_ci(int argc, char **argv)
 out:
 	for (int i = 0; i < 3; i++)
 		sw_outfile_abort(&outs[i]);	/* not committed: no report */
+	sw_verify_close(c.verifier);
 	sw_session_close(s);
 	ci_cgroup_remove(&c.cgroup, c.quiet);
+	for (size_t i = 0; i < c.n_changes; i++) {
+		free(c.changes[i].ev);
+		free(c.changes[i].path);
+	}
+	free(c.changes);
 	for (size_t i = 0; i < c.n_groups; i++) {
 		free(c.groups[i]->path);
 		free(c.groups[i]);

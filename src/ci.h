@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "splicewatch.h"
+#include "verify.h"
 
 #define CI_EXIT_FINDINGS	3
 #define CI_HASH_BUCKETS		1024
 #define CI_MAX_UNTRACKED	100	/* untracked hold events kept for the report */
+#define CI_MAX_CHANGES		1000	/* unexplained changes kept for the report */
 
 /* ---- the baseline format: COMM<TAB>OP<TAB>PATH, fnmatch(3) patterns ---- */
 
@@ -71,6 +73,13 @@ int ci_cgroup_remove(struct ci_cgroup *cg, bool quiet);
 
 /* ---- one run ---- */
 
+/* An unexplained change of bytes COMMAND's tree held or took (--verify). */
+struct ci_change {
+	struct sw_change_event *ev;
+	char *path;
+	bool absolute;
+};
+
 struct ci {
 	bool quiet;
 	bool allow_lost;
@@ -99,6 +108,12 @@ struct ci {
 	bool oom;
 	struct sw_event untracked[CI_MAX_UNTRACKED];	/* the first untracked holds */
 	size_t n_untracked;
+
+	bool verify;			/* --verify: content checks */
+	struct sw_verify *verifier;
+	struct ci_change *changes;	/* the first CI_MAX_CHANGES */
+	size_t n_changes;
+	uint64_t changes_total;
 };
 
 /* How the run ended, for the report writers. */
@@ -124,6 +139,8 @@ struct ci_result {
 	unsigned leftovers_killed;	/* processes left in COMMAND's cgroup */
 	bool backup_hooks;		/* backup hooks were loaded to cover skipped runs */
 	int64_t mono_to_real_ns;	/* for the findings' wall-clock time */
+	struct sw_verify_counts verify;	/* --verify */
+	bool changes_fails;		/* --verify: unexplained changes */
 };
 
 /* ---- the report writers ---- */

@@ -9,6 +9,34 @@
 #include "event.h"
 #include "json.h"
 #include "names.h"
+#include "verify_event.h"
+
+/* --verify: what was checked, and every change kept; null without it. */
+static void verify_json(struct json *j, const struct ci *c, const struct ci_result *r)
+{
+	const struct sw_verify_counts *n = &r->verify;
+
+	if (!c->verify) {
+		json_null(j, "verify");
+		return;
+	}
+	json_obj_begin(j, "verify");
+	json_u64(j, "fingerprinted", n->fingerprinted);
+	json_u64(j, "checks", n->checks);
+	json_u64(j, "changes_found", n->changes);
+	json_u64(j, "explained", n->explained);
+	json_u64(j, "unreadable", n->unreadable);
+	json_u64(j, "not_fingerprinted", n->not_fingerprinted);
+	json_u64(j, "lost", n->lost);
+	json_u64(j, "unexplained_changes", c->changes_total);
+	json_arr_begin(j, "changes");
+	for (size_t i = 0; i < c->n_changes; i++)
+		sw_change_json(j, c->changes[i].ev, c->changes[i].path, c->changes[i].absolute,
+			       r->mono_to_real_ns);
+	json_arr_end(j);
+	json_u64(j, "changes_omitted", c->changes_total - c->n_changes);
+	json_obj_end(j);
+}
 
 void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 {
@@ -95,6 +123,7 @@ void ci_report_json(FILE *f, const struct ci *c, const struct ci_result *r)
 		sw_event_json(&j, c->events[i], &r->mono_to_real_ns);
 	json_arr_end(&j);
 	json_u64(&j, "findings_omitted", c->omitted);
+	verify_json(&j, c, r);
 	json_obj_end(&j);
 }
 
@@ -221,10 +250,35 @@ static void group_details(FILE *f, const struct ci_group *g)
 	fputc('\n', f);
 }
 
+/* One failed test case per unexplained change kept. */
+static void change_junit(FILE *f, const struct ci_change *ch)
+{
+	const struct sw_change_event *ev = ch->ev;
+	char name[2 * SW_PATH_MAX + 64], buf[512];
+
+	snprintf(name, sizeof(name), "unexplained change %s %lld+%llu", ch->path,
+		 (long long)ev->offset, (unsigned long long)ev->len);
+	fputs("  <testcase classname=\"splicewatch.unexplained_change\"", f);
+	xml_attr(f, "name", name);
+	fputs(">\n    <failure type=\"unexplained_change\" message=\"bytes a pipe held changed "
+	      "and no unsafe write explains it\">", f);
+	snprintf(buf, sizeof(buf),
+		 "held %lld+%llu in pipe:[%llu] filled by pid %u (%.*s) %.3f ms before; found at "
+		 "%s%s; fingerprint %016llx, now %016llx\n", (long long)ev->offset,
+		 (unsigned long long)ev->len, (unsigned long long)ev->pipe_ino, ev->splicer_pid,
+		 (int)sw_comm_len(ev->splicer_comm), ev->splicer_comm, ev->held_ns / 1e6,
+		 sw_check_name(ev->point), ev->point == SW_CHECK_SWEEP ? "" : " by the reader",
+		 (unsigned long long)ev->before, (unsigned long long)ev->after);
+	xml_put(f, buf, false);
+	fputs("path: ", f);
+	xml_put(f, ch->path, false);
+	fputs("\n</failure>\n  </testcase>\n", f);
+}
+
 void ci_report_junit(FILE *f, const struct ci *c, const struct ci_result *r)
 {
 	size_t tests = 0, failures = 0, skipped = 0;
-	bool clean = !c->n_new && !r->lost_fails && !r->untracked_fails;
+	bool clean = !c->n_new && !r->changes_fails && !r->lost_fails && !r->untracked_fails;
 	char num[32], *cmd = NULL;
 	size_t cap = 0;
 	FILE *m;
@@ -236,6 +290,7 @@ void ci_report_junit(FILE *f, const struct ci *c, const struct ci_result *r)
 		else
 			failures++;
 	}
+	tests += c->n_changes, failures += c->n_changes;
 	if (r->lost_fails)
 		tests++, failures++;
 	if (clean)
@@ -280,17 +335,19 @@ void ci_report_junit(FILE *f, const struct ci *c, const struct ci_result *r)
 		fputs("  </testcase>\n", f);
 		free(msg);
 	}
+	for (size_t i = 0; i < c->n_changes; i++)
+		change_junit(f, &c->changes[i]);
 	if (r->lost_fails) {
 		fprintf(f, "  <testcase classname=\"splicewatch\" name=\"no lost records\">\n"
 			"    <failure type=\"lost_records\" message=\"%llu records lost: the ring "
 			"buffer was full, unsafe writes may be missing\"/>\n  </testcase>\n",
-			(unsigned long long)r->lost);
+			(unsigned long long)(r->lost + r->verify.lost));
 	}
 	if (r->untracked_fails) {
 		fprintf(f, "  <testcase classname=\"splicewatch\" name=\"no untracked holds\">\n"
 			"    <failure type=\"untracked_holds\" message=\"%llu holds the index could not "
 			"track: unsafe writes into them would be missed\"/>\n  </testcase>\n",
-			(unsigned long long)r->untracked);
+			(unsigned long long)(r->untracked + r->verify.not_fingerprinted));
 	}
 	if (clean)
 		fputs("  <testcase classname=\"splicewatch\" name=\"no unsafe writes\"/>\n", f);
@@ -326,6 +383,20 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 			fprintf(f, "  [%llu killed]", (unsigned long long)killed);
 		fputc('\n', f);
 	}
+	if (c->verify)
+		fprintf(f, "splicewatch: ci: %llu unexplained change%s of bytes COMMAND's tree held "
+			"or took (--verify)\n", (unsigned long long)c->changes_total,
+			c->changes_total == 1 ? "" : "s");
+	for (size_t i = 0; i < c->n_changes && i < 10; i++) {
+		const struct sw_change_event *ev = c->changes[i].ev;
+
+		fprintf(f, "  UNEXPLAINED CHANGE %lld+%llu of ", (long long)ev->offset,
+			(unsigned long long)ev->len);
+		sw_put_printable(f, c->changes[i].path, SIZE_MAX);
+		fprintf(f, ", spliced by %u/", ev->splicer_pid);
+		sw_put_printable(f, ev->splicer_comm, SW_TASK_COMM_LEN);
+		fprintf(f, ", found at %s\n", sw_check_name(ev->point));
+	}
 	if (c->omitted)
 		fprintf(f, "splicewatch: ci: %llu findings not kept for the report (memory)\n",
 			(unsigned long long)c->omitted);
@@ -353,6 +424,17 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 				(unsigned long long)ev->pipe_ino);
 		}
 	}
+	if (r->verify.lost)
+		fprintf(f, "splicewatch: ci: %llu unexplained_change records LOST (--verify): "
+			"their ring buffer was full%s\n", (unsigned long long)r->verify.lost,
+			c->allow_lost ? " (--allow-lost: not a failure)"
+				      : "; this fails the run (--allow-lost to accept it)");
+	if (r->verify.not_fingerprinted)
+		fprintf(f, "splicewatch: ci: %llu held ranges were NOT FINGERPRINTED (--verify: "
+			"the table was full): changes to them would be missed%s\n",
+			(unsigned long long)r->verify.not_fingerprinted,
+			c->allow_untracked ? " (--allow-untracked: not a failure)"
+					   : "; this fails the run (--allow-untracked to accept it)");
 	if (r->skipped_runs && r->backup_hooks)
 		fprintf(f, "splicewatch: ci: note: the kernel skipped %llu runs of the programs "
 			"(preempted programs block themselves per CPU on 6.14+); %s checked %llu "
@@ -365,8 +447,8 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 			"those syscalls would be missed\n", (unsigned long long)r->skipped_runs);
 	if (r->exit_status == CI_EXIT_FINDINGS)
 		fprintf(f, "splicewatch: ci: FAIL (exit 3): %s\n",
-			c->n_new ? "new unsafe writes" : r->lost_fails ? "records lost" :
-			"holds untracked");
+			c->n_new ? "new unsafe writes" : r->changes_fails ? "unexplained changes" :
+			r->lost_fails ? "records lost" : "holds untracked");
 	else
 		fprintf(f, "splicewatch: ci: pass: no new unsafe writes (exit %d, COMMAND's status)\n",
 			r->exit_status);

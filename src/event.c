@@ -8,6 +8,7 @@
 #include "identity.h"
 #include "names.h"
 #include "aggregate.h"
+#include "verify_event.h"
 
 /* Mount point of the filesystem with kernel dev_t `kdev`, from mountinfo. */
 static bool fs_mountpoint(uint32_t kdev, char *out, size_t cap)
@@ -161,5 +162,67 @@ void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t 
 	json_str(j, "dev", ev->ino ? dev : NULL);
 	json_u64(j, "ino", ev->ino);
 	json_u64(j, "pipe_ino", ev->pipe_ino);
+	json_obj_end(j);
+}
+
+static const char *const check_names[SW_CHECK__COUNT] = {
+	[SW_CHECK_DRAIN] = "drain",
+	[SW_CHECK_RELEASE] = "release",
+	[SW_CHECK_SWEEP] = "sweep",
+};
+
+const char *sw_check_name(uint32_t point)
+{
+	return point < SW_CHECK__COUNT ? check_names[point] : "unknown";
+}
+
+static void hex64(char *buf, uint64_t v)
+{
+	snprintf(buf, 17, "%016llx", (unsigned long long)v);
+}
+
+void sw_change_json(struct json *j, const struct sw_change_event *c, const char *path,
+		    bool absolute, int64_t mono_to_real_ns)
+{
+	char dev[SW_DEV_STR_MAX], before[17], after[17];
+
+	json_obj_begin(j, NULL);
+	json_u64(j, "ts_ns", c->ts_ns);
+	json_i64(j, "time_ns", (int64_t)c->ts_ns + mono_to_real_ns);
+	sw_json_stamp(j, (int64_t)c->ts_ns + mono_to_real_ns);
+	json_str(j, "event", "unexplained_change");
+	json_str(j, "check", sw_check_name(c->point));
+	sw_kdev_str(dev, sizeof(dev), c->dev);
+	json_str(j, "dev", dev);
+	json_u64(j, "ino", c->ino);
+	json_str(j, "path", path);
+	if (!absolute)
+		json_bool(j, "path_fs_relative", true);
+	if (c->flags & SW_EVF_PATH_TRUNCATED)
+		json_bool(j, "path_truncated", true);
+	json_i64(j, "held_offset", c->offset);
+	json_u64(j, "held_len", c->len);
+	json_u64(j, "pipe_ino", c->pipe_ino);
+	json_u64(j, "splicer_pid", c->splicer_pid);
+	json_strn(j, "splicer_comm", c->splicer_comm, sw_comm_len(c->splicer_comm));
+	json_u64(j, "splicer_uid", c->splicer_uid);
+	json_u64(j, "held_ns", c->held_ns);
+	/* Who was taking the bytes out (drain) or closing the pipe (release);
+	 * the sweep has none. */
+	if (c->point == SW_CHECK_SWEEP) {
+		json_null(j, "pid");
+		json_null(j, "tid");
+		json_null(j, "comm");
+		json_null(j, "uid");
+	} else {
+		json_u64(j, "pid", c->pid);
+		json_u64(j, "tid", c->tid);
+		json_strn(j, "comm", c->comm, sw_comm_len(c->comm));
+		json_u64(j, "uid", c->uid);
+	}
+	hex64(before, c->before);
+	hex64(after, c->after);
+	json_str(j, "fingerprint_before", before);
+	json_str(j, "fingerprint_after", after);
 	json_obj_end(j);
 }

@@ -34,4 +34,13 @@ void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t 
  * and pipe (pipe_ino). */
 void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns);
 
+struct sw_change_event;
+/* Where a content check found a change: "drain", "release", "sweep". */
+const char *sw_check_name(uint32_t point);
+/* An unexplained change as one JSON object (trace --verify's record, an
+ * element of ci --verify's report): path resolved by sw_path_of, absolute
+ * when made absolute with its mount point. */
+void sw_change_json(struct json *j, const struct sw_change_event *c, const char *path,
+		    bool absolute, int64_t mono_to_real_ns);
+
 #endif

@@ -31,12 +31,6 @@
 #define RECENT_WRITES		4096
 #define SWEEP_INTERVAL_NS	1000000000ULL
 
-static const char *const check_names[SW_CHECK__COUNT] = {
-	[SW_CHECK_DRAIN] = "drain",
-	[SW_CHECK_RELEASE] = "release",
-	[SW_CHECK_SWEEP] = "sweep",
-};
-
 struct recent_write {
 	uint64_t ts_ns, ino;
 	uint32_t dev;
@@ -48,7 +42,7 @@ struct sw_verify {
 	struct verify_bpf *skel;
 	struct ring_buffer *rb;
 	struct sw_session *session;
-	struct sw_output *out;
+	struct sw_verify_target to;
 	struct sw_page_addr page;
 	uint64_t last_sweep_ns;
 	struct recent_write recent[RECENT_WRITES];
@@ -84,65 +78,11 @@ static bool explained(const struct sw_verify *v, const struct sw_change_event *c
 	return false;
 }
 
-static void hex64(char *buf, uint64_t v)
-{
-	snprintf(buf, 17, "%016llx", (unsigned long long)v);
-}
-
-static void change_json(struct sw_verify *v, const struct sw_change_event *c, const char *path,
-			bool absolute)
-{
-	int64_t off = sw_session_realtime(v->session, 0);
-	char dev[SW_DEV_STR_MAX], before[17], after[17];
-	struct json j;
-
-	json_init(&j, v->out->f, false);
-	json_obj_begin(&j, NULL);
-	json_u64(&j, "ts_ns", c->ts_ns);
-	json_i64(&j, "time_ns", (int64_t)c->ts_ns + off);
-	sw_json_stamp(&j, (int64_t)c->ts_ns + off);
-	json_str(&j, "event", "unexplained_change");
-	json_str(&j, "check", check_names[c->point % SW_CHECK__COUNT]);
-	sw_kdev_str(dev, sizeof(dev), c->dev);
-	json_str(&j, "dev", dev);
-	json_u64(&j, "ino", c->ino);
-	json_str(&j, "path", path);
-	if (!absolute)
-		json_bool(&j, "path_fs_relative", true);
-	if (c->flags & SW_EVF_PATH_TRUNCATED)
-		json_bool(&j, "path_truncated", true);
-	json_i64(&j, "held_offset", c->offset);
-	json_u64(&j, "held_len", c->len);
-	json_u64(&j, "pipe_ino", c->pipe_ino);
-	json_u64(&j, "splicer_pid", c->splicer_pid);
-	json_strn(&j, "splicer_comm", c->splicer_comm, sw_comm_len(c->splicer_comm));
-	json_u64(&j, "splicer_uid", c->splicer_uid);
-	json_u64(&j, "held_ns", c->held_ns);
-	/* Who was taking the bytes out (drain) or closing the pipe (release);
-	 * the sweep has none. */
-	if (c->point == SW_CHECK_SWEEP) {
-		json_null(&j, "pid");
-		json_null(&j, "tid");
-		json_null(&j, "comm");
-		json_null(&j, "uid");
-	} else {
-		json_u64(&j, "pid", c->pid);
-		json_u64(&j, "tid", c->tid);
-		json_strn(&j, "comm", c->comm, sw_comm_len(c->comm));
-		json_u64(&j, "uid", c->uid);
-	}
-	hex64(before, c->before);
-	hex64(after, c->after);
-	json_str(&j, "fingerprint_before", before);
-	json_str(&j, "fingerprint_after", after);
-	json_obj_end(&j);
-}
-
 /* One line; path and comms escaped as in the table (another user names
  * them). */
 static void change_text(struct sw_verify *v, const struct sw_change_event *c, const char *path)
 {
-	FILE *f = v->out->f;
+	FILE *f = v->to.out->f;
 
 	sw_text_time(f, sw_session_realtime(v->session, c->ts_ns));
 	fprintf(f, " UNEXPLAINED CHANGE of held bytes %lld+%llu of ", (long long)c->offset,
@@ -153,7 +93,7 @@ static void change_text(struct sw_verify *v, const struct sw_change_event *c, co
 		c->splicer_pid);
 	sw_put_printable(f, c->splicer_comm, SW_TASK_COMM_LEN);
 	fprintf(f, " %.2fs before; checked at %s by ", c->held_ns / 1e9,
-		check_names[c->point % SW_CHECK__COUNT]);
+		sw_check_name(c->point));
 	if (c->point == SW_CHECK_SWEEP) {
 		fputs("the sweep", f);
 	} else {
@@ -182,13 +122,21 @@ static int on_change(void *ctx, void *data, size_t len)
 	}
 	absolute = sw_path_of(c->dev, c->flags & SW_EVF_PATH_FS_RELATIVE, c->buf + c->path_off,
 			      strnlen(c->buf + c->path_off, c->path_len), path, sizeof(path));
-	if (v->out->json)
-		change_json(v, c, path, absolute);
-	else
-		change_text(v, c, path);
-	if (v->out->file)
-		sw_outfile_mark(v->out->file, false);
 	v->shown++;
+	if (v->to.fn) {
+		v->to.fn(v->to.ctx, c, path, absolute);
+		return 0;
+	}
+	if (v->to.out->json) {
+		struct json j;
+
+		json_init(&j, v->to.out->f, false);
+		sw_change_json(&j, c, path, absolute, sw_session_realtime(v->session, 0));
+	} else {
+		change_text(v, c, path);
+	}
+	if (v->to.out->file)
+		sw_outfile_mark(v->to.out->file, false);
 	return 0;
 }
 
@@ -208,7 +156,7 @@ void sw_verify_tick(struct sw_verify *v)
 	ring_buffer__consume(v->rb);
 }
 
-struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
+struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_target *t)
 {
 	struct sw_verify *v = calloc(1, sizeof(*v));
 	uint64_t key[2];
@@ -216,7 +164,7 @@ struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
 	if (!v)
 		return NULL;
 	v->session = s;
-	v->out = o;
+	v->to = *t;
 	/* The session found out: its programs are the compat build there. */
 	if (sw_session_compat(s)) {
 		sw_err("--verify: needs Linux 5.17 or later (bpf_loop)");
@@ -241,6 +189,8 @@ struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
 	v->skel->rodata->max_pfn = v->page.max_pfn;
 	v->skel->rodata->key0 = key[0];
 	v->skel->rodata->key1 = key[1];
+	v->skel->rodata->scope_cgroup_id = t->scope_cgroup_id;
+	v->skel->rodata->scope_cgroup_level = t->scope_cgroup_level;
 	if (verify_bpf__load(v->skel) || verify_bpf__attach(v->skel)) {
 		sw_err("--verify: its programs did not load: %s", strerror(errno));
 		goto fail;
@@ -251,30 +201,48 @@ struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o)
 		goto fail;
 	}
 	v->last_sweep_ns = sw_mono_ns();
-	sw_info("--verify: held bytes checked (page address: %s)", sw_page_way_name(v->page.way));
+	if (!t->quiet)
+		sw_info("--verify: held bytes checked (page address: %s)",
+			sw_page_way_name(v->page.way));
 	return v;
 fail:
 	sw_verify_close(v);
 	return NULL;
 }
 
+void sw_verify_counts(const struct sw_verify *v, struct sw_verify_counts *n)
+{
+	volatile uint64_t *c = (volatile uint64_t *)v->skel->bss->verify_counters;
+
+	n->fingerprinted = c[SW_VCNT_FINGERPRINTED];
+	n->checks = c[SW_VCNT_CHECKED];
+	n->changes = c[SW_VCNT_CHANGED];
+	n->unexplained = v->shown;
+	n->explained = v->explained;
+	n->unreadable = c[SW_VCNT_UNREADABLE];
+	n->not_fingerprinted = c[SW_VCNT_FULL];
+	n->lost = c[SW_VCNT_LOST];
+}
+
 void sw_verify_stop(struct sw_verify *v, FILE *summary)
 {
-	volatile uint64_t *c;
+	struct sw_verify_counts n;
 
 	if (!v)
 		return;
 	verify_bpf__detach(v->skel);
 	sweep(v);
 	ring_buffer__consume(v->rb);
-	c = (volatile uint64_t *)v->skel->bss->verify_counters;
+	if (!summary)
+		return;
+	sw_verify_counts(v, &n);
 	fprintf(summary, "splicewatch: verify: %llu held ranges fingerprinted, %llu checks, "
 		"%llu changes found: %llu unexplained (shown), %llu explained by unsafe writes; "
 		"%llu unreadable, %llu not fingerprinted (table full), %llu lost\n",
-		(unsigned long long)c[SW_VCNT_FINGERPRINTED], (unsigned long long)c[SW_VCNT_CHECKED],
-		(unsigned long long)c[SW_VCNT_CHANGED], (unsigned long long)v->shown,
-		(unsigned long long)v->explained, (unsigned long long)c[SW_VCNT_UNREADABLE],
-		(unsigned long long)c[SW_VCNT_FULL], (unsigned long long)c[SW_VCNT_LOST]);
+		(unsigned long long)n.fingerprinted, (unsigned long long)n.checks,
+		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
+		(unsigned long long)n.explained, (unsigned long long)n.unreadable,
+		(unsigned long long)n.not_fingerprinted, (unsigned long long)n.lost);
 }
 
 void sw_verify_close(struct sw_verify *v)

@@ -9,17 +9,43 @@
 struct sw_session;
 struct sw_output;
 struct sw_event;
+struct sw_change_event;
 struct sw_verify;
 
-/* trace --verify: loads and attaches the content checks beside session s,
- * their changes written to o. NULL when they cannot run here (said). */
-struct sw_verify *sw_verify_start(struct sw_session *s, struct sw_output *o);
+/* An unexplained change, its path resolved (absolute: made absolute with its
+ * filesystem's mount point). */
+typedef void (*sw_change_fn)(void *ctx, const struct sw_change_event *c, const char *path,
+			     bool absolute);
+
+/* Where the changes go: trace prints them to out, ci hands them to fn. */
+struct sw_verify_target {
+	struct sw_output *out;
+	sw_change_fn fn;
+	void *ctx;
+	/* ci: only changes of bytes COMMAND's tree (this cgroup and below)
+	 * spliced or takes out; 0: all. */
+	uint64_t scope_cgroup_id;
+	uint32_t scope_cgroup_level;
+	bool quiet;		/* ci -q: no start-up line */
+};
+
+/* What the checks did, for the summary and ci's report. */
+struct sw_verify_counts {
+	uint64_t fingerprinted, checks, changes, unexplained, explained;
+	uint64_t unreadable, not_fingerprinted, lost;
+};
+
+/* --verify: loads and attaches the content checks beside session s, their
+ * changes to t. NULL when they cannot run here (said). */
+struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_target *t);
 /* From the poll loop: the sweep when due, then the changes found. */
 void sw_verify_tick(struct sw_verify *v);
 /* An unsafe write the session reported: a change it explains is not one. */
 void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev);
-/* Detaches; the last changes; the summary line. */
+/* Detaches; the last changes; the summary line (summary NULL: none). */
 void sw_verify_stop(struct sw_verify *v, FILE *summary);
+void sw_verify_counts(const struct sw_verify *v, struct sw_verify_counts *n);
+
 void sw_verify_close(struct sw_verify *v);
 
 #endif

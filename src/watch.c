@@ -198,7 +198,8 @@ static int watch(struct sw_watch_args *a, const char *what)
 		return SW_EXIT_USAGE;
 	}
 	/* Before the output too: its programs may not load either. */
-	if (a->verify && !(a->verifier = out->verify = sw_verify_start(s, out))) {
+	if (a->verify && !(a->verifier = out->verify =
+				   sw_verify_start(s, &(struct sw_verify_target){ .out = out }))) {
 		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;

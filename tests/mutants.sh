@@ -516,6 +516,11 @@ override_dh_installdeb:
 	expect tests/suites/verify.sh 'mapping_store_tmpfs_missed_by_trace_caught_by_verify'
 	done_mutant
 
+	mutant verify_ci_scope_ignored
+	edit bpf/verify.bpf.c '	if (scope_cgroup_id && !f->splicer_in_scope &&' '	if (0 && !f->splicer_in_scope &&'
+	expect tests/suites/verify.sh 'ci_change_outside_tree_not_commands'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -542,7 +547,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
 	agg_table_unbounded agg_full_table_drops page_address_unchecked \
 	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
-	verify_every_change_explained; do
+	verify_every_change_explained verify_ci_scope_ignored; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

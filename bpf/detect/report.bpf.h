@@ -58,40 +58,12 @@ static __always_inline u32 resolve_path(struct event_scratch *s, struct dentry *
 	return len;
 }
 
-/* ci --scope cgroup: is the current task in cgroup scope_cgroup_id or below
- * it? Its default-hierarchy cgroup's ancestor at scope_cgroup_level (from the
- * task, not a helper: bpf_get_current_ancestor_cgroup_id is not offered to
- * tracing programs before 6.1). A pid reused by an outside process, or a
- * process of the tree that re-parented itself, cannot change the answer:
- * only a move to another cgroup can (which takes write access to both). */
-static __always_inline bool in_scope_cgroup(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp), *anc = NULL;
-	u64 level = scope_cgroup_level, id = 0;
-
-	if (!cg || level > 1024 || BPF_CORE_READ(cg, level) < (int)level)
-		return false;
-	if (bpf_core_field_exists(cg->ancestors)) {
-		bpf_probe_read_kernel(&anc, sizeof(anc),
-				      (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
-					      level * sizeof(anc));
-		id = BPF_CORE_READ(anc, kn, id);
-	} else {
-		bpf_probe_read_kernel(&id, sizeof(id),
-				      (void *)cg + bpf_core_field_offset(struct cgroup___ids,
-									 ancestor_ids) +
-					      level * sizeof(id));
-	}
-	return id == scope_cgroup_id;
-}
-
 static __always_inline bool in_scope(u32 tgid)
 {
 	if (!scope_enabled)
 		return true;
 	if (scope_cgroup_id)
-		return in_scope_cgroup();
+		return task_in_cgroup(scope_cgroup_id, scope_cgroup_level);
 	return bpf_map_lookup_elem(&scope_pids, &tgid) != NULL;
 }
 

@@ -216,4 +216,32 @@ static __always_inline struct dentry *mapping_dentry(u64 mapping)
 	return (struct dentry *)((void *)alias - off);
 }
 
+/* ci --scope cgroup: is the current task in cgroup id (at level in the
+ * hierarchy) or below it? Its default-hierarchy cgroup's ancestor at level
+ * (from the task, not a helper: bpf_get_current_ancestor_cgroup_id is not
+ * offered to tracing programs before 6.1). A pid reused by an outside process, or a
+ * process of the tree that re-parented itself, cannot change the answer:
+ * only a move to another cgroup can (which takes write access to both). */
+static __always_inline bool task_in_cgroup(u64 id, u64 level)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp), *anc = NULL;
+	u64 got = 0;
+
+	if (!cg || level > 1024 || BPF_CORE_READ(cg, level) < (int)level)
+		return false;
+	if (bpf_core_field_exists(cg->ancestors)) {
+		bpf_probe_read_kernel(&anc, sizeof(anc),
+				      (void *)cg + bpf_core_field_offset(struct cgroup, ancestors) +
+					      level * sizeof(anc));
+		got = BPF_CORE_READ(anc, kn, id);
+	} else {
+		bpf_probe_read_kernel(&got, sizeof(got),
+				      (void *)cg + bpf_core_field_offset(struct cgroup___ids,
+									 ancestor_ids) +
+					      level * sizeof(got));
+	}
+	return got == id;
+}
+
 #endif /* SW_KOBJ_BPF_H */

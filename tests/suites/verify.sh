@@ -9,8 +9,11 @@
 # Then what is not a change: a pwrite(2) splicewatch reports (explained), a
 # splice nobody changes; and where else a change is found: the sweep of a
 # pipe nobody reads, a close of a pipe nobody read; a buffer partly read
-# (the bytes read no longer held, the rest checked). Prints TAP; exits 1 if
-# a test failed, 2 if it cannot run.
+# (the bytes read no longer held, the rest checked). ci --verify: a change
+# the tree made fails the run (report, JUnit, summary), a write of the tree
+# is a finding and no change, unchanged bytes pass, a change outside the
+# tree is not COMMAND's, --scope pids is refused. Prints TAP; exits 1 if a
+# test failed, 2 if it cannot run.
 #
 # trace is system-wide: tests look only at their own file's inode.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
@@ -162,6 +165,83 @@ test_text_line_escapes_nobodys_file_name() {
 	! grep -q $'\033' "$d/text" || fail "a raw escape reached the output"
 }
 
+# ---- ci --verify: a change is COMMAND's when its tree spliced or took the
+# bytes; each fails the run.
+
+# ci ARGS...: splicewatch ci; its status in $rc, stderr in $d/ci.err.
+ci() {
+	"$SW" ci "$@" 2>"$d/ci.err" >"$d/ci.out"
+	rc=$?
+}
+# rep EXPR: EXPR holds for the report $d/r.json (r).
+rep() {
+	[ "$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval("(" + sys.argv[2] + ")"))' \
+		"$d/r.json" "$1" 2>&1)" = True ] || fail "report: $(head -c 1200 "$d/r.json")"
+}
+
+# The store of test_mapping_store_tmpfs under ci: it passes without
+# --verify, fails with it, and the report, JUnit and summary say why.
+test_ci_change_by_tree_fails_run() {
+	local f=$shm/ci.$RANDOM
+	ci -- "$WL" store "$f.plain"
+	[ "$rc" = 0 ] || fail "ci without --verify exited $rc: $(tail -2 "$d/ci.err")" || return
+	ci --verify --report "$d/r.json" --junit "$d/j.xml" -- "$WL" store "$f"
+	[ "$rc" = 3 ] || fail "ci --verify exited $rc, want 3: $(tail -2 "$d/ci.err")" || return
+	rep "r['result'] == 'fail' and r['totals']['unsafe_writes'] == 0 and r['verify']['unexplained_changes'] == 1
+		and [(c['event'], c['check'], c['path'], c['held_len']) for c in r['verify']['changes']]
+		== [('unexplained_change', 'drain', '$f', 4096)]" || return
+	grep -q '<testcase classname="splicewatch.unexplained_change"' "$d/j.xml" &&
+		grep -q 'failures="1"' "$d/j.xml" || fail "JUnit: $(head -c 600 "$d/j.xml")" || return
+	grep -q '^splicewatch: ci: FAIL (exit 3): unexplained changes$' "$d/ci.err" ||
+		fail "summary: $(tail -3 "$d/ci.err")"
+}
+
+# A pwrite of the tree is an unsafe_write finding, and the change it made
+# is explained: no unexplained change.
+test_ci_explained_write_is_finding_not_change() {
+	ci --verify --report "$d/r.json" -- "$WL" pwrite "$shm/ci.$RANDOM"
+	[ "$rc" = 3 ] || fail "exit $rc, want 3" || return
+	rep "r['totals']['unsafe_writes'] == 1 and r['verify']['unexplained_changes'] == 0
+		and r['verify']['explained'] == 1 and r['verify']['changes'] == []"
+}
+
+# Bytes held, read and unchanged: the run passes with COMMAND's status,
+# and -q keeps it silent.
+test_ci_unchanged_bytes_pass() {
+	ci -q --verify --report "$d/r.json" -- "$WL" clean "$shm/ci.$RANDOM"
+	[ "$rc" = 0 ] || fail "exit $rc, want 0: $(tail -2 "$d/ci.err")" || return
+	[ ! -s "$d/ci.err" ] || fail "-q printed: $(head -2 "$d/ci.err")" || return
+	rep "r['result'] == 'pass' and r['verify']['fingerprinted'] >= 1 and r['verify']['checks'] >= 1
+		and r['verify']['unexplained_changes'] == 0"
+}
+
+# A process outside COMMAND's tree changes bytes it holds itself while
+# COMMAND runs: not COMMAND's, the run passes.
+test_ci_change_outside_tree_not_commands() {
+	local out
+	"$SW" ci --verify --report "$d/r.json" -- sh -c \
+		"touch '$d/ready'; while [ ! -e '$d/go' ]; do sleep 0.05; done" 2>"$d/ci.err" &
+	local cipid=$!
+	for _ in $(seq 300); do [ -e "$d/ready" ] && break; sleep 0.1; done
+	out=$("$WL" store "$shm/outside.$RANDOM" 2>&1)
+	touch "$d/go"
+	wait "$cipid"
+	rc=$?
+	[ -e "$d/ready" ] || fail "COMMAND never started: $(tail -2 "$d/ci.err")" || return
+	[[ $out == *got=changed* ]] || fail "the outside workload: $out" || return
+	[ "$rc" = 0 ] || fail "exit $rc, want 0: $(tail -3 "$d/ci.err")" || return
+	rep "r['verify']['unexplained_changes'] == 0 and r['verify']['changes_found'] == 0"
+}
+
+# --scope pids has no cgroup to tell COMMAND's holds by: refused before
+# COMMAND starts.
+test_ci_verify_with_scope_pids_refused() {
+	ci --verify --scope pids -- touch "$d/started"
+	[ "$rc" = 2 ] || fail "exit $rc, want 2" || return
+	[ ! -e "$d/started" ] || fail "COMMAND ran" || return
+	grep -q -- '--verify needs --scope cgroup' "$d/ci.err" || fail "stderr: $(cat "$d/ci.err")"
+}
+
 T mapping_store_tmpfs_missed_by_trace_caught_by_verify test_mapping_store_tmpfs
 T mapping_store_to_dirty_page_ext4_missed_by_trace_caught_by_verify test_mapping_store_to_dirty_page_ext4
 T read_into_mapping_tmpfs_missed_by_trace_caught_by_verify test_read_into_mapping_tmpfs
@@ -179,4 +259,9 @@ T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
+T ci_change_by_tree_fails_run test_ci_change_by_tree_fails_run
+T ci_explained_write_is_finding_not_change test_ci_explained_write_is_finding_not_change
+T ci_unchanged_bytes_pass test_ci_unchanged_bytes_pass
+T ci_change_outside_tree_not_commands test_ci_change_outside_tree_not_commands
+T ci_verify_with_scope_pids_refused test_ci_verify_with_scope_pids_refused
 run_tests

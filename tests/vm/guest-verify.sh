@@ -16,7 +16,8 @@
 # trace --verify exactly one unexplained_change at the drain naming the
 # reader. Then a reported pwrite(2) (explained: its unsafe_write only),
 # bytes nobody changed (no record), a pipe read 2.5 s later (the sweep) and
-# one closed unread (the close). What does not depend on the kernel (the
+# one closed unread (the close); and `ci --verify` failing a run whose
+# tree changed held bytes (the cgroup scope of the programs). What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
 # trace cannot start), "ok NAME" / "not ok NAME: why", then
@@ -123,6 +124,13 @@ test_release() {
 	ran close none || return
 	one close '"event":"unexplained_change","check":"release",' "\"pid\":$(of close pid),"
 }
+test_ci() {
+	grep -q 'got=changed' "$tmp/ci.wl" || fail "workload: $(head -n 2 "$tmp/ci.wl")" || return
+	[ "$ci_rc" = 3 ] || fail "ci --verify exited $ci_rc, want 3: $(tail -n 2 "$tmp/ci.err")" || return
+	if ! grep -q '"unexplained_changes": 1,' "$tmp/ci.json" || ! grep -q '"check": "drain",' "$tmp/ci.json"; then
+		fail "report: $(grep -E '"(unexplained_changes|check)"' "$tmp/ci.json")"
+	fi
+}
 test_summary() {
 	[ "$plain_rc" = 0 ] || fail "trace exited $plain_rc: $(tail -n 2 "$tmp/plain.err")" || return
 	[ "$checked_rc" = 0 ] || fail "trace --verify exited $checked_rc: $(tail -n 2 "$tmp/checked.err")" || return
@@ -169,13 +177,19 @@ wl sweep store "$TMPFS/sweep" hold 2.5
 wl close store "$TMPFS/close" close
 stop checked
 stop plain
+# ci --verify: the tree's change fails the run (the cgroup scope read in
+# the verify programs on this kernel); a third load.
+"$SW" ci --verify --backend "$B" --report "$tmp/ci.json" -- "$WL" store "$TMPFS/ci" \
+	>"$tmp/ci.wl" 2>"$tmp/ci.err"
+ci_rc=$?
 
 set -f	# the names have brackets: words, not globs
 names=""
 for w in $WAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
-	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary; do
+	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
+	ci-verify-fails-on-trees-change; do
 	case "$n" in $GLOB) echo "$n" ;; esac; done | wc -l)
 echo "1..$planned"
 for w in $WAYS; do
@@ -187,6 +201,7 @@ t unchanged-bytes-no-record test_unchanged
 t sweep-finds-change-in-unread-pipe test_sweep
 t close-finds-change-in-unread-pipe test_release
 t both-exit-0-with-summary test_summary
+t ci-verify-fails-on-trees-change test_ci
 set +f
 rm -rf "$tmp" "$TMPFS"
 echo "# verify: $passed passed, $failed failed"

@@ -27,7 +27,7 @@
 #   drop, on tracepoint and under raw (next). ci (a command's process tree,
 #   its report; four loads) runs on 7.x's default backend, fentry, only: the
 #   process tree is learnt by the same sched_process_fork program on every
-#   backend, and 5.10, 6.1 and 6.12 run it on all three. verify (two loads,
+#   backend, and 5.10, 6.1 and 6.12 run it on all three. verify (three loads,
 #   its own programs on syscall tracepoints whatever the backend) runs on
 #   7.x fentry too; 5.10 has no bpf_loop, and tests/vm/page-address.sh checks
 #   that trace --verify refuses to start there.
