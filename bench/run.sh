@@ -2,9 +2,10 @@
 # bench/run.sh: the cost of watching, measured side by side (`make bench`).
 #
 # Every workload runs without splicewatch (O), under `splicewatch trace --json
-# >/dev/null` (T) and under `splicewatch enforce --json >/dev/null` (E), in
-# ONE run, alternating O T O E O T O E ... O. A batch runs all the workloads once;
-# each T or E batch is judged against the mean of the O batches on either side
+# >/dev/null` (T), under `splicewatch enforce --json >/dev/null` (E) and under
+# `splicewatch trace --verify --json >/dev/null` (V, the content checks), in
+# ONE run, alternating O T O E O V O T ... O. A batch runs all the workloads once;
+# each T, E or V batch is judged against the mean of the O batches on either side
 # of it, so slow drift of the machine cancels. Results are ratios (with/without):
 # the median over the repetitions and the spread (min..max).
 #
@@ -268,7 +269,7 @@ fio --name=layout --filename="$FIO_FILE" --size=64M --rw=write --bs=1M --ioengin
 # Warm the workload binary and the page cache.
 wl_run w1a >/dev/null
 
-# ---- 1. the main alternation: O T O E ... O ---------------------------------------
+# ---- 1. the main alternation: O T O E O V ... O ---------------------------------
 
 seq=0
 contaminated=0
@@ -288,11 +289,15 @@ batch() { # batch COND
 	rm -f "$RAW.tmp"
 	seq=$((seq + 1))
 }
-log "main: $((4 * REPS + 1)) batches of [$WORKLOADS], O T O E ... O"
+log "main: $((6 * REPS + 1)) batches of [$WORKLOADS], O T O E O V ... O"
 batch O
 for ((r = 0; r < REPS; r++)); do
-	for mode in T E; do
-		if [ $mode = T ]; then sw_start trace; else sw_start enforce; fi
+	for mode in T E V; do
+		case $mode in
+		T) sw_start trace ;;
+		E) sw_start enforce ;;
+		V) sw_start trace --verify ;;
+		esac
 		batch $mode
 		echo "$mode $(sw_mem)" >>"$SESSION_MEM"
 		if [ $mode = T ] && [ $r = 0 ]; then
@@ -607,8 +612,9 @@ target_of() {
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, splicewatch $($SW --version 2>/dev/null | awk '{print $2}'), git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet -- bpf src include 2>/dev/null || echo '+dirty')."
 	echo "Ratios are (time per operation with splicewatch) / (without), from $REPS"
-	echo "alternations O T O E ... O in one run; each T/E batch is compared with the mean of"
-	echo "the O batches on either side. T = \`trace --json >/dev/null\`, E = \`enforce --json >/dev/null\`."
+	echo "alternations O T O E O V ... O in one run; each T/E/V batch is compared with the mean of"
+	echo "the O batches on either side. T = \`trace --json >/dev/null\`, E = \`enforce --json >/dev/null\`,"
+	echo "V = \`trace --verify --json >/dev/null\` (content checks: docs/content-checks.md)."
 	echo "Targets are figures to compare against, not tests. Load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "(the machine is shared; other work shows up as spread, and the alternation cancels slow drift)."
 	echo
@@ -618,10 +624,18 @@ target_of() {
 		t=$(target_of "$w")
 		lim=${t#* }
 		op=${t% *}
-		for c in T E; do
-			mode=trace
-			[ $c = E ] && mode=enforce
-			fmt_row "$w" "$mode" "$(ratio_of "$c" "$w" "$WORK/ratios.txt")" "$t" "$op" "$lim"
+		for c in T E V; do
+			case $c in
+			T) mode=trace ;;
+			E) mode=enforce ;;
+			V) mode="trace --verify" ;;
+			esac
+			# The targets are trace's and enforce's; V's cost is a figure.
+			if [ $c = V ]; then
+				fmt_row "$w" "$mode" "$(ratio_of "$c" "$w" "$WORK/ratios.txt")" - - -
+			else
+				fmt_row "$w" "$mode" "$(ratio_of "$c" "$w" "$WORK/ratios.txt")" "$t" "$op" "$lim"
+			fi
 		done
 	done
 	# storm
