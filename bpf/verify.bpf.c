@@ -62,6 +62,56 @@ struct fp {
 
 SW_MAP(fingerprints, BPF_MAP_TYPE_HASH, SW_VERIFY_MAX_HOLDS, struct fp_key, struct fp);
 
+/* --user-share: held ranges each non-root splicer uid may have fingerprinted
+ * (0: no limit). Root's are not counted: a user filling the table leaves
+ * room for the holds of root and of other users. A uid this map cannot take
+ * is refused. */
+const volatile u32 user_max;
+SW_MAP(fp_per_user, BPF_MAP_TYPE_HASH, 4096, u32, u32);
+
+/* Charges uid one entry; false if it has its share already. The add comes
+ * first, so two CPUs taking the last entry at once may both be refused,
+ * never both let in. */
+static __always_inline bool user_take(u32 uid)
+{
+	u32 zero = 0, *n;
+
+	if (!uid || !user_max)
+		return true;
+	n = bpf_map_lookup_elem(&fp_per_user, &uid);
+	if (!n) {
+		bpf_map_update_elem(&fp_per_user, &uid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&fp_per_user, &uid);
+		if (!n)
+			return false;
+	}
+	__sync_fetch_and_add(n, 1);
+	if (*(volatile u32 *)n <= user_max)
+		return true;
+	__sync_fetch_and_add(n, -1);
+	return false;
+}
+
+/* Gives an entry's charge back. */
+static __always_inline void user_give(u32 uid)
+{
+	u32 *n;
+
+	if (!uid || !user_max)
+		return;
+	n = bpf_map_lookup_elem(&fp_per_user, &uid);
+	if (n && *(volatile u32 *)n)
+		__sync_fetch_and_add(n, -1);
+}
+
+/* Deletes the entry at k, which uid was charged for; only the delete that
+ * removed it gives the charge back. */
+static __always_inline void fp_delete(void *map, struct fp_key *k, u32 uid)
+{
+	if (!bpf_map_delete_elem(map, k))
+		user_give(uid);
+}
+
 /* A drain between its sys_enter check and its sys_exit: the ring positions
  * its check saw (the buffers it took are forgotten at exit). */
 struct drain {
@@ -279,6 +329,8 @@ static __noinline void store_fp(struct walk *w, struct fp_key *k, struct pipe_bu
 {
 	struct fp *old = bpf_map_lookup_elem(&fingerprints, k), n = {};
 	u64 tgid_pid;
+	u32 old_uid;
+	bool charge;
 
 	n.page = (u64)buf->page;
 	n.pipe_inode = w->inode;
@@ -305,10 +357,22 @@ static __noinline void store_fp(struct walk *w, struct fp_key *k, struct pipe_bu
 				     task_in_cgroup(scope_cgroup_id, scope_cgroup_level);
 		bpf_get_current_comm(n.splicer_comm, sizeof(n.splicer_comm));
 	}
-	if (bpf_map_update_elem(&fingerprints, k, &n, BPF_ANY))
+	/* Read before the update: the old element's memory may be reused. */
+	old_uid = old ? old->splicer_uid : 0;
+	charge = !old || old_uid != n.splicer_uid;
+	if (charge && !user_take(n.splicer_uid)) {
 		vcount(SW_VCNT_FULL);
-	else
-		vcount(SW_VCNT_FINGERPRINTED);
+		return;
+	}
+	if (bpf_map_update_elem(&fingerprints, k, &n, BPF_ANY)) {
+		if (charge)
+			user_give(n.splicer_uid);
+		vcount(SW_VCNT_FULL);
+		return;
+	}
+	if (charge && old)
+		user_give(old_uid);
+	vcount(SW_VCNT_FINGERPRINTED);
 }
 
 /* Learn: a buffer not fingerprinted as it is now gets its fingerprint (a
@@ -333,7 +397,7 @@ static long learn_one(u64 i, void *data)
 	at = page_bytes((u64)buf.page);
 	if (!found.mapping || !at) {
 		if (old)
-			bpf_map_delete_elem(&fingerprints, &k);
+			fp_delete(&fingerprints, &k, old->splicer_uid);
 		return 0;
 	}
 	if (fingerprint(at + buf.offset, buf.len, &found.digest)) {
@@ -395,7 +459,7 @@ static long check_one(u64 i, void *data)
 	if (!f || read_buf(&w->r, k.seq, &buf))
 		return 0;
 	if (check_fp(f, &buf, w->ino, w->point))
-		bpf_map_delete_elem(&fingerprints, &k);
+		fp_delete(&fingerprints, &k, f->splicer_uid);
 	return 0;
 }
 
@@ -403,8 +467,10 @@ static long forget_one(u64 i, void *data)
 {
 	struct drain *d = data;
 	struct fp_key k = { .pipe = d->pipe, .seq = d->tail + (u32)i };
+	struct fp *f = bpf_map_lookup_elem(&fingerprints, &k);
 
-	bpf_map_delete_elem(&fingerprints, &k);
+	if (f)
+		fp_delete(&fingerprints, &k, f->splicer_uid);
 	return 0;
 }
 
@@ -545,7 +611,7 @@ static long sweep_one(struct bpf_map *map, struct fp_key *k, struct fp *f, void 
 	    read_ring_once((struct pipe_inode_info *)k->pipe, &r) ||
 	    k->seq - r.tail >= r.head - r.tail || read_buf(&r, k->seq, &buf) ||
 	    check_fp(f, &buf, f->pipe_ino, SW_CHECK_SWEEP))
-		bpf_map_delete_elem(map, k);
+		fp_delete(map, k, f->splicer_uid);
 	return 0;
 }
 

@@ -96,7 +96,8 @@ static void ci_usage(FILE *f)
 		"                         files with held pages, at least 1024; default\n"
 		"                         262144)\n"
 		"  --user-share PERCENT   how much of each map of the hold index (pipes,\n"
-		"                         64-page chunks, files) one non-root user may fill\n"
+		"                         64-page chunks, files) and, with --verify, of the\n"
+		"                         fingerprint table one non-root user may fill\n"
 		"                         (1 to 100, default 25; 100: no limit)\n"
 		"  --ringbuf-kib N        event ring buffer size in KiB (default 4096)\n"
 		SW_NODE_HELP("  ")
@@ -406,6 +407,7 @@ int cmd_ci(int argc, char **argv)
 							.ctx = &c,
 							.scope_cgroup_id = c.cgroup.id,
 							.scope_cgroup_level = c.cgroup.level,
+							.user_share = cfg->user_share,
 							.quiet = c.quiet });
 		if (!c.verifier)
 			goto out;

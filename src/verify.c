@@ -159,6 +159,8 @@ void sw_verify_tick(struct sw_verify *v)
 struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_target *t)
 {
 	struct sw_verify *v = calloc(1, sizeof(*v));
+	const char *test_max;
+	uint32_t max_holds;
 	uint64_t key[2];
 
 	if (!v)
@@ -189,6 +191,18 @@ struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_t
 	v->skel->rodata->max_pfn = v->page.max_pfn;
 	v->skel->rodata->key0 = key[0];
 	v->skel->rodata->key1 = key[1];
+	/* Tests shrink the table to fill it (SPLICEWATCH_TEST_VERIFY_MAX_HOLDS). */
+	test_max = getenv("SPLICEWATCH_TEST_VERIFY_MAX_HOLDS");
+	if (test_max && (max_holds = strtoul(test_max, NULL, 10)) >= 16 && max_holds <= SW_VERIFY_MAX_HOLDS &&
+	    bpf_map__set_max_entries(v->skel->maps.fingerprints, max_holds)) {
+		sw_err("--verify: SPLICEWATCH_TEST_VERIFY_MAX_HOLDS: %s", strerror(errno));
+		goto fail;
+	}
+	max_holds = bpf_map__max_entries(v->skel->maps.fingerprints);
+	/* One non-root user may fill --user-share percent (a quarter by
+	 * default), as of the hold index: at least 1, no limit at 100. */
+	if (t->user_share < 100)
+		v->skel->rodata->user_max = (uint64_t)max_holds * t->user_share / 100 ?: 1;
 	v->skel->rodata->scope_cgroup_id = t->scope_cgroup_id;
 	v->skel->rodata->scope_cgroup_level = t->scope_cgroup_level;
 	if (verify_bpf__load(v->skel) || verify_bpf__attach(v->skel)) {
@@ -238,7 +252,7 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 	sw_verify_counts(v, &n);
 	fprintf(summary, "splicewatch: verify: %llu held ranges fingerprinted, %llu checks, "
 		"%llu changes found: %llu unexplained (shown), %llu explained by unsafe writes; "
-		"%llu unreadable, %llu not fingerprinted (table full), %llu lost\n",
+		"%llu unreadable, %llu not fingerprinted (table or the user's share full), %llu lost\n",
 		(unsigned long long)n.fingerprinted, (unsigned long long)n.checks,
 		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
 		(unsigned long long)n.explained, (unsigned long long)n.unreadable,

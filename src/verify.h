@@ -26,6 +26,7 @@ struct sw_verify_target {
 	 * spliced or takes out; 0: all. */
 	uint64_t scope_cgroup_id;
 	uint32_t scope_cgroup_level;
+	uint32_t user_share;	/* --user-share: percent of the table one non-root uid may fill */
 	bool quiet;		/* ci -q: no start-up line */
 };
 

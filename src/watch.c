@@ -199,7 +199,8 @@ static int watch(struct sw_watch_args *a, const char *what)
 	}
 	/* Before the output too: its programs may not load either. */
 	if (a->verify && !(a->verifier = out->verify =
-				   sw_verify_start(s, &(struct sw_verify_target){ .out = out }))) {
+				   sw_verify_start(s, &(struct sw_verify_target){
+					   .out = out, .user_share = a->cfg.user_share }))) {
 		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;

@@ -70,7 +70,8 @@ enum {
 	"  --user-share PERCENT how much of each map of the hold index (pipes,\n" \
 	"                       64-page chunks, files) one non-root user may fill\n" \
 	"                       (1 to 100, default 25; 100: no limit); beyond, its\n" \
-	"                       holds are untracked (user_quota)\n" \
+	"                       holds are untracked (user_quota); with --verify,\n" \
+	"                       also of the fingerprint table\n" \
 	"  --ringbuf-kib N      event ring buffer size in KiB (default 4096)\n" \
 	SW_NODE_HELP("")
 

@@ -526,6 +526,11 @@ override_dh_installdeb:
 	expect tests/suites/verify-load.sh 'fio_splice_engine_no_false_change'
 	done_mutant
 
+	mutant verify_user_share_ignored
+	edit src/verify.c '	if (t->user_share < 100)' '	if (0)'
+	expect tests/suites/verify.sh 'user_share_leaves_room_for_root'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -552,7 +557,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
 	agg_table_unbounded agg_full_table_drops page_address_unchecked \
 	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
-	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes; do
+	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
+	verify_user_share_ignored; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

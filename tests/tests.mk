@@ -1,6 +1,6 @@
 # Test suite: `make test` builds everything and runs every suite on the running kernel.
 TEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Isrc -D_GNU_SOURCE
-TEST_BINS   := tests/build/swtest tests/build/runcount tests/build/verify_workload
+TEST_BINS   := tests/build/swtest tests/build/runcount tests/build/verify_workload tests/build/share_workload
 
 tests/build:
 	mkdir -p $@

@@ -63,7 +63,7 @@ under() {
 	want = [("unexplained_change", sys.argv[2])]
 	sys.exit([(r["event"], r.get("path")) for r in recs] != want)
 	EOF
-	[[ $summary == *" 0 unreadable, 0 not fingerprinted (table full), 0 lost" ]] ||
+	[[ $summary == *" 0 unreadable, 0 not fingerprinted (table or the user's share full), 0 lost" ]] ||
 		fail "summary: $summary"
 }
 

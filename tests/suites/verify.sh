@@ -24,6 +24,9 @@ SW=$(realpath ./splicewatch)
 WL=tests/build/verify_workload
 suite_setup verify "$WL"
 WL=$(realpath "$WL")
+SHARE=tests/build/share_workload
+[ -x "$SHARE" ] && [ "$SHARE" -nt tests/share_workload.c ] || make -s "$SHARE" >&2 || exit 2
+SHARE=$(realpath "$SHARE")
 shm=""
 plain="" checked=""
 suite_on_exit() { [ -z "$shm" ] || rm -rf "$shm"; }
@@ -165,6 +168,38 @@ test_text_line_escapes_nobodys_file_name() {
 	! grep -q $'\033' "$d/text" || fail "a raw escape reached the output"
 }
 
+# uid 65534 holds 1100 buffers with the table shrunk to 1024 (its share at
+# the default 25%: 256): root's hold after it is still fingerprinted and its
+# change caught; nobody's beyond its share are counted, not fingerprinted.
+test_user_share_leaves_room_for_root() {
+	local dir=$shm/share.$RANDOM hp i rc
+	mkdir "$dir" || return
+	for i in $(seq 0 1099); do printf x >"$dir/f$i"; done
+	chmod -R a+rX "$dir"
+	export SPLICEWATCH_TEST_VERIFY_MAX_HOLDS=1024
+	spawn_sw checked trace --verify --json -o "$d/checked"
+	rc=$?
+	unset SPLICEWATCH_TEST_VERIFY_MAX_HOLDS
+	checked=$swpid
+	[ "$rc" = 0 ] || return
+	"$SHARE" "$dir" 0 1100 65534 >"$d/share.out" 2>&1 &
+	hp=$!
+	bg+=("$hp")
+	for i in $(seq 100); do grep -q ready "$d/share.out" && break; sleep 0.1; done
+	grep -q ready "$d/share.out" || fail "share_workload: $(cat "$d/share.out")" || return
+	wl store "$shm/root.$RANDOM" || return
+	kill "$hp"
+	wait "$hp" 2>/dev/null
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src" || return
+	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
+	records "[(r['event'], r['check']) for r in e] == [('unexplained_change', 'drain')]" || return
+	local nf
+	nf=$(sed -n 's/.* \([0-9]*\) not fingerprinted.*/\1/p' "$d/checked.err")
+	[ "${nf:-0}" -ge 844 ] || fail "not fingerprinted: ${nf:-none}, want at least 1100 - 256: $(grep verify: "$d/checked.err")"
+}
+
 # ---- ci --verify: a change is COMMAND's when its tree spliced or took the
 # bytes; each fails the run.
 
@@ -259,6 +294,7 @@ T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
+T user_share_leaves_room_for_root test_user_share_leaves_room_for_root
 T ci_change_by_tree_fails_run test_ci_change_by_tree_fails_run
 T ci_explained_write_is_finding_not_change test_ci_explained_write_is_finding_not_change
 T ci_unchanged_bytes_pass test_ci_unchanged_bytes_pass
