@@ -431,7 +431,7 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 				      : "; this fails the run (--allow-lost to accept it)");
 	if (r->verify.not_fingerprinted)
 		fprintf(f, "splicewatch: ci: %llu held ranges were NOT FINGERPRINTED (--verify: "
-			"the table was full): changes to them would be missed%s\n",
+			"the table or the user's share was full): changes to them would be missed%s\n",
 			(unsigned long long)r->verify.not_fingerprinted,
 			c->allow_untracked ? " (--allow-untracked: not a failure)"
 					   : "; this fails the run (--allow-untracked to accept it)");
