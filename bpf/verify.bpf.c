@@ -5,6 +5,10 @@
  * the pipe (read, splice, tee, vmsplice), at a close of the pipe and by the
  * frontend's periodic sweep. A difference is reported whatever changed the
  * bytes; the frontend leaves out the ones an unsafe write it saw explains.
+ * enforce --verify acts on the reader at the drain (signal at sys_enter, so
+ * a splice out of the pipe moves nothing), decided here: a change no landed
+ * write explains (lib/landed_writes.bpf.h), of a file nobody but root and
+ * the reader can write.
  *
  * Bytes are read at the page's linear-map address (lib/page_addr.bpf.h),
  * whose bases the frontend checked on nonce pages (src/page_addr.c). Only
@@ -18,7 +22,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "verify_event.h"
+#include "lib/allowlists.bpf.h"
 #include "lib/kobj.bpf.h"
+#include "lib/kernel_defs.bpf.h"
+#include "lib/landed_writes.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/page_addr.bpf.h"
 #include "lib/path.bpf.h"
@@ -35,6 +42,17 @@ const volatile u64 key0, key1;
  * writer is unknown); 0: every change. */
 const volatile u64 scope_cgroup_id;
 const volatile u32 scope_cgroup_level;
+
+/* enforce --verify: what a drain of changed bytes does to its reader:
+ * SW_ACT_REPORTED (trace, ci: nothing), SW_ACT_KILLED (reader_signal) or
+ * SW_ACT_WOULD_KILL (--dry-run). */
+const volatile u32 reader_action;
+const volatile u32 reader_signal;
+const volatile u32 self_tgid;
+
+#define FUSE_SUPER_MAGIC	0x65735546
+#define SW_S_IWGRP		00020
+#define SW_S_IWOTH		00002
 
 u64 verify_counters[SW_VCNT__COUNT];
 
@@ -57,6 +75,8 @@ struct fp {
 	u32 offset, len;	/* the bytes fingerprinted, within the page */
 	u32 splicer_pid, splicer_uid;
 	u32 splicer_in_scope;	/* ci --verify: the splicer was in COMMAND's tree */
+	u32 changed;		/* changed since the splice, no landed write explaining it:
+				 * enforce acts on every reader (a tee's target inherits it) */
 	char splicer_comm[SW_TASK_COMM_LEN];
 };
 
@@ -118,6 +138,8 @@ struct drain {
 	u64 pipe;
 	u64 inode;
 	u32 tail, head;
+	u32 changed;		/* it took changed bytes: a tee's or splice's target holds them */
+	u32 pad;
 };
 
 SW_THREAD_MAP(drains, 4096, struct drain);
@@ -232,6 +254,11 @@ struct walk {
 	u64 inode;
 	u64 ino;
 	u32 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
+	u32 act;		/* check: enforce acts on the current task (a drain
+				 * that takes bytes out, not a tee) */
+	u32 changed;		/* check: a changed range seen; learn: new ranges
+				 * inherit it (a tee's or splice's target) */
+	u32 pad;
 };
 
 /* The file page behind a buffer's page: mapping (0: none) and index. */
@@ -253,7 +280,68 @@ static __always_inline u64 page_bytes(u64 page)
 
 SW_PATH_WALKER(change_path, SW_PATH_MAX - 1, 1, void, NULL)
 
-static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64 pipe_ino)
+/* report()'s how: REPORT_LANDED, the action taken on the reader (SW_ACT_*)
+ * << REPORT_ACTION and why none (enum sw_untrusted_file) << REPORT_UNTRUSTED. */
+#define REPORT_LANDED		1	/* a landed write explains the change */
+#define REPORT_ACTION		8
+#define REPORT_UNTRUSTED	16
+
+/* Why the reader of f's file is not to be acted on (enum sw_untrusted_file):
+ * anyone who could change the bytes could otherwise get the reader killed. */
+static __always_inline u32 file_untrusted(const struct fp *f, u32 reader_uid)
+{
+	/* Locals first: inside BPF_CORE_READ, f->mapping would be relocated. */
+	struct address_space *as = (struct address_space *)f->mapping;
+	struct inode *host = BPF_CORE_READ(as, host);
+	struct super_block *sb = BPF_CORE_READ(host, i_sb);
+	u32 owner = BPF_CORE_READ(host, i_uid.val);
+	u16 mode = BPF_CORE_READ(host, i_mode);
+
+	if (owner && owner != reader_uid)
+		return SW_UNTRUSTED_OWNER;
+	if (mode & (SW_S_IWGRP | SW_S_IWOTH))
+		return SW_UNTRUSTED_WRITABLE;
+	if (BPF_CORE_READ(sb, s_magic) == FUSE_SUPER_MAGIC)
+		return SW_UNTRUSTED_FUSE;
+	if (BPF_CORE_READ(sb, s_user_ns, level))
+		return SW_UNTRUSTED_USERNS;
+	return SW_UNTRUSTED_NONE;
+}
+
+/* enforce --verify: acts on the task about to take f's changed bytes out of
+ * the pipe, before they move (the signal is pending when the splice looks);
+ * report()'s how: the action taken and why none. */
+static __noinline u32 act_on_reader(const struct fp *f)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	u64 cgroup = bpf_get_current_cgroup_id();
+	char comm[SW_TASK_COMM_LEN];
+	u32 untrusted, action;
+
+	untrusted = file_untrusted(f, (u32)bpf_get_current_uid_gid());
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (untrusted)
+		action = SW_ACT_REPORTED;
+	/* As for writers: never pid 1, kernel threads, ourselves, the allowlists. */
+	else if (pid <= 1 || pid == self_tgid || (task->flags & PF_KTHREAD) ||
+		 bpf_map_lookup_elem(&allow_pids, &pid) ||
+		 bpf_map_lookup_elem(&allow_cgroups, &cgroup) ||
+		 bpf_map_lookup_elem(&allow_comms, comm))
+		action = SW_ACT_ALLOWED;
+	else if (reader_action == SW_ACT_WOULD_KILL)
+		action = SW_ACT_WOULD_KILL;
+	else {
+		bpf_send_signal(reader_signal);
+		action = reader_signal == SIGKILL ? SW_ACT_KILLED : SW_ACT_SIGNALLED;
+	}
+	return action << REPORT_ACTION | untrusted << REPORT_UNTRUSTED;
+}
+
+/* Reports f's bytes changed (now_digest), found at point. The action was
+ * decided before, in a frame of its own (512 bytes of stack in all). */
+static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64 pipe_ino,
+			      u32 how)
 {
 	struct sw_change_event *ev;
 	struct address_space *as;
@@ -262,6 +350,7 @@ static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64
 	struct dentry *dentry;
 	bool truncated;
 	u64 tgid_pid;
+	u32 action = (how >> REPORT_ACTION) & 0xff;
 
 	if (scope_cgroup_id && !f->splicer_in_scope &&
 	    (point == SW_CHECK_SWEEP || !task_in_cgroup(scope_cgroup_id, scope_cgroup_level)))
@@ -301,7 +390,10 @@ static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64
 	__builtin_memcpy(ev->splicer_comm, f->splicer_comm, sizeof(ev->splicer_comm));
 	/* The path within the file's filesystem: a held page has no struct
 	 * file, hence no mount. */
-	ev->flags = SW_EVF_PATH_FS_RELATIVE;
+	ev->flags = SW_EVF_PATH_FS_RELATIVE | (how & REPORT_LANDED ? SW_CHANGE_LANDED : 0);
+	ev->action = action;
+	ev->untrusted = (how >> REPORT_UNTRUSTED) & 0xff;
+	ev->signal = action == SW_ACT_KILLED || action == SW_ACT_SIGNALLED ? reader_signal : 0;
 	dentry = mapping_dentry(f->mapping);
 	ev->path_off = SW_PATH_MAX - 1;
 	ev->path_len = 0;
@@ -347,8 +439,10 @@ static __noinline void store_fp(struct walk *w, struct fp_key *k, struct pipe_bu
 		n.splicer_pid = old->splicer_pid;
 		n.splicer_uid = old->splicer_uid;
 		n.splicer_in_scope = old->splicer_in_scope;
+		n.changed = old->changed;
 		__builtin_memcpy(n.splicer_comm, old->splicer_comm, sizeof(n.splicer_comm));
 	} else {
+		n.changed = w->changed;
 		tgid_pid = bpf_get_current_pid_tgid();
 		n.held_since_ns = n.fingerprint_ns;
 		n.splicer_pid = tgid_pid >> 32;
@@ -411,9 +505,11 @@ static long learn_one(u64 i, void *data)
 /* Compares one held range's bytes now with its fingerprint; reports a
  * difference once (the new fingerprint is kept). 0: checked or nothing to
  * check; -1: f no longer describes what the pipe holds at that position. */
-static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 ino, u32 point)
+static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 ino, u32 point,
+				    u32 act)
 {
 	u64 at, now, index = 0;
+	u32 how;
 
 	if (f->page != (u64)buf->page || f->pipe_ino != ino)
 		return -1;
@@ -440,9 +536,23 @@ static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 i
 		return 0;
 	}
 	vcount(SW_VCNT_CHECKED);
-	if (now == f->digest)
+	if (now == f->digest) {
+		/* Changed before (the sweep, a tee's source): each reader acted on. */
+		if (act && f->changed && reader_action)
+			report(f, now, point, ino, act_on_reader(f));
 		return 0;
-	report(f, now, point, ino);
+	}
+	/* A write whose bytes land is noted at its syscall's entry, before
+	 * they do: one that made this change is in the map by now. */
+	how = 0;
+	if (landed_since(f->mapping, (s64)(f->index << SW_PAGE_SHIFT) + f->offset, f->len,
+			 f->fingerprint_ns))
+		how = REPORT_LANDED;
+	else
+		f->changed = 1;
+	if (act && f->changed && reader_action)
+		how |= act_on_reader(f);
+	report(f, now, point, ino, how);
 	f->digest = now;
 	f->fingerprint_ns = bpf_ktime_get_ns();
 	return 0;
@@ -458,8 +568,10 @@ static long check_one(u64 i, void *data)
 	f = bpf_map_lookup_elem(&fingerprints, &k);
 	if (!f || read_buf(&w->r, k.seq, &buf))
 		return 0;
-	if (check_fp(f, &buf, w->ino, w->point))
+	if (check_fp(f, &buf, w->ino, w->point, w->act))
 		fp_delete(&fingerprints, &k, f->splicer_uid);
+	else if (f->changed)
+		w->changed = 1;
 	return 0;
 }
 
@@ -488,6 +600,8 @@ static __always_inline int open_walk(struct walk *w, long fd, u32 point)
 	w->inode = (u64)inode;
 	w->ino = BPF_CORE_READ(inode, i_ino);
 	w->point = point;
+	w->act = 0;
+	w->changed = 0;
 	return 0;
 }
 
@@ -498,18 +612,23 @@ static __always_inline u32 ring_len(struct walk *w)
 	return n > MAX_RING ? 0 : n;
 }
 
-/* After a syscall that may have added buffers to the pipe at fd. */
-static __always_inline void learn(long fd)
+/* After a syscall that may have added buffers to the pipe at fd; changed:
+ * they came from a pipe holding changed bytes. */
+static __always_inline void learn(long fd, u32 changed)
 {
 	struct walk w;
 
-	if (!open_walk(&w, fd, SW_CHECK__COUNT))
-		bpf_loop(ring_len(&w), learn_one, &w, 0);
+	if (open_walk(&w, fd, SW_CHECK__COUNT))
+		return;
+	w.changed = changed;
+	bpf_loop(ring_len(&w), learn_one, &w, 0);
 }
 
 /* Before a syscall that takes bytes out of the pipe at fd (drain) or closes
- * it (release): every held range checked; a drain remembers what it saw. */
-static __always_inline void check(long fd, u32 point)
+ * it (release): every held range checked; a drain remembers what it saw.
+ * act: enforce acts on a drain of changed bytes (not a tee: it moves them
+ * whatever is pending, to a pipe whose reader is acted on). */
+static __always_inline void check(long fd, u32 point, u32 act)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct drain d;
@@ -517,16 +636,18 @@ static __always_inline void check(long fd, u32 point)
 
 	if (open_walk(&w, fd, point))
 		return;
+	w.act = act;
 	bpf_loop(ring_len(&w), check_one, &w, 0);
 	if (point != SW_CHECK_DRAIN)
 		return;
-	d = (struct drain){ .pipe = w.pipe, .inode = w.inode, .tail = w.r.tail, .head = w.r.head };
+	d = (struct drain){ .pipe = w.pipe, .inode = w.inode, .tail = w.r.tail, .head = w.r.head,
+			    .changed = w.changed };
 	bpf_map_update_elem(&drains, &tid, &d, BPF_ANY);
 }
 
 /* After a drain: the buffers it took are forgotten, a partly read one
- * fingerprinted again for what is left. */
-static __always_inline void drained(long fd)
+ * fingerprinted again for what is left. Whether it took changed bytes. */
+static __always_inline u32 drained(long fd)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct drain *d = bpf_map_lookup_elem(&drains, &tid);
@@ -534,14 +655,15 @@ static __always_inline void drained(long fd)
 	struct walk w;
 
 	if (!d)
-		return;
+		return 0;
 	gone = *d;
 	bpf_map_delete_elem(&drains, &tid);
 	if (open_walk(&w, fd, SW_CHECK__COUNT) || w.pipe != gone.pipe)
-		return;
+		return gone.changed;
 	if (w.r.tail - gone.tail <= gone.head - gone.tail)
 		bpf_loop(w.r.tail - gone.tail, forget_one, &gone, 0);
 	bpf_loop(ring_len(&w), learn_one, &w, 0);
+	return gone.changed;
 }
 
 SEC("tp_btf/sys_enter")
@@ -551,15 +673,17 @@ int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_vmsplice:
+		check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
+		return 0;
 	case SW_NR_tee:			/* in 1 */
-		check(SW_ARG1(regs), SW_CHECK_DRAIN);
+		check(SW_ARG1(regs), SW_CHECK_DRAIN, 0);
 		return 0;
 	case SW_NR_splice:		/* in 1, off_in 2 */
 		if (!SW_ARG2(regs))
-			check(SW_ARG1(regs), SW_CHECK_DRAIN);
+			check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
 		return 0;
 	case SW_NR_close:
-		check(SW_ARG1(regs), SW_CHECK_RELEASE);
+		check(SW_ARG1(regs), SW_CHECK_RELEASE, 0);
 		return 0;
 	}
 	return 0;
@@ -569,6 +693,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
 {
 	long id = SW_SYSCALL_NR(regs);
+	u32 changed;
 
 	switch (id) {
 	case SW_NR_read:
@@ -578,22 +703,21 @@ int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
 	case SW_NR_vmsplice:		/* fd 1: filled, or read from */
 		drained(SW_ARG1(regs));
 		if (ret > 0)
-			learn(SW_ARG1(regs));
+			learn(SW_ARG1(regs), 0);
 		return 0;
 	case SW_NR_tee:			/* in 1, out 2 */
-		drained(SW_ARG1(regs));
+		changed = drained(SW_ARG1(regs));
 		if (ret > 0)
-			learn(SW_ARG2(regs));
+			learn(SW_ARG2(regs), changed);
 		return 0;
 	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
-		if (!SW_ARG2(regs))
-			drained(SW_ARG1(regs));
+		changed = SW_ARG2(regs) ? 0 : drained(SW_ARG1(regs));
 		if (ret > 0 && !SW_ARG4(regs))
-			learn(SW_ARG3(regs));
+			learn(SW_ARG3(regs), changed);
 		return 0;
 	case SW_NR_sendfile:		/* out 1 */
 		if (ret > 0)
-			learn(SW_ARG1(regs));
+			learn(SW_ARG1(regs), 0);
 		return 0;
 	}
 	return 0;
@@ -610,7 +734,7 @@ static long sweep_one(struct bpf_map *map, struct fp_key *k, struct fp *f, void 
 	if (!pipe_inode_current((struct inode *)f->pipe_inode, k->pipe, f->pipe_ino) ||
 	    read_ring_once((struct pipe_inode_info *)k->pipe, &r) ||
 	    k->seq - r.tail >= r.head - r.tail || read_buf(&r, k->seq, &buf) ||
-	    check_fp(f, &buf, f->pipe_ino, SW_CHECK_SWEEP))
+	    check_fp(f, &buf, f->pipe_ino, SW_CHECK_SWEEP, 0))
 		fp_delete(map, k, f->splicer_uid);
 	return 0;
 }

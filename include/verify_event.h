@@ -29,6 +29,23 @@ enum sw_verify_counter {
 	SW_VCNT__COUNT
 };
 
+/* enforce --verify: why the reader of changed bytes was not acted on
+ * (unexplained_change's "untrusted_file"). Anyone who can change a file's
+ * bytes could otherwise get every reader of it killed; a change to a file
+ * only root and the reader's own user can write is theirs or the kernel's. */
+enum sw_untrusted_file {
+	SW_UNTRUSTED_NONE,
+	SW_UNTRUSTED_OWNER,	/* owned by neither root nor the reader */
+	SW_UNTRUSTED_WRITABLE,	/* group or other may write it (an ACL's named entries need
+				 * the group class's write bit) */
+	SW_UNTRUSTED_FUSE,	/* a FUSE file: its server writes the page cache */
+	SW_UNTRUSTED_USERNS,	/* on a filesystem a user namespace mounted */
+	SW_UNTRUSTED__COUNT
+};
+
+/* sw_change_event flags, beside SW_EVF_PATH_* */
+#define SW_CHANGE_LANDED	(1U << 28)	/* a noted write that landed there explains it */
+
 struct sw_change_event {
 	u64 ts_ns;		/* CLOCK_MONOTONIC */
 	u64 fingerprint_ns;	/* when the bytes were fingerprinted */
@@ -42,7 +59,10 @@ struct sw_change_event {
 	u32 dev;		/* kernel dev_t */
 	u32 pid, tid, uid;	/* who was taking the bytes (drain, release); 0: the sweep */
 	u32 splicer_pid, splicer_uid;
-	u32 flags;		/* SW_EVF_PATH_* */
+	u32 flags;		/* SW_EVF_PATH_*, SW_CHANGE_* */
+	u32 action;		/* SW_ACT_*: what enforce did to the reader (REPORTED: nothing) */
+	u32 untrusted;		/* enum sw_untrusted_file: why it did nothing */
+	u32 signal;		/* the signal sent (KILLED, SIGNALLED) */
 	char comm[SW_TASK_COMM_LEN];
 	char splicer_comm[SW_TASK_COMM_LEN];
 	u32 path_off;		/* the path is buf[path_off, path_off + path_len) */

@@ -93,6 +93,16 @@ static void enforce_usage(FILE *f)
 		"                       with \"holder_trusted\": false, never acted on\n"
 		"  --protect-cgroup PATH  the same for splicers in this cgroup v2 directory\n"
 		"                       (exactly that cgroup, at the splice; repeatable)\n"
+		"  --verify             content checks (as trace --verify), and act on the\n"
+		"                       task about to take changed bytes out of a pipe\n"
+		"                       (read, readv, splice, vmsplice) with the same\n"
+		"                       signal, when no unsafe write whose bytes landed\n"
+		"                       explains the change and nobody but root and the\n"
+		"                       reader's own user can write the file (not FUSE, not\n"
+		"                       mounted by a user namespace); a splice out then\n"
+		"                       moves nothing, a read still copies. tee carries the\n"
+		"                       change to its target pipe. Under --action deny,\n"
+		"                       readers get what --fallback says (needed)\n"
 		"  -j, --json           JSON Lines output\n"
 		"  -o, --output FILE    append events to FILE (as trace -o)\n"
 		SW_JOURNAL_HELP
@@ -246,6 +256,7 @@ int cmd_enforce(int argc, char **argv)
 		{ "protect-cgroup", required_argument, NULL, OPT_PROTECT_CGROUP },
 		{ "allow-ns-init", no_argument, NULL, OPT_ALLOW_NS_INIT },
 		{ "on-untracked", required_argument, NULL, OPT_ON_UNTRACKED },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		SW_FILTER_LONGOPTS,
 		SW_SESSION_LONGOPTS,
 		{ 0 }

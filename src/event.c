@@ -176,6 +176,19 @@ const char *sw_check_name(uint32_t point)
 	return point < SW_CHECK__COUNT ? check_names[point] : "unknown";
 }
 
+static const char *const untrusted_names[SW_UNTRUSTED__COUNT] = {
+	[SW_UNTRUSTED_NONE] = "none",
+	[SW_UNTRUSTED_OWNER] = "owner",
+	[SW_UNTRUSTED_WRITABLE] = "group_or_other_writable",
+	[SW_UNTRUSTED_FUSE] = "fuse",
+	[SW_UNTRUSTED_USERNS] = "user_namespace_mount",
+};
+
+const char *sw_untrusted_file_name(uint32_t why)
+{
+	return why < SW_UNTRUSTED__COUNT ? untrusted_names[why] : "unknown";
+}
+
 static void hex64(char *buf, uint64_t v)
 {
 	snprintf(buf, 17, "%016llx", (unsigned long long)v);
@@ -224,5 +237,10 @@ void sw_change_json(struct json *j, const struct sw_change_event *c, const char 
 	hex64(after, c->after);
 	json_str(j, "fingerprint_before", before);
 	json_str(j, "fingerprint_after", after);
+	json_str(j, "action", sw_action_name(c->action));
+	if (c->signal)
+		json_str(j, "signal", signal_name(c->signal));
+	if (c->untrusted)
+		json_str(j, "untrusted_file", sw_untrusted_file_name(c->untrusted));
 	json_obj_end(j);
 }

@@ -37,6 +37,8 @@ void sw_untracked_json(struct json *j, const struct sw_event *ev, const int64_t 
 struct sw_change_event;
 /* Where a content check found a change: "drain", "release", "sweep". */
 const char *sw_check_name(uint32_t point);
+/* enforce --verify: why a reader was not acted on (enum sw_untrusted_file). */
+const char *sw_untrusted_file_name(uint32_t why);
 /* An unexplained change as one JSON object (trace --verify's record, an
  * element of ci --verify's report): path resolved by sw_path_of, absolute
  * when made absolute with its mount point. */

@@ -500,6 +500,13 @@ bool sw_session_compat(const struct sw_session *s)
 	return s->compat;
 }
 
+int sw_session_map_fd(const struct sw_session *s, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(s->skel->obj, name);
+
+	return fd < 0 ? -ENOENT : fd;
+}
+
 const char *sw_session_backend(const struct sw_session *s)
 {
 	return s->backend;

@@ -117,6 +117,8 @@ struct sw_session *sw_session_open(const struct sw_config *cfg);
 const char *sw_session_backend(const struct sw_session *s);
 /* Runs the programs built for 5.10-5.16 (no bpf_loop). */
 bool sw_session_compat(const struct sw_session *s);
+/* The fd of the detection's map name (shared with the verify object), or -errno. */
+int sw_session_map_fd(const struct sw_session *s, const char *name);
 bool sw_session_denies(const struct sw_session *s);	/* deny is in force */
 bool sw_session_dry_run(const struct sw_session *s);	/* acting on nobody */
 bool sw_session_backup_hooks(const struct sw_session *s);

@@ -48,13 +48,15 @@ struct sw_verify {
 	struct recent_write recent[RECENT_WRITES];
 	uint64_t n_recent;
 	uint64_t shown, explained;
+	uint64_t acted[SW_ACT__COUNT];	/* changes shown, by what was done to the reader */
 };
 
 void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
 {
 	struct recent_write *w;
 
-	if (!v)
+	/* Killed or denied at its entry: its bytes never landed. */
+	if (!v || ev->action == SW_ACT_KILLED || ev->action == SW_ACT_DENIED)
 		return;
 	w = &v->recent[v->n_recent++ % RECENT_WRITES];
 	w->ts_ns = ev->ts_ns;
@@ -66,6 +68,9 @@ void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
 
 static bool explained(const struct sw_verify *v, const struct sw_change_event *c)
 {
+	/* enforce: as the programs decided, acting or not. */
+	if (v->to.reader_action != SW_ACT_REPORTED)
+		return (c->flags & SW_CHANGE_LANDED) && c->action == SW_ACT_REPORTED;
 	uint64_t n = v->n_recent < RECENT_WRITES ? v->n_recent : RECENT_WRITES;
 
 	for (uint64_t i = 0; i < n; i++) {
@@ -100,8 +105,13 @@ static void change_text(struct sw_verify *v, const struct sw_change_event *c, co
 		fprintf(f, "%u/", c->pid);
 		sw_put_printable(f, c->comm, SW_TASK_COMM_LEN);
 	}
-	fprintf(f, ": fingerprint %016llx, now %016llx\n", (unsigned long long)c->before,
+	fprintf(f, ": fingerprint %016llx, now %016llx", (unsigned long long)c->before,
 		(unsigned long long)c->after);
+	if (c->action != SW_ACT_REPORTED)
+		fprintf(f, "; reader %s", sw_action_name(c->action));
+	else if (c->untrusted)
+		fprintf(f, "; reader not acted on: file %s", sw_untrusted_file_name(c->untrusted));
+	fputc('\n', f);
 }
 
 static int on_change(void *ctx, void *data, size_t len)
@@ -123,6 +133,8 @@ static int on_change(void *ctx, void *data, size_t len)
 	absolute = sw_path_of(c->dev, c->flags & SW_EVF_PATH_FS_RELATIVE, c->buf + c->path_off,
 			      strnlen(c->buf + c->path_off, c->path_len), path, sizeof(path));
 	v->shown++;
+	if (c->action < SW_ACT__COUNT)
+		v->acted[c->action]++;
 	if (v->to.fn) {
 		v->to.fn(v->to.ctx, c, path, absolute);
 		return 0;
@@ -154,6 +166,18 @@ void sw_verify_tick(struct sw_verify *v)
 	if (sw_mono_ns() - v->last_sweep_ns >= SWEEP_INTERVAL_NS)
 		sweep(v);
 	ring_buffer__consume(v->rb);
+}
+
+static int share_map(struct sw_session *s, struct bpf_map *m)
+{
+	int fd = sw_session_map_fd(s, bpf_map__name(m));
+
+	if (fd < 0 || bpf_map__reuse_fd(m, fd)) {
+		sw_err("--verify: cannot share the map %s: %s", bpf_map__name(m),
+		       strerror(fd < 0 ? -fd : errno));
+		return -1;
+	}
+	return 0;
 }
 
 struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_target *t)
@@ -205,6 +229,14 @@ struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_t
 		v->skel->rodata->user_max = (uint64_t)max_holds * t->user_share / 100 ?: 1;
 	v->skel->rodata->scope_cgroup_id = t->scope_cgroup_id;
 	v->skel->rodata->scope_cgroup_level = t->scope_cgroup_level;
+	v->skel->rodata->reader_action = t->reader_action;
+	v->skel->rodata->reader_signal = t->reader_signal;
+	v->skel->rodata->self_tgid = getpid();
+	/* The detection's maps: the writes that landed explain changes, its
+	 * allowlists spare readers (a policy reload updates them in place). */
+	if (share_map(s, v->skel->maps.landed_writes) || share_map(s, v->skel->maps.allow_pids) ||
+	    share_map(s, v->skel->maps.allow_cgroups) || share_map(s, v->skel->maps.allow_comms))
+		goto fail;
 	if (verify_bpf__load(v->skel) || verify_bpf__attach(v->skel)) {
 		sw_err("--verify: its programs did not load: %s", strerror(errno));
 		goto fail;

@@ -27,6 +27,11 @@ struct sw_verify_target {
 	uint64_t scope_cgroup_id;
 	uint32_t scope_cgroup_level;
 	uint32_t user_share;	/* --user-share: percent of the table one non-root uid may fill */
+	/* enforce: what a drain of changed bytes does to its reader
+	 * (SW_ACT_KILLED, SW_ACT_WOULD_KILL; SW_ACT_REPORTED: nothing) and
+	 * the signal sent. */
+	uint32_t reader_action;
+	int reader_signal;
 	bool quiet;		/* ci -q: no start-up line */
 };
 

@@ -172,6 +172,19 @@ static int watch_tick(void *ctx)
 	return 0;
 }
 
+/* enforce --verify: what a drain of changed bytes does to its reader. No
+ * permission hook sees a splice or tee out of a pipe: under deny, what
+ * --fallback says. */
+static uint32_t reader_action(const struct sw_config *cfg, const struct sw_session *s)
+{
+	if (cfg->mode != SW_MODE_ENFORCE)
+		return SW_ACT_REPORTED;
+	if (sw_session_dry_run(s) ||
+	    (sw_session_denies(s) && cfg->fallback == SW_FALLBACK_DRY_RUN))
+		return SW_ACT_WOULD_KILL;
+	return SW_ACT_KILLED;
+}
+
 static int watch(struct sw_watch_args *a, const char *what)
 {
 	struct sw_output *out = &a->out;
@@ -182,6 +195,13 @@ static int watch(struct sw_watch_args *a, const char *what)
 
 	if (a->verify && out->journal) {
 		sw_err("--verify: not with --journal (its changes go to standard output or -o)");
+		return SW_EXIT_USAGE;
+	}
+	if (a->verify && a->cfg.mode == SW_MODE_ENFORCE && a->cfg.deny &&
+	    a->cfg.fallback == SW_FALLBACK_NONE) {
+		sw_err("enforce --verify --action deny: no permission hook sees a splice or tee out "
+		       "of a pipe, so a reader of changed bytes cannot be denied; say what to do "
+		       "with it: --fallback kill or --fallback dry-run");
 		return SW_EXIT_USAGE;
 	}
 	/* First: a port in use, or a privileged one without the capability
@@ -200,7 +220,9 @@ static int watch(struct sw_watch_args *a, const char *what)
 	/* Before the output too: its programs may not load either. */
 	if (a->verify && !(a->verifier = out->verify =
 				   sw_verify_start(s, &(struct sw_verify_target){
-					   .out = out, .user_share = a->cfg.user_share }))) {
+					   .out = out, .user_share = a->cfg.user_share,
+					   .reader_action = reader_action(&a->cfg, s),
+					   .reader_signal = a->cfg.signal }))) {
 		sw_watch_prom_stop(prom);
 		sw_session_close(s);
 		return SW_EXIT_USAGE;

@@ -531,6 +531,26 @@ override_dh_installdeb:
 	expect tests/suites/verify.sh 'user_share_leaves_room_for_root'
 	done_mutant
 
+	mutant verify_reader_trust_ignored
+	edit bpf/verify.bpf.c '	untrusted = file_untrusted(f, (u32)bpf_get_current_uid_gid());' '	untrusted = 0;'
+	expect tests/suites/verify-enforce.sh 'users_own_file_change_gets_no_reader_killed'
+	done_mutant
+
+	mutant verify_landed_writes_ignored
+	edit bpf/verify.bpf.c '	if (landed_since(f->mapping,' '	if (0 && landed_since(f->mapping,'
+	expect tests/suites/verify-enforce.sh 'landed_allowed_write_explains_change'
+	done_mutant
+
+	mutant verify_tee_change_not_carried
+	edit bpf/verify.bpf.c '		n.changed = w->changed;' '		n.changed = 0;'
+	expect tests/suites/verify-enforce.sh 'tee_target_keeps_change'
+	done_mutant
+
+	mutant verify_reader_signal_not_sent
+	edit bpf/verify.bpf.c '		bpf_send_signal(reader_signal);' '		(void)0;'
+	expect tests/suites/verify-enforce.sh 'reader_killed_before_splice_moves_changed_bytes'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -558,7 +578,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	agg_table_unbounded agg_full_table_drops page_address_unchecked \
 	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
 	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
-	verify_user_share_ignored; do
+	verify_user_share_ignored verify_reader_trust_ignored verify_landed_writes_ignored \
+	verify_tee_change_not_carried verify_reader_signal_not_sent; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -14,6 +14,16 @@
  * SECONDS" the pipe is read that much later; with "close" it is closed
  * unread (got=none); with "partial AT" its first 200 bytes are read before
  * WAY changes byte AT, the rest after (got: of the rest).
+ *
+ * enforce --verify (the reader is acted on) takes these from the
+ * environment:
+ *   VW_DRAIN=splice:OUT  the pipe is drained by splice(2) into OUT (made
+ *                        empty first) rather than read; got: what OUT has
+ *   VW_DRAIN=tee:OUT     tee(2) into a second pipe first, which is drained
+ *   VW_AS=UID            FILE is made, spliced and changed by a child of
+ *                        that uid (and gid); this process drains the pipe
+ *   VW_MODE=MODE         FILE's mode (octal), set after it is made
+ * and WAY pwrite_child: a pwrite by a child named vw_writer.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -78,12 +89,25 @@ static void change(const char *way, int fd, const char *path)
 {
 	char x = 'X', *map;
 	pid_t child;
+	int status;
 
 	if (!strcmp(way, "clean"))
 		return;
 	if (!strcmp(way, "pwrite")) {
 		if (pwrite(fd, &x, 1, AT) != 1)
 			die("pwrite");
+		return;
+	}
+	if (!strcmp(way, "pwrite_child")) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			prctl(PR_SET_NAME, "vw_writer");
+			_exit(pwrite(fd, &x, 1, AT) == 1 ? 0 : 2);
+		}
+		if (waitpid(child, &status, 0) != child || status)
+			die("pwrite_child");
 		return;
 	}
 	if (!strcmp(way, "store")) {
@@ -158,11 +182,73 @@ static void change(const char *way, int fd, const char *path)
 	exit(2);
 }
 
+/* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
+ * into the pipe. */
+static int fill(const char *path, int pipe_in)
+{
+	char page[PAGE];
+	const char *mode = getenv("VW_MODE");
+	loff_t off = 0;
+	int fd;
+
+	memset(page, 'A', sizeof(page));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || (mode && fchmod(fd, strtoul(mode, NULL, 8))) ||
+	    pwrite(fd, page, PAGE, 0) != PAGE)
+		die("setup");
+	if (splice(fd, &off, pipe_in, NULL, PAGE, 0) != PAGE)
+		die("splice");
+	return fd;
+}
+
+/* VW_AS: FILE made, spliced and changed by a child of another user. */
+static void fill_and_change_as(const char *uid, const char *way, const char *path, int pipe_in)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		if (setgid(atoi(uid)) || setuid(atoi(uid)))
+			die("setuid");
+		change(way, fill(path, pipe_in), path);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || status)
+		die("the child of VW_AS");
+}
+
+/* VW_DRAIN: the pipe drained into OUT by splice (after a tee into a second
+ * pipe: tee:OUT). Returns what OUT got. */
+static const char *drain_to(const char *how, int pipe_out)
+{
+	const char *out = strchr(how, ':');
+	int fd, q[2];
+	char got[PAGE];
+
+	if (!out || (strncmp(how, "splice:", 7) && strncmp(how, "tee:", 4))) {
+		fprintf(stderr, "VW_DRAIN: splice:OUT or tee:OUT\n");
+		exit(2);
+	}
+	fd = open(out + 1, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("open OUT");
+	if (!strncmp(how, "tee:", 4)) {
+		if (pipe(q) || tee(pipe_out, q[1], PAGE, 0) != PAGE)
+			die("tee");
+		pipe_out = q[0];
+	}
+	if (splice(pipe_out, NULL, fd, NULL, PAGE, 0) != PAGE || pread(fd, got, PAGE, 0) != PAGE)
+		die("splice out");
+	return got[AT] == 'X' ? "changed" : "original";
+}
+
 int main(int argc, char **argv)
 {
-	char page[PAGE], got[PAGE];
-	int fd, p[2];
-	loff_t off = 0;
+	char got[PAGE];
+	const char *as = getenv("VW_AS"), *drain = getenv("VW_DRAIN");
+	int fd = -1, p[2];
 	struct stat st;
 
 	bool partial = argc == 5 && !strcmp(argv[3], "partial");
@@ -175,12 +261,25 @@ int main(int argc, char **argv)
 	}
 	if (partial)
 		AT = atol(argv[4]);
-	memset(page, 'A', sizeof(page));
-	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st) || pipe(p))
-		die("setup");
-	if (splice(fd, &off, p[1], NULL, PAGE, 0) != PAGE)
-		die("splice");
+	if (pipe(p))
+		die("pipe");
+	if (as) {
+		fill_and_change_as(as, argv[1], argv[2], p[1]);
+		if (stat(argv[2], &st))
+			die("stat");
+	} else {
+		fd = fill(argv[2], p[1]);
+		if (fstat(fd, &st))
+			die("fstat");
+	}
+	if (drain) {
+		if (!as)
+			change(argv[1], fd, argv[2]);
+		printf("ino=%llu pid=%d", (unsigned long long)st.st_ino, getpid());
+		fflush(stdout);
+		printf(" got=%s\n", drain_to(drain, p[0]));
+		return 0;
+	}
 	if (partial) {
 		first = FIRST;
 		if (read(p[0], got, first) != (ssize_t)first)

@@ -8,6 +8,8 @@
 #define SW_DETECT_REPORT_BPF_H
 
 #include "overlap.bpf.h"
+#include "../lib/allowlists.bpf.h"
+#include "../lib/landed_writes.bpf.h"
 
 SW_MAP(scope_pids, BPF_MAP_TYPE_HASH, 65536, u32, u8);
 
@@ -19,13 +21,6 @@ struct deny_entry {
 };
 
 SW_MAP(deny_pending, BPF_MAP_TYPE_HASH, 4096, u32, struct deny_entry);
-
-/* Writers enforce leaves alone (key: tgid / cgroup id). */
-SW_MAP(allow_pids, BPF_MAP_TYPE_HASH, 1024, u32, u8);
-
-SW_MAP(allow_cgroups, BPF_MAP_TYPE_HASH, 1024, u64, u8);
-
-SW_MAP(allow_comms, BPF_MAP_TYPE_HASH, 1024, char[SW_TASK_COMM_LEN], u8);
 
 /* One byte is left for the leading '/' of the root. */
 SW_PATH_WALKER(path, SW_PATH_MAX - 1, 1, struct event_scratch, scratch_of(&scratch, false))
@@ -321,6 +316,9 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->path_len = path_len & (SW_PATH_MAX - 1);
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
 	ev->action = decide(ev, late, deny_how, file, host, dentry);
+	/* Its bytes land: it explains the change a content check will find. */
+	if (ev->action != SW_ACT_KILLED && ev->action != SW_ACT_DENIED)
+		landed_note(c->mapping, pos, len);
 	count(SW_CNT_EVENTS, 1);
 	count_unsafe(op, ev->action);
 	if (bpf_ringbuf_output(&events, ev, (sizeof(*ev) + ev->path_len + 1) & (2 * SW_PATH_MAX - 1), 0))

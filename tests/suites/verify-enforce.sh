@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# enforce --verify (docs/content-checks.md, "Built: enforce --verify"): the
+# task about to take changed bytes out of a pipe is acted on at the drain's
+# syscall entry, so a splice out moves nothing; a tee's target pipe keeps
+# the change. Never acted on: the reader of a file another user may write
+# (its owner uid 65534 changes it, or it has a group write bit), a change a
+# write that landed explains (an allowed writer's), an allowlisted reader;
+# --dry-run says would_kill. --action deny without --fallback is refused.
+# Each change is a store through a MAP_SHARED mapping (tests/
+# verify_workload.c), which no write hook sees. Prints TAP; exits 1 if a
+# test failed, 2 if it cannot run.
+#
+# enforce is system-wide: tests look only at their own file's inode.
+# shellcheck disable=SC2317 # the test functions run through T and run_tests
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+. tests/suite-lib.sh
+SW=$(realpath ./splicewatch)
+WL=tests/build/verify_workload
+suite_setup verify-enforce "$WL"
+WL=$(realpath "$WL")
+shm=""
+sw=""
+suite_on_exit() { [ -z "$shm" ] || rm -rf "$shm"; }
+shm=$(mktemp -d /dev/shm/swverifyenf.XXXXXX) || exit 2
+chmod 711 "$shm"
+mkdir "$shm/nobody" && chown 65534:65534 "$shm/nobody" || exit 2
+after_each() {
+	[ -z "$sw" ] || end_sw "$sw"
+	sw=""
+}
+
+# enf [OPTIONS]: enforce --verify with OPTIONS, JSON in $d/enf.out.
+enf() {
+	spawn_sw enf enforce --verify --json "$@" || return
+	sw=$swpid
+}
+
+# drained [VAR=VALUE...] WORKLOAD WAY FILE: the workload, its pipe drained by splice
+# into $d/out (VW_DRAIN given: as given), with enforce running; then enforce
+# stopped, which must exit 0. $rc: the workload's status; $ino, $wpid,
+# $got: what it printed ($got empty: it died before the splice returned).
+drained() {
+	local out
+	out=$(env VW_DRAIN="splice:$d/out" "$@" 2>&1 </dev/null)
+	rc=$?
+	ino=$(sed -n 's/.*ino=\([0-9]*\).*/\1/p' <<<"$out")
+	wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
+	got=$(sed -n 's/.*got=\([a-z]*\).*/\1/p' <<<"$out")
+	[ -n "$ino" ] || fail "workload: $out" || return
+	end_sw "$sw"
+	sw=""
+	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")"
+}
+
+# records EXPR: EXPR holds for enforce's records of this test's file (list e).
+records() {
+	local out
+	out=$("$PY" - "$d/enf.out" "$1" "$ino" <<-'EOF'
+	import json, sys
+	e = [r for r in map(json.loads, filter(str.strip, open(sys.argv[1])))
+	     if r.get("ino") == int(sys.argv[3])]
+	print(eval(sys.argv[2]), e)
+	EOF
+	)
+	[[ $out == True* ]] || fail "records: ${out#* }"
+}
+
+# killed: the workload died of SIGKILL before its splice out returned, and
+# the file it spliced into got nothing.
+killed() {
+	[ "$rc" = 137 ] || fail "the reader exited $rc (got=$got), want SIGKILL" || return
+	[ ! -s "$d/out" ] || fail "the splice out moved $(stat -c %s "$d/out") bytes"
+}
+
+# spared: the workload lived and got the changed bytes.
+spared() {
+	[ "$rc" = 0 ] && [ "$got" = changed ] || fail "the reader exited $rc, got=$got"
+}
+
+test_reader_killed_before_splice_moves_changed_bytes() {
+	enf || return
+	drained "$WL" store "$shm/killed.$RANDOM" || return
+	killed || return
+	records "[(r['event'], r['check'], r['action'], r.get('signal'), r['pid']) for r in e] == [('unexplained_change', 'drain', 'killed', 'SIGKILL', $wpid)]"
+}
+
+# ext4, a page already dirty: the same.
+test_reader_killed_ext4() {
+	enf || return
+	drained "$WL" store "$d/killed.$RANDOM" || return
+	killed || return
+	records "[r['action'] for r in e] == ['killed']"
+}
+
+# tee(2) links the changed buffer into another pipe whatever signal is
+# pending; the change goes with it, and that pipe's reader is killed.
+test_tee_target_keeps_change() {
+	enf || return
+	drained VW_DRAIN="tee:$d/out" "$WL" store "$shm/tee.$RANDOM" || return
+	killed || return
+	records "[(r['check'], r['action']) for r in e] == [('drain', 'reported'), ('drain', 'killed')] and e[0]['pipe_ino'] != e[1]['pipe_ino']"
+}
+
+# uid 65534 splices its own file into a pipe root reads, then changes it:
+# it must not get root's reader killed.
+test_users_own_file_change_gets_no_reader_killed() {
+	enf || return
+	drained VW_AS=65534 "$WL" store "$shm/nobody/own.$RANDOM" || return
+	spared || return
+	records "[(r['action'], r.get('untrusted_file'), r['uid'], r['splicer_uid']) for r in e] == [('reported', 'owner', 0, 65534)]"
+}
+
+# A root file its group may write: a member of the group could change it.
+test_group_writable_file_change_gets_no_reader_killed() {
+	enf || return
+	drained VW_MODE=0664 "$WL" store "$shm/groupw.$RANDOM" || return
+	spared || return
+	records "[(r['action'], r.get('untrusted_file')) for r in e] == [('reported', 'group_or_other_writable')]"
+}
+
+# An allowed writer's pwrite lands: it explains the change, and the reader
+# (another comm) is left alone.
+test_landed_allowed_write_explains_change() {
+	enf --allow-comm vw_writer || return
+	drained "$WL" pwrite_child "$shm/allowed.$RANDOM" || return
+	spared || return
+	records "[(r['event'], r['action'], r['comm']) for r in e] == [('unsafe_write', 'allowed', 'vw_writer')]" || return
+	grep -q '^splicewatch: verify: .* 1 explained by unsafe writes' "$d/enf.err" ||
+		fail "summary: $(grep 'verify:' "$d/enf.err")"
+}
+
+test_allowlisted_reader_spared() {
+	enf --allow-comm verify_workload || return
+	drained "$WL" store "$shm/allowreader.$RANDOM" || return
+	spared || return
+	records "[r['action'] for r in e] == ['allowed']"
+}
+
+test_dry_run_would_kill() {
+	enf --dry-run || return
+	drained "$WL" store "$shm/dry.$RANDOM" || return
+	spared || return
+	records "[(r['action'], r.get('signal')) for r in e] == [('would_kill', None)]"
+}
+
+# No permission hook sees a splice out of a pipe: deny cannot stop a
+# reader, and enforce will not guess what to do instead.
+test_deny_without_fallback_refused() {
+	"$SW" enforce --verify --action deny -d 1 >"$d/deny.out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] || fail "exit $rc, want 2: $(cat "$d/deny.out")" || return
+	grep -q -- '--fallback kill or --fallback dry-run' "$d/deny.out" || fail "said: $(cat "$d/deny.out")"
+}
+
+T reader_killed_before_splice_moves_changed_bytes test_reader_killed_before_splice_moves_changed_bytes
+T reader_killed_before_splice_moves_changed_bytes_ext4 test_reader_killed_ext4
+T tee_target_keeps_change test_tee_target_keeps_change
+T users_own_file_change_gets_no_reader_killed test_users_own_file_change_gets_no_reader_killed
+T group_writable_file_change_gets_no_reader_killed test_group_writable_file_change_gets_no_reader_killed
+T landed_allowed_write_explains_change test_landed_allowed_write_explains_change
+T allowlisted_reader_spared test_allowlisted_reader_spared
+T dry_run_would_kill test_dry_run_would_kill
+T deny_without_fallback_refused test_deny_without_fallback_refused
+run_tests
