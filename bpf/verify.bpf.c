@@ -253,12 +253,11 @@ struct walk {
 	u64 pipe;
 	u64 inode;
 	u64 ino;
-	u32 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
-	u32 act;		/* check: enforce acts on the current task (a drain
+	u16 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
+	u8 act;			/* check: enforce acts on the current task (a drain
 				 * that takes bytes out, not a tee) */
-	u32 changed;		/* check: a changed range seen; learn: new ranges
+	u8 changed;		/* check: a changed range seen; learn: new ranges
 				 * inherit it (a tee's or splice's target) */
-	u32 pad;
 };
 
 /* The file page behind a buffer's page: mapping (0: none) and index. */

@@ -38,7 +38,7 @@ static void enforce_usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --policy FILE        read the policy (action, fallback, on_untracked,\n"
-		"                       signal, thread, dry_run, allow_ns_init, the\n"
+		"                       signal, thread, dry_run, allow_ns_init, verify, the\n"
 		"                       allowlists and protect, and the output: output,\n"
 		"                       format; the daemon's one config file)\n"
 		"                       from a YAML file; see docs/enforce.md.\n"
@@ -121,7 +121,7 @@ static void enforce_usage(FILE *f)
 		"SIGKILL included), enforcement stops. SIGHUP opens FILE again and reads\n"
 		"the --policy file again: its allowlists and protect lists take effect\n"
 		"with the programs attached; a file that is malformed or changes action,\n"
-		"fallback, signal, thread, dry_run or allow_ns_init is refused (said) and\n"
+		"fallback, signal, thread, dry_run, allow_ns_init or verify is refused (said) and\n"
 		"the policy in force stays.\n"
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
@@ -292,6 +292,8 @@ int cmd_enforce(int argc, char **argv)
 		cfg->dry_run = true;
 	if (a.allow_ns_init)
 		cfg->allow_ns_init = true;
+	if (cfg->verify)
+		a.w.verify = true;
 	if (a.deny >= 0)
 		pol.action_deny = a.deny;
 	if (a.fallback >= 0)

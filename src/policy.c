@@ -428,14 +428,14 @@ static int parse_lists(struct pctx *c, const yaml_node_t *n, const struct list_s
 }
 
 enum { K_VERSION, K_ACTION, K_SIGNAL, K_THREAD, K_DRY_RUN, K_ALLOW, K_ALLOW_NS_INIT, K_PROTECT,
-       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K_NODE, K_AGGREGATE, K__COUNT };
+       K_FALLBACK, K_ON_UNTRACKED, K_OUTPUT, K_FORMAT, K_NODE, K_AGGREGATE, K_VERIFY, K__COUNT };
 static const char *const top_keys[K__COUNT] = {
 	[K_VERSION] = "version", [K_ACTION] = "action", [K_SIGNAL] = "signal",
 	[K_THREAD] = "thread", [K_DRY_RUN] = "dry_run", [K_ALLOW] = "allow",
 	[K_ALLOW_NS_INIT] = "allow_ns_init", [K_PROTECT] = "protect", [K_FALLBACK] = "fallback",
 	[K_ON_UNTRACKED] = "on_untracked", [K_OUTPUT] = "output", [K_FORMAT] = "format",
 	[K_NODE] = "node",
-	[K_AGGREGATE] = "aggregate",
+	[K_AGGREGATE] = "aggregate", [K_VERIFY] = "verify",
 };
 
 static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
@@ -497,6 +497,11 @@ static int parse_top(struct pctx *c, int key, const yaml_node_t *v)
 		if (get_bool(c, v, "allow_ns_init", &b))
 			return -1;
 		c->cfg->allow_ns_init = b;
+		return 0;
+	case K_VERIFY:
+		if (get_bool(c, v, "verify", &b))
+			return -1;
+		c->cfg->verify = b;
 		return 0;
 	case K_FALLBACK:
 		s = scalar(c, v, "fallback", "kill or dry-run");
@@ -597,7 +602,7 @@ static int parse_root(struct pctx *c, const yaml_node_t *root)
 		if (i == K__COUNT)
 			return fail(c, k, "unknown key '%s' (known: version, action, signal, thread, "
 				    "dry_run, fallback, allow, allow_ns_init, protect, on_untracked, output, "
-				    "format, node, aggregate)", name);
+				    "format, node, aggregate, verify)", name);
 		if (seen & (1U << i))
 			return fail(c, k, "duplicate key '%s'", name);
 		seen |= 1U << i;

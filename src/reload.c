@@ -6,7 +6,7 @@
  *
  * What a reload can change is what lives in maps: the allowlists and the
  * protect lists. The settings the programs are loaded with (action, fallback,
- * signal, thread, dry_run, allow_ns_init, on_untracked) cannot change without loading them
+ * signal, thread, dry_run, allow_ns_init, on_untracked, verify) cannot change without loading them
  * again, which would leave a gap: a file that changes one is refused as a
  * whole, said, and the lists in force stay.
  */
@@ -67,6 +67,7 @@ static void fixed_of(const struct sw_config *c, const struct policy_info *info,
 	f->signal_thread = c->signal_thread;
 	f->dry_run = c->dry_run;
 	f->allow_ns_init = c->allow_ns_init;
+	f->verify = c->verify;
 	f->action_deny = action_deny;
 	f->fallback = c->fallback;
 	f->on_untracked = c->on_untracked;
@@ -107,6 +108,8 @@ static const char *fixed_changed(const struct sw_policy_fixed *a, const struct s
 		return "dry_run";
 	if (a->allow_ns_init != b->allow_ns_init)
 		return "allow_ns_init";
+	if (a->verify != b->verify)
+		return "verify";
 	if (a->on_untracked != b->on_untracked)
 		return "on_untracked";
 	if (strcmp(a->output, b->output))

@@ -72,6 +72,7 @@ struct sw_config {
 	int n_protect_cgroups;
 	bool allow_ns_init;			/* never act on a pid namespace's init */
 	uint32_t on_untracked;			/* enum sw_on_untracked (enforce) */
+	bool verify;				/* the policy file's "verify:" (enforce) */
 };
 
 /* The allowlists and protect lists of a struct sw_config, in this order. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/uio.h>
 #include "systemd.h"
+#include "verify_event.h"
 
 /* As libsystemd declares them (sd-daemon.h, sd-journal.h). */
 static int (*p_sd_notify)(int unset_environment, const char *state);
@@ -112,9 +113,9 @@ static void json_field(void *ctx, const char *key, const char *val, size_t len)
 	field_add(ctx, name, val, len);
 }
 
-static int send_event(int prio, const char *text, size_t text_len,
-		      void (*fill)(struct json *, const struct sw_event *, const int64_t *),
-		      const struct sw_event *ev, const int64_t *off)
+/* One record: MESSAGE text, its JSON object's fields from fill(j, ctx). */
+static int send_record(int prio, const char *text, size_t text_len,
+		       void (*fill)(struct json *, const void *), const void *ctx)
 {
 	static bool told;
 	struct fields *f;
@@ -134,7 +135,7 @@ static int send_event(int prio, const char *text, size_t text_len,
 			field_add(f, "PRIORITY", p, 1);
 			field_add(f, "SYSLOG_IDENTIFIER", "splicewatch", 11);
 			json_init_fields(&j, json_field, f);
-			fill(&j, ev, off);
+			fill(&j, ctx);
 			r = f->full ? -1 : p_sd_journal_sendv(f->iov, f->n);
 			free(f);
 		}
@@ -152,7 +153,29 @@ static int send_event(int prio, const char *text, size_t text_len,
 	return 0;
 }
 
-/* Acted on the writer: err; reported (also would_kill, allowed): warning. */
+struct event_fill {
+	void (*fn)(struct json *, const struct sw_event *, const int64_t *);
+	const struct sw_event *ev;
+	const int64_t *off;
+};
+
+static void fill_event(struct json *j, const void *ctx)
+{
+	const struct event_fill *e = ctx;
+
+	e->fn(j, e->ev, e->off);
+}
+
+static int send_event(int prio, const char *text, size_t text_len,
+		      void (*fn)(struct json *, const struct sw_event *, const int64_t *),
+		      const struct sw_event *ev, const int64_t *off)
+{
+	struct event_fill e = { fn, ev, off };
+
+	return send_record(prio, text, text_len, fill_event, &e);
+}
+
+/* Acted on the writer (or reader): err; reported (also would_kill, allowed): warning. */
 static int event_priority(uint32_t action)
 {
 	switch (action) {
@@ -194,4 +217,26 @@ int sw_journal_untracked(const struct sw_event *ev, const int64_t *off, const ch
 			 size_t text_len)
 {
 	return send_event(LOG_WARNING, text, text_len, sw_untracked_json, ev, off);
+}
+
+struct change_fill {
+	const struct sw_change_event *c;
+	const char *path;
+	bool absolute;
+	int64_t off;
+};
+
+static void fill_change(struct json *j, const void *ctx)
+{
+	const struct change_fill *f = ctx;
+
+	sw_change_json(j, f->c, f->path, f->absolute, f->off);
+}
+
+int sw_journal_change(const struct sw_change_event *c, const char *path, bool absolute,
+		      int64_t mono_to_real_ns, const char *text, size_t text_len)
+{
+	struct change_fill f = { c, path, absolute, mono_to_real_ns };
+
+	return send_record(event_priority(c->action), text, text_len, fill_change, &f);
 }

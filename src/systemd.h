@@ -40,4 +40,10 @@ int sw_journal_event_agg(const struct sw_event *ev, const int64_t *mono_to_real_
 int sw_journal_untracked(const struct sw_event *ev, const int64_t *mono_to_real_ns,
 			 const char *text, size_t text_len);
 
+/* An unexplained change (--verify) the same way: err when its reader was
+ * acted on (killed, signalled), warning otherwise. */
+struct sw_change_event;
+int sw_journal_change(const struct sw_change_event *c, const char *path, bool absolute,
+		      int64_t mono_to_real_ns, const char *text, size_t text_len);
+
 #endif

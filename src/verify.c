@@ -23,6 +23,7 @@
 #include "load.h"
 #include "outfile.h"
 #include "page_addr.h"
+#include "systemd.h"
 #include "verify.h"
 #include "verify_event.h"
 #include "verify.skel.h"
@@ -49,6 +50,7 @@ struct sw_verify {
 	uint64_t n_recent;
 	uint64_t shown, explained;
 	uint64_t acted[SW_ACT__COUNT];	/* changes shown, by what was done to the reader */
+	uint64_t untrusted;		/* of them: not acted on, the file others can write */
 };
 
 void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
@@ -83,12 +85,11 @@ static bool explained(const struct sw_verify *v, const struct sw_change_event *c
 	return false;
 }
 
-/* One line; path and comms escaped as in the table (another user names
- * them). */
-static void change_text(struct sw_verify *v, const struct sw_change_event *c, const char *path)
+/* One line to f; path and comms escaped as in the table (another user
+ * names them). */
+static void change_text(struct sw_verify *v, FILE *f, const struct sw_change_event *c,
+			const char *path)
 {
-	FILE *f = v->to.out->f;
-
 	sw_text_time(f, sw_session_realtime(v->session, c->ts_ns));
 	fprintf(f, " UNEXPLAINED CHANGE of held bytes %lld+%llu of ", (long long)c->offset,
 		(unsigned long long)c->len);
@@ -114,6 +115,30 @@ static void change_text(struct sw_verify *v, const struct sw_change_event *c, co
 	fputc('\n', f);
 }
 
+/* --journal: MESSAGE the text line (the JSON object with --json), the JSON
+ * fields as SPLICEWATCH_* fields (systemd.c). */
+static void journal_change(struct sw_verify *v, const struct sw_change_event *c,
+			   const char *path, bool absolute)
+{
+	int64_t off = sw_session_realtime(v->session, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	struct json j;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	if (v->to.out->json) {
+		json_init(&j, m, false);
+		sw_change_json(&j, c, path, absolute, off);
+	} else {
+		change_text(v, m, c, path);
+	}
+	if (!fclose(m))
+		sw_journal_change(c, path, absolute, off, buf, len);
+	free(buf);
+}
+
 static int on_change(void *ctx, void *data, size_t len)
 {
 	struct sw_verify *v = ctx;
@@ -135,17 +160,21 @@ static int on_change(void *ctx, void *data, size_t len)
 	v->shown++;
 	if (c->action < SW_ACT__COUNT)
 		v->acted[c->action]++;
+	if (c->untrusted)
+		v->untrusted++;
 	if (v->to.fn) {
 		v->to.fn(v->to.ctx, c, path, absolute);
 		return 0;
 	}
-	if (v->to.out->json) {
+	if (v->to.out->journal) {
+		journal_change(v, c, path, absolute);
+	} else if (v->to.out->json) {
 		struct json j;
 
 		json_init(&j, v->to.out->f, false);
 		sw_change_json(&j, c, path, absolute, sw_session_realtime(v->session, 0));
 	} else {
-		change_text(v, c, path);
+		change_text(v, v->to.out->f, c, path);
 	}
 	if (v->to.out->file)
 		sw_outfile_mark(v->to.out->file, false);
@@ -289,6 +318,14 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
 		(unsigned long long)n.explained, (unsigned long long)n.unreadable,
 		(unsigned long long)n.not_fingerprinted, (unsigned long long)n.lost);
+	if (v->to.reader_action != SW_ACT_REPORTED)
+		fprintf(summary, "splicewatch: verify: readers of changed bytes: %llu killed, "
+			"%llu signalled, %llu would_kill, %llu allowed; %llu not acted on (a file "
+			"others than root and the reader can write)\n",
+			(unsigned long long)v->acted[SW_ACT_KILLED],
+			(unsigned long long)v->acted[SW_ACT_SIGNALLED],
+			(unsigned long long)v->acted[SW_ACT_WOULD_KILL],
+			(unsigned long long)v->acted[SW_ACT_ALLOWED], (unsigned long long)v->untrusted);
 }
 
 void sw_verify_close(struct sw_verify *v)

@@ -193,10 +193,6 @@ static int watch(struct sw_watch_args *a, const char *what)
 	char status[256];
 	int err;
 
-	if (a->verify && out->journal) {
-		sw_err("--verify: not with --journal (its changes go to standard output or -o)");
-		return SW_EXIT_USAGE;
-	}
 	if (a->verify && a->cfg.mode == SW_MODE_ENFORCE && a->cfg.deny &&
 	    a->cfg.fallback == SW_FALLBACK_NONE) {
 		sw_err("enforce --verify --action deny: no permission hook sees a splice or tee out "

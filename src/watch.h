@@ -106,6 +106,7 @@ struct sw_policy_fixed {
 	bool signal_thread;
 	bool dry_run;
 	bool allow_ns_init;
+	bool verify;
 	bool action_deny;
 	enum sw_fallback fallback;
 	uint32_t on_untracked;

@@ -6,7 +6,8 @@
 # (its datagrams on a journal socket of our own, in a private mount namespace:
 # SPLICEWATCH_* fields exactly the event's JSON, PRIORITY by action), its
 # syslog fallback where there is no journal socket, and the output settings of
-# the one config file (output:, format: in the --policy file).
+# the one config file (output:, format: in the --policy file); enforce
+# --verify's unexplained_change to the journal (err when its reader was killed).
 # Prints TAP; exits 1 if a test failed, 2 if it cannot run.
 # shellcheck disable=SC2317 # the test functions run through T and run_tests
 set -u
@@ -18,6 +19,9 @@ WL=$ROOT/tests/build/reliability_workload
 SOCK=$ROOT/tests/sd_socket.py
 BG_SIGNAL=KILL
 suite_setup service tests/build/reliability_workload
+VWL=tests/build/verify_workload
+[ -x "$VWL" ] && [ "$VWL" -nt tests/verify_workload.c ] || make -s "$VWL" >&2 || exit 2
+VWL=$ROOT/$VWL
 # What tests/sd_socket.py received (journal fields, sd_notify) is JSON of
 # its own, not splicewatch's records: the schema check leaves it out.
 json_not_records=(msgs '*/msgs')
@@ -102,12 +106,13 @@ test_stop_notifies() {
 # in_ns SCRIPT [_ ARGS...]: bash -c SCRIPT _ ARGS in a private mount namespace (the journal and
 # syslog sockets of the test are there only). Variables: d SW WL PY SOCK.
 in_ns() {
-	d=$d SW=$SW WL=$WL PY=$PY SOCK=$SOCK unshare -m --propagation private bash -c "$@"
+	d=$d SW=$SW WL=$WL VWL=$VWL PY=$PY SOCK=$SOCK JW=${JW:-} unshare -m --propagation private bash -c "$@"
 }
 
 # journal_run ARGS...: in a namespace whose /run/systemd/journal/socket is
-# ours, `splicewatch ARGS --journal` while one unsafe write happens; the
-# datagrams in $d/msgs, stderr in $d/err, the writer's status in $d/wl.rc.
+# ours, `splicewatch ARGS --journal` while one unsafe write happens (JW=store:
+# a store into held bytes, drained by splice: tests/verify_workload.c); the
+# datagrams in $d/msgs, stderr in $d/err, the workload's status in $d/wl.rc.
 journal_run() {
 	in_ns '
 		mount -t tmpfs tmpfs /run/systemd || exit 1
@@ -116,7 +121,11 @@ journal_run() {
 		for i in $(seq 100); do [ -e "$d/bound" ] && break; sleep 0.1; done
 		"$SW" "$@" --journal 2>"$d/err" & p=$!
 		for i in $(seq 3000); do grep -q "Ctrl-C to stop" "$d/err" && break; kill -0 $p || break; sleep 0.1; done
-		{ "$WL" unsafe "$d/file" 1 >/dev/null 2>"$d/wl.err"; echo $? >"$d/wl.rc"; } 2>/dev/null
+		if [ -n "$JW" ]; then
+			{ VW_DRAIN="splice:$d/out" "$VWL" "$JW" "$d/file" >/dev/null 2>"$d/wl.err"; echo $? >"$d/wl.rc"; } 2>/dev/null
+		else
+			{ "$WL" unsafe "$d/file" 1 >/dev/null 2>"$d/wl.err"; echo $? >"$d/wl.rc"; } 2>/dev/null
+		fi
 		for i in $(seq 100); do [ -s "$d/msgs" ] && break; sleep 0.1; done
 		kill -INT $p; wait $p; echo $? >"$d/rc"
 		kill $lp
@@ -167,6 +176,20 @@ test_journal_text_message_killed_is_err() {
 	*" pwrite"*" killed "*" $d/file") ;;
 	*) fail "MESSAGE is not the text line: $(field "$d/msgs" 1 MESSAGE)" ;;
 	esac
+}
+
+# enforce --verify: the change its reader was killed for, fields exactly
+# its JSON, at err.
+test_journal_verify_change() {
+	JW=store journal_run enforce --verify --json || { fail "namespace setup failed"; return; }
+	[ "$(cat "$d/rc")" = 0 ] || fail "enforce --verify --journal exited $(cat "$d/rc"): $(tail -2 "$d/err")" || return
+	[ "$(cat "$d/wl.rc")" = 137 ] || fail "the reader was not killed (status $(cat "$d/wl.rc"))" || return
+	[ "$(wc -l <"$d/msgs")" = 1 ] || fail "$(wc -l <"$d/msgs") journal datagrams, want 1" || return
+	why=$(json_fields_exact "$d/msgs" 1) || { fail "$why"; return; }
+	[ "$(field "$d/msgs" 1 SPLICEWATCH_EVENT)" = unexplained_change ] &&
+		[ "$(field "$d/msgs" 1 SPLICEWATCH_ACTION)" = killed ] ||
+		fail "not the change: $(head -c 300 "$d/msgs")" || return
+	[ "$(field "$d/msgs" 1 PRIORITY)" = 3 ] || fail "PRIORITY $(field "$d/msgs" 1 PRIORITY) for a kill, want 3 (err)"
 }
 
 test_syslog_without_journal() {
@@ -249,6 +272,7 @@ T notify_reloading_then_ready_on_sighup test_reload_notifies
 T notify_stopping_at_sigterm test_stop_notifies
 T journal_fields_are_the_json_fields_exactly test_journal_fields
 T journal_text_message_and_err_priority_for_a_kill test_journal_text_message_killed_is_err
+T journal_verify_change_killed_reader_is_err test_journal_verify_change
 T journal_falls_back_to_syslog_without_a_journal_socket test_syslog_without_journal
 T config_file_output_and_format test_config_output_and_format
 T reload_refuses_an_output_change test_reload_refuses_output_change

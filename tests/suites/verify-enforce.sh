@@ -6,6 +6,7 @@
 # (its owner uid 65534 changes it, or it has a group write bit), a change a
 # write that landed explains (an allowed writer's), an allowlisted reader;
 # --dry-run says would_kill. --action deny without --fallback is refused.
+# The policy file's "verify: true" is --verify.
 # Each change is a store through a MAP_SHARED mapping (tests/
 # verify_workload.c), which no write hook sees. Prints TAP; exits 1 if a
 # test failed, 2 if it cannot run.
@@ -82,7 +83,9 @@ test_reader_killed_before_splice_moves_changed_bytes() {
 	enf || return
 	drained "$WL" store "$shm/killed.$RANDOM" || return
 	killed || return
-	records "[(r['event'], r['check'], r['action'], r.get('signal'), r['pid']) for r in e] == [('unexplained_change', 'drain', 'killed', 'SIGKILL', $wpid)]"
+	records "[(r['event'], r['check'], r['action'], r.get('signal'), r['pid']) for r in e] == [('unexplained_change', 'drain', 'killed', 'SIGKILL', $wpid)]" || return
+	grep -q '^splicewatch: verify: readers of changed bytes: 1 killed, 0 signalled, 0 would_kill, 0 allowed; 0 not acted on' "$d/enf.err" ||
+		fail "summary: $(grep 'verify:' "$d/enf.err")"
 }
 
 # ext4, a page already dirty: the same.
@@ -137,6 +140,16 @@ test_allowlisted_reader_spared() {
 	records "[r['action'] for r in e] == ['allowed']"
 }
 
+# The daemon's one config file turns it on.
+test_policy_verify_key() {
+	printf 'version: 1\nverify: true\n' >"$d/policy.yaml"
+	spawn_sw enf enforce --policy "$d/policy.yaml" --json || return
+	sw=$swpid
+	drained "$WL" store "$shm/policy.$RANDOM" || return
+	killed || return
+	records "[r['action'] for r in e] == ['killed']"
+}
+
 test_dry_run_would_kill() {
 	enf --dry-run || return
 	drained "$WL" store "$shm/dry.$RANDOM" || return
@@ -161,5 +174,6 @@ T group_writable_file_change_gets_no_reader_killed test_group_writable_file_chan
 T landed_allowed_write_explains_change test_landed_allowed_write_explains_change
 T allowlisted_reader_spared test_allowlisted_reader_spared
 T dry_run_would_kill test_dry_run_would_kill
+T policy_verify_key_acts_on_readers test_policy_verify_key
 T deny_without_fallback_refused test_deny_without_fallback_refused
 run_tests
