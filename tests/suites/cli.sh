@@ -84,8 +84,10 @@ check features_page_address_next_frame_refused 0 '^page address: +none: .*learnt
 	env SPLICEWATCH_TEST_PAGE_ADDR_SKEW=1 $sw features
 check features_page_address_unknown_way_named 0 '^page address: +unknown: SPLICEWATCH_PAGE_ADDR=bogus: not ksym, constants or learnt$' -- \
 	env SPLICEWATCH_PAGE_ADDR=bogus $sw features
-# --verify: trace's only, and not with --journal (its records have no journal form).
-check verify_not_with_journal 2 '^splicewatch: --verify: not with --journal' -- $sw trace --verify --journal
+# enforce --verify --action deny: no permission hook sees a splice out of a
+# pipe, so a reader cannot be denied: --fallback must say what it gets.
+check enforce_verify_deny_needs_fallback 2 'cannot be denied; say what to do with it: --fallback kill or --fallback dry-run' -- \
+	$sw enforce --verify --action deny
 # No page address (every way one frame off): --verify refuses to start, says
 # why, and the output file is not created.
 verify_refused_output_untouched() {

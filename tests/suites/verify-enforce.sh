@@ -5,8 +5,8 @@
 # the change. Never acted on: the reader of a file another user may write
 # (its owner uid 65534 changes it, or it has a group write bit), a change a
 # write that landed explains (an allowed writer's), an allowlisted reader;
-# --dry-run says would_kill. --action deny without --fallback is refused.
-# The policy file's "verify: true" is --verify.
+# --dry-run says would_kill. The policy file's "verify: true" is --verify.
+# (--action deny without --fallback is refused: cli.sh.)
 # Each change is a store through a MAP_SHARED mapping (tests/
 # verify_workload.c), which no write hook sees. Prints TAP; exits 1 if a
 # test failed, 2 if it cannot run.
@@ -157,15 +157,6 @@ test_dry_run_would_kill() {
 	records "[(r['action'], r.get('signal')) for r in e] == [('would_kill', None)]"
 }
 
-# No permission hook sees a splice out of a pipe: deny cannot stop a
-# reader, and enforce will not guess what to do instead.
-test_deny_without_fallback_refused() {
-	"$SW" enforce --verify --action deny -d 1 >"$d/deny.out" 2>&1
-	rc=$?
-	[ "$rc" = 2 ] || fail "exit $rc, want 2: $(cat "$d/deny.out")" || return
-	grep -q -- '--fallback kill or --fallback dry-run' "$d/deny.out" || fail "said: $(cat "$d/deny.out")"
-}
-
 T reader_killed_before_splice_moves_changed_bytes test_reader_killed_before_splice_moves_changed_bytes
 T reader_killed_before_splice_moves_changed_bytes_ext4 test_reader_killed_ext4
 T tee_target_keeps_change test_tee_target_keeps_change
@@ -175,5 +166,4 @@ T landed_allowed_write_explains_change test_landed_allowed_write_explains_change
 T allowlisted_reader_spared test_allowlisted_reader_spared
 T dry_run_would_kill test_dry_run_would_kill
 T policy_verify_key_acts_on_readers test_policy_verify_key
-T deny_without_fallback_refused test_deny_without_fallback_refused
 run_tests

@@ -16,8 +16,11 @@
 # trace --verify exactly one unexplained_change at the drain naming the
 # reader. Then a reported pwrite(2) (explained: its unsafe_write only),
 # bytes nobody changed (no record), a pipe read 2.5 s later (the sweep) and
-# one closed unread (the close); and `ci --verify` failing a run whose
-# tree changed held bytes (the cgroup scope of the programs). What does not depend on the kernel (the
+# one closed unread (the close); `ci --verify` failing a run whose
+# tree changed held bytes (the cgroup scope of the programs); `enforce
+# --verify` killing the reader of root's changed file before its splice out
+# moves anything (the splice looks at pending signals on this kernel), and
+# leaving alone the reader of a file uid 65534 changed itself. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
 # trace cannot start), "ok NAME" / "not ok NAME: why", then
@@ -131,6 +134,20 @@ test_ci() {
 		fail "report: $(grep -E '"(unexplained_changes|check)"' "$tmp/ci.json")"
 	fi
 }
+test_enforce_kills() {
+	[ "$enf_rc" = 0 ] || fail "enforce --verify exited $enf_rc: $(tail -n 2 "$tmp/enf.err")" || return
+	[ "$(of enf-root got)" = "" ] && [ "$enf_root_rc" = 137 ] ||
+		fail "the reader lived (exit $enf_root_rc): $(head -n 2 "$tmp/enf-root.wl")" || return
+	[ ! -s "$tmp/enf-root.out" ] || fail "the splice out moved $(wc -c <"$tmp/enf-root.out") bytes" || return
+	lines "$tmp/enf" enf-root | grep -qF '"action":"killed","signal":"SIGKILL"}' ||
+		fail "records: $(lines "$tmp/enf" enf-root | head -c 600)"
+}
+test_enforce_spares() {
+	[ "$(of enf-user got)" = changed ] && [ "$enf_user_rc" = 0 ] ||
+		fail "the reader: exit $enf_user_rc, $(head -n 2 "$tmp/enf-user.wl")" || return
+	lines "$tmp/enf" enf-user | grep -qF '"action":"reported","untrusted_file":"owner"}' ||
+		fail "records: $(lines "$tmp/enf" enf-user | head -c 600)"
+}
 test_summary() {
 	[ "$plain_rc" = 0 ] || fail "trace exited $plain_rc: $(tail -n 2 "$tmp/plain.err")" || return
 	[ "$checked_rc" = 0 ] || fail "trace --verify exited $checked_rc: $(tail -n 2 "$tmp/checked.err")" || return
@@ -182,6 +199,23 @@ stop plain
 "$SW" ci --verify --backend "$B" --report "$tmp/ci.json" -- "$WL" store "$TMPFS/ci" \
 	>"$tmp/ci.wl" 2>"$tmp/ci.err"
 ci_rc=$?
+# enforce --verify: a fourth load.
+"$SW" enforce --verify --backend "$B" --json -o "$tmp/enf" 2>"$tmp/enf.err" &
+enf_pid=$!
+i=0
+while ! grep -q '^splicewatch: enforcing' "$tmp/enf.err" && kill -0 $enf_pid 2>/dev/null && [ $i -lt 1500 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+VW_DRAIN="splice:$tmp/enf-root.out" "$WL" store "$TMPFS/enf-root" >"$tmp/enf-root.wl" 2>&1
+enf_root_rc=$?
+printf "\nfile=%s\n" "$TMPFS/enf-root" >>"$tmp/enf-root.wl"
+chmod 711 "$TMPFS"
+mkdir "$TMPFS/nobody" && chown 65534:65534 "$TMPFS/nobody"
+VW_AS=65534 VW_DRAIN="splice:$tmp/enf-user.out" "$WL" store "$TMPFS/nobody/own" >"$tmp/enf-user.wl" 2>&1
+enf_user_rc=$?
+printf "\nfile=%s\n" "$TMPFS/nobody/own" >>"$tmp/enf-user.wl"
+stop enf
 
 set -f	# the names have brackets: words, not globs
 names=""
@@ -189,7 +223,8 @@ for w in $WAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
-	ci-verify-fails-on-trees-change; do
+	ci-verify-fails-on-trees-change enforce-verify-kills-reader-before-splice-out \
+	enforce-verify-spares-reader-of-users-own-file; do
 	case "$n" in $GLOB) echo "$n" ;; esac; done | wc -l)
 echo "1..$planned"
 for w in $WAYS; do
@@ -202,6 +237,8 @@ t sweep-finds-change-in-unread-pipe test_sweep
 t close-finds-change-in-unread-pipe test_release
 t both-exit-0-with-summary test_summary
 t ci-verify-fails-on-trees-change test_ci
+t enforce-verify-kills-reader-before-splice-out test_enforce_kills
+t enforce-verify-spares-reader-of-users-own-file test_enforce_spares
 set +f
 rm -rf "$tmp" "$TMPFS"
 echo "# verify: $passed passed, $failed failed"
