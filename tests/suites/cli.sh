@@ -99,7 +99,7 @@ verify_refused_output_untouched() {
 }
 check verify_without_page_address_refused_output_untouched 2 \
 	'^splicewatch: --verify: the bytes of held pages cannot be read here: .*nonce check' -- verify_refused_output_untouched
-check verify_is_trace_only 2 "unrecognized option '--verify'" -- $sw enforce --verify
+check verify_not_for_stats 2 "unrecognized option '--verify'" -- $sw stats --verify
 check features_lists_io_uring_tracepoint 0 'io_uring_complete +found' -- $sw features
 check features_reports_preemption_model 0 \
 	'^preemption: +(none|voluntary|full|lazy|rt|none or voluntary|unknown) \(' -- $sw features
