@@ -53,6 +53,7 @@ const volatile u32 self_tgid;
 #define FUSE_SUPER_MAGIC	0x65735546
 #define SW_S_IWGRP		00020
 #define SW_S_IWOTH		00002
+#define SW_FMODE_READ		0x1
 
 u64 verify_counters[SW_VCNT__COUNT];
 
@@ -136,7 +137,6 @@ static __always_inline void fp_delete(void *map, struct fp_key *k, u32 uid)
  * its check saw (the buffers it took are forgotten at exit). */
 struct drain {
 	u64 pipe;
-	u64 inode;
 	u32 tail, head;
 	u32 changed;		/* it took changed bytes: a tee's or splice's target holds them */
 	u32 pad;
@@ -253,7 +253,8 @@ struct walk {
 	u64 pipe;
 	u64 inode;
 	u64 ino;
-	u16 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
+	u8 point;		/* enum sw_check_point; learn: SW_CHECK__COUNT */
+	u8 readable;		/* the fd is the pipe's read end (FMODE_READ) */
 	u8 act;			/* check: enforce acts on the current task (a drain
 				 * that takes bytes out, not a tee) */
 	u8 changed;		/* check: a changed range seen; learn: new ranges
@@ -599,6 +600,7 @@ static __always_inline int open_walk(struct walk *w, long fd, u32 point)
 	w->inode = (u64)inode;
 	w->ino = BPF_CORE_READ(inode, i_ino);
 	w->point = point;
+	w->readable = BPF_CORE_READ(file, f_mode) & SW_FMODE_READ ? 1 : 0;
 	w->act = 0;
 	w->changed = 0;
 	return 0;
@@ -635,12 +637,12 @@ static __always_inline void check(long fd, u32 point, u32 act)
 
 	if (open_walk(&w, fd, point))
 		return;
-	w.act = act;
+	/* vmsplice names either end: only a reader takes bytes out. */
+	w.act = act && w.readable;
 	bpf_loop(ring_len(&w), check_one, &w, 0);
 	if (point != SW_CHECK_DRAIN)
 		return;
-	d = (struct drain){ .pipe = w.pipe, .inode = w.inode, .tail = w.r.tail, .head = w.r.head,
-			    .changed = w.changed };
+	d = (struct drain){ .pipe = w.pipe, .tail = w.r.tail, .head = w.r.head, .changed = w.changed };
 	bpf_map_update_elem(&drains, &tid, &d, BPF_ANY);
 }
 
