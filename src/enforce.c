@@ -126,7 +126,8 @@ static void enforce_usage(FILE *f)
 		"\n"
 		"Exit status: 0 when stopped by SIGINT or SIGTERM; 2 on a bad option or policy\n"
 		"file (reported as FILE:LINE: reason; nothing is loaded), on --action deny or\n"
-		"--on-untracked deny without BPF LSM and no --fallback, or on a setup error.\n",
+		"--on-untracked deny without BPF LSM and no --fallback, on --verify with\n"
+		"--action deny and no --fallback, or on a setup error.\n",
 		SW_PATH_DEPTH, SW_ALLOW_PATHS_MAX);
 }
 
