@@ -19,6 +19,7 @@
 #include "syscall_attach.h"
 #include "kernel.h"
 #include "load.h"
+#include "session_lists.h"
 #include "splicewatch.skel.h"
 #include "splicewatch_compat.skel.h"
 
@@ -68,38 +69,6 @@ static int64_t realtime_offset(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mo);
 	return (rt.tv_sec - mo.tv_sec) * 1000000000LL + (rt.tv_nsec - mo.tv_nsec);
-}
-
-static int populate_allowlists(struct sw_session *s, const struct sw_config *cfg)
-{
-	uint8_t one = 1;
-	int i;
-
-	for (i = 0; i < cfg->n_allow_pids; i++)
-		if (bpf_map__update_elem(s->skel->maps.allow_pids, &cfg->allow_pids[i],
-					 sizeof(uint32_t), &one, 1, BPF_ANY))
-			return -1;
-	for (i = 0; i < cfg->n_allow_cgroups; i++)
-		if (bpf_map__update_elem(s->skel->maps.allow_cgroups, &cfg->allow_cgroups[i],
-					 sizeof(uint64_t), &one, 1, BPF_ANY))
-			return -1;
-	for (i = 0; i < cfg->n_allow_comms; i++)
-		if (bpf_map__update_elem(s->skel->maps.allow_comms, cfg->allow_comms[i],
-					 SW_TASK_COMM_LEN, &one, 1, BPF_ANY))
-			return -1;
-	for (i = 0; i < cfg->n_protect_uids; i++)
-		if (bpf_map__update_elem(s->skel->maps.protect_uids, &cfg->protect_uids[i],
-					 sizeof(uint32_t), &one, 1, BPF_ANY))
-			return -1;
-	for (i = 0; i < cfg->n_protect_cgroups; i++)
-		if (bpf_map__update_elem(s->skel->maps.protect_cgroups, &cfg->protect_cgroups[i],
-					 sizeof(uint64_t), &one, 1, BPF_ANY))
-			return -1;
-	for (i = 0; i < cfg->n_allow_paths; i++)
-		if (bpf_map__update_elem(s->skel->maps.allow_inodes, &cfg->allow_paths[i],
-					 sizeof(cfg->allow_paths[i]), &one, 1, BPF_ANY))
-			return -1;
-	return 0;
 }
 
 static int ringbuf_cb(void *ctx, void *data, size_t len)
@@ -237,7 +206,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	if (err)
 		goto fail;
 	s->skel = skel;
-	if (populate_allowlists(s, cfg)) {
+	if (sw_lists_fill(s->skel, cfg)) {
 		err = -errno;
 		s->skel = NULL;
 		goto fail;
@@ -706,71 +675,10 @@ uint64_t sw_session_lost(const struct sw_session *s)
 	return ((const volatile u64 *)s->skel->bss->counters)[SW_CNT_LOST];
 }
 
-/* The allowlist and protect maps, each with its entries in cfg. */
-struct list_map {
-	struct bpf_map *map;
-	const void *keys;
-	int n;
-	size_t size;
-};
-
-static void list_maps(const struct sw_session *s, const struct sw_config *c, struct list_map *m)
-{
-	struct list_map l[SW_LIST__COUNT] = {
-		{ s->skel->maps.allow_pids, c->allow_pids, c->n_allow_pids, sizeof(uint32_t) },
-		{ s->skel->maps.allow_cgroups, c->allow_cgroups, c->n_allow_cgroups, sizeof(uint64_t) },
-		{ s->skel->maps.allow_comms, c->allow_comms, c->n_allow_comms, SW_TASK_COMM_LEN },
-		{ s->skel->maps.allow_inodes, c->allow_paths, c->n_allow_paths,
-		  sizeof(struct sw_allow_inode) },
-		{ s->skel->maps.protect_uids, c->protect_uids, c->n_protect_uids, sizeof(uint32_t) },
-		{ s->skel->maps.protect_cgroups, c->protect_cgroups, c->n_protect_cgroups,
-		  sizeof(uint64_t) },
-	};
-
-	memcpy(m, l, sizeof(l));
-}
-
-static bool list_has(const struct list_map *l, const void *key)
-{
-	for (int i = 0; i < l->n; i++)
-		if (!memcmp((const char *)l->keys + i * l->size, key, l->size))
-			return true;
-	return false;
-}
-
-/* Makes the maps hold to's entries instead of from's: adds first, then
- * deletes, so that an entry in both is never missing for a moment. */
-static int lists_move(struct sw_session *s, const struct sw_config *from,
-		      const struct sw_config *to)
-{
-	struct list_map a[SW_LIST__COUNT], b[SW_LIST__COUNT];
-	uint8_t one = 1;
-
-	list_maps(s, from, a);
-	list_maps(s, to, b);
-	for (int m = 0; m < SW_LIST__COUNT; m++)
-		for (int i = 0; i < b[m].n; i++)
-			if (bpf_map__update_elem(b[m].map, (const char *)b[m].keys + i * b[m].size,
-						 b[m].size, &one, 1, BPF_ANY))
-				return -errno;
-	for (int m = 0; m < SW_LIST__COUNT; m++)
-		for (int i = 0; i < a[m].n; i++) {
-			const void *k = (const char *)a[m].keys + i * a[m].size;
-
-			if (!list_has(&b[m], k))
-				bpf_map__delete_elem(a[m].map, k, a[m].size, 0);
-		}
-	return 0;
-}
-
 int sw_session_update_lists(struct sw_session *s, const struct sw_config *old,
 			    const struct sw_config *new)
 {
-	int err = lists_move(s, old, new);
-
-	if (err)
-		lists_move(s, new, old);	/* back to what was in force */
-	return err;
+	return sw_lists_replace(s->skel, old, new);
 }
 
 void sw_session_drain(struct sw_session *s)
