@@ -325,9 +325,7 @@ static __noinline u32 act_on_reader(const struct fp *f)
 		action = SW_ACT_REPORTED;
 	/* As for writers: never pid 1, kernel threads, ourselves, the allowlists. */
 	else if (pid <= 1 || pid == self_tgid || (task->flags & PF_KTHREAD) ||
-		 bpf_map_lookup_elem(&allow_pids, &pid) ||
-		 bpf_map_lookup_elem(&allow_cgroups, &cgroup) ||
-		 bpf_map_lookup_elem(&allow_comms, comm))
+		 allowlisted(&pid, &cgroup, comm))
 		action = SW_ACT_ALLOWED;
 	else if (reader_action == SW_ACT_WOULD_KILL)
 		action = SW_ACT_WOULD_KILL;

@@ -50,6 +50,14 @@ enum sw_action {
 	SW_ACT__COUNT,
 };
 
+/* Whether a write acted on so still changes the file: all but one killed at
+ * its entry or denied. Such a write explains the change a content check
+ * finds (the programs' landed_writes, the frontend's recent writes). */
+static inline int sw_action_lands(u32 action)
+{
+	return action != SW_ACT_KILLED && action != SW_ACT_DENIED;
+}
+
 enum sw_event_type {
 	SW_EV_UNSAFE_WRITE = 1,
 	SW_EV_CAPACITY,		/* a hold could not be tracked: reason says which limit */

@@ -57,8 +57,7 @@ void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
 {
 	struct recent_write *w;
 
-	/* Killed or denied at its entry: its bytes never landed. */
-	if (!v || ev->action == SW_ACT_KILLED || ev->action == SW_ACT_DENIED)
+	if (!v || !sw_action_lands(ev->action))
 		return;
 	w = &v->recent[v->n_recent++ % RECENT_WRITES];
 	w->ts_ns = ev->ts_ns;

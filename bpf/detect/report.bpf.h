@@ -140,10 +140,7 @@ static __always_inline bool path_allowed(struct sw_event *ev, struct inode *host
  * reused and any process names itself (prctl PR_SET_NAME). */
 static __always_inline bool allowed(struct sw_event *ev, struct inode *host, struct dentry *dentry)
 {
-	return bpf_map_lookup_elem(&allow_pids, &ev->pid) ||
-	       bpf_map_lookup_elem(&allow_cgroups, &ev->cgroup_id) ||
-	       bpf_map_lookup_elem(&allow_comms, ev->comm) ||
-	       path_allowed(ev, host, dentry);
+	return allowlisted(&ev->pid, &ev->cgroup_id, ev->comm) || path_allowed(ev, host, dentry);
 }
 
 /* Is the task pid 1 of its own pid namespace? */
@@ -317,7 +314,7 @@ static __always_inline u32 emit_report(struct check_ctx *c, u32 op, struct file 
 	ev->path[ev->path_len & (SW_PATH_MAX - 1)] = 0;
 	ev->action = decide(ev, late, deny_how, file, host, dentry);
 	/* Its bytes land: it explains the change a content check will find. */
-	if (ev->action != SW_ACT_KILLED && ev->action != SW_ACT_DENIED)
+	if (sw_action_lands(ev->action))
 		landed_note(c->mapping, pos, len);
 	count(SW_CNT_EVENTS, 1);
 	count_unsafe(op, ev->action);

@@ -17,4 +17,12 @@ SW_MAP(allow_cgroups, BPF_MAP_TYPE_HASH, 1024, u64, u8);
 
 SW_MAP(allow_comms, BPF_MAP_TYPE_HASH, 1024, char[SW_TASK_COMM_LEN], u8);
 
+/* Is a task of this tgid, cgroup and comm on an allowlist? */
+static __always_inline bool allowlisted(const u32 *tgid, const u64 *cgroup, const char *comm)
+{
+	return bpf_map_lookup_elem(&allow_pids, tgid) ||
+	       bpf_map_lookup_elem(&allow_cgroups, cgroup) ||
+	       bpf_map_lookup_elem(&allow_comms, comm);
+}
+
 #endif /* SW_ALLOWLISTS_BPF_H */
