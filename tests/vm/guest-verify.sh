@@ -42,15 +42,17 @@ mkdir -p "$EXT4"
 
 fail() { why=$*; return 1; }
 
-# start NAME ARGS...: trace ARGS in the background, JSON to $tmp/NAME, until
-# it says it is tracing (status 1 if it exits or takes 300 s).
+# start NAME COMMAND ARGS...: splicewatch COMMAND (trace or enforce) ARGS in
+# the background, JSON to $tmp/NAME, until it says it is watching (status 1
+# if it exits or takes 300 s).
 start() {
 	n=$1
-	shift
-	"$SW" trace --backend "$B" --json -o "$tmp/$n" "$@" 2>"$tmp/$n.err" &
+	c=$2
+	shift 2
+	"$SW" "$c" --backend "$B" --json -o "$tmp/$n" "$@" 2>"$tmp/$n.err" &
 	eval "${n}_pid=$!"
 	i=0
-	while ! grep -q '^splicewatch: tracing unsafe writes' "$tmp/$n.err"; do
+	while ! grep -qE '^splicewatch: (tracing unsafe writes|enforcing)' "$tmp/$n.err"; do
 		eval "kill -0 \$${n}_pid" 2>/dev/null && [ $i -lt 1500 ] || return 1
 		sleep 0.2
 		i=$((i + 1))
@@ -172,7 +174,7 @@ t() { # NAME COMMAND...
 }
 
 WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
-if ! start plain || ! start checked --verify; then
+if ! start plain trace || ! start checked trace --verify; then
 	echo "1..1"
 	echo "not ok start-up"
 	for n in plain checked; do
@@ -199,14 +201,8 @@ stop plain
 "$SW" ci --verify --backend "$B" --report "$tmp/ci.json" -- "$WL" store "$TMPFS/ci" \
 	>"$tmp/ci.wl" 2>"$tmp/ci.err"
 ci_rc=$?
-# enforce --verify: a fourth load.
-"$SW" enforce --verify --backend "$B" --json -o "$tmp/enf" 2>"$tmp/enf.err" &
-enf_pid=$!
-i=0
-while ! grep -q '^splicewatch: enforcing' "$tmp/enf.err" && kill -0 $enf_pid 2>/dev/null && [ $i -lt 1500 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
+# enforce --verify: a fourth load (test_enforce_kills says if it did not start).
+start enf enforce --verify
 VW_DRAIN="splice:$tmp/enf-root.out" "$WL" store "$TMPFS/enf-root" >"$tmp/enf-root.wl" 2>&1
 enf_root_rc=$?
 printf "\nfile=%s\n" "$TMPFS/enf-root" >>"$tmp/enf-root.wl"
