@@ -122,20 +122,34 @@ const char *sw_load_hint(int err)
 	}
 }
 
+static uint64_t skipped_runs_of(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(prog);
+
+	return fd >= 0 && !bpf_prog_get_info_by_fd(fd, &info, &len) ? info.recursion_misses : 0;
+}
+
 uint64_t sw_skipped_runs(const struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 	uint64_t n = 0;
 
-	bpf_object__for_each_program(prog, obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd >= 0 && !bpf_prog_get_info_by_fd(fd, &info, &len))
-			n += info.recursion_misses;
-	}
+	bpf_object__for_each_program(prog, obj)
+		n += skipped_runs_of(prog);
 	return n;
+}
+
+void sw_print_skipped_runs(const struct bpf_object *obj, FILE *f)
+{
+	struct bpf_program *prog;
+	uint64_t n;
+
+	bpf_object__for_each_program(prog, obj)
+		if ((n = skipped_runs_of(prog)))
+			fprintf(f, "splicewatch: skipped runs: %s %llu\n", bpf_program__name(prog),
+				(unsigned long long)n);
 }
 
 /* ---- SPLICEWATCH_VERIFIER_STATS=1 -----------------------------------------

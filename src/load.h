@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <bpf/libbpf.h>
@@ -63,6 +64,8 @@ int sw_run_program(int prog_fd);
 int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
 /* Runs of obj's programs the kernel skipped (recursion_misses), all told. */
 uint64_t sw_skipped_runs(const struct bpf_object *obj);
+/* -v: one line per program the kernel skipped runs of, to f. */
+void sw_print_skipped_runs(const struct bpf_object *obj, FILE *f);
 
 /* Loads the programs of skeleton s (libbpf's X__load); with
  * SPLICEWATCH_VERIFIER_STATS=1 prints the verifier's instruction count of each. */

@@ -423,4 +423,6 @@ void sw_print_summary(FILE *f, struct sw_session *s, uint64_t shown, const struc
 			"(a program preempted on a CPU blocks it there for other tasks, 6.14+): "
 			"writes or holds in those syscalls were not seen\n",
 			(unsigned long long)c.skipped_runs);
+	if (c.skipped_runs && sw_verbose)
+		sw_session_print_skipped_runs(s, f);
 }

@@ -670,6 +670,11 @@ void sw_session_set_tick(struct sw_session *s, int (*tick)(void *ctx), void *ctx
 	s->tick_ctx = ctx;
 }
 
+void sw_session_print_skipped_runs(const struct sw_session *s, FILE *f)
+{
+	sw_print_skipped_runs(s->skel->obj, f);
+}
+
 uint64_t sw_session_lost(const struct sw_session *s)
 {
 	return ((const volatile u64 *)s->skel->bss->counters)[SW_CNT_LOST];

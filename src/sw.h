@@ -130,6 +130,8 @@ int sw_session_run(struct sw_session *s, sw_event_fn fn, void *ctx,
 /* tick(ctx) runs after every poll round (at most every 100 ms) of
  * sw_session_run; a non-zero return ends the run, which returns it. */
 void sw_session_set_tick(struct sw_session *s, int (*tick)(void *ctx), void *ctx);
+/* -v: the runs the kernel skipped, per program, one line each to f. */
+void sw_session_print_skipped_runs(const struct sw_session *s, FILE *f);
 /* Records the programs could not put into the ring buffer, so far. */
 uint64_t sw_session_lost(const struct sw_session *s);
 /* The allowlist and protect maps hold new's entries instead of old's (the

@@ -296,6 +296,7 @@ void sw_verify_counts(const struct sw_verify *v, struct sw_verify_counts *n)
 	n->unreadable = c[SW_VCNT_UNREADABLE];
 	n->not_fingerprinted = c[SW_VCNT_FULL];
 	n->lost = c[SW_VCNT_LOST];
+	n->skipped_runs = sw_skipped_runs(v->skel->obj);
 }
 
 void sw_verify_stop(struct sw_verify *v, FILE *summary)
@@ -317,6 +318,13 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
 		(unsigned long long)n.explained, (unsigned long long)n.unreadable,
 		(unsigned long long)n.not_fingerprinted, (unsigned long long)n.lost);
+	if (n.skipped_runs)
+		fprintf(summary, "splicewatch: verify: warning: the kernel skipped %llu runs of the "
+			"verify programs (a program preempted on a CPU blocks it there for other "
+			"tasks, 6.14+): a pipe filled or drained in such a syscall was not "
+			"fingerprinted or checked there\n", (unsigned long long)n.skipped_runs);
+	if (sw_verbose)
+		sw_print_skipped_runs(v->skel->obj, summary);
 	if (v->to.reader_action != SW_ACT_REPORTED)
 		fprintf(summary, "splicewatch: verify: readers of changed bytes: %llu killed, "
 			"%llu signalled, %llu would_kill, %llu allowed; %llu not acted on (a file "

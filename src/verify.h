@@ -39,6 +39,7 @@ struct sw_verify_target {
 struct sw_verify_counts {
 	uint64_t fingerprinted, checks, changes, unexplained, explained;
 	uint64_t unreadable, not_fingerprinted, lost;
+	uint64_t skipped_runs;	/* runs of the verify programs the kernel skipped */
 };
 
 /* --verify: loads and attaches the content checks beside session s, their

@@ -14,7 +14,9 @@
 # process_vm_writev(2) and PTRACE_POKEDATA into another process's. Each: the
 # reader got the changed bytes, plain trace reported nothing of the file, and
 # trace --verify exactly one unexplained_change at the drain naming the
-# reader. Then a reported pwrite(2) (explained: its unsafe_write only),
+# reader. Then a reported pwrite(2) (explained: its unsafe_write only; one
+# more when the first went unreported, and then the summary must say the
+# kernel skipped runs),
 # bytes nobody changed (no record), a pipe read 2.5 s later (the sweep) and
 # one closed unread (the close); `ci --verify` failing a run whose
 # tree changed held bytes (the cgroup scope of the programs); `enforce
@@ -35,6 +37,7 @@ SW=${SW:-/sw/splicewatch}
 WL=${WL:-/sw/verify_workload}
 passed=0
 failed=0
+pwrite_retried=""
 tmp=$(mktemp -d /var/tmp/swverify.XXXXXX)
 EXT4=$tmp/ext4
 TMPFS=$(mktemp -d /tmp/swverify.XXXXXX)
@@ -121,7 +124,9 @@ caught() {
 
 test_explained() {
 	ran pwrite || return
-	one pwrite '"event":"unsafe_write","op":"pwrite64",'
+	one pwrite '"event":"unsafe_write","op":"pwrite64",' || return
+	[ -z "$pwrite_retried" ] || grep -qE '^splicewatch: (note|warning): the kernel skipped' "$tmp/checked.err" ||
+		fail "a write was not reported and no run was skipped: $pwrite_retried"
 }
 test_unchanged() { ran clean original && none "$tmp/checked" clean "trace --verify"; }
 test_sweep() { ran sweep && one sweep '"event":"unexplained_change","check":"sweep",' '"pid":null,'; }
@@ -191,6 +196,14 @@ for w in $WAYS; do
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
 wl pwrite pwrite "$TMPFS/pwrite"
+# A write in a run the kernel skipped (6.14+, docs/kernels.md) can go
+# unreported although the backup hooks make that rare: one more write then,
+# and test_explained asks that the summary says runs were skipped.
+sleep 0.5
+if ! lines "$tmp/checked" pwrite | grep -qF '"event":"unsafe_write",'; then
+	pwrite_retried=$(lines "$tmp/checked" pwrite | head -c 300)
+	wl pwrite pwrite "$TMPFS/pwrite-again"
+fi
 wl clean clean "$EXT4/clean"
 wl sweep store "$TMPFS/sweep" hold 2.5
 wl close store "$TMPFS/close" close
