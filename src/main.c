@@ -35,8 +35,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\n"
 		"Global options:\n"
-		"  -v, --verbose   more diagnostics (repeat for libbpf debug output); also\n"
-		"                  taken after COMMAND\n"
+		"  -v, --verbose   more diagnostics (at exit, skipped runs per program;\n"
+		"                  repeat for libbpf debug output); also taken after COMMAND\n"
 		"  -h, --help      this help; `splicewatch help COMMAND` or\n"
 		"                  `splicewatch COMMAND --help` for a command\n"
 		"  -V, --version   print the version\n"
