@@ -15,7 +15,9 @@
  * the main build: bpf_loop (5.17+) walks rings and words.
  *
  * Every program runs in a syscall tracepoint, preemptible on 6.14+: nothing
- * here keeps state in per-CPU memory.
+ * here keeps state in per-CPU memory but the backup gates
+ * (lib/backup_gate.bpf.h: the frontend loads the backup copies where the
+ * kernel can skip runs), whose worst case is work done twice.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,6 +25,7 @@
 #include <bpf/bpf_tracing.h>
 #include "verify_event.h"
 #include "lib/allowlists.bpf.h"
+#include "lib/backup_gate.bpf.h"
 #include "lib/kobj.bpf.h"
 #include "lib/kernel_defs.bpf.h"
 #include "lib/landed_writes.bpf.h"
@@ -49,6 +52,11 @@ const volatile u32 scope_cgroup_level;
 const volatile u32 reader_action;
 const volatile u32 reader_signal;
 const volatile u32 self_tgid;
+/* Set before load: the backup copies are loaded (the first copies then
+ * name their thread in the gate); tests: SW_DROP_* runs of the first
+ * copies dropped, as if the kernel had skipped them. */
+const volatile bool backup_copies;
+const volatile u32 test_drop;
 
 #define FUSE_SUPER_MAGIC	0x65735546
 #define SW_S_IWGRP		00020
@@ -665,26 +673,90 @@ static __always_inline u32 drained(long fd)
 	return gone.changed;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
+/* The syscalls whose entry checks a pipe: the common case leaves at once. */
+static __always_inline bool checked_at_entry(long id)
+{
+	return id == SW_NR_read || id == SW_NR_readv || id == SW_NR_vmsplice || id == SW_NR_tee ||
+	       id == SW_NR_splice || id == SW_NR_close;
+}
+
+static __always_inline void on_enter(struct pt_regs *regs, long id)
 {
 	switch (id) {
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_vmsplice:
 		check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
-		return 0;
+		return;
 	case SW_NR_tee:			/* in 1 */
 		check(SW_ARG1(regs), SW_CHECK_DRAIN, 0);
-		return 0;
+		return;
 	case SW_NR_splice:		/* in 1, off_in 2 */
 		if (!SW_ARG2(regs))
 			check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
-		return 0;
+		return;
 	case SW_NR_close:
 		check(SW_ARG1(regs), SW_CHECK_RELEASE, 0);
-		return 0;
+		return;
 	}
+}
+
+/* The syscalls whose exit learns or forgets what a pipe holds. */
+static __always_inline bool learnt_at_exit(long id)
+{
+	return id == SW_NR_read || id == SW_NR_readv || id == SW_NR_vmsplice || id == SW_NR_tee ||
+	       id == SW_NR_splice || id == SW_NR_sendfile;
+}
+
+static __always_inline void on_exit(struct pt_regs *regs, long id, long ret)
+{
+	u32 changed;
+
+	switch (id) {
+	case SW_NR_read:
+	case SW_NR_readv:
+		drained(SW_ARG1(regs));
+		return;
+	case SW_NR_vmsplice:		/* fd 1: filled, or read from */
+		drained(SW_ARG1(regs));
+		if (ret > 0)
+			learn(SW_ARG1(regs), 0);
+		return;
+	case SW_NR_tee:			/* in 1, out 2 */
+		changed = drained(SW_ARG1(regs));
+		if (ret > 0)
+			learn(SW_ARG2(regs), changed);
+		return;
+	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
+		changed = SW_ARG2(regs) ? 0 : drained(SW_ARG1(regs));
+		if (ret > 0 && !SW_ARG4(regs))
+			learn(SW_ARG3(regs), changed);
+		return;
+	case SW_NR_sendfile:		/* out 1 */
+		if (ret > 0)
+			learn(SW_ARG1(regs), 0);
+		return;
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
+{
+	if (!checked_at_entry(id) || (test_drop & SW_DROP_ENTER))
+		return 0;
+	if (backup_copies)
+		first_runs(GATE_ENTER);
+	on_enter(regs, id);
+	return 0;
+}
+
+/* Runs where the kernel skipped sw_verify_enter (loaded with backup_copies). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_verify_enter_backup, struct pt_regs *regs, long id)
+{
+	if (!checked_at_entry(id) || first_ran(GATE_ENTER))
+		return 0;
+	on_enter(regs, id);
 	return 0;
 }
 
@@ -692,33 +764,24 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
 {
 	long id = SW_SYSCALL_NR(regs);
-	u32 changed;
 
-	switch (id) {
-	case SW_NR_read:
-	case SW_NR_readv:
-		drained(SW_ARG1(regs));
+	if (!learnt_at_exit(id) || (test_drop & SW_DROP_EXIT))
 		return 0;
-	case SW_NR_vmsplice:		/* fd 1: filled, or read from */
-		drained(SW_ARG1(regs));
-		if (ret > 0)
-			learn(SW_ARG1(regs), 0);
+	if (backup_copies)
+		first_runs(GATE_EXIT);
+	on_exit(regs, id, ret);
+	return 0;
+}
+
+/* Runs where the kernel skipped sw_verify_exit (loaded with backup_copies). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sw_verify_exit_backup, struct pt_regs *regs, long ret)
+{
+	long id = SW_SYSCALL_NR(regs);
+
+	if (!learnt_at_exit(id) || first_ran(GATE_EXIT))
 		return 0;
-	case SW_NR_tee:			/* in 1, out 2 */
-		changed = drained(SW_ARG1(regs));
-		if (ret > 0)
-			learn(SW_ARG2(regs), changed);
-		return 0;
-	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
-		changed = SW_ARG2(regs) ? 0 : drained(SW_ARG1(regs));
-		if (ret > 0 && !SW_ARG4(regs))
-			learn(SW_ARG3(regs), changed);
-		return 0;
-	case SW_NR_sendfile:		/* out 1 */
-		if (ret > 0)
-			learn(SW_ARG1(regs), 0);
-		return 0;
-	}
+	on_exit(regs, id, ret);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "caps.h"
 #include "common.h"
+#include "splicewatch.h"
 #include "load.h"
 
 /* libbpf's messages: warnings and info with -v, debug with -vv. */
@@ -120,6 +121,12 @@ const char *sw_load_hint(int err)
 	default:
 		return strerror(err);
 	}
+}
+
+uint32_t sw_test_drop(const char *drop)
+{
+	return drop ? (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
+		      (strstr(drop, "exit") ? SW_DROP_EXIT : 0) : 0;
 }
 
 static uint64_t skipped_runs_of(const struct bpf_program *prog)

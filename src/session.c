@@ -154,8 +154,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		sw_info("SPLICEWATCH_TEST_DROP=%s: nothing to drop, syscall attach none: "
 			"kernel functions check every write (tests only)", drop);
 	} else if (drop && *drop) {
-		skel->rodata->test_drop = (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
-					  (strstr(drop, "exit") ? SW_DROP_EXIT : 0);
+		skel->rodata->test_drop = sw_test_drop(drop);
 		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
 			"syscall hook runs (tests only)", drop);
 	}

@@ -551,6 +551,11 @@ override_dh_installdeb:
 	expect tests/suites/verify-enforce.sh 'reader_killed_before_splice_moves_changed_bytes'
 	done_mutant
 
+	mutant verify_backup_copies_idle
+	edit bpf/verify.bpf.c '	if (!checked_at_entry(id) || first_ran(GATE_ENTER))' '	if (1)'
+	expect tests/suites/verify.sh 'dropped_runs_backed_up_by_backup_copies'
+	done_mutant
+
 	mutant prom_no_paths_ignored
 	edit src/stats_loop.c '		o->prom_no_paths = true;' '		(void)0;'
 	expect tests/suites/metrics.sh 'stats_prometheus_no_paths_drops_file_label: no-paths'
@@ -579,7 +584,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
 	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
 	verify_user_share_ignored verify_reader_trust_ignored verify_landed_writes_ignored \
-	verify_tee_change_not_carried verify_reader_signal_not_sent; do
+	verify_tee_change_not_carried verify_reader_signal_not_sent verify_backup_copies_idle; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -13,6 +13,7 @@
 #define SW_DETECT_BACKUP_MARKS_BPF_H
 
 #include "write_decode.bpf.h"
+#include "../lib/backup_gate.bpf.h"
 
 /* sys_enter leaves a mark for the write it checked (a file something is held
  * of): the file and the range it decoded, so the write_iter hooks leave that
@@ -129,60 +130,6 @@ __noinline int mark_reported(u64 file)
 {
 	mark_checked((struct file *)file, current_syscall(), 0, 0, true);
 	return 0;
-}
-
-/* The tracepoint backend's backup hooks (backup_syscall_hooks): there nothing but the
- * syscall hooks sees a write's range or a pipe gaining pages, and while one
- * task's run of a program is preempted the kernel skips that program for
- * every other task on the CPU. Each program keeps its own count, so a second
- * copy of each hook (sw_sys_enter_backup, sw_sys_exit_backup) runs where the
- * first was skipped. The first copy names its thread in this
- * CPU's gate; the backup copy works only when the gate names another: the first
- * copy was skipped, or ran for another task between this task's two runs
- * (then the write's mark keeps it to one report, and a pipe synced twice is
- * unchanged). */
-#define GATE_ENTER	0
-#define GATE_EXIT	1
-
-struct backup_gate {
-	u32 tid[2];	/* by GATE_*: the thread the first copy ran for */
-};
-
-SW_MAP(backup_gates, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, struct backup_gate);
-
-static __always_inline struct backup_gate *backup_gate(void)
-{
-	u32 zero = 0;
-
-	return bpf_map_lookup_elem(&backup_gates, &zero);
-}
-
-/* The first copy's mark. It clears the thread's mark at the other hook, left
- * if that hook's backup copy was skipped, so it cannot stand for a later syscall. */
-static __always_inline void first_runs(u32 hook)
-{
-	struct backup_gate *g = backup_gate();
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-
-	if (!g)
-		return;
-	g->tid[hook & 1] = tid;
-	if (g->tid[!hook] == tid)
-		g->tid[!hook] = 0;
-}
-
-/* The backup copy's question: did the first copy run for this thread? Answered once.
- * Without the gate (never) the backup copy stays quiet. */
-static __always_inline bool first_ran(u32 hook)
-{
-	struct backup_gate *g = backup_gate();
-
-	if (!g)
-		return true;
-	if (g->tid[hook & 1] != (u32)bpf_get_current_pid_tgid())
-		return false;
-	g->tid[hook & 1] = 0;
-	return true;
 }
 
 /* Does a successful return of this syscall put buffers into a pipe? */

@@ -9,7 +9,8 @@
 # Then what is not a change: a pwrite(2) splicewatch reports (explained), a
 # splice nobody changes; and where else a change is found: the sweep of a
 # pipe nobody reads, a close of a pipe nobody read; a buffer partly read
-# (the bytes read no longer held, the rest checked). ci --verify: a change
+# (the bytes read no longer held, the rest checked); the first programs'
+# runs dropped, the backup copies catch it. ci --verify: a change
 # the tree made fails the run (report, JUnit, summary), a write of the tree
 # is a finding and no change, unchanged bytes pass, a change outside the
 # tree is not COMMAND's, --scope pids is refused. Prints TAP; exits 1 if a
@@ -270,6 +271,26 @@ test_ci_change_outside_tree_not_commands() {
 	rep "r['verify']['unexplained_changes'] == 0 and r['verify']['changes_found'] == 0"
 }
 
+# A run of the verify programs the kernel skipped (6.14+ on a kernel that
+# preempts kernel code) is backed up: with every run of the first copies
+# dropped (SPLICEWATCH_TEST_DROP), the backup copies fingerprint the splice
+# and check the read, and the summary counts nothing skipped (the drop is
+# no kernel skip).
+test_dropped_runs_backed_up_by_backup_copies() {
+	local rc
+	export SPLICEWATCH_BACKUP_HOOKS=1 SPLICEWATCH_TEST_DROP=enter,exit
+	spawn_sw checked trace --json --verify -o "$d/checked"
+	rc=$?
+	unset SPLICEWATCH_BACKUP_HOOKS SPLICEWATCH_TEST_DROP
+	[ "$rc" = 0 ] || return
+	checked=$swpid
+	wl store "$shm/dropped.$RANDOM" || return
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	records "[(r['event'], r['check'], r['pid']) for r in e] == [('unexplained_change', 'drain', $wpid)]"
+}
+
 # --scope pids has no cgroup to tell COMMAND's holds by: refused before
 # COMMAND starts.
 test_ci_verify_with_scope_pids_refused() {
@@ -297,6 +318,7 @@ T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_re
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
 T user_share_leaves_room_for_root test_user_share_leaves_room_for_root
+T dropped_runs_backed_up_by_backup_copies test_dropped_runs_backed_up_by_backup_copies
 T ci_change_by_tree_fails_run test_ci_change_by_tree_fails_run
 T ci_explained_write_is_finding_not_change test_ci_explained_write_is_finding_not_change
 T ci_unchanged_bytes_pass test_ci_unchanged_bytes_pass
