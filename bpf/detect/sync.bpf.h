@@ -253,12 +253,25 @@ __noinline int sync_spliced_pipe(u64 pipe)
 #endif
 		return 0;
 	/* A known pipe keeps its inode; a new one is filled in by the next sync
-	 * through a file (the syscall's exit, io_uring's completion). */
+	 * through a file (the syscall's exit, io_uring's completion). Under
+	 * syscall attach none there is no such sync: the inode of the
+	 * syscall's out fd, where there is one, is taken over the state's. A
+	 * pipe freed while nothing was held leaves its state (the free is not
+	 * looked at then), and a new pipe made at its address, with its ring
+	 * at the old ring's address too (both are freed at once, the inode
+	 * only after an RCU grace period), would pass for the old pipe with
+	 * the old inode: its buffers, numbered from 0 again, below the old
+	 * positions, would go unindexed. */
 	ps = bpf_map_lookup_elem(&pipes, &pipe);
-	if ((!ps || !ps->inode) && no_syscall_hooks)
-		pipe_sync(spliced_pipe_inode(pipe), (struct pipe_inode_info *)pipe);
-	else
-		pipe_sync(ps ? (struct inode *)ps->inode : NULL, (struct pipe_inode_info *)pipe);
+	if (no_syscall_hooks) {
+		struct inode *inode = spliced_pipe_inode(pipe);
+
+		if (inode || !ps || !ps->inode) {
+			pipe_sync(inode, (struct pipe_inode_info *)pipe);
+			return 0;
+		}
+	}
+	pipe_sync(ps ? (struct inode *)ps->inode : NULL, (struct pipe_inode_info *)pipe);
 	return 0;
 }
 
