@@ -103,6 +103,7 @@ int setup_drained_by_read(struct tctx *t);
 int setup_drained_by_splice(struct tctx *t);
 int setup_pipe_closed(struct tctx *t);
 int setup_splicer_exited(struct tctx *t);
+int setup_new_pipe_at_freed_pipes_address(struct tctx *t);
 int setup_partially_read(struct tctx *t);
 int setup_partial_read_consumed_bytes(struct tctx *t);
 int do_write_500(struct tctx *t);

@@ -72,6 +72,8 @@ const struct scenario scenarios[] = {
 	  do_pwrite64 },
 	{ "write_after_pipe_closed_is_not_reported", FS_ALL, setup_pipe_closed, do_pwrite64 },
 	{ "write_after_splicer_exited_is_not_reported", FS_ALL, setup_splicer_exited, do_pwrite64 },
+	{ "pwrite64_into_new_pipe_at_freed_pipes_address_is_reported", FS_ALL,
+	  setup_new_pipe_at_freed_pipes_address, do_pwrite64 },
 	{ "write_into_consumed_part_of_partly_read_buffer_is_not_reported", FS_ALL,
 	  setup_partial_read_consumed_bytes, do_write_500 },
 	{ "write_into_unread_part_of_partly_read_buffer_is_reported", FS_ALL,

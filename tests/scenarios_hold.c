@@ -89,6 +89,43 @@ int setup_splicer_exited(struct tctx *t)
 	return 0;
 }
 
+/* A pipe freed while nothing is held goes unseen (GC forgets it later); a
+ * pipe made at once takes its address, and its ring the old ring's (the
+ * old inode is freed only after an RCU grace period). Its hold must be
+ * learnt as a new pipe's, not passed for the old pipe's drained positions:
+ * under syscall attach none only the splice read sees it. */
+int setup_new_pipe_at_freed_pipes_address(struct tctx *t)
+{
+	pid_t pid;
+	int status, p[2];
+
+	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
+	if (t->fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char buf[PAGE];
+
+		if (pipe(p) || splice(t->fd, &(loff_t){ 0 }, p[1], NULL, PAGE, 0) != PAGE ||
+		    read(p[0], buf, PAGE) != PAGE)
+			_exit(1);
+		/* Past the GC interval (200 ms): nothing held when the pipe dies. */
+		usleep(500 * 1000);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (status)
+		return fail(t, "child failed");
+	if (pipe(p))
+		return fail(t, "pipe");
+	t->pr = p[0];
+	t->pw = p[1];
+	if (splice_in(t, t->fd, 0, PAGE, t->pw))
+		return -1;
+	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
+	return 0;
+}
+
 int setup_partially_read(struct tctx *t)
 {
 	char buf[1000];
