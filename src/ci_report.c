@@ -436,10 +436,6 @@ void ci_report_summary(FILE *f, const struct ci *c, const struct ci_result *r)
 			(unsigned long long)r->verify.not_fingerprinted,
 			c->allow_untracked ? " (--allow-untracked: not a failure)"
 					   : "; this fails the run (--allow-untracked to accept it)");
-	if (r->verify.skipped_runs)
-		fprintf(f, "splicewatch: ci: warning: the kernel skipped %llu runs of the verify "
-			"programs (6.14+): changes to bytes filled or drained in those syscalls "
-			"would be missed\n", (unsigned long long)r->verify.skipped_runs);
 	if (r->skipped_runs && r->backup_hooks)
 		fprintf(f, "splicewatch: ci: note: the kernel skipped %llu runs of the programs "
 			"(preempted programs block themselves per CPU on 6.14+); %s checked %llu "
