@@ -64,18 +64,23 @@ int splice_in(struct tctx *t, int fd, loff_t off, size_t len, int pw)
 }
 
 /* A file of `size` 'A' bytes and a pipe holding [off, off+len) of it. */
-int held(struct tctx *t, size_t size, loff_t off, size_t len)
+int held_in_new_pipe(struct tctx *t, loff_t off, size_t len)
 {
 	int p[2];
 
-	t->fd = make_file(t, t->path, "data", size, 'A');
-	if (t->fd < 0)
-		return -1;
 	if (pipe(p))
 		return fail(t, "pipe");
 	t->pr = p[0];
 	t->pw = p[1];
 	return splice_in(t, t->fd, off, len, t->pw);
+}
+
+int held(struct tctx *t, size_t size, loff_t off, size_t len)
+{
+	t->fd = make_file(t, t->path, "data", size, 'A');
+	if (t->fd < 0)
+		return -1;
+	return held_in_new_pipe(t, off, len);
 }
 
 uint64_t fd_ino(int fd)

@@ -19,6 +19,8 @@
 int make_file(struct tctx *t, char *path, const char *name, size_t size, char fill);
 int splice_in(struct tctx *t, int fd, loff_t off, size_t len, int pw);
 int held(struct tctx *t, size_t size, loff_t off, size_t len);
+/* t->fd's [off, off+len) spliced into a new pipe, t->pr/t->pw. */
+int held_in_new_pipe(struct tctx *t, loff_t off, size_t len);
 uint64_t fd_ino(int fd);
 void expect_report(struct tctx *t, const char *op, int64_t woff, int64_t wlen,
 			  int64_t hoff, int64_t hlen, int pr);

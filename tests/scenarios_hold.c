@@ -116,11 +116,7 @@ int setup_new_pipe_at_freed_pipes_address(struct tctx *t)
 	waitpid(pid, &status, 0);
 	if (status)
 		return fail(t, "child failed");
-	if (pipe(p))
-		return fail(t, "pipe");
-	t->pr = p[0];
-	t->pw = p[1];
-	if (splice_in(t, t->fd, 0, PAGE, t->pw))
+	if (held_in_new_pipe(t, 0, PAGE))
 		return -1;
 	expect_report(t, "pwrite64", 0, 8, 0, PAGE, t->pr);
 	return 0;
@@ -601,11 +597,7 @@ int setup_untracked_hold(struct tctx *t)
 	if (sync_fd < 0 || pwrite(sync_fd, "s", 1, 0) != 1)
 		return fail(t, "write to index the helper's holds");
 	close(sync_fd);
-	if (pipe(p))
-		return fail(t, "pipe");
-	t->pr = p[0];
-	t->pw = p[1];
-	if (splice_in(t, t->fd, 0, PAGE, t->pw))
+	if (held_in_new_pipe(t, 0, PAGE))
 		return -1;
 	expect_report(t, "pwrite64", 0, 8, 0, 64 * PAGE, t->pr);
 	snprintf(t->e->untracked_reason, sizeof(t->e->untracked_reason), "chunk_holders_full");
