@@ -51,7 +51,6 @@ struct sw_verify {
 	uint64_t shown, explained;
 	uint64_t acted[SW_ACT__COUNT];	/* changes shown, by what was done to the reader */
 	uint64_t untrusted;		/* of them: not acted on, the file others can write */
-	bool backup_copies;		/* sw_verify_enter_backup, sw_verify_exit_backup loaded */
 };
 
 void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
@@ -262,10 +261,9 @@ struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_t
 	v->skel->rodata->reader_signal = t->reader_signal;
 	v->skel->rodata->self_tgid = getpid();
 	/* Where the kernel can skip runs, as the detection's backup hooks. */
-	v->backup_copies = sw_session_backup_hooks(s);
-	v->skel->rodata->backup_copies = v->backup_copies;
-	bpf_program__set_autoload(v->skel->progs.sw_verify_enter_backup, v->backup_copies);
-	bpf_program__set_autoload(v->skel->progs.sw_verify_exit_backup, v->backup_copies);
+	v->skel->rodata->backup_copies = sw_session_backup_hooks(s);
+	bpf_program__set_autoload(v->skel->progs.sw_verify_enter_backup, sw_session_backup_hooks(s));
+	bpf_program__set_autoload(v->skel->progs.sw_verify_exit_backup, sw_session_backup_hooks(s));
 	/* Its syscall programs are syscall tracepoints whatever the backend. */
 	v->skel->rodata->test_drop = sw_test_drop(getenv("SPLICEWATCH_TEST_DROP"));
 	/* The detection's maps: the writes that landed explain changes, its
@@ -326,7 +324,7 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
 		(unsigned long long)n.explained, (unsigned long long)n.unreadable,
 		(unsigned long long)n.not_fingerprinted, (unsigned long long)n.lost);
-	if (n.skipped_runs && v->backup_copies)
+	if (n.skipped_runs && sw_session_backup_hooks(v->session))
 		fprintf(summary, "splicewatch: verify: note: the kernel skipped %llu runs of the "
 			"verify programs (a program preempted on a CPU blocks it there for other "
 			"tasks, 6.14+); their backup copies ran in their stead (a syscall whose "
