@@ -24,10 +24,18 @@
  *                        that uid (and gid); this process drains the pipe
  *   VW_MODE=MODE         FILE's mode (octal), set after it is made
  * and WAY pwrite_child: a pwrite by a child named vw_writer.
+ *
+ * The kernel's own writers, played by the test module tests/kmod/sw_kwriter
+ * (loaded in the VMs, tests/vm/guest-verify.sh), through /proc/sw_kwriter:
+ * kernel_write (byte 100 of the held bytes set to 'X' through the kernel's
+ * mapping of the page), kernel_aead (the held bytes encrypted in place,
+ * AES-GCM; the reader gets ciphertext) and kernel_own_page (both into a
+ * page of the module's own: the held bytes stay as they were).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <liburing.h>
@@ -47,6 +55,7 @@
 #define FIRST	200	/* bytes read before the change with "partial" */
 
 static long AT = 100;	/* the byte changed */
+static int held_pipe = -1;	/* the pipe's read end (for the kernel ways) */
 
 static int die(const char *what)
 {
@@ -178,8 +187,38 @@ static void change(const char *way, int fd, const char *path)
 		munmap(map, PAGE);
 		return;
 	}
+	if (!strncmp(way, "kernel_", 7)) {
+		int k = open("/proc/sw_kwriter", O_WRONLY), n = -1;
+
+		if (k < 0)
+			die("open /proc/sw_kwriter (the test module)");
+		if (!strcmp(way, "kernel_write"))
+			n = dprintf(k, "write %d %ld", held_pipe, AT);
+		else if (!strcmp(way, "kernel_aead"))
+			n = dprintf(k, "aead %d", held_pipe);
+		else if (!strcmp(way, "kernel_own_page"))
+			n = dprintf(k, "own");
+		else
+			errno = EINVAL;
+		if (n < 0)
+			die(way);
+		close(k);
+		return;
+	}
 	fprintf(stderr, "unknown way %s (%s)\n", way, path);
 	exit(2);
+}
+
+/* What the reader got: changed bytes, or the file's 'A's. */
+static const char *what(const char *got)
+{
+	return got[AT] != 'A' ? "changed" : "original";
+}
+
+/* The ways that leave the held bytes as they were. */
+static bool changes_nothing(const char *way)
+{
+	return !strcmp(way, "clean") || !strcmp(way, "kernel_own_page");
 }
 
 /* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
@@ -241,7 +280,7 @@ static const char *drain_to(const char *how, int pipe_out)
 	}
 	if (splice(pipe_out, NULL, fd, NULL, PAGE, 0) != PAGE || pread(fd, got, PAGE, 0) != PAGE)
 		die("splice out");
-	return got[AT] == 'X' ? "changed" : "original";
+	return what(got);
 }
 
 int main(int argc, char **argv)
@@ -263,6 +302,7 @@ int main(int argc, char **argv)
 		AT = atol(argv[4]);
 	if (pipe(p))
 		die("pipe");
+	held_pipe = p[0];
 	if (as) {
 		fill_and_change_as(as, argv[1], argv[2], p[1]);
 		if (stat(argv[2], &st))
@@ -297,8 +337,8 @@ int main(int argc, char **argv)
 	if (read(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");
 	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
-	       (size_t)AT < first ? "read-before" : got[AT] == 'X' ? "changed" : "original");
+	       (size_t)AT < first ? "read-before" : what(got));
 	if ((size_t)AT < first)
 		return 0;
-	return (got[AT] == 'X') == !!strcmp(argv[1], "clean") ? 0 : 1;
+	return (got[AT] != 'A') == !changes_nothing(argv[1]) ? 0 : 1;
 }

@@ -20,7 +20,12 @@
 # tree changed held bytes (the cgroup scope of the programs); `enforce
 # --verify` killing the reader of root's changed file before its splice out
 # moves anything (the splice looks at pending signals on this kernel), and
-# leaving alone the reader of a file uid 65534 changed itself. What does not depend on the kernel (the
+# leaving alone the reader of a file uid 65534 changed itself. Where
+# tests/vm/matrix.sh built the test module for the kernel (/sw/kmod,
+# tests/vm/kmod.sh): the kernel's own writers, each missed by plain trace and
+# caught at the drain (byte 100 set through the kernel's mapping of the
+# page; the held bytes encrypted in place by the crypto API's AES-GCM), and
+# the module writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
 # trace cannot start), "ok NAME" / "not ok NAME: why", then
@@ -40,6 +45,7 @@ EXT4=$tmp/ext4
 TMPFS=$(mktemp -d /tmp/swverify.XXXXXX)
 mkdir -p "$EXT4"
 
+KMOD=${KMOD:-/sw/kmod}
 fail() { why=$*; return 1; }
 
 # start NAME COMMAND ARGS...: splicewatch COMMAND (trace or enforce) ARGS in
@@ -119,6 +125,22 @@ caught() {
 	if [ -z "$before" ] || [ "$before" = "$after" ]; then fail "fingerprints $before, $after"; fi
 }
 
+# The test module, loaded (with the crypto modules it needs) where there is
+# one; kmod_why says why not.
+kmod_why=""
+kmod_load() {
+	[ "$(cat "$KMOD/status")" = ok ] || { kmod_why="no test module ($(cat "$KMOD/status"))"; return; }
+	while read -r m; do
+		insmod "$KMOD/$m" 2>"$tmp/insmod.err" || { kmod_why="insmod $m: $(cat "$tmp/insmod.err")"; return; }
+	done <"$KMOD/modules.load"
+}
+# kcaught NAME: caught, for a change the test module made.
+kcaught() { [ -z "$kmod_why" ] || fail "$kmod_why" || return; caught "$1"; }
+test_kernel_own_page() {
+	[ -z "$kmod_why" ] || fail "$kmod_why" || return
+	ran kernel_own_page original && none "$tmp/checked" kernel_own_page "trace --verify"
+}
+
 test_explained() {
 	ran pwrite || return
 	one pwrite '"event":"unsafe_write","op":"pwrite64",'
@@ -180,6 +202,11 @@ t() { # NAME COMMAND...
 }
 
 WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
+KWAYS=""
+if [ -d "$KMOD" ]; then
+	KWAYS="kernel_write kernel_aead"
+	kmod_load
+fi
 if ! start plain trace || ! start checked trace --verify -v; then
 	echo "1..1"
 	echo "not ok start-up"
@@ -192,10 +219,11 @@ if ! start plain trace || ! start checked trace --verify -v; then
 	rm -rf "$tmp" "$TMPFS"
 	exit 1
 fi
-for w in $WAYS; do
+for w in $WAYS $KWAYS; do
 	wl "$w-ext4" "$w" "$EXT4/$w"
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
+[ -z "$KWAYS" ] || wl kernel_own_page kernel_own_page "$TMPFS/kernel_own_page"
 wl pwrite pwrite "$TMPFS/pwrite"
 wl clean clean "$EXT4/clean"
 wl sweep store "$TMPFS/sweep" hold 2.5
@@ -221,7 +249,8 @@ stop enf
 
 set -f	# the names have brackets: words, not globs
 names=""
-for w in $WAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
+for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
+[ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -233,6 +262,11 @@ for w in $WAYS; do
 	t "$w-is-caught[ext4]" caught "$w-ext4"
 	t "$w-is-caught[tmpfs]" caught "$w-tmpfs"
 done
+for w in $KWAYS; do
+	t "$w-is-caught[ext4]" kcaught "$w-ext4"
+	t "$w-is-caught[tmpfs]" kcaught "$w-tmpfs"
+done
+[ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
 t sweep-finds-change-in-unread-pipe test_sweep

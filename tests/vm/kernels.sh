@@ -5,6 +5,12 @@
 #   kernels.sh list                               print "NAME VERSION PATH" of cached kernels
 #   kernels.sh names                              print the known kernel names
 #   kernels.sh path NAME                          print the cache directory of NAME
+#   kernels.sh headers NAME                       download + extract NAME's headers
+#                                                 (cached), print the directory to
+#                                                 build a module in (make -C DIR M=...)
+#   kernels.sh modules NAME DIR MODULE...         copy MODULEs of NAME, with what they
+#                                                 depend on, into DIR (decompressed);
+#                                                 DIR/modules.load lists them in order
 #
 # NAMES: 5.10 (bullseye), 6.1 (bookworm), 6.12 (trixie), 7 (newest 7.x from
 # trixie-backports or sid): amd64 kernels; arm64/6.1, arm64/6.12, arm64/7:
@@ -14,6 +20,7 @@
 # modified).  Everything lives under ${SW_VM_CACHE:-/var/cache/splicewatch-vm}:
 #   apt/<NAME>/             private sources.list, package lists, apt cache
 #   debs/                   downloaded .deb files
+#   headers/<NAME>/         the extracted headers packages (kernels.sh headers)
 #   kernels/<NAME>/         vmlinuz, config, System.map, kver, version, suite,
 #                           lib/modules/<kver>/... (needed modules, decompressed)
 #                           modules.load (ordered list of .ko to insmod)
@@ -182,6 +189,43 @@ resolve_modules() { # moddir wanted...
     ' "$moddir/modules.builtin" "$moddir/modules.dep"
 }
 
+# prints the path of package pkg=ver's .deb in $CACHE/debs, downloaded (in
+# tmp) when it is not there: of NAME's architecture, or "all".
+cached_deb() { # name pkg ver tmp
+    local name=$1 p=$2 ver=$3 tmp=$4 debdir="$CACHE/debs" deb
+    mkdir -p "$debdir"
+    deb=$(ls "$debdir/${p}_"*"_$(arch_of "$name").deb" "$debdir/${p}_"*_all.deb 2>/dev/null | while read -r f; do
+              [ "$(dpkg-deb -f "$f" Version)" = "$ver" ] && echo "$f"; done | head -n1 || true)
+    if [ -z "$deb" ]; then
+        info "$name: downloading $p=$ver"
+        (cd "$tmp" && aptg "$name" -q download "$p=$ver" >"$tmp/dl.log" 2>&1) \
+            || { cat "$tmp/dl.log" >&2; die "$name: download of $p=$ver failed"; }
+        deb=$(ls "$tmp/${p}_"*.deb)
+        mv "$deb" "$debdir/"
+        deb="$debdir/$(basename "$deb")"
+    fi
+    echo "$deb"
+}
+
+# copies module files (paths within moddir) to dir/prefix..., decompressed
+# (busybox insmod cannot, the kernel may not), listed in dir/modules.load.
+copy_modules() { # moddir dir prefix module-file...
+    local moddir=$1 dir=$2 prefix=$3 m out
+    shift 3
+    : > "$dir/modules.load"
+    for m in "$@"; do
+        out="$dir/$prefix${m%.ko*}.ko"
+        mkdir -p "$(dirname "$out")"
+        case "$m" in
+            *.ko.xz)  xz -dc "$moddir/$m" > "$out" ;;
+            *.ko.zst) zstd -qdc "$moddir/$m" > "$out" ;;
+            *.ko.gz)  gzip -dc "$moddir/$m" > "$out" ;;
+            *)        cp "$moddir/$m" "$out" ;;
+        esac
+        echo "${out#"$dir/"}" >> "$dir/modules.load"
+    done
+}
+
 fetch_one() { # name refresh
     local name=$1 refresh=$2 kdir="$CACHE/kernels/$1"
     suites_for "$name" >/dev/null || die "unknown kernel name '$name' (known: $ALL_NAMES)"
@@ -235,16 +279,7 @@ fetch_one() { # name refresh
     # shellcheck disable=SC2064
     trap "rm -rf '$tmp'" EXIT
     for p in "${pkgs[@]}"; do
-        deb=$(ls "$debdir/${p}_"*"_$darch.deb" 2>/dev/null | while read -r f; do
-                  [ "$(dpkg-deb -f "$f" Version)" = "$ver" ] && echo "$f"; done | head -n1 || true)
-        if [ -z "$deb" ]; then
-            info "$name: downloading $p=$ver"
-            (cd "$tmp" && aptg "$name" -q download "$p=$ver" >"$tmp/dl.log" 2>&1) \
-                || { cat "$tmp/dl.log" >&2; die "$name: download of $p=$ver failed"; }
-            deb=$(ls "$tmp/${p}_"*.deb)
-            mv "$deb" "$debdir/"
-            deb="$debdir/$(basename "$deb")"
-        fi
+        deb=$(cached_deb "$name" "$p" "$ver" "$tmp") || exit 1
         log "$name: extracting $(basename "$deb")"
         dpkg-deb -x "$deb" "$tmp/root"
     done
@@ -279,18 +314,7 @@ fetch_one() { # name refresh
     [ "$darch" = arm64 ] && modules=$ARM64_MODULES
     # shellcheck disable=SC2086
     list=$(resolve_modules "$moddir" ${SW_VM_MODULES:-$modules}) || die "$name: module resolution failed"
-    : > "$new/modules.load"
-    for m in $list; do
-        mkdir -p "$new/lib/modules/$kver/$(dirname "$m")"
-        local out="$new/lib/modules/$kver/${m%.ko*}.ko"
-        case "$m" in   # decompress: busybox insmod cannot, the kernel may not
-            *.ko.xz)  xz -dc "$moddir/$m" > "$out" ;;
-            *.ko.zst) zstd -qdc "$moddir/$m" > "$out" ;;
-            *.ko.gz)  gzip -dc "$moddir/$m" > "$out" ;;
-            *)        cp "$moddir/$m" "$out" ;;
-        esac
-        echo "${out#"$new/"}" >> "$new/modules.load"
-    done
+    copy_modules "$moddir" "$new" "lib/modules/$kver/" $list
     echo "$kver" > "$new/kver"
     echo "$ver" > "$new/version"
     echo "$abi" > "$new/abi"
@@ -332,6 +356,71 @@ cmd_fetch() {
     return $rc
 }
 
+# The headers packages of a cached kernel (linux-headers-<abi> and the
+# linux-headers-*/linux-kbuild-* it depends on), extracted into
+# $CACHE/headers/NAME; prints the directory to build a module in. Their
+# Makefile includes the -common one by its absolute /usr/src path: pointed
+# at the extracted copy.
+cmd_headers() { # name
+    local name=$1 kdir="$CACHE/kernels/$1" hdir="$CACHE/headers/$1" abi ver tmp deb p dep
+    [ -s "$kdir/abi" ] || die "kernel '$name' is not cached (run: $0 fetch $name)"
+    abi=$(cat "$kdir/abi") ver=$(cat "$kdir/version")
+    exec 9>"$CACHE/.lock-headers-$(flat "$name")"
+    flock 9
+    if [ -s "$hdir/build-dir" ] && [ "$(cat "$hdir/version")" = "$ver" ]; then
+        cat "$hdir/build-dir"; return 0
+    fi
+    setup_apt "$name"
+    apt_update "$name"
+    local -a pkgs=("linux-headers-$abi")
+    for dep in $(aptc "$name" show "linux-headers-$abi=$ver" 2>/dev/null | sed -n 's/^Depends: //p' \
+                 | head -n1 | tr ',' '\n' | sed -n 's/^ *\(linux-\(headers\|kbuild\)-[^ ]*\).*/\1/p'); do
+        pkgs+=("$dep")
+    done
+    tmp=$(mktemp -d "$CACHE/.headers-$(flat "$name").XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp'" EXIT
+    for p in "${pkgs[@]}"; do
+        deb=$(cached_deb "$name" "$p" "$ver" "$tmp") || exit 1
+        dpkg-deb -x "$deb" "$tmp/root"
+    done
+    [ -f "$tmp/root/usr/src/linux-headers-$abi/Makefile" ] || die "$name: no Makefile in linux-headers-$abi"
+    sed -i "s|/usr/src/|$hdir/root/usr/src/|g" "$tmp/root/usr/src/linux-headers-$abi/Makefile"
+    echo "$hdir/root/usr/src/linux-headers-$abi" > "$tmp/build-dir"
+    echo "$ver" > "$tmp/version"
+    rm -f "$tmp/dl.log"
+    rm -rf "$hdir"
+    mkdir -p "$(dirname "$hdir")"
+    mv "$tmp" "$hdir"
+    trap - EXIT
+    cat "$hdir/build-dir"
+}
+
+# MODULEs of a cached kernel and what they depend on, from its packages,
+# copied into DIR (modules.load: their order).
+cmd_modules() { # name dir module...
+    local name=$1 dir=$2 kdir="$CACHE/kernels/$1" tmp p deb moddir kver list
+    shift 2
+    [ -s "$kdir/packages" ] || die "kernel '$name' is not cached (run: $0 fetch $name)"
+    kver=$(cat "$kdir/kver")
+    tmp=$(mktemp -d "$CACHE/.modules-$(flat "$name").XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp'" EXIT
+    for p in $(cat "$kdir/packages"); do
+        deb=$(cached_deb "$name" "$p" "$(cat "$kdir/version")" "$tmp") || exit 1
+        dpkg-deb -x "$deb" "$tmp/root"
+    done
+    moddir="$tmp/root/lib/modules/$kver"
+    [ -d "$moddir" ] || moddir="$tmp/root/usr/lib/modules/$kver"
+    [ -s "$moddir/modules.dep" ] || depmod -b "${moddir%/lib/modules/$kver}" "$kver"
+    list=$(resolve_modules "$moddir" "$@") || die "$name: module resolution failed"
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    copy_modules "$moddir" "$dir" "" $list
+    rm -rf "$tmp"
+    trap - EXIT
+}
+
 cmd_list() {
     local n d
     for n in $ALL_NAMES; do
@@ -356,7 +445,9 @@ main() {
         names) echo "$ALL_NAMES" | tr ' ' '\n' ;;
         path) [ $# -eq 1 ] || die "usage: path NAME"; d="$CACHE/kernels/$1"
               [ -s "$d/vmlinuz" ] || die "kernel '$1' is not cached (run: $0 fetch $1)"; echo "$d" ;;
-        *) die "usage: $0 [-v] {fetch [--refresh] [NAME...]|list|names|path NAME}" ;;
+        headers) [ $# -eq 1 ] || die "usage: headers NAME"; cmd_headers "$1" ;;
+        modules) [ $# -ge 3 ] || die "usage: modules NAME DIR MODULE..."; cmd_modules "$@" ;;
+        *) die "usage: $0 [-v] {fetch [--refresh] [NAME...]|list|names|path NAME|headers NAME|modules NAME DIR MODULE...}" ;;
     esac
 }
 main "$@"

@@ -26,7 +26,10 @@
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
 # ./tests/build/swtest, ./tests/build/ci_workload and, for the verify suite,
 # ./tests/build/verify_workload (copied once at start, so a rebuild during the
-# run does not mix builds).
+# run does not mix builds). The verify suite on 6.1 (KMOD_KERNELS: the
+# kernels built by this host's compiler) also gets the test module, built
+# against that kernel's headers (tests/vm/kmod.sh; a failed build fails the
+# module's tests, with why).
 # Kernels named arm64/... (kernels.sh) are arm64 guests (qemu-system-aarch64):
 # they run ./build/arm64/splicewatch, ./tests/build/arm64/swtest,
 # ./tests/build/arm64/ci_workload and verify_workload (make ARCH=arm64 all arm64-tests); their
@@ -218,6 +221,21 @@ for k in $KERNELS; do
     "$HERE/kernels.sh" fetch "$k" >"$LOGS/fetch-$(flat "$k").log" 2>&1 || NOKERNEL[$k]=1
 done
 
+# The test module (tests/kmod) for the kernels built by this host's compiler,
+# where a cell runs the verify suite: DIR/kmod/<kernel>, /sw/kmod in the guest.
+KMOD_KERNELS="6.1"
+declare -A KMODFILES=()
+for k in $KERNELS; do
+    case " $KMOD_KERNELS " in *" $k "*) ;; *) continue ;; esac
+    [ -z "${NOKERNEL[$k]:-}" ] || continue
+    for b in $BACKENDS; do
+        case " $(suites_of "$k" "$b") " in *" verify "*) ;; *) continue ;; esac
+        "$HERE/kmod.sh" "$k" "$LOGS/kmod/$(flat "$k")" >"$LOGS/kmod-$(flat "$k").log" 2>&1
+        KMODFILES[$k]="--file $LOGS/kmod/$(flat "$k"):/sw/kmod"
+        break
+    done
+done
+
 START=$(date +%s)
 run_vm() { # tag kernel command...
     local tag=$1 k=$2 rc=0 t0 t1
@@ -245,7 +263,7 @@ for j in "${JOBLIST[@]}"; do
         # loglevel 5: warnings (WARN_ON's "WARNING:") reach the console too
         case "$k" in arm64/*) a=arm64 ;; *) a=amd64 ;; esac
         # shellcheck disable=SC2086 # the paths are ours, without spaces
-        run_vm "$tag" "$k" ${GUESTFILES[$a]} --append loglevel=5 --console "$LOGS/$tag.console" \
+        run_vm "$tag" "$k" ${GUESTFILES[$a]} ${KMODFILES[$k]:-} --append loglevel=5 --console "$LOGS/$tag.console" \
             -- "$GUESTENV sh /sw/guest-swtest.sh '$b' '$(suites_of "$k" "$b")' '$FILTER'" &
     fi
     running=$((running + 1))

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sw_kwriter: a kernel writer for splicewatch's tests (docs/content-checks.md).
+ *
+ * The 2026 page-cache bugs were kernel code writing in place into pages a
+ * pipe got from splice. Every Debian kernel the tests boot carries their
+ * fixes, so this module plays the writer, on request, through
+ * /proc/sw_kwriter (root only, mode 0200):
+ *
+ *   "write FD AT"  byte AT of the first buffer of pipe FD (of the writing
+ *                  task) set to 'X', through the kernel's own mapping of the
+ *                  page: no fault, no dirtying, nothing a write hook sees.
+ *   "aead FD"      the first buffer's bytes encrypted in place (dst == src)
+ *                  by the kernel crypto API: AES-GCM (gcm(aes)), the last 16
+ *                  bytes taking the tag.
+ *   "own"          the same two writes, into a page of the module's own.
+ *
+ * A write returns its length, or the error (-EBADF: FD is not a pipe;
+ * -ENODATA: the pipe is empty). Built against the booted kernel's headers
+ * by tests/vm/kmod.sh; never loaded on the host.
+ */
+#include <crypto/aead.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/proc_fs.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#define TAG_LEN 16
+
+/* Made at load: a request then takes no time to set up (the test's change
+ * lands right before the pipe is read, as the other ways' do). */
+static struct crypto_aead *tfm;
+
+/* AES-GCM in place over len bytes of page at offset: len - 16 bytes of
+ * ciphertext, then the tag. */
+static int aead_in_place(struct page *page, unsigned int offset, unsigned int len)
+{
+	u8 iv[12] = { 0 };
+	struct aead_request *req;
+	struct scatterlist sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	int err;
+
+	if (len <= TAG_LEN)
+		return -EINVAL;
+	req = aead_request_alloc(tfm, GFP_KERNEL);
+	if (!req) {
+		return -ENOMEM;
+	}
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, page, len, offset);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done, &wait);
+	aead_request_set_crypt(req, &sg, &sg, len - TAG_LEN, iv);
+	aead_request_set_ad(req, 0);
+	err = crypto_wait_req(crypto_aead_encrypt(req), &wait);
+	aead_request_free(req);
+	return err;
+}
+
+static void set_byte(struct page *page, unsigned int at)
+{
+	u8 *p = kmap_local_page(page);
+
+	p[at] = 'X';
+	kunmap_local(p);
+	flush_dcache_page(page);
+}
+
+/* "write FD AT" and "aead FD" on the first buffer of the pipe FD names. */
+static int on_pipe(int fd, bool aead, unsigned int at)
+{
+	struct pipe_inode_info *pipe;
+	struct pipe_buffer *buf;
+	struct file *file = fget(fd);
+	int err = 0;
+
+	if (!file)
+		return -EBADF;
+	if (!S_ISFIFO(file_inode(file)->i_mode) || !file->private_data) {
+		fput(file);
+		return -EBADF;
+	}
+	pipe = file->private_data;
+	pipe_lock(pipe);
+	if (pipe_empty(pipe->head, pipe->tail)) {
+		err = -ENODATA;
+	} else {
+		buf = &pipe->bufs[pipe->tail & (pipe->ring_size - 1)];
+		if (aead)
+			err = aead_in_place(buf->page, buf->offset, buf->len);
+		else if (at >= buf->len)
+			err = -EINVAL;
+		else
+			set_byte(buf->page, buf->offset + at);
+	}
+	pipe_unlock(pipe);
+	fput(file);
+	return err;
+}
+
+static int on_own_page(void)
+{
+	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	int err;
+
+	if (!page)
+		return -ENOMEM;
+	set_byte(page, 100);
+	err = aead_in_place(page, 0, PAGE_SIZE);
+	__free_page(page);
+	return err;
+}
+
+static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	unsigned int at = 0;
+	char cmd[32];
+	int fd, err;
+
+	if (len >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, len))
+		return -EFAULT;
+	cmd[len] = '\0';
+	if (sscanf(cmd, "write %d %u", &fd, &at) == 2)
+		err = on_pipe(fd, false, at);
+	else if (sscanf(cmd, "aead %d", &fd) == 1)
+		err = on_pipe(fd, true, 0);
+	else if (!strncmp(cmd, "own", 3))
+		err = on_own_page();
+	else
+		err = -EINVAL;
+	return err ? err : len;
+}
+
+static const struct proc_ops sw_kwriter_ops = {
+	.proc_write = sw_kwriter_write,
+	.proc_lseek = noop_llseek,
+};
+
+static int __init sw_kwriter_init(void)
+{
+	static const u8 key[16] = "sw_kwriter key!";
+	int err;
+
+	tfm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	err = crypto_aead_setkey(tfm, key, sizeof(key));
+	if (!err)
+		err = crypto_aead_setauthsize(tfm, TAG_LEN);
+	if (!err && !proc_create("sw_kwriter", 0200, NULL, &sw_kwriter_ops))
+		err = -ENOMEM;
+	if (err)
+		crypto_free_aead(tfm);
+	return err;
+}
+
+static void __exit sw_kwriter_exit(void)
+{
+	remove_proc_entry("sw_kwriter", NULL);
+	crypto_free_aead(tfm);
+}
+
+module_init(sw_kwriter_init);
+module_exit(sw_kwriter_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("splicewatch tests: writes in place into pages a pipe holds");
