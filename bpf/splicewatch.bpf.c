@@ -14,7 +14,8 @@
  * kretprobe / fexit, a syscall hook and its backup copy) together; what they do is
  * in bpf/detect/ (one header per concern, each including the one before:
  * settings, hold_index, index_walk, lazy, sync, overlap, report,
- * write_decode, backup_marks, write_check, backup_checks, gc) over bpf/lib/.
+ * write_decode, backup_marks, write_check, backup_checks, gc; kernel_writers
+ * beside them, over report) over bpf/lib/.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +26,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #include "detect/gc.bpf.h"
+#include "detect/kernel_writers.bpf.h"
 
 /* ---- syscall entry: writes checked before a byte lands ----------------- */
 
@@ -492,6 +494,33 @@ ENTRY_HOOKS(rw_verify_area, write_area, check_write_area(rw, file, ppos, count),
 ENTRY_HOOKS(security_path_truncate, path_truncate,
 	    ({ if (!deny_mode) check_path_truncate(BPF_CORE_READ(path, dentry), DENY_NO); }),
 	    const struct path *path)
+
+/* ---- the kernel's own in-place writers: detect/kernel_writers.bpf.h ------- */
+
+ENTRY_HOOKS(crypto_aead_encrypt, aead_encrypt,
+	    check_aead_request((struct aead_request___sw *)req, SW_OP_AEAD_ENCRYPT), void *req)
+ENTRY_HOOKS(crypto_aead_decrypt, aead_decrypt,
+	    check_aead_request((struct aead_request___sw *)req, SW_OP_AEAD_DECRYPT), void *req)
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(sw_softirq_entry, unsigned int vec_nr)
+{
+	u32 *d = softirq_depth_here();
+
+	if (d)
+		(*d)++;
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(sw_softirq_exit, unsigned int vec_nr)
+{
+	u32 *d = softirq_depth_here();
+
+	if (d && *d)
+		(*d)--;
+	return 0;
+}
 
 /* ---- enforce --action deny: BPF LSM ---------------------------------------- */
 

@@ -36,6 +36,8 @@ enum sw_op {
 	SW_OP_MMAP,
 	SW_OP_WRITE_ITER,	/* a kernel write path outside the syscalls above (io_uring, AIO, nfsd) */
 	SW_OP_OPEN_TRUNC,	/* open, openat, openat2 or creat with O_TRUNC, io_uring's openat */
+	SW_OP_AEAD_ENCRYPT,	/* the kernel's own in-place writers: a crypto request */
+	SW_OP_AEAD_DECRYPT,	/* whose destination holds held pages */
 	SW_OP__COUNT,
 };
 
@@ -88,6 +90,8 @@ enum sw_untracked_reason {
 #define SW_EVF_HOLD_UNTRACKED	(1U << 5)	/* the file has a hold the index could not
 						 * track (reason: why; held range: the pages
 						 * such holds were of); enforce --on-untracked */
+#define SW_EVF_IN_SOFTIRQ	(1U << 6)	/* made in a softirq: the current task did not
+						 * ask for it, and is not acted on */
 
 /* Hold flags (struct sw_chunk_holder.hold_flags). */
 #define SW_HOLD_PROTECTED	(1U << 0)	/* the splicer is a protected consumer

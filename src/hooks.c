@@ -130,6 +130,9 @@ enum sw_role {
 				 * every VFS write, truncate(path) */
 	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
+	SW_ROLE_KERNEL_WRITER,	/* checks the kernel's own in-place writers (crypto
+				 * requests) and whether they run in a softirq; where
+				 * kernel functions are hooked (fentry, kprobe) */
 };
 
 enum sw_build { SW_BUILD_BOTH, SW_BUILD_MAIN, SW_BUILD_COMPAT };
@@ -209,6 +212,10 @@ static const struct sw_hook hooks[] = {
 	ENTRY(iomap_write, "iomap_file_buffered_write", WRITE_ITER, IF_PRESENT),
 	ENTRY(free_pipe, "free_pipe_info", PIPE_FREE, IF_PRESENT),
 	ENTRY(open_trunc, "do_truncate", OPEN_TRUNC, IF_PRESENT),
+	ENTRY(aead_encrypt, "crypto_aead_encrypt", KERNEL_WRITER, IF_PRESENT),
+	ENTRY(aead_decrypt, "crypto_aead_decrypt", KERNEL_WRITER, IF_PRESENT),
+	TP(sw_softirq_entry, ANY, "softirq_entry", KERNEL_WRITER, SW_BUILD_BOTH, 0),
+	TP(sw_softirq_exit, ANY, "softirq_exit", KERNEL_WRITER, SW_BUILD_BOTH, 0),
 
 	FN(sw_lsm_file_permission, ANY, "bpf_lsm_file_permission", DENY, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_lsm_file_truncate, ANY, "bpf_lsm_file_truncate", DENY, SW_BUILD_BOTH, IF_PRESENT),
@@ -294,6 +301,8 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return c->backup && !c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;
+	case SW_ROLE_KERNEL_WRITER:
+		return c->backend != SW_BACKEND_TRACEPOINT;
 	default:
 		return true;
 	}

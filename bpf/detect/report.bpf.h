@@ -190,6 +190,9 @@ static __always_inline u32 decide(struct sw_event *ev, bool late, u32 deny_how,
 	/* Another user's hold: reported, never acted on (trust.bpf.h). */
 	if (!(ev->flags & SW_EVF_HOLDER_TRUSTED))
 		return SW_ACT_REPORTED;
+	/* A kernel writer in a softirq: the task it interrupted did not ask. */
+	if (ev->flags & SW_EVF_IN_SOFTIRQ)
+		return SW_ACT_REPORTED;
 	if (allowed(ev, host, dentry))
 		return SW_ACT_ALLOWED;
 	/* Never the global pid 1, kernel threads or ourselves. The init of

@@ -13,6 +13,10 @@
  *   "aead FD"      the first buffer's bytes encrypted in place (dst == src)
  *                  by the kernel crypto API: AES-GCM (gcm(aes)), the last 16
  *                  bytes taking the tag.
+ *   "aead_bh FD"   "aead FD" from a softirq (a tasklet run by local_bh_enable
+ *                  in the writing task, which the softirq interrupts: the
+ *                  task current there did not ask for the write); -EAGAIN if
+ *                  the kernel left the tasklet to ksoftirqd instead.
  *   "own"          the same two writes, into a page of the module's own.
  *
  * A write returns its length, or the error (-EBADF: FD is not a pipe;
@@ -23,6 +27,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/proc_fs.h>
@@ -63,6 +68,56 @@ static int aead_in_place(struct page *page, unsigned int offset, unsigned int le
 	return err;
 }
 
+/* aead_bh: the range, and what the tasklet made of it. */
+static struct {
+	struct page *page;
+	unsigned int offset, len;
+	int err;
+	bool ran;
+} bh;
+
+static void aead_in_softirq(struct tasklet_struct *t)
+{
+	u8 iv[12] = { 0 };
+	struct aead_request *req = aead_request_alloc(tfm, GFP_ATOMIC);
+	struct scatterlist sg;
+
+	bh.ran = true;
+	if (!req) {
+		bh.err = -ENOMEM;
+		return;
+	}
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, bh.page, bh.len, bh.offset);
+	aead_request_set_callback(req, 0, NULL, NULL);
+	aead_request_set_crypt(req, &sg, &sg, bh.len - TAG_LEN, iv);
+	aead_request_set_ad(req, 0);
+	/* gcm(aes) of the generic modules is synchronous. */
+	bh.err = crypto_aead_encrypt(req);
+	aead_request_free(req);
+}
+
+static DECLARE_TASKLET(aead_tasklet, aead_in_softirq);
+
+static int aead_bh(struct page *page, unsigned int offset, unsigned int len)
+{
+	if (len <= TAG_LEN)
+		return -EINVAL;
+	bh.page = page;
+	bh.offset = offset;
+	bh.len = len;
+	bh.err = 0;
+	bh.ran = false;
+	local_bh_disable();
+	tasklet_schedule(&aead_tasklet);
+	local_bh_enable();
+	if (!bh.ran) {
+		tasklet_kill(&aead_tasklet);
+		return -EAGAIN;
+	}
+	return bh.err;
+}
+
 static void set_byte(struct page *page, unsigned int at)
 {
 	u8 *p = kmap_local_page(page);
@@ -72,8 +127,11 @@ static void set_byte(struct page *page, unsigned int at)
 	flush_dcache_page(page);
 }
 
-/* "write FD AT" and "aead FD" on the first buffer of the pipe FD names. */
-static int on_pipe(int fd, bool aead, unsigned int at)
+enum pipe_write { WRITE_BYTE, AEAD, AEAD_BH };
+
+/* "write FD AT", "aead FD" and "aead_bh FD" on the first buffer of the pipe
+ * FD names. */
+static int on_pipe(int fd, enum pipe_write how, unsigned int at)
 {
 	struct pipe_inode_info *pipe;
 	struct pipe_buffer *buf;
@@ -92,8 +150,10 @@ static int on_pipe(int fd, bool aead, unsigned int at)
 		err = -ENODATA;
 	} else {
 		buf = &pipe->bufs[pipe->tail & (pipe->ring_size - 1)];
-		if (aead)
+		if (how == AEAD)
 			err = aead_in_place(buf->page, buf->offset, buf->len);
+		else if (how == AEAD_BH)
+			err = aead_bh(buf->page, buf->offset, buf->len);
 		else if (at >= buf->len)
 			err = -EINVAL;
 		else
@@ -129,9 +189,11 @@ static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t 
 		return -EFAULT;
 	cmd[len] = '\0';
 	if (sscanf(cmd, "write %d %u", &fd, &at) == 2)
-		err = on_pipe(fd, false, at);
+		err = on_pipe(fd, WRITE_BYTE, at);
+	else if (sscanf(cmd, "aead_bh %d", &fd) == 1)
+		err = on_pipe(fd, AEAD_BH, 0);
 	else if (sscanf(cmd, "aead %d", &fd) == 1)
-		err = on_pipe(fd, true, 0);
+		err = on_pipe(fd, AEAD, 0);
 	else if (!strncmp(cmd, "own", 3))
 		err = on_own_page();
 	else
@@ -165,6 +227,7 @@ static int __init sw_kwriter_init(void)
 static void __exit sw_kwriter_exit(void)
 {
 	remove_proc_entry("sw_kwriter", NULL);
+	tasklet_kill(&aead_tasklet);
 	crypto_free_aead(tfm);
 }
 

@@ -22,10 +22,14 @@
 # moves anything (the splice looks at pending signals on this kernel), and
 # leaving alone the reader of a file uid 65534 changed itself. Where
 # tests/vm/matrix.sh built the test module for the kernel (/sw/kmod,
-# tests/vm/kmod.sh): the kernel's own writers, each missed by plain trace and
-# caught at the drain (byte 100 set through the kernel's mapping of the
-# page; the held bytes encrypted in place by the crypto API's AES-GCM), and
-# the module writing to a page of its own gives no record. What does not depend on the kernel (the
+# tests/vm/kmod.sh): the kernel's own writers. Byte 100 set through the
+# kernel's mapping of the page is missed by plain trace and caught at the
+# drain; so are the held bytes encrypted in place by the crypto API's
+# AES-GCM with the tracepoint backend, which the fentry and kprobe backends
+# name as it happens (an unsafe_write, op crypto_aead_encrypt, in both
+# traces, and no unexplained change), enforce killing the task that asked
+# for it and sparing the one a softirq doing it interrupted. The module
+# writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
 # trace cannot start), "ok NAME" / "not ok NAME: why", then
@@ -134,11 +138,40 @@ kmod_load() {
 		insmod "$KMOD/$m" 2>"$tmp/insmod.err" || { kmod_why="insmod $m: $(cat "$tmp/insmod.err")"; return; }
 	done <"$KMOD/modules.load"
 }
+kmod_ok() { [ -z "$kmod_why" ] || fail "$kmod_why"; }
 # kcaught NAME: caught, for a change the test module made.
-kcaught() { [ -z "$kmod_why" ] || fail "$kmod_why" || return; caught "$1"; }
+kcaught() { kmod_ok && caught "$1"; }
+# named NAME: the in-place AES-GCM of the held bytes reported as it
+# happened, by both traces, the workload its writer; explained, so no
+# unexplained_change.
+named() {
+	kmod_ok && ran "$1" || return
+	p=$(of "$1" pid)
+	set -- "$1" '"event":"unsafe_write","op":"crypto_aead_encrypt",' "\"pid\":$p,\"tid\":$p," \
+		'"write_offset":0,"write_len":4096,'
+	lines "$tmp/plain" "$1" >"$tmp/$1.plain"
+	[ "$(wc -l <"$tmp/$1.plain")" = 1 ] || fail "plain trace: $(head -c 600 "$tmp/$1.plain")" || return
+	for p in "$2" "$3" "$4"; do
+		grep -qF "$p" "$tmp/$1.plain" || fail "plain trace: no $p in $(head -c 600 "$tmp/$1.plain")" || return
+	done
+	one "$@"
+}
 test_kernel_own_page() {
-	[ -z "$kmod_why" ] || fail "$kmod_why" || return
-	ran kernel_own_page original && none "$tmp/checked" kernel_own_page "trace --verify"
+	kmod_ok && ran kernel_own_page original && none "$tmp/checked" kernel_own_page "trace --verify"
+}
+test_enforce_kills_submitter() {
+	kmod_ok || return
+	[ "$enf_kaead_rc" = 137 ] || fail "the submitter lived (exit $enf_kaead_rc): $(head -n 2 "$tmp/enf-kaead.wl")" || return
+	lines "$tmp/enf" enf-kaead | grep -F '"op":"crypto_aead_encrypt",' |
+		grep -qF '"action":"killed_late","signal":"SIGKILL"' ||
+		fail "records: $(lines "$tmp/enf" enf-kaead | head -c 600)"
+}
+test_enforce_spares_softirq() {
+	kmod_ok || return
+	[ "$(of enf-kbh got)" = changed ] && [ "$enf_kbh_rc" = 0 ] ||
+		fail "the task: exit $enf_kbh_rc, $(head -n 2 "$tmp/enf-kbh.wl")" || return
+	lines "$tmp/enf" enf-kbh | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"action":"reported",' |
+		grep -qF '"in_softirq":true' || fail "records: $(lines "$tmp/enf" enf-kbh | head -c 600)"
 }
 
 test_explained() {
@@ -202,9 +235,15 @@ t() { # NAME COMMAND...
 }
 
 WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
+# The module's ways: caught at the drain (KWAYS), named as they happen
+# where kernel functions are hooked (NAMED).
 KWAYS=""
+NAMED=""
 if [ -d "$KMOD" ]; then
-	KWAYS="kernel_write kernel_aead"
+	case "$B" in
+	tracepoint) KWAYS="kernel_write kernel_aead" ;;
+	*) KWAYS="kernel_write" NAMED="kernel_aead" ;;
+	esac
 	kmod_load
 fi
 if ! start plain trace || ! start checked trace --verify -v; then
@@ -219,7 +258,7 @@ if ! start plain trace || ! start checked trace --verify -v; then
 	rm -rf "$tmp" "$TMPFS"
 	exit 1
 fi
-for w in $WAYS $KWAYS; do
+for w in $WAYS $KWAYS $NAMED; do
 	wl "$w-ext4" "$w" "$EXT4/$w"
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
@@ -245,12 +284,22 @@ mkdir "$TMPFS/nobody" && chown 65534:65534 "$TMPFS/nobody"
 VW_AS=65534 VW_DRAIN="splice:$tmp/enf-user.out" "$WL" store "$TMPFS/nobody/own" >"$tmp/enf-user.wl" 2>&1
 enf_user_rc=$?
 printf "\nfile=%s\n" "$TMPFS/nobody/own" >>"$tmp/enf-user.wl"
+if [ -n "$NAMED" ]; then
+	"$WL" kernel_aead "$TMPFS/enf-kaead" >"$tmp/enf-kaead.wl" 2>&1
+	enf_kaead_rc=$?
+	printf "\nfile=%s\n" "$TMPFS/enf-kaead" >>"$tmp/enf-kaead.wl"
+	"$WL" kernel_aead_bh "$TMPFS/enf-kbh" >"$tmp/enf-kbh.wl" 2>&1
+	enf_kbh_rc=$?
+	printf "\nfile=%s\n" "$TMPFS/enf-kbh" >>"$tmp/enf-kbh.wl"
+fi
 stop enf
 
 set -f	# the names have brackets: words, not globs
 names=""
 for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
+for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
+[ -z "$NAMED" ] || names="$names enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -266,6 +315,10 @@ for w in $KWAYS; do
 	t "$w-is-caught[ext4]" kcaught "$w-ext4"
 	t "$w-is-caught[tmpfs]" kcaught "$w-tmpfs"
 done
+for w in $NAMED; do
+	t "$w-is-named[ext4]" named "$w-ext4"
+	t "$w-is-named[tmpfs]" named "$w-tmpfs"
+done
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
@@ -275,6 +328,10 @@ t both-exit-0-with-summary test_summary
 t ci-verify-fails-on-trees-change test_ci
 t enforce-verify-kills-reader-before-splice-out test_enforce_kills
 t enforce-verify-spares-reader-of-users-own-file test_enforce_spares
+if [ -n "$NAMED" ]; then
+	t enforce-kills-kernel-writers-submitter test_enforce_kills_submitter
+	t enforce-spares-task-a-softirq-interrupts test_enforce_spares_softirq
+fi
 set +f
 rm -rf "$tmp" "$TMPFS"
 echo "# verify: $passed passed, $failed failed"
