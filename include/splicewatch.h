@@ -38,6 +38,8 @@ enum sw_op {
 	SW_OP_OPEN_TRUNC,	/* open, openat, openat2 or creat with O_TRUNC, io_uring's openat */
 	SW_OP_AEAD_ENCRYPT,	/* the kernel's own in-place writers: a crypto request */
 	SW_OP_AEAD_DECRYPT,	/* whose destination holds held pages */
+	SW_OP_SKCIPHER_ENCRYPT,
+	SW_OP_SKCIPHER_DECRYPT,
 	SW_OP__COUNT,
 };
 

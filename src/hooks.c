@@ -214,6 +214,8 @@ static const struct sw_hook hooks[] = {
 	ENTRY(open_trunc, "do_truncate", OPEN_TRUNC, IF_PRESENT),
 	ENTRY(aead_encrypt, "crypto_aead_encrypt", KERNEL_WRITER, IF_PRESENT),
 	ENTRY(aead_decrypt, "crypto_aead_decrypt", KERNEL_WRITER, IF_PRESENT),
+	ENTRY(skcipher_encrypt, "crypto_skcipher_encrypt", KERNEL_WRITER, IF_PRESENT),
+	ENTRY(skcipher_decrypt, "crypto_skcipher_decrypt", KERNEL_WRITER, IF_PRESENT),
 	TP(sw_softirq_entry, ANY, "softirq_entry", KERNEL_WRITER, SW_BUILD_BOTH, 0),
 	TP(sw_softirq_exit, ANY, "softirq_exit", KERNEL_WRITER, SW_BUILD_BOTH, 0),
 

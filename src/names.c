@@ -24,6 +24,8 @@ static const char *const op_names[SW_OP__COUNT] = {
 	[SW_OP_OPEN_TRUNC] = "open_trunc",
 	[SW_OP_AEAD_ENCRYPT] = "crypto_aead_encrypt",
 	[SW_OP_AEAD_DECRYPT] = "crypto_aead_decrypt",
+	[SW_OP_SKCIPHER_ENCRYPT] = "crypto_skcipher_encrypt",
+	[SW_OP_SKCIPHER_DECRYPT] = "crypto_skcipher_decrypt",
 };
 
 static const char *const action_names[SW_ACT__COUNT] = {

@@ -29,7 +29,8 @@
  * (loaded in the VMs, tests/vm/guest-verify.sh), through /proc/sw_kwriter:
  * kernel_write (byte 100 of the held bytes set to 'X' through the kernel's
  * mapping of the page), kernel_aead (the held bytes encrypted in place,
- * AES-GCM; the reader gets ciphertext), kernel_aead_bh (the same from a
+ * AES-GCM; the reader gets ciphertext), kernel_skcipher (AES-CTR in place,
+ * a skcipher request), kernel_aead_bh (kernel_aead from a
  * softirq that interrupts this process) and kernel_own_page (both into a
  * page of the module's own: the held bytes stay as they were).
  */
@@ -197,6 +198,8 @@ static void change(const char *way, int fd, const char *path)
 			n = dprintf(k, "write %d %ld", held_pipe, AT);
 		else if (!strcmp(way, "kernel_aead"))
 			n = dprintf(k, "aead %d", held_pipe);
+		else if (!strcmp(way, "kernel_skcipher"))
+			n = dprintf(k, "skcipher %d", held_pipe);
 		else if (!strcmp(way, "kernel_aead_bh"))
 			n = dprintf(k, "aead_bh %d", held_pipe);
 		else if (!strcmp(way, "kernel_own_page"))

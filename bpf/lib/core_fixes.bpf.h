@@ -67,9 +67,14 @@ struct cgroup___ids {
 	u64 ancestor_ids[0];
 } __attribute__((preserve_access_index));
 
-/* The crypto requests' scatterlists (include/crypto/aead.h; not in every
+/* The crypto requests' scatterlists (include/crypto/aead.h, skcipher.h; not in every
  * vmlinux.h the programs are built with: crypto may be modules there). */
 struct aead_request___sw {
+	struct scatterlist *src;
+	struct scatterlist *dst;
+} __attribute__((preserve_access_index));
+
+struct skcipher_request___sw {
 	struct scatterlist *src;
 	struct scatterlist *dst;
 } __attribute__((preserve_access_index));

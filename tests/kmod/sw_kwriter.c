@@ -13,6 +13,8 @@
  *   "aead FD"      the first buffer's bytes encrypted in place (dst == src)
  *                  by the kernel crypto API: AES-GCM (gcm(aes)), the last 16
  *                  bytes taking the tag.
+ *   "skcipher FD"  the same bytes encrypted in place by AES-CTR (ctr(aes)),
+ *                  a skcipher request.
  *   "aead_bh FD"   "aead FD" from a softirq (a tasklet run by local_bh_enable
  *                  in the writing task, which the softirq interrupts: the
  *                  task current there did not ask for the write); -EAGAIN if
@@ -24,6 +26,7 @@
  * by tests/vm/kmod.sh; never loaded on the host.
  */
 #include <crypto/aead.h>
+#include <crypto/skcipher.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -41,6 +44,7 @@
 /* Made at load: a request then takes no time to set up (the test's change
  * lands right before the pipe is read, as the other ways' do). */
 static struct crypto_aead *tfm;
+static struct crypto_skcipher *ctr;
 
 /* AES-GCM in place over len bytes of page at offset: len - 16 bytes of
  * ciphertext, then the tag. */
@@ -65,6 +69,26 @@ static int aead_in_place(struct page *page, unsigned int offset, unsigned int le
 	aead_request_set_ad(req, 0);
 	err = crypto_wait_req(crypto_aead_encrypt(req), &wait);
 	aead_request_free(req);
+	return err;
+}
+
+/* AES-CTR in place over len bytes of page at offset. */
+static int skcipher_in_place(struct page *page, unsigned int offset, unsigned int len)
+{
+	u8 iv[16] = { 0 };
+	struct skcipher_request *req = skcipher_request_alloc(ctr, GFP_KERNEL);
+	struct scatterlist sg;
+	DECLARE_CRYPTO_WAIT(wait);
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, page, len, offset);
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done, &wait);
+	skcipher_request_set_crypt(req, &sg, &sg, len, iv);
+	err = crypto_wait_req(crypto_skcipher_encrypt(req), &wait);
+	skcipher_request_free(req);
 	return err;
 }
 
@@ -127,10 +151,10 @@ static void set_byte(struct page *page, unsigned int at)
 	flush_dcache_page(page);
 }
 
-enum pipe_write { WRITE_BYTE, AEAD, AEAD_BH };
+enum pipe_write { WRITE_BYTE, AEAD, SKCIPHER, AEAD_BH };
 
-/* "write FD AT", "aead FD" and "aead_bh FD" on the first buffer of the pipe
- * FD names. */
+/* "write FD AT", "aead FD", "skcipher FD" and "aead_bh FD" on the first
+ * buffer of the pipe FD names. */
 static int on_pipe(int fd, enum pipe_write how, unsigned int at)
 {
 	struct pipe_inode_info *pipe;
@@ -152,6 +176,8 @@ static int on_pipe(int fd, enum pipe_write how, unsigned int at)
 		buf = &pipe->bufs[pipe->tail & (pipe->ring_size - 1)];
 		if (how == AEAD)
 			err = aead_in_place(buf->page, buf->offset, buf->len);
+		else if (how == SKCIPHER)
+			err = skcipher_in_place(buf->page, buf->offset, buf->len);
 		else if (how == AEAD_BH)
 			err = aead_bh(buf->page, buf->offset, buf->len);
 		else if (at >= buf->len)
@@ -194,6 +220,8 @@ static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t 
 		err = on_pipe(fd, AEAD_BH, 0);
 	else if (sscanf(cmd, "aead %d", &fd) == 1)
 		err = on_pipe(fd, AEAD, 0);
+	else if (sscanf(cmd, "skcipher %d", &fd) == 1)
+		err = on_pipe(fd, SKCIPHER, 0);
 	else if (!strncmp(cmd, "own", 3))
 		err = on_own_page();
 	else
@@ -214,13 +242,22 @@ static int __init sw_kwriter_init(void)
 	tfm = crypto_alloc_aead("gcm(aes)", 0, 0);
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
+	ctr = crypto_alloc_skcipher("ctr(aes)", 0, 0);
+	if (IS_ERR(ctr)) {
+		crypto_free_aead(tfm);
+		return PTR_ERR(ctr);
+	}
 	err = crypto_aead_setkey(tfm, key, sizeof(key));
 	if (!err)
 		err = crypto_aead_setauthsize(tfm, TAG_LEN);
+	if (!err)
+		err = crypto_skcipher_setkey(ctr, key, sizeof(key));
 	if (!err && !proc_create("sw_kwriter", 0200, NULL, &sw_kwriter_ops))
 		err = -ENOMEM;
-	if (err)
+	if (err) {
+		crypto_free_skcipher(ctr);
 		crypto_free_aead(tfm);
+	}
 	return err;
 }
 
@@ -228,6 +265,7 @@ static void __exit sw_kwriter_exit(void)
 {
 	remove_proc_entry("sw_kwriter", NULL);
 	tasklet_kill(&aead_tasklet);
+	crypto_free_skcipher(ctr);
 	crypto_free_aead(tfm);
 }
 

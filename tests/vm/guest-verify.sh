@@ -24,10 +24,11 @@
 # tests/vm/matrix.sh built the test module for the kernel (/sw/kmod,
 # tests/vm/kmod.sh): the kernel's own writers. Byte 100 set through the
 # kernel's mapping of the page is missed by plain trace and caught at the
-# drain; so are the held bytes encrypted in place by the crypto API's
-# AES-GCM with the tracepoint backend, which the fentry and kprobe backends
-# name as it happens (an unsafe_write, op crypto_aead_encrypt, in both
-# traces, and no unexplained change), enforce killing the task that asked
+# drain; so are the held bytes encrypted in place by the crypto API
+# (AES-GCM, an AEAD request; AES-CTR, a skcipher request) with the
+# tracepoint backend, which the fentry and kprobe backends name as it
+# happens (an unsafe_write, op crypto_aead_encrypt or
+# crypto_skcipher_encrypt, in both traces, and no unexplained change), enforce killing the task that asked
 # for it and sparing the one a softirq doing it interrupted. The module
 # writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
@@ -141,16 +142,17 @@ kmod_load() {
 kmod_ok() { [ -z "$kmod_why" ] || fail "$kmod_why"; }
 # kcaught NAME: caught, for a change the test module made.
 kcaught() { kmod_ok && caught "$1"; }
-# named NAME: the in-place AES-GCM of the held bytes reported as it
-# happened, by both traces, the workload its writer; explained, so no
-# unexplained_change.
+# named NAME OP: the in-place encryption of the held bytes reported as it
+# happened, by both traces, as OP (the crypto function), the workload its
+# writer; explained, so no unexplained_change.
 named() {
 	kmod_ok && ran "$1" || return
 	p=$(of "$1" pid)
-	set -- "$1" '"event":"unsafe_write","op":"crypto_aead_encrypt",' "\"pid\":$p,\"tid\":$p," \
+	set -- "$1" "\"event\":\"unsafe_write\",\"op\":\"$2\"," "\"pid\":$p,\"tid\":$p," \
 		'"write_offset":0,"write_len":4096,'
 	lines "$tmp/plain" "$1" >"$tmp/$1.plain"
-	[ "$(wc -l <"$tmp/$1.plain")" = 1 ] || fail "plain trace: $(head -c 600 "$tmp/$1.plain")" || return
+	c=$(wc -l <"$tmp/$1.plain")
+	[ "$c" = 1 ] || fail "plain trace: $c records of the file, want 1: $(head -c 600 "$tmp/$1.plain")" || return
 	for p in "$2" "$3" "$4"; do
 		grep -qF "$p" "$tmp/$1.plain" || fail "plain trace: no $p in $(head -c 600 "$tmp/$1.plain")" || return
 	done
@@ -241,8 +243,8 @@ KWAYS=""
 NAMED=""
 if [ -d "$KMOD" ]; then
 	case "$B" in
-	tracepoint) KWAYS="kernel_write kernel_aead" ;;
-	*) KWAYS="kernel_write" NAMED="kernel_aead" ;;
+	tracepoint) KWAYS="kernel_write kernel_aead kernel_skcipher" ;;
+	*) KWAYS="kernel_write" NAMED="kernel_aead kernel_skcipher" ;;
 	esac
 	kmod_load
 fi
@@ -316,8 +318,9 @@ for w in $KWAYS; do
 	t "$w-is-caught[tmpfs]" kcaught "$w-tmpfs"
 done
 for w in $NAMED; do
-	t "$w-is-named[ext4]" named "$w-ext4"
-	t "$w-is-named[tmpfs]" named "$w-tmpfs"
+	op=crypto_${w#kernel_}_encrypt
+	t "$w-is-named[ext4]" named "$w-ext4" "$op"
+	t "$w-is-named[tmpfs]" named "$w-tmpfs" "$op"
 done
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained

@@ -52,6 +52,13 @@
 #                   checked and lands; the deny suite's
 #                   pwrite64_repeated_into_held_range_is_checked_each_time
 #                   and its unprivileged writer's twin must fail
+#   kernel-writer-idle  the crypto request checks return at once: the
+#                   verify suite's kernel_aead-is-named tests (6.1, where the
+#                   test module is built) must fail, and enforce's submitter
+#                   of the in-place AES-GCM is not killed for it
+#   softirq-task-acted-on  decide() ignores in_softirq: the task a softirq
+#                   writing in place interrupts is killed (6.1's verify
+#                   suite, enforce-spares-task-a-softirq-interrupts)
 #   deny-skips-open-trunc  lsm/file_truncate leaves open(O_TRUNC) alone
 #                   (6.2+): the cut lands, and do_truncate, which leaves an
 #                   open syscall's cut to the LSM under deny, reports
@@ -292,14 +299,14 @@ if [ "$ARM64" = 1 ]; then
 			mutant/arg1-from-x0 "status $rc: $(grep '^not ok' "$M/arm64-x0.out" | head -n3 | tr '\n' ' ')"
 	fi
 fi
-# A BPF mutant built by mutant_build (in $t): the deny suite's scenarios
-# FILTER on KERNEL, fentry, with the tree's splicewatch (the control, which
-# must pass) and the mutant's, which must fail each SCENARIO with WHY.
-deny_mutant() { # NAME FILTER WHY SCENARIO...
-	local name=$1 filter=$2 why=$3 rc s ok=1
-	shift 3
+# A BPF mutant built by mutant_build (in $t): SUITE's tests FILTER on KERNEL,
+# fentry, with the tree's splicewatch (the control, which must pass) and the
+# mutant's, which must fail each TEST (a prefix of its name) with WHY.
+bpf_mutant() { # KERNEL SUITE NAME FILTER WHY TEST...
+	local k=$1 suite=$2 name=$3 filter=$4 why=$5 rc s ok=1
+	shift 5
 	run() { # BINARY OUT
-		bash tests/vm/matrix.sh --kernels "$KERNEL" --backends fentry --suites deny \
+		bash tests/vm/matrix.sh --kernels "$k" --backends fentry --suites "$suite" \
 			--filter "$filter" --splicewatch "$1" > "$2" 2>&1
 	}
 	run "$ROOT/splicewatch" "$M/$name-ctl.out"
@@ -308,24 +315,34 @@ deny_mutant() { # NAME FILTER WHY SCENARIO...
 	rc=$?
 	[ "$rc" = 1 ] || ok=0
 	for s in "$@"; do
-		grep -q "^not ok vm/$KERNEL/fentry/deny/$s.*$why" "$M/$name.out" || ok=0
+		grep -F "not ok vm/$k/fentry/$suite/$s" "$M/$name.out" | grep -qF "$why" || ok=0
 	done
 	line "$([ $ok = 1 ] && echo 1)" "mutant/$name" "status $rc: $(grep '^not ok' "$M/$name.out" | head -n3 | tr '\n' ' ')"
 }
 
 if [ "$BPF" = 1 ]; then
+	# --- kernel-writer-idle: the crypto request checks return at once
+	mutant_build x86 kernel-writer-idle bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\tif (tracking())$/\tif (0)/' &&
+		bpf_mutant 6.1 verify kernel-writer-idle '*kernel_aead*' 'plain trace: 0 records' \
+			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]'
+	# --- softirq-task-acted-on: decide() without its softirq test
+	mutant_build x86 softirq-task-acted-on bpf/detect/report.bpf.h \
+		sed 's/^\tif (ev->flags \& SW_EVF_IN_SOFTIRQ)$/\tif (0)/' &&
+		bpf_mutant 6.1 verify softirq-task-acted-on 'enforce-spares-task*' 'the task: exit 137' \
+			enforce-spares-task-a-softirq-interrupts
 	# --- deny-retry-keeps-mark: no clear_mark() where lsm/file_permission
 	# takes a pending refusal
 	mutant_build x86 deny-retry-keeps-mark bpf/splicewatch.bpf.c \
 		awk '/^\tif \(rc && marks_on\(\)\)$/ { getline; next } { print }' &&
-		deny_mutant deny-retry-keeps-mark 'pwrite64_repeated*' '1 events from the writer, want 2' \
+		bpf_mutant "$KERNEL" deny deny-retry-keeps-mark 'pwrite64_repeated*' '1 events from the writer, want 2' \
 			pwrite64_repeated_into_held_range_is_checked_each_time \
 			pwrite64_repeated_by_unprivileged_user_is_checked_each_time
 	# --- deny-skips-open-trunc: lsm/file_truncate without its open branch
 	# (the first such line of the file, and the line of its body)
 	mutant_build x86 deny-skips-open-trunc bpf/splicewatch.bpf.c \
 		awk '/^\tif \(open_syscall\(current_syscall\(\)\)\)$/ && !done { getline; done = 1; next } { print }' &&
-		deny_mutant deny-skips-open-trunc 'open_o_trunc*' '0 events from the writer, want 1' \
+		bpf_mutant "$KERNEL" deny deny-skips-open-trunc 'open_o_trunc*' '0 events from the writer, want 1' \
 			open_o_trunc_of_held_file_is_reported open_o_trunc_by_unprivileged_user_is_reported
 fi
 echo "1..$((passed + failed))"
