@@ -131,8 +131,11 @@ enum sw_role {
 	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 	SW_ROLE_KERNEL_WRITER,	/* checks the kernel's own in-place writers (crypto
-				 * requests) and whether they run in a softirq; where
-				 * kernel functions are hooked (fentry, kprobe) */
+				 * requests); where kernel functions are hooked
+				 * (fentry, kprobe) */
+	SW_ROLE_SOFTIRQ,	/* tells a softirq's writes from its task's: with the
+				 * kernel writer hooks, under enforce only (they run
+				 * on every softirq; only acting needs them) */
 };
 
 enum sw_build { SW_BUILD_BOTH, SW_BUILD_MAIN, SW_BUILD_COMPAT };
@@ -216,8 +219,8 @@ static const struct sw_hook hooks[] = {
 	ENTRY(aead_decrypt, "crypto_aead_decrypt", KERNEL_WRITER, IF_PRESENT),
 	ENTRY(skcipher_encrypt, "crypto_skcipher_encrypt", KERNEL_WRITER, IF_PRESENT),
 	ENTRY(skcipher_decrypt, "crypto_skcipher_decrypt", KERNEL_WRITER, IF_PRESENT),
-	TP(sw_softirq_entry, ANY, "softirq_entry", KERNEL_WRITER, SW_BUILD_BOTH, 0),
-	TP(sw_softirq_exit, ANY, "softirq_exit", KERNEL_WRITER, SW_BUILD_BOTH, 0),
+	TP(sw_softirq_entry, ANY, "softirq_entry", SOFTIRQ, SW_BUILD_BOTH, 0),
+	TP(sw_softirq_exit, ANY, "softirq_exit", SOFTIRQ, SW_BUILD_BOTH, 0),
 
 	FN(sw_lsm_file_permission, ANY, "bpf_lsm_file_permission", DENY, SW_BUILD_BOTH, IF_PRESENT),
 	FN(sw_lsm_file_truncate, ANY, "bpf_lsm_file_truncate", DENY, SW_BUILD_BOTH, IF_PRESENT),
@@ -305,6 +308,8 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return c->deny;
 	case SW_ROLE_KERNEL_WRITER:
 		return c->backend != SW_BACKEND_TRACEPOINT;
+	case SW_ROLE_SOFTIRQ:
+		return c->backend != SW_BACKEND_TRACEPOINT && c->enforce;
 	default:
 		return true;
 	}

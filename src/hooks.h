@@ -48,6 +48,7 @@ struct sw_hook_choice {
 	bool backup;		/* backup hooks on (struct sw_skips.backup) */
 	bool scope;		/* ci --scope pids: the fork hook follows the pids */
 	bool no_syscall_hooks;	/* syscall attach "none": kernel functions only */
+	bool enforce;		/* enforce: the programs act on writers */
 };
 
 /* Sets which programs of skel load (autoload), from the table. */

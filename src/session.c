@@ -123,7 +123,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	uint32_t ring_bytes, chunks, pipes;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = lsm,
-					 .scope = cfg->scope && !cfg->scope_cgroup_id };
+					 .scope = cfg->scope && !cfg->scope_cgroup_id,
+					 .enforce = cfg->mode == SW_MODE_ENFORCE };
 	struct sw_skips skips;
 	int err;
 

@@ -30,7 +30,9 @@
  * kernel_write (byte 100 of the held bytes set to 'X' through the kernel's
  * mapping of the page), kernel_aead (the held bytes encrypted in place,
  * AES-GCM; the reader gets ciphertext), kernel_skcipher (AES-CTR in place,
- * a skcipher request), kernel_aead_bh (kernel_aead from a
+ * a skcipher request), kernel_aead_resplice (kernel_aead, the pipe read,
+ * the page spliced in again, kernel_aead again: the bytes come back, one
+ * key and IV), kernel_aead_bh (kernel_aead from a
  * softirq that interrupts this process) and kernel_own_page (both into a
  * page of the module's own: the held bytes stay as they were).
  */
@@ -58,6 +60,7 @@
 
 static long AT = 100;	/* the byte changed */
 static int held_pipe = -1;	/* the pipe's read end (for the kernel ways) */
+static int held_pipe_in = -1;	/* its write end (kernel_aead_resplice) */
 
 static int die(const char *what)
 {
@@ -198,7 +201,18 @@ static void change(const char *way, int fd, const char *path)
 			n = dprintf(k, "write %d %ld", held_pipe, AT);
 		else if (!strcmp(way, "kernel_aead"))
 			n = dprintf(k, "aead %d", held_pipe);
-		else if (!strcmp(way, "kernel_skcipher"))
+		else if (!strcmp(way, "kernel_aead_resplice")) {
+			char page[PAGE];
+			loff_t off = 0;
+
+			/* The same thread, the same file range and pipe, a new
+			 * hold: the pipe read, the page spliced in again. */
+			if (dprintf(k, "aead %d", held_pipe) < 0 ||
+			    read(held_pipe, page, PAGE) != PAGE ||
+			    splice(fd, &off, held_pipe_in, NULL, PAGE, 0) != PAGE)
+				die("kernel_aead_resplice");
+			n = dprintf(k, "aead %d", held_pipe);
+		} else if (!strcmp(way, "kernel_skcipher"))
 			n = dprintf(k, "skcipher %d", held_pipe);
 		else if (!strcmp(way, "kernel_aead_bh"))
 			n = dprintf(k, "aead_bh %d", held_pipe);
@@ -221,10 +235,12 @@ static const char *what(const char *got)
 	return got[AT] != 'A' ? "changed" : "original";
 }
 
-/* The ways that leave the held bytes as they were. */
+/* The ways that leave the held bytes as they were (kernel_aead_resplice:
+ * AES-GCM's CTR twice, one key and IV, gives them back). */
 static bool changes_nothing(const char *way)
 {
-	return !strcmp(way, "clean") || !strcmp(way, "kernel_own_page");
+	return !strcmp(way, "clean") || !strcmp(way, "kernel_own_page") ||
+	       !strcmp(way, "kernel_aead_resplice");
 }
 
 /* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
@@ -309,6 +325,7 @@ int main(int argc, char **argv)
 	if (pipe(p))
 		die("pipe");
 	held_pipe = p[0];
+	held_pipe_in = p[1];
 	if (as) {
 		fill_and_change_as(as, argv[1], argv[2], p[1]);
 		if (stat(argv[2], &st))

@@ -21,12 +21,13 @@
 #define SG_END		0x02UL
 #define SG_PAGE_LINK_MASK (SG_CHAIN | SG_END)
 
-/* Destination entries looked at per request: an in-place request on a
- * spliced range has one per page (AF_ALG's limit is 16 a socket). */
+/* Destination entries looked at per request (chain links included): a
+ * pipe's default ring is 16 pages. Entries past these are not checked. */
 #define SG_ENTRIES_MAX	16
 
-/* Whether this CPU runs a softirq now (softirq_entry/exit): a count, not a
- * flag, so a missed exit errs toward acting on nobody. */
+/* Whether this CPU runs a softirq now (softirq_entry/exit, loaded by
+ * enforce only: they run on every softirq): a count, not a flag, so a
+ * missed exit errs toward acting on nobody. */
 SW_MAP(softirq_depth, BPF_MAP_TYPE_PERCPU_ARRAY, 1, u32, u32);
 
 static __always_inline u32 *softirq_depth_here(void)
@@ -43,13 +44,15 @@ static __always_inline bool in_softirq_now(void)
 	return d && *d;
 }
 
-/* The hold a thread's last kernel-writer report was of. Crypto requests
- * nest (gcm runs its ctr skcipher, rfc4106 its gcm, authenc its cipher, all
- * on the same pages): the requests a reported one makes are that write, and
- * one record. So is the thread changing the same held bytes again. */
+/* The hold a thread's last kernel-writer report was of (its file, pipe,
+ * range and when the pages went in). Crypto requests nest (gcm runs its ctr
+ * skcipher, rfc4106 its gcm, authenc its cipher, all on the same pages):
+ * the requests a reported one makes are that write, and one record. So is
+ * the thread changing the same hold again; a new splice is a new hold. */
 struct kernel_write_seen {
 	u64 mapping;
 	u64 pipe_ino;
+	u64 hold_ts_ns;
 	s64 held_offset;
 	u32 held_len;
 };
@@ -78,11 +81,13 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 		return 0;
 	seen.mapping = mapping;
 	seen.pipe_ino = c->pipe_ino;
+	seen.hold_ts_ns = c->hold_ts_ns;
 	seen.held_offset = c->held_offset;
 	seen.held_len = c->held_len;
 	last = bpf_map_lookup_elem(&kernel_writes_seen, &tid);
 	if (last && last->mapping == seen.mapping && last->pipe_ino == seen.pipe_ino &&
-	    last->held_offset == seen.held_offset && last->held_len == seen.held_len)
+	    last->hold_ts_ns == seen.hold_ts_ns && last->held_offset == seen.held_offset &&
+	    last->held_len == seen.held_len)
 		return 0;
 	bpf_map_update_elem(&kernel_writes_seen, &tid, &seen, BPF_ANY);
 	report(c, &(struct write_desc){ .op = op, .pos = pos, .len = len,

@@ -28,7 +28,8 @@
 # (AES-GCM, an AEAD request; AES-CTR, a skcipher request) with the
 # tracepoint backend, which the fentry and kprobe backends name as it
 # happens (an unsafe_write, op crypto_aead_encrypt or
-# crypto_skcipher_encrypt, in both traces, and no unexplained change), enforce killing the task that asked
+# crypto_skcipher_encrypt, in both traces, and no unexplained change; once
+# per thread and hold, again for a new hold), enforce killing the task that asked
 # for it and sparing the one a softirq doing it interrupted. The module
 # writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
@@ -158,6 +159,15 @@ named() {
 	done
 	one "$@"
 }
+# The same thread's in-place write to a new hold of the same bytes (the
+# pipe read, the page spliced in again) is named again: two records.
+test_new_hold_named_again() {
+	kmod_ok && ran kernel_aead_resplice original || return
+	p=$(of kernel_aead_resplice pid)
+	c=$(lines "$tmp/plain" kernel_aead_resplice | grep -F '"op":"crypto_aead_encrypt",' |
+		grep -cF "\"pid\":$p,")
+	[ "$c" = 2 ] || fail "plain trace: $c records of the writes, want 2: $(lines "$tmp/plain" kernel_aead_resplice | head -c 600)"
+}
 test_kernel_own_page() {
 	kmod_ok && ran kernel_own_page original && none "$tmp/checked" kernel_own_page "trace --verify"
 }
@@ -265,6 +275,7 @@ for w in $WAYS $KWAYS $NAMED; do
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
 [ -z "$KWAYS" ] || wl kernel_own_page kernel_own_page "$TMPFS/kernel_own_page"
+[ -z "$NAMED" ] || wl kernel_aead_resplice kernel_aead_resplice "$TMPFS/kernel_aead_resplice"
 wl pwrite pwrite "$TMPFS/pwrite"
 wl clean clean "$EXT4/clean"
 wl sweep store "$TMPFS/sweep" hold 2.5
@@ -301,7 +312,7 @@ names=""
 for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
 for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
-[ -z "$NAMED" ] || names="$names enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
+[ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -322,6 +333,7 @@ for w in $NAMED; do
 	t "$w-is-named[ext4]" named "$w-ext4" "$op"
 	t "$w-is-named[tmpfs]" named "$w-tmpfs" "$op"
 done
+[ -z "$NAMED" ] || t kernel_aead-on-a-new-hold-is-named-again test_new_hold_named_again
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
