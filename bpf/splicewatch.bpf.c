@@ -498,14 +498,14 @@ ENTRY_HOOKS(security_path_truncate, path_truncate,
 /* ---- the kernel's own in-place writers: detect/kernel_writers.bpf.h ------- */
 
 ENTRY_HOOKS(crypto_aead_encrypt, aead_encrypt,
-	    check_aead_request((struct aead_request___sw *)req, SW_OP_AEAD_ENCRYPT), void *req)
+	    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_ENCRYPT), void *req)
 ENTRY_HOOKS(crypto_aead_decrypt, aead_decrypt,
-	    check_aead_request((struct aead_request___sw *)req, SW_OP_AEAD_DECRYPT), void *req)
+	    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_DECRYPT), void *req)
 ENTRY_HOOKS(crypto_skcipher_encrypt, skcipher_encrypt,
-	    check_skcipher_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_ENCRYPT),
+	    check_crypto_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_ENCRYPT),
 	    void *req)
 ENTRY_HOOKS(crypto_skcipher_decrypt, skcipher_decrypt,
-	    check_skcipher_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_DECRYPT),
+	    check_crypto_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_DECRYPT),
 	    void *req)
 
 SEC("tp_btf/softirq_entry")

@@ -122,17 +122,15 @@ __noinline int check_crypto_dst(u64 list, u32 op)
 	return 0;
 }
 
-/* Every request comes here: leave before anything else. */
-static __always_inline void check_aead_request(struct aead_request___sw *req, u32 op)
-{
-	if (tracking())
-		check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), op);
-}
-
-static __always_inline void check_skcipher_request(struct skcipher_request___sw *req, u32 op)
-{
-	if (tracking())
-		check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), op);
-}
+/* An AEAD or skcipher request (req: aead_request___sw or
+ * skcipher_request___sw: their src and dst sit at different offsets, which
+ * CO-RE relocates per type). Every request comes here: leave before
+ * anything else. */
+#define check_crypto_request(req, op)							\
+	({										\
+		if (tracking())								\
+			check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), \
+					 op);						\
+	})
 
 #endif /* SW_DETECT_KERNEL_WRITERS_BPF_H */

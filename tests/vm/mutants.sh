@@ -323,7 +323,7 @@ bpf_mutant() { # KERNEL SUITE NAME FILTER WHY TEST...
 if [ "$BPF" = 1 ]; then
 	# --- kernel-writer-idle: the crypto request checks return at once
 	mutant_build x86 kernel-writer-idle bpf/detect/kernel_writers.bpf.h \
-		sed 's/^\tif (tracking())$/\tif (0)/' &&
+		sed 's/^\t\tif (tracking())\t/\t\tif (0)\t/' &&
 		bpf_mutant 6.1 verify kernel-writer-idle '*kernel_aead*' 'plain trace: 0 records' \
 			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]'
 	# --- softirq-task-acted-on: decide() without its softirq test
