@@ -20,6 +20,11 @@
  *   VW_DRAIN=splice:OUT  the pipe is drained by splice(2) into OUT (made
  *                        empty first) rather than read; got: what OUT has
  *   VW_DRAIN=tee:OUT     tee(2) into a second pipe first, which is drained
+ *   VW_DRAIN=socket      the pipe is spliced into an AF_UNIX stream socket
+ *                        before WAY (kernel_aead then encrypts the page the
+ *                        socket has queued), and the socket is read
+ *   VW_HANDOFF_AS=UID    with VW_DRAIN=socket: that splice made by a child
+ *                        of that uid (and gid)
  *   VW_AS=UID            FILE is made, spliced and changed by a child of
  *                        that uid (and gid); this process drains the pipe
  *   VW_MODE=MODE         FILE's mode (octal), set after it is made
@@ -49,6 +54,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -61,6 +67,7 @@
 static long AT = 100;	/* the byte changed */
 static int held_pipe = -1;	/* the pipe's read end (for the kernel ways) */
 static int held_pipe_in = -1;	/* its write end (kernel_aead_resplice) */
+static int held_socket = -1;	/* VW_DRAIN=socket: the end the pages wait at */
 
 static int die(const char *what)
 {
@@ -199,6 +206,8 @@ static void change(const char *way, int fd, const char *path)
 			die("open /proc/sw_kwriter (the test module)");
 		if (!strcmp(way, "kernel_write"))
 			n = dprintf(k, "write %d %ld", held_pipe, AT);
+		else if (!strcmp(way, "kernel_aead") && held_socket >= 0)
+			n = dprintf(k, "aead_sock %d", held_socket);
 		else if (!strcmp(way, "kernel_aead"))
 			n = dprintf(k, "aead %d", held_pipe);
 		else if (!strcmp(way, "kernel_aead_resplice")) {
@@ -305,6 +314,38 @@ static const char *drain_to(const char *how, int pipe_out)
 	return what(got);
 }
 
+/* VW_DRAIN=socket: the pipe spliced into a socket, WAY, the socket read.
+ * Returns what the reader got. */
+static const char *through_socket(const char *way, int fd, const char *path, int pipe_out)
+{
+	const char *as = getenv("VW_HANDOFF_AS");
+	char got[PAGE];
+	int sv[2], status;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair");
+	if (as) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			if (setgid(atoi(as)) || setuid(atoi(as)))
+				die("setuid");
+			_exit(splice(pipe_out, NULL, sv[0], NULL, PAGE, 0) == PAGE ? 0 : 2);
+		}
+		if (waitpid(child, &status, 0) != child || status)
+			die("the child of VW_HANDOFF_AS");
+	} else if (splice(pipe_out, NULL, sv[0], NULL, PAGE, 0) != PAGE) {
+		die("splice into a socket");
+	}
+	held_socket = sv[1];
+	change(way, fd, path);
+	if (recv(sv[1], got, PAGE, MSG_WAITALL) != PAGE)
+		die("recv");
+	return what(got);
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -334,6 +375,12 @@ int main(int argc, char **argv)
 		fd = fill(argv[2], p[1]);
 		if (fstat(fd, &st))
 			die("fstat");
+	}
+	if (drain && !strcmp(drain, "socket") && !as) {
+		printf("ino=%llu pid=%d", (unsigned long long)st.st_ino, getpid());
+		fflush(stdout);
+		printf(" got=%s\n", through_socket(argv[1], fd, argv[2], p[0]));
+		return 0;
 	}
 	if (drain) {
 		if (!as)

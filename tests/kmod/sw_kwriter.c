@@ -19,10 +19,13 @@
  *                  in the writing task, which the softirq interrupts: the
  *                  task current there did not ask for the write); -EAGAIN if
  *                  the kernel left the tasklet to ksoftirqd instead.
+ *   "aead_sock FD" "aead FD" on the first page fragment of the first packet
+ *                  queued on socket FD: pages a pipe handed on to a socket
+ *                  (ESP and RxRPC decrypt skb frags in place so).
  *   "own"          the same two writes, into a page of the module's own.
  *
  * A write returns its length, or the error (-EBADF: FD is not a pipe;
- * -ENODATA: the pipe is empty). Built against the booted kernel's headers
+ * -ENOTSOCK: not a socket; -ENODATA: the pipe or queue is empty). Built against the booted kernel's headers
  * by tests/vm/kmod.sh; never loaded on the host.
  */
 #include <crypto/aead.h>
@@ -32,12 +35,15 @@
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/proc_fs.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <net/sock.h>
 
 #define TAG_LEN 16
 
@@ -190,6 +196,41 @@ static int on_pipe(int fd, enum pipe_write how, unsigned int at)
 	return err;
 }
 
+/* "aead_sock FD": the first page fragment of the first packet socket FD
+ * has queued to be read, encrypted in place. */
+static int on_socket(int fd)
+{
+	struct sk_buff_head *queue;
+	struct page *page = NULL;
+	unsigned int offset = 0, len = 0;
+	struct socket *sock;
+	struct sk_buff *skb;
+	unsigned long flags;
+	int err;
+
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return err;
+	queue = &sock->sk->sk_receive_queue;
+	spin_lock_irqsave(&queue->lock, flags);
+	skb = skb_peek(queue);
+	if (skb && skb_shinfo(skb)->nr_frags) {
+		skb_frag_t *frag = &skb_shinfo(skb)->frags[0];
+
+		page = skb_frag_page(frag);
+		offset = skb_frag_off(frag);
+		len = skb_frag_size(frag);
+		get_page(page);
+	}
+	spin_unlock_irqrestore(&queue->lock, flags);
+	sockfd_put(sock);
+	if (!page)
+		return -ENODATA;
+	err = aead_in_place(page, offset, len);
+	put_page(page);
+	return err;
+}
+
 static int on_own_page(void)
 {
 	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
@@ -218,6 +259,8 @@ static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t 
 		err = on_pipe(fd, WRITE_BYTE, at);
 	else if (sscanf(cmd, "aead_bh %d", &fd) == 1)
 		err = on_pipe(fd, AEAD_BH, 0);
+	else if (sscanf(cmd, "aead_sock %d", &fd) == 1)
+		err = on_socket(fd);
 	else if (sscanf(cmd, "aead %d", &fd) == 1)
 		err = on_pipe(fd, AEAD, 0);
 	else if (sscanf(cmd, "skcipher %d", &fd) == 1)
