@@ -508,6 +508,30 @@ ENTRY_HOOKS(crypto_skcipher_decrypt, skcipher_decrypt,
 	    check_crypto_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_DECRYPT),
 	    void *req)
 
+/* Pipes handing their pages on to a socket (sendfile's own pipe too).
+ * fentry ctx: pipe, out, ppos, len, flags; the pipe read as a plain number:
+ * a global function takes no typed pointers. */
+#define HANDOFF_HOOKS(fn, name)							\
+SEC("fentry/" #fn)								\
+int sw_fentry_##name(u64 *ctx)							\
+{										\
+	u64 pipe;								\
+										\
+	if (tracking() && !bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]))	\
+		note_handoff(pipe);						\
+	return 0;								\
+}										\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(sw_kprobe_##name, struct pipe_inode_info *pipe)			\
+{										\
+	if (tracking())								\
+		note_handoff((u64)pipe);					\
+	return 0;								\
+}
+
+HANDOFF_HOOKS(splice_to_socket, handoff)
+HANDOFF_HOOKS(generic_splice_sendpage, handoff_sendpage)
+
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(sw_softirq_entry, unsigned int vec_nr)
 {

@@ -94,6 +94,9 @@ enum sw_untracked_reason {
 						 * such holds were of); enforce --on-untracked */
 #define SW_EVF_IN_SOFTIRQ	(1U << 6)	/* made in a softirq: the current task did not
 						 * ask for it, and is not acted on */
+#define SW_EVF_HANDED_OFF	(1U << 7)	/* the pipe had handed the pages on to a
+						 * socket (a kernel writer's event): the
+						 * hold is that hand-off */
 
 /* Hold flags (struct sw_chunk_holder.hold_flags). */
 #define SW_HOLD_PROTECTED	(1U << 0)	/* the splicer is a protected consumer

@@ -124,6 +124,8 @@ void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t 
 		json_bool(j, "path_truncated", true);
 	if (ev->flags & SW_EVF_IN_SOFTIRQ)
 		json_bool(j, "in_softirq", true);
+	if (ev->flags & SW_EVF_HANDED_OFF)
+		json_bool(j, "handed_off", true);
 	/* enforce --on-untracked: the hold is a mark of untracked holds, its
 	 * range the pages they were of. */
 	if (ev->flags & SW_EVF_HOLD_UNTRACKED)

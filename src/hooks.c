@@ -219,6 +219,9 @@ static const struct sw_hook hooks[] = {
 	ENTRY(aead_decrypt, "crypto_aead_decrypt", KERNEL_WRITER, IF_PRESENT),
 	ENTRY(skcipher_encrypt, "crypto_skcipher_encrypt", KERNEL_WRITER, IF_PRESENT),
 	ENTRY(skcipher_decrypt, "crypto_skcipher_decrypt", KERNEL_WRITER, IF_PRESENT),
+	/* 6.5 on; generic_splice_sendpage before. */
+	ENTRY(handoff, "splice_to_socket", KERNEL_WRITER, IF_PRESENT),
+	ENTRY(handoff_sendpage, "generic_splice_sendpage", KERNEL_WRITER, IF_PRESENT),
 	TP(sw_softirq_entry, ANY, "softirq_entry", SOFTIRQ, SW_BUILD_BOTH, 0),
 	TP(sw_softirq_exit, ANY, "softirq_exit", SOFTIRQ, SW_BUILD_BOTH, 0),
 

@@ -10,11 +10,14 @@
  * function.
  * Its bytes land whatever is done to the task (killed_late); in a softirq
  * the task that runs is not the one that asked, and is not acted on.
+ * Pages a pipe handed on to a socket, which keeps them after the pipe's
+ * hold ends, are matched too (note_handoff).
  */
 #ifndef SW_DETECT_KERNEL_WRITERS_BPF_H
 #define SW_DETECT_KERNEL_WRITERS_BPF_H
 
 #include "report.bpf.h"
+#include "trust.bpf.h"
 
 /* scatterlist page_link's low bits (include/linux/scatterlist.h) */
 #define SG_CHAIN	0x01UL
@@ -59,6 +62,138 @@ struct kernel_write_seen {
 
 SW_MAP(kernel_writes_seen, BPF_MAP_TYPE_LRU_HASH, 4096, u32, struct kernel_write_seen);
 
+/* Pages a pipe handed on to a socket (splice_to_socket; before 6.5
+ * generic_splice_sendpage, which sendfile to a socket takes too). The
+ * socket's consumer keeps them after the pipe lets them go, where the hold
+ * index no longer finds them: AF_ALG's requests (Copy Fail), ESP's and
+ * RxRPC's in-place decryption of skb frags (Dirty Frag) write there. Per
+ * folio: which bytes of which file it was, and the hand-off as a hold of its
+ * own (the task that made it is the splicer, the pipe's owner the pipe's).
+ * The last HANDED_OFF_MAX folios handed on are remembered; older ones are
+ * not checked. */
+#define HANDED_OFF_MAX	4096
+
+struct handed_off_folio {
+	u64 mapping;
+	u64 index;		/* the folio's, to tell it still is that page of the file */
+	s64 lo;			/* the file's bytes [lo, hi) the pipe's buffers had of it */
+	s64 hi;
+	u64 pipe_ino;		/* 0: sendfile's internal pipe */
+	u64 ts_ns;		/* the hand-off */
+	u64 cgroup_id;
+	u32 pid;
+	u32 uid;
+	u32 pipe_uid;
+	u32 hold_flags;
+	char comm[SW_TASK_COMM_LEN];
+};
+
+SW_MAP(handed_off, BPF_MAP_TYPE_LRU_HASH, HANDED_OFF_MAX, u64, struct handed_off_folio);
+
+/* Set at the first folio handed on: until then a crypto request where no
+ * pipe holds anything is not looked at. A flag, not a count: it is written
+ * once, not at every hand-off on every CPU. */
+u32 handed_off_seen;
+
+/* A pipe hands its buffers on to a socket (at the splice's entry, before
+ * they leave): the page-cache ones among the first SG_ENTRIES_MAX are
+ * remembered. A global function: verified once for the hooks that call it. */
+__noinline int note_handoff(u64 pipe_addr)
+{
+	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pipe_addr;
+	struct handed_off_folio rec = {}, *old;
+	struct sw_pipe_state *ps;
+	struct pipe_buffer buf;
+	struct pipe_ring ring;
+	struct folio *folio;
+	u64 key, mapping;
+	u32 n;
+
+	if (!pipe || read_ring(pipe, &ring))
+		return 0;
+	n = ring.head - ring.tail;
+	if (n > SG_ENTRIES_MAX)
+		n = SG_ENTRIES_MAX;
+	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
+	rec.pipe_ino = ps ? ps->ino : 0;
+	rec.ts_ns = bpf_ktime_get_ns();
+	rec.cgroup_id = bpf_get_current_cgroup_id();
+	rec.pid = bpf_get_current_pid_tgid() >> 32;
+	rec.uid = (u32)bpf_get_current_uid_gid();
+	rec.pipe_uid = BPF_CORE_READ(pipe, user, uid.val);
+	rec.hold_flags = current_hold_flags(rec.uid);
+	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	for (u32 i = 0; i < SG_ENTRIES_MAX; i++) {
+		if (i >= n)
+			break;
+		if (read_buf(&ring, ring.tail + i, &buf) || !buf.page || !buf.len)
+			continue;
+		folio = page_folio_of(buf.page);
+		mapping = folio_file_mapping(folio);
+		if (!mapping)
+			continue;	/* not a page-cache page */
+		key = (u64)folio;
+		rec.mapping = mapping;
+		rec.index = BPF_CORE_READ(folio, index);
+		rec.lo = ((s64)(rec.index + page_offset_in_folio(buf.page, folio)) << SW_PAGE_SHIFT) +
+			 buf.offset;
+		rec.hi = rec.lo + buf.len;
+		/* Another buffer of the same folio, in this hand-off: one range. */
+		old = bpf_map_lookup_elem(&handed_off, &key);
+		if (old && old->ts_ns == rec.ts_ns && old->mapping == mapping && old->index == rec.index) {
+			if (old->lo < rec.lo)
+				rec.lo = old->lo;
+			if (old->hi > rec.hi)
+				rec.hi = old->hi;
+		}
+		bpf_map_update_elem(&handed_off, &key, &rec, BPF_ANY);
+		if (!handed_off_seen)
+			handed_off_seen = 1;
+	}
+	return 0;
+}
+
+/* A kernel write of [pos, pos + len) into folio, which no pipe holds: the
+ * check context of its hand-off to a socket, or NULL. The folio must still
+ * be that page of that file, and up to date: a folio being read (which
+ * fscrypt and dm-crypt decrypt in place) is none a pipe handed on. */
+static __always_inline struct check_ctx *handed_off_overlap(struct folio *folio, u64 mapping,
+							    s64 pos, u32 len)
+{
+	u64 key = (u64)folio, flags = 0;
+	struct handed_off_folio *h = bpf_map_lookup_elem(&handed_off, &key);
+	u32 uid = (u32)bpf_get_current_uid_gid();
+	struct check_ctx *c;
+
+	/* A folio's flags are its head page's first word on every kernel: an
+	 * unsigned long, wrapped in memdesc_flags_t from 6.18 on (which types
+	 * CO-RE will not match across). */
+	if (h)
+		bpf_probe_read_kernel(&flags, sizeof(flags), folio);
+	if (!h || h->mapping != mapping || h->index != BPF_CORE_READ(folio, index) ||
+	    !(flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate))) ||
+	    pos + len <= h->lo || pos >= h->hi)
+		return NULL;
+	c = scratch_of(&check_scratch, true);
+	if (!c)
+		return NULL;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->mapping = mapping;
+	c->writer_uid = uid;
+	c->trusted = holder_trusted(h->uid, h->hold_flags, h->pipe_uid, uid);
+	c->splicer_pid = h->pid;
+	c->splicer_uid = h->uid;
+	c->pipe_uid = h->pipe_uid;
+	c->hold_ts_ns = h->ts_ns;
+	c->splicer_cgroup_id = h->cgroup_id;
+	c->pipe_ino = h->pipe_ino;
+	__builtin_memcpy(c->splicer_comm, h->comm, sizeof(c->splicer_comm));
+	c->held_offset = h->lo;
+	c->held_len = h->hi - h->lo;
+	c->found = 1;
+	return c;
+}
+
 /* The bytes [offset, offset + len) of page, written in place by op: reported
  * if a pipe holds them (once per thread and hold). A global function: the
  * verifier walks it once, not once per scatterlist entry. */
@@ -69,16 +204,24 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 	u64 mapping = folio_file_mapping(folio);
 	struct kernel_write_seen seen = {}, *last;
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx *c;
+	struct check_ctx *c = NULL;
+	u32 flags = 0;
 	s64 pos;
 
-	if (!mapping || !len || !mapping_tracked(mapping))
+	if (!mapping || !len)
 		return 0;
 	pos = ((s64)(BPF_CORE_READ(folio, index) + page_offset_in_folio(page, folio)) << SW_PAGE_SHIFT) +
 	      offset;
-	c = find_overlap(mapping, pos, len, folio);
+	if (mapping_tracked(mapping))
+		c = find_overlap(mapping, pos, len, folio);
+	if (!c && handed_off_seen) {
+		c = handed_off_overlap(folio, mapping, pos, len);
+		flags = SW_EVF_HANDED_OFF;
+	}
 	if (!c)
 		return 0;
+	if (in_softirq_now())
+		flags |= SW_EVF_IN_SOFTIRQ;
 	seen.mapping = mapping;
 	seen.pipe_ino = c->pipe_ino;
 	seen.hold_ts_ns = c->hold_ts_ns;
@@ -91,7 +234,7 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 		return 0;
 	bpf_map_update_elem(&kernel_writes_seen, &tid, &seen, BPF_ANY);
 	report(c, &(struct write_desc){ .op = op, .pos = pos, .len = len,
-					.flags = in_softirq_now() ? SW_EVF_IN_SOFTIRQ : 0,
+					.flags = flags,
 					.deny_how = DENY_NO, .late = true });
 	return 0;
 }
@@ -128,7 +271,7 @@ __noinline int check_crypto_dst(u64 list, u32 op)
  * anything else. */
 #define check_crypto_request(req, op)							\
 	({										\
-		if (tracking())								\
+		if (tracking() || handed_off_seen)					\
 			check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), \
 					 op);						\
 	})

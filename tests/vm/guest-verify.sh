@@ -29,8 +29,10 @@
 # tracepoint backend, which the fentry and kprobe backends name as it
 # happens (an unsafe_write, op crypto_aead_encrypt or
 # crypto_skcipher_encrypt, in both traces, and no unexplained change; once
-# per thread and hold, again for a new hold), enforce killing the task that asked
-# for it and sparing the one a softirq doing it interrupted. The module
+# per thread and hold, again for a new hold; so for pages the pipe had handed on
+# to a socket, "handed_off"), enforce killing the task that asked
+# for it and sparing the one a softirq doing it interrupted, and root's
+# write to pages uid 65534 handed on (that user's hold). The module
 # writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
@@ -168,6 +170,18 @@ test_new_hold_named_again() {
 		grep -cF "\"pid\":$p,")
 	[ "$c" = 2 ] || fail "plain trace: $c records of the writes, want 2: $(lines "$tmp/plain" kernel_aead_resplice | head -c 600)"
 }
+# handed NAME: the bytes encrypted in place after the pipe handed them on to
+# a socket (VW_DRAIN=socket), named as above, the hold the hand-off.
+handed() {
+	named "$1" crypto_aead_encrypt || return
+	grep -qF '"handed_off":true' "$tmp/$1.plain" ||
+		fail "plain trace: not handed_off: $(head -c 600 "$tmp/$1.plain")"
+}
+# A pipe's pages handed on to a socket and read from it, unchanged: no record.
+test_socket_clean() {
+	ran socket-clean original && none "$tmp/plain" socket-clean "plain trace" &&
+		none "$tmp/checked" socket-clean "trace --verify"
+}
 test_kernel_own_page() {
 	kmod_ok && ran kernel_own_page original && none "$tmp/checked" kernel_own_page "trace --verify"
 }
@@ -177,6 +191,23 @@ test_enforce_kills_submitter() {
 	lines "$tmp/enf" enf-kaead | grep -F '"op":"crypto_aead_encrypt",' |
 		grep -qF '"action":"killed_late","signal":"SIGKILL"' ||
 		fail "records: $(lines "$tmp/enf" enf-kaead | head -c 600)"
+}
+test_enforce_kills_handed_off() {
+	kmod_ok || return
+	[ "$enf_ksock_rc" = 137 ] || fail "the submitter lived (exit $enf_ksock_rc): $(head -n 2 "$tmp/enf-ksock.wl")" || return
+	lines "$tmp/enf" enf-ksock | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"handed_off":true' |
+		grep -qF '"action":"killed_late","signal":"SIGKILL"' ||
+		fail "records: $(lines "$tmp/enf" enf-ksock | head -c 600)"
+}
+# uid 65534 hands root's pipe's pages on to a socket; root's in-place write
+# there is reported, not acted on: the hand-off is that user's hold.
+test_enforce_spares_writer_of_users_handoff() {
+	kmod_ok || return
+	[ "$(of enf-kuser got)" = changed ] && [ "$enf_kuser_rc" = 0 ] ||
+		fail "the writer: exit $enf_kuser_rc, $(head -n 2 "$tmp/enf-kuser.wl")" || return
+	lines "$tmp/enf" enf-kuser | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"splicer_uid":65534,' |
+		grep -F '"holder_trusted":false,' | grep -F '"action":"reported",' |
+		grep -qF '"handed_off":true' || fail "records: $(lines "$tmp/enf" enf-kuser | head -c 600)"
 }
 test_enforce_spares_softirq() {
 	kmod_ok || return
@@ -276,6 +307,16 @@ for w in $WAYS $KWAYS $NAMED; do
 done
 [ -z "$KWAYS" ] || wl kernel_own_page kernel_own_page "$TMPFS/kernel_own_page"
 [ -z "$NAMED" ] || wl kernel_aead_resplice kernel_aead_resplice "$TMPFS/kernel_aead_resplice"
+# wsock NAME WAY FILE: wl, the pipe handed on to a socket before WAY.
+wsock() {
+	VW_DRAIN=socket "$WL" "$2" "$3" >"$tmp/$1.wl" 2>&1 || echo "failed: $(cat "$tmp/$1.wl")" >"$tmp/$1.wl"
+	echo "file=$3" >>"$tmp/$1.wl"
+}
+if [ -n "$NAMED" ]; then
+	wsock socket-ext4 kernel_aead "$EXT4/socket"
+	wsock socket-tmpfs kernel_aead "$TMPFS/socket"
+	wsock socket-clean clean "$TMPFS/socket-clean"
+fi
 wl pwrite pwrite "$TMPFS/pwrite"
 wl clean clean "$EXT4/clean"
 wl sweep store "$TMPFS/sweep" hold 2.5
@@ -304,6 +345,12 @@ if [ -n "$NAMED" ]; then
 	"$WL" kernel_aead_bh "$TMPFS/enf-kbh" >"$tmp/enf-kbh.wl" 2>&1
 	enf_kbh_rc=$?
 	printf "\nfile=%s\n" "$TMPFS/enf-kbh" >>"$tmp/enf-kbh.wl"
+	VW_DRAIN=socket "$WL" kernel_aead "$TMPFS/enf-ksock" >"$tmp/enf-ksock.wl" 2>&1
+	enf_ksock_rc=$?
+	printf "\nfile=%s\n" "$TMPFS/enf-ksock" >>"$tmp/enf-ksock.wl"
+	VW_HANDOFF_AS=65534 VW_DRAIN=socket "$WL" kernel_aead "$TMPFS/enf-kuser" >"$tmp/enf-kuser.wl" 2>&1
+	enf_kuser_rc=$?
+	printf "\nfile=%s\n" "$TMPFS/enf-kuser" >>"$tmp/enf-kuser.wl"
 fi
 stop enf
 
@@ -313,6 +360,7 @@ for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]";
 for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
+[ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -334,6 +382,11 @@ for w in $NAMED; do
 	t "$w-is-named[tmpfs]" named "$w-tmpfs" "$op"
 done
 [ -z "$NAMED" ] || t kernel_aead-on-a-new-hold-is-named-again test_new_hold_named_again
+if [ -n "$NAMED" ]; then
+	t "kernel_aead-handed-to-a-socket-is-named[ext4]" handed socket-ext4
+	t "kernel_aead-handed-to-a-socket-is-named[tmpfs]" handed socket-tmpfs
+	t socket-without-kernel-writer-no-record test_socket_clean
+fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
@@ -346,6 +399,8 @@ t enforce-verify-spares-reader-of-users-own-file test_enforce_spares
 if [ -n "$NAMED" ]; then
 	t enforce-kills-kernel-writers-submitter test_enforce_kills_submitter
 	t enforce-spares-task-a-softirq-interrupts test_enforce_spares_softirq
+	t enforce-kills-submitter-on-handed-off-pages test_enforce_kills_handed_off
+	t enforce-spares-writer-of-pages-another-user-handed-off test_enforce_spares_writer_of_users_handoff
 fi
 set +f
 rm -rf "$tmp" "$TMPFS"

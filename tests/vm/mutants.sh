@@ -56,6 +56,14 @@
 #                   verify suite's kernel_aead-is-named tests (6.1, where the
 #                   test module is built) must fail, and enforce's submitter
 #                   of the in-place AES-GCM is not killed for it
+#   handoff-forgotten  the pages a pipe hands on to a socket are not
+#                   remembered: the verify suite's
+#                   kernel_aead-handed-to-a-socket-is-named tests (6.1) must
+#                   fail, and enforce's submitter is not killed
+#   handoff-trusted-always  a hand-off is trusted whoever made it: root's
+#                   in-place write to pages uid 65534 handed on to a socket
+#                   gets root's task killed (6.1's verify suite,
+#                   enforce-spares-writer-of-pages-another-user-handed-off)
 #   softirq-task-acted-on  decide() ignores in_softirq: the task a softirq
 #                   writing in place interrupts is killed (6.1's verify
 #                   suite, enforce-spares-task-a-softirq-interrupts)
@@ -323,9 +331,20 @@ bpf_mutant() { # KERNEL SUITE NAME FILTER WHY TEST...
 if [ "$BPF" = 1 ]; then
 	# --- kernel-writer-idle: the crypto request checks return at once
 	mutant_build x86 kernel-writer-idle bpf/detect/kernel_writers.bpf.h \
-		sed 's/^\t\tif (tracking())\t/\t\tif (0)\t/' &&
+		sed 's/^\t\tif (tracking() || handed_off_seen)\t/\t\tif (0)\t/' &&
 		bpf_mutant 6.1 verify kernel-writer-idle '*kernel_aead*' 'plain trace: 0 records' \
 			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]'
+	# --- handoff-forgotten: pages a pipe hands on to a socket not remembered
+	mutant_build x86 handoff-forgotten bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\tif (!pipe || read_ring(pipe, \&ring))$/\tif (1)/' &&
+		bpf_mutant 6.1 verify handoff-forgotten '*handed*' 'plain trace: 0 records' \
+			'kernel_aead-handed-to-a-socket-is-named[ext4]' \
+			'kernel_aead-handed-to-a-socket-is-named[tmpfs]'
+	# --- handoff-trusted-always: a hand-off trusted whoever made it
+	mutant_build x86 handoff-trusted-always bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\tc->trusted = holder_trusted(h->uid, h->hold_flags, h->pipe_uid, uid);$/\tc->trusted = 1;/' &&
+		bpf_mutant 6.1 verify handoff-trusted-always 'enforce-spares-writer*' 'the writer: exit 137' \
+			enforce-spares-writer-of-pages-another-user-handed-off
 	# --- softirq-task-acted-on: decide() without its softirq test
 	mutant_build x86 softirq-task-acted-on bpf/detect/report.bpf.h \
 		sed 's/^\tif (ev->flags \& SW_EVF_IN_SOFTIRQ)$/\tif (0)/' &&
