@@ -16,7 +16,8 @@
  *   swbench storm     DIR SECONDS  pwrite into a held page as fast as possible (6)
  *   swbench scale     DIR N REPS NPIPES   per-write cost, 1 page held vs NPIPES x 1 MiB (7)
  *   swbench ab PID LOAD DIR N ROUNDS      N ops of LOAD (pwrite, pwrite-held, samefile,
- *                                  getppid, splice) per phase, PID's programs attached
+ *                                  getppid, splice, sendfile: 64 KiB of a file to an
+ *                                  AF_UNIX socket, read out) per phase, PID's programs attached
  *                                  and detached in turn (see cmd_ab)
  *
  * SWBENCH_CPU=n pins the process to CPU n (the driver pins it away from the
@@ -34,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -308,6 +311,27 @@ static ssize_t splice_through(int fd, loff_t *off, uint64_t fsize, const int p[2
 	return r;
 }
 
+/* sendfile(2) of a chunk of a page-cached file to an AF_UNIX stream socket
+ * (the kernel's own pipe hands the pages on to it), read out of the other
+ * end. */
+static ssize_t sendfile_through(int fd, loff_t *off, uint64_t fsize, const int s[2])
+{
+	static char buf[CHUNK];
+	ssize_t r, got, k;
+
+	if (*off >= (loff_t)fsize)
+		*off = 0;
+	r = sendfile(s[0], fd, off, CHUNK);
+	if (r <= 0)
+		die("sendfile file -> socket");
+	for (got = 0; got < r; got += k) {
+		k = recv(s[1], buf, r - got, 0);
+		if (k <= 0)
+			die("recv");
+	}
+	return r;
+}
+
 /* Workload 3: MIB mebibytes from a page-cached file through a pipe to /dev/null. */
 static int cmd_splice(const char *dir, uint64_t mib)
 {
@@ -442,13 +466,18 @@ static int cmd_scale(const char *dir, uint64_t n, int reps, int npipes)
  * separate processes carry that; phases inside one process do not.
  */
 struct ab_load {
-	int fd, null, p[2];
+	int fd, null, p[2], sock[2];
 	uint64_t first, npages;
 	loff_t off;
 };
 
 static void ab_ops(struct ab_load *w, uint64_t n)
 {
+	if (w->sock[0] >= 0) {
+		for (uint64_t i = 0; i < n; i++)
+			sendfile_through(w->fd, &w->off, 64 * MIB, w->sock);
+		return;
+	}
 	if (w->fd >= 0 && w->null < 0) {
 		pwrite_loop(w->fd, n, w->first, w->npages);
 		return;
@@ -483,7 +512,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int cmd_ab(pid_t pid, const char *load, const char *dir, uint64_t n, int rounds)
 {
-	struct ab_load w = { .fd = -1, .null = -1 };
+	struct ab_load w = { .fd = -1, .null = -1, .sock = { -1, -1 } };
 	double *ratio = calloc(rounds, sizeof(double)), *a_op = calloc(rounds, sizeof(double));
 	struct hold h1 = { -1, -1 }, h2 = { -1, -1 };
 	sigset_t ack;
@@ -515,6 +544,10 @@ static int cmd_ab(pid_t pid, const char *load, const char *dir, uint64_t n, int 
 		w.null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (w.null < 0 || pipe2(w.p, O_CLOEXEC))
 			die("setup");
+	} else if (!strcmp(load, "sendfile")) {
+		w.fd = make_file(dir, "ab-sendfile", 64 * MIB);
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sock))
+			die("socketpair");
 	} else if (strcmp(load, "getppid")) {
 		fprintf(stderr, "swbench ab: unknown load '%s'\n", load);
 		return 2;

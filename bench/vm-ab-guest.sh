@@ -1,11 +1,12 @@
 #!/bin/sh
 # bench/vm-ab-guest.sh - runs inside a VM (busybox sh), for bench/vm-ab.sh:
 #
-#   vm-ab-guest.sh BACKEND ATTACH N ROUNDS
+#   vm-ab-guest.sh BACKEND ATTACH N ROUNDS [LOADS]
 #
 # `splicewatch trace --backend BACKEND` with SPLICEWATCH_SYSCALL_ATTACH=ATTACH
 # (raw or none) and SPLICEWATCH_BENCH_TOGGLE=1; then /sw/swbench ab times the
-# getppid, 16 B pwrite (nothing held) and splice loops with its programs
+# LOADS (default: the getppid, 16 B pwrite (nothing held) and splice
+# loops; also sendfile, 64 KiB to an AF_UNIX socket) with its programs
 # attached and detached in alternating phases inside one process. ATTACH
 # floor: instead of splicewatch, /sw/empty_loader with empty programs where
 # syscall attach none runs them for these loops (bench/empty.bpf.c), the
@@ -16,6 +17,7 @@ B=$1
 ATTACH=$2
 N=$3
 ROUNDS=$4
+LOADS=${5:-getppid pwrite splice}
 SW=/sw/splicewatch
 . /sw/guest-lib.sh
 if [ "$ATTACH" = floor ]; then
@@ -45,9 +47,9 @@ if ! sw_wait_for "$ready" /tmp/ab.err "$swpid"; then
     exit 1
 fi
 rc=0
-for load in getppid pwrite splice; do
+for load in $LOADS; do
     n=$N
-    [ "$load" = splice ] && n=$((N / 20))
+    case "$load" in splice|sendfile) n=$((N / 20)) ;; esac
     out=$(/sw/swbench ab "$swpid" "$load" /var/tmp "$n" "$ROUNDS" 2>&1) || rc=1
     echo "vm-ab $B $ATTACH $load ${out#ab load=$load }"
 done

@@ -2,12 +2,14 @@
 # bench/vm-ab.sh - the syscall tax in the VM kernels (issue 21): A/B inside one
 # process (swbench ab, programs attached and detached in turn) of the getppid,
 # 16 B pwrite (nothing held) and splice loops, under `splicewatch trace` with
-# each syscall attach (raw, none) on the fentry and kprobe backends, and the
+# each syscall attach (raw, none) on the fentry and kprobe backends (--loads:
+# also sendfile, 64 KiB to an AF_UNIX socket: the pages handed on), and the
 # floor of none (floor: empty programs where none runs them for these loops,
 # bench/empty.bpf.c).
 #
 #   bench/vm-ab.sh [--kernels "6.12 7"] [--backends "fentry kprobe"]
 #                  [--attach "raw none floor"] [-n N] [--rounds R]
+#                  [--loads "getppid pwrite splice sendfile"]
 #
 # qemu TCG, one vCPU: absolute times mean little there, ratios of phases inside
 # one process still compare the attach methods (tests/vm/guest-runcount.sh
@@ -21,6 +23,7 @@ BACKENDS="fentry kprobe"
 ATTACHES="raw none floor"
 N=200000
 ROUNDS=12
+LOADS="getppid pwrite splice"
 die() { echo "vm-ab.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--attach) ATTACHES=${2?}; shift 2 ;;
 	-n) N=${2?}; shift 2 ;;
 	--rounds) ROUNDS=${2?}; shift 2 ;;
+	--loads) LOADS=${2?}; shift 2 ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option '$1' (see --help)" ;;
 	esac
@@ -38,6 +42,9 @@ for v in "$N" "$ROUNDS"; do
 done
 for a in $ATTACHES; do
 	case "$a" in raw|none|floor) ;; *) die "--attach takes raw, none and floor, not '$a'" ;; esac
+done
+for l in $LOADS; do
+	case "$l" in getppid|pwrite|splice|sendfile) ;; *) die "--loads takes getppid, pwrite, splice and sendfile, not '$l'" ;; esac
 done
 for f in "$ROOT/splicewatch" "$ROOT/bench/build/swbench" "$ROOT/bench/build/empty_loader" \
 	"$ROOT/bench/build/empty.bpf.o"; do
@@ -49,7 +56,7 @@ for k in $KERNELS; do
 	for b in $BACKENDS; do
 		cmd=""
 		for a in $ATTACHES; do
-			cmd="$cmd sh /sw/vm-ab-guest.sh $b $a $N $ROUNDS;"
+			cmd="$cmd sh /sw/vm-ab-guest.sh $b $a $N $ROUNDS '$LOADS';"
 		done
 		t0=$(date +%s)
 		"$ROOT/tests/vm/run-in-vm.sh" --kernel "$k" --timeout 1800 -q \
@@ -61,18 +68,21 @@ for k in $KERNELS; do
 	done
 done
 echo
-echo "| kernel | backend | syscall attach | getppid | pwrite 16 B | splice |"
-echo "| --- | --- | --- | --- | --- | --- |"
-awk '$5 == "getppid" || $5 == "pwrite" || $5 == "splice" {
+names() { for l in $LOADS; do case "$l" in pwrite) printf ' pwrite 16 B |' ;; *) printf ' %s |' "$l" ;; esac; done; }
+echo "| kernel | backend | syscall attach |$(names)"
+echo "| --- | --- | --- |$(for l in $LOADS; do printf ' --- |'; done)"
+awk -v loads="$LOADS" 'BEGIN { nl = split(loads, load, " "); for (i = 1; i <= nl; i++) want[load[i]] = 1 }
+$5 in want {
 	for (i = 6; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "ratio") r = kv[2];
 		if (kv[1] == "min") lo = kv[2]; if (kv[1] == "max") hi = kv[2] }
 	key = $2 " | " $3 " | " $4
 	if (!(key in seen)) { seen[key] = 1; order[n++] = key }
 	cell[key, $5] = sprintf("%.3fx (%.3f..%.3f)", r, lo, hi)
 }
-END { for (i = 0; i < n; i++) { k = order[i]
-	printf "| %s | %s | %s | %s |\n", k, cell[k, "getppid"], cell[k, "pwrite"], cell[k, "splice"] } }' "$out"
-if grep -q " error" "$out" || ! grep -q " getppid " "$out"; then
+END { for (i = 0; i < n; i++) { k = order[i]; line = "| " k " |"
+	for (j = 1; j <= nl; j++) line = line " " cell[k, load[j]] " |"
+	print line } }' "$out"
+if grep -q " error" "$out" || ! grep -q " ${LOADS%% *} " "$out"; then
 	echo "vm-ab.sh: some runs failed (the error lines above)" >&2
 	exit 1
 fi
