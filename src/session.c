@@ -116,6 +116,25 @@ static uint32_t user_quota(uint32_t capacity, uint32_t share)
 /* Opens, configures, loads and attaches the programs of one backend. Frees
  * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
  * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
+/* The per-CPU softirq count (bpf/detect/kernel_writers.bpf.h) is right only
+ * if softirq_exit runs from before softirq_entry does: a softirq that began
+ * and ended between the two attaches would leave its CPU counted in a softirq
+ * for the whole session (the exit's guard takes care of the other order).
+ * So softirq_entry is attached on its own, after the skeleton's other links. */
+static int attach_softirq_entry(struct splicewatch_bpf *skel)
+{
+	struct bpf_program *prog = skel->progs.sw_softirq_entry;
+	struct bpf_link *link;
+
+	if (!bpf_program__autoload(prog) || skel->links.sw_softirq_entry)
+		return 0;
+	link = bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	skel->links.sw_softirq_entry = link;
+	return 0;
+}
+
 static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum sw_backend b,
 			bool lsm, bool compat, struct btf **btf)
 {
@@ -199,6 +218,7 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		goto fail;
 	bpf_program__set_autoattach(skel->progs.sw_gc, false);
 	sw_hooks_select(skel, &choice, *btf);
+	bpf_program__set_autoattach(skel->progs.sw_softirq_entry, false);
 	btf__free(*btf);
 	*btf = NULL;
 
@@ -212,6 +232,8 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 		goto fail;
 	}
 	err = splicewatch_bpf__attach(skel);
+	if (!err)
+		err = attach_softirq_entry(skel);
 	if (err) {
 		s->skel = NULL;
 		goto fail;
@@ -561,7 +583,7 @@ static void bench_toggle(struct sw_session *s)
 	toggle_want = 0;
 	if (want == 1)
 		splicewatch_bpf__detach(s->skel);
-	else if (splicewatch_bpf__attach(s->skel))
+	else if (splicewatch_bpf__attach(s->skel) || attach_softirq_entry(s->skel))
 		sw_err("bench: re-attaching failed: %s", strerror(errno));
 	if (toggle_from > 0)
 		kill(toggle_from, SIGUSR1);
