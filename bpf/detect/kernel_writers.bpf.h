@@ -153,14 +153,16 @@ __noinline int note_handoff(u64 pipe_addr)
 	return 0;
 }
 
-/* A kernel write of [pos, pos + len) into folio, which no pipe holds: the
- * check context of its hand-off to a socket, or NULL. The folio must still
- * be that page of that file, and up to date: a folio being read (which
- * fscrypt and dm-crypt decrypt in place) is none a pipe handed on. */
-static __always_inline struct check_ctx *handed_off_overlap(struct folio *folio, u64 mapping,
-							    s64 pos, u32 len)
+/* A kernel write of [pos, pos + len) into folio, which no pipe holds: 1 and
+ * the thread's check context filled from its hand-off to a socket, or 0. The
+ * folio must still be that page of that file, and up to date: fscrypt and
+ * dm-crypt decrypt in place only folios still being read. A global
+ * function: its stack is not on the deepest call chain of the check (5.10's
+ * compat programs have none to spare there). */
+__noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 {
-	u64 key = (u64)folio, flags = 0;
+	struct folio *folio = (struct folio *)folio_addr;
+	u64 key = folio_addr, flags = 0;
 	struct handed_off_folio *h = bpf_map_lookup_elem(&handed_off, &key);
 	u32 uid = (u32)bpf_get_current_uid_gid();
 	struct check_ctx *c;
@@ -173,10 +175,10 @@ static __always_inline struct check_ctx *handed_off_overlap(struct folio *folio,
 	if (!h || h->mapping != mapping || h->index != BPF_CORE_READ(folio, index) ||
 	    !(flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate))) ||
 	    pos + len <= h->lo || pos >= h->hi)
-		return NULL;
+		return 0;
 	c = scratch_of(&check_scratch, true);
 	if (!c)
-		return NULL;
+		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
 	c->mapping = mapping;
 	c->writer_uid = uid;
@@ -191,38 +193,21 @@ static __always_inline struct check_ctx *handed_off_overlap(struct folio *folio,
 	c->held_offset = h->lo;
 	c->held_len = h->hi - h->lo;
 	c->found = 1;
-	return c;
+	return 1;
 }
 
-/* The bytes [offset, offset + len) of page, written in place by op: reported
- * if a pipe holds them (once per thread and hold). A global function: the
- * verifier walks it once, not once per scatterlist entry. */
-__noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
+/* Is the write the check context describes the thread's first to that hold?
+ * Crypto requests nest: the requests a reported one makes are that write. A
+ * global function, for the stack as above. */
+__noinline int first_write_to_hold(void)
 {
-	struct page *page = (struct page *)page_addr;
-	struct folio *folio = page_folio_of(page);
-	u64 mapping = folio_file_mapping(folio);
+	struct check_ctx *c = scratch_of(&check_scratch, false);
 	struct kernel_write_seen seen = {}, *last;
 	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct check_ctx *c = NULL;
-	u32 flags = 0;
-	s64 pos;
 
-	if (!mapping || !len)
-		return 0;
-	pos = ((s64)(BPF_CORE_READ(folio, index) + page_offset_in_folio(page, folio)) << SW_PAGE_SHIFT) +
-	      offset;
-	if (mapping_tracked(mapping))
-		c = find_overlap(mapping, pos, len, folio);
-	if (!c && handed_off_seen) {
-		c = handed_off_overlap(folio, mapping, pos, len);
-		flags = SW_EVF_HANDED_OFF;
-	}
 	if (!c)
 		return 0;
-	if (in_softirq_now())
-		flags |= SW_EVF_IN_SOFTIRQ;
-	seen.mapping = mapping;
+	seen.mapping = c->mapping;
 	seen.pipe_ino = c->pipe_ino;
 	seen.hold_ts_ns = c->hold_ts_ns;
 	seen.held_offset = c->held_offset;
@@ -233,6 +218,35 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 	    last->held_len == seen.held_len)
 		return 0;
 	bpf_map_update_elem(&kernel_writes_seen, &tid, &seen, BPF_ANY);
+	return 1;
+}
+
+/* The bytes [offset, offset + len) of page, written in place by op: reported
+ * if a pipe holds them (once per thread and hold). A global function: the
+ * verifier walks it once, not once per scatterlist entry. */
+__noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
+{
+	struct page *page = (struct page *)page_addr;
+	struct folio *folio = page_folio_of(page);
+	u64 mapping = folio_file_mapping(folio);
+	struct check_ctx *c = NULL;
+	u32 flags = 0;
+	s64 pos;
+
+	if (!mapping || !len)
+		return 0;
+	pos = ((s64)(BPF_CORE_READ(folio, index) + page_offset_in_folio(page, folio)) << SW_PAGE_SHIFT) +
+	      offset;
+	if (mapping_tracked(mapping))
+		c = find_overlap(mapping, pos, len, folio);
+	if (!c && handed_off_seen && handed_off_overlap((u64)folio, mapping, pos, len)) {
+		c = scratch_of(&check_scratch, false);
+		flags = SW_EVF_HANDED_OFF;
+	}
+	if (!c || !first_write_to_hold())
+		return 0;
+	if (in_softirq_now())
+		flags |= SW_EVF_IN_SOFTIRQ;
 	report(c, &(struct write_desc){ .op = op, .pos = pos, .len = len,
 					.flags = flags,
 					.deny_how = DENY_NO, .late = true });
