@@ -109,8 +109,14 @@ const char *sw_load_hint(int err)
 		       "(/sys/kernel/security/lockdown), which forbids the BPF programs "
 		       "splicewatch needs";
 	switch (err) {
-	case EPERM:
 	case EACCES:
+		/* With the capabilities a load needs, EACCES is the verifier's:
+		 * it rejects most unsafe programs so (a stack too deep, a bad
+		 * memory access). */
+		if (sw_caps_can_load())
+			return "the kernel's verifier rejected a program (run with -vv for its log)";
+		/* fall through */
+	case EPERM:
 		return "the kernel refused to load BPF programs (missing capability, "
 		       "kernel lockdown, or kernel.unprivileged_bpf_disabled)";
 	case EINVAL:
