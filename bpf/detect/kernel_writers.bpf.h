@@ -162,7 +162,7 @@ __noinline int note_handoff(u64 pipe_addr)
 __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 {
 	struct folio *folio = (struct folio *)folio_addr;
-	u64 key = folio_addr, flags = 0;
+	u64 key = folio_addr, folio_flags = 0;
 	struct handed_off_folio *h = bpf_map_lookup_elem(&handed_off, &key);
 	u32 uid = (u32)bpf_get_current_uid_gid();
 	struct check_ctx *c;
@@ -171,9 +171,9 @@ __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 	 * unsigned long, wrapped in memdesc_flags_t from 6.18 on (which types
 	 * CO-RE will not match across). */
 	if (h)
-		bpf_probe_read_kernel(&flags, sizeof(flags), folio);
+		bpf_probe_read_kernel(&folio_flags, sizeof(folio_flags), folio);
 	if (!h || h->mapping != mapping || h->index != BPF_CORE_READ(folio, index) ||
-	    !(flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate))) ||
+	    !(folio_flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate))) ||
 	    pos + len <= h->lo || pos >= h->hi)
 		return 0;
 	c = scratch_of(&check_scratch, true);
@@ -222,7 +222,7 @@ __noinline int first_write_to_hold(void)
 }
 
 /* The bytes [offset, offset + len) of page, written in place by op: reported
- * if a pipe holds them (once per thread and hold). A global function: the
+ * if a pipe holds them or handed them on (once per thread and hold). A global function: the
  * verifier walks it once, not once per scatterlist entry. */
 __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
 {
