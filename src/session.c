@@ -113,9 +113,6 @@ static uint32_t user_quota(uint32_t capacity, uint32_t share)
 	return q ? q : 1;
 }
 
-/* Opens, configures, loads and attaches the programs of one backend. Frees
- * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
- * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
 /* The per-CPU softirq count (bpf/detect/kernel_writers.bpf.h) is right only
  * if softirq_exit runs from before softirq_entry does: a softirq that began
  * and ended between the two attaches would leave its CPU counted in a softirq
@@ -135,6 +132,9 @@ static int attach_softirq_entry(struct splicewatch_bpf *skel)
 	return 0;
 }
 
+/* Opens, configures, loads and attaches the programs of one backend. Frees
+ * *btf once the programs are chosen: libbpf parses its own copy of the kernel's
+ * BTF to load, and two 5.5 MB copies at once were most of the peak RSS. */
 static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum sw_backend b,
 			bool lsm, bool compat, struct btf **btf)
 {

@@ -222,8 +222,9 @@ __noinline int first_write_to_hold(void)
 }
 
 /* The bytes [offset, offset + len) of page, written in place by op: reported
- * if a pipe holds them or handed them on (once per thread and hold). A global function: the
- * verifier walks it once, not once per scatterlist entry. */
+ * if a pipe holds them or handed them on (once per thread and hold). A
+ * global function: the verifier walks it once, not once per scatterlist
+ * entry. */
 __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
 {
 	struct page *page = (struct page *)page_addr;
