@@ -97,6 +97,11 @@ enum sw_untracked_reason {
 #define SW_EVF_HANDED_OFF	(1U << 7)	/* the pipe had handed the pages on to a
 						 * socket (a kernel writer's event): the
 						 * hold is that hand-off */
+#define SW_EVF_HOLD_UNKNOWN	(1U << 8)	/* a kernel writer's event: no hold of the
+						 * page is known, it is an up-to-date page
+						 * of a named file nobody has open for
+						 * writing (no holder fields; never acted
+						 * on) */
 
 /* Hold flags (struct sw_chunk_holder.hold_flags). */
 #define SW_HOLD_PROTECTED	(1U << 0)	/* the splicer is a protected consumer

@@ -228,7 +228,7 @@ static char *group_message(const struct ci_group *g)
 static void group_details(FILE *f, const struct ci_group *g)
 {
 	const struct sw_event *ev = g->first;
-	char buf[1024], wlen[32];
+	char buf[1024], wlen[32], hold[256];
 
 	if (!ev)
 		return;
@@ -236,15 +236,17 @@ static void group_details(FILE *f, const struct ci_group *g)
 		snprintf(wlen, sizeof(wlen), "%llu", (unsigned long long)ev->write_len);
 	else
 		snprintf(wlen, sizeof(wlen), "EOF");
-	snprintf(buf, sizeof(buf),
-		 "first: pid %u tid %u comm %s op %s wrote %lld+%s, held %lld+%llu "
-		 "in pipe:[%llu] filled by pid %u (%.*s) %.3f ms earlier; action %s\n",
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN)
+		snprintf(hold, sizeof(hold), "no hold known, nobody had the file open for writing");
+	else
+		snprintf(hold, sizeof(hold), "held %lld+%llu in pipe:[%llu] filled by pid %u (%.*s) "
+			 "%.3f ms earlier", (long long)ev->held_offset,
+			 (unsigned long long)ev->held_len, (unsigned long long)ev->pipe_ino,
+			 ev->splicer_pid, (int)sw_comm_len(ev->splicer_comm), ev->splicer_comm,
+			 ev->held_ns / 1e6);
+	snprintf(buf, sizeof(buf), "first: pid %u tid %u comm %s op %s wrote %lld+%s, %s; action %s\n",
 		 ev->pid, ev->tid, g->comm, sw_op_name(ev->op), (long long)ev->write_offset,
-		 wlen,
-		 (long long)ev->held_offset, (unsigned long long)ev->held_len,
-		 (unsigned long long)ev->pipe_ino, ev->splicer_pid,
-		 (int)sw_comm_len(ev->splicer_comm), ev->splicer_comm, ev->held_ns / 1e6,
-		 sw_action_name(ev->action));
+		 wlen, hold, sw_action_name(ev->action));
 	xml_put(f, buf, false);
 	fputs("path: ", f);
 	xml_put(f, g->path, false);

@@ -60,6 +60,30 @@ void sw_json_stamp(struct json *j, int64_t real_ns)
 	json_str(j, "node", sw_node());
 }
 
+/* The hold the write met: the held bytes, the pipe and the splicer; null
+ * for a kernel writer's write with no hold known (hold_unknown). */
+static void hold_json(struct json *j, const struct sw_event *ev)
+{
+	static const char *const keys[] = {
+		"held_offset", "held_len", "pipe_ino", "splicer_pid", "splicer_comm",
+		"splicer_uid", "splicer_cgroup_id", "splicer_exe", "splicer_cgroup", "pipe_uid",
+	};
+
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			json_null(j, keys[i]);
+		return;
+	}
+	json_i64(j, "held_offset", ev->held_offset);
+	json_u64(j, "held_len", ev->held_len);
+	json_u64(j, "pipe_ino", ev->pipe_ino);
+	json_u64(j, "splicer_pid", ev->splicer_pid);
+	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
+	json_u64(j, "splicer_uid", ev->splicer_uid);
+	sw_identity_splicer_json(j, ev);
+	json_u64(j, "pipe_uid", ev->pipe_uid);
+}
+
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
 {
 	sw_event_json_agg(j, ev, mono_to_real_ns, NULL);
@@ -103,16 +127,12 @@ void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t 
 		json_u64(j, "write_len", ev->write_len);
 	else
 		json_null(j, "write_len");	/* to end of file */
-	json_i64(j, "held_offset", ev->held_offset);
-	json_u64(j, "held_len", ev->held_len);
-	json_u64(j, "pipe_ino", ev->pipe_ino);
-	json_u64(j, "splicer_pid", ev->splicer_pid);
-	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
-	json_u64(j, "splicer_uid", ev->splicer_uid);
-	sw_identity_splicer_json(j, ev);
-	json_u64(j, "pipe_uid", ev->pipe_uid);
+	hold_json(j, ev);
 	json_bool(j, "holder_trusted", ev->flags & SW_EVF_HOLDER_TRUSTED);
-	json_u64(j, "held_ns", ev->held_ns);
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN)
+		json_null(j, "held_ns");
+	else
+		json_u64(j, "held_ns", ev->held_ns);
 	json_str(j, "action", sw_action_name(ev->action));
 	if (ev->signal)
 		json_str(j, "signal", signal_name(ev->signal));
@@ -126,6 +146,8 @@ void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t 
 		json_bool(j, "in_softirq", true);
 	if (ev->flags & SW_EVF_HANDED_OFF)
 		json_bool(j, "handed_off", true);
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN)
+		json_bool(j, "hold_unknown", true);
 	/* enforce --on-untracked: the hold is a mark of untracked holds, its
 	 * range the pages they were of. */
 	if (ev->flags & SW_EVF_HOLD_UNTRACKED)

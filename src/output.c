@@ -186,16 +186,24 @@ static void event_text(struct sw_output *o, const struct sw_event *ev,
 		fprintf(m, "%llu", (unsigned long long)ev->write_len);
 	else
 		fputs("EOF", m);
-	text_col(m, 8);
-	fprintf(m, "%lld+%llu", (long long)ev->held_offset, (unsigned long long)ev->held_len);
-	text_col(m, 9);
-	fprintf(m, "%llu", (unsigned long long)ev->pipe_ino);
-	text_col(m, 10);
-	fprintf(m, "%u/", ev->splicer_pid);
-	sw_put_printable(m, ev->splicer_comm, SW_TASK_COMM_LEN);
-	text_col(m, 11);
-	fmt_age(ts, sizeof(ts), ev->held_ns);
-	fputs(ts, m);
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN) {
+		/* No hold known: no held range, pipe, splicer or age. */
+		for (int col = 8; col <= 11; col++) {
+			text_col(m, col);
+			fputc('-', m);
+		}
+	} else {
+		text_col(m, 8);
+		fprintf(m, "%lld+%llu", (long long)ev->held_offset, (unsigned long long)ev->held_len);
+		text_col(m, 9);
+		fprintf(m, "%llu", (unsigned long long)ev->pipe_ino);
+		text_col(m, 10);
+		fprintf(m, "%u/", ev->splicer_pid);
+		sw_put_printable(m, ev->splicer_comm, SW_TASK_COMM_LEN);
+		text_col(m, 11);
+		fmt_age(ts, sizeof(ts), ev->held_ns);
+		fputs(ts, m);
+	}
 	text_col(m, 12);
 	fprintf(m, "%u:%u:%llu", sw_kdev_major(ev->dev), sw_kdev_minor(ev->dev),
 		(unsigned long long)ev->ino);
@@ -204,6 +212,8 @@ static void event_text(struct sw_output *o, const struct sw_event *ev,
 	sw_put_printable(m, path, sizeof(path));
 	if (ev->flags & SW_EVF_HOLD_UNTRACKED)
 		fprintf(m, " (untracked hold: %s)", sw_untracked_reason_name(ev->reason));
+	if (ev->flags & SW_EVF_HOLD_UNKNOWN)
+		fputs(" (no hold known; nobody has the file open for writing)", m);
 	if (!fclose(m))
 		fprintf(o->f, "%s\n", line);
 	free(line);

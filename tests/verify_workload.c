@@ -25,6 +25,11 @@
  *                        socket has queued), and the socket is read
  *   VW_HANDOFF_AS=UID    with VW_DRAIN=socket: that splice made by a child
  *                        of that uid (and gid)
+ *   VW_HANDOFF_WAIT=PATH with VW_DRAIN=socket: after that splice, "handed_off"
+ *                        on stdout, then WAY once PATH exists (the test
+ *                        starts splicewatch in between)
+ *   VW_NO_WRITERS=1      FILE's writable fd closed once it is spliced (it
+ *                        stays open read-only): nobody has it open for writing
  *   VW_AS=UID            FILE is made, spliced and changed by a child of
  *                        that uid (and gid); this process drains the pipe
  *   VW_MODE=MODE         FILE's mode (octal), set after it is made
@@ -340,6 +345,12 @@ static const char *through_socket(const char *way, int fd, const char *path, int
 		die("splice into a socket");
 	}
 	held_socket = sv[1];
+	if (getenv("VW_HANDOFF_WAIT")) {
+		printf(" handed_off");
+		fflush(stdout);
+		while (access(getenv("VW_HANDOFF_WAIT"), F_OK))
+			usleep(10000);
+	}
 	change(way, fd, path);
 	if (recv(sv[1], got, PAGE, MSG_WAITALL) != PAGE)
 		die("recv");
@@ -375,6 +386,13 @@ int main(int argc, char **argv)
 		fd = fill(argv[2], p[1]);
 		if (fstat(fd, &st))
 			die("fstat");
+		if (getenv("VW_NO_WRITERS")) {
+			int ro = open(argv[2], O_RDONLY);
+
+			if (ro < 0 || close(fd))
+				die("VW_NO_WRITERS");
+			fd = ro;
+		}
 	}
 	if (drain && !strcmp(drain, "socket") && !as) {
 		printf("ino=%llu pid=%d", (unsigned long long)st.st_ino, getpid());

@@ -11,7 +11,9 @@
  * Its bytes land whatever is done to the task (killed_late); in a softirq
  * the task that runs is not the one that asked, and is not acted on.
  * Pages a pipe handed on to a socket, which keeps them after the pipe's
- * hold ends, are matched too (note_handoff).
+ * hold ends, are matched too (note_handoff); so is, with no hold known, an
+ * up-to-date page of a named file nobody has open for writing
+ * (unheld_overlap).
  */
 #ifndef SW_DETECT_KERNEL_WRITERS_BPF_H
 #define SW_DETECT_KERNEL_WRITERS_BPF_H
@@ -153,6 +155,17 @@ __noinline int note_handoff(u64 pipe_addr)
 	return 0;
 }
 
+/* Is folio up to date (PG_uptodate)? A folio's flags are its head page's
+ * first word on every kernel: an unsigned long, wrapped in memdesc_flags_t
+ * from 6.18 on (which types CO-RE will not match across). */
+static __always_inline bool folio_uptodate(struct folio *folio)
+{
+	u64 folio_flags = 0;
+
+	bpf_probe_read_kernel(&folio_flags, sizeof(folio_flags), folio);
+	return folio_flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate));
+}
+
 /* A kernel write of [pos, pos + len) into folio, which no pipe holds: 1 and
  * the thread's check context filled from its hand-off to a socket, or 0. The
  * folio must still be that page of that file, and up to date: fscrypt and
@@ -162,26 +175,17 @@ __noinline int note_handoff(u64 pipe_addr)
 __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 {
 	struct folio *folio = (struct folio *)folio_addr;
-	u64 key = folio_addr, folio_flags = 0;
+	u64 key = folio_addr;
 	struct handed_off_folio *h = bpf_map_lookup_elem(&handed_off, &key);
 	u32 uid = (u32)bpf_get_current_uid_gid();
 	struct check_ctx *c;
 
-	/* A folio's flags are its head page's first word on every kernel: an
-	 * unsigned long, wrapped in memdesc_flags_t from 6.18 on (which types
-	 * CO-RE will not match across). */
-	if (h)
-		bpf_probe_read_kernel(&folio_flags, sizeof(folio_flags), folio);
 	if (!h || h->mapping != mapping || h->index != BPF_CORE_READ(folio, index) ||
-	    !(folio_flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate))) ||
-	    pos + len <= h->lo || pos >= h->hi)
+	    !folio_uptodate(folio) || pos + len <= h->lo || pos >= h->hi)
 		return 0;
-	c = scratch_of(&check_scratch, true);
+	c = check_ctx_new(mapping, uid);
 	if (!c)
 		return 0;
-	__builtin_memset(c, 0, sizeof(*c));
-	c->mapping = mapping;
-	c->writer_uid = uid;
 	c->trusted = holder_trusted(h->uid, h->hold_flags, h->pipe_uid, uid);
 	c->splicer_pid = h->pid;
 	c->splicer_uid = h->uid;
@@ -192,6 +196,34 @@ __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 	__builtin_memcpy(c->splicer_comm, h->comm, sizeof(c->splicer_comm));
 	c->held_offset = h->lo;
 	c->held_len = h->hi - h->lo;
+	c->found = 1;
+	return 1;
+}
+
+/* A kernel write of [pos, pos + len) into folio, of which no pipe's hold or
+ * hand-off is known (made before the programs were loaded, or pushed out of
+ * handed_off): 1 and the thread's check context filled with no holder, or 0.
+ * Only an up-to-date folio of a file that has a name and that nobody has
+ * open for writing: no kernel path encrypts or decrypts in place into such a
+ * folio (encryption goes to bounce pages, in-place decryption only into
+ * folios still being read, ESP copies shared frags), and a read into a
+ * shared mapping of a file (kTLS, dm-crypt under O_DIRECT) needs it open for
+ * writing; memfds and shared memory have no name. No holder, nothing
+ * trusted: never acted on. A global function, for the stack as above. */
+__noinline int unheld_overlap(u64 folio_addr, u64 mapping, s64 pos)
+{
+	struct inode *host = BPF_CORE_READ((struct address_space *)mapping, host);
+	struct check_ctx *c;
+
+	if (!folio_uptodate((struct folio *)folio_addr) || !BPF_CORE_READ(host, i_nlink) ||
+	    BPF_CORE_READ(host, i_writecount.counter) > 0)
+		return 0;
+	c = check_ctx_new(mapping, (u32)bpf_get_current_uid_gid());
+	if (!c)
+		return 0;
+	/* The written page stands for the hold in first_write_to_hold. */
+	c->held_offset = pos & ~(s64)(SW_PAGE_SIZE - 1);
+	c->held_len = SW_PAGE_SIZE;
 	c->found = 1;
 	return 1;
 }
@@ -222,7 +254,8 @@ __noinline int first_write_to_hold(void)
 }
 
 /* The bytes [offset, offset + len) of page, written in place by op: reported
- * if a pipe holds them or handed them on (once per thread and hold). A
+ * if a pipe holds them or handed them on, or, no hold known, if nothing else
+ * may write them (once per thread and hold). A
  * global function: the verifier walks it once, not once per scatterlist
  * entry. */
 __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
@@ -243,6 +276,10 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 	if (!c && handed_off_seen && handed_off_overlap((u64)folio, mapping, pos, len)) {
 		c = scratch_of(&check_scratch, false);
 		flags = SW_EVF_HANDED_OFF;
+	}
+	if (!c && unheld_overlap((u64)folio, mapping, pos)) {
+		c = scratch_of(&check_scratch, false);
+		flags = SW_EVF_HOLD_UNKNOWN;
 	}
 	if (!c || !first_write_to_hold())
 		return 0;
@@ -282,13 +319,10 @@ __noinline int check_crypto_dst(u64 list, u32 op)
 
 /* An AEAD or skcipher request (req: aead_request___sw or
  * skcipher_request___sw: their src and dst sit at different offsets, which
- * CO-RE relocates per type). Every request comes here: leave before
- * anything else. */
+ * CO-RE relocates per type). Every request is looked at, held pages or not
+ * (unheld_overlap): a page of no file (dm-crypt's and kTLS's buffers, skbs)
+ * stops at its mapping. */
 #define check_crypto_request(req, op)							\
-	({										\
-		if (tracking() || handed_off_seen)					\
-			check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), \
-					 op);						\
-	})
+	check_crypto_dst((u64)(BPF_CORE_READ(req, dst) ?: BPF_CORE_READ(req, src)), op)
 
 #endif /* SW_DETECT_KERNEL_WRITERS_BPF_H */

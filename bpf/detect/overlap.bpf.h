@@ -59,6 +59,20 @@ struct check_walk {
 /* lib/maps.bpf.h: scratch maps. */
 SW_SCRATCH_MAP(check_scratch, struct check_ctx);
 
+/* The thread's check context, cleared, for a write by writer_uid into
+ * mapping; NULL if the scratch map has none. */
+static __always_inline struct check_ctx *check_ctx_new(u64 mapping, u32 writer_uid)
+{
+	struct check_ctx *c = scratch_of(&check_scratch, true);
+
+	if (!c)
+		return NULL;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->mapping = mapping;
+	c->writer_uid = writer_uid;
+	return c;
+}
+
 static long seq_cb(u64 i, void *data)
 {
 	struct check_walk *w = data;
@@ -265,12 +279,9 @@ __noinline int find_untracked(u64 mapping, s64 pos, u64 len)
 	if (f->ino != BPF_CORE_READ((struct address_space *)mapping, host, i_ino) ||
 	    f->generation != BPF_CORE_READ((struct address_space *)mapping, host, i_generation))
 		return 0;
-	c = scratch_of(&check_scratch, true);
+	c = check_ctx_new(mapping, uid);
 	if (!c)
 		return 0;
-	__builtin_memset(c, 0, sizeof(*c));
-	c->mapping = mapping;
-	c->writer_uid = uid;
 	c->trusted = 1;		/* marks are made per writer uid they are trusted for */
 	c->untracked_reason = f->reason;
 	c->splicer_pid = f->splicer_pid;
@@ -329,18 +340,15 @@ static __always_inline struct check_ctx *find_overlap(u64 mapping, s64 pos, u64 
 	n = (last >> SW_CHUNK_SHIFT) - (first >> SW_CHUNK_SHIFT) + 1;
 	if (n > MAX_WRITE_PAGES >> SW_CHUNK_SHIFT)
 		n = MAX_WRITE_PAGES >> SW_CHUNK_SHIFT;
-	w.c = scratch_of(&check_scratch, true);
+	w.c = check_ctx_new(mapping, (u32)bpf_get_current_uid_gid());
 	if (!w.c)
 		return NULL;
-	__builtin_memset(w.c, 0, sizeof(*w.c));
 	w.c->only_folio = only_folio;
-	w.c->mapping = mapping;
 	w.c->first_index = first;
 	w.c->last_index = last;
 	w.c->first_chunk = first >> SW_CHUNK_SHIFT;
 	w.c->wstart = pos;
 	w.c->wend = pos + len;
-	w.c->writer_uid = (u32)bpf_get_current_uid_gid();
 	w.c->nchunks = n;
 	if (sw_mode == SW_MODE_ENFORCE) {
 		w.c->want = WANT_TRUSTED;

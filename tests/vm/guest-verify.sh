@@ -32,7 +32,10 @@
 # per thread and hold, again for a new hold; so for pages the pipe had handed on
 # to a socket, "handed_off"), enforce killing the task that asked
 # for it and sparing the one a softirq doing it interrupted, and root's
-# write to pages uid 65534 handed on (that user's hold). The module
+# write to pages uid 65534 handed on (that user's hold). With no hold known
+# (the hand-off made before splicewatch started), the in-place write into a
+# file nobody has open for writing is named all the same ("hold_unknown",
+# no holder, never acted on), and into a file open for writing is not. The module
 # writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
@@ -177,6 +180,22 @@ handed() {
 	grep -qF '"handed_off":true' "$tmp/$1.plain" ||
 		fail "plain trace: not handed_off: $(head -c 600 "$tmp/$1.plain")"
 }
+# unheld NAME: the bytes encrypted in place in the socket of a hand-off made
+# before splicewatch started (no hold known), the file open for writing by
+# nobody: named as above, with no holder and nothing trusted.
+unheld() {
+	named "$1" crypto_aead_encrypt || return
+	for p in '"held_offset":null,"held_len":null,"pipe_ino":null,"splicer_pid":null,' \
+		'"holder_trusted":false,"held_ns":null,' '"hold_unknown":true'; do
+		grep -qF "$p" "$tmp/$1.plain" || fail "plain trace: no $p in $(head -c 600 "$tmp/$1.plain")" || return
+	done
+}
+# The same, the file open for writing (by the workload): a write that may be
+# the file's own; no record.
+test_unheld_writable_no_record() {
+	kmod_ok && ran unheld-writable && none "$tmp/plain" unheld-writable "plain trace" &&
+		none "$tmp/checked" unheld-writable "trace --verify"
+}
 # A pipe's pages handed on to a socket and read from it, unchanged: no record.
 test_socket_clean() {
 	ran socket-clean original && none "$tmp/plain" socket-clean "plain trace" &&
@@ -208,6 +227,15 @@ test_enforce_spares_writer_of_users_handoff() {
 	lines "$tmp/enf" enf-kuser | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"splicer_uid":65534,' |
 		grep -F '"holder_trusted":false,' | grep -F '"action":"reported",' |
 		grep -qF '"handed_off":true' || fail "records: $(lines "$tmp/enf" enf-kuser | head -c 600)"
+}
+# No hold known, no holder to trust: reported, the submitter lives.
+test_enforce_spares_writer_no_hold_known() {
+	kmod_ok || return
+	[ "$(of enf-unheld got)" = changed ] && [ "$enf_unheld_rc" = 0 ] ||
+		fail "the writer: exit $enf_unheld_rc, $(head -n 2 "$tmp/enf-unheld.wl")" || return
+	lines "$tmp/enf" enf-unheld | grep -F '"op":"crypto_aead_encrypt",' |
+		grep -F '"holder_trusted":false,' | grep -F '"action":"reported",' |
+		grep -qF '"hold_unknown":true' || fail "records: $(lines "$tmp/enf" enf-unheld | head -c 600)"
 }
 test_enforce_spares_softirq() {
 	kmod_ok || return
@@ -289,6 +317,32 @@ if [ -d "$KMOD" ]; then
 	esac
 	kmod_load
 fi
+# before NAME FILE GO [VAR=VALUE...]: the workload in the background, its
+# pipe handed on to a socket before splicewatch starts, the module's write
+# once GO exists (VW_HANDOFF_WAIT); waits for the hand-off. after NAME: waits
+# for it, its status in NAME_rc (dashes as underscores).
+before() {
+	n=$1 f=$2 go=$3
+	shift 3
+	env "$@" VW_DRAIN=socket VW_HANDOFF_WAIT="$go" "$WL" kernel_aead "$f" >"$tmp/$n.wl" 2>&1 &
+	v=$(echo "$n" | tr - _)
+	eval "${v}_bg=$! ${v}_file=\$f"
+	i=0
+	while ! grep -q handed_off "$tmp/$n.wl" && [ $i -lt 500 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+after() {
+	v=$(echo "$1" | tr - _)
+	eval "wait \$${v}_bg; ${v}_rc=\$?; f=\$${v}_file"
+	printf "\nfile=%s\n" "$f" >>"$tmp/$1.wl"
+}
+if [ -n "$NAMED" ]; then
+	before unheld-ext4 "$EXT4/unheld" "$tmp/go" VW_NO_WRITERS=1
+	before unheld-tmpfs "$TMPFS/unheld" "$tmp/go" VW_NO_WRITERS=1
+	before unheld-writable "$TMPFS/unheld-writable" "$tmp/go"
+fi
 if ! start plain trace || ! start checked trace --verify -v; then
 	echo "1..1"
 	echo "not ok start-up"
@@ -296,10 +350,15 @@ if ! start plain trace || ! start checked trace --verify -v; then
 		[ -e "$tmp/$n.err" ] && grep '^splicewatch: ' "$tmp/$n.err" | tail -n 1 | sed 's/^/#   /'
 	done
 	kill "$plain_pid" "$checked_pid" 2>/dev/null
+	touch "$tmp/go"
 	wait
 	echo "# verify: 0 passed, 1 failed"
 	rm -rf "$tmp" "$TMPFS"
 	exit 1
+fi
+if [ -n "$NAMED" ]; then
+	touch "$tmp/go"
+	for n in unheld-ext4 unheld-tmpfs unheld-writable; do after "$n"; done
 fi
 for w in $WAYS $KWAYS $NAMED; do
 	wl "$w-ext4" "$w" "$EXT4/$w"
@@ -329,7 +388,12 @@ stop plain
 	>"$tmp/ci.wl" 2>"$tmp/ci.err"
 ci_rc=$?
 # enforce --verify: a fourth load (test_enforce_kills says if it did not start).
+[ -z "$NAMED" ] || before enf-unheld "$TMPFS/enf-unheld" "$tmp/go-enf" VW_NO_WRITERS=1
 start enf enforce --verify
+if [ -n "$NAMED" ]; then
+	touch "$tmp/go-enf"
+	after enf-unheld
+fi
 VW_DRAIN="splice:$tmp/enf-root.out" "$WL" store "$TMPFS/enf-root" >"$tmp/enf-root.wl" 2>&1
 enf_root_rc=$?
 printf "\nfile=%s\n" "$TMPFS/enf-root" >>"$tmp/enf-root.wl"
@@ -361,6 +425,7 @@ for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 [ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off"
+[ -z "$NAMED" ] || names="$names kernel_aead-with-no-hold-known-is-named[ext4] kernel_aead-with-no-hold-known-is-named[tmpfs] no-hold-known-file-open-for-writing-no-record enforce-spares-writer-when-no-hold-known"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -386,6 +451,9 @@ if [ -n "$NAMED" ]; then
 	t "kernel_aead-handed-to-a-socket-is-named[ext4]" handed socket-ext4
 	t "kernel_aead-handed-to-a-socket-is-named[tmpfs]" handed socket-tmpfs
 	t socket-without-kernel-writer-no-record test_socket_clean
+	t "kernel_aead-with-no-hold-known-is-named[ext4]" unheld unheld-ext4
+	t "kernel_aead-with-no-hold-known-is-named[tmpfs]" unheld unheld-tmpfs
+	t no-hold-known-file-open-for-writing-no-record test_unheld_writable_no_record
 fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained
@@ -401,6 +469,7 @@ if [ -n "$NAMED" ]; then
 	t enforce-spares-task-a-softirq-interrupts test_enforce_spares_softirq
 	t enforce-kills-submitter-on-handed-off-pages test_enforce_kills_handed_off
 	t enforce-spares-writer-of-pages-another-user-handed-off test_enforce_spares_writer_of_users_handoff
+	t enforce-spares-writer-when-no-hold-known test_enforce_spares_writer_no_hold_known
 fi
 set +f
 rm -rf "$tmp" "$TMPFS"

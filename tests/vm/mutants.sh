@@ -329,11 +329,23 @@ bpf_mutant() { # KERNEL SUITE NAME FILTER WHY TEST...
 }
 
 if [ "$BPF" = 1 ]; then
-	# --- kernel-writer-idle: the crypto request checks return at once
+	# --- kernel-writer-idle: the crypto request checks look at no page
 	mutant_build x86 kernel-writer-idle bpf/detect/kernel_writers.bpf.h \
-		sed 's/^\t\tif (tracking() || handed_off_seen)\t/\t\tif (0)\t/' &&
+		sed 's/^\tfor (int i = 0; i < SG_ENTRIES_MAX \&\& sg; i++) {$/\tfor (int i = 0; i < 0 \&\& sg; i++) {/' &&
 		bpf_mutant 6.1 verify kernel-writer-idle '*kernel_aead*' 'plain trace: 0 records' \
-			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]'
+			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]' \
+			'kernel_aead-with-no-hold-known-is-named[ext4]'
+	# --- unheld-writers-ignored: with no hold known, a file open for
+	# writing is reported too
+	mutant_build x86 unheld-writers-ignored bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\t    BPF_CORE_READ(host, i_writecount.counter) > 0)$/\t    0)/' &&
+		bpf_mutant 6.1 verify unheld-writers-ignored 'no-hold-known*' 'plain trace reported' \
+			no-hold-known-file-open-for-writing-no-record
+	# --- unheld-trusted: a write with no hold known acted on
+	mutant_build x86 unheld-trusted bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\tc->held_len = SW_PAGE_SIZE;$/\tc->held_len = SW_PAGE_SIZE; c->trusted = 1;/' &&
+		bpf_mutant 6.1 verify unheld-trusted 'enforce-spares-writer-when*' 'the writer: exit 137' \
+			enforce-spares-writer-when-no-hold-known
 	# --- handoff-forgotten: pages a pipe hands on to a socket not remembered
 	mutant_build x86 handoff-forgotten bpf/detect/kernel_writers.bpf.h \
 		sed 's/^\tif (!pipe || read_ring(pipe, \&ring))$/\tif (1)/' &&
