@@ -45,6 +45,14 @@
  * key and IV), kernel_aead_bh (kernel_aead from a
  * softirq that interrupts this process) and kernel_own_page (both into a
  * page of the module's own: the held bytes stay as they were).
+ *
+ * And the kernel's own crypto on a file's pages where nothing may be
+ * reported (kTLS, TLS 1.2 AES-GCM over a loopback TCP connection; the tls
+ * module): ktls_sendfile (FILE, open read-only, sent by sendfile(2) on a
+ * kTLS socket: its page-cache pages are the request's source; got=encrypted
+ * when the peer read ciphertext) and ktls_recv (a record received into a
+ * MAP_SHARED mapping of FILE, open for writing: the kernel decrypts into its
+ * page-cache page; got=changed).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -53,12 +61,16 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <liburing.h>
+#include <linux/tls.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,6 +79,13 @@
 #include <unistd.h>
 
 #define PAGE	4096
+
+#ifndef SOL_TLS
+#define SOL_TLS	282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP	31
+#endif
 #define FIRST	200	/* bytes read before the change with "partial" */
 
 static long AT = 100;	/* the byte changed */
@@ -357,6 +376,82 @@ static const char *through_socket(const char *way, int fd, const char *path, int
 	return what(got);
 }
 
+/* A TCP connection over loopback: *c connected, *s accepted. */
+static void tcp_pair(int *c, int *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listen");
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof(a)))
+		die("connect");
+	*s = accept(l, NULL, NULL);
+	if (*s < 0)
+		die("accept");
+	close(l);
+}
+
+/* kTLS on fd, direction dir (TLS_TX, TLS_RX): TLS 1.2, AES-GCM-128, one
+ * fixed key, so the two ends agree. */
+static void ktls_on(int fd, int dir)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info = { .version = TLS_1_2_VERSION, .cipher_type = TLS_CIPHER_AES_GCM_128 },
+	};
+
+	memset(ci.key, 'k', sizeof(ci.key));
+	memset(ci.iv, 'i', sizeof(ci.iv));
+	memset(ci.salt, 's', sizeof(ci.salt));
+	if (setsockopt(fd, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) ||
+	    setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci)))
+		die("kTLS (the tls module)");
+}
+
+/* ktls_sendfile, ktls_recv: prints "ino=N pid=N got=G"; exit 0 when the
+ * kernel's crypto ran. */
+static int ktls(const char *way, const char *path)
+{
+	char page[PAGE], rec[5 + 8 + PAGE + 16], *map;
+	bool sending = !strcmp(way, "ktls_sendfile");
+	const char *got;
+	loff_t off = 0;
+	struct stat st;
+	int fd, c, s;
+
+	memset(page, 'A', sizeof(page));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st))
+		die("setup");
+	tcp_pair(&c, &s);
+	ktls_on(c, TLS_TX);
+	if (sending) {
+		/* Nobody has the file open for writing while it is sent. */
+		close(fd);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || sendfile(c, fd, &off, PAGE) != PAGE)
+			die("sendfile into a kTLS socket");
+		/* One record: header, explicit nonce, the bytes, the tag. */
+		if (recv(s, rec, sizeof(rec), MSG_WAITALL) != (ssize_t)sizeof(rec))
+			die("recv the record");
+		got = memcmp(rec + 13, page, PAGE) ? "encrypted" : "plain";
+	} else {
+		map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			die("mmap");
+		ktls_on(s, TLS_RX);
+		memset(page, 'B', sizeof(page));
+		if (send(c, page, PAGE, 0) != PAGE || recv(s, map, PAGE, MSG_WAITALL) != PAGE)
+			die("a record into the mapping");
+		got = what(map);
+	}
+	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(), got);
+	return !strcmp(got, sending ? "encrypted" : "changed") ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -372,6 +467,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: verify_workload WAY FILE [hold SECONDS | close | partial AT]\n");
 		return 2;
 	}
+	if (!strncmp(argv[1], "ktls_", 5))
+		return ktls(argv[1], argv[2]);
 	if (partial)
 		AT = atol(argv[4]);
 	if (pipe(p))

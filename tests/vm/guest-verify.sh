@@ -35,7 +35,9 @@
 # write to pages uid 65534 handed on (that user's hold). With no hold known
 # (the hand-off made before splicewatch started), the in-place write into a
 # file nobody has open for writing is named all the same ("hold_unknown",
-# no holder, never acted on), and into a file open for writing is not. The module
+# no holder, never acted on), and into a file open for writing is not; kTLS
+# sending a file nobody writes by sendfile(2), and receiving into a shared
+# mapping of a file (decrypted in place into its page), is never reported. The module
 # writing to a page of its own gives no record. What does not depend on the kernel (the
 # text line, partial reads, refusals) tests/suites/verify.sh checks on the
 # host. Prints a TAP plan ("1..N"; "1..1" and "not ok start-up" when either
@@ -195,6 +197,12 @@ unheld() {
 test_unheld_writable_no_record() {
 	kmod_ok && ran unheld-writable && none "$tmp/plain" unheld-writable "plain trace" &&
 		none "$tmp/checked" unheld-writable "trace --verify"
+}
+# kTLS: the kernel's AEAD on a file's page-cache pages where nothing may be
+# reported. ktls NAME GOT: the workload's crypto ran (GOT), no record.
+ktls() {
+	kmod_ok && ran "$1" "$2" && none "$tmp/plain" "$1" "plain trace" &&
+		none "$tmp/checked" "$1" "trace --verify"
 }
 # A pipe's pages handed on to a socket and read from it, unchanged: no record.
 test_socket_clean() {
@@ -375,6 +383,9 @@ if [ -n "$NAMED" ]; then
 	wsock socket-ext4 kernel_aead "$EXT4/socket"
 	wsock socket-tmpfs kernel_aead "$TMPFS/socket"
 	wsock socket-clean clean "$TMPFS/socket-clean"
+	wl ktls-sendfile ktls_sendfile "$EXT4/ktls-sendfile"
+	wl ktls-recv-ext4 ktls_recv "$EXT4/ktls-recv"
+	wl ktls-recv-tmpfs ktls_recv "$TMPFS/ktls-recv"
 fi
 wl pwrite pwrite "$TMPFS/pwrite"
 wl clean clean "$EXT4/clean"
@@ -426,6 +437,7 @@ for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 [ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off"
 [ -z "$NAMED" ] || names="$names kernel_aead-with-no-hold-known-is-named[ext4] kernel_aead-with-no-hold-known-is-named[tmpfs] no-hold-known-file-open-for-writing-no-record enforce-spares-writer-when-no-hold-known"
+[ -z "$NAMED" ] || names="$names ktls-sendfile-of-file-nobody-writes-no-record ktls-recv-into-shared-mapping-no-record[ext4] ktls-recv-into-shared-mapping-no-record[tmpfs]"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
 	sweep-finds-change-in-unread-pipe close-finds-change-in-unread-pipe both-exit-0-with-summary \
@@ -454,6 +466,9 @@ if [ -n "$NAMED" ]; then
 	t "kernel_aead-with-no-hold-known-is-named[ext4]" unheld unheld-ext4
 	t "kernel_aead-with-no-hold-known-is-named[tmpfs]" unheld unheld-tmpfs
 	t no-hold-known-file-open-for-writing-no-record test_unheld_writable_no_record
+	t ktls-sendfile-of-file-nobody-writes-no-record ktls ktls-sendfile encrypted
+	t "ktls-recv-into-shared-mapping-no-record[ext4]" ktls ktls-recv-ext4 changed
+	t "ktls-recv-into-shared-mapping-no-record[tmpfs]" ktls ktls-recv-tmpfs changed
 fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 t reported-write-is-explained test_explained

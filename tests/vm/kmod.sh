@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/vm/kmod.sh - the test module (tests/kmod/sw_kwriter.c) for a VM kernel,
 # built against that kernel's own headers packages, with the crypto modules
-# its AES-GCM needs (tests/vm/guest-verify.sh loads them; docs/testing.md).
+# its AES-GCM needs and the tls module (tests/vm/guest-verify.sh loads them;
+# docs/testing.md).
 #
 #   kmod.sh NAME DIR
 #
@@ -17,7 +18,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# = 2 ] || { echo "usage: $0 NAME DIR" >&2; exit 2; }
 NAME=$1 DIR=$2
-CRYPTO="gcm ctr ghash_generic"
+# What the tests need loaded beside the module: gcm(aes) and ctr(aes) for its
+# requests, tls for the kTLS workloads (verify_workload ktls_*).
+NEEDED="gcm ctr ghash_generic tls"
 
 failed() {
     mkdir -p "$DIR"
@@ -32,7 +35,7 @@ build=$("$HERE/kernels.sh" headers "$NAME" 2>"$DIR/headers.log") ||
     failed "kernels.sh headers: $(tail -n 1 "$DIR/headers.log")"
 cc=$(sed -n 's/^CC = .*)\(gcc[-0-9]*\)$/\1/p' "$build/.kernelvariables" 2>/dev/null || true)
 command -v "${cc:-gcc}" >/dev/null || failed "the kernel's compiler ${cc:-gcc} is not installed"
-"$HERE/kernels.sh" modules "$NAME" "$DIR" $CRYPTO 2>"$DIR/modules.log" ||
+"$HERE/kernels.sh" modules "$NAME" "$DIR" $NEEDED 2>"$DIR/modules.log" ||
     failed "kernels.sh modules: $(tail -n 1 "$DIR/modules.log")"
 src=$(mktemp -d)
 trap 'rm -rf "$src"' EXIT

@@ -336,11 +336,13 @@ if [ "$BPF" = 1 ]; then
 			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]' \
 			'kernel_aead-with-no-hold-known-is-named[ext4]'
 	# --- unheld-writers-ignored: with no hold known, a file open for
-	# writing is reported too
+	# writing is reported too (kTLS receiving into a shared mapping of it)
 	mutant_build x86 unheld-writers-ignored bpf/detect/kernel_writers.bpf.h \
 		sed 's/^\t    BPF_CORE_READ(host, i_writecount.counter) > 0)$/\t    0)/' &&
-		bpf_mutant 6.1 verify unheld-writers-ignored 'no-hold-known*' 'plain trace reported' \
-			no-hold-known-file-open-for-writing-no-record
+		bpf_mutant 6.1 verify unheld-writers-ignored '*-no-record*' 'plain trace reported' \
+			no-hold-known-file-open-for-writing-no-record \
+			'ktls-recv-into-shared-mapping-no-record[ext4]' \
+			'ktls-recv-into-shared-mapping-no-record[tmpfs]'
 	# --- unheld-trusted: a write with no hold known acted on
 	mutant_build x86 unheld-trusted bpf/detect/kernel_writers.bpf.h \
 		sed 's/^\tc->held_len = SW_PAGE_SIZE;$/\tc->held_len = SW_PAGE_SIZE; c->trusted = 1;/' &&
