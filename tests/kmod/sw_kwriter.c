@@ -23,6 +23,12 @@
  *                  queued on socket FD: pages a pipe handed on to a socket
  *                  (ESP and RxRPC decrypt skb frags in place so).
  *   "own"          the same two writes, into a page of the module's own.
+ *   "bench N"      N AES-CTR requests in place on 64 bytes of a page of its
+ *                  own; "bench_file FD N" on 64 bytes of the first page of
+ *                  file FD (its page cache, not held; a file the caller has
+ *                  open for writing is not reported). The mean ns a request
+ *                  goes to the kernel log: "sw_kwriter: bench N ns/request
+ *                  T" (bench/vm-crypto.sh).
  *
  * A write returns its length, or the error (-EBADF: FD is not a pipe;
  * -ENOTSOCK: not a socket; -ENODATA: the pipe or queue is empty). Built against the booted kernel's headers
@@ -36,6 +42,7 @@
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/pagemap.h>
 #include <linux/skbuff.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/proc_fs.h>
@@ -244,6 +251,44 @@ static int on_own_page(void)
 	return err;
 }
 
+/* "bench N" (file NULL) and "bench_file FD N": n requests timed. */
+static int bench(struct file *file, unsigned int n)
+{
+	struct page *page;
+	u64 t0, ns;
+	int err = 0;
+
+	if (file)
+		page = read_mapping_page(file->f_mapping, 0, file);
+	else
+		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (IS_ERR_OR_NULL(page))
+		return page ? PTR_ERR(page) : -ENOMEM;
+	t0 = ktime_get_ns();
+	for (unsigned int i = 0; i < n && !err; i++)
+		err = skcipher_in_place(page, 0, 64);
+	ns = ktime_get_ns() - t0;
+	if (file)
+		put_page(page);
+	else
+		__free_page(page);
+	if (!err && n)
+		pr_info("sw_kwriter: bench %u ns/request %llu\n", n, div_u64(ns, n));
+	return err;
+}
+
+static int bench_file(int fd, unsigned int n)
+{
+	struct file *file = fget(fd);
+	int err;
+
+	if (!file)
+		return -EBADF;
+	err = S_ISREG(file_inode(file)->i_mode) ? bench(file, n) : -EINVAL;
+	fput(file);
+	return err;
+}
+
 static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
 {
 	unsigned int at = 0;
@@ -267,6 +312,10 @@ static ssize_t sw_kwriter_write(struct file *f, const char __user *ubuf, size_t 
 		err = on_pipe(fd, SKCIPHER, 0);
 	else if (!strncmp(cmd, "own", 3))
 		err = on_own_page();
+	else if (sscanf(cmd, "bench_file %d %u", &fd, &at) == 2)
+		err = bench_file(fd, at);
+	else if (sscanf(cmd, "bench %u", &at) == 1)
+		err = bench(NULL, at);
 	else
 		err = -EINVAL;
 	return err ? err : len;
