@@ -79,6 +79,7 @@
 #include <unistd.h>
 
 #define PAGE	4096
+#define FIRST	200	/* bytes read before the change with "partial" */
 
 #ifndef SOL_TLS
 #define SOL_TLS	282
@@ -86,7 +87,6 @@
 #ifndef TCP_ULP
 #define TCP_ULP	31
 #endif
-#define FIRST	200	/* bytes read before the change with "partial" */
 
 static long AT = 100;	/* the byte changed */
 static int held_pipe = -1;	/* the pipe's read end (for the kernel ways) */
