@@ -212,11 +212,15 @@ __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
  * trusted: never acted on. A global function, for the stack as above. */
 __noinline int unheld_overlap(u64 folio_addr, u64 mapping, s64 pos)
 {
-	struct inode *host = BPF_CORE_READ((struct address_space *)mapping, host);
+	struct inode *host;
 	struct check_ctx *c;
 
-	if (!folio_uptodate((struct folio *)folio_addr) || !BPF_CORE_READ(host, i_nlink) ||
-	    BPF_CORE_READ(host, i_writecount.counter) > 0)
+	/* Most pages that get here are being read in (dm-crypt, fscrypt):
+	 * their flags first, the inode only for an up-to-date one. */
+	if (!folio_uptodate((struct folio *)folio_addr))
+		return 0;
+	host = BPF_CORE_READ((struct address_space *)mapping, host);
+	if (!BPF_CORE_READ(host, i_nlink) || BPF_CORE_READ(host, i_writecount.counter) > 0)
 		return 0;
 	c = check_ctx_new(mapping, (u32)bpf_get_current_uid_gid());
 	if (!c)
