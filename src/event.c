@@ -60,28 +60,45 @@ void sw_json_stamp(struct json *j, int64_t real_ns)
 	json_str(j, "node", sw_node());
 }
 
-/* The hold the write met: the held bytes, the pipe and the splicer; null
- * for a kernel writer's write with no hold known (hold_unknown). */
+/* The hold a record is of, as unsafe_write and unexplained_change both
+ * write it: these keys, in this order. */
+struct hold_view {
+	int64_t offset;
+	uint64_t len;
+	uint64_t pipe_ino;
+	uint32_t splicer_pid;
+	uint32_t splicer_uid;
+	const char *splicer_comm;	/* SW_TASK_COMM_LEN bytes */
+};
+
+/* key with h's value, or null where no hold is known (h NULL). */
+#define HOLD_KEY(j, h, key, write, ...) ((h) ? write(j, key, __VA_ARGS__) : json_null(j, key))
+
+static void hold_view_json(struct json *j, const struct hold_view *h)
+{
+	HOLD_KEY(j, h, "held_offset", json_i64, h->offset);
+	HOLD_KEY(j, h, "held_len", json_u64, h->len);
+	HOLD_KEY(j, h, "pipe_ino", json_u64, h->pipe_ino);
+	HOLD_KEY(j, h, "splicer_pid", json_u64, h->splicer_pid);
+	HOLD_KEY(j, h, "splicer_comm", json_strn, h->splicer_comm,
+		 sw_comm_len(h->splicer_comm));
+	HOLD_KEY(j, h, "splicer_uid", json_u64, h->splicer_uid);
+}
+
+/* An unsafe_write's hold, its holder's identity and the pipe's owner; each
+ * null for a write of which no hold is known (SW_EVF_HOLD_UNKNOWN). */
 static void hold_json(struct json *j, const struct sw_event *ev)
 {
-	static const char *const keys[] = {
-		"held_offset", "held_len", "pipe_ino", "splicer_pid", "splicer_comm",
-		"splicer_uid", "splicer_cgroup_id", "splicer_exe", "splicer_cgroup", "pipe_uid",
+	const struct sw_event *held = ev->flags & SW_EVF_HOLD_UNKNOWN ? NULL : ev;
+	struct hold_view h = {
+		.offset = ev->held_offset, .len = ev->held_len, .pipe_ino = ev->pipe_ino,
+		.splicer_pid = ev->splicer_pid, .splicer_uid = ev->splicer_uid,
+		.splicer_comm = ev->splicer_comm,
 	};
 
-	if (ev->flags & SW_EVF_HOLD_UNKNOWN) {
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			json_null(j, keys[i]);
-		return;
-	}
-	json_i64(j, "held_offset", ev->held_offset);
-	json_u64(j, "held_len", ev->held_len);
-	json_u64(j, "pipe_ino", ev->pipe_ino);
-	json_u64(j, "splicer_pid", ev->splicer_pid);
-	json_strn(j, "splicer_comm", ev->splicer_comm, sw_comm_len(ev->splicer_comm));
-	json_u64(j, "splicer_uid", ev->splicer_uid);
-	sw_identity_splicer_json(j, ev);
-	json_u64(j, "pipe_uid", ev->pipe_uid);
+	hold_view_json(j, held ? &h : NULL);
+	sw_identity_splicer_json(j, held);
+	HOLD_KEY(j, held, "pipe_uid", json_u64, held->pipe_uid);
 }
 
 void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns)
@@ -239,12 +256,11 @@ void sw_change_json(struct json *j, const struct sw_change_event *c, const char 
 		json_bool(j, "path_fs_relative", true);
 	if (c->flags & SW_EVF_PATH_TRUNCATED)
 		json_bool(j, "path_truncated", true);
-	json_i64(j, "held_offset", c->offset);
-	json_u64(j, "held_len", c->len);
-	json_u64(j, "pipe_ino", c->pipe_ino);
-	json_u64(j, "splicer_pid", c->splicer_pid);
-	json_strn(j, "splicer_comm", c->splicer_comm, sw_comm_len(c->splicer_comm));
-	json_u64(j, "splicer_uid", c->splicer_uid);
+	hold_view_json(j, &(struct hold_view){
+		.offset = c->offset, .len = c->len, .pipe_ino = c->pipe_ino,
+		.splicer_pid = c->splicer_pid, .splicer_uid = c->splicer_uid,
+		.splicer_comm = c->splicer_comm,
+	});
 	json_u64(j, "held_ns", c->held_ns);
 	/* Who was taking the bytes out (drain) or closing the pipe (release);
 	 * the sweep has none. */

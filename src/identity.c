@@ -527,7 +527,10 @@ void sw_identity_writer_json(struct json *j, const struct sw_event *ev)
 
 void sw_identity_splicer_json(struct json *j, const struct sw_event *ev)
 {
-	json_u64(j, "splicer_cgroup_id", ev->splicer_cgroup_id);
-	exe_json(j, "splicer_exe", splicer_exe(ev));
-	cgroup_json(j, "splicer_", ev->splicer_cgroup_id);
+	if (ev)
+		json_u64(j, "splicer_cgroup_id", ev->splicer_cgroup_id);
+	else
+		json_null(j, "splicer_cgroup_id");
+	exe_json(j, "splicer_exe", ev ? splicer_exe(ev) : NULL);
+	cgroup_json(j, "splicer_", ev ? ev->splicer_cgroup_id : 0);
 }

@@ -37,7 +37,7 @@ void sw_identity_note(const struct sw_event *ev);
  * cgroup, container_*) after its cgroup_id, ... */
 void sw_identity_writer_json(struct json *j, const struct sw_event *ev);
 /* ... and the holder's (splicer_cgroup_id, splicer_cgroup, splicer_exe,
- * splicer_container_*). */
+ * splicer_container_*); ev NULL: no holder known, each null. */
 void sw_identity_splicer_json(struct json *j, const struct sw_event *ev);
 
 #endif
