@@ -5,7 +5,7 @@
 # N AES-CTR requests in place on 64 bytes in the kernel: of a page of its own
 # (a page of no file: the check stops at its mapping) and of a file's first
 # page (its page cache, up to date, the file open for writing: the check
-# reads the folio's flags and the inode's two counts). Each with no
+# reads the page's first words and the inode's write count). Each with no
 # splicewatch and under `splicewatch trace` on each backend (and, with --old
 # BINARY, under that splicewatch too: a build before a change), ROUNDS
 # rounds in turn in one VM.

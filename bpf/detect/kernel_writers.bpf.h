@@ -155,33 +155,36 @@ __noinline int note_handoff(u64 pipe_addr)
 	return 0;
 }
 
-/* Is folio up to date (PG_uptodate)? A folio's flags are its head page's
- * first word on every kernel: an unsigned long, wrapped in memdesc_flags_t
- * from 6.18 on (which types CO-RE will not match across). */
+/* Is a folio whose flags word is folio_flags up to date (PG_uptodate)? A
+ * folio's flags are its head page's first word on every kernel: an unsigned
+ * long, wrapped in memdesc_flags_t from 6.18 on (which types CO-RE will not
+ * match across). */
+static __always_inline bool flags_uptodate(u64 folio_flags)
+{
+	return folio_flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate));
+}
+
 static __always_inline bool folio_uptodate(struct folio *folio)
 {
 	u64 folio_flags = 0;
 
 	bpf_probe_read_kernel(&folio_flags, sizeof(folio_flags), folio);
-	return folio_flags & (1ULL << bpf_core_enum_value(enum pageflags, PG_uptodate));
+	return flags_uptodate(folio_flags);
 }
 
-/* A kernel write of [pos, pos + len) into folio, which no pipe holds: 1 and
- * the thread's check context filled from its hand-off to a socket, or 0. The
- * folio must still be that page of that file, and up to date: fscrypt and
- * dm-crypt decrypt in place only folios still being read. A global
- * function: its stack is not on the deepest call chain of the check (5.10's
- * compat programs have none to spare there). */
-__noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
+/* A kernel write of [pos, pos + len) into folio (up to date, that page of
+ * the file at index), which no pipe holds: 1 and the thread's check context
+ * filled from its hand-off to a socket, or 0. The folio must still be the
+ * page handed on. A global function: its stack is not on the deepest call
+ * chain of the check (5.10's compat programs have none to spare there). */
+__noinline int handed_off_overlap(u64 folio_addr, u64 mapping, u64 index, s64 pos, u32 len)
 {
-	struct folio *folio = (struct folio *)folio_addr;
 	u64 key = folio_addr;
 	struct handed_off_folio *h = bpf_map_lookup_elem(&handed_off, &key);
 	u32 uid = (u32)bpf_get_current_uid_gid();
 	struct check_ctx *c;
 
-	if (!h || h->mapping != mapping || h->index != BPF_CORE_READ(folio, index) ||
-	    !folio_uptodate(folio) || pos + len <= h->lo || pos >= h->hi)
+	if (!h || h->mapping != mapping || h->index != index || pos + len <= h->lo || pos >= h->hi)
 		return 0;
 	c = check_ctx_new(mapping, uid);
 	if (!c)
@@ -200,7 +203,7 @@ __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
 	return 1;
 }
 
-/* A kernel write of [pos, pos + len) into folio, of which no pipe's hold or
+/* A kernel write at pos into an up-to-date folio, of which no pipe's hold or
  * hand-off is known (made before the programs were loaded, or pushed out of
  * handed_off): 1 and the thread's check context filled with no holder, or 0.
  * Only an up-to-date folio of a file that has a name and that nobody has
@@ -210,17 +213,15 @@ __noinline int handed_off_overlap(u64 folio_addr, u64 mapping, s64 pos, u32 len)
  * shared mapping of a file (kTLS, dm-crypt under O_DIRECT) needs it open for
  * writing; memfds and shared memory have no name. No holder, nothing
  * trusted: never acted on. A global function, for the stack as above. */
-__noinline int unheld_overlap(u64 folio_addr, u64 mapping, s64 pos)
+__noinline int unheld_overlap(u64 mapping, s64 pos)
 {
 	struct inode *host;
 	struct check_ctx *c;
 
-	/* Most pages that get here are being read in (dm-crypt, fscrypt):
-	 * their flags first, the inode only for an up-to-date one. */
-	if (!folio_uptodate((struct folio *)folio_addr))
-		return 0;
+	/* The legitimate writers all have the file open for writing: that
+	 * count first. */
 	host = BPF_CORE_READ((struct address_space *)mapping, host);
-	if (!BPF_CORE_READ(host, i_nlink) || BPF_CORE_READ(host, i_writecount.counter) > 0)
+	if (BPF_CORE_READ(host, i_writecount.counter) > 0 || !BPF_CORE_READ(host, i_nlink))
 		return 0;
 	c = check_ctx_new(mapping, (u32)bpf_get_current_uid_gid());
 	if (!c)
@@ -257,31 +258,49 @@ __noinline int first_write_to_hold(void)
 	return 1;
 }
 
+/* Sets m to page's folio, mapping and index; whether the folio is up to
+ * date. The page's first words come in one probe read, two for a tail page:
+ * every crypto request on the system gets here. Not inlined: the window is
+ * on this function's stack, off the check's deepest call chain. */
+static __noinline bool read_page_words(struct page *page, struct folio_memo *m)
+{
+	struct page_window pw;
+
+	if (folio_memo_window(m, &pw, page))
+		return flags_uptodate(window_word(&pw, 0));
+	folio_memo_fields(m, page);
+	return m->mapping && folio_uptodate(m->folio);
+}
+
 /* The bytes [offset, offset + len) of page, written in place by op: reported
  * if a pipe holds them or handed them on, or, no hold known, if nothing else
- * may write them (once per thread and hold). A
- * global function: the verifier walks it once, not once per scatterlist
- * entry. */
+ * may write them (once per thread and hold). Only an up-to-date folio counts
+ * where no hold is known: fscrypt and dm-crypt decrypt in place only folios
+ * still being read, the commonest file pages a request meets. A global
+ * function: the verifier walks it once, not once per scatterlist entry. */
 __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 op)
 {
 	struct page *page = (struct page *)page_addr;
-	struct folio *folio = page_folio_of(page);
-	u64 mapping = folio_file_mapping(folio);
+	struct folio_memo m = {};
 	struct check_ctx *c = NULL;
+	bool uptodate;
 	u32 flags = 0;
 	s64 pos;
 
-	if (!mapping || !len)
+	if (!len)
 		return 0;
-	pos = ((s64)(BPF_CORE_READ(folio, index) + page_offset_in_folio(page, folio)) << SW_PAGE_SHIFT) +
-	      offset;
-	if (mapping_tracked(mapping))
-		c = find_overlap(mapping, pos, len, folio);
-	if (!c && handed_off_seen && handed_off_overlap((u64)folio, mapping, pos, len)) {
+	uptodate = read_page_words(page, &m);
+	if (!m.mapping)
+		return 0;
+	pos = ((s64)(m.index + page_offset_in_folio(page, m.folio)) << SW_PAGE_SHIFT) + offset;
+	if (mapping_tracked(m.mapping))
+		c = find_overlap(m.mapping, pos, len, m.folio);
+	if (!c && uptodate && handed_off_seen &&
+	    handed_off_overlap((u64)m.folio, m.mapping, m.index, pos, len)) {
 		c = scratch_of(&check_scratch, false);
 		flags = SW_EVF_HANDED_OFF;
 	}
-	if (!c && unheld_overlap((u64)folio, mapping, pos)) {
+	if (!c && uptodate && unheld_overlap(m.mapping, pos)) {
 		c = scratch_of(&check_scratch, false);
 		flags = SW_EVF_HOLD_UNKNOWN;
 	}
@@ -295,26 +314,47 @@ __noinline int check_kernel_page_write(u64 page_addr, u32 offset, u32 len, u32 o
 	return 0;
 }
 
+/* A scatterlist entry's first words: page_link, offset and length lead the
+ * struct on every kernel, read in one probe read (field by field where CO-RE
+ * says otherwise). */
+struct sg_entry {
+	unsigned long page_link;
+	unsigned int offset;
+	unsigned int length;
+};
+
+static __always_inline int read_sg_entry(struct scatterlist *sg, struct sg_entry *e)
+{
+	if (bpf_core_field_offset(struct scatterlist, page_link) == offsetof(struct sg_entry, page_link) &&
+	    bpf_core_field_offset(struct scatterlist, offset) == offsetof(struct sg_entry, offset) &&
+	    bpf_core_field_offset(struct scatterlist, length) == offsetof(struct sg_entry, length))
+		return bpf_probe_read_kernel(e, sizeof(*e), sg);
+	e->page_link = BPF_CORE_READ(sg, page_link);
+	e->offset = BPF_CORE_READ(sg, offset);
+	e->length = BPF_CORE_READ(sg, length);
+	return 0;
+}
+
 /* The pages a crypto request writes: its destination scatterlist (the
  * source when there is none: in place). A global function, verified once
  * for the four hooks. */
 __noinline int check_crypto_dst(u64 list, u32 op)
 {
 	struct scatterlist *sg = (struct scatterlist *)list;
-	unsigned long link;
+	struct sg_entry e;
 
 	/* Holds a splice made but nothing looked for yet (lazy.bpf.h). */
 	if (pending_mask)
 		index_pending();
 	for (int i = 0; i < SG_ENTRIES_MAX && sg; i++) {
-		link = BPF_CORE_READ(sg, page_link);
-		if (link & SG_CHAIN) {
-			sg = (struct scatterlist *)(link & ~SG_PAGE_LINK_MASK);
+		if (read_sg_entry(sg, &e))
+			break;
+		if (e.page_link & SG_CHAIN) {
+			sg = (struct scatterlist *)(e.page_link & ~SG_PAGE_LINK_MASK);
 			continue;
 		}
-		check_kernel_page_write(link & ~SG_PAGE_LINK_MASK, BPF_CORE_READ(sg, offset),
-					BPF_CORE_READ(sg, length), op);
-		if (link & SG_END)
+		check_kernel_page_write(e.page_link & ~SG_PAGE_LINK_MASK, e.offset, e.length, op);
+		if (e.page_link & SG_END)
 			break;
 		sg = (struct scatterlist *)((u64)sg + bpf_core_type_size(struct scatterlist));
 	}
