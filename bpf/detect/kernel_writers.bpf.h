@@ -258,10 +258,10 @@ __noinline int first_write_to_hold(void)
 	return 1;
 }
 
-/* Sets m to page's folio, mapping and index; whether the folio is up to
- * date. The page's first words come in one probe read, two for a tail page:
- * every crypto request on the system gets here. Not inlined: the window is
- * on this function's stack, off the check's deepest call chain. */
+/* Sets m to page's folio, mapping and index, and returns whether the folio
+ * is up to date. The page's first words come in one probe read, two for a
+ * tail page: every crypto request on the system gets here. Not inlined: the
+ * window is on this function's stack, off the check's deepest call chain. */
 static __noinline bool read_page_words(struct page *page, struct folio_memo *m)
 {
 	struct page_window pw;
