@@ -50,6 +50,8 @@ while [ $r -lt "$ROUNDS" ]; do
 		if [ "$m" != none ]; then
 			sw=/sw/splicewatch
 			case "$m" in old-*) sw=/sw/splicewatch-old ;; esac
+			# The last mode's "Ctrl-C to stop" must not pass for this one's.
+			rm -f /tmp/sw.err
 			"$sw" trace --backend "${m#old-}" --json >/dev/null 2>/tmp/sw.err &
 			pid=$!
 			sw_wait_for "Ctrl-C to stop" /tmp/sw.err "$pid" ||
