@@ -20,7 +20,7 @@ backports=()
 apt-get install -y -q --no-install-recommends "${backports[@]}" libbpf-dev bpftool
 apt-get install -y -q --no-install-recommends \
 	make gcc clang llvm libelf-dev zlib1g-dev pkg-config libmicrohttpd-dev libyaml-dev liburing-dev \
-	python3 python3-jsonschema curl prometheus util-linux libcap2-bin e2fsprogs stress-ng fio valgrind cppcheck
+	python3 python3-jsonschema curl prometheus util-linux libcap2-bin e2fsprogs stress-ng fio nginx valgrind cppcheck
 # make deb and tests/suites/package.sh: Debian's packaging tools (the build
 # needs no fakeroot: debian/control says Rules-Requires-Root: no).
 apt-get install -y -q --no-install-recommends \

@@ -1,6 +1,7 @@
 # Test suite: `make test` builds everything and runs every suite on the running kernel.
 TEST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Isrc -D_GNU_SOURCE
-TEST_BINS   := tests/build/swtest tests/build/runcount tests/build/verify_workload tests/build/share_workload
+TEST_BINS   := tests/build/swtest tests/build/runcount tests/build/verify_workload tests/build/share_workload \
+	       tests/build/http_load
 
 tests/build:
 	mkdir -p $@
@@ -13,6 +14,10 @@ tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenar
 # tests/suites/verify.sh's workload: the ways of changing held bytes.
 tests/build/verify_workload: tests/verify_workload.c | tests/build
 	$(CC) $(TEST_CFLAGS) $< -luring -o $@
+
+# tests/nginx-load.sh's clients (verify-load.sh, guest-verify.sh).
+tests/build/http_load: tests/http_load.c | tests/build
+	$(CC) $(TEST_CFLAGS) $< -o $@
 
 # tests/vm/compat-kernel.sh's per-user share workload (built by that script).
 tests/build/share_workload: tests/share_workload.c | tests/build

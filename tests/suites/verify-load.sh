@@ -24,6 +24,8 @@ SW=$(realpath ./splicewatch)
 WL=tests/build/verify_workload
 suite_setup verify-load "$WL"
 WL=$(realpath "$WL")
+NGINX_LOAD=$(realpath tests/nginx-load.sh)
+HTTP_LOAD=$(realpath tests/build/http_load)
 SECONDS_EACH=${VERIFY_LOAD_SECONDS:-8}
 shm=""
 sw=""
@@ -55,7 +57,7 @@ under() {
 	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -2 "$d/checked.err")" || return
 	summary=$(grep '^splicewatch: verify: ' "$d/checked.err")
 	figure "$name: ${summary#splicewatch: verify: }"
-	[ "$lrc" = 0 ] || fail "$1 exited $lrc: $(grep -iE 'error|fail' "$d/load.log" | head -2)" || return
+	[ "$lrc" = 0 ] || fail "$name exited $lrc: $(grep -iE 'error|fail|http_load|nginx' "$d/load.log" | head -3)" || return
 	[[ $cst == *got=changed* ]] || fail "control: $cst" || return
 	"$PY" - "$d/checked" "$ctl" <<-'EOF' || fail "records: $(head -c 1200 "$d/checked")" || return
 	import json, sys
@@ -84,6 +86,29 @@ test_stress_ng_splice_family_no_false_change() {
 		--timeout "${SECONDS_EACH}s" --metrics-brief
 }
 
+test_nginx_sendfile_no_false_change() {
+	command -v nginx >/dev/null || { why="nginx is not installed (apt-get install nginx)"; return 77; }
+	[ -x "$HTTP_LOAD" ] || fail "$HTTP_LOAD is not built (make tests/build/http_load)" || return
+	local stats line n sent
+	# stats beside it: the bytes left nginx by sendfile(2), not a copy.
+	spawn_sw stats stats --json --interval 3600 || return
+	stats=$swpid
+	under nginx env HTTP_LOAD="$HTTP_LOAD" sh "$NGINX_LOAD" "$d/nginx" "$shm/nginx" "$SECONDS_EACH" 8 || return
+	end_sw "$stats"
+	line=$(grep '^requests=' "$d/load.log")
+	figure "nginx: $line"
+	n=${line#requests=}
+	n=${n%% *}
+	[ "${n:-0}" -gt 1000 ] || fail "only ${n:-0} requests: $(tail -3 "$d/load.log")" || return
+	sent=$("$PY" -c '
+import json, sys
+last = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+print(sum(r["bytes"] for r in last["rows"] if r["comm"] == "nginx" and r["op"] == "sendfile"))' "$d/stats.out")
+	figure "nginx: $sent bytes sent by sendfile (splicewatch stats)"
+	[ "${sent:-0}" -gt 1000000 ] || fail "nginx sent ${sent:-0} bytes by sendfile"
+}
+
 T fio_splice_engine_no_false_change test_fio_splice_engine_no_false_change
 T stress_ng_splice_family_no_false_change test_stress_ng_splice_family_no_false_change
+T nginx_sendfile_no_false_change test_nginx_sendfile_no_false_change
 run_tests

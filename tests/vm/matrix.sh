@@ -25,8 +25,9 @@
 # with --env apart from the same cell without), --filter ${SWTEST_FILTER:-} (swtest's
 # scenario-name glob, e.g. '*held_range*'), binaries ./splicewatch,
 # ./tests/build/swtest, ./tests/build/ci_workload and, for the verify suite,
-# ./tests/build/verify_workload (copied once at start, so a rebuild during the
-# run does not mix builds). The verify suite on 6.1 (KMOD_KERNELS: the
+# ./tests/build/verify_workload, and on amd64 this host's nginx,
+# ./tests/build/http_load and tests/nginx-load.sh (copied once at start, so a
+# rebuild during the run does not mix builds). The verify suite on 6.1 (KMOD_KERNELS: the
 # kernels built by this host's compiler) also gets the test module, built
 # against that kernel's headers (tests/vm/kmod.sh; a failed build fails the
 # module's tests, with why).
@@ -208,7 +209,16 @@ if [ "$GENERIC" = 0 ]; then
         esac
         case " $ALL_SUITES " in *" verify "*)
             cp "$vwl" "$d/verify_workload" && cp "$HERE/guest-verify.sh" "$d/" || die2 "cannot copy $vwl"
-            f="$f --file $d/verify_workload:/sw/verify_workload --file $d/guest-verify.sh:/sw/guest-verify.sh" ;;
+            f="$f --file $d/verify_workload:/sw/verify_workload --file $d/guest-verify.sh:/sw/guest-verify.sh"
+            # nginx under load (amd64: this host's nginx and its libraries)
+            if [ "$a" = amd64 ]; then
+                ng=$(command -v nginx || echo /usr/sbin/nginx)
+                [ -x "$ng" ] || die2 "nginx missing (apt-get install nginx; scripts/deps.sh)"
+                [ -x "$ROOTDIR/tests/build/http_load" ] || die2 "tests/build/http_load missing (make tests/build/http_load)"
+                cp "$ng" "$d/nginx" && cp "$ROOTDIR/tests/build/http_load" "$ROOTDIR/tests/nginx-load.sh" "$d/" ||
+                    die2 "cannot copy nginx"
+                f="$f --file $d/nginx:/sw/nginx --file $d/http_load:/sw/http_load --file $d/nginx-load.sh:/sw/nginx-load.sh"
+            fi ;;
         esac
         GUESTFILES[$a]=$f
     done
