@@ -17,7 +17,9 @@
  *   swbench scale     DIR N REPS NPIPES   per-write cost, 1 page held vs NPIPES x 1 MiB (7)
  *   swbench ab PID LOAD DIR N ROUNDS      N ops of LOAD (pwrite, pwrite-held, samefile,
  *                                  getppid, splice, sendfile: 64 KiB of a file to an
- *                                  AF_UNIX socket, read out) per phase, PID's programs attached
+ *                                  AF_UNIX socket, read out; sendfile-held: the same
+ *                                  while a pipe holds 64 KiB of another file, so the
+ *                                  hand-off hook records the 16 pages) per phase, PID's programs attached
  *                                  and detached in turn (see cmd_ab)
  *
  * SWBENCH_CPU=n pins the process to CPU n (the driver pins it away from the
@@ -544,10 +546,13 @@ static int cmd_ab(pid_t pid, const char *load, const char *dir, uint64_t n, int 
 		w.null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (w.null < 0 || pipe2(w.p, O_CLOEXEC))
 			die("setup");
-	} else if (!strcmp(load, "sendfile")) {
+	} else if (!strcmp(load, "sendfile") || !strcmp(load, "sendfile-held")) {
 		w.fd = make_file(dir, "ab-sendfile", 64 * MIB);
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, w.sock))
 			die("socketpair");
+		/* Something held: the hand-off hook records the pages it sees. */
+		if (!strcmp(load, "sendfile-held"))
+			h1 = hold_range(make_file(dir, "ab-other", 64 * KIB), 0, 64 * KIB, 0);
 	} else if (strcmp(load, "getppid")) {
 		fprintf(stderr, "swbench ab: unknown load '%s'\n", load);
 		return 2;

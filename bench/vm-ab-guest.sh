@@ -6,7 +6,7 @@
 # `splicewatch trace --backend BACKEND` with SPLICEWATCH_SYSCALL_ATTACH=ATTACH
 # (raw or none) and SPLICEWATCH_BENCH_TOGGLE=1; then /sw/swbench ab times the
 # LOADS (default: the getppid, 16 B pwrite (nothing held) and splice
-# loops; also sendfile, 64 KiB to an AF_UNIX socket) with its programs
+# loops; also sendfile and sendfile-held, 64 KiB to an AF_UNIX socket) with its programs
 # attached and detached in alternating phases inside one process. ATTACH
 # floor: instead of splicewatch, /sw/empty_loader with empty programs where
 # syscall attach none runs them for these loops (bench/empty.bpf.c), the
@@ -49,7 +49,7 @@ fi
 rc=0
 for load in $LOADS; do
     n=$N
-    case "$load" in splice|sendfile) n=$((N / 20)) ;; esac
+    case "$load" in splice|sendfile*) n=$((N / 20)) ;; esac
     out=$(/sw/swbench ab "$swpid" "$load" /var/tmp "$n" "$ROUNDS" 2>&1) || rc=1
     echo "vm-ab $B $ATTACH $load ${out#ab load=$load }"
 done

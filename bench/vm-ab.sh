@@ -3,13 +3,15 @@
 # process (swbench ab, programs attached and detached in turn) of the getppid,
 # 16 B pwrite (nothing held) and splice loops, under `splicewatch trace` with
 # each syscall attach (raw, none) on the fentry and kprobe backends (--loads:
-# also sendfile, 64 KiB to an AF_UNIX socket: the pages handed on), and the
+# also sendfile, 64 KiB to an AF_UNIX socket with nothing held, and
+# sendfile-held, the same while a pipe holds another file's pages: only then
+# does the hand-off hook record the pages handed on), and the
 # floor of none (floor: empty programs where none runs them for these loops,
 # bench/empty.bpf.c).
 #
 #   bench/vm-ab.sh [--kernels "6.12 7"] [--backends "fentry kprobe"]
 #                  [--attach "raw none floor"] [-n N] [--rounds R]
-#                  [--loads "getppid pwrite splice sendfile"]
+#                  [--loads "getppid pwrite splice sendfile sendfile-held"]
 #
 # qemu TCG, one vCPU: absolute times mean little there, ratios of phases inside
 # one process still compare the attach methods (tests/vm/guest-runcount.sh
@@ -44,7 +46,7 @@ for a in $ATTACHES; do
 	case "$a" in raw|none|floor) ;; *) die "--attach takes raw, none and floor, not '$a'" ;; esac
 done
 for l in $LOADS; do
-	case "$l" in getppid|pwrite|splice|sendfile) ;; *) die "--loads takes getppid, pwrite, splice and sendfile, not '$l'" ;; esac
+	case "$l" in getppid|pwrite|splice|sendfile|sendfile-held) ;; *) die "--loads takes getppid, pwrite, splice, sendfile and sendfile-held, not '$l'" ;; esac
 done
 for f in "$ROOT/splicewatch" "$ROOT/bench/build/swbench" "$ROOT/bench/build/empty_loader" \
 	"$ROOT/bench/build/empty.bpf.o"; do
