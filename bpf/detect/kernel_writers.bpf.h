@@ -97,64 +97,6 @@ SW_MAP(handed_off, BPF_MAP_TYPE_LRU_HASH, HANDED_OFF_MAX, u64, struct handed_off
  * once, not at every hand-off on every CPU. */
 u32 handed_off_seen;
 
-/* A pipe hands its buffers on to a socket (at the splice's entry, before
- * they leave): the page-cache ones among the first SG_ENTRIES_MAX are
- * remembered. A global function: verified once for the hooks that call it. */
-__noinline int note_handoff(u64 pipe_addr)
-{
-	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pipe_addr;
-	struct handed_off_folio rec = {}, *old;
-	struct sw_pipe_state *ps;
-	struct pipe_buffer buf;
-	struct pipe_ring ring;
-	struct folio *folio;
-	u64 key, mapping;
-	u32 n;
-
-	if (!pipe || read_ring(pipe, &ring))
-		return 0;
-	n = ring.head - ring.tail;
-	if (n > SG_ENTRIES_MAX)
-		n = SG_ENTRIES_MAX;
-	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
-	rec.pipe_ino = ps ? ps->ino : 0;
-	rec.ts_ns = bpf_ktime_get_ns();
-	rec.cgroup_id = bpf_get_current_cgroup_id();
-	rec.pid = bpf_get_current_pid_tgid() >> 32;
-	rec.uid = (u32)bpf_get_current_uid_gid();
-	rec.pipe_uid = BPF_CORE_READ(pipe, user, uid.val);
-	rec.hold_flags = current_hold_flags(rec.uid);
-	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
-	for (u32 i = 0; i < SG_ENTRIES_MAX; i++) {
-		if (i >= n)
-			break;
-		if (read_buf(&ring, ring.tail + i, &buf) || !buf.page || !buf.len)
-			continue;
-		folio = page_folio_of(buf.page);
-		mapping = folio_file_mapping(folio);
-		if (!mapping)
-			continue;	/* not a page-cache page */
-		key = (u64)folio;
-		rec.mapping = mapping;
-		rec.index = BPF_CORE_READ(folio, index);
-		rec.lo = ((s64)(rec.index + page_offset_in_folio(buf.page, folio)) << SW_PAGE_SHIFT) +
-			 buf.offset;
-		rec.hi = rec.lo + buf.len;
-		/* Another buffer of the same folio, in this hand-off: one range. */
-		old = bpf_map_lookup_elem(&handed_off, &key);
-		if (old && old->ts_ns == rec.ts_ns && old->mapping == mapping && old->index == rec.index) {
-			if (old->lo < rec.lo)
-				rec.lo = old->lo;
-			if (old->hi > rec.hi)
-				rec.hi = old->hi;
-		}
-		bpf_map_update_elem(&handed_off, &key, &rec, BPF_ANY);
-		if (!handed_off_seen)
-			handed_off_seen = 1;
-	}
-	return 0;
-}
-
 /* Is a folio whose flags word is folio_flags up to date (PG_uptodate)? A
  * folio's flags are its head page's first word on every kernel: an unsigned
  * long, wrapped in memdesc_flags_t from 6.18 on (which types CO-RE will not
@@ -270,6 +212,85 @@ static __noinline bool read_page_words(struct page *page, struct folio_memo *m)
 		return flags_uptodate(window_word(&pw, 0));
 	folio_memo_fields(m, page);
 	return m->mapping && folio_uptodate(m->folio);
+}
+
+/* Does old record the same hand-off as rec but for its time: the same task,
+ * pipe and bytes (a server sending the same file again)? Then only the time
+ * is refreshed, one aligned store, rather than an update of the LRU map. */
+static __always_inline bool same_handoff(const struct handed_off_folio *old,
+					 const struct handed_off_folio *rec)
+{
+	const u64 *a = (const u64 *)old->comm, *b = (const u64 *)rec->comm;
+
+	return old->lo == rec->lo && old->hi == rec->hi && old->pid == rec->pid &&
+	       old->uid == rec->uid && old->pipe_ino == rec->pipe_ino &&
+	       old->cgroup_id == rec->cgroup_id && old->pipe_uid == rec->pipe_uid &&
+	       old->hold_flags == rec->hold_flags && a[0] == b[0] && a[1] == b[1];
+}
+
+/* A pipe hands its buffers on to a socket (at the splice's entry, before
+ * they leave): the page-cache ones among the first SG_ENTRIES_MAX are
+ * remembered. Per buffer: its pipe_buffer and its page's first words, one
+ * probe read each (two for a tail page), a lookup, and an update only where
+ * the record changes. A global function: verified once for the hooks that
+ * call it. */
+__noinline int note_handoff(u64 pipe_addr)
+{
+	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pipe_addr;
+	struct handed_off_folio rec = {}, *old;
+	struct folio_memo m = {};
+	struct sw_pipe_state *ps;
+	struct pipe_buffer buf;
+	struct pipe_ring ring;
+	u64 key;
+	u32 n;
+
+	if (!pipe || read_ring_once(pipe, &ring))
+		return 0;
+	n = ring.head - ring.tail;
+	if (n > SG_ENTRIES_MAX)
+		n = SG_ENTRIES_MAX;
+	ps = bpf_map_lookup_elem(&pipes, &pipe_addr);
+	rec.pipe_ino = ps ? ps->ino : 0;
+	rec.ts_ns = bpf_ktime_get_ns();
+	rec.cgroup_id = bpf_get_current_cgroup_id();
+	rec.pid = bpf_get_current_pid_tgid() >> 32;
+	rec.uid = (u32)bpf_get_current_uid_gid();
+	rec.pipe_uid = BPF_CORE_READ(pipe, user, uid.val);
+	rec.hold_flags = current_hold_flags(rec.uid);
+	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	for (u32 i = 0; i < SG_ENTRIES_MAX; i++) {
+		if (i >= n)
+			break;
+		if (read_buf(&ring, ring.tail + i, &buf) || !buf.page || !buf.len)
+			continue;
+		read_page_words(buf.page, &m);
+		if (!m.mapping)
+			continue;	/* not a page-cache page */
+		key = (u64)m.folio;
+		rec.mapping = m.mapping;
+		rec.index = m.index;
+		rec.lo = ((s64)(m.index + page_offset_in_folio(buf.page, m.folio)) << SW_PAGE_SHIFT) +
+			 buf.offset;
+		rec.hi = rec.lo + buf.len;
+		old = bpf_map_lookup_elem(&handed_off, &key);
+		if (old && old->mapping == rec.mapping && old->index == rec.index) {
+			/* Another buffer of the same folio, in this hand-off: one range. */
+			if (old->ts_ns == rec.ts_ns) {
+				if (old->lo < rec.lo)
+					rec.lo = old->lo;
+				if (old->hi > rec.hi)
+					rec.hi = old->hi;
+			} else if (same_handoff(old, &rec)) {
+				old->ts_ns = rec.ts_ns;
+				continue;
+			}
+		}
+		bpf_map_update_elem(&handed_off, &key, &rec, BPF_ANY);
+		if (!handed_off_seen)
+			handed_off_seen = 1;
+	}
+	return 0;
 }
 
 /* The bytes [offset, offset + len) of page, written in place by op: reported

@@ -358,7 +358,7 @@ if [ "$BPF" = 1 ]; then
 			enforce-spares-writer-when-no-hold-known
 	# --- handoff-forgotten: pages a pipe hands on to a socket not remembered
 	mutant_build x86 handoff-forgotten bpf/detect/kernel_writers.bpf.h \
-		sed 's/^\tif (!pipe || read_ring(pipe, \&ring))$/\tif (1)/' &&
+		sed 's/^\tif (!pipe || read_ring_once(pipe, \&ring))$/\tif (1)/' &&
 		bpf_mutant 6.1 verify handoff-forgotten '*handed*' 'plain trace: 0 records' \
 			'kernel_aead-handed-to-a-socket-is-named[ext4]' \
 			'kernel_aead-handed-to-a-socket-is-named[tmpfs]'
