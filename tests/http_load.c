@@ -14,6 +14,9 @@
  * Any test of a server's sendfile wants the bytes checked: a change of
  * page-cache bytes before they leave is what splicewatch is about.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* strcasestr */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
