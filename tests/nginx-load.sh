@@ -21,12 +21,15 @@ NGINX_BIN=${NGINX_BIN:-nginx}
 NGINX_PORT=${NGINX_PORT:-18080}
 HTTP_LOAD=${HTTP_LOAD:-tests/build/http_load}
 mkdir -p "$dir/www" "$dir/nginx/tmp" "$other" || exit 2
-for f in small:2000 page:4096 large:3145728 ; do
+set --	# the files served, as http_load takes them
+for f in small:2000 page:4096 large:3145728; do
 	head -c "${f#*:}" /dev/urandom >"$dir/www/${f%%:*}" || exit 2
+	set -- "$@" "$dir/www/${f%%:*}"
 done
 for f in other-mid:65543 other-large:1048576; do
 	head -c "${f#*:}" /dev/urandom >"$other/${f%%:*}" || exit 2
 	ln -sf "$other/${f%%:*}" "$dir/www/${f%%:*}"
+	set -- "$@" "$dir/www/${f%%:*}"
 done
 cat >"$dir/nginx/nginx.conf" <<EOF
 daemon off;
@@ -64,8 +67,7 @@ while [ ! -s "$dir/nginx/nginx.pid" ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-"$HTTP_LOAD" "$NGINX_PORT" "$seconds" "$clients" "$dir/www/small" "$dir/www/page" "$dir/www/large" \
-	"$dir/www/other-mid" "$dir/www/other-large"
+"$HTTP_LOAD" "$NGINX_PORT" "$seconds" "$clients" "$@"
 rc=$?
 kill "$npid"
 wait "$npid"
