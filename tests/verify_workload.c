@@ -25,6 +25,10 @@
  *                        socket has queued), and the socket is read
  *   VW_HANDOFF_AS=UID    with VW_DRAIN=socket: that splice made by a child
  *                        of that uid (and gid)
+ *   VW_HANDOFF_TWICE=1   with VW_HANDOFF_AS: the child, still root, splices
+ *                        the page into the socket, then into the pipe again
+ *                        from FILE, then takes UID and splices it into the
+ *                        socket again (one task, pipe and range; two users)
  *   VW_HANDOFF_WAIT=PATH with VW_DRAIN=socket: after that splice, "handed_off"
  *                        on stdout, then WAY once PATH exists (the test
  *                        starts splicewatch in between)
@@ -52,7 +56,11 @@
  * kTLS socket: its page-cache pages are the request's source; got=encrypted
  * when the peer read ciphertext) and ktls_recv (a record received into a
  * MAP_SHARED mapping of FILE, open for writing: the kernel decrypts into its
- * page-cache page; got=changed).
+ * page-cache page; got=changed), and fscrypt_read (FILE made in its
+ * directory under a new fscrypt policy, AES-256-XTS, written back, dropped
+ * from the page cache, then read: ext4 decrypts each page in place while
+ * it is not yet up to date; got=original when the reader got the bytes
+ * written).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -61,6 +69,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <liburing.h>
+#include <linux/fscrypt.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -68,6 +77,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -354,6 +364,12 @@ static const char *through_socket(const char *way, int fd, const char *path, int
 		if (child < 0)
 			die("fork");
 		if (!child) {
+			loff_t off = 0;
+
+			if (getenv("VW_HANDOFF_TWICE") &&
+			    (splice(pipe_out, NULL, sv[0], NULL, PAGE, 0) != PAGE ||
+			     splice(fd, &off, held_pipe_in, NULL, PAGE, 0) != PAGE))
+				_exit(3);
 			if (setgid(atoi(as)) || setuid(atoi(as)))
 				die("setuid");
 			_exit(splice(pipe_out, NULL, sv[0], NULL, PAGE, 0) == PAGE ? 0 : 2);
@@ -452,6 +468,63 @@ static int ktls(const char *way, const char *path)
 	return !strcmp(got, sending ? "encrypted" : "changed") ? 0 : 1;
 }
 
+/* fscrypt_read: prints "ino=N pid=N got=G"; exit 0 when the file is
+ * encrypted, none of its pages was in the page cache before the read, and
+ * the reader got the bytes written. */
+static int fscrypt_read(const char *path)
+{
+	static const size_t len = 4 * PAGE;
+	char dir[4096], buf[4 * PAGE], want[4 * PAGE], *map, *slash;
+	struct {
+		struct fscrypt_add_key_arg arg;
+		__u8 raw[FSCRYPT_MAX_KEY_SIZE];
+	} key = { .arg = { .key_spec.type = FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER,
+			   .raw_size = FSCRYPT_MAX_KEY_SIZE } };
+	struct fscrypt_policy_v2 policy = {
+		.version = FSCRYPT_POLICY_V2,
+		.contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
+		.filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
+		.flags = FSCRYPT_POLICY_FLAGS_PAD_32,
+	};
+	unsigned char resident[4];
+	struct stat st;
+	int dfd, fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		die("fscrypt_read: FILE needs a directory to make");
+	*slash = '\0';
+	memset(key.raw, 'K', sizeof(key.raw));
+	if (mkdir(dir, 0755) || (dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
+		die("mkdir");
+	if (ioctl(dfd, FS_IOC_ADD_ENCRYPTION_KEY, &key))
+		die("FS_IOC_ADD_ENCRYPTION_KEY (ext4's encrypt feature, xts/cts/sha512)");
+	memcpy(policy.master_key_identifier, key.arg.key_spec.u.identifier,
+	       sizeof(policy.master_key_identifier));
+	if (ioctl(dfd, FS_IOC_SET_ENCRYPTION_POLICY, &policy))
+		die("FS_IOC_SET_ENCRYPTION_POLICY");
+	/* Written back while open for writing; then nobody has it so. */
+	memset(want, 'A', sizeof(want));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, want, len) != (ssize_t)len || fsync(fd) || close(fd))
+		die("write the encrypted file");
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		die("drop the file's pages");
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED || mincore(map, len, resident))
+		die("mincore");
+	for (size_t i = 0; i < sizeof(resident); i++)
+		if (resident[i] & 1)
+			die("a page stayed in the page cache");
+	if (pread(fd, buf, len, 0) != (ssize_t)len)
+		die("read the encrypted file");
+	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
+	       memcmp(buf, want, len) ? "changed" : "original");
+	return memcmp(buf, want, len) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -469,6 +542,8 @@ int main(int argc, char **argv)
 	}
 	if (!strncmp(argv[1], "ktls_", 5))
 		return ktls(argv[1], argv[2]);
+	if (!strcmp(argv[1], "fscrypt_read"))
+		return fscrypt_read(argv[2]);
 	if (partial)
 		AT = atol(argv[4]);
 	if (pipe(p))

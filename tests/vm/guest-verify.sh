@@ -32,12 +32,14 @@
 # per thread and hold, again for a new hold; so for pages the pipe had handed on
 # to a socket, "handed_off"), enforce killing the task that asked
 # for it and sparing the one a softirq doing it interrupted, and root's
-# write to pages uid 65534 handed on (that user's hold). With no hold known
+# write to pages uid 65534 handed on (that user's hold, also when the same
+# task had handed them on as root first). With no hold known
 # (the hand-off made before splicewatch started), the in-place write into a
 # file nobody has open for writing is named all the same ("hold_unknown",
 # no holder, never acted on), and into a file open for writing is not; kTLS
 # sending a file nobody writes by sendfile(2), and receiving into a shared
-# mapping of a file (decrypted in place into its page), is never reported. The module
+# mapping of a file (decrypted in place into its page), is never reported,
+# nor is fscrypt decrypting a file's pages in place as it is read. The module
 # writing to a page of its own gives no record. On amd64, nginx serving files
 # with sendfile(2) under load beside both traces, a page held meanwhile (so
 # fentry and kprobe note every hand-off): no record. What does not depend on the kernel (the
@@ -200,9 +202,12 @@ test_unheld_writable_no_record() {
 	kmod_ok && ran unheld-writable && none "$tmp/plain" unheld-writable "plain trace" &&
 		none "$tmp/checked" unheld-writable "trace --verify"
 }
-# kTLS: the kernel's AEAD on a file's page-cache pages where nothing may be
-# reported. ktls NAME GOT: the workload's crypto ran (GOT), no record.
-ktls() {
+# The kernel's own crypto on a file's page-cache pages where nothing may be
+# reported: kTLS's AEAD, and fscrypt's decryption in place of pages not yet
+# up to date (of a file nobody has open for writing: only the up-to-date
+# test keeps it from a record). crypto_no_record NAME GOT: the workload's
+# crypto ran (GOT), no record.
+crypto_no_record() {
 	kmod_ok && ran "$1" "$2" && none "$tmp/plain" "$1" "plain trace" &&
 		none "$tmp/checked" "$1" "trace --verify"
 }
@@ -230,14 +235,20 @@ test_enforce_kills_handed_off() {
 }
 # uid 65534 hands root's pipe's pages on to a socket; root's in-place write
 # there is reported, not acted on: the hand-off is that user's hold.
-test_enforce_spares_writer_of_users_handoff() {
+# spared_users_handoff NAME RC.
+spared_users_handoff() {
 	kmod_ok || return
-	[ "$(of enf-kuser got)" = changed ] && [ "$enf_kuser_rc" = 0 ] ||
-		fail "the writer: exit $enf_kuser_rc, $(head -n 2 "$tmp/enf-kuser.wl")" || return
-	lines "$tmp/enf" enf-kuser | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"splicer_uid":65534,' |
+	[ "$(of "$1" got)" = changed ] && [ "$2" = 0 ] ||
+		fail "the writer: exit $2, $(head -n 2 "$tmp/$1.wl")" || return
+	lines "$tmp/enf" "$1" | grep -F '"op":"crypto_aead_encrypt",' | grep -F '"splicer_uid":65534,' |
 		grep -F '"holder_trusted":false,' | grep -F '"action":"reported",' |
-		grep -qF '"handed_off":true' || fail "records: $(lines "$tmp/enf" enf-kuser | head -c 600)"
+		grep -qF '"handed_off":true' || fail "records: $(lines "$tmp/enf" "$1" | head -c 600)"
 }
+test_enforce_spares_writer_of_users_handoff() { spared_users_handoff enf-kuser "$enf_kuser_rc"; }
+# The same after the task that hands them on to 65534 had handed the same
+# bytes on as root (it took uid 65534 in between): the later hand-off is
+# the hold, not a refresh of root's.
+test_enforce_spares_writer_of_handoff_after_setuid() { spared_users_handoff enf-kdrop "$enf_kdrop_rc"; }
 # No hold known, no holder to trust: reported, the submitter lives.
 test_enforce_spares_writer_no_hold_known() {
 	kmod_ok || return
@@ -405,6 +416,7 @@ if [ -n "$NAMED" ]; then
 	wl ktls-sendfile ktls_sendfile "$EXT4/ktls-sendfile"
 	wl ktls-recv-ext4 ktls_recv "$EXT4/ktls-recv"
 	wl ktls-recv-tmpfs ktls_recv "$TMPFS/ktls-recv"
+	wl fscrypt-read fscrypt_read "$EXT4/fscrypt/file"
 fi
 if [ -x /sw/nginx ]; then
 	# A page held through the load: the hand-off hooks look at a pipe only
@@ -457,6 +469,10 @@ if [ -n "$NAMED" ]; then
 	VW_HANDOFF_AS=65534 VW_DRAIN=socket "$WL" kernel_aead "$TMPFS/enf-kuser" >"$tmp/enf-kuser.wl" 2>&1
 	enf_kuser_rc=$?
 	printf "\nfile=%s\n" "$TMPFS/enf-kuser" >>"$tmp/enf-kuser.wl"
+	VW_HANDOFF_AS=65534 VW_HANDOFF_TWICE=1 VW_DRAIN=socket "$WL" kernel_aead "$TMPFS/enf-kdrop" \
+		>"$tmp/enf-kdrop.wl" 2>&1
+	enf_kdrop_rc=$?
+	printf "\nfile=%s\n" "$TMPFS/enf-kdrop" >>"$tmp/enf-kdrop.wl"
 fi
 stop enf
 
@@ -466,9 +482,10 @@ for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]";
 for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
-[ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off"
+[ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off enforce-spares-writer-of-pages-handed-off-again-after-setuid"
 [ -z "$NAMED" ] || names="$names kernel_aead-with-no-hold-known-is-named[ext4] kernel_aead-with-no-hold-known-is-named[tmpfs] no-hold-known-file-open-for-writing-no-record enforce-spares-writer-when-no-hold-known"
 [ -z "$NAMED" ] || names="$names ktls-sendfile-of-file-nobody-writes-no-record ktls-recv-into-shared-mapping-no-record[ext4] ktls-recv-into-shared-mapping-no-record[tmpfs]"
+[ -z "$NAMED" ] || names="$names fscrypt-decrypting-a-read-no-record"
 [ ! -x /sw/nginx ] || names="$names nginx-sendfile-under-load-no-record"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
@@ -498,9 +515,10 @@ if [ -n "$NAMED" ]; then
 	t "kernel_aead-with-no-hold-known-is-named[ext4]" unheld unheld-ext4
 	t "kernel_aead-with-no-hold-known-is-named[tmpfs]" unheld unheld-tmpfs
 	t no-hold-known-file-open-for-writing-no-record test_unheld_writable_no_record
-	t ktls-sendfile-of-file-nobody-writes-no-record ktls ktls-sendfile encrypted
-	t "ktls-recv-into-shared-mapping-no-record[ext4]" ktls ktls-recv-ext4 changed
-	t "ktls-recv-into-shared-mapping-no-record[tmpfs]" ktls ktls-recv-tmpfs changed
+	t ktls-sendfile-of-file-nobody-writes-no-record crypto_no_record ktls-sendfile encrypted
+	t "ktls-recv-into-shared-mapping-no-record[ext4]" crypto_no_record ktls-recv-ext4 changed
+	t "ktls-recv-into-shared-mapping-no-record[tmpfs]" crypto_no_record ktls-recv-tmpfs changed
+	t fscrypt-decrypting-a-read-no-record crypto_no_record fscrypt-read original
 fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 [ ! -x /sw/nginx ] || t nginx-sendfile-under-load-no-record test_nginx
@@ -517,6 +535,7 @@ if [ -n "$NAMED" ]; then
 	t enforce-spares-task-a-softirq-interrupts test_enforce_spares_softirq
 	t enforce-kills-submitter-on-handed-off-pages test_enforce_kills_handed_off
 	t enforce-spares-writer-of-pages-another-user-handed-off test_enforce_spares_writer_of_users_handoff
+	t enforce-spares-writer-of-pages-handed-off-again-after-setuid test_enforce_spares_writer_of_handoff_after_setuid
 	t enforce-spares-writer-when-no-hold-known test_enforce_spares_writer_no_hold_known
 fi
 set +f

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/vm/kmod.sh - the test module (tests/kmod/sw_kwriter.c) for a VM kernel,
 # built against that kernel's own headers packages, with the crypto modules
-# its AES-GCM needs and the tls module (tests/vm/guest-verify.sh loads them;
-# docs/testing.md).
+# its AES-GCM needs, the tls module and fscrypt's ciphers
+# (tests/vm/guest-verify.sh loads them; docs/testing.md).
 #
 #   kmod.sh NAME DIR
 #
@@ -19,8 +19,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# = 2 ] || { echo "usage: $0 NAME DIR" >&2; exit 2; }
 NAME=$1 DIR=$2
 # What the tests need loaded beside the module: gcm(aes) and ctr(aes) for its
-# requests, tls for the kTLS workloads (verify_workload ktls_*).
-NEEDED="gcm ctr ghash_generic tls"
+# requests, tls for the kTLS workloads (verify_workload ktls_*), xts(ecb(aes)),
+# cts(cbc(aes)) and hmac(sha512) for fscrypt (verify_workload fscrypt_read).
+NEEDED="gcm ctr ghash_generic tls xts ecb cts sha512_generic"
 
 failed() {
     mkdir -p "$DIR"

@@ -68,10 +68,20 @@
 #                   remembered: the verify suite's
 #                   kernel_aead-handed-to-a-socket-is-named tests (6.1) must
 #                   fail, and enforce's submitter is not killed
+#   uptodate-gate-forgotten  a page no hold is known of counts whether or
+#                   not it is up to date: fscrypt's decryption of a file's
+#                   pages as they are read is reported (6.1's verify suite,
+#                   fscrypt-decrypting-a-read-no-record)
 #   handoff-trusted-always  a hand-off is trusted whoever made it: root's
 #                   in-place write to pages uid 65534 handed on to a socket
 #                   gets root's task killed (6.1's verify suite,
 #                   enforce-spares-writer-of-pages-another-user-handed-off)
+#   handoff-refresh-ignores-uid  a hand-off equal to the one recorded but
+#                   for its user refreshes that one: a task that handed
+#                   pages on as root, took uid 65534 and handed them on
+#                   again leaves them root's, and root's in-place write
+#                   there gets root killed (6.1's verify suite,
+#                   enforce-spares-writer-of-pages-handed-off-again-after-setuid)
 #   softirq-task-acted-on  decide() ignores in_softirq: the task a softirq
 #                   writing in place interrupts is killed (6.1's verify
 #                   suite, enforce-spares-task-a-softirq-interrupts)
@@ -362,11 +372,21 @@ if [ "$BPF" = 1 ]; then
 		bpf_mutant 6.1 verify handoff-forgotten '*handed*' 'plain trace: 0 records' \
 			'kernel_aead-handed-to-a-socket-is-named[ext4]' \
 			'kernel_aead-handed-to-a-socket-is-named[tmpfs]'
+	# --- uptodate-gate-forgotten: no hold known, up to date or not
+	mutant_build x86 uptodate-gate-forgotten bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\tif (!c \&\& uptodate \&\& unheld_overlap(m.mapping, pos)) {$/\tif (!c \&\& unheld_overlap(m.mapping, pos)) {/' &&
+		bpf_mutant 6.1 verify uptodate-gate-forgotten '*fscrypt*' 'plain trace reported' \
+			fscrypt-decrypting-a-read-no-record
 	# --- handoff-trusted-always: a hand-off trusted whoever made it
 	mutant_build x86 handoff-trusted-always bpf/detect/kernel_writers.bpf.h \
 		sed 's/^\tc->trusted = holder_trusted(h->uid, h->hold_flags, h->pipe_uid, uid);$/\tc->trusted = 1;/' &&
 		bpf_mutant 6.1 verify handoff-trusted-always 'enforce-spares-writer*' 'the writer: exit 137' \
 			enforce-spares-writer-of-pages-another-user-handed-off
+	# --- handoff-refresh-ignores-uid: same_handoff() without the uid
+	mutant_build x86 handoff-refresh-ignores-uid bpf/detect/kernel_writers.bpf.h \
+		sed 's/^\t       old->uid == rec->uid \&\& old->pipe_ino == rec->pipe_ino \&\&$/\t       old->pipe_ino == rec->pipe_ino \&\&/' &&
+		bpf_mutant 6.1 verify handoff-refresh-ignores-uid '*after-setuid' 'the writer: exit 137' \
+			enforce-spares-writer-of-pages-handed-off-again-after-setuid
 	# --- softirq-task-acted-on: decide() without its softirq test
 	mutant_build x86 softirq-task-acted-on bpf/detect/report.bpf.h \
 		sed 's/^\tif (ev->flags \& SW_EVF_IN_SOFTIRQ)$/\tif (0)/' &&

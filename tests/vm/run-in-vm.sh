@@ -293,7 +293,8 @@ log "initramfs $(du -h "$INITRD" | cut -f1), kernel $KERNEL ($KVER)"
 # ---------------------------------------------------------------- disks
 DISK=$TMP/ext4.img
 truncate -s "${DISK_MB}M" "$DISK"
-mkfs.ext4 -q -F -L swext4 "$DISK" >/dev/null 2>&1 || die "mkfs.ext4 failed"
+# -O encrypt: fscrypt, for the verify suite's fscrypt_read workload.
+mkfs.ext4 -q -F -L swext4 -O encrypt "$DISK" >/dev/null 2>&1 || die "mkfs.ext4 failed"
 DRIVES=(-drive "file=$DISK,if=virtio,format=raw,cache=unsafe")
 if [ -n "$OUTDIR" ]; then
     truncate -s 256M "$TMP/out.img"
