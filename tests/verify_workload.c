@@ -60,7 +60,10 @@
  * directory under a new fscrypt policy, AES-256-XTS, written back, dropped
  * from the page cache, then read: ext4 decrypts each page in place while
  * it is not yet up to date; got=original when the reader got the bytes
- * written).
+ * written) and dmcrypt_direct (an O_DIRECT read of a dm-crypt device,
+ * aes-xts-plain64 over a loop device, into a MAP_SHARED mapping of FILE,
+ * open for writing: dm-crypt decrypts in place into FILE's page-cache page;
+ * got=changed).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -69,7 +72,9 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <liburing.h>
+#include <linux/dm-ioctl.h>
 #include <linux/fscrypt.h>
+#include <linux/loop.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -84,6 +89,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -525,6 +531,82 @@ static int fscrypt_read(const char *path)
 	return memcmp(buf, want, len) ? 1 : 0;
 }
 
+/* A dm ioctl with a table of one target (DM_TABLE_LOAD) when type is set. */
+static int dm_ioctl_call(int ctl, unsigned long cmd, const char *name, const char *type,
+			 const char *params, unsigned long long sectors, dev_t *dev)
+{
+	struct {
+		struct dm_ioctl io;
+		struct dm_target_spec spec;
+		char params[512];
+	} req = { .io = { .version = { DM_VERSION_MAJOR, 0, 0 }, .data_size = sizeof(req),
+			  .data_start = sizeof(struct dm_ioctl) } };
+
+	snprintf(req.io.name, sizeof(req.io.name), "%s", name);
+	if (type) {
+		req.io.target_count = 1;
+		req.spec.length = sectors;
+		snprintf(req.spec.target_type, sizeof(req.spec.target_type), "%s", type);
+		snprintf(req.params, sizeof(req.params), "%s", params);
+	}
+	if (ioctl(ctl, cmd, &req))
+		return -1;
+	if (dev)
+		*dev = (dev_t)req.io.dev;
+	return 0;
+}
+
+/* dmcrypt_direct: prints "ino=N pid=N got=G"; exit 0 when the read put
+ * the device's decrypted bytes into the mapping. */
+static int dmcrypt_direct(const char *path)
+{
+	static const char name[] = "swverify";
+	char img[4200], node[4200], table[256], loopdev[32], page[PAGE], *map;
+	int ctl, lctl, loop, back, dm, fd, n, rc;
+	struct stat lst, st;
+	dev_t dev;
+
+	snprintf(img, sizeof(img), "%s.img", path);
+	snprintf(node, sizeof(node), "%s.dm", path);
+	back = open(img, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (back < 0 || ftruncate(back, 1 << 20))
+		die("the loop device's file");
+	lctl = open("/dev/loop-control", O_RDWR);
+	n = lctl < 0 ? -1 : ioctl(lctl, LOOP_CTL_GET_FREE);
+	snprintf(loopdev, sizeof(loopdev), "/dev/loop%d", n);
+	if (n < 0 || (loop = open(loopdev, O_RDWR)) < 0 || ioctl(loop, LOOP_SET_FD, back) ||
+	    fstat(loop, &lst))
+		die("a loop device (the loop module)");
+	/* 512-bit key: aes-256 twice, for xts. */
+	snprintf(table, sizeof(table), "aes-xts-plain64 %0128d 0 %u:%u 0", 0,
+		 major(lst.st_rdev), minor(lst.st_rdev));
+	ctl = open("/dev/mapper/control", O_RDWR);
+	if (ctl < 0 || dm_ioctl_call(ctl, DM_DEV_CREATE, name, NULL, NULL, 0, NULL) ||
+	    dm_ioctl_call(ctl, DM_TABLE_LOAD, name, "crypt", table, (1 << 20) / 512, NULL) ||
+	    dm_ioctl_call(ctl, DM_DEV_SUSPEND, name, NULL, NULL, 0, &dev))
+		die("a dm-crypt device (dm_mod, dm_crypt, xts)");
+	if ((mknod(node, S_IFBLK | 0600, dev) && errno != EEXIST) ||
+	    (dm = open(node, O_RDONLY | O_DIRECT)) < 0)
+		die("open the dm-crypt device");
+	memset(page, 'A', sizeof(page));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st))
+		die("setup");
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	if (read(dm, map, PAGE) != PAGE)
+		die("an O_DIRECT read into the mapping");
+	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(), what(map));
+	rc = strcmp(what(map), "changed") ? 1 : 0;
+	close(dm);
+	unlink(node);
+	if (dm_ioctl_call(ctl, DM_DEV_REMOVE, name, NULL, NULL, 0, NULL) || ioctl(loop, LOOP_CLR_FD))
+		die("remove the devices");
+	unlink(img);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -544,6 +626,8 @@ int main(int argc, char **argv)
 		return ktls(argv[1], argv[2]);
 	if (!strcmp(argv[1], "fscrypt_read"))
 		return fscrypt_read(argv[2]);
+	if (!strcmp(argv[1], "dmcrypt_direct"))
+		return dmcrypt_direct(argv[2]);
 	if (partial)
 		AT = atol(argv[4]);
 	if (pipe(p))

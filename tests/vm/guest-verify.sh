@@ -39,7 +39,8 @@
 # no holder, never acted on), and into a file open for writing is not; kTLS
 # sending a file nobody writes by sendfile(2), and receiving into a shared
 # mapping of a file (decrypted in place into its page), is never reported,
-# nor is fscrypt decrypting a file's pages in place as it is read. The module
+# nor is fscrypt decrypting a file's pages in place as it is read, nor
+# dm-crypt decrypting an O_DIRECT read into a shared mapping. The module
 # writing to a page of its own gives no record. On amd64, nginx serving files
 # with sendfile(2) under load beside both traces, a page held meanwhile (so
 # fentry and kprobe note every hand-off): no record. What does not depend on the kernel (the
@@ -203,10 +204,11 @@ test_unheld_writable_no_record() {
 		none "$tmp/checked" unheld-writable "trace --verify"
 }
 # The kernel's own crypto on a file's page-cache pages where nothing may be
-# reported: kTLS's AEAD, and fscrypt's decryption in place of pages not yet
+# reported: kTLS's AEAD, fscrypt's decryption in place of pages not yet
 # up to date (of a file nobody has open for writing: only the up-to-date
-# test keeps it from a record). crypto_no_record NAME GOT: the workload's
-# crypto ran (GOT), no record.
+# test keeps it from a record), and dm-crypt's in place into a shared
+# mapping of a file under O_DIRECT (open for writing).
+# crypto_no_record NAME GOT: the workload's crypto ran (GOT), no record.
 crypto_no_record() {
 	kmod_ok && ran "$1" "$2" && none "$tmp/plain" "$1" "plain trace" &&
 		none "$tmp/checked" "$1" "trace --verify"
@@ -417,6 +419,8 @@ if [ -n "$NAMED" ]; then
 	wl ktls-recv-ext4 ktls_recv "$EXT4/ktls-recv"
 	wl ktls-recv-tmpfs ktls_recv "$TMPFS/ktls-recv"
 	wl fscrypt-read fscrypt_read "$EXT4/fscrypt/file"
+	wl dmcrypt-ext4 dmcrypt_direct "$EXT4/dmcrypt"
+	wl dmcrypt-tmpfs dmcrypt_direct "$TMPFS/dmcrypt"
 fi
 if [ -x /sw/nginx ]; then
 	# A page held through the load: the hand-off hooks look at a pipe only
@@ -485,7 +489,7 @@ for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off enforce-spares-writer-of-pages-handed-off-again-after-setuid"
 [ -z "$NAMED" ] || names="$names kernel_aead-with-no-hold-known-is-named[ext4] kernel_aead-with-no-hold-known-is-named[tmpfs] no-hold-known-file-open-for-writing-no-record enforce-spares-writer-when-no-hold-known"
 [ -z "$NAMED" ] || names="$names ktls-sendfile-of-file-nobody-writes-no-record ktls-recv-into-shared-mapping-no-record[ext4] ktls-recv-into-shared-mapping-no-record[tmpfs]"
-[ -z "$NAMED" ] || names="$names fscrypt-decrypting-a-read-no-record"
+[ -z "$NAMED" ] || names="$names fscrypt-decrypting-a-read-no-record dmcrypt-direct-read-into-shared-mapping-no-record[ext4] dmcrypt-direct-read-into-shared-mapping-no-record[tmpfs]"
 [ ! -x /sw/nginx ] || names="$names nginx-sendfile-under-load-no-record"
 # shellcheck disable=SC2086
 planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record \
@@ -519,6 +523,8 @@ if [ -n "$NAMED" ]; then
 	t "ktls-recv-into-shared-mapping-no-record[ext4]" crypto_no_record ktls-recv-ext4 changed
 	t "ktls-recv-into-shared-mapping-no-record[tmpfs]" crypto_no_record ktls-recv-tmpfs changed
 	t fscrypt-decrypting-a-read-no-record crypto_no_record fscrypt-read original
+	t "dmcrypt-direct-read-into-shared-mapping-no-record[ext4]" crypto_no_record dmcrypt-ext4 changed
+	t "dmcrypt-direct-read-into-shared-mapping-no-record[tmpfs]" crypto_no_record dmcrypt-tmpfs changed
 fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
 [ ! -x /sw/nginx ] || t nginx-sendfile-under-load-no-record test_nginx

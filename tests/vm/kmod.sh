@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/vm/kmod.sh - the test module (tests/kmod/sw_kwriter.c) for a VM kernel,
 # built against that kernel's own headers packages, with the crypto modules
-# its AES-GCM needs, the tls module and fscrypt's ciphers
+# its AES-GCM needs, the tls module, fscrypt's ciphers and dm-crypt
 # (tests/vm/guest-verify.sh loads them; docs/testing.md).
 #
 #   kmod.sh NAME DIR
@@ -20,8 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 NAME=$1 DIR=$2
 # What the tests need loaded beside the module: gcm(aes) and ctr(aes) for its
 # requests, tls for the kTLS workloads (verify_workload ktls_*), xts(ecb(aes)),
-# cts(cbc(aes)) and hmac(sha512) for fscrypt (verify_workload fscrypt_read).
-NEEDED="gcm ctr ghash_generic tls xts ecb cts sha512_generic"
+# cts(cbc(aes)) and hmac(sha512) for fscrypt (verify_workload fscrypt_read),
+# loop and dm-crypt for verify_workload dmcrypt_direct.
+NEEDED="gcm ctr ghash_generic tls xts ecb cts sha512_generic loop dm_mod dm_crypt"
 
 failed() {
     mkdir -p "$DIR"

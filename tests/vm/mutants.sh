@@ -59,7 +59,9 @@
 #                   not killed for it
 #   unheld-writers-ignored  with no hold known, a file open for writing is
 #                   reported too: kTLS receiving into a shared mapping of a
-#                   file is (6.1's verify suite, ktls-recv-into-shared-
+#                   file is, and so is dm-crypt decrypting an O_DIRECT read
+#                   into one (6.1's verify suite, ktls-recv-into-shared-
+#                   mapping-no-record, dmcrypt-direct-read-into-shared-
 #                   mapping-no-record, no-hold-known-file-open-for-writing-
 #                   no-record)
 #   unheld-trusted  a write with no hold known is trusted: enforce kills
@@ -360,7 +362,9 @@ if [ "$BPF" = 1 ]; then
 		bpf_mutant 6.1 verify unheld-writers-ignored '*-no-record*' 'plain trace reported' \
 			no-hold-known-file-open-for-writing-no-record \
 			'ktls-recv-into-shared-mapping-no-record[ext4]' \
-			'ktls-recv-into-shared-mapping-no-record[tmpfs]'
+			'ktls-recv-into-shared-mapping-no-record[tmpfs]' \
+			'dmcrypt-direct-read-into-shared-mapping-no-record[ext4]' \
+			'dmcrypt-direct-read-into-shared-mapping-no-record[tmpfs]'
 	# --- unheld-trusted: a write with no hold known acted on
 	mutant_build x86 unheld-trusted bpf/detect/kernel_writers.bpf.h \
 		sed 's/^\tc->held_len = SW_PAGE_SIZE;$/\tc->held_len = SW_PAGE_SIZE; c->trusted = 1;/' &&
