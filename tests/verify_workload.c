@@ -292,19 +292,29 @@ static bool changes_nothing(const char *way)
 	       !strcmp(way, "kernel_aead_resplice");
 }
 
-/* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
- * into the pipe. */
-static int fill(const char *path, int pipe_in)
+/* FILE made a dirty page of 'A's: its fd, open for writing; st, when
+ * given, its stat. */
+static int page_file(const char *path, struct stat *st)
 {
 	char page[PAGE];
-	const char *mode = getenv("VW_MODE");
-	loff_t off = 0;
 	int fd;
 
 	memset(page, 'A', sizeof(page));
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || (mode && fchmod(fd, strtoul(mode, NULL, 8))) ||
-	    pwrite(fd, page, PAGE, 0) != PAGE)
+	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || (st && fstat(fd, st)))
+		die("setup");
+	return fd;
+}
+
+/* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
+ * into the pipe. */
+static int fill(const char *path, int pipe_in)
+{
+	const char *mode = getenv("VW_MODE");
+	loff_t off = 0;
+	int fd = page_file(path, NULL);
+
+	if (mode && fchmod(fd, strtoul(mode, NULL, 8)))
 		die("setup");
 	if (splice(fd, &off, pipe_in, NULL, PAGE, 0) != PAGE)
 		die("splice");
@@ -444,10 +454,8 @@ static int ktls(const char *way, const char *path)
 	struct stat st;
 	int fd, c, s;
 
-	memset(page, 'A', sizeof(page));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st))
-		die("setup");
+	memset(page, 'A', sizeof(page));	/* FILE's bytes, to compare */
+	fd = page_file(path, &st);
 	tcp_pair(&c, &s);
 	ktls_on(c, TLS_TX);
 	if (sending) {
@@ -494,6 +502,7 @@ static int fscrypt_read(const char *path)
 	};
 	unsigned char resident[4];
 	struct stat st;
+	bool changed;
 	int dfd, fd;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -526,9 +535,10 @@ static int fscrypt_read(const char *path)
 			die("a page stayed in the page cache");
 	if (pread(fd, buf, len, 0) != (ssize_t)len)
 		die("read the encrypted file");
+	changed = memcmp(buf, want, len) != 0;
 	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
-	       memcmp(buf, want, len) ? "changed" : "original");
-	return memcmp(buf, want, len) ? 1 : 0;
+	       changed ? "changed" : "original");
+	return changed;
 }
 
 /* A dm ioctl with a table of one target (DM_TABLE_LOAD) when type is set. */
@@ -561,7 +571,8 @@ static int dm_ioctl_call(int ctl, unsigned long cmd, const char *name, const cha
 static int dmcrypt_direct(const char *path)
 {
 	static const char name[] = "swverify";
-	char img[4200], node[4200], table[256], loopdev[32], page[PAGE], *map;
+	char img[4200], node[4200], table[256], loopdev[32], *map;
+	const char *got;
 	int ctl, lctl, loop, back, dm, fd, n, rc;
 	struct stat lst, st;
 	dev_t dev;
@@ -588,17 +599,15 @@ static int dmcrypt_direct(const char *path)
 	if ((mknod(node, S_IFBLK | 0600, dev) && errno != EEXIST) ||
 	    (dm = open(node, O_RDONLY | O_DIRECT)) < 0)
 		die("open the dm-crypt device");
-	memset(page, 'A', sizeof(page));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || pwrite(fd, page, PAGE, 0) != PAGE || fstat(fd, &st))
-		die("setup");
+	fd = page_file(path, &st);
 	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
 	if (read(dm, map, PAGE) != PAGE)
 		die("an O_DIRECT read into the mapping");
-	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(), what(map));
-	rc = strcmp(what(map), "changed") ? 1 : 0;
+	got = what(map);
+	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(), got);
+	rc = strcmp(got, "changed") ? 1 : 0;
 	close(dm);
 	unlink(node);
 	if (dm_ioctl_call(ctl, DM_DEV_REMOVE, name, NULL, NULL, 0, NULL) || ioctl(loop, LOOP_CLR_FD))
