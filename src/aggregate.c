@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* trace and enforce --aggregate: repeats of an unsafe write folded into one
- * line per key and window (aggregate.h says what a key and a window are). */
+/* trace and enforce --aggregate: repeats of an unsafe write or of an
+ * unexplained change folded into one line per key and window (aggregate.h
+ * says what a key and a window are). */
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
@@ -10,11 +11,10 @@
 
 struct sw_agg_entry {
 	struct sw_agg_entry *next;
-	uint32_t uid, pid, dev, op, action;
-	uint64_t ino;
-	uint64_t opened_ns;		/* the key's first write: its window starts */
-	struct sw_agg_info info;	/* the writes folded since */
-	struct sw_event *last;		/* the last of them (path included) */
+	struct sw_agg_key key;
+	uint64_t opened_ns;		/* the key's first record: its window starts */
+	struct sw_agg_info info;	/* the records folded since */
+	void *last;			/* the last of them (path included) */
 	size_t last_cap;
 };
 
@@ -45,20 +45,20 @@ int sw_agg_parse(const char *s, uint64_t *ns)
 	return -1;
 }
 
-static uint32_t key_hash(const struct sw_event *ev)
+static uint32_t key_hash(const struct sw_agg_key *k)
 {
 	uint64_t h = 1469598103934665603ULL;
-	uint64_t parts[] = { ev->uid, ev->pid, ev->dev, ev->ino, ev->op, ev->action };
+	uint64_t parts[] = { k->uid, k->pid, k->pid_uid, k->dev, k->ino, k->kind, k->action };
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		h = (h ^ parts[i]) * 1099511628211ULL;
 	return (uint32_t)(h ^ (h >> 32)) % NBUCKETS;
 }
 
-static bool key_eq(const struct sw_agg_entry *e, const struct sw_event *ev)
+static bool key_eq(const struct sw_agg_key *a, const struct sw_agg_key *b)
 {
-	return e->uid == ev->uid && e->pid == ev->pid && e->dev == ev->dev &&
-	       e->ino == ev->ino && e->op == ev->op && e->action == ev->action;
+	return a->uid == b->uid && a->pid == b->pid && a->pid_uid == b->pid_uid && a->dev == b->dev &&
+	       a->ino == b->ino && a->kind == b->kind && a->action == b->action;
 }
 
 /* The window's aggregate line, if anything was folded; the key stays. */
@@ -74,6 +74,15 @@ static void close_window(struct sw_agg *a, struct sw_agg_entry *e, sw_agg_emit_f
 bool sw_agg_event(struct sw_agg *a, const struct sw_event *ev, size_t len,
 		  sw_agg_emit_fn emit, void *ctx)
 {
+	struct sw_agg_key k = { .uid = ev->uid, .pid = ev->pid, .pid_uid = ev->uid, .dev = ev->dev,
+				.kind = ev->op, .action = ev->action, .ino = ev->ino };
+
+	return sw_agg_fold(a, &k, ev->ts_ns, ev, len, emit, ctx);
+}
+
+bool sw_agg_fold(struct sw_agg *a, const struct sw_agg_key *k, uint64_t ts_ns,
+		 const void *rec, size_t len, sw_agg_emit_fn emit, void *ctx)
+{
 	struct sw_agg_entry *e;
 	uint32_t h;
 
@@ -83,22 +92,22 @@ bool sw_agg_event(struct sw_agg *a, const struct sw_event *ev, size_t len,
 		__atomic_add_fetch(&a->unaggregated, 1, __ATOMIC_RELAXED);
 		return false;
 	}
-	h = key_hash(ev);
-	for (e = a->buckets[h]; e && !key_eq(e, ev); e = e->next)
+	h = key_hash(k);
+	for (e = a->buckets[h]; e && !key_eq(&e->key, k); e = e->next)
 		;
 	/* Records of different CPUs come a little out of order: one older
-	 * than the window's first write is in the window too. */
-	if (e && (ev->ts_ns < e->opened_ns || ev->ts_ns - e->opened_ns < a->window_ns)) {
-		if (e->info.count && ev->ts_ns < e->info.last_ts_ns) {
+	 * than the window's first record is in the window too. */
+	if (e && (ts_ns < e->opened_ns || ts_ns - e->opened_ns < a->window_ns)) {
+		if (e->info.count && ts_ns < e->info.last_ts_ns) {
 			/* Not the last: counted, its time kept if the first. */
-			if (ev->ts_ns < e->info.first_ts_ns)
-				e->info.first_ts_ns = ev->ts_ns;
+			if (ts_ns < e->info.first_ts_ns)
+				e->info.first_ts_ns = ts_ns;
 			e->info.count++;
 			__atomic_add_fetch(&a->folded, 1, __ATOMIC_RELAXED);
 			return true;
 		}
 		if (e->last_cap < len) {
-			struct sw_event *n = realloc(e->last, len);
+			void *n = realloc(e->last, len);
 
 			if (!n) {
 				/* No room to keep it: it goes out as it is. */
@@ -108,35 +117,30 @@ bool sw_agg_event(struct sw_agg *a, const struct sw_event *ev, size_t len,
 			e->last = n;
 			e->last_cap = len;
 		}
-		memcpy(e->last, ev, len);
+		memcpy(e->last, rec, len);
 		if (!e->info.count)
-			e->info.first_ts_ns = ev->ts_ns;
+			e->info.first_ts_ns = ts_ns;
 		e->info.count++;
-		e->info.last_ts_ns = ev->ts_ns;
+		e->info.last_ts_ns = ts_ns;
 		__atomic_add_fetch(&a->folded, 1, __ATOMIC_RELAXED);
 		return true;
 	}
 	if (e) {
 		/* Its window has closed (the timer has not run yet): its line
-		 * first, then this write opens the next window. */
+		 * first, then this record opens the next window. */
 		close_window(a, e, emit, ctx);
-		e->opened_ns = ev->ts_ns;
+		e->opened_ns = ts_ns;
 		return false;
 	}
 	/* A new key. The table is bounded: a user flooding it with keys (pids,
-	 * files) gets their writes shown one line each, as without
+	 * files) gets their records shown one line each, as without
 	 * --aggregate, and costs no more memory. */
 	if (a->n >= SW_AGG_KEYS || !(e = calloc(1, sizeof(*e)))) {
 		__atomic_add_fetch(&a->unaggregated, 1, __ATOMIC_RELAXED);
 		return false;
 	}
-	e->uid = ev->uid;
-	e->pid = ev->pid;
-	e->dev = ev->dev;
-	e->ino = ev->ino;
-	e->op = ev->op;
-	e->action = ev->action;
-	e->opened_ns = ev->ts_ns;
+	e->key = *k;
+	e->opened_ns = ts_ns;
 	e->next = a->buckets[h];
 	a->buckets[h] = e;
 	a->n++;

@@ -33,7 +33,7 @@ static void verify_json(struct json *j, const struct ci *c, const struct ci_resu
 	json_arr_begin(j, "changes");
 	for (size_t i = 0; i < c->n_changes; i++)
 		sw_change_json(j, c->changes[i].ev, c->changes[i].path, c->changes[i].absolute,
-			       r->mono_to_real_ns);
+			       r->mono_to_real_ns, NULL);
 	json_arr_end(j);
 	json_u64(j, "changes_omitted", c->changes_total - c->n_changes);
 	json_obj_end(j);

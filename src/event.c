@@ -106,6 +106,20 @@ void sw_event_json(struct json *j, const struct sw_event *ev, const int64_t *mon
 	sw_event_json_agg(j, ev, mono_to_real_ns, NULL);
 }
 
+/* An aggregate line's keys (--aggregate): the records it stands for (the
+ * fields before are the last one's); lines that are no aggregate have no
+ * count. */
+static void agg_json(struct json *j, const struct sw_agg_info *agg, const int64_t *mono_to_real_ns)
+{
+	json_u64(j, "count", agg->count);
+	if (mono_to_real_ns) {
+		json_time(j, "first_time", (int64_t)agg->first_ts_ns + *mono_to_real_ns);
+		json_time(j, "last_time", (int64_t)agg->last_ts_ns + *mono_to_real_ns);
+	}
+	json_u64(j, "first_ts_ns", agg->first_ts_ns);
+	json_u64(j, "last_ts_ns", agg->last_ts_ns);
+}
+
 void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t *mono_to_real_ns,
 		       const struct sw_agg_info *agg)
 {
@@ -171,17 +185,8 @@ void sw_event_json_agg(struct json *j, const struct sw_event *ev, const int64_t 
 		json_str(j, "untracked_reason", sw_untracked_reason_name(ev->reason));
 	if (!absolute)
 		json_bool(j, "path_fs_relative", true);
-	/* --aggregate: the writes this line stands for (the fields above are
-	 * the last one's); lines that are no aggregate have no count. */
-	if (agg) {
-		json_u64(j, "count", agg->count);
-		if (mono_to_real_ns) {
-			json_time(j, "first_time", (int64_t)agg->first_ts_ns + *mono_to_real_ns);
-			json_time(j, "last_time", (int64_t)agg->last_ts_ns + *mono_to_real_ns);
-		}
-		json_u64(j, "first_ts_ns", agg->first_ts_ns);
-		json_u64(j, "last_ts_ns", agg->last_ts_ns);
-	}
+	if (agg)
+		agg_json(j, agg, mono_to_real_ns);
 	json_obj_end(j);
 }
 
@@ -238,7 +243,7 @@ static void hex64(char *buf, uint64_t v)
 }
 
 void sw_change_json(struct json *j, const struct sw_change_event *c, const char *path,
-		    bool absolute, int64_t mono_to_real_ns)
+		    bool absolute, int64_t mono_to_real_ns, const struct sw_agg_info *agg)
 {
 	char dev[SW_DEV_STR_MAX], before[17], after[17];
 
@@ -284,5 +289,7 @@ void sw_change_json(struct json *j, const struct sw_change_event *c, const char 
 		json_str(j, "signal", signal_name(c->signal));
 	if (c->untrusted)
 		json_str(j, "untrusted_file", sw_untrusted_file_name(c->untrusted));
+	if (agg)
+		agg_json(j, agg, &mono_to_real_ns);
 	json_obj_end(j);
 }

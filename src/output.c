@@ -316,8 +316,9 @@ static void sw_note_untracked(struct sw_output *o, const struct sw_event *ev)
 
 /* Writes one unsafe write, or with agg the aggregate line of folded ones:
  * it counts for as many writes shown as it stands for. */
-static void write_event(void *ctx, const struct sw_event *ev, const struct sw_agg_info *agg)
+static void write_event(void *ctx, const void *rec, const struct sw_agg_info *agg)
 {
+	const struct sw_event *ev = rec;
 	struct sw_output *o = ctx;
 	uint64_t writes = agg ? agg->count : 1;
 	struct json j;

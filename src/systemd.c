@@ -224,19 +224,21 @@ struct change_fill {
 	const char *path;
 	bool absolute;
 	int64_t off;
+	const struct sw_agg_info *agg;
 };
 
 static void fill_change(struct json *j, const void *ctx)
 {
 	const struct change_fill *f = ctx;
 
-	sw_change_json(j, f->c, f->path, f->absolute, f->off);
+	sw_change_json(j, f->c, f->path, f->absolute, f->off, f->agg);
 }
 
 int sw_journal_change(const struct sw_change_event *c, const char *path, bool absolute,
-		      int64_t mono_to_real_ns, const char *text, size_t text_len)
+		      int64_t mono_to_real_ns, const struct sw_agg_info *agg,
+		      const char *text, size_t text_len)
 {
-	struct change_fill f = { c, path, absolute, mono_to_real_ns };
+	struct change_fill f = { c, path, absolute, mono_to_real_ns, agg };
 
 	return send_record(event_priority(c->action), text, text_len, fill_change, &f);
 }

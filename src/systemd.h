@@ -44,6 +44,7 @@ int sw_journal_untracked(const struct sw_event *ev, const int64_t *mono_to_real_
  * acted on (killed, signalled), warning otherwise. */
 struct sw_change_event;
 int sw_journal_change(const struct sw_change_event *c, const char *path, bool absolute,
-		      int64_t mono_to_real_ns, const char *text, size_t text_len);
+		      int64_t mono_to_real_ns, const struct sw_agg_info *agg,
+		      const char *text, size_t text_len);
 
 #endif

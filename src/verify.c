@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
+#include "aggregate.h"
 #include "event.h"
 #include "load.h"
 #include "outfile.h"
@@ -48,6 +49,7 @@ struct sw_verify {
 	uint64_t last_sweep_ns;
 	struct recent_write recent[RECENT_WRITES];
 	uint64_t n_recent;
+	struct sw_agg agg;		/* --aggregate: repeats of a change folded */
 	uint64_t shown, explained;
 	uint64_t acted[SW_ACT__COUNT];	/* changes shown, by what was done to the reader */
 	uint64_t untrusted;		/* of them: not acted on, the file others can write */
@@ -87,7 +89,7 @@ static bool explained(const struct sw_verify *v, const struct sw_change_event *c
 /* One line to f; path and comms escaped as in the table (another user
  * names them). */
 static void change_text(struct sw_verify *v, FILE *f, const struct sw_change_event *c,
-			const char *path)
+			const char *path, const struct sw_agg_info *agg)
 {
 	sw_text_time(f, sw_session_realtime(v->session, c->ts_ns));
 	fprintf(f, " UNEXPLAINED CHANGE of held bytes %lld+%llu of ", (long long)c->offset,
@@ -111,13 +113,17 @@ static void change_text(struct sw_verify *v, FILE *f, const struct sw_change_eve
 		fprintf(f, "; reader %s", sw_action_name(c->action));
 	else if (c->untrusted)
 		fprintf(f, "; reader not acted on: file %s", sw_untrusted_file_name(c->untrusted));
+	if (agg)
+		fprintf(f, "; the last of %llu such changes in %.1fs",
+			(unsigned long long)agg->count,
+			(agg->last_ts_ns - agg->first_ts_ns) / 1e9);
 	fputc('\n', f);
 }
 
 /* --journal: MESSAGE the text line (the JSON object with --json), the JSON
  * fields as SPLICEWATCH_* fields (systemd.c). */
 static void journal_change(struct sw_verify *v, const struct sw_change_event *c,
-			   const char *path, bool absolute)
+			   const char *path, bool absolute, const struct sw_agg_info *agg)
 {
 	int64_t off = sw_session_realtime(v->session, 0);
 	char *buf = NULL;
@@ -129,21 +135,48 @@ static void journal_change(struct sw_verify *v, const struct sw_change_event *c,
 		return;
 	if (v->to.out->json) {
 		json_init(&j, m, false);
-		sw_change_json(&j, c, path, absolute, off);
+		sw_change_json(&j, c, path, absolute, off, agg);
 	} else {
-		change_text(v, m, c, path);
+		change_text(v, m, c, path, agg);
 	}
 	if (!fclose(m))
-		sw_journal_change(c, path, absolute, off, buf, len);
+		sw_journal_change(c, path, absolute, off, agg, buf, len);
 	free(buf);
+}
+
+/* The path of c's file, as the table shows paths. */
+static bool change_path(const struct sw_change_event *c, char *path, size_t size)
+{
+	return sw_path_of(c->dev, c->flags & SW_EVF_PATH_FS_RELATIVE, c->buf + c->path_off,
+			  strnlen(c->buf + c->path_off, c->path_len), path, size);
+}
+
+/* Writes one change, or with agg the aggregate line of folded ones. */
+static void show_change(void *ctx, const void *rec, const struct sw_agg_info *agg)
+{
+	struct sw_verify *v = ctx;
+	const struct sw_change_event *c = rec;
+	char path[2 * SW_PATH_MAX];
+	bool absolute = change_path(c, path, sizeof(path));
+
+	if (v->to.out->journal) {
+		journal_change(v, c, path, absolute, agg);
+	} else if (v->to.out->json) {
+		struct json j;
+
+		json_init(&j, v->to.out->f, false);
+		sw_change_json(&j, c, path, absolute, sw_session_realtime(v->session, 0), agg);
+	} else {
+		change_text(v, v->to.out->f, c, path, agg);
+	}
+	if (v->to.out->file)
+		sw_outfile_mark(v->to.out->file, false);
 }
 
 static int on_change(void *ctx, void *data, size_t len)
 {
 	struct sw_verify *v = ctx;
 	const struct sw_change_event *c = data;
-	char path[2 * SW_PATH_MAX];
-	bool absolute;
 
 	if (len < sizeof(*c) || c->path_off >= SW_PATH_MAX ||
 	    c->path_len > SW_PATH_MAX - c->path_off)
@@ -154,29 +187,31 @@ static int on_change(void *ctx, void *data, size_t len)
 		v->explained++;
 		return 0;
 	}
-	absolute = sw_path_of(c->dev, c->flags & SW_EVF_PATH_FS_RELATIVE, c->buf + c->path_off,
-			      strnlen(c->buf + c->path_off, c->path_len), path, sizeof(path));
 	v->shown++;
 	if (c->action < SW_ACT__COUNT)
 		v->acted[c->action]++;
 	if (c->untrusted)
 		v->untrusted++;
 	if (v->to.fn) {
+		char path[2 * SW_PATH_MAX];
+		bool absolute = change_path(c, path, sizeof(path));
+
 		v->to.fn(v->to.ctx, c, path, absolute);
 		return 0;
 	}
-	if (v->to.out->journal) {
-		journal_change(v, c, path, absolute);
-	} else if (v->to.out->json) {
-		struct json j;
-
-		json_init(&j, v->to.out->f, false);
-		sw_change_json(&j, c, path, absolute, sw_session_realtime(v->session, 0));
-	} else {
-		change_text(v, v->to.out->f, c, path);
-	}
-	if (v->to.out->file)
-		sw_outfile_mark(v->to.out->file, false);
+	/* Repeats fold on the holder's user, the reader and its user (none
+	 * for the sweep), the file, the check and what was done to the
+	 * reader: each reader acted on has a line of its own. The window is
+	 * the output's, which the run sets once started and a policy reload
+	 * may change. */
+	v->agg.window_ns = v->to.out->agg.window_ns;
+	if (sw_agg_fold(&v->agg, &(struct sw_agg_key){ .uid = c->splicer_uid, .pid = c->pid,
+						       .pid_uid = c->uid, .dev = c->dev,
+						       .ino = c->ino, .kind = c->point,
+						       .action = c->action },
+			c->ts_ns, c, sizeof(*c), show_change, v))
+		return 0;
+	show_change(v, c, NULL);
 	return 0;
 }
 
@@ -194,6 +229,7 @@ void sw_verify_tick(struct sw_verify *v)
 	if (sw_mono_ns() - v->last_sweep_ns >= SWEEP_INTERVAL_NS)
 		sweep(v);
 	ring_buffer__consume(v->rb);
+	sw_agg_expire(&v->agg, sw_mono_ns(), false, show_change, v);
 }
 
 static int share_map(struct sw_session *s, struct bpf_map *m)
@@ -314,6 +350,7 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 	verify_bpf__detach(v->skel);
 	sweep(v);
 	ring_buffer__consume(v->rb);
+	sw_agg_expire(&v->agg, sw_mono_ns(), true, show_change, v);
 	if (!summary)
 		return;
 	sw_verify_counts(v, &n);
@@ -324,6 +361,11 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 		(unsigned long long)n.changes, (unsigned long long)n.unexplained,
 		(unsigned long long)n.explained, (unsigned long long)n.unreadable,
 		(unsigned long long)n.not_fingerprinted, (unsigned long long)n.lost);
+	if (!v->to.fn && v->to.out->agg.window_ns)
+		fprintf(summary, "splicewatch: verify: aggregate: %llu changes folded into %llu "
+			"aggregate lines, %llu shown unaggregated (table of %d keys full)\n",
+			(unsigned long long)v->agg.folded, (unsigned long long)v->agg.lines,
+			(unsigned long long)v->agg.unaggregated, SW_AGG_KEYS);
 	if (n.skipped_runs && sw_session_backup_hooks(v->session))
 		fprintf(summary, "splicewatch: verify: note: the kernel skipped %llu runs of the "
 			"verify programs (a program preempted on a CPU blocks it there for other "

@@ -95,8 +95,9 @@ enum {
 	"                       op, action) goes out at once, its repeats within\n" \
 	"                       WINDOW (10s, 500ms, 2m) go out as one line with\n" \
 	"                       count when the window closes (or at exit); 0 or off:\n" \
-	"                       every write its own line. Default: 10s for text to a\n" \
-	"                       terminal, else off\n" \
+	"                       every write its own line. With --verify, changes too\n" \
+	"                       (holder's user, reader and its user, file, check,\n" \
+	"                       action). Default: 10s for text to a terminal, else off\n" \
 	"  -d, --duration SECONDS\n"					\
 	"                       stop after SECONDS (summary, exit 0)\n"
 

@@ -4,7 +4,7 @@
  * per command, none of them a write splicewatch sees (but pwrite, which it
  * does, and clean, which changes nothing).
  *
- *   verify_workload WAY FILE [hold SECONDS | close | partial AT]
+ *   verify_workload WAY FILE [hold SECONDS | close | partial AT | repeat N]
  *
  * FILE gets a page of 'A's, dirty in the page cache (not written back: the
  * first store through a mapping dirties nothing new). A page of it is
@@ -13,7 +13,8 @@
  * reader of the pipe got); exit 0 when WAY did what it should. With "hold
  * SECONDS" the pipe is read that much later; with "close" it is closed
  * unread (got=none); with "partial AT" its first 200 bytes are read before
- * WAY changes byte AT, the rest after (got: of the rest).
+ * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
+ * all of it N times over, FILE made again each time (got: of the last).
  *
  * enforce --verify (the reader is acted on) takes these from the
  * environment:
@@ -624,11 +625,13 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	bool partial = argc == 5 && !strcmp(argv[3], "partial");
+	long repeat = argc == 5 && !strcmp(argv[3], "repeat") ? atol(argv[4]) : 1;
 	size_t first = 0;
 
 	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "hold")) && !partial &&
-	    !(argc == 4 && !strcmp(argv[3], "close"))) {
-		fprintf(stderr, "usage: verify_workload WAY FILE [hold SECONDS | close | partial AT]\n");
+	    !(argc == 4 && !strcmp(argv[3], "close")) && !(argc == 5 && repeat > 1)) {
+		fprintf(stderr, "usage: verify_workload WAY FILE "
+			"[hold SECONDS | close | partial AT | repeat N]\n");
 		return 2;
 	}
 	if (!strncmp(argv[1], "ktls_", 5))
@@ -643,6 +646,12 @@ int main(int argc, char **argv)
 		die("pipe");
 	held_pipe = p[0];
 	held_pipe_in = p[1];
+	for (long i = 1; i < repeat; i++) {
+		fd = fill(argv[2], p[1]);
+		change(argv[1], fd, argv[2]);
+		if (read(p[0], got, PAGE) != PAGE || close(fd))
+			die("read");
+	}
 	if (as) {
 		fill_and_change_as(as, argv[1], argv[2], p[1]);
 		if (stat(argv[2], &st))
@@ -685,7 +694,7 @@ int main(int argc, char **argv)
 		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
 		return 0;
 	}
-	if (argc == 5 && !partial)
+	if (argc == 5 && !strcmp(argv[3], "hold"))
 		usleep((useconds_t)(atof(argv[4]) * 1e6));
 	if (read(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");

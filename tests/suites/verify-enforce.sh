@@ -157,6 +157,39 @@ test_dry_run_would_kill() {
 	records "[(r['action'], r.get('signal')) for r in e] == [('would_kill', None)]"
 }
 
+# --aggregate: three readers of one file's changed bytes, each killed.
+# Each kill is a line of its own at once, none folded into another.
+test_aggregate_each_killed_reader_own_line() {
+	local f=$shm/aggkill.$RANDOM pids=() i out
+	enf --aggregate 1h || return
+	for i in 1 2 3; do
+		out=$(env VW_DRAIN="splice:$d/out" "$WL" store "$f" 2>&1 </dev/null)
+		rc=$?
+		killed || return
+		pids+=("$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")")
+	done
+	ino=$(stat -c %i "$f")
+	end_sw "$sw"
+	sw=""
+	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")" || return
+	records "[(r['action'], r['pid'], 'count' in r) for r in e] == [('killed', p, False) for p in (${pids[0]}, ${pids[1]}, ${pids[2]})]"
+}
+
+# --aggregate --dry-run: one reader that would be killed 10 times over (the
+# workload's repeat, each pipe drained by read) is its first line and one
+# aggregate of the other 9, both would_kill.
+test_aggregate_dry_run_repeats_fold() {
+	local out
+	enf --dry-run --aggregate 1h || return
+	out=$("$WL" store "$shm/aggdry.$RANDOM" repeat 10 2>&1 </dev/null) || fail "workload: $out" || return
+	ino=$(sed -n 's/.*ino=\([0-9]*\).*/\1/p' <<<"$out")
+	wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
+	end_sw "$sw"
+	sw=""
+	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")" || return
+	records "[(r['action'], r['pid'], r.get('count')) for r in e] == [('would_kill', $wpid, None), ('would_kill', $wpid, 9)]"
+}
+
 T reader_killed_before_splice_moves_changed_bytes test_reader_killed_before_splice_moves_changed_bytes
 T reader_killed_before_splice_moves_changed_bytes_ext4 test_reader_killed_ext4
 T tee_target_keeps_change test_tee_target_keeps_change
@@ -166,4 +199,6 @@ T landed_allowed_write_explains_change test_landed_allowed_write_explains_change
 T allowlisted_reader_spared test_allowlisted_reader_spared
 T dry_run_would_kill test_dry_run_would_kill
 T policy_verify_key_acts_on_readers test_policy_verify_key
+T aggregate_each_killed_reader_own_line test_aggregate_each_killed_reader_own_line
+T aggregate_dry_run_repeats_fold test_aggregate_dry_run_repeats_fold
 run_tests

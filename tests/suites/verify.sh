@@ -169,6 +169,57 @@ test_text_line_escapes_nobodys_file_name() {
 	! grep -q $'\033' "$d/text" || fail "a raw escape reached the output"
 }
 
+# --aggregate: one process changes its own held bytes 40 times over. The
+# first change is a line at once; the other 39, of the same holder,
+# reader, file and check, are one line with count 39 at the end of the
+# run (the window is an hour); the summary counts them folded.
+test_aggregate_folds_repeated_changes() {
+	spawn_sw checked trace --verify --json --aggregate 1h -o "$d/checked" || return
+	checked=$swpid
+	wl store "$shm/repeat.$RANDOM" repeat 40 || return
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	records "[(r['check'], r['pid'], r.get('count')) for r in e] == [('drain', $wpid, None), ('drain', $wpid, 39)]" || return
+	records "e[1]['first_ts_ns'] < e[1]['last_ts_ns'] == e[1]['ts_ns']" || return
+	grep -q '^splicewatch: verify: aggregate: 39 changes folded into 1 aggregate lines, 0 shown unaggregated' "$d/checked.err" ||
+		fail "summary: $(grep 'verify:' "$d/checked.err")"
+}
+
+# The text line of an aggregate: the last change's line, ending with how
+# many it stands for and over how long.
+test_aggregate_text_line_says_count() {
+	local lines
+	spawn_sw checked trace --verify --aggregate 1h -o "$d/text" || return
+	checked=$swpid
+	wl store "$shm/repeattext.$RANDOM" repeat 5 || return
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/text.err")" || return
+	mapfile -t lines < <(grep "UNEXPLAINED CHANGE .*repeattext" "$d/text")
+	[ "${#lines[@]}" = 2 ] || fail "want 2 lines: $(cat "$d/text")" || return
+	[[ ${lines[0]} != *"such changes"* ]] || fail "first line: ${lines[0]}" || return
+	[[ ${lines[1]} =~ \;\ the\ last\ of\ 4\ such\ changes\ in\ [0-9]+\.[0-9]s$ ]] ||
+		fail "aggregate line: ${lines[1]}"
+}
+
+# One file, two holders' users: uid 65534 holds a page of it in a pipe
+# nobody reads and changes it, then root does the same. The sweep finds
+# both (no reader: pid 0 in both keys); each is a line of its own, so
+# nobody's changes never fold root's in.
+test_aggregate_keeps_each_holders_user_apart() {
+	local dir=$shm/nobody.$RANDOM out
+	mkdir "$dir" && chown 65534:65534 "$dir" || fail "mkdir $dir" || return
+	spawn_sw checked trace --verify --json --aggregate 1h -o "$d/checked" || return
+	checked=$swpid
+	out=$("${NOBODY[@]}" "$WL" store "$dir/f" hold 2.5 2>&1) || fail "workload as nobody: $out" || return
+	wl store "$dir/f" hold 2.5 || return
+	end_sw "$checked"
+	checked=""
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	records "[(r['check'], r['splicer_uid'], r.get('count')) for r in e] == [('sweep', 65534, None), ('sweep', 0, None)]"
+}
+
 # uid 65534 holds 1100 buffers with the table shrunk to 1024 (its share at
 # the default 25%: 256): root's hold after it is still fingerprinted and its
 # change caught; nobody's beyond its share are counted, not fingerprinted.
@@ -317,6 +368,9 @@ T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
+T aggregate_folds_repeated_changes test_aggregate_folds_repeated_changes
+T aggregate_text_line_says_count test_aggregate_text_line_says_count
+T aggregate_keeps_each_holders_user_apart test_aggregate_keeps_each_holders_user_apart
 T user_share_leaves_room_for_root test_user_share_leaves_room_for_root
 T dropped_runs_backed_up_by_backup_copies test_dropped_runs_backed_up_by_backup_copies
 T ci_change_by_tree_fails_run test_ci_change_by_tree_fails_run
