@@ -51,9 +51,21 @@ struct sw_verify {
 	uint64_t n_recent;
 	struct sw_agg agg;		/* --aggregate: repeats of a change folded */
 	uint64_t shown, explained;
-	uint64_t acted[SW_ACT__COUNT];	/* changes shown, by what was done to the reader */
+	/* Changes shown, by check and by what was done to the reader;
+	 * __atomic: --prometheus reads them from its own thread. */
+	uint64_t shown_by[SW_CHECK__COUNT][SW_ACT__COUNT];
 	uint64_t untrusted;		/* of them: not acted on, the file others can write */
 };
+
+/* Changes shown whose reader got action, at any check. */
+static uint64_t acted(const struct sw_verify *v, uint32_t action)
+{
+	uint64_t n = 0;
+
+	for (int point = 0; point < SW_CHECK__COUNT; point++)
+		n += v->shown_by[point][action];
+	return n;
+}
 
 void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev)
 {
@@ -188,8 +200,8 @@ static int on_change(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	v->shown++;
-	if (c->action < SW_ACT__COUNT)
-		v->acted[c->action]++;
+	if (c->point < SW_CHECK__COUNT && c->action < SW_ACT__COUNT)
+		__atomic_add_fetch(&v->shown_by[c->point][c->action], 1, __ATOMIC_RELAXED);
 	if (c->untrusted)
 		v->untrusted++;
 	if (v->to.fn) {
@@ -341,6 +353,19 @@ void sw_verify_counts(const struct sw_verify *v, struct sw_verify_counts *n)
 	n->skipped_runs = sw_skipped_runs(v->skel->obj);
 }
 
+void sw_verify_metrics(const struct sw_verify *v, struct sw_verify_metrics *m)
+{
+	volatile uint64_t *c = (volatile uint64_t *)v->skel->bss->verify_counters;
+
+	for (int point = 0; point < SW_CHECK__COUNT; point++)
+		for (int a = 0; a < SW_ACT__COUNT; a++)
+			m->shown[point][a] = __atomic_load_n(&v->shown_by[point][a],
+							     __ATOMIC_RELAXED);
+	m->folded = __atomic_load_n(&v->agg.folded, __ATOMIC_RELAXED);
+	m->not_fingerprinted = c[SW_VCNT_FULL];
+	m->lost = c[SW_VCNT_LOST];
+}
+
 void sw_verify_stop(struct sw_verify *v, FILE *summary)
 {
 	struct sw_verify_counts n;
@@ -383,10 +408,10 @@ void sw_verify_stop(struct sw_verify *v, FILE *summary)
 		fprintf(summary, "splicewatch: verify: readers of changed bytes: %llu killed, "
 			"%llu signalled, %llu would_kill, %llu allowed; %llu not acted on (a file "
 			"others than root and the reader can write)\n",
-			(unsigned long long)v->acted[SW_ACT_KILLED],
-			(unsigned long long)v->acted[SW_ACT_SIGNALLED],
-			(unsigned long long)v->acted[SW_ACT_WOULD_KILL],
-			(unsigned long long)v->acted[SW_ACT_ALLOWED], (unsigned long long)v->untrusted);
+			(unsigned long long)acted(v, SW_ACT_KILLED),
+			(unsigned long long)acted(v, SW_ACT_SIGNALLED),
+			(unsigned long long)acted(v, SW_ACT_WOULD_KILL),
+			(unsigned long long)acted(v, SW_ACT_ALLOWED), (unsigned long long)v->untrusted);
 }
 
 void sw_verify_close(struct sw_verify *v)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "verify_event.h"
 
 struct sw_session;
 struct sw_output;
@@ -52,6 +53,16 @@ void sw_verify_note_write(struct sw_verify *v, const struct sw_event *ev);
 /* Detaches; the last changes; the summary line (summary NULL: none). */
 void sw_verify_stop(struct sw_verify *v, FILE *summary);
 void sw_verify_counts(const struct sw_verify *v, struct sw_verify_counts *n);
+
+/* --prometheus: the counts so far, safe to read from another thread while
+ * the poll loop runs. */
+struct sw_verify_metrics {
+	uint64_t shown[SW_CHECK__COUNT][SW_ACT__COUNT];	/* unexplained changes shown */
+	uint64_t folded;		/* of them, folded into --aggregate lines */
+	uint64_t not_fingerprinted;	/* held ranges: the table or the user's share full */
+	uint64_t lost;			/* change records the ring buffer had no room for */
+};
+void sw_verify_metrics(const struct sw_verify *v, struct sw_verify_metrics *m);
 
 void sw_verify_close(struct sw_verify *v);
 

@@ -232,6 +232,7 @@ static int watch(struct sw_watch_args *a, const char *what)
 		return SW_EXIT_USAGE;
 	}
 	sw_watch_prom_agg(prom, &out->agg);
+	sw_watch_prom_verify(prom, a->verifier);
 	sw_watch_prom_attach(prom, s);
 	out->f = a->file.f;
 	out->file = out->journal ? NULL : &a->file;	/* the journal: no file to count in */

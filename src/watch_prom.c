@@ -7,12 +7,14 @@
 #include "common.h"
 #include "listen.h"
 #include "names.h"
+#include "verify.h"
 #include "watch_prom.h"
 
 struct sw_watch_prom {
 	struct sw_http *http;
 	struct sw_session *session;	/* __atomic: NULL until attached */
 	const struct sw_agg *agg;	/* set before session */
+	const struct sw_verify *verify;	/* --verify's, or NULL; set before session */
 	char kernel[65];
 };
 
@@ -44,8 +46,49 @@ static void label(FILE *f, const char *name, const char *val, bool first)
 	fputc('"', f);
 }
 
-void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
-		       const char *kernel)
+/* name{key=value,action=...} for each action: reported always, so the
+ * series exist from the start; the other actions once they happened. */
+static void by_action(FILE *f, const char *name, const char *key, const char *value,
+		      const uint64_t counts[SW_ACT__COUNT])
+{
+	for (int a = 0; a < SW_ACT__COUNT; a++) {
+		if (!counts[a] && a != SW_ACT_REPORTED)
+			continue;
+		fprintf(f, "%s{", name);
+		label(f, key, value, true);
+		label(f, "action", sw_action_name(a), false);
+		fprintf(f, "} %llu\n", (unsigned long long)counts[a]);
+	}
+}
+
+/* --verify's families: unexplained changes by check and action, as the
+ * writes are by op and action. */
+static void verify_render(FILE *f, const struct sw_verify_metrics *vm)
+{
+	family(f, "splicewatch_unexplained_changes_total", "counter",
+	       "Changes to bytes a pipe held that no unsafe write explains (--verify), shown, "
+	       "by the check that found them and what was done to the reader.");
+	for (int point = 0; point < SW_CHECK__COUNT; point++)
+		by_action(f, "splicewatch_unexplained_changes_total", "check", sw_check_name(point),
+			  vm->shown[point]);
+
+	single(f, "splicewatch_unexplained_changes_folded_total", "counter",
+	       "Unexplained changes shown folded into --aggregate lines (their count).",
+	       vm->folded);
+
+	single(f, "splicewatch_verify_not_fingerprinted_total", "counter",
+	       "Held ranges --verify could not fingerprint: its table, or the user's share of "
+	       "it, was full.",
+	       vm->not_fingerprinted);
+
+	single(f, "splicewatch_verify_lost_records_total", "counter",
+	       "Change records the ring buffer had no room for (not in "
+	       "splicewatch_unexplained_changes_total).",
+	       vm->lost);
+}
+
+void sw_metrics_render(FILE *f, const struct sw_metrics *m, const struct sw_verify_metrics *vm,
+		       const char *backend, const char *kernel)
 {
 	family(f, "splicewatch_build_info", "gauge",
 	       "Always 1: the version, the backend in use and the running kernel.");
@@ -59,16 +102,7 @@ void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
 	       "Writes into bytes a pipe still held, by write path and what was done, "
 	       "counted where decided (records the ring lost included).");
 	for (int op = 0; op < SW_OP__COUNT; op++)
-		for (int a = 0; a < SW_ACT__COUNT; a++) {
-			/* Every op with reported, so the series exist from the
-			 * start; the other actions once they happened. */
-			if (!m->unsafe[op][a] && a != SW_ACT_REPORTED)
-				continue;
-			fputs("splicewatch_unsafe_writes_total{", f);
-			label(f, "op", sw_op_name(op), true);
-			label(f, "action", sw_action_name(a), false);
-			fprintf(f, "} %llu\n", (unsigned long long)m->unsafe[op][a]);
-		}
+		by_action(f, "splicewatch_unsafe_writes_total", "op", sw_op_name(op), m->unsafe[op]);
 
 	single(f, "splicewatch_unsafe_writes_folded_total", "counter",
 	       "Unsafe writes shown folded into --aggregate lines (their count), not each "
@@ -114,6 +148,9 @@ void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
 	single(f, "splicewatch_programs_attached", "gauge",
 	       "BPF programs attached now (0 once stopping).",
 	       m->programs_attached);
+
+	if (vm)
+		verify_render(f, vm);
 }
 
 static unsigned int reply(char **body, size_t *len, const char *text)
@@ -128,6 +165,7 @@ static unsigned int serve(void *ctx, const char *url, char **body, size_t *len)
 	struct sw_watch_prom *p = ctx;
 	struct sw_session *s = __atomic_load_n(&p->session, __ATOMIC_ACQUIRE);
 	struct sw_metrics m;
+	struct sw_verify_metrics vm;
 	FILE *f;
 
 	if (!strcmp(url, "/healthz")) {
@@ -147,10 +185,12 @@ static unsigned int serve(void *ctx, const char *url, char **body, size_t *len)
 		m.folded = __atomic_load_n(&p->agg->folded, __ATOMIC_RELAXED);
 		m.unaggregated = __atomic_load_n(&p->agg->unaggregated, __ATOMIC_RELAXED);
 	}
+	if (p->verify)
+		sw_verify_metrics(p->verify, &vm);
 	f = open_memstream(body, len);
 	if (!f)
 		return 0;
-	sw_metrics_render(f, &m, sw_session_backend(s), p->kernel);
+	sw_metrics_render(f, &m, p->verify ? &vm : NULL, sw_session_backend(s), p->kernel);
 	if (fclose(f)) {
 		free(*body);
 		*body = NULL;
@@ -185,6 +225,12 @@ void sw_watch_prom_agg(struct sw_watch_prom *p, const struct sw_agg *agg)
 {
 	if (p)
 		p->agg = agg;
+}
+
+void sw_watch_prom_verify(struct sw_watch_prom *p, const struct sw_verify *v)
+{
+	if (p)
+		p->verify = v;
 }
 
 void sw_watch_prom_stop(struct sw_watch_prom *p)

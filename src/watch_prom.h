@@ -16,12 +16,16 @@ struct sw_watch_prom *sw_watch_prom_start(const char *addr);
 void sw_watch_prom_attach(struct sw_watch_prom *p, struct sw_session *s);
 /* The --aggregate counters to serve (read atomically): before attach. */
 void sw_watch_prom_agg(struct sw_watch_prom *p, const struct sw_agg *agg);
-/* Stops listening: before the session is closed. */
+/* --verify's counters to serve too (NULL: none): before attach. */
+struct sw_verify;
+void sw_watch_prom_verify(struct sw_watch_prom *p, const struct sw_verify *v);
+/* Stops listening: before the session and the verifier are closed. */
 void sw_watch_prom_stop(struct sw_watch_prom *p);
-/* The exposition text of m. Labels: op, action, reason, and the build's
- * version, backend and kernel: no paths, no comms, no pids (a bounded set of
- * series). */
-void sw_metrics_render(FILE *f, const struct sw_metrics *m, const char *backend,
-		       const char *kernel);
+/* The exposition text of m, and of vm (--verify) unless NULL. Labels: op,
+ * action, reason, check, and the build's version, backend and kernel: no
+ * paths, no comms, no pids (a bounded set of series). */
+struct sw_verify_metrics;
+void sw_metrics_render(FILE *f, const struct sw_metrics *m, const struct sw_verify_metrics *vm,
+		       const char *backend, const char *kernel);
 
 #endif

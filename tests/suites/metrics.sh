@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # trace/enforce --prometheus (issue 19; docs/operations.md "Scraping"): the
 # detection's metrics exact after known workloads (counted in the programs,
-# so also while the output is blocked), promtool clean, /healthz (200 while
+# so also while the output is blocked), --verify's unexplained changes by
+# check and action, promtool clean, /healthz (200 while
 # attached and the loop runs, 503 while the loop is stalled, gone after a
 # stop), the listener's limits against idle connections from one address
 # (opened as uid 65534), the non-loopback warning, a port in use refused
@@ -16,6 +17,9 @@ SW=$ROOT/splicewatch
 WL=$ROOT/tests/build/reliability_workload
 BG_SIGNAL=KILL
 suite_setup metrics tests/build/reliability_workload
+VWL=tests/build/verify_workload
+[ -x "$VWL" ] && [ "$VWL" -nt tests/verify_workload.c ] || make -s "$VWL" >&2 || exit 2
+VWL=$ROOT/$VWL
 chmod 755 "$tmp"
 NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups --)
 
@@ -74,6 +78,8 @@ test_exact() {
 	grep -q '^splicewatch_untracked_holds_total{reason="user_quota"} 0$' "$d/m" ||
 		fail "untracked holds by reason: $(grep '^splicewatch_untracked' "$d/m" | head -3)" || return
 	! grep -qE 'file=|comm=|pid=|path=' "$d/m" || fail "a path, comm or pid label: $(grep -E 'file=|comm=' "$d/m" | head -1)" || return
+	! grep -q '^# TYPE splicewatch_unexplained_changes_total' "$d/m" ||
+		fail "--verify's families without --verify" || return
 	promtool check metrics <"$d/m" >"$d/promtool" 2>&1 || fail "promtool: $(head -3 "$d/promtool")" || return
 	[ "$(wc -l <"$d/ev")" = 7 ] || fail "events written: $(wc -l <"$d/ev")" || return
 	end_sw "$swpid"
@@ -88,6 +94,55 @@ test_exact() {
 	[ "$v" = 3 ] || fail "enforce: pwrite64/would_kill: $v, not 3" || return
 	v=$(metric "$d/m2" 'splicewatch_unsafe_writes_total{op="pwrite64",action="reported"}')
 	[ "$v" = 0 ] || fail "enforce: pwrite64/reported: $v, not 0" || return
+	promtool check metrics <"$d/m2" >"$d/promtool" 2>&1 || fail "enforce: promtool: $(head -3 "$d/promtool")" || return
+	end_sw "$swpid"
+}
+
+VERIFY_FAMILIES="splicewatch_unexplained_changes_total splicewatch_unexplained_changes_folded_total
+splicewatch_verify_not_fingerprinted_total splicewatch_verify_lost_records_total"
+
+# trace --verify --aggregate: before any change each check's reported
+# series is 0; three changes found at the drain (a store through a mapping
+# into held bytes, three times) are 3 in {check="drain",action="reported"},
+# 2 of them folded; enforce --verify: a reader killed is
+# {check="drain",action="killed"}. promtool is clean on both.
+test_verify_changes_counted() {
+	local p f v c out
+	spawn_sw trace trace --verify --json -o "$d/ev" --aggregate 1h --prometheus 127.0.0.1:0 || return
+	p=$(port trace)
+	[ -n "$p" ] || fail "no port said: $(head -2 "$d/trace.err")" || return
+	curl -s -m 2 -o "$d/m0" "http://127.0.0.1:$p/metrics" || fail "scrape failed" || return
+	for c in drain release sweep; do
+		v=$(metric "$d/m0" "splicewatch_unexplained_changes_total{check=\"$c\",action=\"reported\"}")
+		[ "$v" = 0 ] || fail "before any change, $c/reported: $v" || return
+	done
+	out=$("$VWL" store /dev/shm/swmetrics.$$ repeat 3 2>&1) || fail "workload: $out" || return
+	rm -f /dev/shm/swmetrics.$$
+	sleep 0.5
+	curl -s -m 2 -o "$d/m" "http://127.0.0.1:$p/metrics" || fail "scrape failed" || return
+	for f in $VERIFY_FAMILIES; do
+		grep -q "^# TYPE $f " "$d/m" || fail "no TYPE line of $f" || return
+	done
+	v=$(metric "$d/m" 'splicewatch_unexplained_changes_total{check="drain",action="reported"}')
+	[ "$v" = 3 ] || fail "drain/reported: $v, not 3: $(grep unexplained "$d/m")" || return
+	v=$(metric "$d/m" splicewatch_unexplained_changes_folded_total)
+	[ "$v" = 2 ] || fail "folded: $v, not 2" || return
+	v=$(metric "$d/m" splicewatch_verify_lost_records_total)
+	[ "$v" = 0 ] || fail "lost: $v" || return
+	promtool check metrics <"$d/m" >"$d/promtool" 2>&1 || fail "promtool: $(head -3 "$d/promtool")" || return
+	end_sw "$swpid"
+	[ "$src" = 0 ] || fail "trace exit $src" || return
+
+	spawn_sw enforce enforce --verify --json -o "$d/ev2" --prometheus 127.0.0.1:0 || return
+	p=$(port enforce)
+	out=$(env VW_DRAIN="splice:$d/out" "$VWL" store /dev/shm/swmetrics.$$ 2>&1 </dev/null)
+	v=$?
+	rm -f /dev/shm/swmetrics.$$
+	[ "$v" = 137 ] || fail "the reader exited $v, want SIGKILL: $out" || return
+	sleep 0.5
+	curl -s -m 2 -o "$d/m2" "http://127.0.0.1:$p/metrics" || fail "enforce: scrape failed" || return
+	v=$(metric "$d/m2" 'splicewatch_unexplained_changes_total{check="drain",action="killed"}')
+	[ "$v" = 1 ] || fail "enforce: drain/killed: $v, not 1: $(grep unexplained "$d/m2")" || return
 	promtool check metrics <"$d/m2" >"$d/promtool" 2>&1 || fail "enforce: promtool: $(head -3 "$d/promtool")" || return
 	end_sw "$swpid"
 }
@@ -242,6 +297,7 @@ open(sys.argv[2], "w").close(); time.sleep(30)' "$d/secret-$mode" "$d/held-$mode
 }
 
 T metrics_exact_after_workload_promtool_clean test_exact
+T verify_changes_counted_by_check_and_action test_verify_changes_counted
 T metrics_counted_with_output_blocked_healthz_503 test_blocked
 T healthz_200_then_refused_after_stop test_healthz_stop
 T idle_connections_one_address_do_not_block_scrapes test_idle_flood
