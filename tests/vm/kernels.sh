@@ -8,6 +8,9 @@
 #   kernels.sh headers NAME                       download + extract NAME's headers
 #                                                 (cached), print the directory to
 #                                                 build a module in (make -C DIR M=...)
+#   kernels.sh buildroot NAME COMPILER            a Debian root of NAME's release with
+#                                                 COMPILER (cached), for its modules
+#                                                 when this host lacks COMPILER
 #   kernels.sh modules NAME DIR MODULE...         copy MODULEs of NAME, with what they
 #                                                 depend on, into DIR (decompressed);
 #                                                 DIR/modules.load lists them in order
@@ -21,7 +24,8 @@
 #   apt/<NAME>/             private sources.list, package lists, apt cache
 #   debs/                   downloaded .deb files
 #   headers/<NAME>/         the extracted headers packages (kernels.sh headers)
-#   kernels/<NAME>/         vmlinuz, config, System.map, kver, version, suite,
+#   buildroot/<REL>-<CC>/   a Debian root with compiler CC (kernels.sh buildroot)
+#   kernels/<NAME>/         vmlinuz, config, System.map, abi, kver, version,
 #                           lib/modules/<kver>/... (needed modules, decompressed)
 #                           modules.load (ordered list of .ko to insmod)
 # A second "fetch" of a cached kernel downloads nothing (use --refresh to
@@ -396,6 +400,43 @@ cmd_headers() { # name
     cat "$hdir/build-dir"
 }
 
+# A build root for modules of NAME whose compiler (COMPILER, gcc-14 for
+# trixie's kernels) this host lacks: the Debian release NAME was built for,
+# made by mmdebstrap with COMPILER, make, libc6-dev and dwarves (pahole:
+# the modules' BTF) in $CACHE/buildroot/RELEASE-COMPILER; prints it.
+# Cached.
+cmd_buildroot() { # name compiler
+    local name=$1 cc=$2 kdir="$CACHE/kernels/$1" rel root tmp
+    case "$cc" in gcc-[0-9]*) ;; *) die "buildroot: '$cc' is no gcc-N" ;; esac
+    [ -s "$kdir/abi" ] || die "kernel '$name' is not cached (run: $0 fetch $name)"
+    command -v mmdebstrap >/dev/null || die "buildroot: mmdebstrap not found (run tests/vm/deps.sh)"
+    # The release the kernel was built for: its ABI's +debNN, else the
+    # first of its suites.
+    case "$(cat "$kdir/abi")" in
+        *+deb11-*) rel=bullseye ;; *+deb12-*) rel=bookworm ;;
+        *+deb13-*) rel=trixie ;; *+deb14-*) rel=forky ;;
+        *) rel=$(suites_for "$name" | cut -d' ' -f1 | sed 's/-\(updates\|security\|backports\)$//') ;;
+    esac
+    root="$CACHE/buildroot/$rel-$cc"
+    exec 9>"$CACHE/.lock-buildroot-$rel-$cc"
+    flock 9
+    if [ ! -x "$root/usr/bin/$cc" ]; then
+        info "$name: making a $rel build root with $cc (mmdebstrap, about a minute)"
+        mkdir -p "$CACHE/buildroot"
+        tmp=$(mktemp -d "$CACHE/.buildroot-$rel.XXXXXX")
+        # shellcheck disable=SC2064
+        trap "rm -rf '$tmp'" EXIT
+        mmdebstrap --variant=minbase --keyring="$KEYRING" --include="$cc,make,libc6-dev,dwarves" \
+            "$rel" "$tmp/root" "$MIRROR" >"$tmp/log" 2>&1 ||
+            die "$name: mmdebstrap $rel: $(grep -m1 -E '^E:' "$tmp/log" || tail -n 1 "$tmp/log")"
+        rm -rf "$root"
+        mv "$tmp/root" "$root"
+        rm -rf "$tmp"
+        trap - EXIT
+    fi
+    echo "$root"
+}
+
 # MODULEs of a cached kernel and what they depend on, from its packages,
 # copied into DIR (modules.load: their order).
 cmd_modules() { # name dir module...
@@ -446,8 +487,9 @@ main() {
         path) [ $# -eq 1 ] || die "usage: path NAME"; d="$CACHE/kernels/$1"
               [ -s "$d/vmlinuz" ] || die "kernel '$1' is not cached (run: $0 fetch $1)"; echo "$d" ;;
         headers) [ $# -eq 1 ] || die "usage: headers NAME"; cmd_headers "$1" ;;
+        buildroot) [ $# -eq 2 ] || die "usage: buildroot NAME COMPILER"; cmd_buildroot "$1" "$2" ;;
         modules) [ $# -ge 3 ] || die "usage: modules NAME DIR MODULE..."; cmd_modules "$@" ;;
-        *) die "usage: $0 [-v] {fetch [--refresh] [NAME...]|list|names|path NAME|headers NAME|modules NAME DIR MODULE...}" ;;
+        *) die "usage: $0 [-v] {fetch [--refresh] [NAME...]|list|names|path NAME|headers NAME|buildroot NAME COMPILER|modules NAME DIR MODULE...}" ;;
     esac
 }
 main "$@"

@@ -27,10 +27,11 @@
 # ./tests/build/swtest, ./tests/build/ci_workload and, for the verify suite,
 # ./tests/build/verify_workload, and on amd64 this host's nginx,
 # ./tests/build/http_load and tests/nginx-load.sh (copied once at start, so a
-# rebuild during the run does not mix builds). The verify suite on 6.1 (KMOD_KERNELS: the
-# kernels built by this host's compiler) also gets the test module, built
-# against that kernel's headers (tests/vm/kmod.sh; a failed build fails the
-# module's tests, with why).
+# rebuild during the run does not mix builds). The verify suite on the amd64
+# kernels of KMOD_KERNELS also gets the test module, built against that
+# kernel's headers with its own compiler (tests/vm/kmod.sh: this host's
+# gcc-12 for 6.1, a trixie build root's gcc-14 for 6.12; a failed
+# build fails the module's tests, with why).
 # Kernels named arm64/... (kernels.sh) are arm64 guests (qemu-system-aarch64):
 # they run ./build/arm64/splicewatch, ./tests/build/arm64/swtest,
 # ./tests/build/arm64/ci_workload and verify_workload (make ARCH=arm64 all arm64-tests); their
@@ -231,9 +232,12 @@ for k in $KERNELS; do
     "$HERE/kernels.sh" fetch "$k" >"$LOGS/fetch-$(flat "$k").log" 2>&1 || NOKERNEL[$k]=1
 done
 
-# The test module (tests/kmod) for the kernels built by this host's compiler,
-# where a cell runs the verify suite: DIR/kmod/<kernel>, /sw/kmod in the guest.
-KMOD_KERNELS="6.1"
+# The test module (tests/kmod) where a cell of these kernels runs the verify
+# suite: DIR/kmod/<kernel>, /sw/kmod in the guest. 5.10 runs no verify suite;
+# arm64 has no cross build of it. 7.x builds and loads it (kmod.sh), but a
+# writer with no hold known is not always named there (docs/content-checks.md,
+# "What it cannot see"): its cell would fail at random.
+KMOD_KERNELS="6.1 6.12"
 declare -A KMODFILES=()
 for k in $KERNELS; do
     case " $KMOD_KERNELS " in *" $k "*) ;; *) continue ;; esac
