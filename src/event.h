@@ -41,9 +41,9 @@ const char *sw_check_name(uint32_t point);
 const char *sw_untrusted_file_name(uint32_t why);
 /* An unexplained change as one JSON object (trace --verify's record, an
  * element of ci --verify's report): path resolved by sw_path_of, absolute
- * when made absolute with its mount point. */
-/* With agg, the aggregate line of folded changes (--aggregate): count and
- * the first and last change's times, as an unsafe write's. */
+ * when made absolute with its mount point. With agg, the aggregate line of
+ * folded changes (--aggregate): count and the first and last change's
+ * times, as an unsafe write's. */
 void sw_change_json(struct json *j, const struct sw_change_event *c, const char *path,
 		    bool absolute, int64_t mono_to_real_ns, const struct sw_agg_info *agg);
 

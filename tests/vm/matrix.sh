@@ -236,7 +236,7 @@ done
 # suite: DIR/kmod/<kernel>, /sw/kmod in the guest. 5.10 runs no verify suite;
 # arm64 has no cross build of it. 7.x builds and loads it (kmod.sh), but a
 # writer with no hold known is not always named there (docs/content-checks.md,
-# "What it cannot see"): its cell would fail at random.
+# "Built: trace --verify", "Not yet"): its cell would fail at random.
 KMOD_KERNELS="6.1 6.12"
 declare -A KMODFILES=()
 for k in $KERNELS; do
