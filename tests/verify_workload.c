@@ -624,11 +624,12 @@ int main(int argc, char **argv)
 	int fd = -1, p[2];
 	struct stat st;
 
+	bool hold = argc == 5 && !strcmp(argv[3], "hold");
 	bool partial = argc == 5 && !strcmp(argv[3], "partial");
 	long repeat = argc == 5 && !strcmp(argv[3], "repeat") ? atol(argv[4]) : 1;
 	size_t first = 0;
 
-	if (argc != 3 && !(argc == 5 && !strcmp(argv[3], "hold")) && !partial &&
+	if (argc != 3 && !hold && !partial &&
 	    !(argc == 4 && !strcmp(argv[3], "close")) && !(argc == 5 && repeat > 1)) {
 		fprintf(stderr, "usage: verify_workload WAY FILE "
 			"[hold SECONDS | close | partial AT | repeat N]\n");
@@ -694,7 +695,7 @@ int main(int argc, char **argv)
 		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
 		return 0;
 	}
-	if (argc == 5 && !strcmp(argv[3], "hold"))
+	if (hold)
 		usleep((useconds_t)(atof(argv[4]) * 1e6));
 	if (read(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");

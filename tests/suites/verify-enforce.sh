@@ -37,21 +37,31 @@ enf() {
 	sw=$swpid
 }
 
-# drained [VAR=VALUE...] WORKLOAD WAY FILE: the workload, its pipe drained by splice
-# into $d/out (VW_DRAIN given: as given), with enforce running; then enforce
-# stopped, which must exit 0. $rc: the workload's status; $ino, $wpid,
-# $got: what it printed ($got empty: it died before the splice returned).
-drained() {
+# run_drained [VAR=VALUE...] WORKLOAD WAY FILE [ARGS]: the workload, its
+# pipe drained by splice into $d/out (VW_DRAIN given: as given), with
+# enforce running. $rc: the workload's status; $ino, $wpid, $got: what it
+# printed ($got empty: it died before the splice returned).
+run_drained() {
 	local out
 	out=$(env VW_DRAIN="splice:$d/out" "$@" 2>&1 </dev/null)
 	rc=$?
 	ino=$(sed -n 's/.*ino=\([0-9]*\).*/\1/p' <<<"$out")
 	wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
 	got=$(sed -n 's/.*got=\([a-z]*\).*/\1/p' <<<"$out")
-	[ -n "$ino" ] || fail "workload: $out" || return
+	[ -n "$ino" ] || fail "workload: $out"
+}
+
+# stop_enf: enforce stopped (SIGINT); it must exit 0.
+stop_enf() {
 	end_sw "$sw"
 	sw=""
 	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")"
+}
+
+# drained ...: run_drained, then enforce stopped.
+drained() {
+	run_drained "$@" || return
+	stop_enf
 }
 
 # records EXPR: EXPR holds for enforce's records of this test's file (list e).
@@ -160,33 +170,24 @@ test_dry_run_would_kill() {
 # --aggregate: three readers of one file's changed bytes, each killed.
 # Each kill is a line of its own at once, none folded into another.
 test_aggregate_each_killed_reader_own_line() {
-	local f=$shm/aggkill.$RANDOM pids=() i out
+	local f=$shm/aggkill.$RANDOM pids=() i
 	enf --aggregate 1h || return
 	for i in 1 2 3; do
-		out=$(env VW_DRAIN="splice:$d/out" "$WL" store "$f" 2>&1 </dev/null)
-		rc=$?
+		run_drained "$WL" store "$f" || return
 		killed || return
-		pids+=("$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")")
+		pids+=("$wpid")
 	done
-	ino=$(stat -c %i "$f")
-	end_sw "$sw"
-	sw=""
-	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")" || return
+	stop_enf || return
 	records "[(r['action'], r['pid'], 'count' in r) for r in e] == [('killed', p, False) for p in (${pids[0]}, ${pids[1]}, ${pids[2]})]"
 }
 
 # --aggregate --dry-run: one reader that would be killed 10 times over (the
-# workload's repeat, each pipe drained by read) is its first line and one
-# aggregate of the other 9, both would_kill.
+# workload's repeat: each pipe but the last drained by read) is its first
+# line and one aggregate of the other 9, both would_kill; it lives.
 test_aggregate_dry_run_repeats_fold() {
-	local out
 	enf --dry-run --aggregate 1h || return
-	out=$("$WL" store "$shm/aggdry.$RANDOM" repeat 10 2>&1 </dev/null) || fail "workload: $out" || return
-	ino=$(sed -n 's/.*ino=\([0-9]*\).*/\1/p' <<<"$out")
-	wpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$out")
-	end_sw "$sw"
-	sw=""
-	[ "$src" = 0 ] || fail "enforce exited $src: $(tail -3 "$d/enf.err")" || return
+	drained "$WL" store "$shm/aggdry.$RANDOM" repeat 10 || return
+	spared || return
 	records "[(r['action'], r['pid'], r.get('count')) for r in e] == [('would_kill', $wpid, None), ('would_kill', $wpid, 9)]"
 }
 

@@ -49,11 +49,16 @@ both() {
 	checked=$swpid
 }
 
-# stop_both: both stopped (SIGINT), each must exit 0.
-stop_both() {
+# stop_checked: trace --verify stopped (SIGINT); it must exit 0.
+stop_checked() {
 	end_sw "$checked"
 	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")"
+}
+
+# stop_both: both stopped (SIGINT), each must exit 0.
+stop_both() {
+	stop_checked || return
 	end_sw "$plain"
 	plain=""
 	[ "$src" = 0 ] || fail "trace exited $src: $(tail -3 "$d/plain.err")"
@@ -161,9 +166,7 @@ test_text_line_escapes_nobodys_file_name() {
 	spawn_sw checked trace --verify -o "$d/text" || return
 	checked=$swpid
 	out=$("${NOBODY[@]}" "$WL" store "$dir/$name" 2>&1) || fail "workload as nobody: $out" || return
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src" || return
+	stop_checked || return
 	grep -qF "UNEXPLAINED CHANGE of held bytes 0+4096 of $dir/x\x1b[2Jy\x0az (" "$d/text" ||
 		fail "no escaped line: $(grep -a UNEXPLAINED "$d/text" | od -c | head -5)" || return
 	! grep -q $'\033' "$d/text" || fail "a raw escape reached the output"
@@ -177,9 +180,7 @@ test_aggregate_folds_repeated_changes() {
 	spawn_sw checked trace --verify --json --aggregate 1h -o "$d/checked" || return
 	checked=$swpid
 	wl store "$shm/repeat.$RANDOM" repeat 40 || return
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	stop_checked || return
 	records "[(r['check'], r['pid'], r.get('count')) for r in e] == [('drain', $wpid, None), ('drain', $wpid, 39)]" || return
 	records "e[1]['first_ts_ns'] < e[1]['last_ts_ns'] == e[1]['ts_ns']" || return
 	grep -q '^splicewatch: verify: aggregate: 39 changes folded into 1 aggregate lines, 0 shown unaggregated' "$d/checked.err" ||
@@ -193,9 +194,7 @@ test_aggregate_text_line_says_count() {
 	spawn_sw checked trace --verify --aggregate 1h -o "$d/text" || return
 	checked=$swpid
 	wl store "$shm/repeattext.$RANDOM" repeat 5 || return
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/text.err")" || return
+	stop_checked || return
 	mapfile -t lines < <(grep "UNEXPLAINED CHANGE .*repeattext" "$d/text")
 	[ "${#lines[@]}" = 2 ] || fail "want 2 lines: $(cat "$d/text")" || return
 	[[ ${lines[0]} != *"such changes"* ]] || fail "first line: ${lines[0]}" || return
@@ -214,9 +213,7 @@ test_aggregate_keeps_each_holders_user_apart() {
 	checked=$swpid
 	out=$("${NOBODY[@]}" "$WL" store "$dir/f" hold 2.5 2>&1) || fail "workload as nobody: $out" || return
 	wl store "$dir/f" hold 2.5 || return
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	stop_checked || return
 	records "[(r['check'], r['splicer_uid'], r.get('count')) for r in e] == [('sweep', 65534, None), ('sweep', 0, None)]"
 }
 
@@ -242,9 +239,7 @@ test_user_share_leaves_room_for_root() {
 	wl store "$shm/root.$RANDOM" || return
 	kill "$hp"
 	wait "$hp" 2>/dev/null
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src" || return
+	stop_checked || return
 	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
 	records "[(r['event'], r['check']) for r in e] == [('unexplained_change', 'drain')]" || return
 	local nf
@@ -336,9 +331,7 @@ test_dropped_runs_backed_up_by_backup_copies() {
 	[ "$rc" = 0 ] || return
 	checked=$swpid
 	wl store "$shm/dropped.$RANDOM" || return
-	end_sw "$checked"
-	checked=""
-	[ "$src" = 0 ] || fail "trace --verify exited $src: $(tail -3 "$d/checked.err")" || return
+	stop_checked || return
 	records "[(r['event'], r['check'], r['pid']) for r in e] == [('unexplained_change', 'drain', $wpid)]"
 }
 
