@@ -205,6 +205,13 @@ int BPF_PROG(sw_dirty_folio, struct folio *folio, struct address_space *mapping)
 
 /* One body on function entry, as fentry or as kprobe (the backend picks one;
  * the arguments are the kernel function's, in order). */
+#define KPROBE_ENTRY(fn, name, call, ...)					\
+SEC("kprobe/" #fn)								\
+int BPF_KPROBE(sw_kprobe_##name, __VA_ARGS__)					\
+{										\
+	call;									\
+	return 0;								\
+}
 #define ENTRY_HOOKS(fn, name, call, ...)					\
 SEC("fentry/" #fn)								\
 int BPF_PROG(sw_fentry_##name, __VA_ARGS__)					\
@@ -212,12 +219,7 @@ int BPF_PROG(sw_fentry_##name, __VA_ARGS__)					\
 	call;									\
 	return 0;								\
 }										\
-SEC("kprobe/" #fn)								\
-int BPF_KPROBE(sw_kprobe_##name, __VA_ARGS__)					\
-{										\
-	call;									\
-	return 0;								\
-}
+KPROBE_ENTRY(fn, name, call, __VA_ARGS__)
 
 SEC("fentry/free_pipe_info")
 int sw_fentry_free_pipe(u64 *ctx)
@@ -497,28 +499,71 @@ ENTRY_HOOKS(security_path_truncate, path_truncate,
 
 /* ---- the kernel's own in-place writers: detect/kernel_writers.bpf.h ------- */
 
-ENTRY_HOOKS(crypto_aead_encrypt, aead_encrypt,
-	    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_ENCRYPT), void *req)
-ENTRY_HOOKS(crypto_aead_decrypt, aead_decrypt,
-	    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_DECRYPT), void *req)
-ENTRY_HOOKS(crypto_skcipher_encrypt, skcipher_encrypt,
-	    check_crypto_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_ENCRYPT),
-	    void *req)
-ENTRY_HOOKS(crypto_skcipher_decrypt, skcipher_decrypt,
-	    check_crypto_request((struct skcipher_request___sw *)req, SW_OP_SKCIPHER_DECRYPT),
-	    void *req)
+/* A kernel writer's hook: fentry, its backup copy (lib/backup_gate.bpf.h: a
+ * preempted run makes the trampoline skip the program for the CPU's other
+ * tasks), and kprobe, which runs with preemption off: where runs can be
+ * skipped the fentry backend loads the kprobe programs, and the backup
+ * copies only where there are no kprobes (src/hooks.c). */
+#define KERNEL_WRITER_HOOKS(fn, name, gate, call, ...)				\
+SEC("fentry/" #fn)								\
+int BPF_PROG(sw_fentry_##name, __VA_ARGS__)					\
+{										\
+	if (test_drop & SW_DROP_KERNEL_WRITERS)					\
+		return 0;							\
+	if (backup_hooks)							\
+		first_runs(gate);						\
+	call;									\
+	return 0;								\
+}										\
+SEC("fentry/" #fn)								\
+int BPF_PROG(sw_fentry_##name##_backup, __VA_ARGS__)				\
+{										\
+	if (!first_ran(gate))							\
+		call;								\
+	return 0;								\
+}										\
+KPROBE_ENTRY(fn, name, call, __VA_ARGS__)
 
-/* Pipes handing their pages on to a socket (sendfile's own pipe too).
- * fentry ctx: pipe, out, ppos, len, flags; the pipe read as a plain number:
- * a global function takes no typed pointers. */
-#define HANDOFF_HOOKS(fn, name)							\
+KERNEL_WRITER_HOOKS(crypto_aead_encrypt, aead_encrypt, GATE_AEAD_ENCRYPT,
+		    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_ENCRYPT),
+		    void *req)
+KERNEL_WRITER_HOOKS(crypto_aead_decrypt, aead_decrypt, GATE_AEAD_DECRYPT,
+		    check_crypto_request((struct aead_request___sw *)req, SW_OP_AEAD_DECRYPT),
+		    void *req)
+KERNEL_WRITER_HOOKS(crypto_skcipher_encrypt, skcipher_encrypt, GATE_SKCIPHER_ENCRYPT,
+		    check_crypto_request((struct skcipher_request___sw *)req,
+					 SW_OP_SKCIPHER_ENCRYPT), void *req)
+KERNEL_WRITER_HOOKS(crypto_skcipher_decrypt, skcipher_decrypt, GATE_SKCIPHER_DECRYPT,
+		    check_crypto_request((struct skcipher_request___sw *)req,
+					 SW_OP_SKCIPHER_DECRYPT), void *req)
+
+/* Pipes handing their pages on to a socket (sendfile's own pipe too), with
+ * the same three programs. fentry ctx: pipe, out, ppos, len, flags; the pipe
+ * read as a plain number: a global function takes no typed pointers. */
+static __always_inline void handoff_from_ctx(u64 *ctx)
+{
+	u64 pipe;
+
+	if (!bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]))
+		note_handoff(pipe);
+}
+
+#define HANDOFF_HOOKS(fn, name, gate)						\
 SEC("fentry/" #fn)								\
 int sw_fentry_##name(u64 *ctx)							\
 {										\
-	u64 pipe;								\
-										\
-	if (tracking() && !bpf_probe_read_kernel(&pipe, sizeof(pipe), &ctx[0]))	\
-		note_handoff(pipe);						\
+	if (!tracking() || (test_drop & SW_DROP_KERNEL_WRITERS))		\
+		return 0;							\
+	if (backup_hooks)							\
+		first_runs(gate);						\
+	handoff_from_ctx(ctx);							\
+	return 0;								\
+}										\
+SEC("fentry/" #fn)								\
+int sw_fentry_##name##_backup(u64 *ctx)						\
+{										\
+	if (tracking() && !first_ran(gate))					\
+		handoff_from_ctx(ctx);						\
 	return 0;								\
 }										\
 SEC("kprobe/" #fn)								\
@@ -529,8 +574,8 @@ int BPF_KPROBE(sw_kprobe_##name, struct pipe_inode_info *pipe)			\
 	return 0;								\
 }
 
-HANDOFF_HOOKS(splice_to_socket, handoff)
-HANDOFF_HOOKS(generic_splice_sendpage, handoff_sendpage)
+HANDOFF_HOOKS(splice_to_socket, handoff, GATE_HANDOFF)
+HANDOFF_HOOKS(generic_splice_sendpage, handoff_sendpage, GATE_HANDOFF_SENDPAGE)
 
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(sw_softirq_entry, unsigned int vec_nr)

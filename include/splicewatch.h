@@ -265,10 +265,12 @@ struct sw_allow_inode {
 
 /* Policy, written by the frontend before load (rodata) or into maps. */
 /* Tests only (SPLICEWATCH_TEST_DROP): act as if the kernel had skipped every
- * sys_enter / sys_exit run (the first copy's, where backup syscall hooks run), to show what
- * the backup hooks catch. */
+ * sys_enter / sys_exit run (the first copy's, where backup syscall hooks run),
+ * or every run of the first fentry copies of the kernel-writer hooks, to show
+ * what the backup hooks catch. */
 #define SW_DROP_ENTER		1
 #define SW_DROP_EXIT		2
+#define SW_DROP_KERNEL_WRITERS	4
 
 /* GC on 5.10-5.16 (the compat programs): the map an entry is swept from, the
  * first argument of sw_gc's context, followed by the entry's key. */

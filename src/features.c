@@ -271,13 +271,15 @@ static void item_preemption(struct out *o, const struct facts *k)
 static void item_backup(struct out *o, const struct facts *k)
 {
 	const struct sw_skips *s = &k->skips;
+	struct sw_hook_choice fentry = { .backend = SW_BACKEND_FENTRY, .backup = s->backup,
+					 .kprobes = k->kprobes };
 
 	if (o->json) {
 		json_bool(&o->j, "backup_hooks", k->btf_ok && s->backup);
 		json_bool(&o->j, "backup_hooks_forced", s->backup_forced);
 		return;
 	}
-	line("backup hooks:", "%s%s", !k->btf_ok ? "no" : !s->backup ? "off: not needed" :
+	line("backup hooks:", "%s%s%s", !k->btf_ok ? "no" : !s->backup ? "off: not needed" :
 	     k->backend != SW_BACKEND_TRACEPOINT ?
 	     "on: writes sys_enter did not check are checked in write_iter (deny: "
 	     "file_permission), fallocate and ftruncate in vfs_fallocate and do_ftruncate "
@@ -285,6 +287,11 @@ static void item_backup(struct out *o, const struct facts *k)
 	     "tee, vmsplice, pipe-to-pipe splice and F_SETPIPE_SZ learnt in kernel functions" :
 	     "on: a backup copy of sys_enter and of sys_exit runs where the kernel skipped the first "
 	     "(deny: file_permission checks a write both sys_enter runs missed)",
+	     !k->btf_ok || !s->backup || k->backend != SW_BACKEND_FENTRY ? "" :
+	     sw_kernel_writers_backend(&fentry) == SW_BACKEND_KPROBE ? "; the kernel-writer hooks (crypto requests, pipes handed to a socket) "
+	     "are kprobes, which run with preemption off" :
+	     "; a backup copy of each kernel-writer hook (crypto requests, pipes handed to a "
+	     "socket) runs where the kernel skipped the first",
 	     s->backup_forced ? " (SPLICEWATCH_BACKUP_HOOKS)" : "");
 }
 

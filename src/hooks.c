@@ -131,8 +131,11 @@ enum sw_role {
 	SW_ROLE_CALL_END,	/* ends what a syscall left, where the syscall attach is none */
 	SW_ROLE_DENY,		/* refuses the write (BPF LSM); with --action deny */
 	SW_ROLE_KERNEL_WRITER,	/* checks the kernel's own in-place writers (crypto
-				 * requests); where kernel functions are hooked
-				 * (fentry, kprobe) */
+				 * requests); the programs of
+				 * sw_kernel_writers_backend() */
+	SW_ROLE_KERNEL_WRITER_BACKUP, /* backs up skipped runs of the fentry kernel
+				 * writer hooks; with backup hooks on, where
+				 * there are no kprobes to hook them with */
 	SW_ROLE_SOFTIRQ,	/* tells a softirq's writes from its task's: with the
 				 * kernel writer hooks, under enforce only (they run
 				 * on every softirq; only acting needs them) */
@@ -172,6 +175,10 @@ struct sw_hook {
 #define ENTRY(name, fn, role, flags) \
 	FN(sw_fentry_##name, FENTRY, fn, role, SW_BUILD_BOTH, flags), \
 	FN(sw_kprobe_##name, KPROBE, fn, role, SW_BUILD_BOTH, flags)
+/* KERNEL_WRITER_HOOKS and HANDOFF_HOOKS: ENTRY's two and sw_fentry_NAME_backup. */
+#define KERNEL_WRITER(name, fn) \
+	ENTRY(name, fn, KERNEL_WRITER, IF_PRESENT), \
+	FN(sw_fentry_##name##_backup, FENTRY, fn, KERNEL_WRITER_BACKUP, SW_BUILD_BOTH, IF_PRESENT)
 
 /* In the order `features` lists the hooks. */
 static const struct sw_hook hooks[] = {
@@ -215,13 +222,13 @@ static const struct sw_hook hooks[] = {
 	ENTRY(iomap_write, "iomap_file_buffered_write", WRITE_ITER, IF_PRESENT),
 	ENTRY(free_pipe, "free_pipe_info", PIPE_FREE, IF_PRESENT),
 	ENTRY(open_trunc, "do_truncate", OPEN_TRUNC, IF_PRESENT),
-	ENTRY(aead_encrypt, "crypto_aead_encrypt", KERNEL_WRITER, IF_PRESENT),
-	ENTRY(aead_decrypt, "crypto_aead_decrypt", KERNEL_WRITER, IF_PRESENT),
-	ENTRY(skcipher_encrypt, "crypto_skcipher_encrypt", KERNEL_WRITER, IF_PRESENT),
-	ENTRY(skcipher_decrypt, "crypto_skcipher_decrypt", KERNEL_WRITER, IF_PRESENT),
+	KERNEL_WRITER(aead_encrypt, "crypto_aead_encrypt"),
+	KERNEL_WRITER(aead_decrypt, "crypto_aead_decrypt"),
+	KERNEL_WRITER(skcipher_encrypt, "crypto_skcipher_encrypt"),
+	KERNEL_WRITER(skcipher_decrypt, "crypto_skcipher_decrypt"),
 	/* 6.5 on; generic_splice_sendpage before. */
-	ENTRY(handoff, "splice_to_socket", KERNEL_WRITER, IF_PRESENT),
-	ENTRY(handoff_sendpage, "generic_splice_sendpage", KERNEL_WRITER, IF_PRESENT),
+	KERNEL_WRITER(handoff, "splice_to_socket"),
+	KERNEL_WRITER(handoff_sendpage, "generic_splice_sendpage"),
 	TP(sw_softirq_entry, ANY, "softirq_entry", SOFTIRQ, SW_BUILD_BOTH, 0),
 	TP(sw_softirq_exit, ANY, "softirq_exit", SOFTIRQ, SW_BUILD_BOTH, 0),
 
@@ -282,11 +289,27 @@ static bool hook_present(const struct sw_hook *h, const struct btf *btf)
 					     : sw_kernel_has_function(btf, h->hook);
 }
 
+enum sw_backend sw_kernel_writers_backend(const struct sw_hook_choice *c)
+{
+	switch (c->backend) {
+	case SW_BACKEND_FENTRY:
+		return c->backup && c->kprobes ? SW_BACKEND_KPROBE : SW_BACKEND_FENTRY;
+	case SW_BACKEND_KPROBE:
+		return SW_BACKEND_KPROBE;
+	default:
+		return SW_BACKEND__COUNT;
+	}
+}
+
 static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 			const struct btf *btf, bool pipe_free_seen)
 {
-	if (h->backend != SW_BACKEND_ANY && h->backend != c->backend)
+	if (h->role == SW_ROLE_KERNEL_WRITER) {
+		if (h->backend != sw_kernel_writers_backend(c))
+			return false;
+	} else if (h->backend != SW_BACKEND_ANY && h->backend != c->backend) {
 		return false;
+	}
 	if ((h->flags & IF_PRESENT) && !hook_present(h, btf))
 		return false;
 	if (h->unless && sw_kernel_has_function(btf, h->unless))
@@ -309,8 +332,8 @@ static bool hook_wanted(const struct sw_hook *h, const struct sw_hook_choice *c,
 		return c->backup && !c->no_syscall_hooks;
 	case SW_ROLE_DENY:
 		return c->deny;
-	case SW_ROLE_KERNEL_WRITER:
-		return c->backend != SW_BACKEND_TRACEPOINT;
+	case SW_ROLE_KERNEL_WRITER_BACKUP:
+		return c->backup && sw_kernel_writers_backend(c) == SW_BACKEND_FENTRY;
 	case SW_ROLE_SOFTIRQ:
 		return c->backend != SW_BACKEND_TRACEPOINT && c->enforce;
 	default:

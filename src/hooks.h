@@ -49,7 +49,15 @@ struct sw_hook_choice {
 	bool scope;		/* ci --scope pids: the fork hook follows the pids */
 	bool no_syscall_hooks;	/* syscall attach "none": kernel functions only */
 	bool enforce;		/* enforce: the programs act on writers */
+	bool kprobes;		/* the kernel has kprobes */
 };
+
+/* The backend whose programs hook the kernel's in-place writers (crypto
+ * requests, hand-offs to sockets): none on tracepoint. Where fentry runs
+ * can be skipped (backup hooks on), fentry takes kprobe's, which run with
+ * preemption off, where there are kprobes; else fentry's own with backup
+ * copies. SW_BACKEND__COUNT: none. */
+enum sw_backend sw_kernel_writers_backend(const struct sw_hook_choice *c);
 
 /* Sets which programs of skel load (autoload), from the table. */
 void sw_hooks_select(struct splicewatch_bpf *skel, const struct sw_hook_choice *c,

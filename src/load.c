@@ -132,7 +132,8 @@ const char *sw_load_hint(int err)
 uint32_t sw_test_drop(const char *drop)
 {
 	return drop ? (strstr(drop, "enter") ? SW_DROP_ENTER : 0) |
-		      (strstr(drop, "exit") ? SW_DROP_EXIT : 0) : 0;
+		      (strstr(drop, "exit") ? SW_DROP_EXIT : 0) |
+		      (strstr(drop, "kernel_writers") ? SW_DROP_KERNEL_WRITERS : 0) : 0;
 }
 
 static uint64_t skipped_runs_of(const struct bpf_program *prog)

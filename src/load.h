@@ -64,8 +64,8 @@ int sw_run_program(int prog_fd);
 int sw_gc_by_key(int prog_fd, struct bpf_map *map, uint64_t what);
 /* Runs of obj's programs the kernel skipped (recursion_misses), all told. */
 uint64_t sw_skipped_runs(const struct bpf_object *obj);
-/* SPLICEWATCH_TEST_DROP (tests): "enter", "exit" or both, comma separated,
- * as SW_DROP_* bits. */
+/* SPLICEWATCH_TEST_DROP (tests): "enter", "exit", "kernel_writers", comma
+ * separated, as SW_DROP_* bits. */
 uint32_t sw_test_drop(const char *drop);
 /* -v: one line per program the kernel skipped runs of, to f. */
 void sw_print_skipped_runs(const struct bpf_object *obj, FILE *f);

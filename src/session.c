@@ -143,7 +143,9 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = lsm,
 					 .scope = cfg->scope && !cfg->scope_cgroup_id,
-					 .enforce = cfg->mode == SW_MODE_ENFORCE };
+					 .enforce = cfg->mode == SW_MODE_ENFORCE,
+					 .kprobes = sw_kernel_has_kprobes() &&
+						    !(sw_test_drop(drop) & SW_DROP_KERNEL_WRITERS) };
 	struct sw_skips skips;
 	int err;
 
@@ -169,15 +171,18 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->write_iter_hooks = b != SW_BACKEND_TRACEPOINT;
 	choice.no_syscall_hooks = sw_syscall_attach_of(b, *btf) == SW_SYSCALL_ATTACH_NONE;
 	skel->rodata->no_syscall_hooks = choice.no_syscall_hooks;
-	/* Tests: "enter", "exit" or both, comma separated. */
-	if (drop && *drop && choice.no_syscall_hooks) {
-		sw_info("SPLICEWATCH_TEST_DROP=%s: nothing to drop, syscall attach none: "
-			"kernel functions check every write (tests only)", drop);
-	} else if (drop && *drop) {
-		skel->rodata->test_drop = sw_test_drop(drop);
-		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
-			"syscall hook runs (tests only)", drop);
+	/* Tests: "enter", "exit", "kernel_writers", comma separated;
+	 * kernel_writers keeps those hooks on fentry, with their backup copies
+	 * (choice.kprobes above), to test the copies. */
+	skel->rodata->test_drop = sw_test_drop(drop);
+	if (skel->rodata->test_drop & (SW_DROP_ENTER | SW_DROP_EXIT) && choice.no_syscall_hooks) {
+		skel->rodata->test_drop &= ~(SW_DROP_ENTER | SW_DROP_EXIT);
+		sw_info("SPLICEWATCH_TEST_DROP=%s: nothing to drop, syscall attach "
+			"none: kernel functions check every write (tests only)", drop);
 	}
+	if (skel->rodata->test_drop)
+		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
+			"hook runs (tests only)", drop);
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
 	chunks = cfg->max_holds / 4 < 64 ? 64 : cfg->max_holds / 4;
 	skel->rodata->chunk_capacity = chunks;

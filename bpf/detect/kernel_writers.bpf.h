@@ -18,6 +18,7 @@
 #ifndef SW_DETECT_KERNEL_WRITERS_BPF_H
 #define SW_DETECT_KERNEL_WRITERS_BPF_H
 
+#include "../lib/backup_gate.bpf.h"
 #include "report.bpf.h"
 #include "trust.bpf.h"
 

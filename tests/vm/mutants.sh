@@ -57,6 +57,10 @@
 #                   test module is built) and the no-hold-known one must
 #                   fail, and enforce's submitter of the in-place AES-GCM is
 #                   not killed for it
+#   kernel-writer-backups-unloaded  the fentry kernel-writer hooks' backup
+#                   copies never load: 6.1's plain trace, its first copies
+#                   dropped, names nothing (backup-copies-name-kernel-
+#                   writers-first-copies-skipped and kernel_aead-is-named fail)
 #   unheld-writers-ignored  with no hold known, a file open for writing is
 #                   reported too: kTLS receiving into a shared mapping of a
 #                   file is, and so is dm-crypt decrypting an O_DIRECT read
@@ -355,6 +359,11 @@ if [ "$BPF" = 1 ]; then
 		bpf_mutant 6.1 verify kernel-writer-idle '*kernel_aead*' 'plain trace: 0 records' \
 			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]' \
 			'kernel_aead-with-no-hold-known-is-named[ext4]'
+	# --- kernel-writer-backups-unloaded: the fentry backup copies never load
+	mutant_build x86 kernel-writer-backups-unloaded src/hooks.c \
+		sed 's/^\t\treturn c->backup \&\& sw_kernel_writers_backend(c) == SW_BACKEND_FENTRY;$/\t\treturn false;/' &&
+		bpf_mutant 6.1 verify kernel-writer-backups-unloaded '*kernel_aead*' 'plain trace: 0 records' \
+			'kernel_aead-is-named[ext4]' 'kernel_aead-is-named[tmpfs]'
 	# --- unheld-writers-ignored: with no hold known, a file open for
 	# writing is reported too (kTLS receiving into a shared mapping of it)
 	mutant_build x86 unheld-writers-ignored bpf/detect/kernel_writers.bpf.h \
