@@ -382,6 +382,9 @@ test_nobody_pid_reuse_no_stale_exe() {
 	wait_for_line "$d/keeper" || fail "keeper did not start" || return
 	bg+=("$(head -1 "$d/keeper")")
 	sw_on || return
+	# The frontend tells processes apart to the tick (10 ms, /proc's start
+	# times): one started in the tick of the splice is not a later one.
+	sleep 0.05
 	# The pid of the exited splicer to a new process (the kernel's next pid
 	# is ns_last_pid + 1): a few tries, other processes take pids too.
 	for ((i = 0; i < 20; i++)); do
