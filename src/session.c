@@ -141,11 +141,11 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	struct splicewatch_bpf *skel;
 	uint32_t ring_bytes, chunks, pipes;
 	const char *drop = getenv("SPLICEWATCH_TEST_DROP");
+	/* Tests: "enter", "exit", "kernel_writers", comma separated. */
+	uint32_t test_drop = sw_test_drop(drop);
 	struct sw_hook_choice choice = { .backend = b, .compat = compat, .deny = lsm,
 					 .scope = cfg->scope && !cfg->scope_cgroup_id,
-					 .enforce = cfg->mode == SW_MODE_ENFORCE,
-					 .kprobes = sw_kernel_has_kprobes() &&
-						    !(sw_test_drop(drop) & SW_DROP_KERNEL_WRITERS) };
+					 .enforce = cfg->mode == SW_MODE_ENFORCE };
 	struct sw_skips skips;
 	int err;
 
@@ -166,21 +166,21 @@ static int load_backend(struct sw_session *s, const struct sw_config *cfg, enum 
 	skel->rodata->scope_cgroup_level = cfg->scope_cgroup_level;
 	sw_probe_skips(*btf, &skips);
 	choice.backup = skips.backup;
+	/* kernel_writers keeps those hooks on fentry, with their backup copies,
+	 * to test the copies. */
+	choice.kprobes = sw_kernel_has_kprobes() && !(test_drop & SW_DROP_KERNEL_WRITERS);
 	skel->rodata->backup_hooks = skips.backup;
 	skel->rodata->backup_syscall_hooks = skips.backup && b == SW_BACKEND_TRACEPOINT;
 	skel->rodata->write_iter_hooks = b != SW_BACKEND_TRACEPOINT;
 	choice.no_syscall_hooks = sw_syscall_attach_of(b, *btf) == SW_SYSCALL_ATTACH_NONE;
 	skel->rodata->no_syscall_hooks = choice.no_syscall_hooks;
-	/* Tests: "enter", "exit", "kernel_writers", comma separated;
-	 * kernel_writers keeps those hooks on fentry, with their backup copies
-	 * (choice.kprobes above), to test the copies. */
-	skel->rodata->test_drop = sw_test_drop(drop);
-	if (skel->rodata->test_drop & (SW_DROP_ENTER | SW_DROP_EXIT) && choice.no_syscall_hooks) {
-		skel->rodata->test_drop &= ~(SW_DROP_ENTER | SW_DROP_EXIT);
+	if (test_drop & (SW_DROP_ENTER | SW_DROP_EXIT) && choice.no_syscall_hooks) {
+		test_drop &= ~(SW_DROP_ENTER | SW_DROP_EXIT);
 		sw_info("SPLICEWATCH_TEST_DROP=%s: nothing to drop, syscall attach "
 			"none: kernel functions check every write (tests only)", drop);
 	}
-	if (skel->rodata->test_drop)
+	skel->rodata->test_drop = test_drop;
+	if (test_drop)
 		sw_info("SPLICEWATCH_TEST_DROP=%s: acting as if the kernel skipped those "
 			"hook runs (tests only)", drop);
 	/* A chunk entry covers 64 file pages; held pages are usually runs. */
