@@ -434,6 +434,14 @@ override_dh_installdeb:
 		"events_match_schema: .*'real_ns' was unexpected"
 	done_mutant
 
+	# An fd taken with its register's high half: the kernel writes through
+	# the low 32 bits while the hooks see no file.
+	mutant fd_high_half_kept
+	edit bpf/lib/kobj.bpf.h '	u32 fd = (u32)fd_reg;' '	u64 fd = fd_reg;'
+	expect "tests/build/swtest 'pwrite64_fd_with_high_half_set_is_reported'" \
+		'pwrite64_fd_with_high_half_set_is_reported'
+	done_mutant
+
 	mutant healthz_without_heartbeat
 	edit src/session.c 'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) && beat &&' \
 		'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) || beat ||'
@@ -573,7 +581,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	shown_counts_formatted lost_only_at_exit ci_sighup_kills notify_ready_before_attach \
 	notify_no_reloading journal_fields_not_upper_cased journal_kill_at_warning \
 	journal_missing_socket_trusted stats_top_unescaped \
-	libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
+	fd_high_half_kept libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
 	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
 	ci_command_inherits_capabilities ci_dac_override_always_effective \
 	ci_cgroup_capability_not_required privileged_port_not_checked \

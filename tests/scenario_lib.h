@@ -41,6 +41,7 @@ int do_pwrite64(struct tctx *t);
 int setup_pwrite64_twice(struct tctx *t);
 int do_pwrite64_twice(struct tctx *t);
 int do_pwrite64_twice_as_nobody(struct tctx *t);
+int do_pwrite64_fd_high_half_set(struct tctx *t);
 int setup_direct_pwrite(struct tctx *t);
 int do_direct_pwrite(struct tctx *t);
 int setup_write(struct tctx *t);

@@ -43,6 +43,8 @@ const struct scenario scenarios[] = {
 	  do_pwrite64_twice },
 	{ "pwrite64_repeated_by_unprivileged_user_is_checked_each_time", FS_ALL,
 	  setup_pwrite64_twice, do_pwrite64_twice_as_nobody },
+	{ "pwrite64_fd_with_high_half_set_is_reported", FS_ALL, setup_pwrite64,
+	  do_pwrite64_fd_high_half_set },
 	{ "direct_io_pwrite_into_held_range_is_reported", E4, setup_direct_pwrite,
 	  do_direct_pwrite, .trace_only = true },
 	{ "mmap_store_to_clean_held_page_is_reported", E4, setup_mmap_store, do_mmap_store,

@@ -50,6 +50,15 @@ int do_pwrite64(struct tctx *t)
 	return child_ok(t, pwrite(t->fd, W8, 8, 0), 8, "pwrite");
 }
 
+/* The fd in a register whose high half is set: the kernel takes the low 32
+ * bits (an int or unsigned int), and so must the hooks, or the write lands
+ * unchecked. */
+int do_pwrite64_fd_high_half_set(struct tctx *t)
+{
+	return child_ok(t, syscall(SYS_pwrite64, (long)t->fd | (1L << 32), W8, 8L, 0L), 8,
+			"pwrite64 with the fd's high half set");
+}
+
 /* The same pwrite again: each call is checked. A refused write (deny) does
  * not raise the task's write count, so a mark of its check that outlived it
  * would pass the retry as checked, and the retry would land. enforce kills

@@ -16,8 +16,13 @@
 #include "core_fixes.bpf.h"
 #include "kernel_defs.bpf.h"
 
-static __always_inline struct file *fd_to_file(long fd)
+static __always_inline struct file *fd_to_file(long fd_reg)
 {
+	/* The kernel takes an fd as an int or unsigned int (fdget(unsigned
+	 * int)): the register's high half is ignored, and so must it be here,
+	 * or an fd with it set would name no file to us and a file to the
+	 * kernel (a write nobody checks). */
+	u32 fd = (u32)fd_reg;
 	struct task_struct *task = sw_current_task();
 #ifdef SW_COMPAT
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -30,7 +35,7 @@ static __always_inline struct file *fd_to_file(long fd)
 #endif
 	struct file *file = NULL;
 
-	if (fd < 0 || fd >= max_fds)
+	if (fd >= max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
