@@ -2,8 +2,8 @@
 /*
  * Content checks (trace --verify): a keyed fingerprint of the bytes of every
  * page-cache buffer a pipe takes in, checked again before the bytes leave
- * the pipe (read, splice, tee, vmsplice), at a close of the pipe and by the
- * frontend's periodic sweep. A difference is reported whatever changed the
+ * the pipe (read, splice, tee, vmsplice), as the pipe is let go of (close,
+ * dup2, close_range, exec, exit) and by the frontend's periodic sweep. A difference is reported whatever changed the
  * bytes; the frontend leaves out the ones an unsafe write it saw explains.
  * enforce --verify acts on the reader at the drain (signal at sys_enter, so
  * a splice out of the pipe moves nothing), decided here: a change no landed
@@ -260,9 +260,10 @@ static __noinline u32 act_on_reader(const struct fp *f)
 	return action << REPORT_ACTION | untrusted << REPORT_UNTRUSTED;
 }
 
-/* Reports f's bytes changed (now_digest), found at point. The action was
- * decided before, in a frame of its own (512 bytes of stack in all). */
-static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64 pipe_ino,
+/* Reports f's bytes changed from before_digest to now_digest, found at
+ * point. The action was decided before, in a frame of its own (512 bytes of
+ * stack in all). */
+static __noinline void report(const struct fp *f, u64 before_digest, u64 now_digest, u32 point,
 			      u32 how)
 {
 	struct sw_change_event *ev;
@@ -286,7 +287,7 @@ static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->fingerprint_ns = f->fingerprint_ns;
 	ev->held_ns = ev->ts_ns - f->held_since_ns;
-	ev->before = f->digest;
+	ev->before = before_digest;
 	ev->after = now_digest;
 	/* A local first: inside BPF_CORE_READ, f->mapping would be relocated too. */
 	as = (struct address_space *)f->mapping;
@@ -295,7 +296,7 @@ static __noinline void report(const struct fp *f, u64 now_digest, u32 point, u64
 	ev->dev = BPF_CORE_READ(host, i_sb, s_dev);
 	ev->offset = (s64)(f->index << SW_PAGE_SHIFT) + f->offset;
 	ev->len = f->len;
-	ev->pipe_ino = pipe_ino;
+	ev->pipe_ino = f->pipe_ino;
 	ev->point = point;
 	if (point == SW_CHECK_SWEEP) {
 		ev->pid = ev->tid = ev->uid = 0;
@@ -430,7 +431,8 @@ static long learn_one(u64 i, void *data)
 static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 ino, u32 point,
 				    u32 act)
 {
-	u64 at, now, index = 0;
+	u64 at, now, before, index = 0;
+	bool landed;
 	u32 how;
 
 	if (f->page != (u64)buf->page || f->pipe_ino != ino)
@@ -458,25 +460,30 @@ static __always_inline int check_fp(struct fp *f, struct pipe_buffer *buf, u64 i
 		return 0;
 	}
 	vcount(SW_VCNT_CHECKED);
-	if (now == f->digest) {
-		/* Changed before (the sweep, a tee's source): each reader acted on. */
-		if (act && f->changed && reader_action)
-			report(f, now, point, ino, act_on_reader(f));
-		return 0;
+	before = f->digest;
+	if (now != before) {
+		/* A write whose bytes land is noted at its syscall's entry,
+		 * before they do: one that made this change is in the map by now. */
+		landed = landed_since(f->mapping, (s64)(f->index << SW_PAGE_SHIFT) + f->offset,
+				      f->len, f->fingerprint_ns);
+		if (!landed)
+			f->changed = 1;
+		/* Another check of this range at once (the sweep beside a
+		 * release; the programs are preemptible on 6.14+) finds the
+		 * change too: the one that swaps in the new fingerprint reports it. */
+		if (__sync_val_compare_and_swap(&f->digest, before, now) == before) {
+			how = landed ? REPORT_LANDED : 0;
+			if (act && f->changed && reader_action)
+				how |= act_on_reader(f);
+			report(f, before, now, point, how);
+			f->fingerprint_ns = bpf_ktime_get_ns();
+			return 0;
+		}
 	}
-	/* A write whose bytes land is noted at its syscall's entry, before
-	 * they do: one that made this change is in the map by now. */
-	how = 0;
-	if (landed_since(f->mapping, (s64)(f->index << SW_PAGE_SHIFT) + f->offset, f->len,
-			 f->fingerprint_ns))
-		how = REPORT_LANDED;
-	else
-		f->changed = 1;
+	/* Changed before (the sweep, a tee's source, a check at once): each
+	 * reader acted on. */
 	if (act && f->changed && reader_action)
-		how |= act_on_reader(f);
-	report(f, now, point, ino, how);
-	f->digest = now;
-	f->fingerprint_ns = bpf_ktime_get_ns();
+		report(f, now, now, point, act_on_reader(f));
 	return 0;
 }
 
@@ -508,15 +515,28 @@ static long forget_one(u64 i, void *data)
 	return 0;
 }
 
-/* The pipe behind fd, its inode and number; 0 if fd is no pipe. */
-static __always_inline int open_walk(struct walk *w, long fd, u32 point)
+/* Whether file has no reference but the one being let go of: a close of a
+ * copy (dup, fork) releases nothing, and the copy left reads the bytes. */
+static __always_inline bool last_reference(struct file *file)
+{
+	if (bpf_core_field_exists(struct file___f_count, f_count))
+		return BPF_CORE_READ((struct file___f_count *)file, f_count.counter) == 1;
+	return BPF_CORE_READ((struct file___f_ref *)file, f_ref.refcnt.counter) == 0; /* FILE_REF_ONEREF */
+}
+
+/* The pipe behind fd, its inode and number; 0 if fd is no pipe (for a
+ * release: or not its file's last reference). small_stack:
+ * the ring read field by field, not in one probe read onto 128 bytes of
+ * stack (the release scan's nested loops cannot spare them). */
+static __always_inline int open_walk_ring(struct walk *w, long fd, u32 point, bool small_stack)
 {
 	struct file *file = fd_to_file(fd);
 	struct pipe_inode_info *pipe;
 	struct inode *inode = NULL;
 
 	pipe = file_pipe_of(file, &inode);
-	if (!pipe || read_ring_once(pipe, &w->r))
+	if (!pipe || (point == SW_CHECK_RELEASE && !last_reference(file)) ||
+	    (small_stack ? read_ring(pipe, &w->r) : read_ring_once(pipe, &w->r)))
 		return -1;
 	w->pipe = (u64)pipe;
 	w->inode = (u64)inode;
@@ -526,6 +546,11 @@ static __always_inline int open_walk(struct walk *w, long fd, u32 point)
 	w->act = 0;
 	w->changed = 0;
 	return 0;
+}
+
+static __always_inline int open_walk(struct walk *w, long fd, u32 point)
+{
+	return open_walk_ring(w, fd, point, false);
 }
 
 static __always_inline u32 ring_len(struct walk *w)
@@ -547,25 +572,93 @@ static __always_inline void learn(long fd, u32 changed)
 	bpf_loop(ring_len(&w), learn_one, &w, 0);
 }
 
-/* Before a syscall that takes bytes out of the pipe at fd (drain) or closes
- * it (release): every held range checked; a drain remembers what it saw.
- * act: enforce acts on a drain of changed bytes (not a tee: it moves them
- * whatever is pending, to a pipe whose reader is acted on). */
-static __always_inline void check(long fd, u32 point, u32 act)
+/* Before a syscall that takes bytes out of the pipe at fd (drain): every
+ * held range checked, and what it saw remembered for its exit. act: enforce
+ * acts on a drain of changed bytes (not a tee: it moves them whatever is
+ * pending, to a pipe whose reader is acted on). */
+static __always_inline void check_drain(long fd, u32 act)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct drain d;
 	struct walk w;
 
-	if (open_walk(&w, fd, point))
+	if (open_walk(&w, fd, SW_CHECK_DRAIN))
 		return;
 	/* vmsplice names either end: only a reader takes bytes out. */
 	w.act = act && w.readable;
 	bpf_loop(ring_len(&w), check_one, &w, 0);
-	if (point != SW_CHECK_DRAIN)
-		return;
 	d = (struct drain){ .pipe = w.pipe, .tail = w.r.tail, .head = w.r.head, .changed = w.changed };
 	bpf_map_update_elem(&drains, &tid, &d, BPF_ANY);
+}
+
+/* Before fd is closed (release): every held range of its pipe checked. The
+ * fd may be the pipe's last: nothing reads what it holds then. */
+static __always_inline void check_release(long fd)
+{
+	struct walk w;
+
+	if (open_walk_ring(&w, fd, SW_CHECK_RELEASE, true))
+		return;
+	bpf_loop(ring_len(&w), check_one, &w, 0);
+}
+
+/* ---- pipes let go of without close(2) ------------------------------------ */
+
+#define SW_CLOSE_RANGE_CLOEXEC	(1U << 2)	/* marks close-on-exec, closes nothing */
+#define SW_MAX_LOOPS		(1U << 23)	/* bpf_loop's limit (BPF_MAX_LOOPS) */
+
+/* The fds first..last of the current task's table whose bit is set in one of
+ * its bitmaps (open_fds; close_on_exec for an exec): each checked as a
+ * close(2) of it is. Zero words are skipped (a table can have 2^20 fds). */
+struct fd_scan {
+	u64 bitmap;		/* unsigned long *, one bit an fd */
+	u64 word;		/* the word being scanned */
+	u32 first, last;
+	u32 word_base;		/* the fd of its bit 0 */
+	u32 pad;
+};
+
+static long release_bit(u64 i, void *data)
+{
+	struct fd_scan *s = data;
+	u32 fd = s->word_base + (u32)i;
+
+	if ((s->word >> i & 1) && fd >= s->first && fd <= s->last)
+		check_release(fd);
+	return 0;
+}
+
+static long release_word(u64 i, void *data)
+{
+	struct fd_scan *s = data;
+	u32 w = s->first / 64 + (u32)i;
+
+	if (bpf_probe_read_kernel(&s->word, sizeof(s->word), (void *)(s->bitmap + w * 8ULL)))
+		return 1;
+	if (s->word) {
+		s->word_base = w * 64;
+		bpf_loop(64, release_bit, s, 0);
+	}
+	return 0;
+}
+
+static __always_inline void release_fds(u64 first, u64 last, bool close_on_exec)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	u32 max = BPF_CORE_READ(fdt, max_fds);
+	struct fd_scan s = {};
+	u32 words;
+
+	if (!fdt || first >= max || first > last)
+		return;
+	s.first = first;
+	s.last = last >= max ? max - 1 : last;
+	s.bitmap = close_on_exec ? (u64)BPF_CORE_READ(fdt, close_on_exec) :
+				   (u64)BPF_CORE_READ(fdt, open_fds);
+	words = s.last / 64 - s.first / 64 + 1;
+	/* bpf_loop runs nothing past its limit: the first 2^29 fds at least. */
+	bpf_loop(words < SW_MAX_LOOPS ? words : SW_MAX_LOOPS, release_word, &s, 0);
 }
 
 /* After a drain: the buffers it took are forgotten, a partly read one
@@ -602,19 +695,43 @@ static __always_inline void on_enter(struct pt_regs *regs, long id)
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_vmsplice:
-		check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
+		check_drain(SW_ARG1(regs), 1);
 		return;
 	case SW_NR_tee:			/* in 1 */
-		check(SW_ARG1(regs), SW_CHECK_DRAIN, 0);
+		check_drain(SW_ARG1(regs), 0);
 		return;
 	case SW_NR_splice:		/* in 1, off_in 2 */
 		if (!SW_ARG2(regs))
-			check(SW_ARG1(regs), SW_CHECK_DRAIN, 1);
+			check_drain(SW_ARG1(regs), 1);
 		return;
 	case SW_NR_close:
-		check(SW_ARG1(regs), SW_CHECK_RELEASE, 0);
+		check_release(SW_ARG1(regs));
 		return;
 	}
+}
+
+/* The syscalls but close(2) that close fds: a program of their own, whose
+ * nested loops (release_fds) would not fit beside sw_verify_enter's frame
+ * (512 bytes of stack in all). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sw_verify_release, struct pt_regs *regs, long id)
+{
+	switch (id) {
+	case SW_NR_dup2:		/* old 1, new 2: closed first */
+	case SW_NR_dup3:
+		if ((u32)SW_ARG1(regs) != (u32)SW_ARG2(regs))
+			check_release(SW_ARG2(regs));
+		return 0;
+	case SW_NR_close_range:		/* first 1, last 2, flags 3 */
+		if (!(SW_ARG3(regs) & SW_CLOSE_RANGE_CLOEXEC))
+			release_fds((u32)SW_ARG1(regs), (u32)SW_ARG2(regs), false);
+		return 0;
+	case SW_NR_execve:		/* closes the close-on-exec fds */
+	case SW_NR_execveat:
+		release_fds(0, ~0U, true);
+		return 0;
+	}
+	return 0;
 }
 
 /* The syscalls whose exit learns or forgets what a pipe holds. */
@@ -698,6 +815,21 @@ int BPF_PROG(sw_verify_exit_backup, struct pt_regs *regs, long ret)
 	if (!learnt_at_exit(id) || first_ran(GATE_EXIT))
 		return 0;
 	on_exit(regs, id, ret);
+	return 0;
+}
+
+/* A task exits: exit_files() drops its fd table after this tracepoint, and
+ * closes the fds if it held the last reference. A thread whose table others
+ * share lets go of nothing, but the last thread of its group checks all the
+ * same: threads exiting at once each see the others' references, which
+ * their own exit_files() drops after (signal->live is counted down before
+ * this tracepoint). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sw_verify_task_exit, struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, files, count.counter) == 1 ||
+	    !BPF_CORE_READ(task, signal, live.counter))
+		release_fds(0, ~0U, false);
 	return 0;
 }
 

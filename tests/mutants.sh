@@ -499,9 +499,7 @@ override_dh_installdeb:
 	# trace --verify: a check that never finds a change (the fingerprints
 	# not compared), and a change always taken as explained.
 	mutant verify_fingerprint_not_compared
-	edit bpf/verify.bpf.c '	if (now == f->digest)
-		return 0;' '	if (1)
-		return 0;'
+	edit bpf/verify.bpf.c '	if (now != before) {' '	if (0) {'
 	expect tests/suites/verify.sh 'mapping_store_tmpfs_missed_by_trace_caught_by_verify'
 	done_mutant
 
@@ -517,6 +515,29 @@ override_dh_installdeb:
 	mutant verify_text_unescaped
 	edit src/verify.c '	sw_put_printable(f, path, strlen(path));' '	fputs(path, f);'
 	expect tests/suites/verify.sh 'text_line_escapes_nobodys_file_name'
+	done_mutant
+
+	# A pipe let go of without close(2) not checked: its process's exit,
+	# and dup2, close_range and exec over it.
+	mutant verify_release_at_exit_unchecked
+	edit bpf/verify.bpf.c '	if (BPF_CORE_READ(task, files, count.counter) == 1 ||
+	    !BPF_CORE_READ(task, signal, live.counter))' '	if (0)'
+	expect tests/suites/verify.sh 'exit_finds_change_in_unread_pipe'
+	done_mutant
+
+	mutant verify_release_syscalls_unchecked
+	edit bpf/verify.bpf.c '	switch (id) {
+	case SW_NR_dup2:' '	switch (id + 1000) {
+	case SW_NR_dup2:'
+	expect tests/suites/verify.sh 'dup2_over_pipe_finds_change'
+	done_mutant
+
+	# A close of a copy of the pipe's file (a child's exit) taken as its
+	# release: the change is reported there, the reader's drain not named.
+	mutant verify_release_of_copy_checked
+	edit bpf/verify.bpf.c '	if (!pipe || (point == SW_CHECK_RELEASE && !last_reference(file)) ||' \
+		'	if (!pipe || (point == SW_CHECK_RELEASE && !last_reference(file) && 0) ||'
+	expect tests/suites/verify.sh 'process_vm_writev_tmpfs_missed_by_trace_caught_by_verify'
 	done_mutant
 
 	mutant verify_every_change_explained
@@ -545,7 +566,7 @@ override_dh_installdeb:
 	done_mutant
 
 	mutant verify_landed_writes_ignored
-	edit bpf/verify.bpf.c '	if (landed_since(f->mapping,' '	if (0 && landed_since(f->mapping,'
+	edit bpf/verify.bpf.c '		landed = landed_since(f->mapping,' '		landed = 0 && landed_since(f->mapping,'
 	expect tests/suites/verify-enforce.sh 'landed_allowed_write_explains_change'
 	done_mutant
 
@@ -590,6 +611,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	identity_claim_not_marked identity_splicer_exe_of_reused_pid identity_cgroup_slot_not_checked \
 	agg_table_unbounded agg_full_table_drops page_address_unchecked \
 	verify_fingerprint_not_compared verify_partial_read_not_refingerprinted verify_text_unescaped \
+	verify_release_at_exit_unchecked verify_release_syscalls_unchecked verify_release_of_copy_checked \
 	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
 	verify_user_share_ignored verify_reader_trust_ignored verify_landed_writes_ignored \
 	verify_tee_change_not_carried verify_reader_signal_not_sent verify_backup_copies_idle; do

@@ -4,15 +4,18 @@
  * per command, none of them a write splicewatch sees (but pwrite, which it
  * does, and clean, which changes nothing).
  *
- *   verify_workload WAY FILE [hold SECONDS | close | partial AT | repeat N]
+ *   verify_workload WAY FILE [hold SECONDS | LET_GO | partial AT | repeat N]
  *
  * FILE gets a page of 'A's, dirty in the page cache (not written back: the
  * first store through a mapping dirties nothing new). A page of it is
  * spliced into a pipe, WAY changes byte 100 to 'X' (clean: nothing), then
  * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
  * reader of the pipe got); exit 0 when WAY did what it should. With "hold
- * SECONDS" the pipe is read that much later; with "close" it is closed
- * unread (got=none); with "partial AT" its first 200 bytes are read before
+ * SECONDS" the pipe is read that much later; with LET_GO it is let go of
+ * unread (got=none): "close" (close(2) of both ends), "exit" (the process
+ * exits with both open), "dup2" (/dev/null dup2(2)'d over both), "close_range"
+ * (close_range(2) over both) or "exec" (both close-on-exec, then exec of
+ * /bin/true, the same pid), "at=NS" the time (CLOCK_MONOTONIC) just before; with "partial AT" its first 200 bytes are read before
  * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
  * all of it N times over, FILE made again each time (got: of the last).
  *
@@ -90,9 +93,11 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE	4096
@@ -617,6 +622,34 @@ static int dmcrypt_direct(const char *path)
 	return rc;
 }
 
+/* Lets go of the pipe p unread, the LET_GO way how (see the top): "exit"
+ * and "exec" do not return. */
+static void let_go(const char *how, int p[2])
+{
+	int null;
+
+	if (!strcmp(how, "close")) {
+		if (close(p[0]) || close(p[1]))
+			die("close");
+	} else if (!strcmp(how, "exit")) {
+		fflush(stdout);
+		_exit(0);
+	} else if (!strcmp(how, "dup2")) {
+		null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, p[0]) < 0 || dup2(null, p[1]) < 0)
+			die("dup2");
+	} else if (!strcmp(how, "close_range")) {
+		if (syscall(SYS_close_range, p[0] < p[1] ? p[0] : p[1], p[0] < p[1] ? p[1] : p[0], 0))
+			die("close_range");
+	} else if (!strcmp(how, "exec")) {
+		if (fcntl(p[0], F_SETFD, FD_CLOEXEC) || fcntl(p[1], F_SETFD, FD_CLOEXEC))
+			die("FD_CLOEXEC");
+		fflush(stdout);
+		execl("/bin/true", "true", (char *)NULL);
+		die("exec");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -629,10 +662,15 @@ int main(int argc, char **argv)
 	long repeat = argc == 5 && !strcmp(argv[3], "repeat") ? atol(argv[4]) : 1;
 	size_t first = 0;
 
-	if (argc != 3 && !hold && !partial &&
-	    !(argc == 4 && !strcmp(argv[3], "close")) && !(argc == 5 && repeat > 1)) {
+	static const char *const ways_to_let_go[] = { "close", "exit", "dup2", "close_range", "exec" };
+	bool letting_go = false;
+
+	for (size_t i = 0; argc == 4 && i < sizeof(ways_to_let_go) / sizeof(*ways_to_let_go); i++)
+		letting_go |= !strcmp(argv[3], ways_to_let_go[i]);
+	if (argc != 3 && !hold && !partial && !letting_go && !(argc == 5 && repeat > 1)) {
 		fprintf(stderr, "usage: verify_workload WAY FILE "
-			"[hold SECONDS | close | partial AT | repeat N]\n");
+			"[hold SECONDS | close | exit | dup2 | close_range | exec | "
+			"partial AT | repeat N]\n");
 		return 2;
 	}
 	if (!strncmp(argv[1], "ktls_", 5))
@@ -689,10 +727,15 @@ int main(int argc, char **argv)
 			die("read");
 	}
 	change(argv[1], fd, argv[2]);
-	if (argc == 4) {
-		close(p[0]);
-		close(p[1]);
-		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
+	if (letting_go) {
+		struct timespec now;
+
+		/* at: CLOCK_MONOTONIC (the records' ts_ns) as the pipe is let go
+		 * of: a sweep before it may have found the change first. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		printf("ino=%llu pid=%d at=%llu got=none\n", (unsigned long long)st.st_ino, getpid(),
+		       (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+		let_go(argv[3], p);
 		return 0;
 	}
 	if (hold)

@@ -29,6 +29,20 @@ struct vfsmount___userns {
 } __attribute__((preserve_access_index));
 #endif
 
+/* 6.13 replaced file->f_count (the count of references) with f_ref, a
+ * file_ref_t that holds the count less one. */
+struct file___f_count {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+struct file_ref___sw {
+	atomic_long_t refcnt;
+} __attribute__((preserve_access_index));
+
+struct file___f_ref {
+	struct file_ref___sw f_ref;
+} __attribute__((preserve_access_index));
+
 /* 7.x renamed page->compound_head to compound_info; with a power-of-2 struct
  * page it may hold a mask (head = page & mask) instead of the head pointer. */
 struct page___info {

@@ -37,6 +37,11 @@
 #define SW_NR_preadv2		327
 #define SW_NR_pwritev2		328
 #define SW_NR_openat2		437
+#define SW_NR_dup2		33
+#define SW_NR_dup3		292
+#define SW_NR_execve		59
+#define SW_NR_execveat		322
+#define SW_NR_close_range	436
 
 /* The field of struct pt_regs with the syscall number. */
 #define SW_REGS_NR		orig_ax
@@ -73,6 +78,11 @@
 #define SW_NR_preadv2		286
 #define SW_NR_pwritev2		287
 #define SW_NR_openat2		437
+#define SW_NR_dup2		(-1)	/* none: dup3 */
+#define SW_NR_dup3		24
+#define SW_NR_execve		221
+#define SW_NR_execveat		281
+#define SW_NR_close_range	436
 
 #define SW_REGS_NR		syscallno
 
