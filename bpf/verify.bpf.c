@@ -3,8 +3,9 @@
  * Content checks (trace --verify): a keyed fingerprint of the bytes of every
  * page-cache buffer a pipe takes in, checked again before the bytes leave
  * the pipe (read, splice, tee, vmsplice), as the pipe is let go of (close,
- * dup2, close_range, exec, exit) and by the frontend's periodic sweep. A difference is reported whatever changed the
- * bytes; the frontend leaves out the ones an unsafe write it saw explains.
+ * dup2, close_range, exec, exit) and by the frontend's periodic sweep. A
+ * difference is reported whatever changed the bytes; the frontend leaves
+ * out the ones an unsafe write it saw explains.
  * enforce --verify acts on the reader at the drain (signal at sys_enter, so
  * a splice out of the pipe moves nothing), decided here: a change no landed
  * write explains (lib/landed_writes.bpf.h), of a file nobody but root and
@@ -14,7 +15,8 @@
  * whose bases the frontend checked on nonce pages (src/page_addr.c). Only
  * the main build: bpf_loop (5.17+) walks rings and words.
  *
- * Every program runs in a syscall tracepoint, preemptible on 6.14+: nothing
+ * Every program runs in a tracepoint (the syscalls', sched_process_exit),
+ * preemptible on 6.14+: nothing
  * here keeps state in per-CPU memory but the backup gates
  * (lib/backup_gate.bpf.h: the frontend loads the backup copies where the
  * kernel can skip runs), whose worst case is work done twice.

@@ -14,7 +14,8 @@
  * SECONDS" the pipe is read that much later; with LET_GO it is let go of
  * unread (got=none): "close" (close(2) of both ends), "exit" (the process
  * exits with both open), "dup2" (/dev/null dup2(2)'d over both), "close_range"
- * (close_range(2) over both) or "exec" (both close-on-exec, then exec of
+ * (close_range(2) over both), "exit_threads" (the same from a process of
+ * four threads, exit_group(2)) or "exec" (both close-on-exec, then exec of
  * /bin/true, the same pid), "at=NS" the time (CLOCK_MONOTONIC) just before; with "partial AT" its first 200 bytes are read before
  * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
  * all of it N times over, FILE made again each time (got: of the last).
@@ -82,6 +83,7 @@
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,8 +624,16 @@ static int dmcrypt_direct(const char *path)
 	return rc;
 }
 
-/* Lets go of the pipe p unread, the LET_GO way how (see the top): "exit"
- * and "exec" do not return. */
+static void *spin(void *unused)
+{
+	(void)unused;
+	for (;;)
+		;
+	return NULL;
+}
+
+/* Lets go of the pipe p unread, the LET_GO way how (see the top): "exit",
+ * "exit_threads" and "exec" do not return. */
 static void let_go(const char *how, int p[2])
 {
 	int null;
@@ -634,6 +644,17 @@ static void let_go(const char *how, int p[2])
 	} else if (!strcmp(how, "exit")) {
 		fflush(stdout);
 		_exit(0);
+	} else if (!strcmp(how, "exit_threads")) {
+		/* Threads running on every CPU as the group exits: several of
+		 * them at the exit tracepoint at once, each seeing the
+		 * others' references to the fd table. */
+		pthread_t t;
+
+		for (int i = 0; i < 3; i++)
+			if (pthread_create(&t, NULL, spin, NULL))
+				die("pthread_create");
+		fflush(stdout);
+		exit(0);
 	} else if (!strcmp(how, "dup2")) {
 		null = open("/dev/null", O_RDWR);
 		if (null < 0 || dup2(null, p[0]) < 0 || dup2(null, p[1]) < 0)
@@ -662,14 +683,15 @@ int main(int argc, char **argv)
 	long repeat = argc == 5 && !strcmp(argv[3], "repeat") ? atol(argv[4]) : 1;
 	size_t first = 0;
 
-	static const char *const ways_to_let_go[] = { "close", "exit", "dup2", "close_range", "exec" };
+	static const char *const ways_to_let_go[] = { "close", "exit", "exit_threads", "dup2",
+						      "close_range", "exec" };
 	bool letting_go = false;
 
 	for (size_t i = 0; argc == 4 && i < sizeof(ways_to_let_go) / sizeof(*ways_to_let_go); i++)
 		letting_go |= !strcmp(argv[3], ways_to_let_go[i]);
 	if (argc != 3 && !hold && !partial && !letting_go && !(argc == 5 && repeat > 1)) {
 		fprintf(stderr, "usage: verify_workload WAY FILE "
-			"[hold SECONDS | close | exit | dup2 | close_range | exec | "
+			"[hold SECONDS | close | exit | exit_threads | dup2 | close_range | exec | "
 			"partial AT | repeat N]\n");
 		return 2;
 	}

@@ -8,8 +8,8 @@
 # one, process_vm_writev(2) and PTRACE_POKEDATA into another process's.
 # Then what is not a change: a pwrite(2) splicewatch reports (explained), a
 # splice nobody changes; and where else a change is found: the sweep of a
-# pipe nobody reads, a close of a pipe nobody read, and its exit, dup2,
-# close_range and exec instead of a close; a buffer partly read
+# pipe nobody reads, a close of a pipe nobody read, and its exit (of one
+# thread, of four at once), dup2, close_range and exec instead of a close; a buffer partly read
 # (the bytes read no longer held, the rest checked); the first programs'
 # runs dropped, the backup copies catch it. ci --verify: a change
 # the tree made fails the run (report, JUnit, summary), a write of the tree
@@ -163,6 +163,7 @@ let_go() {
 }
 
 test_exit_finds_change_in_unread_pipe() { let_go exit; }
+test_exit_of_threaded_process_finds_change() { let_go exit_threads; }
 test_dup2_over_pipe_finds_change() { let_go dup2; }
 test_close_range_finds_change_in_unread_pipe() { let_go close_range; }
 test_exec_closing_pipe_finds_change() { let_go exec; }
@@ -382,6 +383,7 @@ T unchanged_bytes_no_record test_unchanged_bytes_no_record
 T sweep_finds_change_in_unread_pipe test_sweep_finds_change_in_unread_pipe
 T close_finds_change_in_unread_pipe test_close_finds_change_in_unread_pipe
 T exit_finds_change_in_unread_pipe test_exit_finds_change_in_unread_pipe
+T exit_of_threaded_process_finds_change test_exit_of_threaded_process_finds_change
 T dup2_over_pipe_finds_change test_dup2_over_pipe_finds_change
 T close_range_finds_change_in_unread_pipe test_close_range_finds_change_in_unread_pipe
 T exec_closing_pipe_finds_change test_exec_closing_pipe_finds_change
