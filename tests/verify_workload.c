@@ -12,11 +12,12 @@
  * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
  * reader of the pipe got); exit 0 when WAY did what it should. With "hold
  * SECONDS" the pipe is read that much later; with LET_GO it is let go of
- * unread (got=none): "close" (close(2) of both ends), "exit" (the process
- * exits with both open), "dup2" (/dev/null dup2(2)'d over both), "close_range"
- * (close_range(2) over both), "exit_threads" (the same from a process of
- * four threads, exit_group(2)) or "exec" (both close-on-exec, then exec of
- * /bin/true, the same pid), "at=NS" the time (CLOCK_MONOTONIC) just before; with "partial AT" its first 200 bytes are read before
+ * unread (got=none, and at=NS: CLOCK_MONOTONIC just before): "close"
+ * (close(2) of both ends), "exit" (the process exits with both open),
+ * "exit_threads" (the same from a process of four running threads),
+ * "dup2" (/dev/null dup2(2)'d over both), "close_range" (close_range(2)
+ * over both) or "exec" (both close-on-exec, then exec of /bin/true, the
+ * same pid); with "partial AT" its first 200 bytes are read before
  * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
  * all of it N times over, FILE made again each time (got: of the last).
  *
