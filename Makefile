@@ -69,7 +69,7 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS)) \
 SKELS      := $(patsubst %.bpf.o,%.skel.h,$(BPF_OBJS))
 SRCS       := $(wildcard src/*.c)
 OBJS       := $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
-HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h)
+HDRS       := $(wildcard include/*.h src/*.h bpf/*.h bpf/lib/*.h bpf/detect/*.h bpf/stats/*.h bpf/verify/*.h)
 
 .PHONY: all clean install test check FORCE completion deb
 # Kept: the skeletons embed them, and the compat layout check reads both.

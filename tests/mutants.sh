@@ -546,7 +546,7 @@ override_dh_installdeb:
 	done_mutant
 
 	mutant verify_ci_scope_ignored
-	edit bpf/verify.bpf.c '	if (scope_cgroup_id && !f->splicer_in_scope &&' '	if (0 && !f->splicer_in_scope &&'
+	edit bpf/verify/report.bpf.h '	if (scope_cgroup_id && !f->splicer_in_scope &&' '	if (0 && !f->splicer_in_scope &&'
 	expect tests/suites/verify.sh 'ci_change_outside_tree_not_commands'
 	done_mutant
 
@@ -561,7 +561,7 @@ override_dh_installdeb:
 	done_mutant
 
 	mutant verify_reader_trust_ignored
-	edit bpf/verify.bpf.c '	untrusted = file_untrusted(f, (u32)bpf_get_current_uid_gid());' '	untrusted = 0;'
+	edit bpf/verify/report.bpf.h '	untrusted = file_untrusted(f, (u32)bpf_get_current_uid_gid());' '	untrusted = 0;'
 	expect tests/suites/verify-enforce.sh 'users_own_file_change_gets_no_reader_killed'
 	done_mutant
 
@@ -576,7 +576,7 @@ override_dh_installdeb:
 	done_mutant
 
 	mutant verify_reader_signal_not_sent
-	edit bpf/verify.bpf.c '		bpf_send_signal(reader_signal);' '		(void)0;'
+	edit bpf/verify/report.bpf.h '		bpf_send_signal(reader_signal);' '		(void)0;'
 	expect tests/suites/verify-enforce.sh 'reader_killed_before_splice_moves_changed_bytes'
 	done_mutant
 
