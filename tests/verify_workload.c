@@ -12,7 +12,9 @@
  * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
  * reader of the pipe got); exit 0 when WAY did what it should. With "hold
  * SECONDS" the pipe is read that much later; with LET_GO it is let go of
- * unread (got=none, and at=NS: CLOCK_MONOTONIC just before): "close"
+ * unread by a child of this process (its pid=; got=none), and once that
+ * child has been reaped a second line "gone=NS" (CLOCK_MONOTONIC, the
+ * records' ts_ns: the pipe was let go of by then): "close"
  * (close(2) of both ends), "exit" (the process exits with both open),
  * "exit_threads" (the same from a process of four running threads),
  * "dup2" (/dev/null dup2(2)'d over both), "close_range" (close_range(2)
@@ -672,6 +674,33 @@ static void let_go(const char *how, int p[2])
 	}
 }
 
+/* With LET_GO: the rest of main runs in a child, which makes the pipe and
+ * lets go of it; this process prints "gone=NS" once the child is reaped
+ * (its fd table is gone before it can be: exit_files precedes exit_notify)
+ * and exits with its status. A sweep dated before gone= may have found the
+ * change before the release did (an exit tears down the address space
+ * before the fd table); one dated after it found a change the release
+ * missed. */
+static void reap_then_say_gone(void)
+{
+	struct timespec now;
+	pid_t child;
+	int status;
+
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		return;
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("gone=%llu\n",
+	       (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
 	char got[PAGE];
@@ -704,6 +733,8 @@ int main(int argc, char **argv)
 		return dmcrypt_direct(argv[2]);
 	if (partial)
 		AT = atol(argv[4]);
+	if (letting_go)
+		reap_then_say_gone();
 	if (pipe(p))
 		die("pipe");
 	held_pipe = p[0];
@@ -751,13 +782,7 @@ int main(int argc, char **argv)
 	}
 	change(argv[1], fd, argv[2]);
 	if (letting_go) {
-		struct timespec now;
-
-		/* at: CLOCK_MONOTONIC (the records' ts_ns) as the pipe is let go
-		 * of: a sweep before it may have found the change first. */
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		printf("ino=%llu pid=%d at=%llu got=none\n", (unsigned long long)st.st_ino, getpid(),
-		       (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+		printf("ino=%llu pid=%d got=none\n", (unsigned long long)st.st_ino, getpid());
 		let_go(argv[3], p);
 		return 0;
 	}

@@ -145,12 +145,13 @@ test_close_finds_change_in_unread_pipe() {
 }
 
 # released: trace --verify's one record of this test's file is the release
-# in the task that let go (the workload's at=), or the sweep's before it (a
-# sweep that ran between the change and the release finds it first).
+# in the task that let go (the workload's pid=), or the sweep's before the
+# pipe was gone (the workload's gone=: a sweep that ran between the change
+# and the release finds it first).
 released() {
-	local at
-	at=$(sed -n 's/.*at=\([0-9]*\).*/\1/p' <<<"$out")
-	records "len(e) == 1 and e[0]['event'] == 'unexplained_change' and ((e[0]['check'], e[0]['pid']) == ('release', $wpid) or (e[0]['check'] == 'sweep' and e[0]['ts_ns'] < ${at:-0}))"
+	local gone
+	gone=$(sed -n 's/^gone=\([0-9]*\)$/\1/p' <<<"$out")
+	records "len(e) == 1 and e[0]['event'] == 'unexplained_change' and ((e[0]['check'], e[0]['pid']) == ('release', $wpid) or (e[0]['check'] == 'sweep' and e[0]['ts_ns'] < ${gone:-0}))"
 }
 
 # let_go HOW: a pipe let go of unread some way other than close(2) (HOW:

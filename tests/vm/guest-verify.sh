@@ -308,14 +308,15 @@ test_explained() {
 test_unchanged() { ran clean original && none "$tmp/checked" clean "trace --verify"; }
 test_sweep() { ran sweep && one sweep '"event":"unexplained_change","check":"sweep",' '"pid":null,'; }
 # test_release HOW: the pipe let go of unread, HOW (verify_workload's LET_GO):
-# one record, the release in the task that let go, or the sweep's before it
-# (a sweep between the change and the release finds it first).
+# one record, the release in the task that let go, or the sweep's before the
+# pipe was gone (gone=: a sweep between the change and the release finds it
+# first).
 test_release() {
 	ran "$1" none || return
 	if lines "$tmp/checked" "$1" | grep -qF '"check":"sweep",'; then
 		one "$1" '"event":"unexplained_change","check":"sweep",' || return
 		ts=$(sed -n 's/.*"ts_ns":\([0-9]*\),.*/\1/p' "$tmp/$1.rec")
-		[ "$ts" -lt "$(of "$1" at)" ] || fail "the sweep found it at $ts, after the release at $(of "$1" at): $(head -c 600 "$tmp/$1.rec")"
+		[ "$ts" -lt "$(of "$1" gone)" ] || fail "the sweep found it at $ts, after the pipe was gone at $(of "$1" gone): $(head -c 600 "$tmp/$1.rec")"
 		return
 	fi
 	one "$1" '"event":"unexplained_change","check":"release",' "\"pid\":$(of "$1" pid),"
