@@ -52,45 +52,54 @@
 #   their kernel functions (tested under none): what raw adds on top, the
 #   kernel functions catching a dropped sys_enter, is not arm64's own and
 #   runs on amd64 7.x.
-# Prints matrix.sh's "ok"/"not ok" lines (the matrices one after the other,
-# each without its plan), then one TAP plan for all, "1..N"; exit status 1
-# when any failed.
+# The matrices run in two lanes at once, each one VM at a time (-j 1), so
+# that neither core idles while the other finishes a matrix's last cell; the
+# lanes are balanced by the cells' VM times (docs/testing.md, Timings).
+# Prints each matrix's "ok"/"not ok" lines once it ends (whole, never
+# interleaved with the other lane's), each without its plan, then one TAP
+# plan for all, "1..N"; exit status 1 when any failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-rc=0
-out=$(mktemp) || exit 2
-trap 'rm -f "$out"' EXIT
-# matrix ARGS...: one matrix.sh run, its lines kept; rc=1 when it failed.
+dir=$(mktemp -d) || exit 2
+trap 'rm -rf "$dir"' EXIT
+: > "$dir/all"
+# matrix ARGS...: one matrix.sh run, its lines printed and kept in all.
 # A run that fails without a failing line (matrix.sh refused its arguments or
 # a binary is missing: exit 2 before any VM) gets one, so it cannot pass
 # unnoticed among the others.
+n=0
 matrix() {
-	local before st
-	before=$(grep -c '^not ok ' "$out")
-	bash tests/vm/matrix.sh --no-plan "$@" | tee -a "$out"
-	st=${PIPESTATUS[0]}
-	[ "$st" = 0 ] && return
-	rc=1
-	[ "$(grep -c '^not ok ' "$out")" -gt "$before" ] ||
-		echo "not ok vm/matrix: matrix.sh $* exited $st without a failing line" | tee -a "$out"
+	local f st
+	n=$((n + 1))
+	f=$dir/run.$BASHPID.$n
+	bash tests/vm/matrix.sh --no-plan "$@" > "$f"
+	st=$?
+	[ "$st" = 0 ] || grep -q '^not ok ' "$f" ||
+		echo "not ok vm/matrix: matrix.sh $* exited $st without a failing line" >> "$f"
+	flock "$dir/all" sh -c 'cat "$1"; cat "$1" >> "$2"' sh "$f" "$dir/all"
 }
 all="tracepoint fentry kprobe"
-matrix --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci verify runcount"
-matrix --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount" \
-	--suites-of 7/tracepoint "trace enforce deny trace-noenter deny-noenter runcount" \
-	--suites-of 7/fentry "trace enforce deny ci verify runcount" \
-	--suites-of 7/kprobe "trace enforce deny runcount"
-matrix --kernels "7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=raw \
-	--label raw --suites "trace deny trace-noenter deny-noenter runcount"
 # The check-then-use race scenarios (a second thread swaps the fd or the
 # iovecs between sys_enter and the write) need two CPUs: on one nothing runs
 # between the check and the write. On fentry and kprobe, which see the
-# kernel's own copies.
+# kernel's own copies. Alone, before the lanes.
 matrix -j 1 --kernels "6.12" --backends "fentry kprobe" --suites "trace" \
 	--smp 2 --filter '*_after_entry_is_reported'
-matrix --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci verify"
-matrix --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci verify"
-matrix --kernels "arm64/7" --backends "$all" --suites "trace deny" \
-	--suites-of tracepoint "trace deny trace-noenter deny-noenter verify"
-echo "1..$(grep -cE '^(not )?ok ' "$out")"
-exit "$rc"
+(
+	matrix -j 1 --kernels "5.10 7" --backends "$all" --suites "trace enforce deny ci trace-noenter deny-noenter runcount" \
+		--suites-of 7/tracepoint "trace enforce deny trace-noenter deny-noenter runcount" \
+		--suites-of 7/fentry "trace enforce deny ci verify runcount" \
+		--suites-of 7/kprobe "trace enforce deny runcount"
+	matrix -j 1 --kernels "arm64/7" --backends "$all" --suites "trace deny" \
+		--suites-of tracepoint "trace deny trace-noenter deny-noenter verify"
+) &
+(
+	matrix -j 1 --kernels "6.1 6.12" --backends "$all" --suites "trace enforce deny ci verify runcount"
+	matrix -j 1 --kernels "7" --backends "fentry kprobe" --env SPLICEWATCH_SYSCALL_ATTACH=raw \
+		--label raw --suites "trace deny trace-noenter deny-noenter runcount"
+	matrix -j 1 --kernels "arm64/6.12" --backends "$all" --suites "trace enforce deny ci verify"
+	matrix -j 1 --kernels "arm64/6.1" --backends "tracepoint kprobe" --suites "trace enforce deny-refused ci verify"
+) &
+wait
+echo "1..$(grep -cE '^(not )?ok ' "$dir/all")"
+! grep -q '^not ok ' "$dir/all"
