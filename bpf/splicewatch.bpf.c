@@ -68,7 +68,8 @@ int BPF_PROG(sw_sys_enter_backup, struct pt_regs *regs, long id)
 
 static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 {
-	long id = SW_SYSCALL_NR(regs);
+	bool ia32;
+	long id = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
 
 	if (marks_on() && tracking() && checked_syscall(id))
 		clear_mark();
@@ -92,30 +93,30 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret)
 			return 0;
 		/* A splice that succeeded with an offset did not use a pipe on
 		 * that side (-ESPIPE otherwise): no need to look at it. */
-		if (!SW_ARG4(regs))
-			sync_fd(SW_ARG3(regs));
-		if (!SW_ARG2(regs) && tracking())
-			sync_fd(SW_ARG1(regs));
+		if (!SW_SYS_ARG4(regs, ia32))
+			sync_fd(SW_SYS_ARG3(regs, ia32));
+		if (!SW_SYS_ARG2(regs, ia32) && tracking())
+			sync_fd(SW_SYS_ARG1(regs, ia32));
 		return 0;
 	case SW_NR_tee:			/* out 2 */
 	case SW_NR_sendfile:		/* out 1 */
 		if (ret <= 0)
 			return 0;
-		sync_fd(id == SW_NR_tee ? SW_ARG2(regs) : SW_ARG1(regs));
+		sync_fd(id == SW_NR_tee ? SW_SYS_ARG2(regs, ia32) : SW_SYS_ARG1(regs, ia32));
 		return 0;
 	case SW_NR_vmsplice:
 		if (ret > 0)
-			sync_fd(SW_ARG1(regs));
+			sync_fd(SW_SYS_ARG1(regs, ia32));
 		return 0;
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_preadv2:
 		if (ret > 0 && tracking())
-			sync_fd(SW_ARG1(regs));
+			sync_fd(SW_SYS_ARG1(regs, ia32));
 		return 0;
 	case SW_NR_fcntl:
-		if (SW_ARG2(regs) == F_SETPIPE_SZ && ret > 0 && tracking())
-			sync_fd(SW_ARG1(regs));
+		if ((u32)SW_SYS_ARG2(regs, ia32) == F_SETPIPE_SZ && ret > 0 && tracking())
+			sync_fd(SW_SYS_ARG1(regs, ia32));
 		return 0;
 	case SW_NR_truncate:
 		forget_cut();
@@ -139,10 +140,12 @@ int BPF_PROG(sw_sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_sys_exit_backup, struct pt_regs *regs, long ret)
 {
+	bool ia32;
+
 	if (first_ran(GATE_EXIT))
 		return 0;
 	/* Proof that this copy learnt holds the first one missed. */
-	if (ret > 0 && fills_pipe(SW_SYSCALL_NR(regs)))
+	if (ret > 0 && fills_pipe(sw_syscall(SW_SYSCALL_NR(regs), &ia32)))
 		count(SW_CNT_BACKUP_PIPE_SYNCS, 1);
 	return sys_exit(regs, ret);
 }
@@ -338,33 +341,40 @@ int BPF_KRETPROBE(sw_kretprobe_do_splice, long ret)
 	return 0;
 }
 
-/* fexit ctx: regs, return value. */
-SEC("fexit/" SW_SYS_PREFIX "vmsplice")
-int sw_fexit_vmsplice(u64 *ctx)
-{
-	u64 regs;
-
-	if ((long)ctx[1] > 0 && !bpf_probe_read_kernel(&regs, sizeof(regs), &ctx[0]))
-		sync_vmsplice(regs);
-	return 0;
+/* vmsplice's entry point fn (its pt_regs, then the return value), whose fd
+ * sync (sync_vmsplice or _ia32) reads from the registers: programs
+ * sw_fexit_NAME, sw_kprobe_NAME, sw_kretprobe_NAME. */
+#define VMSPLICE_HOOKS(name, fn, sync)						\
+SEC("fexit/" fn)								\
+int sw_fexit_##name(u64 *ctx)							\
+{										\
+	u64 regs;								\
+										\
+	if ((long)ctx[1] > 0 && !bpf_probe_read_kernel(&regs, sizeof(regs), &ctx[0])) \
+		sync(regs);							\
+	return 0;								\
+}										\
+										\
+SEC("kprobe/" fn)								\
+int BPF_KPROBE(sw_kprobe_##name, struct pt_regs *regs)				\
+{										\
+	stash((u64)regs, 0);							\
+	return 0;								\
+}										\
+										\
+SEC("kretprobe/" fn)								\
+int BPF_KRETPROBE(sw_kretprobe_##name, long ret)				\
+{										\
+	struct ret_stash v;							\
+										\
+	if (unstash(&v) && ret > 0)						\
+		sync(v.a);							\
+	return 0;								\
 }
 
-SEC("kprobe/" SW_SYS_PREFIX "vmsplice")
-int BPF_KPROBE(sw_kprobe_vmsplice, struct pt_regs *regs)
-{
-	stash((u64)regs, 0);
-	return 0;
-}
-
-SEC("kretprobe/" SW_SYS_PREFIX "vmsplice")
-int BPF_KRETPROBE(sw_kretprobe_vmsplice, long ret)
-{
-	struct ret_stash v;
-
-	if (unstash(&v) && ret > 0)
-		sync_vmsplice(v.a);
-	return 0;
-}
+VMSPLICE_HOOKS(vmsplice, SW_SYS_PREFIX "vmsplice", sync_vmsplice)
+/* IA-32 tasks' vmsplice (x86) enters here. */
+VMSPLICE_HOOKS(vmsplice_ia32, SW_IA32_SYS_PREFIX "vmsplice", sync_vmsplice_ia32)
 
 /* fexit ctx: file, cmd, arg, return value. */
 SEC("fexit/pipe_fcntl")

@@ -36,7 +36,7 @@
 #include "lib/path.bpf.h"
 #include "lib/pipe_ring.bpf.h"
 #include "lib/siphash.bpf.h"
-#include "lib/syscalls.bpf.h"
+#include "lib/syscall_abi.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -563,23 +563,24 @@ static __always_inline bool checked_at_entry(long id)
 	       id == SW_NR_splice || id == SW_NR_close;
 }
 
-static __always_inline void on_enter(struct pt_regs *regs, long id)
+/* id: the native number (ia32: an IA-32 syscall's registers). */
+static __always_inline void on_enter(struct pt_regs *regs, long id, bool ia32)
 {
 	switch (id) {
 	case SW_NR_read:
 	case SW_NR_readv:
 	case SW_NR_vmsplice:
-		check_drain(SW_ARG1(regs), 1);
+		check_drain(SW_SYS_ARG1(regs, ia32), 1);
 		return;
 	case SW_NR_tee:			/* in 1 */
-		check_drain(SW_ARG1(regs), 0);
+		check_drain(SW_SYS_ARG1(regs, ia32), 0);
 		return;
 	case SW_NR_splice:		/* in 1, off_in 2 */
-		if (!SW_ARG2(regs))
-			check_drain(SW_ARG1(regs), 1);
+		if (!SW_SYS_ARG2(regs, ia32))
+			check_drain(SW_SYS_ARG1(regs, ia32), 1);
 		return;
 	case SW_NR_close:
-		check_release(SW_ARG1(regs));
+		check_release(SW_SYS_ARG1(regs, ia32));
 		return;
 	}
 }
@@ -590,15 +591,17 @@ static __always_inline void on_enter(struct pt_regs *regs, long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_verify_release, struct pt_regs *regs, long id)
 {
-	switch (id) {
+	bool ia32;
+
+	switch (sw_syscall(id, &ia32)) {
 	case SW_NR_dup2:		/* old 1, new 2: closed first */
 	case SW_NR_dup3:
-		if ((u32)SW_ARG1(regs) != (u32)SW_ARG2(regs))
-			check_release(SW_ARG2(regs));
+		if ((u32)SW_SYS_ARG1(regs, ia32) != (u32)SW_SYS_ARG2(regs, ia32))
+			check_release(SW_SYS_ARG2(regs, ia32));
 		return 0;
 	case SW_NR_close_range:		/* first 1, last 2, flags 3 */
-		if (!(SW_ARG3(regs) & SW_CLOSE_RANGE_CLOEXEC))
-			release_fds((u32)SW_ARG1(regs), (u32)SW_ARG2(regs), false);
+		if (!(SW_SYS_ARG3(regs, ia32) & SW_CLOSE_RANGE_CLOEXEC))
+			release_fds((u32)SW_SYS_ARG1(regs, ia32), (u32)SW_SYS_ARG2(regs, ia32), false);
 		return 0;
 	case SW_NR_execve:		/* closes the close-on-exec fds */
 	case SW_NR_execveat:
@@ -608,6 +611,9 @@ int BPF_PROG(sw_verify_release, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* No fd: fds are 32 bits. */
+#define NO_FD	(~0ULL)
+
 /* The syscalls whose exit learns or forgets what a pipe holds. */
 static __always_inline bool learnt_at_exit(long id)
 {
@@ -615,33 +621,40 @@ static __always_inline bool learnt_at_exit(long id)
 	       id == SW_NR_splice || id == SW_NR_sendfile;
 }
 
-static __always_inline void on_exit(struct pt_regs *regs, long id, long ret)
+/* id: the native number (ia32: an IA-32 syscall's registers). The pipe to
+ * learn is read before the drain: only it stays live across the drain's
+ * calls (the stack beside learn's loops is 512 bytes in all). */
+static __always_inline void on_exit(struct pt_regs *regs, long id, bool ia32, long ret)
 {
+	u64 fill;			/* the fd of the pipe filled, or NO_FD */
 	u32 changed;
 
 	switch (id) {
 	case SW_NR_read:
 	case SW_NR_readv:
-		drained(SW_ARG1(regs));
+		drained(SW_SYS_ARG1(regs, ia32));
 		return;
 	case SW_NR_vmsplice:		/* fd 1: filled, or read from */
-		drained(SW_ARG1(regs));
-		if (ret > 0)
-			learn(SW_ARG1(regs), 0);
+		fill = ret > 0 ? SW_SYS_ARG1(regs, ia32) : NO_FD;
+		drained(SW_SYS_ARG1(regs, ia32));
+		if (fill != NO_FD)
+			learn(fill, 0);
 		return;
 	case SW_NR_tee:			/* in 1, out 2 */
-		changed = drained(SW_ARG1(regs));
-		if (ret > 0)
-			learn(SW_ARG2(regs), changed);
+		fill = ret > 0 ? SW_SYS_ARG2(regs, ia32) : NO_FD;
+		changed = drained(SW_SYS_ARG1(regs, ia32));
+		if (fill != NO_FD)
+			learn(fill, changed);
 		return;
 	case SW_NR_splice:		/* in 1, off_in 2, out 3, off_out 4 */
-		changed = SW_ARG2(regs) ? 0 : drained(SW_ARG1(regs));
-		if (ret > 0 && !SW_ARG4(regs))
-			learn(SW_ARG3(regs), changed);
+		fill = ret > 0 && !SW_SYS_ARG4(regs, ia32) ? SW_SYS_ARG3(regs, ia32) : NO_FD;
+		changed = SW_SYS_ARG2(regs, ia32) ? 0 : drained(SW_SYS_ARG1(regs, ia32));
+		if (fill != NO_FD)
+			learn(fill, changed);
 		return;
 	case SW_NR_sendfile:		/* out 1 */
 		if (ret > 0)
-			learn(SW_ARG1(regs), 0);
+			learn(SW_SYS_ARG1(regs, ia32), 0);
 		return;
 	}
 }
@@ -649,11 +662,14 @@ static __always_inline void on_exit(struct pt_regs *regs, long id, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
 {
+	bool ia32;
+
+	id = sw_syscall(id, &ia32);
 	if (!checked_at_entry(id) || (test_drop & SW_DROP_ENTER))
 		return 0;
 	if (backup_copies)
 		first_runs(GATE_ENTER);
-	on_enter(regs, id);
+	on_enter(regs, id, ia32);
 	return 0;
 }
 
@@ -661,22 +677,26 @@ int BPF_PROG(sw_verify_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sw_verify_enter_backup, struct pt_regs *regs, long id)
 {
+	bool ia32;
+
+	id = sw_syscall(id, &ia32);
 	if (!checked_at_entry(id) || first_ran(GATE_ENTER))
 		return 0;
-	on_enter(regs, id);
+	on_enter(regs, id, ia32);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
 {
-	long id = SW_SYSCALL_NR(regs);
+	bool ia32;
+	long id = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
 
 	if (!learnt_at_exit(id) || (test_drop & SW_DROP_EXIT))
 		return 0;
 	if (backup_copies)
 		first_runs(GATE_EXIT);
-	on_exit(regs, id, ret);
+	on_exit(regs, id, ia32, ret);
 	return 0;
 }
 
@@ -684,11 +704,12 @@ int BPF_PROG(sw_verify_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sw_verify_exit_backup, struct pt_regs *regs, long ret)
 {
-	long id = SW_SYSCALL_NR(regs);
+	bool ia32;
+	long id = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
 
 	if (!learnt_at_exit(id) || first_ran(GATE_EXIT))
 		return 0;
-	on_exit(regs, id, ret);
+	on_exit(regs, id, ia32, ret);
 	return 0;
 }
 

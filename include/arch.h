@@ -18,4 +18,8 @@
 #error "unsupported architecture: build with ARCH=x86 or ARCH=arm64"
 #endif
 
+/* The prefix of the entry points of IA-32 syscalls (x86 kernels with IA-32
+ * emulation; none on arm64, whose AArch32 tasks enter SW_SYS_PREFIX ones). */
+#define SW_IA32_SYS_PREFIX	"__ia32_sys_"
+
 #endif /* SW_ARCH_H */

@@ -442,6 +442,14 @@ override_dh_installdeb:
 		'pwrite64_fd_with_high_half_set_is_reported'
 	done_mutant
 
+	# IA-32 syscalls (int $0x80) taken by their native numbers: a 32-bit
+	# write is no write to the syscall hooks, a 32-bit splice fills no pipe.
+	mutant ia32_not_decoded
+	edit bpf/lib/syscall_abi.bpf.h '	*ia32 = sw_in_ia32();' '	return id;'
+	expect "tests/build/swtest 'ia32_*'" 'ia32_pwrite64_by_unprivileged_user_is_reported'
+	expect tests/suites/verify.sh 'ia32_splice_and_read_checked'
+	done_mutant
+
 	mutant healthz_without_heartbeat
 	edit src/session.c 'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) && beat &&' \
 		'return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE) || beat ||'
@@ -602,7 +610,7 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	shown_counts_formatted lost_only_at_exit ci_sighup_kills notify_ready_before_attach \
 	notify_no_reloading journal_fields_not_upper_cased journal_kill_at_warning \
 	journal_missing_socket_trusted stats_top_unescaped \
-	fd_high_half_kept libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
+	fd_high_half_kept ia32_not_decoded libbpf_linked_shared deb_unit_enabled deb_microhttpd_undeclared deb_config_not_conffile deb_postinst_leaves_file \
 	caps_not_dropped caps_wrong_capability_checked caps_not_checked caps_memlock_always_demanded \
 	ci_command_inherits_capabilities ci_dac_override_always_effective \
 	ci_cgroup_capability_not_required privileged_port_not_checked \

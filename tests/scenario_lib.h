@@ -144,4 +144,13 @@ int do_write_page_6(struct tctx *t);
 int setup_mmap_store(struct tctx *t);
 int do_mmap_store(struct tctx *t);
 
+/* scenarios_ia32.c (amd64) */
+#if defined(__x86_64__)
+int do_ia32_pwrite64_as_nobody(struct tctx *t);
+int do_ia32_writev(struct tctx *t);
+int do_ia32_ftruncate64(struct tctx *t);
+int setup_ia32_splice_hold(struct tctx *t);
+int setup_ia32_vmsplice_hold(struct tctx *t);
+#endif
+
 #endif

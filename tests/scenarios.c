@@ -45,6 +45,17 @@ const struct scenario scenarios[] = {
 	  setup_pwrite64_twice, do_pwrite64_twice_as_nobody },
 	{ "pwrite64_fd_with_high_half_set_is_reported", FS_ALL, setup_pwrite64,
 	  do_pwrite64_fd_high_half_set },
+#if defined(__x86_64__)
+	/* IA-32 syscalls (int $0x80), which any program can make */
+	{ "ia32_pwrite64_by_unprivileged_user_is_reported", FS_ALL, setup_pwrite64,
+	  do_ia32_pwrite64_as_nobody },
+	{ "ia32_writev_into_held_range_is_reported", FS_ALL, setup_writev, do_ia32_writev },
+	{ "ia32_ftruncate64_into_held_range_is_reported", FS_ALL, setup_ftruncate,
+	  do_ia32_ftruncate64 },
+	{ "ia32_splice_hold_is_reported", FS_ALL, setup_ia32_splice_hold, do_pwrite64 },
+	{ "ia32_vmsplice_of_shared_file_mapping_is_reported", FS_ALL, setup_ia32_vmsplice_hold,
+	  do_pwrite64 },
+#endif
 	{ "direct_io_pwrite_into_held_range_is_reported", E4, setup_direct_pwrite,
 	  do_direct_pwrite, .trace_only = true },
 	{ "mmap_store_to_clean_held_page_is_reported", E4, setup_mmap_store, do_mmap_store,

@@ -7,7 +7,7 @@ tests/build:
 	mkdir -p $@
 
 SWTEST_SRCS := tests/swtest.c tests/swtest_check.c tests/swtest_event.c tests/swtest_counters.c tests/scenarios.c tests/scenarios_race.c \
-	       tests/scenario_lib.c tests/scenarios_write.c tests/scenarios_hold.c
+	       tests/scenario_lib.c tests/scenarios_write.c tests/scenarios_hold.c tests/scenarios_ia32.c
 tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenario_lib.h | tests/build
 	$(CC) $(TEST_CFLAGS) $(SWTEST_SRCS) -luring -lpthread -o $@
 

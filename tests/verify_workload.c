@@ -45,6 +45,8 @@
  *   VW_AS=UID            FILE is made, spliced and changed by a child of
  *                        that uid (and gid); this process drains the pipe
  *   VW_MODE=MODE         FILE's mode (octal), set after it is made
+ *   VW_IA32=1            (amd64) the splice into the pipe and the read of
+ *                        it are IA-32 syscalls (int $0x80)
  * and WAY pwrite_child: a pwrite by a child named vw_writer.
  *
  * The kernel's own writers, played by the test module tests/kmod/sw_kwriter
@@ -104,6 +106,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "ia32_syscall.h"
 
 #define PAGE	4096
 #define FIRST	200	/* bytes read before the change with "partial" */
@@ -327,9 +330,41 @@ static int fill(const char *path, int pipe_in)
 
 	if (mode && fchmod(fd, strtoul(mode, NULL, 8)))
 		die("setup");
+#if defined(__x86_64__)
+	if (getenv("VW_IA32")) {
+		int64_t *low_off = ia32_low_page();
+
+		if (!low_off)
+			die("mmap(MAP_32BIT)");
+		*low_off = 0;
+		if (ia32_syscall(IA32_NR_splice, fd, (long)low_off, pipe_in, 0, PAGE, 0) != PAGE)
+			die("IA-32 splice");
+		return fd;
+	}
+#endif
 	if (splice(fd, &off, pipe_in, NULL, PAGE, 0) != PAGE)
 		die("splice");
 	return fd;
+}
+
+/* read(2) of the pipe, or with VW_IA32 an IA-32 read (into memory below
+ * 4 GiB). */
+static ssize_t read_pipe(int fd, char *buf, size_t len)
+{
+#if defined(__x86_64__)
+	if (getenv("VW_IA32")) {
+		char *low = ia32_low_page();
+		ssize_t n;
+
+		if (!low)
+			die("mmap(MAP_32BIT)");
+		n = ia32_syscall(IA32_NR_read, fd, (long)low, (long)len, 0, 0, 0);
+		if (n > 0)
+			memcpy(buf, low, (size_t)n);
+		return n;
+	}
+#endif
+	return read(fd, buf, len);
 }
 
 /* VW_AS: FILE made, spliced and changed by a child of another user. */
@@ -788,7 +823,7 @@ int main(int argc, char **argv)
 	}
 	if (hold)
 		usleep((useconds_t)(atof(argv[4]) * 1e6));
-	if (read(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
+	if (read_pipe(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");
 	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
 	       (size_t)AT < first ? "read-before" : what(got));

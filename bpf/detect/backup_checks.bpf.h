@@ -65,6 +65,22 @@ __noinline int sync_vmsplice(u64 regs_addr)
 	return sync_fd(fd);
 }
 
+/* vmsplice(fd, ...) of an IA-32 task (SW_IA32_SYS_PREFIX "vmsplice"): the
+ * pt_regs of the syscall, fd in bx. */
+__noinline int sync_vmsplice_ia32(u64 regs_addr)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)regs_addr;
+	u32 fd;
+
+	if (bpf_probe_read_kernel(&fd, sizeof(fd), &regs->bx))
+		return 0;
+	return sync_fd(fd);
+#else
+	return 0;
+#endif
+}
+
 /* Compat: a copy of the registers of the syscall check_unchecked checks (no
  * trusted pointer to them before 5.15; 168 bytes the stack cannot spare),
  * per thread (lib/maps.bpf.h: scratch maps; unused, so empty, otherwise). */
@@ -79,17 +95,19 @@ static __always_inline u32 check_unchecked(struct file *file, long nr, u32 op, u
 #ifdef SW_COMPAT
 	struct pt_regs *regs;
 #endif
+	bool ia32;
 
 	if (!tracking() || entry_checked(file, nr) ||
 	    bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
+	ia32 = sw_in_ia32();	/* nr is the native number of either */
 #ifdef SW_COMPAT
 	regs = scratch_of(&regs_scratch, true);
 	if (!regs || bpf_probe_read_kernel(regs, sizeof(*regs), sw_current_regs()))
 		return 0;
-	return check_write_to(regs, nr, op, file, deny_how, true);
+	return check_write_to(regs, nr, op, file, deny_how, true, ia32);
 #else
-	return check_write_to(sw_current_regs(), nr, op, file, deny_how, true);
+	return check_write_to(sw_current_regs(), nr, op, file, deny_how, true, ia32);
 #endif
 }
 

@@ -9,7 +9,7 @@
 #define SW_DETECT_SYNC_BPF_H
 
 #include "lazy.bpf.h"
-#include "../lib/syscalls.bpf.h"
+#include "../lib/syscall_abi.bpf.h"
 
 /* Looking through a ring with no index entry for a page-cache buffer. The
  * compat programs unroll the loop: there, a longer ring counts as one. */
@@ -223,13 +223,14 @@ static __always_inline struct inode *spliced_pipe_inode(u64 pipe)
 #else
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct inode *inode = NULL;
+	bool ia32;
 	long nr, fd;
 
-	nr = SW_SYSCALL_NR(regs);
+	nr = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
 	if (nr == SW_NR_splice)
-		fd = SW_ARG3(regs);
+		fd = SW_SYS_ARG3(regs, ia32);
 	else if (nr == SW_NR_sendfile)
-		fd = SW_ARG1(regs);
+		fd = SW_SYS_ARG1(regs, ia32);
 	else
 		return NULL;
 	if ((u64)file_pipe_of(fd_to_file(fd), &inode) != pipe)

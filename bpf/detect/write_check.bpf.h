@@ -10,11 +10,12 @@
 
 #include "backup_marks.bpf.h"
 
-/* The range syscall nr (as op) writes to file, from its registers; checked
- * and reported. backup: a backup hook checks it, no sys_enter run did. The
- * action taken, 0 when nothing is held there. */
-static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
-					  struct file *file, u32 deny_how, bool backup)
+/* The range syscall nr (native number, as op) writes to file, from its
+ * registers (ia32: an IA-32 syscall's); checked and reported. backup: a
+ * backup hook checks it, no sys_enter run did. The action taken, 0 when
+ * nothing is held there. */
+static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op, struct file *file,
+					  u32 deny_how, bool backup, bool ia32)
 {
 	struct write_desc w = { .file = file, .op = op, .deny_how = deny_how };
 	struct check_ctx *c;
@@ -29,7 +30,7 @@ static __always_inline u32 check_write_to(struct pt_regs *regs, long nr, u32 op,
 		return 0;
 	if (backup)
 		count(SW_CNT_BACKUP_CHECKS, 1);
-	if (!decode_write(regs, &w)) {
+	if (!decode_write(regs, &w, ia32)) {
 		if (marks_on())
 			mark_checked(file, nr, 0, 0, false);
 		return 0;
@@ -74,11 +75,13 @@ static __always_inline u32 cut_op(void)
 static __always_inline int check_write(struct pt_regs *regs, long id, bool backup)
 {
 	struct file *file;
+	bool ia32;
 	u32 op;
 
 	/* Our own output (a held -o file) would report itself forever. */
 	if (bpf_get_current_pid_tgid() >> 32 == self_tgid)
 		return 0;
+	id = sw_syscall(id, &ia32);
 	switch (id) {
 	case SW_NR_fallocate:
 		op = SW_OP_FALLOCATE;
@@ -87,11 +90,11 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
 		op = SW_OP_FTRUNCATE;
 		break;
 	case SW_NR_truncate:
-		note_cut(SW_ARG2(regs));
+		note_cut(cut_length(regs, ia32));
 		return 0;
 	default:
 		if (open_syscall(id)) {
-			if (open_truncates(regs, id))
+			if (open_truncates(regs, id, ia32))
 				note_cut(0);
 			return 0;
 		}
@@ -99,10 +102,11 @@ static __always_inline int check_write(struct pt_regs *regs, long id, bool backu
 		if (op == SW_OP_WRITE_ITER)
 			return 0;
 	}
-	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? SW_ARG3(regs) : SW_ARG1(regs));
+	file = fd_to_file(id == SW_NR_copy_file_range || id == SW_NR_splice ? SW_SYS_ARG3(regs, ia32) :
+										 SW_SYS_ARG1(regs, ia32));
 	if (!file || (backup && entry_checked(file, id)))
 		return 0;
-	check_write_to(regs, id, op, file, DENY_AT_LSM, backup);
+	check_write_to(regs, id, op, file, DENY_AT_LSM, backup, ia32);
 	return 0;
 }
 
@@ -253,6 +257,7 @@ static __always_inline void check_write_area(int rw, struct file *file, const lo
 {
 	struct pt_regs *regs;
 	struct check_ctx *c;
+	bool ia32;
 	s64 pos;
 	long nr;
 	u32 op;
@@ -273,11 +278,11 @@ static __always_inline void check_write_area(int rw, struct file *file, const lo
 	if (!ppos || bpf_probe_read_kernel(&pos, sizeof(pos), ppos) || pos < 0 ||
 	    (s64)len < 0 || (s64)(pos + len) < 0)
 		return;
-	nr = current_syscall();
+	nr = current_syscall_abi(&ia32);
 	op = syscall_op(nr);
 	/* Appends land at the end, whatever the position says. */
 	regs = sw_current_regs();
-	if ((nr == SW_NR_pwritev2 && (SW_ARG6(regs) & RWF_APPEND)) ||
+	if ((nr == SW_NR_pwritev2 && (SW_SYS_ARG6(regs, ia32) & RWF_APPEND)) ||
 	    (BPF_CORE_READ(file, f_flags) & O_APPEND))
 		pos = file_pos(file, true);
 	if (op != SW_OP_WRITE_ITER) {

@@ -7,12 +7,20 @@
 #define SW_DETECT_WRITE_DECODE_BPF_H
 
 #include "report.bpf.h"
-#include "../lib/syscalls.bpf.h"
+#include "../lib/syscall_abi.bpf.h"
 
-static __always_inline u64 iov_total(const struct iovec *uiov, long cnt, u32 *flags)
+/* An IA-32 task's struct iovec. */
+struct sw_iovec32 {
+	u32 base;
+	u32 len;
+};
+
+/* The bytes of the cnt iovecs at uiov (an IA-32 task's: struct sw_iovec32). */
+static __always_inline u64 iov_total(u64 uiov, long cnt, bool ia32, u32 *flags)
 {
 	u64 total = 0;
 	struct iovec iov;
+	struct sw_iovec32 iov32;
 	int i;
 
 	if (cnt <= 0)
@@ -24,7 +32,15 @@ static __always_inline u64 iov_total(const struct iovec *uiov, long cnt, u32 *fl
 	for (i = 0; i < 64; i++) {
 		if (i >= cnt)
 			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), &uiov[i])) {
+		if (ia32) {
+			if (bpf_probe_read_user(&iov32, sizeof(iov32), (void *)(uiov + i * sizeof(iov32)))) {
+				*flags |= SW_EVF_LEN_UNKNOWN;
+				return LEN_TO_EOF;
+			}
+			total += iov32.len;
+			continue;
+		}
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(uiov + i * sizeof(iov)))) {
 			*flags |= SW_EVF_LEN_UNKNOWN;
 			return LEN_TO_EOF;
 		}
@@ -40,13 +56,13 @@ static __always_inline s64 file_pos(struct file *file, bool append)
 	return BPF_CORE_READ(file, f_pos);
 }
 
-static __always_inline s64 user_off(loff_t *uoff, struct file *file)
+static __always_inline s64 user_off(u64 uoff, struct file *file)
 {
 	s64 off;
 
 	if (!uoff)
 		return file_pos(file, false);
-	if (bpf_probe_read_user(&off, sizeof(off), uoff))
+	if (bpf_probe_read_user(&off, sizeof(off), (void *)uoff))
 		return -1;
 	return off;
 }
@@ -87,13 +103,22 @@ static __always_inline struct pt_regs *sw_current_regs(void)
 #endif
 }
 
-static __always_inline long current_syscall(void)
+/* The native number of the syscall the current task is in (sw_syscall);
+ * *ia32: an IA-32 one (its arguments: SW_SYS_ARGn). */
+static __always_inline long current_syscall_abi(bool *ia32)
 {
 #ifdef SW_COMPAT
-	return BPF_CORE_READ(sw_current_regs(), SW_REGS_NR);
+	return sw_syscall(BPF_CORE_READ(sw_current_regs(), SW_REGS_NR), ia32);
 #else
-	return SW_SYSCALL_NR(sw_current_regs());
+	return sw_syscall(SW_SYSCALL_NR(sw_current_regs()), ia32);
 #endif
+}
+
+static __always_inline long current_syscall(void)
+{
+	bool ia32;
+
+	return current_syscall_abi(&ia32);
 }
 
 /* The op a write syscall is reported as. */
@@ -139,69 +164,85 @@ static __noinline bool open_how_truncates(u64 how)
 	return !bpf_probe_read_user(&flags, sizeof(flags), (void *)how) && (flags & O_TRUNC);
 }
 
-/* Whether open syscall nr asks for O_TRUNC, from its registers. */
-static __always_inline bool open_truncates(struct pt_regs *regs, long nr)
+/* Whether open syscall nr (native number; ia32: an IA-32 one) asks for
+ * O_TRUNC, from its registers. */
+static __always_inline bool open_truncates(struct pt_regs *regs, long nr, bool ia32)
 {
 	switch (nr) {
 #ifdef SW_NR_open
 	case SW_NR_creat:
 		return true;
 	case SW_NR_open:		/* flags 2 */
-		return SW_ARG2(regs) & O_TRUNC;
+		return SW_SYS_ARG2(regs, ia32) & O_TRUNC;
 #endif
 	case SW_NR_openat:		/* flags 3 */
-		return SW_ARG3(regs) & O_TRUNC;
+		return SW_SYS_ARG3(regs, ia32) & O_TRUNC;
 	case SW_NR_openat2:		/* struct open_how 3 */
-		return open_how_truncates(SW_ARG3(regs));
+		return open_how_truncates(SW_SYS_ARG3(regs, ia32));
 	}
 	return false;
 }
 
-/* The bytes write syscall w->op changes in w->file, from its registers, into
- * w (LEN_TO_EOF: every byte from w->pos on); false when it changes none (or
- * none can be told). */
-static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc *w)
+/* The length truncate or ftruncate cuts to: argument 2; IA-32, 32 bits
+ * (truncate's signed) or, in truncate64 and ftruncate64, arguments 2 and 3. */
+static __always_inline s64 cut_length(struct pt_regs *regs, bool ia32)
+{
+#if defined(__TARGET_ARCH_x86)
+	long id = SW_SYSCALL_NR(regs);
+
+	if (ia32 && (id == SW_IA32_NR_truncate64 || id == SW_IA32_NR_ftruncate64))
+		return SW_SYS_OFF(regs, true, 2);
+	if (ia32 && id == SW_IA32_NR_truncate)
+		return (s32)SW_SYS_ARG2(regs, true);
+#endif
+	return SW_SYS_ARG2(regs, ia32);
+}
+
+/* The bytes write syscall w->op changes in w->file, from its registers (ia32:
+ * an IA-32 syscall's), into w (LEN_TO_EOF: every byte from w->pos on);
+ * false when it changes none (or none can be told). */
+static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc *w, bool ia32)
 {
 	switch (w->op) {
 	case SW_OP_WRITE:
 		w->pos = file_pos(w->file, false);
-		w->len = SW_ARG3(regs);
+		w->len = SW_SYS_ARG3(regs, ia32);
 		break;
-	case SW_OP_PWRITE64:
-		w->pos = SW_ARG4(regs);
-		w->len = SW_ARG3(regs);
+	case SW_OP_PWRITE64:		/* IA-32: pos 4 and 5 */
+		w->pos = SW_SYS_OFF(regs, ia32, 4);
+		w->len = SW_SYS_ARG3(regs, ia32);
 		break;
 	case SW_OP_WRITEV:
 		w->pos = file_pos(w->file, false);
-		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+		w->len = iov_total(SW_SYS_ARG2(regs, ia32), SW_SYS_ARG3(regs, ia32), ia32, &w->flags);
 		break;
-	case SW_OP_PWRITEV:
-		w->pos = SW_ARG4(regs);
-		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+	case SW_OP_PWRITEV:		/* IA-32: pos 4 and 5 */
+		w->pos = SW_SYS_OFF(regs, ia32, 4);
+		w->len = iov_total(SW_SYS_ARG2(regs, ia32), SW_SYS_ARG3(regs, ia32), ia32, &w->flags);
 		break;
-	case SW_OP_PWRITEV2:
-		w->pos = SW_ARG4(regs);
-		if (w->pos == -1 || (SW_ARG6(regs) & RWF_APPEND))
-			w->pos = file_pos(w->file, SW_ARG6(regs) & RWF_APPEND);
-		w->len = iov_total((void *)SW_ARG2(regs), SW_ARG3(regs), &w->flags);
+	case SW_OP_PWRITEV2: {		/* flags 6 (IA-32 too) */
+		u64 flags = SW_SYS_ARG6(regs, ia32);
+
+		w->pos = SW_SYS_OFF(regs, ia32, 4);
+		if (w->pos == -1 || (flags & RWF_APPEND))
+			w->pos = file_pos(w->file, flags & RWF_APPEND);
+		w->len = iov_total(SW_SYS_ARG2(regs, ia32), SW_SYS_ARG3(regs, ia32), ia32, &w->flags);
 		break;
+	}
 	case SW_OP_COPY_FILE_RANGE:
-		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
-		w->len = SW_ARG5(regs);
-		break;
-	case SW_OP_SPLICE:
-		w->pos = user_off((loff_t *)SW_ARG4(regs), w->file);
-		w->len = SW_ARG5(regs);
+	case SW_OP_SPLICE:		/* out 3, off_out 4, len 5 */
+		w->pos = user_off(SW_SYS_ARG4(regs, ia32), w->file);
+		w->len = SW_SYS_ARG5(regs, ia32);
 		break;
 	case SW_OP_SENDFILE:
 		w->pos = file_pos(w->file, false);
-		w->len = SW_ARG4(regs);
+		w->len = SW_SYS_ARG4(regs, ia32);
 		break;
-	case SW_OP_FALLOCATE: {
-		long mode = SW_ARG2(regs);
+	case SW_OP_FALLOCATE: {		/* IA-32: offset 3 and 4, len 5 and 6 */
+		long mode = (int)SW_SYS_ARG2(regs, ia32);
 
-		w->pos = SW_ARG3(regs);
-		w->len = SW_ARG4(regs);
+		w->pos = SW_SYS_OFF(regs, ia32, 3);
+		w->len = ia32 ? SW_SYS_OFF(regs, true, 5) : SW_ARG4(regs);
 		if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE))
 			w->len = LEN_TO_EOF;	/* every byte after pos moves */
 		else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)))
@@ -210,7 +251,7 @@ static __always_inline bool decode_write(struct pt_regs *regs, struct write_desc
 		break;
 	}
 	case SW_OP_FTRUNCATE:
-		w->pos = SW_ARG2(regs);
+		w->pos = cut_length(regs, ia32);
 		w->len = LEN_TO_EOF;
 		w->late = true;
 		break;

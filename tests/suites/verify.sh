@@ -117,6 +117,9 @@ test_ptrace_pokedata_tmpfs() { caught ptrace_pokedata "$shm"; }
 test_ptrace_pokedata_ext4() { caught ptrace_pokedata "$d"; }
 test_io_uring_read_tmpfs() { caught io_uring_read "$shm"; }
 test_io_uring_read_ext4() { caught io_uring_read "$d"; }
+# The splice into the pipe and the read of it made as IA-32 syscalls (int
+# $0x80), which any program can make: the hold is learnt, the read checked.
+test_ia32_splice_and_read_checked() { VW_IA32=1 caught store "$shm"; }
 
 # A write splicewatch reports is the change's explanation: an unsafe_write,
 # no unexplained_change, and the summary counts it explained.
@@ -379,6 +382,7 @@ T ptrace_pokedata_tmpfs_missed_by_trace_caught_by_verify test_ptrace_pokedata_tm
 T ptrace_pokedata_ext4_missed_by_trace_caught_by_verify test_ptrace_pokedata_ext4
 T io_uring_read_tmpfs_missed_by_trace_caught_by_verify test_io_uring_read_tmpfs
 T io_uring_read_ext4_missed_by_trace_caught_by_verify test_io_uring_read_ext4
+T ia32_splice_and_read_checked test_ia32_splice_and_read_checked
 T reported_write_is_no_unexplained_change test_reported_write_is_no_unexplained_change
 T unchanged_bytes_no_record test_unchanged_bytes_no_record
 T sweep_finds_change_in_unread_pipe test_sweep_finds_change_in_unread_pipe

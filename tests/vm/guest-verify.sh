@@ -372,6 +372,9 @@ t() { # NAME COMMAND...
 }
 
 WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
+# amd64: the splice in and the read out made as IA-32 syscalls (int $0x80).
+IA32=""
+[ "$(uname -m)" != x86_64 ] || IA32=1
 # The ways a pipe is let go of unread (verify_workload's LET_GO), each a release.
 LET_GO="close exit dup2 close_range exec"
 # The module's ways: caught at the drain (KWAYS), named as they happen
@@ -448,6 +451,11 @@ for w in $WAYS $KWAYS $NAMED; do
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
 [ -z "$KWAYS" ] || wl kernel_own_page kernel_own_page "$TMPFS/kernel_own_page"
+if [ -n "$IA32" ]; then
+	VW_IA32=1 "$WL" store "$TMPFS/ia32" >"$tmp/ia32.wl" 2>&1 ||
+		echo "failed: $(cat "$tmp/ia32.wl")" >"$tmp/ia32.wl"
+	echo "file=$TMPFS/ia32" >>"$tmp/ia32.wl"
+fi
 [ -z "$NAMED" ] || wl kernel_aead_resplice kernel_aead_resplice "$TMPFS/kernel_aead_resplice"
 # wsock NAME WAY FILE: wl, the pipe handed on to a socket before WAY.
 wsock() {
@@ -528,6 +536,7 @@ names=""
 for w in $WAYS $KWAYS; do names="$names $w-is-caught[ext4] $w-is-caught[tmpfs]"; done
 for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
+[ -z "$IA32" ] || names="$names ia32-splice-and-read-is-caught"
 [ -z "$DROP_FIRST_COPIES" ] || names="$names backup-copies-name-kernel-writers-first-copies-skipped"
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 [ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off enforce-spares-writer-of-pages-handed-off-again-after-setuid"
@@ -573,6 +582,7 @@ if [ -n "$NAMED" ]; then
 	t "dmcrypt-direct-read-into-shared-mapping-no-record[tmpfs]" crypto_no_record dmcrypt-tmpfs changed
 fi
 [ -z "$KWAYS" ] || t kernel_own_page-no-record test_kernel_own_page
+[ -z "$IA32" ] || t ia32-splice-and-read-is-caught caught ia32
 [ ! -x /sw/nginx ] || t nginx-sendfile-under-load-no-record test_nginx
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
