@@ -12,8 +12,9 @@ tests/build/swtest: $(SWTEST_SRCS) tests/swtest.h tests/swtest_sw.h tests/scenar
 	$(CC) $(TEST_CFLAGS) $(SWTEST_SRCS) -luring -lpthread -o $@
 
 # tests/suites/verify.sh's workload: the ways of changing held bytes.
-tests/build/verify_workload: tests/verify_workload.c | tests/build
-	$(CC) $(TEST_CFLAGS) $< -luring -o $@
+VERIFY_WL_SRCS := tests/verify_workload.c tests/verify_crypto.c
+tests/build/verify_workload: $(VERIFY_WL_SRCS) tests/verify_workload.h tests/ia32_syscall.h | tests/build
+	$(CC) $(TEST_CFLAGS) $(VERIFY_WL_SRCS) -luring -o $@
 
 # tests/nginx-load.sh's clients (verify-load.sh, guest-verify.sh).
 tests/build/http_load: tests/http_load.c | tests/build
@@ -65,8 +66,8 @@ tests/build/arm64/ci_workload: tests/ci_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -lpthread -o $@
 tests/build/arm64/stats_workload: tests/stats_workload.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
-tests/build/arm64/verify_workload: tests/verify_workload.c | tests/build/arm64
-	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -luring -o $@
+tests/build/arm64/verify_workload: $(VERIFY_WL_SRCS) tests/verify_workload.h tests/ia32_syscall.h | tests/build/arm64
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(VERIFY_WL_SRCS) $(LDFLAGS) -luring -o $@
 tests/build/arm64/runcount: tests/runcount.c | tests/build/arm64
 	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $< $(LDFLAGS) -o $@
 endif
