@@ -63,6 +63,19 @@ int splice_in(struct tctx *t, int fd, loff_t off, size_t len, int pw)
 	return 0;
 }
 
+/* A new file of 4 pages of 'A' (t->fd) and an empty pipe (t->pr, t->pw). */
+int new_file_and_pipe(struct tctx *t)
+{
+	int p[2];
+
+	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
+	if (t->fd < 0 || pipe(p))
+		return -1;
+	t->pr = p[0];
+	t->pw = p[1];
+	return 0;
+}
+
 /* A file of `size` 'A' bytes and a pipe holding [off, off+len) of it. */
 int held_in_new_pipe(struct tctx *t, loff_t off, size_t len)
 {

@@ -21,6 +21,8 @@ int splice_in(struct tctx *t, int fd, loff_t off, size_t len, int pw);
 int held(struct tctx *t, size_t size, loff_t off, size_t len);
 /* t->fd's [off, off+len) spliced into a new pipe, t->pr/t->pw. */
 int held_in_new_pipe(struct tctx *t, loff_t off, size_t len);
+/* A new file of 4 pages of 'A' (t->fd) and an empty pipe (t->pr, t->pw). */
+int new_file_and_pipe(struct tctx *t);
 uint64_t fd_ino(int fd);
 void expect_report(struct tctx *t, const char *op, int64_t woff, int64_t wlen,
 			  int64_t hoff, int64_t hlen, int pr);

@@ -200,16 +200,13 @@ static int sendfile_to_pipe_shares(struct tctx *t)
  * and the pipe keeps its bytes. */
 int setup_sendfile_to_pipe(struct tctx *t)
 {
-	int p[2], shares = sendfile_to_pipe_shares(t);
+	int shares = sendfile_to_pipe_shares(t);
 	off_t off = 0;
 
 	if (shares < 0)
 		return -1;
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
+	if (new_file_and_pipe(t))
 		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
 	if (sendfile(t->pw, t->fd, &off, PAGE) != PAGE)
 		return fail(t, "sendfile to pipe");
 	if (!shares) {
@@ -227,13 +224,9 @@ int setup_sendfile_to_pipe(struct tctx *t)
 int setup_vmsplice(struct tctx *t)
 {
 	struct iovec iov;
-	int p[2];
 
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
+	if (new_file_and_pipe(t))
 		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
 	t->map_len = 4 * PAGE;
 	t->map = mmap(NULL, t->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
 	if (t->map == MAP_FAILED) {
@@ -311,13 +304,8 @@ static void expect_io_wq_splicer(struct tctx *t)
 /* No syscall of the splice family runs: the kernel's io-wq worker splices. */
 int setup_io_uring_splice(struct tctx *t)
 {
-	int p[2];
-
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
+	if (new_file_and_pipe(t))
 		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
 	if (uring_splice(t, &(struct uring_req){ .op = IORING_OP_SPLICE, .fd_in = t->fd,
 						 .fd_out = t->pw, .off_out = -1, .len = PAGE }))
 		return -1;
@@ -409,13 +397,8 @@ int do_io_uring_open_trunc(struct tctx *t)
 
 int setup_splice_at_file_position(struct tctx *t)
 {
-	int p[2];
-
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
+	if (new_file_and_pipe(t))
 		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
 	lseek(t->fd, 2 * PAGE + 16, SEEK_SET);
 	if (splice(t->fd, NULL, t->pw, NULL, 100, 0) != 100)
 		return fail(t, "splice at f_pos");
@@ -473,14 +456,11 @@ int do_write_page_5(struct tctx *t)
 
 int setup_forked_splicer(struct tctx *t)
 {
-	int p[2], status;
+	int status;
 	pid_t pid;
 
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
+	if (new_file_and_pipe(t))
 		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_NAME, "sw-splicer");

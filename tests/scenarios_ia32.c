@@ -28,19 +28,6 @@ static void *low_page(struct tctx *t)
 	return p;
 }
 
-/* A new file of 4 pages of 'A' (t->fd) and an empty pipe (t->pr, t->pw). */
-static int new_file_and_pipe(struct tctx *t)
-{
-	int p[2];
-
-	t->fd = make_file(t, t->path, "data", 4 * PAGE, 'A');
-	if (t->fd < 0 || pipe(p))
-		return -1;
-	t->pr = p[0];
-	t->pw = p[1];
-	return 0;
-}
-
 /* pwrite64 of 8 bytes at 0 from uid 65534, its fd's register with the high
  * half set (ignored by the kernel). */
 int do_ia32_pwrite64_as_nobody(struct tctx *t)
