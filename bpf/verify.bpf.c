@@ -398,13 +398,13 @@ static __always_inline bool last_reference(struct file *file)
 	return BPF_CORE_READ((struct file___f_ref *)file, f_ref.refcnt.counter) == 0; /* FILE_REF_ONEREF */
 }
 
-/* The pipe behind fd, its inode and number; 0 if fd is no pipe (for a
- * release: or not its file's last reference). small_stack:
- * the ring read field by field, not in one probe read onto 128 bytes of
- * stack (the release scan's nested loops cannot spare them). */
-static __always_inline int open_walk_ring(struct walk *w, long fd, u32 point, bool small_stack)
+/* The pipe behind file, its inode and number; 0 if file is no pipe (for a
+ * release: or not its last reference). small_stack: the ring read field by
+ * field, not in one probe read onto 128 bytes of stack (the release scan's
+ * nested loops cannot spare them). */
+static __always_inline int open_walk_file(struct walk *w, struct file *file, u32 point,
+					  bool small_stack)
 {
-	struct file *file = fd_to_file(fd);
 	struct pipe_inode_info *pipe;
 	struct inode *inode = NULL;
 
@@ -420,6 +420,11 @@ static __always_inline int open_walk_ring(struct walk *w, long fd, u32 point, bo
 	w->act = 0;
 	w->changed = 0;
 	return 0;
+}
+
+static __always_inline int open_walk_ring(struct walk *w, long fd, u32 point, bool small_stack)
+{
+	return open_walk_file(w, fd_to_file(fd), point, small_stack);
 }
 
 static __always_inline int open_walk(struct walk *w, long fd, u32 point)
@@ -727,6 +732,8 @@ int BPF_PROG(sw_verify_task_exit, struct task_struct *task)
 		release_fds(0, ~0U, false);
 	return 0;
 }
+
+#include "verify/uring.bpf.h"
 
 /* ---- the sweep (the frontend runs it every second) ----------------------- */
 

@@ -13,7 +13,8 @@
 
 /* Where a held range was checked (unexplained_change's "check"). */
 enum sw_check_point {
-	SW_CHECK_DRAIN,		/* before a read, splice or tee took bytes out of the pipe */
+	SW_CHECK_DRAIN,		/* before a read, splice or tee took bytes out of the pipe
+				 * (io_uring: as the request was submitted) */
 	SW_CHECK_RELEASE,	/* as the pipe's open file is let go of (close, exit, ...) */
 	SW_CHECK_SWEEP,		/* the periodic sweep of every held range */
 	SW_CHECK__COUNT

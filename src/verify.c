@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "sw.h"
 #include "aggregate.h"
 #include "event.h"
+#include "kernel.h"
 #include "load.h"
 #include "outfile.h"
 #include "page_addr.h"
@@ -256,6 +258,26 @@ static int share_map(struct sw_session *s, struct bpf_map *m)
 	return 0;
 }
 
+/* The io_uring programs, on the tracepoints this kernel has (none without
+ * io_uring): the submission's is io_uring_submit_sqe before 6.4. */
+static int autoload_uring(struct verify_bpf *skel)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	if (!btf) {
+		sw_err("--verify: the kernel's BTF: %s", strerror(errno));
+		return -1;
+	}
+	bpf_program__set_autoload(skel->progs.sw_verify_uring_submit,
+				  sw_kernel_has_tracepoint(btf, "io_uring_submit_req"));
+	bpf_program__set_autoload(skel->progs.sw_verify_uring_submit_sqe,
+				  sw_kernel_has_tracepoint(btf, "io_uring_submit_sqe"));
+	bpf_program__set_autoload(skel->progs.sw_verify_uring_complete,
+				  sw_kernel_has_tracepoint(btf, "io_uring_complete"));
+	btf__free(btf);
+	return 0;
+}
+
 struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_target *t)
 {
 	struct sw_verify *v = calloc(1, sizeof(*v));
@@ -312,6 +334,8 @@ struct sw_verify *sw_verify_start(struct sw_session *s, const struct sw_verify_t
 	v->skel->rodata->backup_copies = sw_session_backup_hooks(s);
 	bpf_program__set_autoload(v->skel->progs.sw_verify_enter_backup, sw_session_backup_hooks(s));
 	bpf_program__set_autoload(v->skel->progs.sw_verify_exit_backup, sw_session_backup_hooks(s));
+	if (autoload_uring(v->skel))
+		goto fail;
 	/* Its syscall programs are syscall tracepoints whatever the backend. */
 	v->skel->rodata->test_drop = sw_test_drop(getenv("SPLICEWATCH_TEST_DROP"));
 	/* The detection's maps: the writes that landed explain changes, its

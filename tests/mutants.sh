@@ -583,6 +583,25 @@ override_dh_installdeb:
 	expect tests/suites/verify-enforce.sh 'tee_target_keeps_change'
 	done_mutant
 
+	# io_uring splice and tee requests: the input pipe unchecked at
+	# submission; the completion not learning the output pipe; or not
+	# fingerprinting the rest of a partly taken buffer.
+	mutant verify_io_uring_drain_unchecked
+	edit bpf/verify/uring.bpf.h '	w.act = op == IORING_OP_SPLICE && w.readable;' '	return;'
+	expect tests/suites/verify.sh 'io_uring_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify'
+	expect tests/suites/verify-enforce.sh 'reader_of_io_uring_splice_killed'
+	done_mutant
+
+	mutant verify_io_uring_output_not_learnt
+	edit bpf/verify/uring.bpf.h '	w.changed = gone.changed;' '	return;'
+	expect tests/suites/verify.sh 'io_uring_splice_into_pipe_tmpfs_missed_by_trace_caught_by_verify'
+	done_mutant
+
+	mutant verify_io_uring_rest_not_refingerprinted
+	edit bpf/verify/uring.bpf.h '		w.point = SW_CHECK__COUNT;' '		return;'
+	expect tests/suites/verify.sh 'change_to_rest_after_io_uring_partial_splice_caught'
+	done_mutant
+
 	mutant verify_reader_signal_not_sent
 	edit bpf/verify/report.bpf.h '		bpf_send_signal(reader_signal);' '		(void)0;'
 	expect tests/suites/verify-enforce.sh 'reader_killed_before_splice_moves_changed_bytes'
@@ -622,7 +641,9 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	verify_release_at_exit_unchecked verify_release_syscalls_unchecked verify_release_of_copy_checked \
 	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
 	verify_user_share_ignored verify_reader_trust_ignored verify_landed_writes_ignored \
-	verify_tee_change_not_carried verify_reader_signal_not_sent verify_backup_copies_idle; do
+	verify_tee_change_not_carried verify_io_uring_drain_unchecked verify_io_uring_output_not_learnt \
+	verify_io_uring_rest_not_refingerprinted \
+	verify_reader_signal_not_sent verify_backup_copies_idle; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

@@ -28,6 +28,8 @@
  *   VW_DRAIN=splice:OUT  the pipe is drained by splice(2) into OUT (made
  *                        empty first) rather than read; got: what OUT has
  *   VW_DRAIN=tee:OUT     tee(2) into a second pipe first, which is drained
+ *   VW_DRAIN=uring_splice:OUT, uring_tee:OUT  the same by io_uring splice
+ *                        and tee requests
  *   VW_DRAIN=socket      the pipe is spliced into an AF_UNIX stream socket
  *                        before WAY (kernel_aead then encrypts the page the
  *                        socket has queued), and the socket is read
@@ -47,6 +49,9 @@
  *   VW_MODE=MODE         FILE's mode (octal), set after it is made
  *   VW_IA32=1            (amd64) the splice into the pipe and the read of
  *                        it are IA-32 syscalls (int $0x80)
+ *   VW_URING_FILL=1      the splice into the pipe is an io_uring request
+ *   VW_URING_PARTIAL=1   with "partial": the first bytes are taken by an
+ *                        io_uring splice request into /dev/null
  * and WAY pwrite_child: a pwrite by a child named vw_writer.
  *
  * The kernel's own writers, played by the test module tests/kmod/sw_kwriter
@@ -302,8 +307,32 @@ int page_file(const char *path, struct stat *st)
 	return fd;
 }
 
+/* One io_uring splice (off_in -1: a pipe's) or tee request, waited for:
+ * what it moved. */
+static int uring_move(bool tee, int in, int64_t off_in, int out, unsigned int len)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (io_uring_queue_init(4, &ring, 0))
+		die("io_uring_queue_init");
+	sqe = io_uring_get_sqe(&ring);
+	if (tee)
+		io_uring_prep_tee(sqe, in, out, len, 0);
+	else
+		io_uring_prep_splice(sqe, in, off_in, out, -1, len, 0);
+	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe))
+		die("io_uring splice");
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	return res;
+}
+
 /* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
- * into the pipe. */
+ * into the pipe (VW_URING_FILL: by an io_uring splice request). */
 static int fill(const char *path, int pipe_in)
 {
 	const char *mode = getenv("VW_MODE");
@@ -324,6 +353,11 @@ static int fill(const char *path, int pipe_in)
 		return fd;
 	}
 #endif
+	if (getenv("VW_URING_FILL")) {
+		if (uring_move(false, fd, 0, pipe_in, PAGE) != PAGE)
+			die("io_uring splice into the pipe");
+		return fd;
+	}
 	if (splice(fd, &off, pipe_in, NULL, PAGE, 0) != PAGE)
 		die("splice");
 	return fd;
@@ -368,26 +402,32 @@ static void fill_and_change_as(const char *uid, const char *way, const char *pat
 }
 
 /* VW_DRAIN: the pipe drained into OUT by splice (after a tee into a second
- * pipe: tee:OUT). Returns what OUT got. */
+ * pipe: tee:OUT); uring_splice:OUT, uring_tee:OUT: by io_uring requests.
+ * Returns what OUT got. */
 static const char *drain_to(const char *how, int pipe_out)
 {
 	const char *out = strchr(how, ':');
+	bool uring = !strncmp(how, "uring_", 6);
+	const char *op = uring ? how + 6 : how;
 	int fd, q[2];
 	char got[PAGE];
 
-	if (!out || (strncmp(how, "splice:", 7) && strncmp(how, "tee:", 4))) {
-		fprintf(stderr, "VW_DRAIN: splice:OUT or tee:OUT\n");
+	if (!out || (strncmp(op, "splice:", 7) && strncmp(op, "tee:", 4))) {
+		fprintf(stderr, "VW_DRAIN: [uring_]splice:OUT or [uring_]tee:OUT\n");
 		exit(2);
 	}
 	fd = open(out + 1, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		die("open OUT");
-	if (!strncmp(how, "tee:", 4)) {
-		if (pipe(q) || tee(pipe_out, q[1], PAGE, 0) != PAGE)
+	if (!strncmp(op, "tee:", 4)) {
+		if (pipe(q) || (uring ? uring_move(true, pipe_out, -1, q[1], PAGE)
+				      : tee(pipe_out, q[1], PAGE, 0)) != PAGE)
 			die("tee");
 		pipe_out = q[0];
 	}
-	if (splice(pipe_out, NULL, fd, NULL, PAGE, 0) != PAGE || pread(fd, got, PAGE, 0) != PAGE)
+	if ((uring ? uring_move(false, pipe_out, -1, fd, PAGE)
+		   : splice(pipe_out, NULL, fd, NULL, PAGE, 0)) != PAGE ||
+	    pread(fd, got, PAGE, 0) != PAGE)
 		die("splice out");
 	return what(got);
 }
@@ -586,8 +626,15 @@ int main(int argc, char **argv)
 	}
 	if (partial) {
 		first = FIRST;
-		if (read(p[0], got, first) != (ssize_t)first)
+		if (getenv("VW_URING_PARTIAL")) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null < 0 || uring_move(false, p[0], -1, null, first) != (int)first)
+				die("io_uring splice of the first bytes");
+			close(null);
+		} else if (read(p[0], got, first) != (ssize_t)first) {
 			die("read");
+		}
 	}
 	change(argv[1], fd, argv[2]);
 	if (letting_go) {

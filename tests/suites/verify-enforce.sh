@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # enforce --verify (docs/content-checks.md, "Built: enforce --verify"): the
 # task about to take changed bytes out of a pipe is acted on at the drain's
-# syscall entry, so a splice out moves nothing; a tee's target pipe keeps
-# the change. Never acted on: the reader of a file another user may write
+# syscall entry, so a splice out moves nothing (an io_uring splice request:
+# at its submission); a tee's target pipe keeps the change. Never acted on: the reader of a file another user may write
 # (its owner uid 65534 changes it, or it has a group write bit), a change a
 # write that landed explains (an allowed writer's), an allowlisted reader;
 # --dry-run says would_kill. The policy file's "verify: true" is --verify.
@@ -115,6 +115,16 @@ test_tee_target_keeps_change() {
 	records "[(r['check'], r['action']) for r in e] == [('drain', 'reported'), ('drain', 'killed')] and e[0]['pipe_ino'] != e[1]['pipe_ino']"
 }
 
+# An io_uring splice request is checked as it is submitted: the reader is
+# killed then. The worker thread that runs the request may have moved the
+# bytes before the process dies: the out file is not looked at.
+test_reader_of_io_uring_splice_killed() {
+	enf || return
+	drained VW_DRAIN="uring_splice:$d/out" "$WL" store "$shm/uring.$RANDOM" || return
+	[ "$rc" = 137 ] && [ -z "$got" ] || fail "the reader exited $rc (got=$got), want SIGKILL" || return
+	records "[(r['event'], r['check'], r['action'], r['pid']) for r in e] == [('unexplained_change', 'drain', 'killed', $wpid)]"
+}
+
 # uid 65534 splices its own file into a pipe root reads, then changes it:
 # it must not get root's reader killed.
 test_users_own_file_change_gets_no_reader_killed() {
@@ -194,6 +204,7 @@ test_aggregate_dry_run_repeats_fold() {
 T reader_killed_before_splice_moves_changed_bytes test_reader_killed_before_splice_moves_changed_bytes
 T reader_killed_before_splice_moves_changed_bytes_ext4 test_reader_killed_ext4
 T tee_target_keeps_change test_tee_target_keeps_change
+T reader_of_io_uring_splice_killed test_reader_of_io_uring_splice_killed
 T users_own_file_change_gets_no_reader_killed test_users_own_file_change_gets_no_reader_killed
 T group_writable_file_change_gets_no_reader_killed test_group_writable_file_change_gets_no_reader_killed
 T landed_allowed_write_explains_change test_landed_allowed_write_explains_change

@@ -117,6 +117,14 @@ test_ptrace_pokedata_tmpfs() { caught ptrace_pokedata "$shm"; }
 test_ptrace_pokedata_ext4() { caught ptrace_pokedata "$d"; }
 test_io_uring_read_tmpfs() { caught io_uring_read "$shm"; }
 test_io_uring_read_ext4() { caught io_uring_read "$d"; }
+# io_uring splice and tee requests, which the kernel runs in a worker
+# thread: a pipe filled by one is learnt, and one taking the bytes out (or
+# tee's copy of them) checked at its submission.
+test_io_uring_splice_into_pipe_tmpfs() { VW_URING_FILL=1 caught store "$shm"; }
+test_io_uring_splice_into_pipe_ext4() { VW_URING_FILL=1 caught store "$d"; }
+test_io_uring_splice_out_of_pipe_tmpfs() { VW_DRAIN="uring_splice:$d/out" caught store "$shm"; }
+test_io_uring_splice_out_of_pipe_ext4() { VW_DRAIN="uring_splice:$d/out" caught store "$d"; }
+test_io_uring_tee_out_of_pipe_tmpfs() { VW_DRAIN="uring_tee:$d/out" caught store "$shm"; }
 # The splice into the pipe and the read of it made as IA-32 syscalls (int
 # $0x80), which any program can make: the hold is learnt, the read checked.
 test_ia32_splice_and_read_checked() { VW_IA32=1 caught store "$shm"; }
@@ -180,6 +188,14 @@ test_change_to_bytes_already_read_no_record() {
 
 test_change_to_rest_of_partly_read_buffer_caught() {
 	under store "$shm/partial.$RANDOM" partial 300 || return
+	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
+	records "[(r['event'], r['check'], r['held_offset'], r['held_len']) for r in e] == [('unexplained_change', 'drain', 200, 3896)]"
+}
+
+# The first bytes taken by an io_uring splice request: its completion
+# fingerprints the rest, so a change to it before the read is caught.
+test_change_to_rest_after_io_uring_partial_splice_caught() {
+	VW_URING_PARTIAL=1 under store "$shm/partial.$RANDOM" partial 300 || return
 	[ "$got" = changed ] || fail "the reader got the $got bytes" || return
 	records "[(r['event'], r['check'], r['held_offset'], r['held_len']) for r in e] == [('unexplained_change', 'drain', 200, 3896)]"
 }
@@ -382,6 +398,11 @@ T ptrace_pokedata_tmpfs_missed_by_trace_caught_by_verify test_ptrace_pokedata_tm
 T ptrace_pokedata_ext4_missed_by_trace_caught_by_verify test_ptrace_pokedata_ext4
 T io_uring_read_tmpfs_missed_by_trace_caught_by_verify test_io_uring_read_tmpfs
 T io_uring_read_ext4_missed_by_trace_caught_by_verify test_io_uring_read_ext4
+T io_uring_splice_into_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_splice_into_pipe_tmpfs
+T io_uring_splice_into_pipe_ext4_missed_by_trace_caught_by_verify test_io_uring_splice_into_pipe_ext4
+T io_uring_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_splice_out_of_pipe_tmpfs
+T io_uring_splice_out_of_pipe_ext4_missed_by_trace_caught_by_verify test_io_uring_splice_out_of_pipe_ext4
+T io_uring_tee_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_tee_out_of_pipe_tmpfs
 T ia32_splice_and_read_checked test_ia32_splice_and_read_checked
 T reported_write_is_no_unexplained_change test_reported_write_is_no_unexplained_change
 T unchanged_bytes_no_record test_unchanged_bytes_no_record
@@ -394,6 +415,7 @@ T close_range_finds_change_in_unread_pipe test_close_range_finds_change_in_unrea
 T exec_closing_pipe_finds_change test_exec_closing_pipe_finds_change
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
+T change_to_rest_after_io_uring_partial_splice_caught test_change_to_rest_after_io_uring_partial_splice_caught
 T text_line_escapes_nobodys_file_name test_text_line_escapes_nobodys_file_name
 T aggregate_folds_repeated_changes test_aggregate_folds_repeated_changes
 T aggregate_text_line_says_count test_aggregate_text_line_says_count
