@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "lib/syscall_abi.bpf.h"
 #include "lib/syscalls.bpf.h"
 #include "stats/account.bpf.h"
 #include "stats/hold_gauge.bpf.h"
@@ -32,11 +33,14 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 	struct call c = {};
 	u32 in_kind, out_kind, tid;
 	u64 pid_tgid;
+	bool ia32;
 
+	/* IA-32 syscalls counted as the native ones (lib/syscall_abi.bpf.h). */
+	id = sw_syscall(id, &ia32);
 	switch (id) {
 	case SW_NR_splice:		/* fd_in 1, fd_out 3 */
-		in = fd_to_file(SW_ARG1(regs));
-		out = fd_to_file(SW_ARG3(regs));
+		in = fd_to_file(SW_SYS_ARG1(regs, ia32));
+		out = fd_to_file(SW_SYS_ARG3(regs, ia32));
 		in_kind = file_kind(in);
 		out_kind = file_kind(out);
 		c.op = splice_op(in_kind, out_kind);
@@ -44,25 +48,25 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 		row = in_kind == SW_FK_PIPE && out_kind != SW_FK_PIPE && out ? out : in;
 		break;
 	case SW_NR_tee:			/* fd_in 1, fd_out 2 */
-		in = fd_to_file(SW_ARG1(regs));
-		out = fd_to_file(SW_ARG2(regs));
+		in = fd_to_file(SW_SYS_ARG1(regs, ia32));
+		out = fd_to_file(SW_SYS_ARG2(regs, ia32));
 		c.op = SW_STAT_TEE;
 		row = in;
 		break;
 	case SW_NR_vmsplice:		/* fd 1: fills or drains that pipe */
-		in = out = fd_to_file(SW_ARG1(regs));
+		in = out = fd_to_file(SW_SYS_ARG1(regs, ia32));
 		c.op = SW_STAT_VMSPLICE;
 		row = in;
 		break;
 	case SW_NR_sendfile:		/* out_fd 1, in_fd 2 */
-		out = fd_to_file(SW_ARG1(regs));
-		in = fd_to_file(SW_ARG2(regs));
+		out = fd_to_file(SW_SYS_ARG1(regs, ia32));
+		in = fd_to_file(SW_SYS_ARG2(regs, ia32));
 		c.op = SW_STAT_SENDFILE;
 		row = in;
 		break;
 	case SW_NR_copy_file_range:	/* fd_in 1, fd_out 3 */
-		in = fd_to_file(SW_ARG1(regs));
-		out = fd_to_file(SW_ARG3(regs));
+		in = fd_to_file(SW_SYS_ARG1(regs, ia32));
+		out = fd_to_file(SW_SYS_ARG3(regs, ia32));
 		c.op = SW_STAT_COPY_FILE_RANGE;
 		row = in;
 		if (in)
@@ -103,9 +107,10 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = SW_SYSCALL_NR(regs);
 	u64 now, pagecache = 0, anon = 0;
 	struct call *cp, c;
+	bool ia32;
+	long id = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
 	u32 tid;
 
 	switch (id) {
@@ -119,7 +124,7 @@ int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 	case SW_NR_readv:
 		/* A reader drained a pipe: forget the holds it consumed. */
 		if (ret > 0 && stat_counters[SW_SC_HOLDS])
-			pipe_drained(file_pipe(fd_to_file(SW_ARG1(regs)), NULL));
+			pipe_drained(file_pipe(fd_to_file(SW_SYS_ARG1(regs, ia32)), NULL));
 		return 0;
 	default:
 		return 0;

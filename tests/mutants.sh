@@ -443,11 +443,13 @@ override_dh_installdeb:
 	done_mutant
 
 	# IA-32 syscalls (int $0x80) taken by their native numbers: a 32-bit
-	# write is no write to the syscall hooks, a 32-bit splice fills no pipe.
+	# write is no write to the syscall hooks, a 32-bit splice fills no pipe
+	# and is no splice to stats.
 	mutant ia32_not_decoded
 	edit bpf/lib/syscall_abi.bpf.h '	*ia32 = sw_in_ia32();' '	return id;'
 	expect "tests/build/swtest 'ia32_*'" 'ia32_pwrite64_by_unprivileged_user_is_reported'
 	expect tests/suites/verify.sh 'ia32_splice_and_read_checked'
+	expect tests/suites/stats.sh 'ia32_splice_counted'
 	done_mutant
 
 	mutant healthz_without_heartbeat

@@ -11,6 +11,9 @@
  *   stats_workload vmsplice BYTES COMM     vmsplice anonymous memory, read it back
  *   stats_workload hold FILE PAGES SECS COMM  splice PAGES pages into a pipe, keep it SECS
  *   stats_workload fail COMM               one splice that fails (EBADF... EINVAL)
+ *
+ * With STATS_WL_IA32=1 (amd64), splice's calls are IA-32 syscalls (int $0x80),
+ * which any program can make.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "ia32_syscall.h"
 
 #define CHUNK	(64 * 1024)
 
@@ -90,11 +94,33 @@ static off_t file_size(int fd)
 	return st.st_size;
 }
 
+/* splice(2), or with STATS_WL_IA32 an IA-32 splice (*off_in copied below
+ * 4 GiB and back). */
+static ssize_t splice_call(int in, off_t *off_in, int out, size_t len)
+{
+#if defined(__x86_64__)
+	static int64_t *low_off;
+	ssize_t r;
+
+	if (getenv("STATS_WL_IA32")) {
+		if (!low_off && !(low_off = ia32_low_page()))
+			die("mmap(MAP_32BIT)");
+		if (off_in)
+			*low_off = *off_in;
+		r = ia32_syscall(IA32_NR_splice, in, off_in ? (long)low_off : 0, out, 0, (long)len, 0);
+		if (r > 0 && off_in)
+			*off_in = *low_off;
+		return r;
+	}
+#endif
+	return splice(in, off_in, out, NULL, len, 0);
+}
+
 /* Moves n bytes out of a pipe to /dev/null with splice; counts the calls. */
 static void drain(int pipe_rd, int null, size_t n, uint64_t *calls, uint64_t *bytes)
 {
 	while (n) {
-		ssize_t r = splice(pipe_rd, NULL, null, NULL, n, 0);
+		ssize_t r = splice_call(pipe_rd, NULL, null, n);
 
 		if (r <= 0)
 			die("splice pipe -> /dev/null");
@@ -114,7 +140,7 @@ static int do_splice(const char *path)
 		die("pipe");
 	while (off < size) {
 		size_t want = size - off < CHUNK ? size - off : CHUNK;
-		ssize_t r = splice(fd, &off, p[1], NULL, want, 0);
+		ssize_t r = splice_call(fd, &off, p[1], want);
 
 		if (r <= 0)
 			die("splice file -> pipe");

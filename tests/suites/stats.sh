@@ -35,7 +35,7 @@ skip() { echo "ok $1 # SKIP $2"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 # The checks this script makes itself, each one line whatever happens (a missing
 # tool: a SKIP line). Change it with them.
-SHELL_CHECKS=40
+SHELL_CHECKS=41
 
 # The checker: a strict Prometheus text-format parser and the comparisons.
 cat > "$tmp/check.py" <<'PYEOF'
@@ -598,6 +598,19 @@ check stats_text_count_exit_0 [ "$rc" = 0 ]
 check stats_text_two_snapshots [ "$(grep -c '^splicewatch stats ' "$tmp/stats.txt")" = 2 ]
 check stats_text_row grep -q "swtxt$u .*splice_file_to_pipe .* $size .*$f" "$tmp/stats.txt"
 check stats_text_histogram grep -q 'nsecs *: count *distribution' "$tmp/stats.txt"
+
+# IA-32 splices (int $0x80: any program can make them on an amd64 kernel)
+# counted as splices.
+if [ "$(uname -m)" = x86_64 ]; then
+	$SW stats -i 0.5 --count 2 > "$tmp/stats_ia32.txt" 2> "$tmp/stats_ia32.err" &
+	p=$!; pids+=("$p")
+	wait_for "$tmp/stats_ia32.err" 'Ctrl-C to stop'
+	STATS_WL_IA32=1 $WL splice "$f" "swia$u" > /dev/null
+	wait "$p"
+	check ia32_splice_counted grep -q "swia$u .*splice_file_to_pipe .* $size .*$f" "$tmp/stats_ia32.txt"
+else
+	skip ia32_splice_counted "no IA-32 syscalls on $(uname -m)"
+fi
 
 # ---- top ------------------------------------------------------------------------
 $SW top -i 0.5 --count 3 -n 5 --sort calls > "$tmp/top.txt" 2> "$tmp/top.err" &
