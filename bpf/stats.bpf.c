@@ -104,14 +104,31 @@ int BPF_PROG(st_sys_enter, struct pt_regs *regs, long id)
 
 /* ---- syscall exit: count ------------------------------------------------- */
 
+#define SYSCALL_IA32	(1LL << 32)
+
+/* sw_syscall() in a frame of its own: the slot its read of the task's
+ * status takes would put st_sys_exit's frame (the call's copy) past 256
+ * bytes, and its chain through pipe_filled past 512 on 5.10. The native
+ * number, SYSCALL_IA32 set for an IA-32 syscall. */
+static __noinline long syscall_abi(long nr)
+{
+	bool ia32;
+	long id = sw_syscall(nr, &ia32);
+
+	return ia32 ? id | SYSCALL_IA32 : id;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(st_sys_exit, struct pt_regs *regs, long ret)
 {
 	u64 now, pagecache = 0, anon = 0;
 	struct call *cp, c;
-	bool ia32;
-	long id = sw_syscall(SW_SYSCALL_NR(regs), &ia32);
+	long id = syscall_abi(SW_SYSCALL_NR(regs));
+	bool ia32 = id > 0 && (id & SYSCALL_IA32);
 	u32 tid;
+
+	if (ia32)
+		id &= ~SYSCALL_IA32;
 
 	switch (id) {
 	case SW_NR_splice:

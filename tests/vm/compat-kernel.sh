@@ -2,7 +2,8 @@
 # Debian's 5.10 (bullseye) lacks bpf_loop: splicewatch runs the compat programs
 # there, and the matrix runs the trace, enforce, deny and ci suites on them.
 # This checks the rest: `features` names the build, `stats` (its own compat
-# programs) counts a known splice workload exactly and shows a hold, and the
+# programs) counts a known splice workload exactly (its splices made as
+# native and as IA-32 syscalls) and shows a hold, and the
 # per-user share of the file index holds with GC driven from the frontend
 # (its sweep gives nobody's charges back once its holds end).
 # Prints a TAP plan ("1..N"), "ok NAME" / "not ok NAME: why"; exit status 1
@@ -31,6 +32,7 @@ dd if=/dev/zero of=/var/tmp/f bs=65536 count=16 2>/dev/null
 /sw/splicewatch stats --json -i 0.5 > /tmp/s.json 2> /tmp/s.err & p=$!
 i=0; while kill -0 $p 2>/dev/null && ! grep -q "Ctrl-C to stop" /tmp/s.err && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
 /sw/stats_workload splice /var/tmp/f swsplice
+STATS_WL_IA32=1 /sw/stats_workload splice /var/tmp/f swia32
 /sw/stats_workload hold /var/tmp/f 4 5 swhold &
 sleep 2
 kill -INT $p; wait $p; echo "stats-rc=$?"
@@ -61,7 +63,7 @@ trap 'rm -f "$console"' EXIT
 vmrc=0
 out=$(bash tests/vm/run-in-vm.sh --kernel "$kernel" --timeout 400 --append loglevel=5 \
 	--console "$console" --file ./splicewatch --file "$WL:/sw/stats_workload" --file "$SHARE:/sw/share_workload" -- "$guest" 2>&1) || vmrc=$?
-echo "1..15"
+echo "1..16"
 failed=0
 check() { # NAME PATTERN
 	if grep -qE -- "$2" <<<"$out"; then
@@ -81,6 +83,8 @@ check compat_learns_where_syscall_registers_are 'syscall registers 16216 bytes i
 check stats_exits_0_on_sigint '^stats-rc=0$'
 check stats_counts_splice_calls_and_bytes_exactly \
 	'"comm":"swsplice","op":"splice_file_to_pipe","file":"/var/tmp/f","file_kind":"file","dev":"[0-9:]+","ino":[0-9]+,"calls":16,"bytes":1048576,"errors":0'
+check stats_counts_ia32_splice_calls_and_bytes_exactly \
+	'"comm":"swia32","op":"splice_file_to_pipe","file":"/var/tmp/f","file_kind":"file","dev":"[0-9:]+","ino":[0-9]+,"calls":16,"bytes":1048576,"errors":0'
 check stats_counts_spliced_bytes_as_page_cache \
 	'"comm":"swsplice","op":"splice_file_to_pipe",[^}]*"pagecache_bytes":1048576,"anon_bytes":0'
 check stats_shows_held_pages_of_file \
