@@ -439,6 +439,28 @@ static __always_inline u32 ring_len(struct walk *w)
 	return n > MAX_RING ? 0 : n;
 }
 
+/* A drain's check of the ring w opened: every held range, and in d what the
+ * drain's end needs (the ring's span, whether it held changed bytes). act:
+ * enforce acts on a drain of changed bytes; vmsplice names either end of a
+ * pipe, and only a reader takes bytes out. */
+static __always_inline void check_ring(struct walk *w, u32 act, struct drain *d)
+{
+	w->act = act && w->readable;
+	bpf_loop(ring_len(w), check_one, w, 0);
+	*d = (struct drain){ .pipe = w->pipe, .tail = w->r.tail, .head = w->r.head,
+			     .changed = w->changed };
+}
+
+/* A drain's end, the ring w opened again: the buffers the drain took (those
+ * gone saw, up to the tail now) forgotten, a partly taken one fingerprinted
+ * again for what is left. */
+static __always_inline void relearn(struct walk *w, struct drain *gone)
+{
+	if (w->r.tail - gone->tail <= gone->head - gone->tail)
+		bpf_loop(w->r.tail - gone->tail, forget_one, gone, 0);
+	bpf_loop(ring_len(w), learn_one, w, 0);
+}
+
 /* After a syscall that may have added buffers to the pipe at fd; changed:
  * they came from a pipe holding changed bytes. */
 static __always_inline void learn(long fd, u32 changed)
@@ -463,22 +485,25 @@ static __always_inline void check_drain(long fd, u32 act)
 
 	if (open_walk(&w, fd, SW_CHECK_DRAIN))
 		return;
-	/* vmsplice names either end: only a reader takes bytes out. */
-	w.act = act && w.readable;
-	bpf_loop(ring_len(&w), check_one, &w, 0);
-	d = (struct drain){ .pipe = w.pipe, .tail = w.r.tail, .head = w.r.head, .changed = w.changed };
+	check_ring(&w, act, &d);
 	bpf_map_update_elem(&drains, &tid, &d, BPF_ANY);
 }
 
-/* Before fd is closed (release): every held range of its pipe checked. The
- * fd may be the pipe's last: nothing reads what it holds then. */
-static __always_inline void check_release(long fd)
+/* Before file is let go of (release): every held range of its pipe checked.
+ * The reference may be the pipe's last: nothing reads what it holds then. */
+static __always_inline void check_release_file(struct file *file)
 {
 	struct walk w;
 
-	if (open_walk_ring(&w, fd, SW_CHECK_RELEASE, true))
+	if (open_walk_file(&w, file, SW_CHECK_RELEASE, true))
 		return;
 	bpf_loop(ring_len(&w), check_one, &w, 0);
+}
+
+/* Before fd is closed. */
+static __always_inline void check_release(long fd)
+{
+	check_release_file(fd_to_file(fd));
 }
 
 /* ---- pipes let go of without close(2) ------------------------------------ */
@@ -553,11 +578,8 @@ static __always_inline u32 drained(long fd)
 		return 0;
 	gone = *d;
 	bpf_map_delete_elem(&drains, &tid);
-	if (open_walk(&w, fd, SW_CHECK__COUNT) || w.pipe != gone.pipe)
-		return gone.changed;
-	if (w.r.tail - gone.tail <= gone.head - gone.tail)
-		bpf_loop(w.r.tail - gone.tail, forget_one, &gone, 0);
-	bpf_loop(ring_len(&w), learn_one, &w, 0);
+	if (!open_walk(&w, fd, SW_CHECK__COUNT) && w.pipe == gone.pipe)
+		relearn(&w, &gone);
 	return gone.changed;
 }
 

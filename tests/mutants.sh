@@ -573,6 +573,7 @@ override_dh_installdeb:
 	mutant verify_reader_trust_ignored
 	edit bpf/verify/report.bpf.h '	untrusted = file_untrusted(f, (u32)bpf_get_current_uid_gid());' '	untrusted = 0;'
 	expect tests/suites/verify-enforce.sh 'users_own_file_change_gets_no_reader_killed'
+	expect tests/suites/verify-enforce.sh 'users_own_file_change_gets_no_io_uring_reader_killed'
 	done_mutant
 
 	mutant verify_landed_writes_ignored
@@ -589,7 +590,7 @@ override_dh_installdeb:
 	# submission; the completion not learning the output pipe; or not
 	# fingerprinting the rest of a partly taken buffer.
 	mutant verify_io_uring_drain_unchecked
-	edit bpf/verify/uring.bpf.h '	w.act = op == IORING_OP_SPLICE && w.readable;' '	return;'
+	edit bpf/verify/uring.bpf.h '	check_ring(&w, op == IORING_OP_SPLICE, &u.d);' '	return;'
 	expect tests/suites/verify.sh 'io_uring_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify'
 	expect tests/suites/verify-enforce.sh 'reader_of_io_uring_splice_killed'
 	done_mutant
@@ -602,6 +603,18 @@ override_dh_installdeb:
 	mutant verify_io_uring_rest_not_refingerprinted
 	edit bpf/verify/uring.bpf.h '		w.point = SW_CHECK__COUNT;' '		return;'
 	expect tests/suites/verify.sh 'change_to_rest_after_io_uring_partial_splice_caught'
+	done_mutant
+
+	# An input pipe given as a fixed file not looked up in the ring's table;
+	# io_uring close requests not checked as releases.
+	mutant verify_io_uring_fixed_input_unchecked
+	edit bpf/verify/uring.bpf.h '		return uring_fixed_file(req, fd);' '		return NULL;'
+	expect tests/suites/verify.sh 'io_uring_fixed_files_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify'
+	done_mutant
+
+	mutant verify_io_uring_close_unchecked
+	edit bpf/verify/uring.bpf.h '	if (op == IORING_OP_CLOSE) {' '	if (0) {'
+	expect tests/suites/verify.sh 'io_uring_close_finds_change_in_unread_pipe'
 	done_mutant
 
 	mutant verify_reader_signal_not_sent
@@ -644,8 +657,8 @@ for m in stats_snapshot_without_rows ci_wrong_command_exit_status enforce_kill_n
 	verify_every_change_explained verify_ci_scope_ignored verify_check_reads_other_bytes \
 	verify_user_share_ignored verify_reader_trust_ignored verify_landed_writes_ignored \
 	verify_tee_change_not_carried verify_io_uring_drain_unchecked verify_io_uring_output_not_learnt \
-	verify_io_uring_rest_not_refingerprinted \
-	verify_reader_signal_not_sent verify_backup_copies_idle; do
+	verify_io_uring_rest_not_refingerprinted verify_io_uring_fixed_input_unchecked \
+	verify_io_uring_close_unchecked verify_reader_signal_not_sent verify_backup_copies_idle; do
 	{ [ "$want" = "  " ] || [[ $want == *" $m "* ]]; } && planned=$((planned + 1))
 done
 echo "1..$planned"

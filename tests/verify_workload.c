@@ -18,8 +18,10 @@
  * (close(2) of both ends), "exit" (the process exits with both open),
  * "exit_threads" (the same from a process of four running threads),
  * "dup2" (/dev/null dup2(2)'d over both), "close_range" (close_range(2)
- * over both) or "exec" (both close-on-exec, then exec of /bin/true, the
- * same pid); with "partial AT" its first 200 bytes are read before
+ * over both), "exec" (both close-on-exec, then exec of /bin/true, the
+ * same pid), "uring_close" (io_uring close requests) or "uring_close_fixed"
+ * (both registered with a ring, closed, then the ring's two fixed files
+ * closed by io_uring close requests); with "partial AT" its first 200 bytes are read before
  * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
  * all of it N times over, FILE made again each time (got: of the last).
  *
@@ -52,6 +54,8 @@
  *   VW_URING_FILL=1      the splice into the pipe is an io_uring request
  *   VW_URING_PARTIAL=1   with "partial": the first bytes are taken by an
  *                        io_uring splice request into /dev/null
+ *   VW_URING_FIXED=1     the io_uring requests name their files by index in
+ *                        the ring's table of fixed files, not by fd
  * and WAY pwrite_child: a pwrite by a child named vw_writer.
  *
  * The kernel's own writers, played by the test module tests/kmod/sw_kwriter
@@ -308,9 +312,14 @@ int page_file(const char *path, struct stat *st)
 }
 
 /* One io_uring splice (off_in -1: a pipe's) or tee request, waited for:
- * what it moved. */
+ * what it moved. VW_URING_FIXED: both files registered with the ring and
+ * named by their index there (the input SPLICE_F_FD_IN_FIXED, the output
+ * IOSQE_FIXED_FILE). */
 static int uring_move(bool tee, int in, int64_t off_in, int out, unsigned int len)
 {
+	bool fixed = getenv("VW_URING_FIXED");
+	unsigned int flags = fixed ? SPLICE_F_FD_IN_FIXED : 0;
+	int files[2] = { in, out };
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
@@ -318,11 +327,19 @@ static int uring_move(bool tee, int in, int64_t off_in, int out, unsigned int le
 
 	if (io_uring_queue_init(4, &ring, 0))
 		die("io_uring_queue_init");
+	if (fixed) {
+		if (io_uring_register_files(&ring, files, 2))
+			die("io_uring_register_files");
+		in = 0;
+		out = 1;
+	}
 	sqe = io_uring_get_sqe(&ring);
 	if (tee)
-		io_uring_prep_tee(sqe, in, out, len, 0);
+		io_uring_prep_tee(sqe, in, out, len, flags);
 	else
-		io_uring_prep_splice(sqe, in, off_in, out, -1, len, 0);
+		io_uring_prep_splice(sqe, in, off_in, out, -1, len, flags);
+	if (fixed)
+		sqe->flags |= IOSQE_FIXED_FILE;
 	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe))
 		die("io_uring splice");
 	res = cqe->res;
@@ -484,6 +501,35 @@ static void *spin(void *unused)
 	return NULL;
 }
 
+/* io_uring close requests of both ends of the pipe p, waited for; fixed:
+ * the ends registered with the ring first and closed (the ring's table then
+ * holds their last references), the requests naming their slots. */
+static void uring_close(int p[2], bool fixed)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+
+	if (io_uring_queue_init(4, &ring, 0) ||
+	    (fixed && (io_uring_register_files(&ring, p, 2) || close(p[0]) || close(p[1]))))
+		die("io_uring setup for the close");
+	for (int i = 0; i < 2; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		if (fixed)
+			io_uring_prep_close_direct(sqe, i);
+		else
+			io_uring_prep_close(sqe, p[i]);
+	}
+	if (io_uring_submit_and_wait(&ring, 2) != 2)
+		die("io_uring close");
+	for (int i = 0; i < 2; i++) {
+		if (io_uring_wait_cqe(&ring, &cqe) || cqe->res)
+			die("io_uring close of an end of the pipe");
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+}
+
 /* Lets go of the pipe p unread, the LET_GO way how (see the top): "exit",
  * "exit_threads" and "exec" do not return. */
 static void let_go(const char *how, int p[2])
@@ -514,6 +560,8 @@ static void let_go(const char *how, int p[2])
 	} else if (!strcmp(how, "close_range")) {
 		if (syscall(SYS_close_range, p[0] < p[1] ? p[0] : p[1], p[0] < p[1] ? p[1] : p[0], 0))
 			die("close_range");
+	} else if (!strcmp(how, "uring_close") || !strcmp(how, "uring_close_fixed")) {
+		uring_close(p, !strcmp(how, "uring_close_fixed"));
 	} else if (!strcmp(how, "exec")) {
 		if (fcntl(p[0], F_SETFD, FD_CLOEXEC) || fcntl(p[1], F_SETFD, FD_CLOEXEC))
 			die("FD_CLOEXEC");
@@ -563,7 +611,8 @@ int main(int argc, char **argv)
 	size_t first = 0;
 
 	static const char *const ways_to_let_go[] = { "close", "exit", "exit_threads", "dup2",
-						      "close_range", "exec" };
+						      "close_range", "exec", "uring_close",
+						      "uring_close_fixed" };
 	bool letting_go = false;
 
 	for (size_t i = 0; argc == 4 && i < sizeof(ways_to_let_go) / sizeof(*ways_to_let_go); i++)
@@ -571,6 +620,7 @@ int main(int argc, char **argv)
 	if (argc != 3 && !hold && !partial && !letting_go && !(argc == 5 && repeat > 1)) {
 		fprintf(stderr, "usage: verify_workload WAY FILE "
 			"[hold SECONDS | close | exit | exit_threads | dup2 | close_range | exec | "
+			"uring_close | uring_close_fixed | "
 			"partial AT | repeat N]\n");
 		return 2;
 	}

@@ -75,6 +75,39 @@ struct io_kiocb___user_data {
 	u64 user_data;
 } __attribute__((preserve_access_index));
 
+/* An io_uring ring's fixed files: an array of tagged file pointers, bounded
+ * by ctx->nr_user_files, until 6.13 made each a resource node (data.nodes,
+ * bounded by data.nr). Either way the pointer's low bits are flags. */
+struct io_fixed_file___ptr {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_file_table___files {
+	struct io_fixed_file___ptr *files;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___files {
+	struct io_file_table___files file_table;
+	unsigned int nr_user_files;
+} __attribute__((preserve_access_index));
+
+struct io_rsrc_node___file {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_rsrc_data___nodes {
+	unsigned int nr;
+	struct io_rsrc_node___file **nodes;
+} __attribute__((preserve_access_index));
+
+struct io_file_table___nodes {
+	struct io_rsrc_data___nodes data;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___nodes {
+	struct io_file_table___nodes file_table;
+} __attribute__((preserve_access_index));
+
 /* Before 6.1 a cgroup kept its ancestors' ids (cgroup->ancestor_ids[level]),
  * since then pointers to them (cgroup->ancestors[level]). */
 struct cgroup___ids {

@@ -11,14 +11,18 @@
  * copied: changed ones stay changed). Included by verify.bpf.c after the
  * walks and struct drain.
  *
- * Not checked: an input given as a fixed file (SPLICE_F_FD_IN_FIXED: in the
- * ring's table, not the task's); a change between the submission and the
- * worker's move.
+ * An input given as a fixed file (SPLICE_F_FD_IN_FIXED) is found in the
+ * ring's table. A close request (IORING_OP_CLOSE) is checked as close(2)
+ * is, as it is submitted. Not checked: a change between the submission and
+ * the worker's move.
  */
 #ifndef SW_VERIFY_URING_BPF_H
 #define SW_VERIFY_URING_BPF_H
 
 #define SW_SPLICE_F_FD_IN_FIXED	(1U << 31)
+/* A fixed file's flag bits (FFS_NOWAIT, FFS_ISREG; FFS_SCM on older kernels):
+ * struct file is at least 8-byte aligned. */
+#define SW_FFS_FLAGS		7UL
 
 struct uring_drain {
 	struct drain d;
@@ -36,22 +40,74 @@ static __always_inline bool moves_pipe_bytes(u8 op)
 	return op == IORING_OP_SPLICE || op == IORING_OP_TEE;
 }
 
-static __always_inline void uring_submitted(struct io_kiocb *req)
+/* The file at index i of the ring's table of fixed files (registered with
+ * IORING_REGISTER_FILES); NULL past its end or in an empty slot. The
+ * submission holds the ring's lock: the table does not change under the
+ * read (the worker looks the index up again as it runs the request). */
+static __always_inline struct file *uring_fixed_file(struct io_kiocb *req, u32 i)
+{
+	void *ctx = BPF_CORE_READ(req, ctx);
+	struct io_rsrc_node___file *node;
+	struct io_fixed_file___ptr *files;
+	unsigned long ptr;
+
+	if (bpf_core_field_exists(struct io_file_table___nodes, data)) {	/* 6.13 on */
+		struct io_ring_ctx___nodes *c = ctx;
+
+		if (i >= BPF_CORE_READ(c, file_table.data.nr) ||
+		    bpf_probe_read_kernel(&node, sizeof(node), BPF_CORE_READ(c, file_table.data.nodes) + i))
+			return NULL;
+		ptr = BPF_CORE_READ(node, file_ptr);
+	} else {
+		struct io_ring_ctx___files *c = ctx;
+
+		if (i >= BPF_CORE_READ(c, nr_user_files))
+			return NULL;
+		files = BPF_CORE_READ(c, file_table.files);
+		ptr = BPF_CORE_READ(files + i, file_ptr);
+	}
+	return (struct file *)(ptr & ~SW_FFS_FLAGS);
+}
+
+/* The pipe a splice or tee request takes bytes out of. */
+static __always_inline struct file *uring_input(struct io_kiocb *req)
 {
 	/* The request's command is its first member (io_kiocb_to_cmd). */
 	struct io_splice *sp = (struct io_splice *)req;
+	s32 fd = BPF_CORE_READ(sp, splice_fd_in);
+
+	if (BPF_CORE_READ(sp, flags) & SW_SPLICE_F_FD_IN_FIXED)
+		return uring_fixed_file(req, fd);
+	return fd_to_file(fd);
+}
+
+/* An io_uring close (IORING_OP_CLOSE) lets go of a file as close(2) does,
+ * or of a fixed file (file_slot: its index + 1), whose last reference the
+ * ring's table may hold. The close runs after its submission, at once or
+ * (a file with a flush method, which a pipe has not) in a worker. */
+static __always_inline void uring_close(struct io_kiocb *req)
+{
+	struct io_close *c = (struct io_close *)req;
+	u32 slot = BPF_CORE_READ(c, file_slot);
+
+	check_release_file(slot ? uring_fixed_file(req, slot - 1) : fd_to_file(BPF_CORE_READ(c, fd)));
+}
+
+static __always_inline void uring_submitted(struct io_kiocb *req)
+{
 	u8 op = BPF_CORE_READ(req, opcode);
 	u64 key = (u64)req;
 	struct uring_drain u;
 	struct walk w;
 
-	if (!moves_pipe_bytes(op) || (BPF_CORE_READ(sp, flags) & SW_SPLICE_F_FD_IN_FIXED) ||
-	    open_walk_ring(&w, BPF_CORE_READ(sp, splice_fd_in), SW_CHECK_DRAIN, true))
+	if (op == IORING_OP_CLOSE) {
+		uring_close(req);
+		return;
+	}
+	if (!moves_pipe_bytes(op) || open_walk_file(&w, uring_input(req), SW_CHECK_DRAIN, true))
 		return;
 	/* As for the syscalls: enforce acts on a splice's reader, not a tee's. */
-	w.act = op == IORING_OP_SPLICE && w.readable;
-	bpf_loop(ring_len(&w), check_one, &w, 0);
-	u.d = (struct drain){ .pipe = w.pipe, .tail = w.r.tail, .head = w.r.head, .changed = w.changed };
+	check_ring(&w, op == IORING_OP_SPLICE, &u.d);
 	u.inode = w.inode;
 	u.ino = w.ino;
 	bpf_map_update_elem(&uring_drains, &key, &u, BPF_ANY);
@@ -80,9 +136,7 @@ static __always_inline void uring_completed(struct io_kiocb *req)
 		w.pipe = gone.pipe;
 		w.inode = inode;
 		w.point = SW_CHECK__COUNT;
-		if (w.r.tail - gone.tail <= gone.head - gone.tail)
-			bpf_loop(w.r.tail - gone.tail, forget_one, &gone, 0);
-		bpf_loop(ring_len(&w), learn_one, &w, 0);
+		relearn(&w, &gone);
 	}
 	/* The output: the request's file (a splice's or tee's file_out). */
 	if (open_walk_file(&w, BPF_CORE_READ(req, file), SW_CHECK__COUNT, true))

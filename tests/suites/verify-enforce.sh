@@ -3,7 +3,8 @@
 # task about to take changed bytes out of a pipe is acted on at the drain's
 # syscall entry, so a splice out moves nothing (an io_uring splice request:
 # at its submission); a tee's target pipe keeps the change. Never acted on: the reader of a file another user may write
-# (its owner uid 65534 changes it, or it has a group write bit), a change a
+# (its owner uid 65534 changes it, or it has a group write bit; by splice or
+# io_uring), a change a
 # write that landed explains (an allowed writer's), an allowlisted reader;
 # --dry-run says would_kill. The policy file's "verify: true" is --verify.
 # (--action deny without --fallback is refused: cli.sh.)
@@ -134,6 +135,15 @@ test_users_own_file_change_gets_no_reader_killed() {
 	records "[(r['action'], r.get('untrusted_file'), r['uid'], r['splicer_uid']) for r in e] == [('reported', 'owner', 0, 65534)]"
 }
 
+# The same through an io_uring splice request, checked at its submission:
+# the trust rule is the drain's, whichever way the reader takes the bytes.
+test_users_own_file_change_gets_no_io_uring_reader_killed() {
+	enf || return
+	drained VW_AS=65534 VW_DRAIN="uring_splice:$d/out" "$WL" store "$shm/nobody/uring.$RANDOM" || return
+	spared || return
+	records "[(r['check'], r['action'], r.get('untrusted_file'), r['uid'], r['splicer_uid']) for r in e] == [('drain', 'reported', 'owner', 0, 65534)]"
+}
+
 # A root file its group may write: a member of the group could change it.
 test_group_writable_file_change_gets_no_reader_killed() {
 	enf || return
@@ -206,6 +216,7 @@ T reader_killed_before_splice_moves_changed_bytes_ext4 test_reader_killed_ext4
 T tee_target_keeps_change test_tee_target_keeps_change
 T reader_of_io_uring_splice_killed test_reader_of_io_uring_splice_killed
 T users_own_file_change_gets_no_reader_killed test_users_own_file_change_gets_no_reader_killed
+T users_own_file_change_gets_no_io_uring_reader_killed test_users_own_file_change_gets_no_io_uring_reader_killed
 T group_writable_file_change_gets_no_reader_killed test_group_writable_file_change_gets_no_reader_killed
 T landed_allowed_write_explains_change test_landed_allowed_write_explains_change
 T allowlisted_reader_spared test_allowlisted_reader_spared

@@ -9,7 +9,8 @@
 # Then what is not a change: a pwrite(2) splicewatch reports (explained), a
 # splice nobody changes; and where else a change is found: the sweep of a
 # pipe nobody reads, a close of a pipe nobody read, and its exit (of one
-# thread, of four at once), dup2, close_range and exec instead of a close; a buffer partly read
+# thread, of four at once), dup2, close_range, exec and io_uring close
+# requests (of fds, of fixed files) instead of a close; a buffer partly read
 # (the bytes read no longer held, the rest checked); the first programs'
 # runs dropped, the backup copies catch it. ci --verify: a change
 # the tree made fails the run (report, JUnit, summary), a write of the tree
@@ -125,6 +126,16 @@ test_io_uring_splice_into_pipe_ext4() { VW_URING_FILL=1 caught store "$d"; }
 test_io_uring_splice_out_of_pipe_tmpfs() { VW_DRAIN="uring_splice:$d/out" caught store "$shm"; }
 test_io_uring_splice_out_of_pipe_ext4() { VW_DRAIN="uring_splice:$d/out" caught store "$d"; }
 test_io_uring_tee_out_of_pipe_tmpfs() { VW_DRAIN="uring_tee:$d/out" caught store "$shm"; }
+# The same with the files registered with the ring and named by index
+# (SPLICE_F_FD_IN_FIXED, IOSQE_FIXED_FILE): the input pipe is looked up in
+# the ring's table, the output is the request's file either way.
+test_io_uring_fixed_files_splice_out_of_pipe_tmpfs() {
+	VW_URING_FIXED=1 VW_DRAIN="uring_splice:$d/out" caught store "$shm"
+}
+test_io_uring_fixed_files_tee_out_of_pipe_tmpfs() {
+	VW_URING_FIXED=1 VW_DRAIN="uring_tee:$d/out" caught store "$shm"
+}
+test_io_uring_fixed_files_splice_into_pipe_tmpfs() { VW_URING_FIXED=1 VW_URING_FILL=1 caught store "$shm"; }
 # The splice into the pipe and the read of it made as IA-32 syscalls (int
 # $0x80), which any program can make: the hold is learnt, the read checked.
 test_ia32_splice_and_read_checked() { VW_IA32=1 caught store "$shm"; }
@@ -179,6 +190,11 @@ test_exit_of_threaded_process_finds_change() { let_go exit_threads; }
 test_dup2_over_pipe_finds_change() { let_go dup2; }
 test_close_range_finds_change_in_unread_pipe() { let_go close_range; }
 test_exec_closing_pipe_finds_change() { let_go exec; }
+# io_uring close requests, checked as they are submitted: of the pipe's fds,
+# and of the ring's fixed files once they hold the pipe's last references
+# (its fds closed before: no release then).
+test_io_uring_close_finds_change_in_unread_pipe() { let_go uring_close; }
+test_io_uring_close_of_fixed_files_finds_change() { let_go uring_close_fixed; }
 
 # A buffer partly read: a change to the bytes already read is to bytes no
 # longer held (no record); a change to the rest is caught, for the rest.
@@ -403,6 +419,9 @@ T io_uring_splice_into_pipe_ext4_missed_by_trace_caught_by_verify test_io_uring_
 T io_uring_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_splice_out_of_pipe_tmpfs
 T io_uring_splice_out_of_pipe_ext4_missed_by_trace_caught_by_verify test_io_uring_splice_out_of_pipe_ext4
 T io_uring_tee_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_tee_out_of_pipe_tmpfs
+T io_uring_fixed_files_splice_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_fixed_files_splice_out_of_pipe_tmpfs
+T io_uring_fixed_files_tee_out_of_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_fixed_files_tee_out_of_pipe_tmpfs
+T io_uring_fixed_files_splice_into_pipe_tmpfs_missed_by_trace_caught_by_verify test_io_uring_fixed_files_splice_into_pipe_tmpfs
 T ia32_splice_and_read_checked test_ia32_splice_and_read_checked
 T reported_write_is_no_unexplained_change test_reported_write_is_no_unexplained_change
 T unchanged_bytes_no_record test_unchanged_bytes_no_record
@@ -413,6 +432,8 @@ T exit_of_threaded_process_finds_change test_exit_of_threaded_process_finds_chan
 T dup2_over_pipe_finds_change test_dup2_over_pipe_finds_change
 T close_range_finds_change_in_unread_pipe test_close_range_finds_change_in_unread_pipe
 T exec_closing_pipe_finds_change test_exec_closing_pipe_finds_change
+T io_uring_close_finds_change_in_unread_pipe test_io_uring_close_finds_change_in_unread_pipe
+T io_uring_close_of_fixed_files_finds_change test_io_uring_close_of_fixed_files_finds_change
 T change_to_bytes_already_read_no_record test_change_to_bytes_already_read_no_record
 T change_to_rest_of_partly_read_buffer_caught test_change_to_rest_of_partly_read_buffer_caught
 T change_to_rest_after_io_uring_partial_splice_caught test_change_to_rest_after_io_uring_partial_splice_caught

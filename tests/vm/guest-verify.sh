@@ -12,7 +12,8 @@
 # (/var/tmp, the page already dirty) and tmpfs (/tmp): a store through a
 # MAP_SHARED mapping, pread(2) and an io_uring read into one,
 # process_vm_writev(2) and PTRACE_POKEDATA into another process's; and a
-# store with the pipe filled, or drained, by an io_uring splice request. Each:
+# store with the pipe filled, or drained, by an io_uring splice request (also
+# one naming its files in the ring's table of fixed files). Each:
 # the reader got the changed bytes, plain trace reported nothing of the file,
 # and trace --verify exactly one unexplained_change at the drain naming the
 # reader. Then a reported pwrite(2) (explained: its unsafe_write only),
@@ -23,7 +24,8 @@
 # --verify` killing the reader of root's changed file before its splice out
 # moves anything (the splice looks at pending signals on this kernel), and
 # as it submits an io_uring splice request to take them out, and leaving
-# alone the reader of a file uid 65534 changed itself. Where
+# alone the reader of a file uid 65534 changed itself (by splice and by
+# io_uring splice). Where
 # tests/vm/matrix.sh built the test module for the kernel (/sw/kmod,
 # tests/vm/kmod.sh): the kernel's own writers. Byte 100 set through the
 # kernel's mapping of the page is missed by plain trace and caught at the
@@ -97,13 +99,18 @@ stop() {
 	eval "${1}_rc=$?"
 }
 
-# wl NAME WAY FILE [ARGS]: the workload; its output in $tmp/NAME.wl.
-wl() {
+# wl NAME [VAR=VALUE...] WAY FILE [ARGS]: the workload (VAR=VALUE in its
+# environment); its output in $tmp/NAME.wl.
+wl() (
 	n=$1
 	shift
+	while case $1 in *=*) true ;; *) false ;; esac; do
+		export "${1?}"
+		shift
+	done
 	"$WL" "$@" >"$tmp/$n.wl" 2>&1 || echo "failed: $(cat "$tmp/$n.wl")" >"$tmp/$n.wl"
 	echo "file=$2" >>"$tmp/$n.wl"
-}
+)
 
 # of NAME KEY: KEY of workload NAME's output (ino, pid, got, file).
 of() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$tmp/$1.wl" | head -n 1; }
@@ -349,12 +356,16 @@ test_enforce_kills_io_uring_reader() {
 		fail "records: $(head -c 600 "$tmp/enf-uring.rec")"
 	fi
 }
-test_enforce_spares() {
-	[ "$(of enf-user got)" = changed ] && [ "$enf_user_rc" = 0 ] ||
-		fail "the reader: exit $enf_user_rc, $(head -n 2 "$tmp/enf-user.wl")" || return
-	lines "$tmp/enf" enf-user | grep -qF '"action":"reported","untrusted_file":"owner"}' ||
-		fail "records: $(lines "$tmp/enf" enf-user | head -c 600)"
+# spared_reader NAME RC: the reader (root) of the file uid 65534 spliced and
+# changed lived and got the changed bytes; the change reported, untrusted.
+spared_reader() {
+	[ "$(of "$1" got)" = changed ] && [ "$2" = 0 ] ||
+		fail "the reader: exit $2, $(head -n 2 "$tmp/$1.wl")" || return
+	lines "$tmp/enf" "$1" | grep -qF '"action":"reported","untrusted_file":"owner"}' ||
+		fail "records: $(lines "$tmp/enf" "$1" | head -c 600)"
 }
+test_enforce_spares() { spared_reader enf-user "$enf_user_rc"; }
+test_enforce_spares_io_uring() { spared_reader enf-user-uring "$enf_user_uring_rc"; }
 test_summary() {
 	[ "$plain_rc" = 0 ] || fail "trace exited $plain_rc: $(tail -n 2 "$tmp/plain.err")" || return
 	[ "$checked_rc" = 0 ] || fail "trace --verify exited $checked_rc: $(tail -n 2 "$tmp/checked.err")" || return
@@ -389,7 +400,7 @@ WAYS="store read_into_mapping process_vm_writev ptrace_pokedata io_uring_read"
 IA32=""
 [ "$(uname -m)" != x86_64 ] || IA32=1
 # The ways a pipe is let go of unread (verify_workload's LET_GO), each a release.
-LET_GO="close exit dup2 close_range exec"
+LET_GO="close exit dup2 close_range exec uring_close uring_close_fixed"
 # The module's ways: caught at the drain (KWAYS), named as they happen
 # where kernel functions are hooked (NAMED).
 KWAYS=""
@@ -464,26 +475,15 @@ for w in $WAYS $KWAYS $NAMED; do
 	wl "$w-tmpfs" "$w" "$TMPFS/$w"
 done
 [ -z "$KWAYS" ] || wl kernel_own_page kernel_own_page "$TMPFS/kernel_own_page"
-# wenv NAME VAR=VALUE WAY FILE: wl with VAR=VALUE in the workload's environment.
-wenv() {
-	n=$1 e=$2
-	shift 2
-	env "$e" "$WL" "$@" >"$tmp/$n.wl" 2>&1 || echo "failed: $(cat "$tmp/$n.wl")" >"$tmp/$n.wl"
-	echo "file=$2" >>"$tmp/$n.wl"
-}
-[ -z "$IA32" ] || wenv ia32 VW_IA32=1 store "$TMPFS/ia32"
-wenv uring-fill VW_URING_FILL=1 store "$TMPFS/uring-fill"
-wenv uring-out VW_DRAIN="uring_splice:$tmp/uring-out.out" store "$EXT4/uring-out"
+[ -z "$IA32" ] || wl ia32 VW_IA32=1 store "$TMPFS/ia32"
+wl uring-fill VW_URING_FILL=1 store "$TMPFS/uring-fill"
+wl uring-out VW_DRAIN="uring_splice:$tmp/uring-out.out" store "$EXT4/uring-out"
+wl uring-fixed VW_URING_FIXED=1 VW_DRAIN="uring_splice:$tmp/uring-fixed.out" store "$TMPFS/uring-fixed"
 [ -z "$NAMED" ] || wl kernel_aead_resplice kernel_aead_resplice "$TMPFS/kernel_aead_resplice"
-# wsock NAME WAY FILE: wl, the pipe handed on to a socket before WAY.
-wsock() {
-	VW_DRAIN=socket "$WL" "$2" "$3" >"$tmp/$1.wl" 2>&1 || echo "failed: $(cat "$tmp/$1.wl")" >"$tmp/$1.wl"
-	echo "file=$3" >>"$tmp/$1.wl"
-}
 if [ -n "$NAMED" ]; then
-	wsock socket-ext4 kernel_aead "$EXT4/socket"
-	wsock socket-tmpfs kernel_aead "$TMPFS/socket"
-	wsock socket-clean clean "$TMPFS/socket-clean"
+	wl socket-ext4 VW_DRAIN=socket kernel_aead "$EXT4/socket"
+	wl socket-tmpfs VW_DRAIN=socket kernel_aead "$TMPFS/socket"
+	wl socket-clean VW_DRAIN=socket clean "$TMPFS/socket-clean"
 	wl ktls-sendfile ktls_sendfile "$EXT4/ktls-sendfile"
 	wl ktls-recv-ext4 ktls_recv "$EXT4/ktls-recv"
 	wl ktls-recv-tmpfs ktls_recv "$TMPFS/ktls-recv"
@@ -532,6 +532,10 @@ mkdir "$TMPFS/nobody" && chown 65534:65534 "$TMPFS/nobody"
 VW_AS=65534 VW_DRAIN="splice:$tmp/enf-user.out" "$WL" store "$TMPFS/nobody/own" >"$tmp/enf-user.wl" 2>&1
 enf_user_rc=$?
 printf "\nfile=%s\n" "$TMPFS/nobody/own" >>"$tmp/enf-user.wl"
+VW_AS=65534 VW_DRAIN="uring_splice:$tmp/enf-user-uring.out" "$WL" store "$TMPFS/nobody/uring" \
+	>"$tmp/enf-user-uring.wl" 2>&1
+enf_user_uring_rc=$?
+printf "\nfile=%s\n" "$TMPFS/nobody/uring" >>"$tmp/enf-user-uring.wl"
 if [ -n "$NAMED" ]; then
 	"$WL" kernel_aead "$TMPFS/enf-kaead" >"$tmp/enf-kaead.wl" 2>&1
 	enf_kaead_rc=$?
@@ -559,6 +563,7 @@ for w in $NAMED; do names="$names $w-is-named[ext4] $w-is-named[tmpfs]"; done
 [ -z "$KWAYS" ] || names="$names kernel_own_page-no-record"
 [ -z "$IA32" ] || names="$names ia32-splice-and-read-is-caught"
 names="$names io_uring-splice-into-pipe-is-caught io_uring-splice-out-of-pipe-is-caught"
+names="$names io_uring-splice-of-fixed-files-out-of-pipe-is-caught"
 [ -z "$DROP_FIRST_COPIES" ] || names="$names backup-copies-name-kernel-writers-first-copies-skipped"
 [ -z "$NAMED" ] || names="$names kernel_aead-on-a-new-hold-is-named-again enforce-kills-kernel-writers-submitter enforce-spares-task-a-softirq-interrupts"
 [ -z "$NAMED" ] || names="$names kernel_aead-handed-to-a-socket-is-named[ext4] kernel_aead-handed-to-a-socket-is-named[tmpfs] socket-without-kernel-writer-no-record enforce-kills-submitter-on-handed-off-pages enforce-spares-writer-of-pages-another-user-handed-off enforce-spares-writer-of-pages-handed-off-again-after-setuid"
@@ -571,7 +576,8 @@ planned=$(for n in $names reported-write-is-explained unchanged-bytes-no-record 
 	sweep-finds-change-in-unread-pipe $(for h in $LET_GO; do echo "$h-finds-change-in-unread-pipe"; done) \
 	both-exit-0-with-summary \
 	ci-verify-fails-on-trees-change enforce-verify-kills-reader-before-splice-out \
-	enforce-verify-kills-reader-of-io_uring-splice enforce-verify-spares-reader-of-users-own-file; do
+	enforce-verify-kills-reader-of-io_uring-splice enforce-verify-spares-reader-of-users-own-file \
+	enforce-verify-spares-io_uring-reader-of-users-own-file; do
 	case "$n" in $GLOB) echo "$n" ;; esac; done | wc -l)
 echo "1..$planned"
 for w in $WAYS; do
@@ -607,6 +613,7 @@ fi
 [ -z "$IA32" ] || t ia32-splice-and-read-is-caught caught ia32
 t io_uring-splice-into-pipe-is-caught caught uring-fill
 t io_uring-splice-out-of-pipe-is-caught caught uring-out
+t io_uring-splice-of-fixed-files-out-of-pipe-is-caught caught uring-fixed
 [ ! -x /sw/nginx ] || t nginx-sendfile-under-load-no-record test_nginx
 t reported-write-is-explained test_explained
 t unchanged-bytes-no-record test_unchanged
@@ -617,6 +624,7 @@ t ci-verify-fails-on-trees-change test_ci
 t enforce-verify-kills-reader-before-splice-out test_enforce_kills
 t enforce-verify-kills-reader-of-io_uring-splice test_enforce_kills_io_uring_reader
 t enforce-verify-spares-reader-of-users-own-file test_enforce_spares
+t enforce-verify-spares-io_uring-reader-of-users-own-file test_enforce_spares_io_uring
 if [ -n "$NAMED" ]; then
 	t enforce-kills-kernel-writers-submitter test_enforce_kills_submitter
 	t enforce-spares-task-a-softirq-interrupts test_enforce_spares_softirq
