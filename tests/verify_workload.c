@@ -21,9 +21,10 @@
  * over both), "exec" (both close-on-exec, then exec of /bin/true, the
  * same pid), "uring_close" (io_uring close requests) or "uring_close_fixed"
  * (both registered with a ring, closed, then the ring's two fixed files
- * closed by io_uring close requests); with "partial AT" its first 200 bytes are read before
- * WAY changes byte AT, the rest after (got: of the rest); with "repeat N"
- * all of it N times over, FILE made again each time (got: of the last).
+ * closed by io_uring close requests); with "partial AT" its first 200 bytes
+ * are read before WAY changes byte AT, the rest after (got: of the rest);
+ * with "repeat N" all of it N times over, FILE made again each time (got: of
+ * the last).
  *
  * enforce --verify (the reader is acted on) takes these from the
  * environment:
