@@ -56,7 +56,8 @@
  *   VW_URING_PARTIAL=1   with "partial": the first bytes are taken by an
  *                        io_uring splice request into /dev/null
  *   VW_URING_FIXED=1     the io_uring requests name their files by index in
- *                        the ring's table of fixed files, not by fd
+ *                        the ring's table of fixed files, not by fd (a
+ *                        drain's input registered before WAY)
  * and WAY pwrite_child: a pwrite by a child named vw_writer.
  *
  * The kernel's own writers, played by the test module tests/kmod/sw_kwriter
@@ -312,42 +313,64 @@ int page_file(const char *path, struct stat *st)
 	return fd;
 }
 
+/* VW_URING_FIXED with an io_uring drain: a ring with the pipe's read end
+ * registered (index 0), made before WAY changes the bytes. Registering files
+ * can take milliseconds (in a VM under TCG, more), which a change made before
+ * it would give the sweep to find first, before the drain does. */
+static struct io_uring drain_ring;
+static int drain_ring_in = -1;
+
+static void uring_register_drain(int in)
+{
+	if (io_uring_queue_init(4, &drain_ring, 0) || io_uring_register_files(&drain_ring, &in, 1))
+		die("io_uring_register_files of the pipe");
+	drain_ring_in = in;
+}
+
 /* One io_uring splice (off_in -1: a pipe's) or tee request, waited for:
- * what it moved. VW_URING_FIXED: both files registered with the ring and
- * named by their index there (the input SPLICE_F_FD_IN_FIXED, the output
- * IOSQE_FIXED_FILE). */
+ * what it moved. VW_URING_FIXED: the input named by its index in the ring's
+ * table of fixed files (SPLICE_F_FD_IN_FIXED), and so is the output
+ * (IOSQE_FIXED_FILE) unless the input was registered before WAY. */
 static int uring_move(bool tee, int in, int64_t off_in, int out, unsigned int len)
 {
 	bool fixed = getenv("VW_URING_FIXED");
 	unsigned int flags = fixed ? SPLICE_F_FD_IN_FIXED : 0;
 	int files[2] = { in, out };
-	struct io_uring ring;
+	struct io_uring own, *ring = &own;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	int res;
 
-	if (io_uring_queue_init(4, &ring, 0))
-		die("io_uring_queue_init");
-	if (fixed) {
-		if (io_uring_register_files(&ring, files, 2))
-			die("io_uring_register_files");
+	if (fixed && in == drain_ring_in) {
+		ring = &drain_ring;
 		in = 0;
-		out = 1;
+	} else {
+		if (io_uring_queue_init(4, ring, 0))
+			die("io_uring_queue_init");
+		if (fixed && io_uring_register_files(ring, files, 2))
+			die("io_uring_register_files");
+		if (fixed) {
+			in = 0;
+			out = 1;
+		}
 	}
-	sqe = io_uring_get_sqe(&ring);
+	sqe = io_uring_get_sqe(ring);
 	if (tee)
 		io_uring_prep_tee(sqe, in, out, len, flags);
 	else
 		io_uring_prep_splice(sqe, in, off_in, out, -1, len, flags);
-	if (fixed)
+	if (fixed && ring == &own)
 		sqe->flags |= IOSQE_FIXED_FILE;
-	if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe))
+	if (io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
 		die("io_uring splice");
 	res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
+	io_uring_cqe_seen(ring, cqe);
+	io_uring_queue_exit(ring);
+	if (ring == &drain_ring)
+		drain_ring_in = -1;
 	return res;
 }
+
 
 /* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
  * into the pipe (VW_URING_FILL: by an io_uring splice request). */
@@ -668,6 +691,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (drain) {
+		if (getenv("VW_URING_FIXED") && !strncmp(drain, "uring_", 6))
+			uring_register_drain(p[0]);
 		if (!as)
 			change(argv[1], fd, argv[2]);
 		printf("ino=%llu pid=%d", (unsigned long long)st.st_ino, getpid());
