@@ -9,8 +9,9 @@
  * FILE gets a page of 'A's, dirty in the page cache (not written back: the
  * first store through a mapping dirties nothing new). A page of it is
  * spliced into a pipe, WAY changes byte 100 to 'X' (clean: nothing), then
- * the pipe is read. Prints "ino=N pid=N got=changed|original" (what the
- * reader of the pipe got); exit 0 when WAY did what it should. With "hold
+ * the pipe is read. Prints "ino=N pid=N drain=NS got=changed|original"
+ * (drain: CLOCK_MONOTONIC as the read, or VW_DRAIN's drain, began; got: what
+ * the reader of the pipe got); exit 0 when WAY did what it should. With "hold
  * SECONDS" the pipe is read that much later; with LET_GO it is let go of
  * unread by a child of this process (its pid=; got=none), and once that
  * child has been reaped a second line "gone=NS" (CLOCK_MONOTONIC, the
@@ -595,6 +596,15 @@ static void let_go(const char *how, int p[2])
 	}
 }
 
+/* CLOCK_MONOTONIC in ns: the records' ts_ns. */
+static unsigned long long mono_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
+}
+
 /* With LET_GO: the rest of main runs in a child, which makes the pipe and
  * lets go of it; this process prints "gone=NS" once the child is reaped
  * (its fd table is gone before it can be: exit_files precedes exit_notify)
@@ -604,7 +614,6 @@ static void let_go(const char *how, int p[2])
  * missed. */
 static void reap_then_say_gone(void)
 {
-	struct timespec now;
 	pid_t child;
 	int status;
 
@@ -616,16 +625,15 @@ static void reap_then_say_gone(void)
 		return;
 	if (waitpid(child, &status, 0) != child)
 		die("waitpid");
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	printf("gone=%llu\n",
-	       (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+	printf("gone=%llu\n", mono_ns());
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 int main(int argc, char **argv)
 {
 	char got[PAGE];
-	const char *as = getenv("VW_AS"), *drain = getenv("VW_DRAIN");
+	const char *as = getenv("VW_AS"), *drain = getenv("VW_DRAIN"), *what_got;
+	unsigned long long drain_at;
 	int fd = -1, p[2];
 	struct stat st;
 
@@ -697,7 +705,9 @@ int main(int argc, char **argv)
 			change(argv[1], fd, argv[2]);
 		printf("ino=%llu pid=%d", (unsigned long long)st.st_ino, getpid());
 		fflush(stdout);
-		printf(" got=%s\n", drain_to(drain, p[0]));
+		drain_at = mono_ns();
+		what_got = drain_to(drain, p[0]);
+		printf(" drain=%llu got=%s\n", drain_at, what_got);
 		return 0;
 	}
 	if (partial) {
@@ -720,10 +730,11 @@ int main(int argc, char **argv)
 	}
 	if (hold)
 		usleep((useconds_t)(atof(argv[4]) * 1e6));
+	drain_at = mono_ns();
 	if (read_pipe(p[0], got + first, PAGE - first) != (ssize_t)(PAGE - first))
 		die("read");
-	printf("ino=%llu pid=%d got=%s\n", (unsigned long long)st.st_ino, getpid(),
-	       (size_t)AT < first ? "read-before" : what(got));
+	printf("ino=%llu pid=%d drain=%llu got=%s\n", (unsigned long long)st.st_ino, getpid(),
+	       drain_at, (size_t)AT < first ? "read-before" : what(got));
 	if ((size_t)AT < first)
 		return 0;
 	return (got[AT] != 'A') == !changes_nothing(argv[1]) ? 0 : 1;
