@@ -372,7 +372,6 @@ static int uring_move(bool tee, int in, int64_t off_in, int out, unsigned int le
 	return res;
 }
 
-
 /* FILE made a dirty page of 'A's (mode: VW_MODE), a page of it spliced
  * into the pipe (VW_URING_FILL: by an io_uring splice request). */
 static int fill(const char *path, int pipe_in)
