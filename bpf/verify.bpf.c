@@ -422,14 +422,9 @@ static __always_inline int open_walk_file(struct walk *w, struct file *file, u32
 	return 0;
 }
 
-static __always_inline int open_walk_ring(struct walk *w, long fd, u32 point, bool small_stack)
-{
-	return open_walk_file(w, fd_to_file(fd), point, small_stack);
-}
-
 static __always_inline int open_walk(struct walk *w, long fd, u32 point)
 {
-	return open_walk_ring(w, fd, point, false);
+	return open_walk_file(w, fd_to_file(fd), point, false);
 }
 
 static __always_inline u32 ring_len(struct walk *w)
